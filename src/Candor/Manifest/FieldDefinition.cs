@@ -1,0 +1,79 @@
+using System.Collections.Frozen;
+
+namespace Candor.Manifest;
+
+/// <summary>One declared property or measurement of an event, as the manifest describes it.</summary>
+public sealed class FieldDefinition
+{
+    internal FieldDefinition(
+        string name,
+        FieldKind kind,
+        string description,
+        IReadOnlyList<string> values,
+        string? unit,
+        double? minimum,
+        double? maximum,
+        IReadOnlyList<double> boundaries,
+        IReadOnlyList<string> allow,
+        FieldDefinition? item,
+        int maxItems)
+    {
+        Name = name;
+        Kind = kind;
+        Description = description;
+        Values = values;
+        Unit = unit;
+        Minimum = minimum;
+        Maximum = maximum;
+        Boundaries = boundaries;
+        Allow = allow;
+        Item = item;
+        MaxItems = maxItems;
+        ValueSet = values.ToFrozenSet(StringComparer.Ordinal);
+        AllowSet = allow.ToFrozenDictionary(a => a, a => a, StringComparer.OrdinalIgnoreCase);
+        BucketLabels = BucketLabel.All(boundaries);
+    }
+
+    /// <summary>The property's name, unique within its event.</summary>
+    public string Name { get; }
+
+    /// <summary>What the property holds.</summary>
+    public FieldKind Kind { get; }
+
+    /// <summary>What the value means, shown on the privacy page.</summary>
+    public string Description { get; }
+
+    /// <summary>For <see cref="FieldKind.Enum"/>: the values that may be sent.</summary>
+    public IReadOnlyList<string> Values { get; }
+
+    /// <summary>For <see cref="FieldKind.Number"/> and <see cref="FieldKind.Bucket"/>: the unit of the raw value.</summary>
+    public string? Unit { get; }
+
+    /// <summary>For <see cref="FieldKind.Number"/>: the smallest value that may be sent.</summary>
+    public double? Minimum { get; }
+
+    /// <summary>For <see cref="FieldKind.Number"/>: the largest value that may be sent.</summary>
+    public double? Maximum { get; }
+
+    /// <summary>For <see cref="FieldKind.Bucket"/>: the ascending boundaries between buckets.</summary>
+    public IReadOnlyList<double> Boundaries { get; }
+
+    /// <summary>For <see cref="FieldKind.NameOrHash"/>: the names that may be sent verbatim.</summary>
+    public IReadOnlyList<string> Allow { get; }
+
+    /// <summary>For <see cref="FieldKind.List"/>: the kind of each item.</summary>
+    public FieldDefinition? Item { get; }
+
+    /// <summary>For <see cref="FieldKind.List"/>: the most items sent; more are dropped and counted.</summary>
+    public int MaxItems { get; }
+
+    /// <summary>Whether the value is a measurement (a number on the wire) rather than a property.</summary>
+    public bool IsMeasurement => Kind is FieldKind.Number or FieldKind.Duration;
+
+    internal FrozenSet<string> ValueSet { get; }
+
+    // Maps any casing of an allowed name to the declared casing, so "ZLIB" and "zlib" count as one.
+    internal FrozenDictionary<string, string> AllowSet { get; }
+
+    internal IReadOnlyList<string> BucketLabels { get; }
+}

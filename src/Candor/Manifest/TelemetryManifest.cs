@@ -1,0 +1,146 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+
+namespace Candor.Manifest;
+
+/// <summary>
+/// The one source of truth for what a product collects: its events, their properties and measurements,
+/// its disclosure, its consent model and its own ways to opt out. A manifest is checked completely when
+/// it is loaded; an instance of this type is always valid.
+/// </summary>
+public sealed class TelemetryManifest
+{
+    /// <summary>The logical name under which a tool embeds its manifest (the <c>CandorManifest</c> MSBuild item does this).</summary>
+    public const string ResourceName = "candor.manifest.json";
+
+    internal TelemetryManifest(
+        string product,
+        string name,
+        int revision,
+        ConsentModel consent,
+        int disclosureVersion,
+        string disclosureText,
+        IReadOnlyList<string> optOutVariables,
+        IReadOnlyList<string> optOutFlags,
+        int retentionMonths,
+        bool machineHash,
+        CiPolicy ci,
+        string? contact,
+        IReadOnlyList<string> neverCollected,
+        IReadOnlyList<EventDefinition> events,
+        string json)
+    {
+        Product = product;
+        Name = name;
+        Revision = revision;
+        Consent = consent;
+        DisclosureVersion = disclosureVersion;
+        DisclosureText = disclosureText;
+        OptOutEnvironmentVariables = optOutVariables;
+        OptOutFlags = optOutFlags;
+        RetentionMonths = retentionMonths;
+        MachineHash = machineHash;
+        Ci = ci;
+        Contact = contact;
+        NeverCollected = neverCollected;
+        Events = events;
+        Json = json;
+        EventsByName = events.ToFrozenDictionary(e => e.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The product's identifier: lower-case letters, digits, '.', '_' and '-'. Also the name of its folder in the Candor home.</summary>
+    public string Product { get; }
+
+    /// <summary>The product's display name (defaults to <see cref="Product"/>).</summary>
+    public string Name { get; }
+
+    /// <summary>The manifest's revision; every event says which revision it follows, and the collector keeps each one.</summary>
+    public int Revision { get; }
+
+    /// <summary>Whether the product collects until the user opts out, or only after the user opts in.</summary>
+    public ConsentModel Consent { get; }
+
+    /// <summary>The version of the disclosure text; raising it shows the disclosure again.</summary>
+    public int DisclosureVersion { get; }
+
+    /// <summary>The first-run disclosure shown on stderr.</summary>
+    public string DisclosureText { get; }
+
+    /// <summary>The product's own environment variables that turn telemetry off (for example <c>KMPKG_DISABLE_METRICS</c>).</summary>
+    public IReadOnlyList<string> OptOutEnvironmentVariables { get; }
+
+    /// <summary>The product's own command-line flags that turn telemetry off for one run, besides <c>--disable-telemetry</c>.</summary>
+    public IReadOnlyList<string> OptOutFlags { get; }
+
+    /// <summary>How many months the collector keeps raw events (default 14).</summary>
+    public int RetentionMonths { get; }
+
+    /// <summary>Whether events carry a machine hash (a per-product keyed HMAC of the primary MAC address).</summary>
+    public bool MachineHash { get; }
+
+    /// <summary>Whether CI runs are collected (tagged) or suppressed.</summary>
+    public CiPolicy Ci { get; }
+
+    /// <summary>Where users report a privacy concern, shown on the privacy page.</summary>
+    public string? Contact { get; }
+
+    /// <summary>What the product promises never to collect, shown on the privacy page.</summary>
+    public IReadOnlyList<string> NeverCollected { get; }
+
+    /// <summary>The declared events, in manifest order.</summary>
+    public IReadOnlyList<EventDefinition> Events { get; }
+
+    /// <summary>The manifest as it was written, for registering it with a collector.</summary>
+    public string Json { get; }
+
+    internal FrozenDictionary<string, EventDefinition> EventsByName { get; }
+
+    /// <summary>Finds a declared event by name.</summary>
+    /// <returns><see langword="null"/> when the manifest does not declare <paramref name="name"/>.</returns>
+    public EventDefinition? Find(string name) => EventsByName.GetValueOrDefault(name);
+
+    /// <summary>Reads and checks a manifest.</summary>
+    /// <exception cref="ManifestException">The text is not JSON, or the manifest is wrong; the message names every problem.</exception>
+    public static TelemetryManifest Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ManifestDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.ManifestDocument);
+        }
+        catch (JsonException ex)
+        {
+            throw new ManifestException($"not valid manifest JSON at {ex.Path ?? "$"} (line {ex.LineNumber + 1}): {ex.Message}", ex);
+        }
+
+        if (document is null)
+        {
+            throw new ManifestException("the manifest is empty (JSON null)");
+        }
+
+        return ManifestBuilder.Build(document, json);
+    }
+
+    /// <summary>Reads and checks a manifest from a UTF-8 stream.</summary>
+    /// <exception cref="ManifestException">The manifest is wrong.</exception>
+    public static TelemetryManifest Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return Parse(reader.ReadToEnd());
+    }
+
+    /// <summary>Reads and checks the manifest embedded in <paramref name="assembly"/> under <see cref="ResourceName"/>.</summary>
+    /// <exception cref="ManifestException">The assembly embeds no manifest, or the manifest is wrong.</exception>
+    public static TelemetryManifest FromAssembly(Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        using var stream = assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new ManifestException(
+                $"assembly '{assembly.GetName().Name}' embeds no resource named '{ResourceName}'; add <CandorManifest>path/to/manifest.json</CandorManifest> to the project");
+        return Load(stream);
+    }
+}

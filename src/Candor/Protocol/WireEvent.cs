@@ -1,0 +1,155 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Candor.Protocol;
+
+/// <summary>
+/// One event as it travels from the SDK to the collector. Property values are JSON strings, booleans or
+/// arrays of strings; measurements are numbers. Every value has already been through the manifest's
+/// privacy transforms (buckets, keyed hashes, scrubbed stacks) before it is written.
+/// </summary>
+public sealed class WireEvent
+{
+    /// <summary>A random ID that makes delivery idempotent: the collector stores an ID once.</summary>
+    public Guid Id { get; set; }
+
+    /// <summary>The declared event name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>When the event was tracked (UTC).</summary>
+    public DateTimeOffset Time { get; set; }
+
+    /// <summary>The product ID from the manifest.</summary>
+    public string Product { get; set; } = "";
+
+    /// <summary>The manifest revision the event follows.</summary>
+    public int Revision { get; set; }
+
+    /// <summary>The product's random install ID.</summary>
+    public Guid Install { get; set; }
+
+    /// <summary>The random ID of the process that tracked the event.</summary>
+    public Guid Session { get; set; }
+
+    /// <summary>The per-product keyed machine hash, when the manifest asks for one.</summary>
+    public string? Machine { get; set; }
+
+    /// <summary>Where the event was tracked.</summary>
+    public WireContext Context { get; set; } = new();
+
+    /// <summary>Declared properties: strings, booleans or arrays of strings.</summary>
+    public Dictionary<string, JsonElement>? Properties { get; set; }
+
+    /// <summary>Declared measurements (durations in milliseconds).</summary>
+    public Dictionary<string, double>? Measurements { get; set; }
+}
+
+/// <summary>The common context of an event, computed once per process.</summary>
+public sealed class WireContext
+{
+    /// <summary>The product's version.</summary>
+    public string Version { get; set; } = "";
+
+    /// <summary>The OS family: <c>linux</c>, <c>windows</c>, <c>macos</c>, <c>freebsd</c> or <c>other</c>.</summary>
+    public string Os { get; set; } = "";
+
+    /// <summary>The OS name and version, for example <c>ubuntu 22.04</c> or <c>10.0.22631</c>.</summary>
+    public string OsVersion { get; set; } = "";
+
+    /// <summary>The process architecture: <c>x64</c>, <c>arm64</c>, ...</summary>
+    public string Arch { get; set; } = "";
+
+    /// <summary>The .NET runtime version, for example <c>8.0.11</c>.</summary>
+    public string Runtime { get; set; } = "";
+
+    /// <summary>The CI vendor when the run is a CI run, else absent.</summary>
+    public string? Ci { get; set; }
+
+    /// <summary>Whether the process runs in a container.</summary>
+    public bool Container { get; set; }
+
+    /// <summary>Whether the process runs under the Windows Subsystem for Linux.</summary>
+    public bool Wsl { get; set; }
+
+    /// <summary>Whether a person is at an interactive terminal.</summary>
+    public bool Interactive { get; set; }
+
+    /// <summary>What hosts the process: <c>process</c>, <c>container</c>, <c>notebook</c> or <c>ci</c>.</summary>
+    public string Host { get; set; } = "process";
+}
+
+/// <summary>A batch of events: the body of <see cref="ProtocolConstants.BatchPath"/>.</summary>
+public sealed class WireBatch
+{
+    /// <summary>The events, at most <see cref="ProtocolConstants.MaxEventsPerBatch"/>.</summary>
+    public List<WireEvent> Events { get; set; } = [];
+}
+
+/// <summary>
+/// The collector's answer to a batch it could read. Each event is either accepted (stored, or already
+/// stored under its ID) or rejected with its index and a reason; the uploader deletes both kinds from its
+/// spool and records the rejected ones.
+/// </summary>
+public sealed class BatchResponse
+{
+    /// <summary>How many events were stored by this request.</summary>
+    public int Accepted { get; set; }
+
+    /// <summary>How many events had been stored before (a retry) and were not stored again.</summary>
+    public int Duplicates { get; set; }
+
+    /// <summary>The events that were refused, and why.</summary>
+    public List<ItemRejection> Rejected { get; set; } = [];
+}
+
+/// <summary>Why one event of a batch was refused.</summary>
+public sealed class ItemRejection
+{
+    /// <summary>The event's position in the batch, from 0.</summary>
+    public int Index { get; set; }
+
+    /// <summary>The event's ID, when it could be read.</summary>
+    public Guid? Id { get; set; }
+
+    /// <summary>A stable, machine-readable reason such as <c>undeclared-property</c>.</summary>
+    public string Reason { get; set; } = "";
+
+    /// <summary>A sentence for people: which event, property and value, and what is wrong.</summary>
+    public string Detail { get; set; } = "";
+}
+
+/// <summary>The body of a request-level error (4xx): one reason and one sentence.</summary>
+public sealed class ProblemResponse
+{
+    /// <summary>A stable, machine-readable reason such as <c>unknown-key</c>.</summary>
+    public string Reason { get; set; } = "";
+
+    /// <summary>What is wrong, for people.</summary>
+    public string Detail { get; set; } = "";
+}
+
+/// <summary>The body of a deletion-on-request: the install whose data is deleted.</summary>
+public sealed class DeleteInstallRequest
+{
+    /// <summary>The install ID whose raw events are deleted.</summary>
+    public Guid Install { get; set; }
+}
+
+/// <summary>The answer to a deletion-on-request.</summary>
+public sealed class DeleteInstallResponse
+{
+    /// <summary>How many raw events were removed.</summary>
+    public long Deleted { get; set; }
+}
+
+/// <summary>Source-generated JSON metadata for the protocol types (trimming- and AOT-safe).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(WireEvent))]
+[JsonSerializable(typeof(WireBatch))]
+[JsonSerializable(typeof(BatchResponse))]
+[JsonSerializable(typeof(ProblemResponse))]
+[JsonSerializable(typeof(DeleteInstallRequest))]
+[JsonSerializable(typeof(DeleteInstallResponse))]
+public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -1,0 +1,64 @@
+namespace Candor.Storage;
+
+/// <summary>
+/// Where Candor keeps its files for one user: <c>CANDOR_HOME</c>, else the platform's user configuration
+/// folder. One home is shared by every Candor tool and every environment of that user on the machine.
+/// <code>
+/// settings.json              consent choices: machine-wide and per product
+/// settings.lock              serialises changes to settings.json
+/// upload.lock                one uploader at a time per machine
+/// products/{id}/identity.json  install ID, first use, disclosure version shown
+/// products/{id}/spool/       events waiting to be sent, one file each
+/// products/{id}/sent.jsonl   the transparency log of what the collector acknowledged
+/// products/{id}/local.jsonl  events recorded at the 'local' level, never sent
+/// products/{id}/delivery.json  retry and backoff state that survives short runs
+/// </code>
+/// </summary>
+internal sealed class CandorHome
+{
+    /// <summary>The environment variable that moves the home.</summary>
+    public const string Variable = "CANDOR_HOME";
+
+    public CandorHome(string root)
+    {
+        Root = root;
+    }
+
+    public string Root { get; }
+
+    public string SettingsFile => Path.Combine(Root, "settings.json");
+
+    public string SettingsLock => Path.Combine(Root, "settings.lock");
+
+    public string UploadLock => Path.Combine(Root, "upload.lock");
+
+    public string ProductsDirectory => Path.Combine(Root, "products");
+
+    public string ProductDirectory(string product) => Path.Combine(ProductsDirectory, product);
+
+    public string IdentityFile(string product) => Path.Combine(ProductDirectory(product), "identity.json");
+
+    public string SpoolDirectory(string product) => Path.Combine(ProductDirectory(product), "spool");
+
+    public string SentLog(string product) => Path.Combine(ProductDirectory(product), "sent.jsonl");
+
+    public string LocalLog(string product) => Path.Combine(ProductDirectory(product), "local.jsonl");
+
+    public string DeliveryState(string product) => Path.Combine(ProductDirectory(product), "delivery.json");
+
+    /// <summary>
+    /// Finds the home from <c>CANDOR_HOME</c> or the platform's configuration folder; <see langword="null"/>
+    /// when the user has no home at all (a service account, a stripped container).
+    /// </summary>
+    public static CandorHome? Resolve(IEnvironment environment)
+    {
+        var explicitHome = environment.Get(Variable);
+        if (!string.IsNullOrWhiteSpace(explicitHome))
+        {
+            return new CandorHome(Path.GetFullPath(explicitHome));
+        }
+
+        var config = environment.ConfigFolder();
+        return string.IsNullOrEmpty(config) ? null : new CandorHome(Path.Combine(config, "candor"));
+    }
+}

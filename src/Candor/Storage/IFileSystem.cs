@@ -1,0 +1,48 @@
+namespace Candor.Storage;
+
+/// <summary>
+/// The file operations the SDK needs, as one seam so tests can make a disk full or a folder read-only
+/// without depending on the user they run as (root ignores permissions). Every method may throw
+/// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>; callers catch them in one place.
+/// </summary>
+internal interface IFileSystem
+{
+    /// <summary>Creates a folder (and its parents) readable by its owner only.</summary>
+    void CreatePrivateDirectory(string path);
+
+    /// <summary>Reads a whole file, or returns <see langword="null"/> when it does not exist.</summary>
+    byte[]? ReadAllBytesOrNull(string path);
+
+    /// <summary>Replaces a file's contents atomically (a temporary file, then a rename), owner-only.</summary>
+    void WriteAtomic(string path, ReadOnlySpan<byte> contents);
+
+    /// <summary>Appends to a file, creating it owner-only.</summary>
+    void Append(string path, ReadOnlySpan<byte> contents);
+
+    /// <summary>Deletes a file if it exists.</summary>
+    void DeleteFile(string path);
+
+    /// <summary>Deletes a folder and everything in it, if it exists.</summary>
+    void DeleteDirectory(string path);
+
+    /// <summary>Moves a file, replacing the target.</summary>
+    void Move(string from, string to);
+
+    /// <summary>Whether a file exists.</summary>
+    bool FileExists(string path);
+
+    /// <summary>The files in a folder that match a pattern; empty when the folder does not exist.</summary>
+    IReadOnlyList<string> ListFiles(string directory, string pattern);
+
+    /// <summary>The size of a file in bytes.</summary>
+    long FileLength(string path);
+
+    /// <summary>When a file was last written (UTC).</summary>
+    DateTimeOffset LastWriteTime(string path);
+
+    /// <summary>
+    /// Takes an exclusive cross-process lock on a lock file, or returns <see langword="null"/> when
+    /// another process holds it. Disposing the result releases the lock.
+    /// </summary>
+    IDisposable? TryLock(string path);
+}

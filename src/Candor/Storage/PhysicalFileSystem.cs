@@ -1,0 +1,135 @@
+namespace Candor.Storage;
+
+/// <summary>The real file system, with owner-only permissions on Unix for everything the SDK writes.</summary>
+internal sealed class PhysicalFileSystem : IFileSystem
+{
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static PhysicalFileSystem Instance { get; } = new();
+
+    public void CreatePrivateDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, OwnerOnlyDirectory);
+        }
+    }
+
+    public byte[]? ReadAllBytesOrNull(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public void WriteAtomic(string path, ReadOnlySpan<byte> contents)
+    {
+        // A unique temporary name in the same folder, so the rename is atomic and two writers never share it.
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            using (var stream = Create(temp, FileMode.CreateNew))
+            {
+                stream.Write(contents);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public void Append(string path, ReadOnlySpan<byte> contents)
+    {
+        using var stream = Create(path, FileMode.Append);
+        stream.Write(contents);
+    }
+
+    public void DeleteFile(string path) => File.Delete(path);
+
+    public void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    public void Move(string from, string to) => File.Move(from, to, overwrite: true);
+
+    public bool FileExists(string path) => File.Exists(path);
+
+    public IReadOnlyList<string> ListFiles(string directory, string pattern) =>
+        Directory.Exists(directory) ? Directory.GetFiles(directory, pattern) : [];
+
+    public long FileLength(string path) => new FileInfo(path).Length;
+
+    public DateTimeOffset LastWriteTime(string path) => File.GetLastWriteTimeUtc(path);
+
+    public IDisposable? TryLock(string path)
+    {
+        try
+        {
+            // FileShare.None is an advisory exclusive lock (flock) on Unix and a share lock on Windows:
+            // either way a second process cannot open the file until the first disposes it.
+            return Create(path, FileMode.OpenOrCreate, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static FileStream Create(string path, FileMode mode, FileShare share = FileShare.Read)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = mode,
+            Access = mode == FileMode.Append ? FileAccess.Write : FileAccess.ReadWrite,
+            Share = share,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
