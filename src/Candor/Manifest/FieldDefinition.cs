@@ -75,5 +75,6 @@ public sealed class FieldDefinition
     // Maps any casing of an allowed name to the declared casing, so "ZLIB" and "zlib" count as one.
     internal FrozenDictionary<string, string> AllowSet { get; }
 
-    internal IReadOnlyList<string> BucketLabels { get; }
+    /// <summary>For <see cref="FieldKind.Bucket"/>: the label sent for each bucket, lowest first (<c>&lt;b0</c>, <c>b0-b1</c>, ..., <c>&gt;=bn</c>).</summary>
+    public IReadOnlyList<string> BucketLabels { get; }
 }
