@@ -1,0 +1,44 @@
+using System.Diagnostics.Tracing;
+
+namespace Candor.Diagnostics;
+
+/// <summary>
+/// Candor's own diagnostics, for <c>dotnet-trace</c> and similar listeners (provider name <c>Candor</c>).
+/// Failures inside the SDK end here and in the opt-in <see cref="SelfLog"/>, never in the host tool.
+/// </summary>
+[EventSource(Name = "Candor")]
+internal sealed class CandorEventSource : EventSource
+{
+    public static readonly CandorEventSource Log = new();
+
+    private CandorEventSource()
+    {
+    }
+
+    [Event(1, Level = EventLevel.Warning, Message = "Dropped {1} value(s): {0}")]
+    public void Dropped(string reason, long count)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(1, reason, count);
+        }
+    }
+
+    [Event(2, Level = EventLevel.Error, Message = "Candor failed while {0}: {1}")]
+    public void Failure(string operation, string error)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(2, operation, error);
+        }
+    }
+
+    [Event(3, Level = EventLevel.Informational, Message = "Telemetry for {0} is {1} ({2})")]
+    public void ConsentResolved(string product, string level, string source)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(3, product, level, source);
+        }
+    }
+}

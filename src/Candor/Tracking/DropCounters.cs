@@ -1,0 +1,32 @@
+using System.Collections.ObjectModel;
+
+namespace Candor.Tracking;
+
+/// <summary>Counts what was dropped, by reason, without locks (as OpenTelemetry's DroppedCount does).</summary>
+internal sealed class DropCounters
+{
+    private readonly long[] _counts = new long[Enum.GetValues<DropReason>().Length];
+
+    public void Add(DropReason reason, long count = 1)
+    {
+        Interlocked.Add(ref _counts[(int)reason], count);
+        Diagnostics.CandorEventSource.Log.Dropped(reason.ToString(), count);
+    }
+
+    public long this[DropReason reason] => Interlocked.Read(ref _counts[(int)reason]);
+
+    public IReadOnlyDictionary<DropReason, long> Snapshot()
+    {
+        var result = new Dictionary<DropReason, long>();
+        for (var i = 0; i < _counts.Length; i++)
+        {
+            var count = Interlocked.Read(ref _counts[i]);
+            if (count > 0)
+            {
+                result[(DropReason)i] = count;
+            }
+        }
+
+        return new ReadOnlyDictionary<DropReason, long>(result);
+    }
+}

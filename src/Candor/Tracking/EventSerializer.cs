@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Candor.Manifest;
+using Candor.Privacy;
+
+namespace Candor.Tracking;
+
+/// <summary>
+/// Writes a pending event as the exact UTF-8 JSON of a <see cref="Protocol.WireEvent"/>, applying each
+/// field's privacy transform on the way: keyed hashes, buckets, normalised versions, allow lists and
+/// scrubbed stacks. What it writes is what is printed, spooled and sent, byte for byte.
+/// </summary>
+internal sealed class EventSerializer : IDisposable
+{
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
+    private static readonly JsonEncodedText ProductName = JsonEncodedText.Encode("product");
+    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode("revision");
+    private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode("install");
+    private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode("session");
+    private static readonly JsonEncodedText MachineName = JsonEncodedText.Encode("machine");
+    private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode("context");
+    private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode("properties");
+    private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode("measurements");
+
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _writer;
+    private readonly DropCounters _drops;
+
+    public EventSerializer(DropCounters drops)
+    {
+        _drops = drops;
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false });
+    }
+
+    public void Dispose() => _writer.Dispose();
+
+    /// <summary>Serialises the event; the result is valid until the next call.</summary>
+    public ReadOnlyMemory<byte> Write(PendingEvent pending, EventStamp stamp)
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        var w = _writer;
+        w.WriteStartObject();
+        w.WriteString(IdName, pending.Id);
+        w.WriteString(NameName, pending.Definition!.Name);
+        w.WriteString(TimeName, pending.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        w.WriteString(ProductName, stamp.Product);
+        w.WriteNumber(RevisionName, stamp.Revision);
+        w.WriteString(InstallName, stamp.Install);
+        w.WriteString(SessionName, stamp.Session);
+        if (stamp.Machine is not null)
+        {
+            w.WriteString(MachineName, stamp.Machine);
+        }
+
+        w.WritePropertyName(ContextName);
+        w.WriteRawValue(stamp.ContextJson, skipInputValidation: true);
+
+        WriteSection(w, pending, stamp, measurements: false);
+        WriteSection(w, pending, stamp, measurements: true);
+        w.WriteEndObject();
+        w.Flush();
+        return _buffer.WrittenMemory;
+    }
+
+    private void WriteSection(Utf8JsonWriter w, PendingEvent pending, EventStamp stamp, bool measurements)
+    {
+        var started = false;
+        foreach (var value in pending.Values)
+        {
+            if (value.Field.IsMeasurement != measurements)
+            {
+                continue;
+            }
+
+            if (!started)
+            {
+                w.WriteStartObject(measurements ? MeasurementsName : PropertiesName);
+                started = true;
+            }
+
+            WriteValue(w, value, stamp);
+        }
+
+        if (started)
+        {
+            w.WriteEndObject();
+        }
+    }
+
+    private void WriteValue(Utf8JsonWriter w, in FieldValue value, EventStamp stamp)
+    {
+        var field = value.Field;
+        switch (field.Kind)
+        {
+            case FieldKind.Number:
+            case FieldKind.Duration:
+                w.WriteNumber(field.Name, value.Number);
+                break;
+            case FieldKind.Bool:
+                w.WriteBoolean(field.Name, value.Number != 0);
+                break;
+            case FieldKind.Stack:
+                w.WriteString(field.Name, StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly));
+                break;
+            case FieldKind.List:
+                var items = (string[])value.Reference!;
+                var item = field.Item!;
+                w.WriteStartArray(field.Name);
+                var written = 0;
+                foreach (var raw in items)
+                {
+                    if (written == field.MaxItems)
+                    {
+                        _drops.Add(DropReason.ListTruncated, items.Length - written);
+                        break;
+                    }
+
+                    if (Transform(item, raw, stamp) is { } text)
+                    {
+                        w.WriteStringValue(text);
+                        written++;
+                    }
+                }
+
+                w.WriteEndArray();
+                break;
+            case FieldKind.Bucket:
+                w.WriteString(field.Name, field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, value.Number)]);
+                break;
+            default:
+                if (Transform(field, (string)value.Reference!, stamp) is { } transformed)
+                {
+                    w.WriteString(field.Name, transformed);
+                }
+
+                break;
+        }
+    }
+
+    // The transform of a text value, or null when it does not fit (counted).
+    private string? Transform(FieldDefinition field, string raw, EventStamp stamp)
+    {
+        string? result = field.Kind switch
+        {
+            FieldKind.Enum => field.ValueSet.Contains(raw) ? raw : null,
+            FieldKind.Hash => KeyedHash.Compute(stamp.HashKey, raw),
+            FieldKind.Version => VersionValue.Normalize(raw),
+            FieldKind.NameOrHash => field.AllowSet.TryGetValue(raw, out var declared) ? declared : KeyedHash.Compute(stamp.HashKey, raw),
+            FieldKind.Bucket => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                ? field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, number)]
+                : null,
+            _ => null,
+        };
+        if (result is null)
+        {
+            _drops.Add(DropReason.InvalidValue);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,18 @@
+using System.Reflection;
+
+namespace Candor.Tracking;
+
+/// <summary>
+/// What every event of one client carries besides its own values: who (the install and session), where
+/// (the context, already serialised once) and the keys of the privacy transforms.
+/// Made once, lazily, on the background writer so start-up pays nothing for it.
+/// </summary>
+internal sealed record EventStamp(
+    string Product,
+    int Revision,
+    Guid Install,
+    Guid Session,
+    string? Machine,
+    byte[] ContextJson,
+    byte[] HashKey,
+    Func<Assembly, bool> IsOwnAssembly);

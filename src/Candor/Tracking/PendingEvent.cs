@@ -1,0 +1,62 @@
+using Candor.Manifest;
+
+namespace Candor.Tracking;
+
+/// <summary>
+/// An event between <see cref="TelemetryEvent"/> and the background writer. Instances are pooled so that
+/// tracking allocates nothing in the steady state; a flush request travels through the same queue as a
+/// marker so it completes exactly when every event before it has been written.
+/// </summary>
+internal sealed class PendingEvent
+{
+    private FieldValue[] _values = new FieldValue[8];
+
+    public EventDefinition? Definition { get; private set; }
+
+    public Guid Id { get; private set; }
+
+    public DateTimeOffset Time { get; private set; }
+
+    public int Count { get; private set; }
+
+    public TaskCompletionSource<bool>? FlushSignal { get; private set; }
+
+    public ReadOnlySpan<FieldValue> Values => _values.AsSpan(0, Count);
+
+    public static PendingEvent Marker(TaskCompletionSource<bool> signal) => new() { FlushSignal = signal };
+
+    public void Start(EventDefinition definition, DateTimeOffset time)
+    {
+        Definition = definition;
+        Id = Guid.NewGuid();
+        Time = time;
+        Count = 0;
+    }
+
+    /// <summary>Sets a value, replacing an earlier one of the same field so the last call wins.</summary>
+    public void Set(in FieldValue value)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            if (ReferenceEquals(_values[i].Field, value.Field))
+            {
+                _values[i] = value;
+                return;
+            }
+        }
+
+        if (Count == _values.Length)
+        {
+            Array.Resize(ref _values, _values.Length * 2);
+        }
+
+        _values[Count++] = value;
+    }
+
+    public void Clear()
+    {
+        Array.Clear(_values, 0, Count);
+        Count = 0;
+        Definition = null;
+    }
+}

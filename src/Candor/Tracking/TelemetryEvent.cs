@@ -1,0 +1,151 @@
+using Candor.Manifest;
+
+namespace Candor.Tracking;
+
+/// <summary>
+/// An event being built: add declared properties and measurements with <c>With</c>, then call
+/// <see cref="Track"/>. Every method is cheap, never blocks and never throws; with telemetry off, or for an
+/// undeclared event, the builder is empty and every call returns at once.
+/// </summary>
+/// <remarks>
+/// Values are checked against the manifest as they are added: an undeclared property, a value of the wrong
+/// type or an enum value that is not listed is dropped here, before anything is queued, and counted by
+/// reason (see <see cref="CandorClient.Dropped"/>). Privacy transforms (keyed hashes, buckets, scrubbed
+/// stacks) run later on a background thread; the raw value never leaves the process.
+/// </remarks>
+public readonly struct TelemetryEvent
+{
+    private readonly EventPipeline? _pipeline;
+    private readonly PendingEvent? _pending;
+
+    internal TelemetryEvent(EventPipeline pipeline, PendingEvent pending)
+    {
+        _pipeline = pipeline;
+        _pending = pending;
+    }
+
+    /// <summary>Whether the event will be recorded (telemetry is on for it and it is declared).</summary>
+    public bool IsEnabled => _pending is not null;
+
+    /// <summary>Sets an <c>enum</c>, <c>hash</c>, <c>version</c> or <c>nameOrHash</c> property.</summary>
+    public TelemetryEvent With(string name, string? value)
+    {
+        if (_pending is null || Field(name) is not { } field)
+        {
+            return this;
+        }
+
+        var fits = value is not null && field.Kind switch
+        {
+            FieldKind.Enum => field.ValueSet.Contains(value),
+            FieldKind.Hash or FieldKind.Version or FieldKind.NameOrHash => true,
+            _ => false,
+        };
+        return Set(fits, FieldValue.Text(field, value!));
+    }
+
+    /// <summary>Sets a <c>bool</c> property (kmpkg's <c>track_feature</c>).</summary>
+    public TelemetryEvent With(string name, bool value)
+    {
+        if (_pending is null || Field(name) is not { } field)
+        {
+            return this;
+        }
+
+        return Set(field.Kind == FieldKind.Bool, FieldValue.Numeric(field, value ? 1 : 0));
+    }
+
+    /// <summary>Sets a <c>number</c> measurement (kmpkg's <c>track_metric</c>), a <c>duration</c> in milliseconds, or a <c>bucket</c> property.</summary>
+    public TelemetryEvent With(string name, double value)
+    {
+        if (_pending is null || Field(name) is not { } field)
+        {
+            return this;
+        }
+
+        var fits = double.IsFinite(value) && field.Kind switch
+        {
+            FieldKind.Number => value >= field.Minimum && value <= field.Maximum,
+            FieldKind.Duration => value >= 0,
+            FieldKind.Bucket => true,
+            _ => false,
+        };
+        return Set(fits, FieldValue.Numeric(field, value));
+    }
+
+    /// <summary>Sets a <c>number</c> measurement, a <c>duration</c> in milliseconds, or a <c>bucket</c> property.</summary>
+    public TelemetryEvent With(string name, long value) => With(name, (double)value);
+
+    /// <summary>Sets a <c>duration</c> measurement (kmpkg's <c>track_buildtime</c>).</summary>
+    public TelemetryEvent With(string name, TimeSpan value)
+    {
+        if (_pending is null || Field(name) is not { } field)
+        {
+            return this;
+        }
+
+        return Set(field.Kind == FieldKind.Duration && value >= TimeSpan.Zero, FieldValue.Numeric(field, value.TotalMilliseconds));
+    }
+
+    /// <summary>Sets a <c>version</c> property.</summary>
+    public TelemetryEvent With(string name, Version? value) => With(name, value?.ToString());
+
+    /// <summary>Sets a <c>stack</c> property: the exception is reduced to a scrubbed signature, without messages or paths.</summary>
+    public TelemetryEvent With(string name, Exception? value)
+    {
+        if (_pending is null || Field(name) is not { } field)
+        {
+            return this;
+        }
+
+        return Set(value is not null && field.Kind == FieldKind.Stack, FieldValue.Object(field, value!));
+    }
+
+    /// <summary>Sets a <c>list</c> property; items past the declared maximum are dropped and counted.</summary>
+    public TelemetryEvent With(string name, IEnumerable<string>? values)
+    {
+        if (_pending is null || Field(name) is not { } field)
+        {
+            return this;
+        }
+
+        var fits = values is not null && field.Kind == FieldKind.List;
+
+        // Copied now: the caller may reuse or change its collection after this call returns.
+        return Set(fits, FieldValue.Object(field, fits ? values!.ToArray() : Array.Empty<string>()));
+    }
+
+    /// <summary>Queues the event for writing. Never blocks and never throws; a full queue drops the event and counts it.</summary>
+    public void Track()
+    {
+        if (_pending is not null)
+        {
+            _pipeline!.Enqueue(_pending);
+        }
+    }
+
+    private FieldDefinition? Field(string name)
+    {
+        var field = name is null ? null : _pending!.Definition!.Find(name);
+        if (field is null)
+        {
+            _pipeline!.Drops.Add(DropReason.UndeclaredProperty);
+        }
+
+        return field;
+    }
+
+    private TelemetryEvent Set(bool fits, in FieldValue value)
+    {
+        if (fits)
+        {
+            _pending!.Set(value);
+        }
+        else
+        {
+            _pipeline!.Drops.Add(DropReason.InvalidValue);
+        }
+
+        return this;
+    }
+}
