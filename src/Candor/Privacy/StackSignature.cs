@@ -32,31 +32,35 @@ internal static class StackSignature
             text.Append(current.GetType().FullName ?? current.GetType().Name);
         }
 
-        var frames = new StackTrace(exception, fNeedFileInfo: false).GetFrames();
-        var written = 0;
-        var lastWasExternal = false;
-        foreach (var frame in frames)
+        // Innermost exception first: that is where the failure began; the outer ones add where it was wrapped.
+        var chain = new List<Exception>();
+        for (var e = exception; e is not null && chain.Count <= MaxInner; e = e.InnerException)
         {
-            if (written == MaxFrames)
-            {
-                break;
-            }
+            chain.Add(e);
+        }
 
-            var method = MethodOf(frame);
-            if (method is null || !isOwn(method.Module.Assembly))
+        var written = 0;
+        var last = "";
+        for (var i = chain.Count - 1; i >= 0 && written < MaxFrames; i--)
+        {
+            foreach (var frame in new StackTrace(chain[i], fNeedFileInfo: false).GetFrames())
             {
-                if (!lastWasExternal && written > 0)
+                if (written == MaxFrames)
                 {
-                    text.Append(" | ").Append(External);
-                    lastWasExternal = true;
+                    break;
                 }
 
-                continue;
-            }
+                var method = MethodOf(frame);
+                var described = method is not null && isOwn(method.Module.Assembly) ? Describe(method) : External;
+                if (described == last || (described == External && written == 0))
+                {
+                    continue;
+                }
 
-            text.Append(written == 0 ? " at " : " | ").Append(Describe(method));
-            lastWasExternal = false;
-            written++;
+                text.Append(written == 0 ? " at " : " | ").Append(described);
+                last = described;
+                written++;
+            }
         }
 
         return text.Length <= MaxLength ? text.ToString() : text.ToString(0, MaxLength);

@@ -110,10 +110,18 @@ internal sealed class EventPipeline
         }
 
         var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_channel.Writer.TryWrite(PendingEvent.Marker(signal)))
+        try
         {
-            // Full or completed: waiting for the reader to finish everything is the only honest answer.
+            // A flush may wait for room in the queue; only tracking must never wait.
+            await _channel.Writer.WriteAsync(PendingEvent.Marker(signal), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
             return await WaitAsync(_reader, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
 
         return await WaitAsync(signal.Task, cancellationToken).ConfigureAwait(false);

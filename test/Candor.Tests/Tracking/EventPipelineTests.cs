@@ -1,0 +1,201 @@
+using Candor.Consent;
+using Candor.Tracking;
+
+namespace Candor.Tests.Tracking;
+
+public class EventPipelineTests
+{
+    [Fact]
+    public void Track_DeclaredValues_AreWrittenWithTheirTransforms()
+    {
+        var harness = new PipelineHarness();
+
+        harness.Pipeline.Begin("install")
+            .With("triplet", "x64-linux")
+            .With("packages", ["ZLIB", "my-secret-lib"])
+            .With("size", 5000)
+            .With("cached", true)
+            .With("toolVersion", "13.2.1+build.machine-42")
+            .With("buildTime", TimeSpan.FromSeconds(1.5))
+            .With("retries", 3)
+            .Track();
+
+        var e = Assert.Single(harness.Flush());
+        Assert.Equal("install", e.Name);
+        Assert.Equal("x64-linux", e.Property("triplet"));
+        var packages = e.Property("packages")!.Split(',');
+        Assert.Equal("zlib", packages[0]);
+        Assert.Matches("^[0-9a-f]{32}$", packages[1]);
+        Assert.Equal("1000-100000", e.Property("size"));
+        Assert.Equal("true", e.Property("cached"));
+        Assert.Equal("13.2.1", e.Property("toolVersion"));
+        Assert.Equal(1500, e.Measurement("buildTime"));
+        Assert.Equal(3, e.Measurement("retries"));
+        Assert.Equal(harness.Stamp.Install, e.Event.Install);
+        Assert.Equal(harness.Time.GetUtcNow(), e.Event.Time);
+        Assert.Equal("debian 12", e.Event.Context.OsVersion);
+        Assert.Empty(harness.Drops.Snapshot());
+    }
+
+    [Fact]
+    public void Track_UndeclaredEvent_IsDroppedAndCounted()
+    {
+        var harness = new PipelineHarness();
+
+        var e = harness.Pipeline.Begin("telemetry-declined");
+        e.With("triplet", "x64-linux").Track();
+
+        Assert.False(e.IsEnabled);
+        Assert.Empty(harness.Flush());
+        Assert.Equal(1, harness.Drops[DropReason.UndeclaredEvent]);
+    }
+
+    [Fact]
+    public void Track_UndeclaredProperty_IsDroppedAndCounted()
+    {
+        var harness = new PipelineHarness();
+
+        harness.Pipeline.Begin("install").With("userName", "alice").With("triplet", "x64-linux").Track();
+
+        var e = Assert.Single(harness.Flush());
+        Assert.Null(e.Property("userName"));
+        Assert.DoesNotContain("alice", e.Json);
+        Assert.Equal(1, harness.Drops[DropReason.UndeclaredProperty]);
+    }
+
+    [Theory]
+    [InlineData("triplet", "not-a-listed-triplet")]
+    [InlineData("toolVersion", "1.2.3-/home/alice")]
+    [InlineData("toolVersion", "the latest one")]
+    public void Track_InvalidTextValue_IsDroppedAndCounted(string property, string value)
+    {
+        var harness = new PipelineHarness();
+
+        harness.Pipeline.Begin("install").With(property, value).Track();
+
+        var e = Assert.Single(harness.Flush());
+        Assert.Null(e.Property(property));
+        Assert.DoesNotContain(value, e.Json);
+        Assert.Equal(1, harness.Drops[DropReason.InvalidValue]);
+    }
+
+    [Fact]
+    public void Track_ValueOfWrongTypeOrRange_IsDroppedAndCounted()
+    {
+        var harness = new PipelineHarness();
+
+        harness.Pipeline.Begin("install")
+            .With("retries", 101)
+            .With("cached", "yes")
+            .With("buildTime", TimeSpan.FromSeconds(-1))
+            .With("triplet", 3.0)
+            .Track();
+
+        var e = Assert.Single(harness.Flush());
+        Assert.Null(e.Event.Measurements);
+        Assert.Null(e.Event.Properties);
+        Assert.Equal(4, harness.Drops[DropReason.InvalidValue]);
+    }
+
+    [Fact]
+    public void Track_ListLongerThanDeclared_IsTruncatedAndCounted()
+    {
+        var harness = new PipelineHarness();
+
+        harness.Pipeline.Begin("install").With("packages", Enumerable.Range(0, 25).Select(i => "pkg" + i)).Track();
+
+        var e = Assert.Single(harness.Flush());
+        Assert.Equal(20, e.Property("packages")!.Split(',').Length);
+        Assert.Equal(5, harness.Drops[DropReason.ListTruncated]);
+    }
+
+    [Fact]
+    public void Track_HashKind_IsKeyedPerProduct()
+    {
+        var a = new PipelineHarness(hashKey: "key-a"u8.ToArray());
+        var b = new PipelineHarness(hashKey: "key-b"u8.ToArray());
+
+        a.Pipeline.Begin("install").With("dataset", "customers.csv").Track();
+        a.Pipeline.Begin("install").With("dataset", "customers.csv").Track();
+        b.Pipeline.Begin("install").With("dataset", "customers.csv").Track();
+
+        var fromA = a.Flush().Select(e => e.Property("dataset")).ToList();
+        var fromB = Assert.Single(b.Flush()).Property("dataset");
+        Assert.Equal(fromA[0], fromA[1]);
+        Assert.NotEqual(fromA[0], fromB);
+        Assert.Matches("^[0-9a-f]{32}$", fromB);
+    }
+
+    [Fact]
+    public void Track_LevelOff_DoesNoWorkAtAll()
+    {
+        var harness = new PipelineHarness(TelemetryLevel.Off);
+
+        var e = harness.Pipeline.Begin("install");
+        e.With("triplet", "x64-linux").With("undeclared", "x").Track();
+        harness.Pipeline.Begin("undeclared-event").Track();
+
+        Assert.False(e.IsEnabled);
+        Assert.Empty(harness.Flush());
+        Assert.Empty(harness.Drops.Snapshot());
+    }
+
+    [Fact]
+    public void Track_LevelErrors_KeepsOnlyErrorEvents()
+    {
+        var harness = new PipelineHarness(TelemetryLevel.Errors);
+
+        harness.Pipeline.Begin("install").With("triplet", "x64-linux").Track();
+        harness.Pipeline.Begin("crash").With("stack", new InvalidOperationException("boom")).Track();
+
+        Assert.Equal("crash", Assert.Single(harness.Flush()).Name);
+    }
+
+    [Fact]
+    public void Restrict_ToOff_StopsEventsAlreadyBegun()
+    {
+        var harness = new PipelineHarness();
+
+        var e = harness.Pipeline.Begin("install").With("triplet", "x64-linux");
+        harness.Pipeline.Restrict(TelemetryLevel.Off);
+        e.Track();
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.Empty(harness.Flush());
+    }
+
+    [Fact]
+    public void Track_QueueFull_DropsAndCountsWithoutBlocking()
+    {
+        var harness = new PipelineHarness(capacity: 16);
+
+        // Tracking from many threads at once never blocks; whatever does not fit is counted.
+        Parallel.For(0, 2000, _ => harness.Pipeline.Begin("install").With("cached", true).Track());
+
+        var written = harness.Flush().Count;
+        Assert.Equal(2000, written + harness.Drops[DropReason.QueueFull]);
+    }
+
+    [Fact]
+    public void Track_SameFieldTwice_LastValueWins()
+    {
+        var harness = new PipelineHarness();
+
+        harness.Pipeline.Begin("install").With("cached", true).With("cached", false).Track();
+
+        Assert.Equal("false", Assert.Single(harness.Flush()).Property("cached"));
+    }
+
+    [Fact]
+    public async Task Complete_WritesQueuedEventsThenRefusesNewOnes()
+    {
+        var harness = new PipelineHarness();
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.True(await harness.Pipeline.CompleteAsync(CancellationToken.None));
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.Single(harness.Sink.Events);
+        Assert.Equal(1, harness.Drops[DropReason.ShutDown]);
+    }
+}

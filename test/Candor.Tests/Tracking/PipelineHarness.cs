@@ -1,0 +1,45 @@
+using System.Text;
+using Candor.Consent;
+using Candor.Manifest;
+using Candor.Testing;
+using Candor.Tracking;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Candor.Tests.Tracking;
+
+/// <summary>An event pipeline wired to an in-memory sink, for tests below the client.</summary>
+internal sealed class PipelineHarness
+{
+    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024)
+    {
+        Manifest = TelemetryManifest.Parse(manifestJson ?? Some.ManifestJson);
+        Stamp = new EventStamp(
+            Manifest.Product,
+            Manifest.Revision,
+            Guid.NewGuid(),
+            Guid.NewGuid(),
+            null,
+            Encoding.UTF8.GetBytes("""{"version":"1.0.0","os":"linux","osVersion":"debian 12","arch":"x64","runtime":"10.0.0","container":false,"wsl":false,"interactive":false,"host":"process"}"""),
+            hashKey ?? Encoding.UTF8.GetBytes("product-key"),
+            assembly => assembly == typeof(PipelineHarness).Assembly);
+        Pipeline = new EventPipeline(Manifest, level, () => Stamp, [Sink], Time, Drops, capacity);
+    }
+
+    public TelemetryManifest Manifest { get; }
+
+    public EventStamp Stamp { get; }
+
+    public InMemorySink Sink { get; } = new();
+
+    public DropCounters Drops { get; } = new();
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+
+    public EventPipeline Pipeline { get; }
+
+    public IReadOnlyList<RecordedEvent> Flush()
+    {
+        Assert.True(Pipeline.FlushAsync(CancellationToken.None).Wait(TimeSpan.FromSeconds(30)));
+        return Sink.Events;
+    }
+}
