@@ -280,6 +280,17 @@ public class PrivacyPageTests
         Assert.Fail($"The privacy page changed. Compare {receivedPath} with {approvedPath}; if the change is right, copy it over the approved file.");
     }
 
+    // docs/privacy-sample.md shows readers the page of the manifest docs/manifest.md uses as its example.
+    [Fact]
+    public void DocsSample_IsTheApprovedPage()
+    {
+        var root = RepositoryRoot();
+
+        var docs = File.ReadAllText(Path.Combine(root, "docs", "privacy-sample.md"));
+
+        Assert.Equal(File.ReadAllText(Path.Combine(root, "test", "Candor.Tests", "Manifest", "Approved", "sample.privacy.md")), docs);
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
