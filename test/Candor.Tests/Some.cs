@@ -13,7 +13,7 @@ internal static class Some
         "version": 1,
         "text": "Telemetry\n---------\nsample collects usage data. Opt out with --disable-metrics or SAMPLE_DISABLE_METRICS."
       },
-      "optOut": { "environmentVariables": ["KMPKG_DISABLE_METRICS"], "flags": ["--disable-metrics"] },
+      "optOut": { "environmentVariables": ["SAMPLE_DISABLE_METRICS"], "flags": ["--disable-metrics"] },
       "retentionMonths": 14,
       "machineHash": true,
       "contact": "https://example.org/sample/issues",

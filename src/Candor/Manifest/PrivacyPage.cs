@@ -124,7 +124,7 @@ public static class PrivacyPage
         page.Line("Besides its own data points, every event carries:");
         page.Line();
         page.Line("- its name, the time it happened (UTC), a random event ID (so an upload that is retried is stored once) and the manifest revision it follows;");
-        page.Line($"- a random install ID, created the first time {Inline(m.Name)} runs for your user and used by {Inline(m.Name)} alone (every product gets its own), with the date it was created;");
+        page.Line($"- a random install ID, created the first time {Inline(m.Name)} runs for your user and used by {Inline(m.Name)} alone (every product gets its own); the date it was created stays on your machine;");
         page.Line("- a random session ID, new for every run of the tool;");
         if (m.MachineHash)
         {

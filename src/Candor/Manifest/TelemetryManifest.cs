@@ -68,7 +68,7 @@ public sealed class TelemetryManifest
     /// <summary>The first-run disclosure shown on stderr.</summary>
     public string DisclosureText { get; }
 
-    /// <summary>The product's own environment variables that turn telemetry off (for example <c>KMPKG_DISABLE_METRICS</c>).</summary>
+    /// <summary>The product's own environment variables that turn telemetry off (for example <c>SAMPLE_DISABLE_METRICS</c>).</summary>
     public IReadOnlyList<string> OptOutEnvironmentVariables { get; }
 
     /// <summary>The product's own command-line flags that turn telemetry off for one run, besides <c>--disable-telemetry</c>.</summary>

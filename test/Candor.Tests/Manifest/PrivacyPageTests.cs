@@ -99,7 +99,7 @@ public class PrivacyPageTests
         string[] steps =
         [
             "1. For one run: pass `--disable-metrics` or `--disable-telemetry` on the command line.",
-            $"2. For Sample Tool: set `KMPKG_DISABLE_METRICS` to {rule}",
+            $"2. For Sample Tool: set `SAMPLE_DISABLE_METRICS` to {rule}",
             $"3. For every tool that honours it: set `DO_NOT_TRACK` to {rule}",
             "4. For every Candor tool: set `CANDOR_TELEMETRY` to `off`. It also accepts `local`",
             "5. For good: run `candor disable --product sample`, or the tool's own `telemetry disable` command",
@@ -114,13 +114,13 @@ public class PrivacyPageTests
     [Fact]
     public void ToMarkdown_NoProductVariables_NumbersTheStepsWithoutAGap()
     {
-        var json = Some.ManifestJson.Replace("\"environmentVariables\": [\"KMPKG_DISABLE_METRICS\"], ", "");
+        var json = Some.ManifestJson.Replace("\"environmentVariables\": [\"SAMPLE_DISABLE_METRICS\"], ", "");
 
         var page = PrivacyPage.ToMarkdown(TelemetryManifest.Parse(json));
 
         Assert.Contains("\n2. For every tool that honours it: set `DO_NOT_TRACK`", page, StringComparison.Ordinal);
         Assert.Contains("\n5. If you do nothing:", page, StringComparison.Ordinal);
-        Assert.DoesNotContain("KMPKG_DISABLE_METRICS", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("SAMPLE_DISABLE_METRICS", page, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public class TelemetryManifestTests
     [InlineData("\"level\": \"error\"", "\"level\": \"fatal\"", "event 'crash': 'level' must be 'usage' or 'error'")]
     [InlineData("\"allow\": [\"zlib\", \"openssl\"]", "\"allow\": []", "property 'packages' item: kind 'nameOrHash' needs an 'allow' list")]
     [InlineData("\"maxItems\": 20", "\"maxItems\": 0", "property 'packages': 'maxItems' must be between 1 and 1000")]
-    [InlineData("\"KMPKG_DISABLE_METRICS\"", "\"KMPKG DISABLE\"", "'KMPKG DISABLE' is not a valid variable name")]
+    [InlineData("\"SAMPLE_DISABLE_METRICS\"", "\"KMPKG DISABLE\"", "'KMPKG DISABLE' is not a valid variable name")]
     public void Parse_WrongDeclaration_SaysWhatIsWrong(string from, string to, string expected)
     {
         var ex = Assert.Throws<ManifestException>(() => TelemetryManifest.Parse(Some.ManifestJson.Replace(from, to)));
