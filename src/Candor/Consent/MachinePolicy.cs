@@ -67,7 +67,7 @@ internal sealed class MachinePolicy
         PolicyDocument? document;
         try
         {
-            document = JsonSerializer.Deserialize(bytes, SettingsJsonContext.Default.PolicyDocument);
+            document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), SettingsJsonContext.Default.PolicyDocument);
         }
         catch (JsonException)
         {

@@ -115,7 +115,7 @@ internal sealed class SettingsStore
 
         try
         {
-            var document = JsonSerializer.Deserialize(bytes, SettingsJsonContext.Default.SettingsDocument);
+            var document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), SettingsJsonContext.Default.SettingsDocument);
             if (document is null)
             {
                 return null;

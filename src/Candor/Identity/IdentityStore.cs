@@ -50,7 +50,7 @@ internal sealed class IdentityStore
 
         try
         {
-            var document = JsonSerializer.Deserialize(bytes, IdentityJsonContext.Default.IdentityDocument);
+            var document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), IdentityJsonContext.Default.IdentityDocument);
             return document is null || document.Install == Guid.Empty || document.DisclosureVersion < 0
                 ? null
                 : new InstallIdentity(document.Install, document.FirstUse, document.DisclosureVersion);
