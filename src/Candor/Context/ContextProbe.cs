@@ -111,8 +111,8 @@ internal sealed class ContextProbe
 
     /// <summary>
     /// <c>ID</c> and <c>VERSION_ID</c> from an os-release file, e.g. <c>debian 12</c>; null without an ID.
-    /// Only the characters os-release allows in these fields are kept, and each is bounded, so an odd file
-    /// cannot smuggle free text into an event.
+    /// A value with characters os-release does not allow in these fields is ignored, and each is bounded, so
+    /// an odd file cannot smuggle free text into an event.
     /// </summary>
     internal static string? ParseOsRelease(string text)
     {
@@ -150,23 +150,15 @@ internal sealed class ContextProbe
     private static string Unquote(string value) =>
         value.Length >= 2 && (value[0] is '"' or '\'') && value[^1] == value[0] ? value[1..^1] : value;
 
-    private static string Clean(string value)
+    // os-release allows only [a-z0-9._-] in ID and VERSION_ID; a value with anything else is not one we send.
+    private static string? Clean(string value)
     {
-        var builder = new StringBuilder(Math.Min(value.Length, MaxNamePart));
-        foreach (var c in value)
+        if (value.Length == 0 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
         {
-            if (builder.Length == MaxNamePart)
-            {
-                break;
-            }
-
-            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
-            {
-                builder.Append(char.ToLowerInvariant(c));
-            }
+            return null;
         }
 
-        return builder.ToString();
+        return (value.Length > MaxNamePart ? value[..MaxNamePart] : value).ToLowerInvariant();
     }
 
     private bool IsContainer()
