@@ -30,7 +30,7 @@ public sealed class CandorSettings
 
     /// <summary>Opens the settings of the current user's Candor home.</summary>
     /// <remarks>Does not touch the disk. Never throws; without a home, there are no choices and changes throw.</remarks>
-    public static CandorSettings Open() => new(CandorHome.Resolve(ProcessEnvironment.Instance), PhysicalFileSystem.Instance);
+    public static CandorSettings Open() => new(HomeLocator.Find(ProcessEnvironment.Instance).Home, PhysicalFileSystem.Instance);
 
     /// <summary>The folder of the Candor home, or null when the user has none (no profile folder and no <c>CANDOR_HOME</c>).</summary>
     public string? HomePath => _home?.Root;

@@ -49,7 +49,7 @@ internal sealed class ConsentGate
     public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var home = CandorHome.Resolve(_environment);
+        var (home, homeProblem) = HomeLocator.Find(_environment);
         var settings = home is null ? null : new SettingsStore(home, _files, _time);
         var decision = ConsentResolver.Resolve(new ConsentInputs
         {
@@ -60,7 +60,7 @@ internal sealed class ConsentGate
             ProgramDisabled = CandorTelemetry.IsDisabled(manifest.Product),
             CommandLineOptOut = commandLineOptOut,
             CiVendor = ciVendor,
-            HomeProblem = home is null ? $"no Candor home: set {CandorHome.Variable} or give the user a profile folder" : null,
+            HomeProblem = homeProblem,
         });
 
         if (decision.Level == TelemetryLevel.Off || home is null || settings is null)

@@ -139,6 +139,17 @@ public sealed class ConsentGateTests : IDisposable
     }
 
     [Fact]
+    public void Open_CandorHomeThatIsNotAPath_IsOffWithHomeUnavailable()
+    {
+        _environment.With(CandorHome.Variable, "bad\0home");
+
+        var outcome = Gate().Open(Manifests.Sample());
+
+        Assert.Equal(ConsentSource.HomeUnavailable, outcome.Decision.Source);
+        Assert.Contains("CANDOR_HOME is not a usable path", outcome.Decision.Detail);
+    }
+
+    [Fact]
     public void Open_HomeUnderARegularFile_IsOffWithHomeUnavailableAndNeverThrows()
     {
         var blocker = _temp.Combine("file");
