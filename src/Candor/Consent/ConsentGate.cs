@@ -45,12 +45,14 @@ internal sealed class ConsentGate
     /// <param name="manifest">The product.</param>
     /// <param name="commandLineOptOut">The opt-out flag given on this run's command line, or null.</param>
     /// <param name="ciVendor">The CI vendor when this is a CI run (from the context), or null.</param>
-    /// <remarks>Never throws. May block briefly on the identity or settings lock the first time a product runs.</remarks>
+    /// <remarks>Never throws. The first run of a product may block briefly on the identity lock while another first run creates it.</remarks>
     public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var (home, homeProblem) = HomeLocator.Find(_environment);
-        var settings = home is null ? null : new SettingsStore(home, _files, _time);
+        // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
+        // must not wait at start-up because another process is changing the settings.
+        var settings = home is null ? null : new SettingsStore(home, _files, _time, lockAttempts: 1);
         var decision = ConsentResolver.Resolve(new ConsentInputs
         {
             Manifest = manifest,
@@ -87,7 +89,7 @@ internal sealed class ConsentGate
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Only `candor status` uses it; it is recorded by a later run.
+            // Only `candor status` uses it; a later run records it.
         }
 
         return new(decision, home, decision.Level == TelemetryLevel.Off ? null : identity);

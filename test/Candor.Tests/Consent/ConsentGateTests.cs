@@ -220,6 +220,26 @@ public sealed class ConsentGateTests : IDisposable
     }
 
     [Fact]
+    public void Open_SettingsLockedByAnotherProcess_TriesOnceAndStillOpens()
+    {
+        var home = new CandorHome(_homePath);
+        Gate().Open(Manifests.Sample());
+        var files = new RecordingFileSystem();
+
+        ConsentOutcome outcome;
+        using (PhysicalFileSystem.Instance.TryLock(home.SettingsLock))
+        {
+            outcome = Gate(files).Open(Manifests.Sample(product: "second"));
+        }
+
+        Assert.Equal(ConsentSource.FirstRunDisclosure, outcome.Decision.Source);
+        Assert.Single(files.Changes, c => c == $"lock {home.SettingsLock}");
+        Assert.DoesNotContain("second", new CandorSettings(home, PhysicalFileSystem.Instance).Products);
+        Gate().Open(Manifests.Sample(product: "second"));
+        Assert.Contains("second", new CandorSettings(home, PhysicalFileSystem.Instance).Products);
+    }
+
+    [Fact]
     public void Open_LocalLevel_IsOnWithIdentity()
     {
         _environment.With("CANDOR_TELEMETRY", "local");
