@@ -1,6 +1,6 @@
 namespace Candor.Storage;
 
-/// <summary>Helpers for the small UTF-8 files people may edit by hand.</summary>
+/// <summary>Reading the small UTF-8 files people may edit by hand.</summary>
 internal static class Utf8Text
 {
     /// <summary>The bytes without a leading UTF-8 byte order mark, which Windows editors add and JSON readers refuse.</summary>

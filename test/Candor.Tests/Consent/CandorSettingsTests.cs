@@ -226,7 +226,7 @@ public sealed class CandorSettingsTests : IDisposable
         Assert.Empty(Directory.GetFiles(_home.Root, "*.tmp"));
     }
 
-    // The dotnet host that runs these tests, so the helper runs on the same runtime.
+    // The dotnet host that runs these tests, so the writer program runs on the same runtime.
     private static string DotnetHost()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
