@@ -284,7 +284,7 @@ internal sealed partial class ManifestBuilder
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-    private static partial Regex IdPattern();
+    internal static partial Regex IdPattern();
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
     private static partial Regex FieldPattern();

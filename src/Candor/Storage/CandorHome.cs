@@ -8,6 +8,7 @@ namespace Candor.Storage;
 /// settings.lock              serialises changes to settings.json
 /// upload.lock                one uploader at a time per machine
 /// products/{id}/identity.json  install ID, first use, disclosure version shown
+/// products/{id}/identity.lock  serialises the creation and changes of identity.json
 /// products/{id}/spool/       events waiting to be sent, one file each
 /// products/{id}/sent.jsonl   the transparency log of what the collector acknowledged
 /// products/{id}/local.jsonl  events recorded at the 'local' level, never sent
@@ -37,6 +38,8 @@ internal sealed class CandorHome
     public string ProductDirectory(string product) => Path.Combine(ProductsDirectory, product);
 
     public string IdentityFile(string product) => Path.Combine(ProductDirectory(product), "identity.json");
+
+    public string IdentityLock(string product) => Path.Combine(ProductDirectory(product), "identity.lock");
 
     public string SpoolDirectory(string product) => Path.Combine(ProductDirectory(product), "spool");
 

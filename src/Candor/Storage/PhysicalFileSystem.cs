@@ -18,10 +18,24 @@ internal sealed class PhysicalFileSystem : IFileSystem
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
+            return;
         }
-        else
+
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only and creates the missing
+        // parents with the default (usually 0755), which would leave the home and products/ listable by others.
+        var missing = new Stack<string>();
+        for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!)
         {
-            Directory.CreateDirectory(path, OwnerOnlyDirectory);
+            missing.Push(folder);
+            if (Path.GetDirectoryName(folder) is null)
+            {
+                break;
+            }
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, OwnerOnlyDirectory);
         }
     }
 

@@ -1,0 +1,97 @@
+using Candor.Identity;
+using Candor.Manifest;
+using Candor.Storage;
+
+namespace Candor.Consent;
+
+/// <summary>The result of <see cref="ConsentGate.Open"/>.</summary>
+/// <param name="Decision">The level for this run and what decided it.</param>
+/// <param name="Home">The Candor home, or null when the user has none.</param>
+/// <param name="Identity">The product's identity; non-null exactly when <see cref="ConsentDecision.Level"/> is not off.</param>
+internal sealed record ConsentOutcome(ConsentDecision Decision, CandorHome? Home, InstallIdentity? Identity);
+
+/// <summary>
+/// Everything a client does before its first event, in the one order that keeps the promises: read the
+/// choices (no writes), resolve, and only when telemetry is on create the identity, show the disclosure and
+/// record that the product was seen. An opt-out run therefore touches no file at all, and a home that cannot
+/// be written turns telemetry off for the run instead of failing the tool.
+/// </summary>
+internal sealed class ConsentGate
+{
+    private readonly IEnvironment _environment;
+    private readonly IFileSystem _files;
+    private readonly TimeProvider _time;
+    private readonly string _policyPath;
+    private readonly TextWriter? _disclosureOutput;
+
+    /// <param name="environment">The environment variables (and the home they point to).</param>
+    /// <param name="files">The file system.</param>
+    /// <param name="time">The clock for first-use and first-seen dates.</param>
+    /// <param name="policyPath">Where the machine policy is; <see cref="MachinePolicy.DefaultPath"/> when null.</param>
+    /// <param name="disclosureOutput">Where the disclosure is shown; standard error when null.</param>
+    public ConsentGate(IEnvironment environment, IFileSystem files, TimeProvider? time = null, string? policyPath = null, TextWriter? disclosureOutput = null)
+    {
+        _environment = environment;
+        _files = files;
+        _time = time ?? TimeProvider.System;
+        _policyPath = policyPath ?? MachinePolicy.DefaultPath();
+        _disclosureOutput = disclosureOutput;
+    }
+
+    /// <summary>The real process: its environment, the physical file system, the system clock and standard error.</summary>
+    public static ConsentGate ForProcess() => new(ProcessEnvironment.Instance, PhysicalFileSystem.Instance);
+
+    /// <summary>Resolves consent for <paramref name="manifest"/>'s product in this run and prepares what an on run needs.</summary>
+    /// <param name="manifest">The product.</param>
+    /// <param name="commandLineOptOut">The opt-out flag given on this run's command line, or null.</param>
+    /// <param name="ciVendor">The CI vendor when this is a CI run (from the context), or null.</param>
+    /// <remarks>Never throws. The first run of a product may block briefly on the identity lock while another first run creates it.</remarks>
+    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var (home, homeProblem) = HomeLocator.Find(_environment);
+        // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
+        // must not wait at start-up because another process is changing the settings.
+        var settings = home is null ? null : new SettingsStore(home, _files, _time, lockAttempts: 1);
+        var decision = ConsentResolver.Resolve(new ConsentInputs
+        {
+            Manifest = manifest,
+            Environment = _environment,
+            Settings = settings?.Read() ?? SettingsSnapshot.Empty,
+            Policy = MachinePolicy.Read(_files, _policyPath),
+            ProgramDisabled = CandorTelemetry.IsDisabled(manifest.Product),
+            CommandLineOptOut = commandLineOptOut,
+            CiVendor = ciVendor,
+            HomeProblem = homeProblem,
+        });
+
+        if (decision.Level == TelemetryLevel.Off || home is null || settings is null)
+        {
+            return new(decision, home, null);
+        }
+
+        var identities = new IdentityStore(home, _files, _time);
+        InstallIdentity identity;
+        try
+        {
+            identity = identities.GetOrCreate(manifest.Product);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new(new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, $"the Candor home '{home.Root}' cannot be written ({ex.GetType().Name})"), home, null);
+        }
+
+        decision = new FirstRunDisclosure(identities, _disclosureOutput).Apply(decision, manifest, identity, ciVendor);
+
+        try
+        {
+            settings.MarkSeen(manifest.Product);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only `candor status` uses it; a later run records it.
+        }
+
+        return new(decision, home, decision.Level == TelemetryLevel.Off ? null : identity);
+    }
+}

@@ -1,0 +1,116 @@
+using Candor.Manifest;
+
+namespace Candor.Consent;
+
+/// <summary>
+/// Decides the telemetry level for one product and run, in the order DESIGN.md gives; the first source
+/// that speaks wins and is named in the decision, so <c>status</c> can say why.
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item>the machine policy (off only);</item>
+/// <item>the program (<see cref="CandorTelemetry.Disable(string?)"/>; off only);</item>
+/// <item>the command-line opt-out flag for this run (off only);</item>
+/// <item>the product's own opt-out variables (off only; <see cref="EnvironmentFlag"/> rule);</item>
+/// <item><c>DO_NOT_TRACK</c> (off only; <see cref="EnvironmentFlag"/> rule);</item>
+/// <item><c>CANDOR_TELEMETRY</c>: <c>off|local|errors|all</c> in any case; any other non-empty value is off;</item>
+/// <item>the user's choice for this product, then the user's machine-wide choice (unreadable values are off);</item>
+/// <item>the product's default: opt-out products are on (<see cref="TelemetryLevel.All"/>), opt-in products off.</item>
+/// </list>
+/// A level other than off is then withdrawn when this is a CI run of a product that suppresses CI, or when
+/// the Candor home cannot be used (telemetry needs it even at the <c>local</c> level). The first-run
+/// disclosure is applied after this, by <see cref="FirstRunDisclosure"/>.
+/// </remarks>
+internal static class ConsentResolver
+{
+    public const string DoNotTrackVariable = "DO_NOT_TRACK";
+    public const string CandorVariable = "CANDOR_TELEMETRY";
+
+    /// <summary>Resolves the level. Pure: reads only <paramref name="inputs"/>; never throws.</summary>
+    public static ConsentDecision Resolve(ConsentInputs inputs)
+    {
+        var decision = Speak(inputs);
+        if (decision.Level == TelemetryLevel.Off)
+        {
+            return decision;
+        }
+
+        if (inputs.CiVendor is not null && inputs.Manifest.Ci == CiPolicy.Suppress)
+        {
+            return new(TelemetryLevel.Off, ConsentSource.ContinuousIntegration, $"CI run ({inputs.CiVendor}) and {inputs.Manifest.Product} collects nothing in CI");
+        }
+
+        if (inputs.HomeProblem is not null)
+        {
+            return new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, inputs.HomeProblem);
+        }
+
+        return decision;
+    }
+
+    private static ConsentDecision Speak(ConsentInputs inputs)
+    {
+        var manifest = inputs.Manifest;
+        var environment = inputs.Environment;
+
+        if (inputs.Policy is { ForcesOff: true } policy)
+        {
+            return Off(ConsentSource.MachinePolicy, policy.Detail);
+        }
+
+        if (inputs.ProgramDisabled)
+        {
+            return Off(ConsentSource.Program, "the program called CandorTelemetry.Disable()");
+        }
+
+        if (inputs.CommandLineOptOut is { } flag)
+        {
+            return Off(ConsentSource.CommandLine, flag);
+        }
+
+        foreach (var variable in manifest.OptOutEnvironmentVariables)
+        {
+            var value = environment.Get(variable);
+            if (EnvironmentFlag.IsSet(value))
+            {
+                return Off(ConsentSource.ProductVariable, $"{variable}={value}");
+            }
+        }
+
+        var doNotTrack = environment.Get(DoNotTrackVariable);
+        if (EnvironmentFlag.IsSet(doNotTrack))
+        {
+            return Off(ConsentSource.DoNotTrack, $"{DoNotTrackVariable}={doNotTrack}");
+        }
+
+        var candor = environment.Get(CandorVariable);
+        if (!string.IsNullOrWhiteSpace(candor))
+        {
+            return TelemetryLevelText.TryParse(candor, out var level)
+                ? new(level, ConsentSource.CandorVariable, $"{CandorVariable}={candor}")
+                : Off(ConsentSource.CandorVariable, $"{CandorVariable}={candor} is not {TelemetryLevelText.Choices}, so off");
+        }
+
+        var settings = inputs.Settings;
+        if (settings.ProductLevel(manifest.Product) is { } productLevel)
+        {
+            return FromSettings(ConsentSource.UserProduct, $"products.{manifest.Product}", productLevel);
+        }
+
+        if (settings.MachineLevel is { } machineLevel)
+        {
+            return FromSettings(ConsentSource.UserMachine, "level", machineLevel);
+        }
+
+        return manifest.Consent == ConsentModel.OptIn
+            ? Off(ConsentSource.ProductDefault, $"{manifest.Product} is opt-in: off until you turn it on")
+            : new(TelemetryLevel.All, ConsentSource.ProductDefault, $"{manifest.Product} is opt-out: on unless you turn it off");
+    }
+
+    private static ConsentDecision FromSettings(ConsentSource source, string member, string written) =>
+        TelemetryLevelText.TryParse(written, out var level)
+            ? new(level, source, $"settings.json: {member} = {TelemetryLevelText.ToText(level)}")
+            : Off(source, $"settings.json: {member} = '{written}' is not {TelemetryLevelText.Choices}, so off");
+
+    private static ConsentDecision Off(ConsentSource source, string detail) => new(TelemetryLevel.Off, source, detail);
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Candor.Storage;
+
+namespace Candor.Consent;
+
+/// <summary>
+/// The policy an administrator places on a managed machine: <c>/etc/candor/policy.json</c> on Linux and macOS,
+/// <c>%ProgramData%\Candor\policy.json</c> on Windows, holding <c>{"telemetry":"off"}</c>. A policy can only
+/// force telemetry off; it never turns it on against a user's choice.
+/// </summary>
+/// <remarks>
+/// Privacy first: a policy file that exists but cannot be read or understood (bad JSON, an unknown level,
+/// no permission to read it) forces off too, because its presence says the machine is managed and the
+/// administrator's intent is more likely "off" than anything else.
+/// </remarks>
+internal sealed class MachinePolicy
+{
+    private MachinePolicy(string path, bool forcesOff, string detail)
+    {
+        Path = path;
+        ForcesOff = forcesOff;
+        Detail = detail;
+    }
+
+    /// <summary>Where the policy was looked for.</summary>
+    public string Path { get; }
+
+    /// <summary>Whether the policy forces telemetry off.</summary>
+    public bool ForcesOff { get; }
+
+    /// <summary>For people: the file and what it says, e.g. <c>/etc/candor/policy.json: telemetry = off</c>.</summary>
+    public string Detail { get; }
+
+    /// <summary>The policy file's place on this platform.</summary>
+    public static string DefaultPath()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            var programData = Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+            return System.IO.Path.Combine(string.IsNullOrEmpty(programData) ? @"C:\ProgramData" : programData, "Candor", "policy.json");
+        }
+
+        return "/etc/candor/policy.json";
+    }
+
+    /// <summary>No policy: nothing forced.</summary>
+    public static MachinePolicy None(string path) => new(path, forcesOff: false, $"{path}: absent");
+
+    /// <summary>Reads the policy at <paramref name="path"/>. Never throws.</summary>
+    public static MachinePolicy Read(IFileSystem files, string path)
+    {
+        byte[]? bytes;
+        try
+        {
+            bytes = files.ReadAllBytesOrNull(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new(path, forcesOff: true, $"{path}: cannot be read ({ex.GetType().Name}), so off");
+        }
+
+        if (bytes is null)
+        {
+            return None(path);
+        }
+
+        PolicyDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), SettingsJsonContext.Default.PolicyDocument);
+        }
+        catch (JsonException)
+        {
+            return new(path, forcesOff: true, $"{path}: not valid JSON, so off");
+        }
+
+        if (document?.Telemetry is null)
+        {
+            return new(path, forcesOff: false, $"{path}: no 'telemetry' setting");
+        }
+
+        if (!TelemetryLevelText.TryParse(document.Telemetry, out var level))
+        {
+            return new(path, forcesOff: true, $"{path}: telemetry = '{document.Telemetry}' is not {TelemetryLevelText.Choices}, so off");
+        }
+
+        return new(path, forcesOff: level == TelemetryLevel.Off, $"{path}: telemetry = {TelemetryLevelText.ToText(level)}");
+    }
+}

@@ -1,0 +1,219 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+using Candor.Consent;
+using Candor.Storage;
+
+namespace Candor.Context;
+
+/// <summary>
+/// Computes the <see cref="MachineContext"/>: a handful of environment lookups and at most five small file
+/// reads, done once per process (<see cref="Current"/>). Every file is read through <see cref="IFileSystem"/>
+/// under a root folder, so tests give it their own <c>/etc/os-release</c> or <c>/proc/1/cgroup</c>.
+/// </summary>
+/// <remarks>
+/// Notebook detection: Jupyter's kernel launcher (jupyter_client) sets <c>JPY_PARENT_PID</c> in every kernel it
+/// starts, whatever the kernel's language, and child processes inherit it. .NET Interactive (Polyglot Notebooks)
+/// kernels started by VS Code are not launched by Jupyter, so they are recognised by the host assembly
+/// <c>Microsoft.DotNet.Interactive.App</c> (the <c>dotnet-interactive</c> tool) or by
+/// <c>DOTNET_INTERACTIVE_FRONTEND_NAME</c>, the variable that tool reads to learn which front end drives it.
+/// </remarks>
+internal sealed class ContextProbe
+{
+    private const int MaxNamePart = 32;
+    private const string InteractiveHostAssembly = "Microsoft.DotNet.Interactive.App";
+
+    private static readonly string[] ContainerCgroupMarkers = ["docker", "kubepods", "containerd", "podman", "libpod", "lxc"];
+
+    private static readonly Lazy<MachineContext> ProcessContext = new(() => new ContextProbe(ProcessEnvironment.Instance, PhysicalFileSystem.Instance).Detect());
+
+    private readonly IEnvironment _environment;
+    private readonly IFileSystem _files;
+    private readonly string _root;
+    private readonly string _osFamily;
+    private readonly Func<bool> _isInteractive;
+    private readonly string? _entryAssembly;
+
+    /// <param name="environment">The environment variables.</param>
+    /// <param name="files">The file system.</param>
+    /// <param name="root">The folder that stands for <c>/</c>; the real root when null.</param>
+    /// <param name="osFamily">The OS family; this process's when null.</param>
+    /// <param name="isInteractive">Whether a person is at a terminal; from <see cref="Console"/> when null.</param>
+    /// <param name="entryAssembly">The name of the process's entry assembly; this process's when null.</param>
+    public ContextProbe(IEnvironment environment, IFileSystem files, string? root = null, string? osFamily = null, Func<bool>? isInteractive = null, string? entryAssembly = null)
+    {
+        _environment = environment;
+        _files = files;
+        _root = root ?? "/";
+        _osFamily = osFamily ?? CurrentOsFamily();
+        _isInteractive = isInteractive ?? ConsoleIsInteractive;
+        _entryAssembly = entryAssembly ?? Assembly.GetEntryAssembly()?.GetName().Name;
+    }
+
+    /// <summary>This process's context, computed on first use. Never throws.</summary>
+    public static MachineContext Current => ProcessContext.Value;
+
+    /// <summary>Computes the context. Never throws: what cannot be read is reported as absent.</summary>
+    public MachineContext Detect()
+    {
+        var ci = CiDetector.Detect(_environment);
+        var container = IsContainer();
+        var host = ci is not null ? "ci"
+            : IsNotebook() ? "notebook"
+            : container ? "container"
+            : "process";
+        return new MachineContext(
+            _osFamily,
+            OsVersion(),
+            RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
+            Environment.Version.ToString(),
+            ci,
+            container,
+            IsWsl(),
+            SafeInteractive(),
+            host);
+    }
+
+    private static string CurrentOsFamily() =>
+        OperatingSystem.IsLinux() ? "linux"
+        : OperatingSystem.IsWindows() ? "windows"
+        : OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() ? "macos"
+        : OperatingSystem.IsFreeBSD() ? "freebsd"
+        : "other";
+
+    private static bool ConsoleIsInteractive() => !Console.IsInputRedirected && !Console.IsErrorRedirected;
+
+    private bool SafeInteractive()
+    {
+        try
+        {
+            return _isInteractive();
+        }
+        catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private string OsVersion()
+    {
+        if (_osFamily is "linux" or "freebsd")
+        {
+            var release = ReadText("/etc/os-release") ?? ReadText("/usr/lib/os-release");
+            if (release is not null && ParseOsRelease(release) is { } name)
+            {
+                return name;
+            }
+        }
+
+        return Environment.OSVersion.Version.ToString();
+    }
+
+    /// <summary>
+    /// <c>ID</c> and <c>VERSION_ID</c> from an os-release file, e.g. <c>debian 12</c>; null without an ID.
+    /// A value with characters os-release does not allow in these fields is ignored, and each is bounded, so
+    /// an odd file cannot smuggle free text into an event.
+    /// </summary>
+    internal static string? ParseOsRelease(string text)
+    {
+        string? id = null;
+        string? version = null;
+        foreach (var rawLine in text.Split('\n'))
+        {
+            var line = rawLine.Trim();
+            var equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var key = line[..equals];
+            var value = Clean(Unquote(line[(equals + 1)..]));
+            if (key == "ID")
+            {
+                id = value;
+            }
+            else if (key == "VERSION_ID")
+            {
+                version = value;
+            }
+        }
+
+        if (string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+
+        return string.IsNullOrEmpty(version) ? id : $"{id} {version}";
+    }
+
+    private static string Unquote(string value) =>
+        value.Length >= 2 && (value[0] is '"' or '\'') && value[^1] == value[0] ? value[1..^1] : value;
+
+    // os-release allows only [a-z0-9._-] in ID and VERSION_ID; a value with anything else is not one we send.
+    private static string? Clean(string value)
+    {
+        if (value.Length == 0 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            return null;
+        }
+
+        return (value.Length > MaxNamePart ? value[..MaxNamePart] : value).ToLowerInvariant();
+    }
+
+    private bool IsContainer()
+    {
+        if (Exists("/.dockerenv") || Exists("/run/.containerenv")
+            || EnvironmentFlag.IsSet(_environment.Get("DOTNET_RUNNING_IN_CONTAINER"))
+            || EnvironmentFlag.IsSet(_environment.Get("container")))
+        {
+            return true;
+        }
+
+        var cgroup = ReadText("/proc/1/cgroup");
+        return cgroup is not null && ContainerCgroupMarkers.Any(m => cgroup.Contains(m, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private bool IsWsl()
+    {
+        if (EnvironmentFlag.IsSet(_environment.Get("WSL_DISTRO_NAME")))
+        {
+            return true;
+        }
+
+        var version = ReadText("/proc/version");
+        return version is not null && version.Contains("microsoft", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private bool IsNotebook() =>
+        EnvironmentFlag.IsSet(_environment.Get("JPY_PARENT_PID"))
+        || EnvironmentFlag.IsSet(_environment.Get("DOTNET_INTERACTIVE_FRONTEND_NAME"))
+        || string.Equals(_entryAssembly, InteractiveHostAssembly, StringComparison.Ordinal);
+
+    private string Rooted(string absolute) => Path.Join(_root, absolute.TrimStart('/'));
+
+    private bool Exists(string absolute)
+    {
+        try
+        {
+            return _files.FileExists(Rooted(absolute));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private string? ReadText(string absolute)
+    {
+        try
+        {
+            var bytes = _files.ReadAllBytesOrNull(Rooted(absolute));
+            return bytes is null ? null : Encoding.UTF8.GetString(bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

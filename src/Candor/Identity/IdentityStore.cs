@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Candor.Storage;
+
+namespace Candor.Identity;
+
+/// <summary>
+/// Keeps each product's <c>identity.json</c> in the Candor home. The file is created lazily, only by a run
+/// whose telemetry is on (an opt-out run calls nothing here and so writes nothing), owner-only like every
+/// file the SDK writes. Creation and changes take <c>identity.lock</c>, so two first runs of the same product
+/// at once agree on one install ID.
+/// </summary>
+internal sealed class IdentityStore
+{
+    private readonly IFileSystem _files;
+    private readonly TimeProvider _time;
+    private readonly int _lockAttempts;
+    private readonly TimeSpan _lockRetryDelay;
+
+    public IdentityStore(CandorHome home, IFileSystem files, TimeProvider? time = null, int lockAttempts = LockRetry.DefaultAttempts, TimeSpan? lockRetryDelay = null)
+    {
+        Home = home;
+        _files = files;
+        _time = time ?? TimeProvider.System;
+        _lockAttempts = lockAttempts;
+        _lockRetryDelay = lockRetryDelay ?? LockRetry.DefaultDelay;
+    }
+
+    public CandorHome Home { get; }
+
+    /// <summary>
+    /// The product's identity, or null when it has none yet or its file is unreadable or corrupt.
+    /// Never throws, never writes.
+    /// </summary>
+    public InstallIdentity? TryRead(string product)
+    {
+        byte[]? bytes;
+        try
+        {
+            bytes = _files.ReadAllBytesOrNull(Home.IdentityFile(product));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), IdentityJsonContext.Default.IdentityDocument);
+            return document is null || document.Install == Guid.Empty || document.DisclosureVersion < 0
+                ? null
+                : new InstallIdentity(document.Install, document.FirstUse, document.DisclosureVersion);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The product's identity, created with a new random install ID when it has none (or its file is corrupt).
+    /// </summary>
+    /// <exception cref="IOException">The home cannot be written (or the lock stayed taken).</exception>
+    /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
+    public InstallIdentity GetOrCreate(string product) =>
+        TryRead(product) ?? Change(product, static current => current);
+
+    /// <summary>Records that disclosure <paramref name="version"/> was shown, creating the identity if needed.</summary>
+    /// <remarks>A lower version than one already recorded is ignored: the record only goes up.</remarks>
+    /// <exception cref="IOException">The home cannot be written (or the lock stayed taken).</exception>
+    /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
+    public InstallIdentity RecordDisclosure(string product, int version) =>
+        Change(product, current => current.DisclosureVersion >= version ? current : current with { DisclosureVersion = version });
+
+    /// <summary>
+    /// Deletes the product's identity and everything else in its folder: spool, logs, delivery state.
+    /// What must outlive an opt-out (that the product was seen, the user's choice) lives in settings.json.
+    /// </summary>
+    /// <exception cref="IOException">The folder could not be deleted.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder could not be deleted.</exception>
+    public void Erase(string product) => EraseDirectory(_files, Home.ProductDirectory(product));
+
+    /// <summary>Deletes a folder, trying again when a running tool adds a file to it while it is being deleted.</summary>
+    public static void EraseDirectory(IFileSystem files, string path)
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                files.DeleteDirectory(path);
+                return;
+            }
+            catch (IOException) when (attempt < Attempts)
+            {
+            }
+        }
+    }
+
+    private InstallIdentity Change(string product, Func<InstallIdentity, InstallIdentity> change)
+    {
+        _files.CreatePrivateDirectory(Home.ProductDirectory(product));
+        using var identityLock = LockRetry.Acquire(_files, Home.IdentityLock(product), _lockAttempts, _lockRetryDelay);
+        var existing = TryRead(product);
+        var current = existing ?? new InstallIdentity(Guid.NewGuid(), _time.GetUtcNow(), DisclosureVersion: 0);
+        var next = change(current);
+        if (existing is null || next != existing)
+        {
+            var document = new IdentityDocument { Install = next.Install, FirstUse = next.FirstUse, DisclosureVersion = next.DisclosureVersion };
+            _files.WriteAtomic(Home.IdentityFile(product), JsonSerializer.SerializeToUtf8Bytes(document, IdentityJsonContext.Default.IdentityDocument));
+        }
+
+        return next;
+    }
+}

@@ -1,0 +1,184 @@
+using Candor.Identity;
+using Candor.Storage;
+using Candor.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Candor.Tests.Identity;
+
+public sealed class IdentityStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2025, 5, 1, 8, 30, 0, TimeSpan.Zero);
+
+    private readonly TempFolder _temp = new();
+    private readonly CandorHome _home;
+    private readonly FakeTimeProvider _clock = new(Start);
+
+    public IdentityStoreTests()
+    {
+        _home = new CandorHome(_temp.Combine("home"));
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private IdentityStore Store(IFileSystem? files = null) => new(_home, files ?? PhysicalFileSystem.Instance, _clock);
+
+    [Fact]
+    public void TryRead_NoFile_IsNullAndWritesNothing()
+    {
+        var files = new RecordingFileSystem();
+
+        Assert.Null(Store(files).TryRead("sample"));
+        Assert.Empty(files.Changes);
+        Assert.False(Directory.Exists(_home.Root));
+    }
+
+    [Fact]
+    public void GetOrCreate_FirstTime_CreatesRandomInstallIdWithFirstUse()
+    {
+        var identity = Store().GetOrCreate("sample");
+
+        Assert.NotEqual(Guid.Empty, identity.Install);
+        Assert.Equal(Start, identity.FirstUse);
+        Assert.Equal(0, identity.DisclosureVersion);
+        Assert.True(File.Exists(_home.IdentityFile("sample")));
+    }
+
+    [Fact]
+    public void GetOrCreate_Again_ReturnsTheSameIdentityWithoutWriting()
+    {
+        var first = Store().GetOrCreate("sample");
+        var files = new RecordingFileSystem();
+        _clock.Advance(TimeSpan.FromDays(3));
+
+        var second = Store(files).GetOrCreate("sample");
+
+        Assert.Equal(first, second);
+        Assert.Empty(files.Changes);
+    }
+
+    [Fact]
+    public void GetOrCreate_TwoProducts_GetUnrelatedInstallIds()
+    {
+        var a = Store().GetOrCreate("alpha");
+        var b = Store().GetOrCreate("beta");
+
+        Assert.NotEqual(a.Install, b.Install);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{\"install\": \"not-a-guid\"}")]
+    [InlineData("{\"install\": \"00000000-0000-0000-0000-000000000000\"}")]
+    [InlineData("{\"inst")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    public void GetOrCreate_CorruptFile_WritesAFreshIdentity(string contents)
+    {
+        Directory.CreateDirectory(_home.ProductDirectory("sample"));
+        File.WriteAllText(_home.IdentityFile("sample"), contents);
+
+        Assert.Null(Store().TryRead("sample"));
+        var identity = Store().GetOrCreate("sample");
+
+        Assert.NotEqual(Guid.Empty, identity.Install);
+        Assert.Equal(identity, Store().TryRead("sample"));
+    }
+
+    [Fact]
+    public void GetOrCreate_OnLinux_FileIsOwnerOnlyAndFoldersArePrivate()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Unix modes do not exist there; the folder's ACL is inherited from the user's profile.
+        }
+
+        Store().GetOrCreate("sample");
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_home.IdentityFile("sample")));
+        var privateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(privateFolder, File.GetUnixFileMode(_home.ProductDirectory("sample")));
+        Assert.Equal(privateFolder, File.GetUnixFileMode(_home.ProductsDirectory));
+        Assert.Equal(privateFolder, File.GetUnixFileMode(_home.Root));
+    }
+
+    [Fact]
+    public void GetOrCreate_ManyFirstRunsAtOnce_AgreeOnOneInstallId()
+    {
+        var ids = new Guid[16];
+
+        Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            ids[i] = new IdentityStore(_home, PhysicalFileSystem.Instance, _clock, lockRetryDelay: TimeSpan.FromMilliseconds(1)).GetOrCreate("sample").Install);
+
+        Assert.Single(ids.Distinct());
+    }
+
+    [Fact]
+    public void GetOrCreate_HomeUnderARegularFile_Throws()
+    {
+        var blocker = _temp.Combine("file");
+        File.WriteAllText(blocker, "x");
+        var store = new IdentityStore(new CandorHome(Path.Combine(blocker, "candor")), PhysicalFileSystem.Instance, _clock);
+
+        Assert.ThrowsAny<IOException>(() => store.GetOrCreate("sample"));
+        Assert.Null(store.TryRead("sample"));
+    }
+
+    [Fact]
+    public void GetOrCreate_HomeInProc_Throws()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // /proc is Linux's: not writable even by root.
+        }
+
+        var store = new IdentityStore(new CandorHome("/proc/candor-test"), PhysicalFileSystem.Instance, _clock);
+
+        var ex = Record.Exception(() => store.GetOrCreate("sample"));
+
+        Assert.True(ex is IOException or UnauthorizedAccessException, ex?.ToString());
+    }
+
+    [Fact]
+    public void RecordDisclosure_KeepsInstallIdAndOnlyGoesUp()
+    {
+        var store = Store();
+        var created = store.GetOrCreate("sample");
+
+        store.RecordDisclosure("sample", 2);
+        store.RecordDisclosure("sample", 1);
+
+        var read = store.TryRead("sample");
+        Assert.Equal(created with { DisclosureVersion = 2 }, read);
+    }
+
+    [Fact]
+    public void RecordDisclosure_NoIdentityYet_CreatesIt()
+    {
+        var identity = Store().RecordDisclosure("sample", 1);
+
+        Assert.Equal(1, identity.DisclosureVersion);
+        Assert.Equal(identity, Store().TryRead("sample"));
+    }
+
+    [Fact]
+    public void Erase_DeletesTheProductFolderOnly()
+    {
+        Store().GetOrCreate("sample");
+        Store().GetOrCreate("other");
+        Directory.CreateDirectory(_home.SpoolDirectory("sample"));
+        File.WriteAllText(Path.Combine(_home.SpoolDirectory("sample"), "e.json"), "{}");
+
+        Store().Erase("sample");
+
+        Assert.False(Directory.Exists(_home.ProductDirectory("sample")));
+        Assert.NotNull(Store().TryRead("other"));
+    }
+
+    [Fact]
+    public void Erase_NothingThere_DoesNothing()
+    {
+        Store().Erase("sample");
+
+        Assert.False(Directory.Exists(_home.Root));
+    }
+}

@@ -1,0 +1,132 @@
+using Candor.Storage;
+
+namespace Candor.Tests.Support;
+
+/// <summary>
+/// The physical file system, recording every call that changes the disk, and able to fail chosen calls
+/// (tests run as root, so permissions cannot make a real folder read-only).
+/// </summary>
+internal sealed class RecordingFileSystem : IFileSystem
+{
+    private readonly IFileSystem _inner;
+    private readonly List<string> _changes = [];
+    private readonly Lock _gate = new();
+
+    public RecordingFileSystem(IFileSystem? inner = null)
+    {
+        _inner = inner ?? PhysicalFileSystem.Instance;
+    }
+
+    /// <summary>When set, every call that changes the disk throws this.</summary>
+    public Func<string, Exception>? FailWrites { get; set; }
+
+    /// <summary>When set, every read throws this.</summary>
+    public Func<string, Exception>? FailReads { get; set; }
+
+    /// <summary>When set, TryLock reports the lock as held by another process.</summary>
+    public bool LockHeldElsewhere { get; set; }
+
+    public IReadOnlyList<string> Changes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _changes];
+            }
+        }
+    }
+
+    public void CreatePrivateDirectory(string path)
+    {
+        Change("mkdir", path);
+        _inner.CreatePrivateDirectory(path);
+    }
+
+    public byte[]? ReadAllBytesOrNull(string path)
+    {
+        Read(path);
+        return _inner.ReadAllBytesOrNull(path);
+    }
+
+    public void WriteAtomic(string path, ReadOnlySpan<byte> contents)
+    {
+        Change("write", path);
+        _inner.WriteAtomic(path, contents);
+    }
+
+    public void Append(string path, ReadOnlySpan<byte> contents)
+    {
+        Change("append", path);
+        _inner.Append(path, contents);
+    }
+
+    public void DeleteFile(string path)
+    {
+        Change("delete", path);
+        _inner.DeleteFile(path);
+    }
+
+    public void DeleteDirectory(string path)
+    {
+        Change("rmdir", path);
+        _inner.DeleteDirectory(path);
+    }
+
+    public void Move(string from, string to)
+    {
+        Change("move", to);
+        _inner.Move(from, to);
+    }
+
+    public bool FileExists(string path)
+    {
+        Read(path);
+        return _inner.FileExists(path);
+    }
+
+    public IReadOnlyList<string> ListFiles(string directory, string pattern)
+    {
+        Read(directory);
+        return _inner.ListFiles(directory, pattern);
+    }
+
+    public long FileLength(string path)
+    {
+        Read(path);
+        return _inner.FileLength(path);
+    }
+
+    public DateTimeOffset LastWriteTime(string path)
+    {
+        Read(path);
+        return _inner.LastWriteTime(path);
+    }
+
+    public IDisposable? TryLock(string path)
+    {
+        Change("lock", path);
+        return LockHeldElsewhere ? null : _inner.TryLock(path);
+    }
+
+    private void Change(string kind, string path)
+    {
+        lock (_gate)
+        {
+            _changes.Add($"{kind} {path}");
+        }
+
+        if (FailWrites is { } fail)
+        {
+            throw fail(path);
+        }
+    }
+
+    private void Read(string path)
+    {
+        if (FailReads is { } fail)
+        {
+            throw fail(path);
+        }
+    }
+}
