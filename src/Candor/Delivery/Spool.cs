@@ -122,7 +122,7 @@ internal sealed class Spool
                 continue;
             }
 
-            var grown = bodyBytes + spooled.Json.Length + BatchBody.SeparatorBytes;
+            var grown = bodyBytes + spooled.Json.Length + (batch.Count > 0 ? BatchBody.SeparatorBytes : 0);
             if (grown > maxBodyBytes)
             {
                 break;
