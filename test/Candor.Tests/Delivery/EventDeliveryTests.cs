@@ -144,6 +144,48 @@ public class EventDeliveryTests
         Assert.False(delivery.IsUploading);
     }
 
+    [Fact]
+    public async Task SixteenProcessesOfTwoTools_DeliverEveryEventExactlyOnce()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var rig = new DeliveryRig();
+        const int EventsPerRun = 100;
+        var products = Enumerable.Range(0, 16).Select(run => run % 2 == 0 ? "tool-a" : "tool-b").ToArray();
+
+        var processes = products.Select(product => TrackerProcess.Start(rig.Home.Root, product, collector.Endpoint, EventsPerRun)).ToArray();
+        var tracked = new Dictionary<Guid, string>();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+        {
+            for (var run = 0; run < processes.Length; run++)
+            {
+                using var process = processes[run];
+                var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
+                var errors = process.StandardError.ReadToEndAsync(deadline.Token);
+                await process.WaitForExitAsync(deadline.Token);
+                Assert.True(process.ExitCode == 0, $"run {run} exited with {process.ExitCode}: {await errors}");
+                foreach (var line in (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    tracked.Add(Guid.Parse(line), products[run]);
+                }
+            }
+        }
+
+        // What a busy lock left behind goes with a later run of each tool.
+        foreach (var product in new[] { "tool-a", "tool-b" })
+        {
+            using var later = new EventDelivery(rig.Home, product, collector.Endpoint.ToString(), TestCollector.Key);
+            later.StartUpload();
+            Assert.True(await later.DrainAsync(TimeSpan.FromMinutes(1)));
+            Assert.Empty(rig.SpoolFiles(product));
+        }
+
+        Assert.Equal(16 * EventsPerRun, tracked.Count);
+        Assert.Equal(tracked.OrderBy(p => p.Key), collector.Stored.OrderBy(p => p.Key));
+        Assert.All(tracked.Keys, id => Assert.Equal(1, collector.Received[id]));
+        Assert.Equal(tracked.Count / 2, rig.Sent("tool-a").Select(e => e.Id).Distinct().Count());
+        Assert.Equal(tracked.Count / 2, rig.Sent("tool-b").Select(e => e.Id).Distinct().Count());
+    }
+
     [Theory]
     [InlineData("http://collector.example.org", "must use https://")]
     [InlineData("ftp://collector.example.org", "not an absolute https:// URL")]
