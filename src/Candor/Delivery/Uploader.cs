@@ -350,7 +350,7 @@ internal sealed class Uploader
     }
 
     /// <summary>Exponential backoff with "equal jitter": half the wait is fixed, half random, so clients spread out.</summary>
-    internal TimeSpan Backoff(int failures)
+    private TimeSpan Backoff(int failures)
     {
         var exponent = Math.Min(failures - 1, 30);
         var ticks = Math.Min(_options.RetryBaseDelay.Ticks * Math.Pow(2, exponent), _options.RetryMaxDelay.Ticks);

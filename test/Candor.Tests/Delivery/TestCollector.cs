@@ -138,6 +138,7 @@ internal sealed class TestCollector : IAsyncDisposable
             context.Request.Headers[ProtocolConstants.KeyHeader].ToString(),
             context.Request.ContentType,
             context.Request.Headers.ContentEncoding.ToString(),
+            raw.Length,
             body,
             events,
             ids);
@@ -173,6 +174,7 @@ internal sealed record CollectedRequest(
     string Key,
     string? ContentType,
     string ContentEncoding,
+    long WireBytes,
     byte[] Body,
     IReadOnlyList<JsonElement> Events,
     IReadOnlyList<Guid> Ids);

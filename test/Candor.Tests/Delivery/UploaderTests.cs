@@ -65,6 +65,33 @@ public class UploaderTests
     }
 
     [Fact]
+    public async Task Upload_BatchThatCompressesPoorly_IsSplitToFitTheWireLimit()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var rig = new DeliveryRig();
+        var spool = rig.Spool();
+        var ids = new List<Guid>();
+
+        // Random hex hardly compresses: a batch at the decompressed limit is about twice the wire limit.
+        for (var i = 0; i < 140; i++)
+        {
+            var id = Guid.NewGuid();
+            ids.Add(id);
+            var pad = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(15_000));
+            Assert.True(spool.TryWrite(id, Encoding.UTF8.GetBytes($$"""{"id":"{{id}}","product":"sample","pad":"{{pad}}"}""")));
+            rig.Time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var result = await rig.Uploader(collector.Endpoint).UploadAsync(None);
+
+        Assert.Equal(new UploadResult(UploadStatus.Delivered, 140, 0), result);
+        Assert.True(collector.Requests.Count > 2);
+        Assert.All(collector.Requests, r => Assert.True(r.WireBytes <= ProtocolConstants.MaxCompressedBytes));
+        Assert.All(collector.Requests, r => Assert.True(r.Body.Length <= ProtocolConstants.MaxDecompressedBytes));
+        Assert.Equal(ids, collector.Requests.SelectMany(r => r.Ids));
+    }
+
+    [Fact]
     public async Task Upload_ConnectionRefused_KeepsSpoolAndBacksOffAcrossRuns()
     {
         using var refusing = new RefusingEndpoint();
