@@ -183,6 +183,28 @@ public class UploaderTests
         Assert.Single(rig.SpoolFiles());
     }
 
+    [Theory]
+    [InlineData(408)]
+    [InlineData(429)]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public async Task Upload_TransientStatusWithoutRetryAfter_KeepsFilesAndBacksOffExponentially(int status)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        collector.Respond = (_, context) => TestCollector.WriteAsync(context, status, "");
+        using var rig = new DeliveryRig();
+        rig.Track(2);
+
+        var result = await rig.Uploader(collector.Endpoint).UploadAsync(None);
+
+        Assert.Equal(UploadStatus.Failed, result.Status);
+        Assert.Equal(2, rig.SpoolFiles().Length);
+        Assert.Equal($"http-{status}", rig.State().LastFailure);
+        var now = rig.Time.GetUtcNow();
+        AssertWithin(rig.State().NextAttempt, now + (rig.Options.RetryBaseDelay / 2), now + rig.Options.RetryBaseDelay);
+    }
+
     [Fact]
     public async Task Upload_ManyFailures_WaitIsCappedAtMaxDelay()
     {
