@@ -10,7 +10,9 @@ namespace Candor.Storage;
 /// products/{id}/identity.json  install ID, first use, disclosure version shown
 /// products/{id}/identity.lock  serialises the creation and changes of identity.json
 /// products/{id}/spool/       events waiting to be sent, one file each
+/// products/{id}/spool/corrupt/  spool files that were not events, set aside (bounded)
 /// products/{id}/sent.jsonl   the transparency log of what the collector acknowledged
+/// products/{id}/rejected.jsonl  events the collector refused, with the reason (bounded)
 /// products/{id}/local.jsonl  events recorded at the 'local' level, never sent
 /// products/{id}/delivery.json  retry and backoff state that survives short runs
 /// </code>
@@ -43,7 +45,11 @@ internal sealed class CandorHome
 
     public string SpoolDirectory(string product) => Path.Combine(ProductDirectory(product), "spool");
 
+    public string CorruptDirectory(string product) => Path.Combine(SpoolDirectory(product), "corrupt");
+
     public string SentLog(string product) => Path.Combine(ProductDirectory(product), "sent.jsonl");
+
+    public string RejectedLog(string product) => Path.Combine(ProductDirectory(product), "rejected.jsonl");
 
     public string LocalLog(string product) => Path.Combine(ProductDirectory(product), "local.jsonl");
 

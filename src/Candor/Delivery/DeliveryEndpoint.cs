@@ -1,0 +1,45 @@
+using Candor.Protocol;
+
+namespace Candor.Delivery;
+
+/// <summary>Checks a collector address once, when the client is built, and derives the batch URL from it.</summary>
+internal static class DeliveryEndpoint
+{
+    /// <summary>
+    /// The batch URL under <paramref name="endpoint"/> (its path, if any, is kept as a prefix).
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The address is not an absolute http(s) URL, carries credentials, a query or a fragment, or uses plain
+    /// http for anything but loopback: events must never cross a network unencrypted.
+    /// </exception>
+    public static Uri BatchUri(string endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException($"The Candor endpoint '{endpoint}' is not an absolute https:// URL.", nameof(endpoint));
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            // The address is not repeated: it holds a secret.
+            throw new ArgumentException("The Candor endpoint must not carry credentials; the ingestion key travels in a header.", nameof(endpoint));
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        {
+            throw new ArgumentException(
+                $"The Candor endpoint '{endpoint}' must use https://. Plain http:// is allowed only for loopback (127.0.0.1, localhost, [::1]).",
+                nameof(endpoint));
+        }
+
+        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+        {
+            throw new ArgumentException($"The Candor endpoint '{endpoint}' must not have a query or a fragment.", nameof(endpoint));
+        }
+
+        var builder = new UriBuilder(uri) { Path = uri.AbsolutePath.TrimEnd('/') + ProtocolConstants.BatchPath };
+        return builder.Uri;
+    }
+}

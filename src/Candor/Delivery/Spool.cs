@@ -1,0 +1,427 @@
+using System.Globalization;
+using System.Text.Json;
+using Candor.Protocol;
+using Candor.Storage;
+
+namespace Candor.Delivery;
+
+/// <summary>
+/// One product's events on disk, waiting to be sent: one file per event, written atomically, named
+/// <c>{UTC ticks, 19 digits}-{id}.json</c> so an ordinal sort of the names is oldest first. Bounded in
+/// files, bytes and age; past a bound the oldest go first, counted by reason. Files that are not events are
+/// set aside in <c>corrupt/</c> (bounded) so they are never retried. Several processes may write, trim and
+/// read one spool at once: a file is either whole or absent, and a file that vanished under a reader is
+/// skipped. Nothing here throws for a file-system failure.
+/// </summary>
+internal sealed class Spool
+{
+    private const string Extension = ".json";
+    private const string EventPattern = "*" + Extension;
+    private const string TempPattern = "*.tmp";
+    private const int TimeDigits = 19;
+
+    // A writer killed between creating its temporary file and renaming it leaves the temporary file behind;
+    // after this long no live writer can still own it.
+    private static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private readonly string _directory;
+    private readonly string _corruptDirectory;
+    private readonly IFileSystem _files;
+    private readonly TimeProvider _time;
+    private readonly DeliveryOptions _options;
+    private readonly DeliveryCounters _counters;
+
+    // Guards the estimate below, and makes one instance trim once at a time (trims of other processes may overlap).
+    private readonly object _gate = new();
+
+    // The spool's size as this instance last measured it plus what it wrote since, so a write lists the folder
+    // only when a bound may have been passed instead of on every event.
+    private bool _measured;
+    private int _fileCount;
+    private long _byteCount;
+
+    public Spool(CandorHome home, string product, IFileSystem files, TimeProvider time, DeliveryOptions options, DeliveryCounters counters)
+    {
+        _directory = home.SpoolDirectory(product);
+        _corruptDirectory = home.CorruptDirectory(product);
+        _files = files;
+        _time = time;
+        _options = options;
+        _counters = counters;
+    }
+
+    /// <summary>
+    /// Writes one serialized event. Returns false, and counts why, when it was dropped: too large, the disk
+    /// full, the folder not writable. Never throws for a file-system failure. May drop the oldest events
+    /// to stay within the bounds.
+    /// </summary>
+    public bool TryWrite(Guid id, ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.Length > ProtocolConstants.MaxEventBytes)
+        {
+            _counters.AddDropped(DropReasons.TooLarge);
+            return false;
+        }
+
+        try
+        {
+            _files.CreatePrivateDirectory(_directory);
+            _files.WriteAtomic(Path.Combine(_directory, FileName(_time.GetUtcNow(), id)), utf8Json);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _counters.AddDropped(IsDiskFull(e) ? DropReasons.DiskFull : DropReasons.WriteFailed);
+            return false;
+        }
+
+        KeepWithinBounds(utf8Json.Length);
+        return true;
+    }
+
+    /// <summary>Whether any event file waits (cheap: one directory listing, no reads).</summary>
+    public bool HasPending() => ListEventFiles().Length > 0;
+
+    /// <summary>
+    /// Every readable event, oldest first, byte for byte as it will be sent (for <c>candor pending</c>).
+    /// Read-only: corrupt files are skipped here and set aside only by an upload.
+    /// </summary>
+    public IReadOnlyList<SpooledEvent> ListPending()
+    {
+        var pending = new List<SpooledEvent>();
+        foreach (var path in ListEventFiles())
+        {
+            if (TryRead(path, setAside: false) is { } spooled)
+            {
+                pending.Add(spooled);
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>
+    /// The oldest events that fit one batch: at most <paramref name="maxEvents"/>, and a body of at most
+    /// <paramref name="maxBodyBytes"/> once wrapped. Files that are not events are set aside and counted on
+    /// the way; files in <paramref name="skip"/> (already handled in this upload) are passed over.
+    /// </summary>
+    public IReadOnlyList<SpooledEvent> ReadBatch(int maxEvents, long maxBodyBytes, IReadOnlySet<string> skip)
+    {
+        var batch = new List<SpooledEvent>();
+        long bodyBytes = BatchBody.EnvelopeBytes;
+        foreach (var path in ListEventFiles())
+        {
+            if (batch.Count >= maxEvents)
+            {
+                break;
+            }
+
+            if (skip.Contains(path) || TryRead(path, setAside: true) is not { } spooled)
+            {
+                continue;
+            }
+
+            var grown = bodyBytes + spooled.Json.Length + (batch.Count > 0 ? BatchBody.SeparatorBytes : 0);
+            if (grown > maxBodyBytes)
+            {
+                break;
+            }
+
+            bodyBytes = grown;
+            batch.Add(spooled);
+        }
+
+        return batch;
+    }
+
+    /// <summary>Deletes a sent or refused event's file; false when it could not (it will be sent again, and de-duplicated).</summary>
+    public bool Delete(SpooledEvent spooled) => TryDelete(spooled.Path);
+
+    /// <summary>Applies the age, file and byte bounds now, oldest first, and removes abandoned temporary files.</summary>
+    public void Trim()
+    {
+        lock (_gate)
+        {
+            TrimLocked();
+        }
+    }
+
+    internal static string FileName(DateTimeOffset time, Guid id) =>
+        string.Create(CultureInfo.InvariantCulture, $"{time.UtcTicks:D19}-{id:N}{Extension}");
+
+    private void KeepWithinBounds(int written)
+    {
+        lock (_gate)
+        {
+            if (_measured)
+            {
+                _fileCount++;
+                _byteCount += written;
+                if (_fileCount <= _options.MaxSpoolFiles && _byteCount <= _options.MaxSpoolBytes)
+                {
+                    return;
+                }
+            }
+
+            // The first write of an instance measures, so old events and other processes' writes are counted too.
+            TrimLocked();
+        }
+    }
+
+    private void TrimLocked()
+    {
+        var now = _time.GetUtcNow();
+        var paths = ListEventFiles();
+        var kept = new List<string>(paths.Length);
+        foreach (var path in paths)
+        {
+            if (now - SpooledAt(path) > _options.MaxSpoolAge)
+            {
+                Drop(path, DropReasons.SpoolAge);
+            }
+            else
+            {
+                kept.Add(path);
+            }
+        }
+
+        var first = Math.Max(0, kept.Count - _options.MaxSpoolFiles);
+        for (var i = 0; i < first; i++)
+        {
+            Drop(kept[i], DropReasons.SpoolFiles);
+        }
+
+        var lengths = new long[kept.Count];
+        var total = 0L;
+        for (var i = first; i < kept.Count; i++)
+        {
+            lengths[i] = Length(kept[i]);
+            total += lengths[i];
+        }
+
+        while (total > _options.MaxSpoolBytes && first < kept.Count)
+        {
+            Drop(kept[first], DropReasons.SpoolBytes);
+            total -= lengths[first];
+            first++;
+        }
+
+        _fileCount = kept.Count - first;
+        _byteCount = total;
+        _measured = true;
+        RemoveStaleTemporaryFiles(now);
+    }
+
+    private SpooledEvent? TryRead(string path, bool setAside)
+    {
+        byte[]? json;
+        try
+        {
+            // Checked before reading, so a stray huge file is never loaded into memory.
+            if (_files.FileLength(path) > ProtocolConstants.MaxEventBytes)
+            {
+                if (setAside)
+                {
+                    Drop(path, DropReasons.TooLarge);
+                }
+
+                return null;
+            }
+
+            json = _files.ReadAllBytesOrNull(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone under us (sent by another uploader, trimmed by another writer) or unreadable for now.
+            return null;
+        }
+
+        if (json is null)
+        {
+            return null;
+        }
+
+        if (!TryReadId(json, out var id))
+        {
+            if (setAside)
+            {
+                SetAside(path);
+            }
+
+            return null;
+        }
+
+        return new SpooledEvent(path, id, SpooledAt(path), json);
+    }
+
+    /// <summary>Whether the bytes are one JSON object with a GUID <c>id</c>: what the batch body can carry verbatim.</summary>
+    internal static bool TryReadId(byte[] json, out Guid id)
+    {
+        id = default;
+
+        // A BOM is valid in a file but not inside the batch body, which embeds the bytes as they are.
+        if (json.AsSpan().StartsWith(Utf8Bom))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("id", out var value)
+                && value.ValueKind == JsonValueKind.String
+                && value.TryGetGuid(out id);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private void SetAside(string path)
+    {
+        _counters.AddDropped(DropReasons.Corrupt);
+        try
+        {
+            if (_options.MaxCorruptFiles == 0)
+            {
+                _files.DeleteFile(path);
+                return;
+            }
+
+            _files.CreatePrivateDirectory(_corruptDirectory);
+            _files.Move(path, Path.Combine(_corruptDirectory, Path.GetFileName(path)));
+            var aside = Sorted(_files.ListFiles(_corruptDirectory, "*"));
+            for (var i = 0; i < aside.Length - _options.MaxCorruptFiles; i++)
+            {
+                _files.DeleteFile(aside[i]);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Could not move it aside: deleting it still keeps it from being retried forever.
+            TryDelete(path);
+        }
+    }
+
+    private void Drop(string path, string reason)
+    {
+        // Another process trimming the same spool may have deleted it first: count only what this one removed.
+        if (FileExists(path) && TryDelete(path))
+        {
+            _counters.AddDropped(reason);
+        }
+    }
+
+    private void RemoveStaleTemporaryFiles(DateTimeOffset now)
+    {
+        try
+        {
+            foreach (var temp in _files.ListFiles(_directory, TempPattern))
+            {
+                if (now - _files.LastWriteTime(temp) > StaleTempAge)
+                {
+                    TryDelete(temp);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next trim.
+        }
+    }
+
+    private string[] ListEventFiles()
+    {
+        try
+        {
+            return Sorted(_files.ListFiles(_directory, EventPattern));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string[] Sorted(IReadOnlyList<string> paths)
+    {
+        var sorted = paths.ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return sorted;
+    }
+
+    private DateTimeOffset SpooledAt(string path)
+    {
+        var name = Path.GetFileName(path.AsSpan());
+        if (name.Length > TimeDigits
+            && long.TryParse(name[..TimeDigits], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks)
+        {
+            return new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+
+        // A file not named by the spool (copied in by hand): its write time is the best guess of its age.
+        try
+        {
+            return _files.LastWriteTime(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return _time.GetUtcNow();
+        }
+    }
+
+    private long Length(string path)
+    {
+        try
+        {
+            return _files.FileLength(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    private bool FileExists(string path)
+    {
+        try
+        {
+            return _files.FileExists(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private bool TryDelete(string path)
+    {
+        try
+        {
+            _files.DeleteFile(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsDiskFull(Exception e)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL.
+            return (e.HResult & 0xFFFF) is 39 or 112;
+        }
+
+        // On Unix the runtime puts the errno in HResult: ENOSPC is 28 everywhere; EDQUOT (quota) differs.
+        return e.HResult == 28
+            || (OperatingSystem.IsLinux() && e.HResult == 122)
+            || (OperatingSystem.IsMacOS() && e.HResult == 69);
+    }
+}

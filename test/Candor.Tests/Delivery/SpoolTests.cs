@@ -1,0 +1,263 @@
+using System.Text;
+using Candor.Delivery;
+using Candor.Protocol;
+
+namespace Candor.Tests.Delivery;
+
+public class SpoolTests
+{
+    [Fact]
+    public void TryWrite_Event_IsOneFileNamedByTimeThenIdHoldingTheExactBytes()
+    {
+        using var rig = new DeliveryRig();
+        var id = Guid.NewGuid();
+        var json = DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow());
+
+        Assert.True(rig.Spool().TryWrite(id, json));
+
+        var file = Assert.Single(rig.SpoolFiles());
+        Assert.Equal($"{rig.Time.GetUtcNow().UtcTicks:D19}-{id:N}.json", Path.GetFileName(file));
+        Assert.Equal(json, File.ReadAllBytes(file));
+    }
+
+    [Fact]
+    public void TryWrite_SeveralEvents_SortByTimeWhateverTheirIds()
+    {
+        using var rig = new DeliveryRig();
+
+        var ids = rig.Track(20);
+
+        Assert.Equal(ids, rig.Spool().ListPending().Select(e => e.Id));
+    }
+
+    [Fact]
+    public void TryWrite_DiskFull_DropsAndCountsWithoutThrowing()
+    {
+        var files = new FaultyFileSystem();
+        using var rig = new DeliveryRig(files);
+        files.Fault = (operation, _) => operation == "WriteAtomic" ? FaultyFileSystem.DiskFull() : null;
+
+        var written = rig.Spool().TryWrite(Guid.NewGuid(), DeliveryRig.WireJson(Guid.NewGuid(), "sample", rig.Time.GetUtcNow()));
+
+        Assert.False(written);
+        Assert.Equal(1, rig.Counters.Dropped(DropReasons.DiskFull));
+        Assert.Empty(rig.SpoolFiles());
+    }
+
+    [Fact]
+    public void TryWrite_SpoolFolderReadOnly_DropsAndCountsWithoutThrowing()
+    {
+        var files = new FaultyFileSystem();
+        using var rig = new DeliveryRig(files);
+        files.Fault = (operation, path) => operation == "WriteAtomic" && path.StartsWith(rig.Home.SpoolDirectory("sample"), StringComparison.Ordinal)
+            ? new UnauthorizedAccessException("Access to the path is denied.")
+            : null;
+
+        Assert.False(rig.Spool().TryWrite(Guid.NewGuid(), "{}"u8));
+
+        Assert.Equal(1, rig.Counters.Dropped(DropReasons.WriteFailed));
+    }
+
+    [Theory]
+    [InlineData("file")] // the home's parent is a regular file: nothing below it can be created, not even by root
+    [InlineData("proc")] // /proc refuses new folders to everyone
+    public void TryWrite_HomeNotWritable_DropsAndCountsWithoutThrowing(string where)
+    {
+        using var rig = new DeliveryRig();
+        if (where == "file")
+        {
+            var blocker = Path.Combine(rig.Root, "blocker");
+            File.WriteAllText(blocker, "not a folder");
+            rig.Home = new Storage.CandorHome(Path.Combine(blocker, "home"));
+        }
+        else
+        {
+            rig.Home = new Storage.CandorHome("/proc/candor-" + Guid.NewGuid().ToString("N"));
+        }
+
+        Assert.False(rig.Spool().TryWrite(Guid.NewGuid(), DeliveryRig.WireJson(Guid.NewGuid(), "sample", rig.Time.GetUtcNow())));
+
+        Assert.Equal(1, rig.Counters.Dropped(DropReasons.WriteFailed));
+    }
+
+    [Fact]
+    public void TryWrite_LargerThanProtocolAllows_DropsAndCounts()
+    {
+        using var rig = new DeliveryRig();
+
+        Assert.False(rig.Spool().TryWrite(Guid.NewGuid(), new byte[ProtocolConstants.MaxEventBytes + 1]));
+
+        Assert.Equal(1, rig.Counters.Dropped(DropReasons.TooLarge));
+        Assert.Empty(rig.SpoolFiles());
+    }
+
+    [Fact]
+    public void TryWrite_PastFileBound_DropsOldestAndCounts()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 3 });
+
+        var ids = rig.Track(5);
+
+        Assert.Equal(ids[2..], rig.Spool().ListPending().Select(e => e.Id));
+        Assert.Equal(2, rig.Counters.Dropped(DropReasons.SpoolFiles));
+    }
+
+    [Fact]
+    public void TryWrite_PastByteBound_DropsOldestAndCounts()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolBytes = 32 * 1000 });
+        var spool = rig.Spool();
+        var ids = new Guid[34];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = Guid.NewGuid();
+            var json = $$"""{"id":"{{ids[i]}}","pad":"{{new string('x', 1000 - 54)}}"}""";
+            Assert.Equal(1000, json.Length);
+            Assert.True(spool.TryWrite(ids[i], Encoding.UTF8.GetBytes(json)));
+            rig.Time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(ids[2..], rig.Spool().ListPending().Select(e => e.Id));
+        Assert.Equal(2, rig.Counters.Dropped(DropReasons.SpoolBytes));
+    }
+
+    [Fact]
+    public void TryWrite_SpoolGrownByOtherProcesses_IsMeasuredOnFirstWrite()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 3 });
+        var earlier = rig.Track(3);
+
+        // A new instance (a new run) writes once: it measures the whole spool, not just its own event.
+        var later = Guid.NewGuid();
+        rig.Spool().TryWrite(later, DeliveryRig.WireJson(later, "sample", rig.Time.GetUtcNow()));
+
+        Assert.Equal([earlier[1], earlier[2], later], rig.Spool().ListPending().Select(e => e.Id));
+    }
+
+    [Fact]
+    public void Trim_EventsPastMaxAge_DropsThemAndCounts()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolAge = TimeSpan.FromDays(7) });
+        rig.Track(2);
+        rig.Time.Advance(TimeSpan.FromDays(6));
+        var recent = rig.Track(1);
+        rig.Time.Advance(TimeSpan.FromDays(2));
+
+        rig.Spool().Trim();
+
+        Assert.Equal(recent, rig.Spool().ListPending().Select(e => e.Id));
+        Assert.Equal(2, rig.Counters.Dropped(DropReasons.SpoolAge));
+    }
+
+    [Fact]
+    public void Trim_TemporaryFileAbandonedByAKilledWriter_IsRemoved()
+    {
+        using var rig = new DeliveryRig();
+        rig.Track(1);
+        var temp = Path.Combine(rig.Home.SpoolDirectory("sample"), "x.json.abc.tmp");
+        var fresh = Path.Combine(rig.Home.SpoolDirectory("sample"), "y.json.def.tmp");
+        File.WriteAllText(temp, "{\"id\":");
+        File.WriteAllText(fresh, "{\"id\":");
+        File.SetLastWriteTimeUtc(temp, rig.Time.GetUtcNow().UtcDateTime.AddHours(-2));
+        File.SetLastWriteTimeUtc(fresh, rig.Time.GetUtcNow().UtcDateTime.AddMinutes(-1));
+
+        rig.Spool().Trim();
+
+        Assert.False(File.Exists(temp));
+        Assert.True(File.Exists(fresh));
+        Assert.Single(rig.SpoolFiles());
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("not-json")]
+    [InlineData("array")]
+    [InlineData("no-id")]
+    [InlineData("empty")]
+    [InlineData("bom")]
+    public void ReadBatch_CorruptFile_IsSetAsideCountedAndNeverReadAgain(string kind)
+    {
+        using var rig = new DeliveryRig();
+        var good = rig.Track(2);
+        var whole = Encoding.UTF8.GetString(DeliveryRig.WireJson(Guid.NewGuid(), "sample", rig.Time.GetUtcNow()));
+        var content = kind switch
+        {
+            "truncated" => Encoding.UTF8.GetBytes(whole[..(whole.Length / 2)]),
+            "not-json" => "garbage\0\u0001"u8.ToArray(),
+            "array" => "[1,2,3]"u8.ToArray(),
+            "no-id" => """{"name":"install"}"""u8.ToArray(),
+            "empty" => [],
+            _ => [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(whole)],
+        };
+        var corrupt = Path.Combine(rig.Home.SpoolDirectory("sample"), Spool.FileName(rig.Time.GetUtcNow().AddDays(-1), Guid.NewGuid()));
+        File.WriteAllBytes(corrupt, content);
+
+        var batch = rig.Spool().ReadBatch(100, ProtocolConstants.MaxDecompressedBytes, new HashSet<string>());
+        var again = rig.Spool().ReadBatch(100, ProtocolConstants.MaxDecompressedBytes, new HashSet<string>());
+
+        Assert.Equal(good, batch.Select(e => e.Id));
+        Assert.Equal(good, again.Select(e => e.Id));
+        Assert.False(File.Exists(corrupt));
+        Assert.True(File.Exists(Path.Combine(rig.Home.CorruptDirectory("sample"), Path.GetFileName(corrupt))));
+        Assert.Equal(1, rig.Counters.Dropped(DropReasons.Corrupt));
+    }
+
+    [Fact]
+    public void ReadBatch_ManyCorruptFiles_KeepsOnlyTheNewestAside()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxCorruptFiles = 2 });
+        var names = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var name = Spool.FileName(rig.Time.GetUtcNow().AddMinutes(i), Guid.NewGuid());
+            names.Add(name);
+            Directory.CreateDirectory(rig.Home.SpoolDirectory("sample"));
+            File.WriteAllText(Path.Combine(rig.Home.SpoolDirectory("sample"), name), "{");
+        }
+
+        rig.Spool().ReadBatch(100, ProtocolConstants.MaxDecompressedBytes, new HashSet<string>());
+
+        var aside = Directory.GetFiles(rig.Home.CorruptDirectory("sample")).Select(Path.GetFileName).Order(StringComparer.Ordinal);
+        Assert.Equal(names[2..], aside);
+        Assert.Equal(4, rig.Counters.Dropped(DropReasons.Corrupt));
+        Assert.Empty(rig.SpoolFiles());
+    }
+
+    [Fact]
+    public void ReadBatch_LimitsCountAndBodySize()
+    {
+        using var rig = new DeliveryRig();
+        var ids = rig.Track(10);
+        var threeEvents = rig.Spool().ListPending().Take(3).Sum(e => e.Json.Length) + 2;
+
+        var byCount = rig.Spool().ReadBatch(4, ProtocolConstants.MaxDecompressedBytes, new HashSet<string>());
+        var bySize = rig.Spool().ReadBatch(100, BatchBody.EnvelopeBytes + threeEvents, new HashSet<string>());
+
+        Assert.Equal(ids[..4], byCount.Select(e => e.Id));
+        Assert.Equal(ids[..3], bySize.Select(e => e.Id));
+    }
+
+    [Fact]
+    public void ListPending_CorruptFile_IsSkippedButLeftInPlace()
+    {
+        using var rig = new DeliveryRig();
+        var ids = rig.Track(2);
+        var corrupt = Path.Combine(rig.Home.SpoolDirectory("sample"), "0000000000000000001-x.json");
+        File.WriteAllText(corrupt, "{\"id\":");
+
+        var pending = rig.Spool().ListPending();
+
+        Assert.Equal(ids, pending.Select(e => e.Id));
+        Assert.True(File.Exists(corrupt));
+        Assert.Equal(0, rig.Counters.Dropped(DropReasons.Corrupt));
+    }
+
+    [Fact]
+    public void ListPending_NoSpoolFolder_IsEmpty()
+    {
+        using var rig = new DeliveryRig();
+
+        Assert.Empty(rig.Spool().ListPending());
+        Assert.False(rig.Spool().HasPending());
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Candor.Delivery;
+using Candor.Storage;
+
+namespace Candor.Tests.Delivery;
+
+/// <summary>
+/// The test assembly's entry point, so cross-process tests can run real short-lived tools without another
+/// project: <c>dotnet Candor.Tests.dll track {home} {product} {endpoint} {count}</c> tracks events the way a
+/// tool does (spool each, start uploads in the background, drain at exit) and prints each event ID.
+/// </summary>
+internal static class TrackerProcess
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["track", var home, var product, var endpoint, var countText])
+        {
+            await Console.Error.WriteLineAsync("usage: track {home} {product} {endpoint} {count}");
+            return 2;
+        }
+
+        using var delivery = new EventDelivery(new CandorHome(home), product, endpoint, TestCollector.Key);
+        var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.NewGuid();
+            if (!delivery.Spool.TryWrite(id, DeliveryRig.WireJson(id, product, DateTimeOffset.UtcNow)))
+            {
+                return 3;
+            }
+
+            await Console.Out.WriteLineAsync(id.ToString());
+            if (i % 25 == 24)
+            {
+                delivery.StartUpload();
+            }
+        }
+
+        delivery.StartUpload();
+
+        // A generous budget: this test is about exactly-once delivery, not the exit budget, so no run
+        // abandons an upload whose answer would then make the collector see a duplicate.
+        return await delivery.DrainAsync(TimeSpan.FromSeconds(30)) ? 0 : 4;
+    }
+
+    /// <summary>Starts one tracking run as a child process.</summary>
+    public static Process Start(string home, string product, Uri endpoint, int count)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { typeof(TrackerProcess).Assembly.Location, "track", home, product, endpoint.ToString(), count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The child must not inherit a test's telemetry settings or write to the runner's home.
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return Process.Start(start)!;
+    }
+
+    private static string DotnetHost()
+    {
+        var current = Environment.ProcessPath;
+        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")
+        {
+            return current;
+        }
+
+        // The runtime lives in {dotnet root}/shared/Microsoft.NETCore.App/{version}/.
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var host = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+}
