@@ -19,9 +19,9 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
     public ValidateOptionsResult Validate(string? name, RetentionOptions options)
     {
         var errors = new List<string>();
-        if (options.Interval < TimeSpan.FromSeconds(1))
+        if (options.Interval < TimeSpan.FromSeconds(1) || options.Interval > TimeSpan.FromDays(30))
         {
-            errors.Add("Retention:Interval must be at least 00:00:01");
+            errors.Add("Retention:Interval must be between 00:00:01 and 30.00:00:00");
         }
 
         if (options.RollupMonths is < 1 or > 240)

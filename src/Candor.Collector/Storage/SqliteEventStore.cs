@@ -731,17 +731,51 @@ internal sealed class SqliteEventStore : IEventStore
             return outcomes;
         }
 
+        // Events carry no index by install (it would cost ~11 bytes per event); the install's rollup rows say which
+        // days it has events on, so each day is one range of the time index. Days older than every rollup row of
+        // the product (rollups are kept by day, for the whole product) are covered by one more range.
         public long DeleteInstall(string product, Guid install)
         {
-            var find = Command("SELECT id FROM installs WHERE product = (SELECT id FROM products WHERE name = $product) AND uid = $uid");
+            var find = Command("SELECT id, product FROM installs WHERE product = (SELECT id FROM products WHERE name = $product) AND uid = $uid");
             find.Parameters["$product"].Value = product;
             find.Parameters["$uid"].Value = install.ToByteArray();
-            if (find.ExecuteScalar() is not long id)
+            long id, productId;
+            using (var reader = find.ExecuteReader())
             {
-                return 0;
+                if (!reader.Read())
+                {
+                    return 0;
+                }
+
+                (id, productId) = (reader.GetInt64(0), reader.GetInt64(1));
             }
 
-            var deleted = ExecuteWithId("DELETE FROM events WHERE install = $id", id);
+            var days = new List<long>();
+            var dayQuery = Command("SELECT DISTINCT day FROM rollup_events WHERE install = $id");
+            dayQuery.Parameters["$id"].Value = id;
+            using (var reader = dayQuery.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    days.Add(reader.GetInt64(0));
+                }
+            }
+
+            var oldest = Command("SELECT MIN(day) FROM rollup_events WHERE product = $product");
+            oldest.Parameters["$product"].Value = productId;
+            var before = oldest.ExecuteScalar() is long day ? day * SqliteSchema.MillisecondsPerDay : long.MaxValue;
+
+            var delete = Command("DELETE FROM events WHERE product = $product AND time >= $from AND time < $to AND install = $id");
+            delete.Parameters["$product"].Value = productId;
+            delete.Parameters["$id"].Value = id;
+            long deleted = 0;
+            foreach (var (from, to) in days.Select(d => (d * SqliteSchema.MillisecondsPerDay, (d + 1) * SqliteSchema.MillisecondsPerDay)).Append((long.MinValue, before)))
+            {
+                delete.Parameters["$from"].Value = from;
+                delete.Parameters["$to"].Value = to;
+                deleted += delete.ExecuteNonQuery();
+            }
+
             ExecuteWithId("DELETE FROM rollup_events WHERE install = $id", id);
             ExecuteWithId("DELETE FROM rollup_values WHERE install = $id", id);
             ExecuteWithId("DELETE FROM installs WHERE id = $id", id);
@@ -755,7 +789,11 @@ internal sealed class SqliteEventStore : IEventStore
             delete.Parameters["$product"].Value = product;
             delete.Parameters["$cutoff"].Value = cutoff.ToUnixTimeMilliseconds();
             var deleted = delete.ExecuteNonQuery();
-            ForgetUnusedInstalls(product);
+            if (deleted > 0)
+            {
+                ForgetUnusedInstalls(product);
+            }
+
             return deleted;
         }
 
@@ -770,7 +808,11 @@ internal sealed class SqliteEventStore : IEventStore
                 deleted += delete.ExecuteNonQuery();
             }
 
-            ForgetUnusedInstalls(product);
+            if (deleted > 0)
+            {
+                ForgetUnusedInstalls(product);
+            }
+
             return deleted;
         }
 
@@ -785,11 +827,12 @@ internal sealed class SqliteEventStore : IEventStore
         }
 
         // An install ID that no event and no rollup row names any more is kept by nothing else, so it goes too.
+        // One pass over the product's events (NOT IN builds a set), as events have no index by install.
         private void ForgetUnusedInstalls(string product)
         {
             var cmd = Command("""
                 DELETE FROM installs WHERE product = (SELECT id FROM products WHERE name = $product)
-                  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.install = installs.id)
+                  AND id NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = $product))
                   AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = installs.id)
                   AND NOT EXISTS (SELECT 1 FROM rollup_values v WHERE v.install = installs.id)
                 """);
@@ -1015,7 +1058,8 @@ internal static class SqliteSchema
     public static DateOnly DateOf(long dayNumber) => Epoch.AddDays((int)dayNumber);
 
     // Strings, contexts and installs are interned so that an event row holds small integers; the 16-byte event
-    // ID is the only wide column, because de-duplication needs it. Rollups are WITHOUT ROWID tables keyed by
+    // ID is the only wide column, because de-duplication needs it. Events have two indexes only (ID, and product
+    // with time for ranges and retention): every byte per event counts at tens of millions of events. Rollups are WITHOUT ROWID tables keyed by
     // their dimensions, so an upsert is one B-tree lookup. Installs appear in rollups so that distinct installs
     // (for user counts and k-anonymity) are exact over any range of days.
     public const string Create = """
@@ -1071,7 +1115,6 @@ internal static class SqliteSchema
           machine INTEGER NOT NULL,
           data BLOB);
         CREATE INDEX IF NOT EXISTS events_by_time ON events(product, time);
-        CREATE INDEX IF NOT EXISTS events_by_install ON events(install);
         CREATE TABLE IF NOT EXISTS rollup_events(
           product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, context INTEGER NOT NULL,
           install INTEGER NOT NULL, n INTEGER NOT NULL,
