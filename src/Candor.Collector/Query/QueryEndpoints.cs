@@ -3,6 +3,7 @@ using Candor.Collector.Access;
 using Candor.Collector.Products;
 using Candor.Collector.Storage;
 using Candor.Manifest;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Candor.Collector.Query;
@@ -41,7 +42,7 @@ internal static class QueryEndpoints
             .Produces<QueryResult<ShareRow>>();
         query.MapGet("/exceptions", ExceptionsAsync)
             .WithSummary("The most frequent exception signatures of an event")
-            .Produces<QueryResult<GroupRow>>();
+            .Produces<QueryResult<SignatureRow>>();
         query.MapGet("/raw", RawAsync)
             .WithSummary("Raw events, for export; every call is written to the audit log")
             .Produces<QueryResult<RawRow>>();
@@ -49,14 +50,19 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> EventsAsync(
-        [AsParameters] QueryParameters p, Interval? interval, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
+        [AsParameters] QueryParameters p, string? interval, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
     {
         if (Resolve(p, catalog, out var product, out var filter) is { } problem)
         {
             return problem;
         }
 
-        var rows = await store.CountEventsAsync(filter, interval ?? Interval.Day, cancellationToken);
+        if (ParseInterval(interval, Interval.Day) is not { } period)
+        {
+            return BadInterval();
+        }
+
+        var rows = await store.CountEventsAsync(filter, period, cancellationToken);
         return Respond(p, product, filter, rows, r => r.Installs, r => new PeriodRow(r.Period, r.Events, r.Installs), "period", "events", "installs");
     }
 
@@ -81,14 +87,19 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> InstallsAsync(
-        [AsParameters] QueryParameters p, Interval? interval, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
+        [AsParameters] QueryParameters p, string? interval, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
     {
         if (Resolve(p, catalog, out var product, out var filter) is { } problem)
         {
             return problem;
         }
 
-        var rows = await store.CountEventsAsync(filter, interval ?? Interval.Day, cancellationToken);
+        if (ParseInterval(interval, Interval.Day) is not { } period)
+        {
+            return BadInterval();
+        }
+
+        var rows = await store.CountEventsAsync(filter, period, cancellationToken);
         return Respond(p, product, filter, rows, r => r.Installs, r => new InstallRow(r.Period, r.Installs), "period", "installs");
     }
 
@@ -149,7 +160,7 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> DurationsAsync(
-        [AsParameters] QueryParameters p, string measurement, Interval? interval, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
+        [AsParameters] QueryParameters p, string measurement, string? interval, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
     {
         if (Resolve(p, catalog, out var product, out var filter) is { } problem)
         {
@@ -161,7 +172,11 @@ internal static class QueryEndpoints
             return TypedResults.BadRequest($"'event' must name an event that declares the duration '{measurement}'");
         }
 
-        var period = interval ?? Interval.Total;
+        if (ParseInterval(interval, Interval.Total) is not { } period)
+        {
+            return BadInterval();
+        }
+
         var installs = (await store.CountEventsAsync(filter, period, cancellationToken)).ToDictionary(r => r.Period, r => r.Installs);
         var histogram = await store.GetDurationHistogramAsync(filter, measurement, period, cancellationToken);
         var rows = new List<DurationRow>();
@@ -189,15 +204,20 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> SharesAsync(
-        [AsParameters] QueryParameters p, ContextDimension dimension, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
+        [AsParameters] QueryParameters p, string dimension, ProductCatalog catalog, IEventStore store, CancellationToken cancellationToken)
     {
         if (Resolve(p, catalog, out var product, out var filter) is { } problem)
         {
             return problem;
         }
 
+        if (!Enum.TryParse<ContextDimension>(dimension, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+        {
+            return TypedResults.BadRequest("the dimension must be version, os, runtime or country");
+        }
+
         var total = (await store.CountEventsAsync(filter, Interval.Total, cancellationToken)).Sum(r => r.Installs);
-        var groups = await store.CountByContextAsync(filter, dimension, cancellationToken);
+        var groups = await store.CountByContextAsync(filter, parsed, cancellationToken);
         var ordered = groups.OrderByDescending(g => g.Installs).ThenBy(g => g.Value, StringComparer.Ordinal).ToList();
         return Respond(p, product, filter, ordered, g => g.Installs, g => new ShareRow(g.Value, g.Installs, total == 0 ? 0 : (double)g.Installs / total), "value", "installs", "share");
     }
@@ -223,8 +243,8 @@ internal static class QueryEndpoints
         var rows = (await store.CountByPropertyAsync(filter, field.Name, cancellationToken)).ToList();
         var limit = Math.Clamp(top ?? 10, 1, 1000);
         var k = product.Record.KThreshold;
-        var shown = rows.Where(r => r.Installs >= k).Take(limit).Select(r => new GroupRow(r.Value, r.Events, r.Installs)).ToList();
-        var result = new QueryResult<GroupRow>(product.Record.Name, filter.From, filter.To, k, rows.Count(r => r.Installs < k), shown);
+        var shown = rows.Where(r => r.Installs >= k).Take(limit).Select(r => new SignatureRow(r.Value, r.Events, r.Installs)).ToList();
+        var result = new QueryResult<SignatureRow>(product.Record.Name, filter.From, filter.To, k, rows.Count(r => r.Installs < k), shown);
         return Csv.Respond(p.Http.Request, p.Format, result, "signature", "events", "installs");
     }
 
@@ -245,6 +265,13 @@ internal static class QueryEndpoints
         var result = new QueryResult<RawRow>(product.Record.Name, filter.From, filter.To, product.Record.KThreshold, 0, rows);
         return Csv.Respond(p.Http.Request, p.Format, result, "id", "event", "revision", "time", "install", "version", "os", "runtime", "ci", "country", "properties", "measurements");
     }
+
+    private static Interval? ParseInterval(string? text, Interval fallback) =>
+        text is null ? fallback
+        : Enum.TryParse<Interval>(text, ignoreCase: true, out var interval) && Enum.IsDefined(interval) && !char.IsDigit(text[0]) ? interval
+        : null;
+
+    private static BadRequest<string> BadInterval() => TypedResults.BadRequest("'interval' must be day, week, month or total");
 
     private static IResult Respond<TIn, TRow>(
         QueryParameters p, CatalogProduct product, EventFilter filter, IReadOnlyList<TIn> rows, Func<TIn, long> installs, Func<TIn, TRow> map, params string[] header)

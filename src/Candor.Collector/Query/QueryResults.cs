@@ -36,6 +36,12 @@ internal sealed record GroupRow(string Value, long Events, long Installs) : ICsv
     public IEnumerable<string> CsvValues() => [Value, Csv.Number(Events), Csv.Number(Installs)];
 }
 
+/// <summary>An exception signature, how often it was sent and by how many installs.</summary>
+internal sealed record SignatureRow(string Signature, long Events, long Installs) : ICsvRow
+{
+    public IEnumerable<string> CsvValues() => [Signature, Csv.Number(Events), Csv.Number(Installs)];
+}
+
 /// <summary>The share of distinct installs that had one value.</summary>
 internal sealed record ShareRow(string Value, long Installs, double Share) : ICsvRow
 {
