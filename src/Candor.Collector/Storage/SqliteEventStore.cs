@@ -15,6 +15,8 @@ namespace Candor.Collector.Storage;
 /// </summary>
 internal sealed class SqliteEventStore : IEventStore
 {
+    private const int DeleteChunk = 10_000;
+
     private readonly StorageOptions _options;
     private readonly string _connectionString;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
@@ -217,8 +219,26 @@ internal sealed class SqliteEventStore : IEventStore
     public Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken) =>
         Enqueue(0, w => w.DeleteInstall(product, install));
 
-    public Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        Enqueue(0, w => w.DeleteEventsBefore(product, cutoff));
+    // In chunks, each its own transaction, so that deleting a month of events never holds up ingestion for long.
+    public async Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        long deleted;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            deleted = await Enqueue(0, w => w.DeleteEventsBefore(product, cutoff, DeleteChunk));
+            total += deleted;
+        }
+        while (deleted == DeleteChunk);
+
+        if (total > 0)
+        {
+            await Enqueue(0, w => w.ForgetUnusedInstalls(product));
+        }
+
+        return total;
+    }
 
     public Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken) =>
         Enqueue(0, w => w.DeleteRollupsBefore(product, SqliteSchema.DayNumber(cutoff)));
@@ -550,7 +570,7 @@ internal sealed class SqliteEventStore : IEventStore
         {
             writer.Run(batch);
         }
-        catch (Exception ex) when (batch.Count > 1 && ex is SqliteException or InvalidOperationException)
+        catch (Exception) when (batch.Count > 1)
         {
             // One bad piece of work must not fail the others that happened to share its transaction.
             foreach (var work in batch)
@@ -607,7 +627,7 @@ internal sealed class SqliteEventStore : IEventStore
     // are only touched from the writer loop and are dropped whenever a transaction rolls back.
     private sealed class Writer(SqliteConnection connection) : IDisposable
     {
-        private const int MaxCachedInstalls = 200_000;
+        private const int MaxCacheEntries = 200_000;
 
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _strings = new(StringComparer.Ordinal);
@@ -783,18 +803,16 @@ internal sealed class SqliteEventStore : IEventStore
             return deleted;
         }
 
-        public long DeleteEventsBefore(string product, DateTimeOffset cutoff)
+        public long DeleteEventsBefore(string product, DateTimeOffset cutoff, int limit)
         {
-            var delete = Command("DELETE FROM events WHERE product = (SELECT id FROM products WHERE name = $product) AND time < $cutoff");
+            var delete = Command("""
+                DELETE FROM events WHERE seq IN (
+                  SELECT seq FROM events WHERE product = (SELECT id FROM products WHERE name = $product) AND time < $cutoff LIMIT $limit)
+                """);
             delete.Parameters["$product"].Value = product;
             delete.Parameters["$cutoff"].Value = cutoff.ToUnixTimeMilliseconds();
-            var deleted = delete.ExecuteNonQuery();
-            if (deleted > 0)
-            {
-                ForgetUnusedInstalls(product);
-            }
-
-            return deleted;
+            delete.Parameters["$limit"].Value = limit;
+            return delete.ExecuteNonQuery();
         }
 
         public long DeleteRollupsBefore(string product, long day)
@@ -828,7 +846,7 @@ internal sealed class SqliteEventStore : IEventStore
 
         // An install ID that no event and no rollup row names any more is kept by nothing else, so it goes too.
         // One pass over the product's events (NOT IN builds a set), as events have no index by install.
-        private void ForgetUnusedInstalls(string product)
+        public long ForgetUnusedInstalls(string product)
         {
             var cmd = Command("""
                 DELETE FROM installs WHERE product = (SELECT id FROM products WHERE name = $product)
@@ -837,8 +855,9 @@ internal sealed class SqliteEventStore : IEventStore
                   AND NOT EXISTS (SELECT 1 FROM rollup_values v WHERE v.install = installs.id)
                 """);
             cmd.Parameters["$product"].Value = product;
-            cmd.ExecuteNonQuery();
+            var forgotten = cmd.ExecuteNonQuery();
             _installs.Clear();
+            return forgotten;
         }
 
         private long ExecuteWithId(string sql, long id)
@@ -870,7 +889,7 @@ internal sealed class SqliteEventStore : IEventStore
                 found = (long)insert.ExecuteScalar()!;
             }
 
-            if (_strings.Count > MaxCachedInstalls)
+            if (_strings.Count > MaxCacheEntries)
             {
                 _strings.Clear();
             }
@@ -908,7 +927,7 @@ internal sealed class SqliteEventStore : IEventStore
                 found = (long)insert.ExecuteScalar()!;
             }
 
-            if (_contexts.Count > MaxCachedInstalls)
+            if (_contexts.Count > MaxCacheEntries)
             {
                 _contexts.Clear();
             }
@@ -945,7 +964,7 @@ internal sealed class SqliteEventStore : IEventStore
                 found = (long)insert.ExecuteScalar()!;
             }
 
-            if (_installs.Count > MaxCachedInstalls)
+            if (_installs.Count > MaxCacheEntries)
             {
                 _installs.Clear();
             }
