@@ -8,11 +8,14 @@ internal sealed class IngestionOptions
 {
     public const string Section = "Ingestion";
 
-    /// <summary>Requests one ingestion key may make per <see cref="RateWindow"/> (a token bucket; bursts up to this).</summary>
-    public int PermitsPerKey { get; set; } = 600;
+    /// <summary>
+    /// Requests one ingestion key may make per <see cref="RateWindow"/> (a token bucket; bursts up to this). Every
+    /// install of a product shares its key, so this caps the whole product: it is there to blunt a leaked key.
+    /// </summary>
+    public int PermitsPerKey { get; set; } = 6000;
 
-    /// <summary>Requests one client address may make per <see cref="RateWindow"/>, whatever the endpoint.</summary>
-    public int PermitsPerAddress { get; set; } = 120;
+    /// <summary>Requests one client address may make per <see cref="RateWindow"/>, whatever the endpoint (a NAT may hide many users).</summary>
+    public int PermitsPerAddress { get; set; } = 600;
 
     /// <summary>The period over which the permits above refill.</summary>
     public TimeSpan RateWindow { get; set; } = TimeSpan.FromMinutes(1);

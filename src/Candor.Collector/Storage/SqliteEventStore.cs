@@ -15,9 +15,8 @@ namespace Candor.Collector.Storage;
 /// </summary>
 internal sealed class SqliteEventStore : IEventStore
 {
-    private const int DeleteChunk = 10_000;
-
     private readonly StorageOptions _options;
+    private readonly int _deleteChunk;
     private readonly string _connectionString;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
@@ -25,9 +24,12 @@ internal sealed class SqliteEventStore : IEventStore
     private Task? _writerLoop;
     private int _backlog;
 
-    public SqliteEventStore(StorageOptions options)
+    /// <param name="options">Where the file is and how commits are made.</param>
+    /// <param name="deleteChunk">How many expired events one retention transaction deletes.</param>
+    public SqliteEventStore(StorageOptions options, int deleteChunk = 10_000)
     {
         _options = options;
+        _deleteChunk = deleteChunk;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = options.DatabasePath,
@@ -227,10 +229,10 @@ internal sealed class SqliteEventStore : IEventStore
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            deleted = await Enqueue(0, w => w.DeleteEventsBefore(product, cutoff, DeleteChunk));
+            deleted = await Enqueue(0, w => w.DeleteEventsBefore(product, cutoff, _deleteChunk));
             total += deleted;
         }
-        while (deleted == DeleteChunk);
+        while (deleted == _deleteChunk);
 
         if (total > 0)
         {

@@ -23,6 +23,26 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     }
 
     [Fact]
+    public async Task DeleteEventsBefore_ManyEvents_DeletesInChunksAndForgetsUnusedInstalls()
+    {
+        await using var store = new SqliteEventStore(Options, deleteChunk: 10);
+        await store.InitializeAsync(default);
+        var old = Enumerable.Range(0, 25).Select(_ => Incoming(Some.Install(time: Some.Now.AddDays(-10)))).ToList();
+        await store.AppendAsync([.. old, Incoming(Some.Install())], default);
+        await store.DeleteRollupsBeforeAsync(Some.Product, DateOnly.FromDateTime(Some.Now.UtcDateTime), default);
+
+        var deleted = await store.DeleteEventsBeforeAsync(Some.Product, Some.Now.AddDays(-5), default);
+
+        Assert.Equal(25, deleted);
+        Assert.Equal(1, await store.CountRawEventsAsync(Some.Product, default));
+        await using var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM installs";
+        Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task RawEvents_TakeFewerThan100BytesEach()
     {
         // A usage-like mix over a week from 200 installs: commands with an enum, a list of allowed names, a bucket,
