@@ -125,9 +125,9 @@ internal sealed partial class EventValidator(TimeProvider time)
         !VersionPattern().IsMatch(c.Version) ? "'version' must be a version such as 1.2.3 or 1.2.3-preview.1"
         : !OsFamilies.Contains(c.Os) ? "'os' must be linux, windows, macos, freebsd or other"
         : !OsVersionPattern().IsMatch(c.OsVersion) ? "'osVersion' must be up to 64 letters, digits, spaces, '.', '-', '_', '+' or parentheses"
-        : !ShortNamePattern().IsMatch(c.Arch) ? "'arch' must be a short lower-case name such as x64"
+        : !ShortNamePattern().IsMatch(c.Arch) ? "'arch' must be a short name such as x64"
         : !VersionPattern().IsMatch(c.Runtime) ? "'runtime' must be a version such as 8.0.11"
-        : c.Ci is not null && !ShortNamePattern().IsMatch(c.Ci) ? "'ci' must be a short lower-case vendor name"
+        : c.Ci is not null && !ShortNamePattern().IsMatch(c.Ci) ? "'ci' must be a short vendor name such as github-actions"
         : !Hosts.Contains(c.Host) ? "'host' must be process, container, notebook or ci"
         : null;
 
@@ -252,7 +252,8 @@ internal sealed partial class EventValidator(TimeProvider time)
     [GeneratedRegex(@"^[A-Za-z0-9 ._+()-]{0,64}$")]
     private static partial Regex OsVersionPattern();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,31}$")]
+    // Names, not free text: letters, digits and a few separators, no spaces, slashes or '@'.
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
     private static partial Regex ShortNamePattern();
 
     [GeneratedRegex(@"(^|[^A-Za-z])[A-Za-z]:[\\/]")]
