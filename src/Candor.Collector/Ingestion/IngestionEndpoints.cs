@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Candor.Collector.Access;
+using Candor.Collector.Operations;
+using Candor.Collector.Products;
+using Candor.Collector.Storage;
+using Candor.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Candor.Collector.Ingestion;
+
+/// <summary>The native batch endpoint the SDK's uploader posts to (<see cref="ProtocolConstants.BatchPath"/>).</summary>
+internal static class IngestionEndpoints
+{
+    /// <summary>The reason given when the store cannot take more right now (503, with Retry-After).</summary>
+    public const string StoreBusy = "store-busy";
+
+    public static IEndpointRouteBuilder MapIngestion(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("")
+            .RequireRateLimiting(IngestionSetup.PerKeyPolicy)
+            .WithTags("Ingestion")
+            .MapPost(ProtocolConstants.BatchPath, IngestAsync);
+        return routes;
+    }
+
+    private static async Task<Results<JsonHttpResult<BatchResponse>, JsonHttpResult<ProblemResponse>>> IngestAsync(
+        HttpContext http,
+        CredentialService credentials,
+        ProductCatalog catalog,
+        EventValidator validator,
+        ClientPlace place,
+        IEventStore store,
+        CollectorMetrics metrics,
+        IOptions<IngestionOptions> ingestion,
+        IOptions<StorageOptions> storage,
+        ILogger<EventValidator> logger,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (product, keyProblem) = IngestionKey.Resolve(http.Request, credentials, catalog);
+        if (keyProblem is not null)
+        {
+            return Refuse(keyProblem, metrics, logger);
+        }
+
+        var (body, bodyProblem) = await BatchReader.ReadAsync(http.Request, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return Refuse(bodyProblem, metrics, logger);
+        }
+
+        if (store.Backlog > storage.Value.MaxBacklog)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, StoreBusy, "the collector is catching up; retry shortly"), metrics, logger);
+        }
+
+        using var document = Parse(body!, out var items, out var parseProblem);
+        if (parseProblem is not null)
+        {
+            return Refuse(parseProblem, metrics, logger);
+        }
+
+        // The address is reduced to a country here, once per request, and goes no further.
+        var country = place.CountryOf(http.Connection.RemoteIpAddress);
+        var rejected = new List<ItemRejection>();
+        var valid = new List<IncomingEvent>(items.Count);
+        for (var index = 0; index < items.Count; index++)
+        {
+            var (incoming, refusal, id) = ReadItem(items[index], product!, country, validator, ingestion.Value);
+            if (refusal is not null)
+            {
+                rejected.Add(new ItemRejection { Index = index, Id = id, Reason = refusal.Reason, Detail = refusal.Detail });
+                metrics.Rejected(refusal.Reason);
+            }
+            else
+            {
+                valid.Add(incoming!);
+            }
+        }
+
+        IReadOnlyList<AppendOutcome> outcomes;
+        try
+        {
+            outcomes = await store.AppendAsync(valid, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CollectorLog.StoreFailed(logger, product!.Record.Name, ex);
+            http.Response.Headers.RetryAfter = "5";
+            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, StoreBusy, "the events could not be stored; retry later"), metrics, logger);
+        }
+
+        var stored = outcomes.Count(o => o is AppendOutcome.Stored);
+        var response = new BatchResponse { Accepted = stored, Duplicates = outcomes.Count - stored, Rejected = rejected };
+        metrics.Accepted(stored, response.Duplicates);
+        metrics.BatchDone(Stopwatch.GetElapsedTime(started));
+        CollectorLog.BatchProcessed(logger, product!.Record.Name, stored, response.Duplicates, rejected.Count);
+        return TypedResults.Json(response, ProtocolJsonContext.Default.BatchResponse);
+    }
+
+    private static JsonDocument? Parse(byte[] body, out List<JsonElement> items, out RequestProblem? problem)
+    {
+        items = [];
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            problem = Malformed($"the body is not JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine})");
+            return null;
+        }
+
+        if (document.RootElement.ValueKind is not JsonValueKind.Object
+            || !document.RootElement.TryGetProperty("events", out var events)
+            || events.ValueKind is not JsonValueKind.Array)
+        {
+            problem = Malformed("the body must be an object with an 'events' array");
+            return document;
+        }
+
+        if (events.GetArrayLength() > ProtocolConstants.MaxEventsPerBatch)
+        {
+            problem = new RequestProblem(StatusCodes.Status413PayloadTooLarge, RejectionReasons.BodyTooLarge,
+                $"a batch holds at most {ProtocolConstants.MaxEventsPerBatch} events");
+            return document;
+        }
+
+        items.AddRange(events.EnumerateArray());
+        problem = null;
+        return document;
+    }
+
+    private static (IncomingEvent? Event, Refusal? Refusal, Guid? Id) ReadItem(
+        JsonElement item, CatalogProduct product, string country, EventValidator validator, IngestionOptions options)
+    {
+        Guid? id = item.ValueKind is JsonValueKind.Object && item.TryGetProperty("id", out var idElement) && idElement.TryGetGuid(out var parsed) ? parsed : null;
+        if (item.ValueKind is not JsonValueKind.Object)
+        {
+            return (null, new Refusal(RejectionReasons.Malformed, "the item is not a JSON object"), id);
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(item.GetRawText()) > ProtocolConstants.MaxEventBytes)
+        {
+            return (null, new Refusal(RejectionReasons.TooLarge, $"the event is larger than {ProtocolConstants.MaxEventBytes} bytes"), id);
+        }
+
+        WireEvent? e;
+        try
+        {
+            e = item.Deserialize(ProtocolJsonContext.Default.WireEvent);
+        }
+        catch (JsonException ex)
+        {
+            return (null, new Refusal(RejectionReasons.Malformed, $"the item does not have the event shape at {ex.Path ?? "$"}"), id);
+        }
+
+        if (e is null || e.Name is null || e.Product is null || e.Context is null
+            || e.Context.Version is null || e.Context.Os is null || e.Context.OsVersion is null
+            || e.Context.Arch is null || e.Context.Runtime is null || e.Context.Host is null)
+        {
+            return (null, new Refusal(RejectionReasons.Malformed, "the event lacks a required member (name, product, context and its version, os, osVersion, arch, runtime, host)"), id);
+        }
+
+        var (incoming, refusal) = validator.Validate(e, product, country, options.MaxClockSkew);
+        return (incoming, refusal, id);
+    }
+
+    internal static JsonHttpResult<ProblemResponse> Refuse(RequestProblem problem, CollectorMetrics metrics, ILogger logger)
+    {
+        metrics.Rejected(problem.Reason);
+        CollectorLog.RequestRefused(logger, problem.Status, problem.Reason);
+        return TypedResults.Json(new ProblemResponse { Reason = problem.Reason, Detail = problem.Detail }, ProtocolJsonContext.Default.ProblemResponse, statusCode: problem.Status);
+    }
+
+    private static RequestProblem Malformed(string detail) => new(StatusCodes.Status400BadRequest, RejectionReasons.Malformed, detail);
+}

@@ -1,0 +1,33 @@
+namespace Candor.Collector.Operations;
+
+// Every log line the collector writes. None takes a client address or an install ID: addresses are reduced to a
+// country before anything could log them, and install IDs are pseudonymous user data.
+internal static partial class CollectorLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Created the first admin token (credential {CredentialId}); it was printed once to standard output")]
+    public static partial void AdminTokenCreated(ILogger logger, long credentialId);
+
+    [LoggerMessage(2, LogLevel.Information, "Batch for {Product}: {Accepted} stored, {Duplicates} duplicates, {Rejected} rejected")]
+    public static partial void BatchProcessed(ILogger logger, string product, int accepted, int duplicates, int rejected);
+
+    [LoggerMessage(3, LogLevel.Information, "Refused an ingestion request ({Status} {Reason})")]
+    public static partial void RequestRefused(ILogger logger, int status, string reason);
+
+    [LoggerMessage(4, LogLevel.Error, "Storing a batch for {Product} failed")]
+    public static partial void StoreFailed(ILogger logger, string product, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Information, "Retention for {Product}: deleted {Events} raw events before {Cutoff:yyyy-MM-dd} and {Rollups} rollup rows before {RollupCutoff:yyyy-MM-dd}")]
+    public static partial void RetentionApplied(ILogger logger, string product, long events, DateTimeOffset cutoff, long rollups, DateOnly rollupCutoff);
+
+    [LoggerMessage(6, LogLevel.Error, "The retention run failed; it is tried again at the next interval")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Deletion on request for {Product}: removed {Events} raw events of one install")]
+    public static partial void InstallDeleted(ILogger logger, string product, long events);
+
+    [LoggerMessage(8, LogLevel.Information, "Product {Product} registered with manifest revision {Revision}")]
+    public static partial void ProductRegistered(ILogger logger, string product, int revision);
+
+    [LoggerMessage(9, LogLevel.Information, "Country database {Path}: {Ranges} ranges")]
+    public static partial void CountryDatabaseLoaded(ILogger logger, string path, int ranges);
+}

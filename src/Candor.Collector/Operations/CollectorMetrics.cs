@@ -1,0 +1,37 @@
+using System.Diagnostics.Metrics;
+using Candor.Collector.Storage;
+
+namespace Candor.Collector.Operations;
+
+/// <summary>The collector's own metrics (meter <c>Candor.Collector</c>), exported for Prometheus at <c>/metrics</c>.</summary>
+internal sealed class CollectorMetrics
+{
+    public const string MeterName = "Candor.Collector";
+
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _rejected;
+    private readonly Histogram<double> _batchDuration;
+
+    public CollectorMetrics(IMeterFactory meters, IEventStore store)
+    {
+        var meter = meters.Create(MeterName);
+        _accepted = meter.CreateCounter<long>("candor.collector.events.accepted", "{event}", "Events stored.");
+        _duplicates = meter.CreateCounter<long>("candor.collector.events.duplicate", "{event}", "Events received again and not stored twice.");
+        _rejected = meter.CreateCounter<long>("candor.collector.events.rejected", "{event}", "Events or requests refused, by reason.");
+        _batchDuration = meter.CreateHistogram<double>("candor.collector.batch.duration", "s", "Time from a batch's arrival to its acknowledgement.");
+        meter.CreateObservableGauge("candor.collector.store.backlog", () => store.Backlog, "{event}", "Events waiting to be committed.");
+    }
+
+    public void Accepted(int count, int duplicates)
+    {
+        _accepted.Add(count);
+        _duplicates.Add(duplicates);
+    }
+
+    /// <summary>Counts refusals: of single events (the batch was read) or of whole requests.</summary>
+    public void Rejected(string reason, int count = 1) =>
+        _rejected.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    public void BatchDone(TimeSpan duration) => _batchDuration.Record(duration.TotalSeconds);
+}

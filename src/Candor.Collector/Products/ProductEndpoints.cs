@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Candor.Collector.Access;
+using Candor.Collector.Operations;
+using Candor.Collector.Storage;
+using Candor.Manifest;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Candor.Collector.Products;
+
+/// <summary>Admin endpoints that register products with their manifests and manage their ingestion keys.</summary>
+internal static class ProductEndpoints
+{
+    public static IEndpointRouteBuilder MapProducts(this IEndpointRouteBuilder routes)
+    {
+        var products = routes.MapGroup("/admin/products")
+            .RequireAuthorization(TokenAuthentication.AdminPolicy)
+            .WithTags("Products");
+
+        products.MapPost("/", RegisterAsync);
+        products.MapGet("/", (ProductCatalog catalog) => TypedResults.Ok(catalog.All.Select(ProductInfo.From)));
+        products.MapGet("/{product}", Get);
+        products.MapPatch("/{product}", UpdateAsync);
+        products.MapPost("/{product}/keys", CreateKeyAsync);
+        products.MapGet("/{product}/keys", ListKeys);
+        products.MapDelete("/{product}/keys/{id:long}", RevokeKeyAsync);
+        return routes;
+    }
+
+    private static async Task<Results<Created<ProductInfo>, Ok<ProductInfo>, BadRequest<ManifestProblem>, Conflict<ManifestProblem>>> RegisterAsync(
+        RegisterProductRequest request, ClaimsPrincipal user, ProductCatalog catalog, AuditLog audit, ILogger<ProductCatalog> logger, CancellationToken cancellationToken)
+    {
+        if (request.Manifest.ValueKind is not JsonValueKind.Object)
+        {
+            return TypedResults.BadRequest(new ManifestProblem(["'manifest' must be the manifest's JSON object"]));
+        }
+
+        if (Settings.Check(request.RetentionMonths, request.KThreshold) is { } problem)
+        {
+            return TypedResults.BadRequest(new ManifestProblem([problem]));
+        }
+
+        RegistrationOutcome outcome;
+        CatalogProduct product;
+        TelemetryManifest manifest;
+        try
+        {
+            (outcome, product, manifest) = await catalog.RegisterAsync(request.Manifest.GetRawText(), request.RetentionMonths, request.KThreshold, cancellationToken);
+        }
+        catch (ManifestException ex)
+        {
+            return TypedResults.BadRequest(new ManifestProblem(ex.Errors));
+        }
+
+        if (outcome is RegistrationOutcome.Conflict)
+        {
+            return TypedResults.Conflict(new ManifestProblem(
+                [$"revision {manifest.Revision} of '{manifest.Product}' is already registered with different content; raise 'revision' to register a change"]));
+        }
+
+        await audit.RecordAsync(user, "product.register", manifest.Product,
+            $"revision {manifest.Revision} ({outcome}); retention {product.Record.RetentionMonths} months; k {product.Record.KThreshold}", cancellationToken);
+        CollectorLog.ProductRegistered(logger, manifest.Product, manifest.Revision);
+        var info = ProductInfo.From(product);
+        return outcome is RegistrationOutcome.Created
+            ? TypedResults.Created($"/admin/products/{manifest.Product}", info)
+            : TypedResults.Ok(info);
+    }
+
+    private static Results<Ok<ProductInfo>, NotFound> Get(string product, ProductCatalog catalog) =>
+        catalog.Find(product) is { } p ? TypedResults.Ok(ProductInfo.From(p)) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<ProductInfo>, NotFound, BadRequest<ManifestProblem>>> UpdateAsync(
+        string product, ProductSettings request, ClaimsPrincipal user, ProductCatalog catalog, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (Settings.Check(request.RetentionMonths, request.KThreshold) is { } problem)
+        {
+            return TypedResults.BadRequest(new ManifestProblem([problem]));
+        }
+
+        var updated = await catalog.UpdateSettingsAsync(product, request.RetentionMonths, request.KThreshold, cancellationToken);
+        if (updated is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await audit.RecordAsync(user, "product.settings", product,
+            $"retention {updated.Record.RetentionMonths} months; k {updated.Record.KThreshold}", cancellationToken);
+        return TypedResults.Ok(ProductInfo.From(updated));
+    }
+
+    private static async Task<Results<Created<CreatedSecret>, NotFound>> CreateKeyAsync(
+        string product, CreateKeyRequest? request, ClaimsPrincipal user, ProductCatalog catalog, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(product) is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var name = string.IsNullOrWhiteSpace(request?.Name) ? "ingestion key" : request.Name.Trim();
+        var (credential, secret) = await credentials.CreateAsync(CredentialRole.Ingestion, product, name, cancellationToken);
+        await audit.RecordAsync(user, "key.create", product, $"ingestion key {credential.Id} '{name}'", cancellationToken);
+        return TypedResults.Created(
+            $"/admin/products/{product}/keys/{credential.Id}",
+            new CreatedSecret(credential.Id, "ingestion", name, product, secret));
+    }
+
+    private static Results<Ok<IEnumerable<CredentialInfo>>, NotFound> ListKeys(string product, ProductCatalog catalog, CredentialService credentials) =>
+        catalog.Find(product) is null
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(credentials.Live.Where(c => c.Role is CredentialRole.Ingestion && c.Product == product).Select(CredentialInfo.From));
+
+    private static async Task<Results<NoContent, NotFound>> RevokeKeyAsync(
+        string product, long id, ClaimsPrincipal user, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (!credentials.Live.Any(c => c.Id == id && c.Role is CredentialRole.Ingestion && c.Product == product)
+            || !await credentials.RevokeAsync(id, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        await audit.RecordAsync(user, "key.revoke", product, $"ingestion key {id.ToString(CultureInfo.InvariantCulture)}", cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static class Settings
+    {
+        public static string? Check(int? retentionMonths, int? kThreshold) =>
+            retentionMonths is < 1 or > 120 ? "'retentionMonths' must be between 1 and 120"
+            : kThreshold is < 1 or > 1000 ? "'kThreshold' must be between 1 and 1000"
+            : null;
+    }
+}
+
+/// <summary>Registers a product, or a new revision of its manifest.</summary>
+/// <param name="Manifest">The manifest's JSON object, exactly as the tool embeds it.</param>
+/// <param name="RetentionMonths">How long raw events are kept; defaults to the manifest's <c>retentionMonths</c>.</param>
+/// <param name="KThreshold">Query results hide groups with fewer distinct installs than this (default 5).</param>
+internal sealed record RegisterProductRequest(JsonElement Manifest, int? RetentionMonths, int? KThreshold);
+
+/// <summary>Changes a product's settings; absent values stay as they are.</summary>
+internal sealed record ProductSettings(int? RetentionMonths, int? KThreshold);
+
+/// <summary>Names an ingestion key.</summary>
+internal sealed record CreateKeyRequest(string? Name);
+
+/// <summary>Why a manifest was refused: every problem, one sentence each.</summary>
+internal sealed record ManifestProblem(IReadOnlyList<string> Errors);
+
+/// <summary>A product as the admin API shows it.</summary>
+internal sealed record ProductInfo(string Product, string Name, int RetentionMonths, int KThreshold, DateTimeOffset Created, IReadOnlyList<int> Revisions)
+{
+    public static ProductInfo From(CatalogProduct p) =>
+        new(p.Record.Name, p.Latest.Name, p.Record.RetentionMonths, p.Record.KThreshold, p.Record.Created, [.. p.Revisions.Keys]);
+}

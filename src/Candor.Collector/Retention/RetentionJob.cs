@@ -1,0 +1,51 @@
+using Candor.Collector.Operations;
+using Candor.Collector.Products;
+using Candor.Collector.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Candor.Collector.Retention;
+
+/// <summary>Deletes each product's raw events older than its retention, and rollups older than theirs, and logs how many.</summary>
+internal sealed class RetentionJob(
+    ProductCatalog catalog,
+    IEventStore store,
+    TimeProvider time,
+    IOptions<RetentionOptions> options,
+    ILogger<RetentionJob> logger)
+{
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var rollupCutoff = DateOnly.FromDateTime(now.AddMonths(-options.Value.RollupMonths).UtcDateTime);
+        foreach (var product in catalog.All)
+        {
+            var cutoff = now.AddMonths(-product.Record.RetentionMonths);
+            var events = await store.DeleteEventsBeforeAsync(product.Record.Name, cutoff, cancellationToken);
+            var rollups = await store.DeleteRollupsBeforeAsync(product.Record.Name, rollupCutoff, cancellationToken);
+            CollectorLog.RetentionApplied(logger, product.Record.Name, events, cutoff, rollups, rollupCutoff);
+        }
+    }
+}
+
+/// <summary>Runs <see cref="RetentionJob"/> at start and then every <see cref="RetentionOptions.Interval"/> of the injected clock.</summary>
+internal sealed class RetentionScheduler(RetentionJob job, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionScheduler> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Created before the first await, so the schedule starts when the host starts, not after the first run.
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        do
+        {
+            try
+            {
+                await job.RunOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                CollectorLog.RetentionFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

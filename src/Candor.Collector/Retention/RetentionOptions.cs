@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace Candor.Collector.Retention;
+
+/// <summary>Retention settings (configuration section <c>Retention</c>); each product sets its own raw-event retention.</summary>
+internal sealed class RetentionOptions
+{
+    public const string Section = "Retention";
+
+    /// <summary>How often the retention job runs (also once at start).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How many months the daily rollups are kept, for every product.</summary>
+    public int RollupMonths { get; set; } = 36;
+}
+
+internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RetentionOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Interval < TimeSpan.FromSeconds(1) || options.Interval > TimeSpan.FromDays(30))
+        {
+            errors.Add("Retention:Interval must be between 00:00:01 and 30.00:00:00");
+        }
+
+        if (options.RollupMonths is < 1 or > 240)
+        {
+            errors.Add("Retention:RollupMonths must be between 1 and 240");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,1154 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
+using Candor.Manifest;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Collector.Storage;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Every write goes through one writer that takes whatever
+/// has queued up (many requests' events, catalogue changes, deletions), runs it in one transaction, commits,
+/// and only then completes the callers' tasks: an acknowledged event is on disk. Reads use their own pooled
+/// connections and never wait for the writer. Rows are kept small: names, versions and contexts are interned,
+/// IDs are 16-byte blobs and properties are packed by <see cref="PropertyCodec"/>.
+/// </summary>
+internal sealed class SqliteEventStore : IEventStore
+{
+    private readonly StorageOptions _options;
+    private readonly int _deleteChunk;
+    private readonly string _connectionString;
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
+    private Writer? _writer;
+    private Task? _writerLoop;
+    private int _backlog;
+
+    /// <param name="options">Where the file is and how commits are made.</param>
+    /// <param name="deleteChunk">How many expired events one retention transaction deletes.</param>
+    public SqliteEventStore(StorageOptions options, int deleteChunk = 10_000)
+    {
+        _options = options;
+        _deleteChunk = deleteChunk;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public int Backlog => Volatile.Read(ref _backlog);
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_options.FullDataPath);
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, _options.FlushEachCommit ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+        Execute(connection, SqliteSchema.Create);
+        _writer = new Writer(connection);
+        _writerLoop = Task.Run(RunWriterAsync, CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_writerLoop is not null)
+        {
+            await _writerLoop;
+        }
+
+        if (_writer is not null)
+        {
+            _writer.Dispose();
+            SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        }
+    }
+
+    // ---- catalogue ----------------------------------------------------------------------------------------
+
+    public Task<ProductRecord> SaveProductAsync(ProductRecord product, CancellationToken cancellationToken) =>
+        Enqueue(0, w =>
+        {
+            var cmd = w.Command("""
+                INSERT INTO products(name, retention_months, k, created) VALUES ($name, $retention, $k, $created)
+                ON CONFLICT(name) DO UPDATE SET retention_months = excluded.retention_months, k = excluded.k
+                RETURNING created
+                """);
+            cmd.Parameters["$name"].Value = product.Name;
+            cmd.Parameters["$retention"].Value = product.RetentionMonths;
+            cmd.Parameters["$k"].Value = product.KThreshold;
+            cmd.Parameters["$created"].Value = product.Created.ToUnixTimeMilliseconds();
+            var created = (long)cmd.ExecuteScalar()!;
+            return product with { Created = DateTimeOffset.FromUnixTimeMilliseconds(created) };
+        });
+
+    public async Task<IReadOnlyList<ProductRecord>> GetProductsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name, retention_months, k, created FROM products ORDER BY name";
+        var products = new List<ProductRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            products.Add(new ProductRecord(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+        }
+
+        return products;
+    }
+
+    public Task<bool> AddManifestAsync(ManifestRecord manifest, CancellationToken cancellationToken) =>
+        Enqueue(0, w =>
+        {
+            var cmd = w.Command("""
+                INSERT INTO manifests(product, revision, json, registered) VALUES ($product, $revision, $json, $registered)
+                ON CONFLICT DO NOTHING
+                """);
+            cmd.Parameters["$product"].Value = w.ProductId(manifest.Product);
+            cmd.Parameters["$revision"].Value = manifest.Revision;
+            cmd.Parameters["$json"].Value = manifest.Json;
+            cmd.Parameters["$registered"].Value = manifest.Registered.ToUnixTimeMilliseconds();
+            return cmd.ExecuteNonQuery() == 1;
+        });
+
+    public async Task<IReadOnlyList<ManifestRecord>> GetManifestsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT p.name, m.revision, m.json, m.registered FROM manifests m JOIN products p ON p.id = m.product
+            ORDER BY p.name, m.revision
+            """;
+        var manifests = new List<ManifestRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            manifests.Add(new ManifestRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+        }
+
+        return manifests;
+    }
+
+    public Task<long> AddCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken) =>
+        Enqueue(0, w =>
+        {
+            var cmd = w.Command("""
+                INSERT INTO credentials(hash, role, product, name, created) VALUES ($hash, $role, $product, $name, $created)
+                RETURNING id
+                """);
+            cmd.Parameters["$hash"].Value = credential.Hash;
+            cmd.Parameters["$role"].Value = (int)credential.Role;
+            cmd.Parameters["$product"].Value = (object?)credential.Product ?? DBNull.Value;
+            cmd.Parameters["$name"].Value = credential.Name;
+            cmd.Parameters["$created"].Value = credential.Created.ToUnixTimeMilliseconds();
+            return (long)cmd.ExecuteScalar()!;
+        });
+
+    public async Task<IReadOnlyList<CredentialRecord>> GetCredentialsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, hash, role, product, name, created FROM credentials WHERE revoked IS NULL ORDER BY id";
+        var credentials = new List<CredentialRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            credentials.Add(new CredentialRecord(
+                reader.GetInt64(0),
+                (byte[])reader.GetValue(1),
+                (CredentialRole)reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return credentials;
+    }
+
+    public Task<bool> RevokeCredentialAsync(long id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Enqueue(0, w =>
+        {
+            var cmd = w.Command("UPDATE credentials SET revoked = $at WHERE id = $id AND revoked IS NULL");
+            cmd.Parameters["$at"].Value = at.ToUnixTimeMilliseconds();
+            cmd.Parameters["$id"].Value = id;
+            return cmd.ExecuteNonQuery() == 1;
+        });
+
+    public Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken) =>
+        Enqueue(0, w =>
+        {
+            var cmd = w.Command("INSERT INTO audit(time, actor, action, target, detail) VALUES ($time, $actor, $action, $target, $detail)");
+            cmd.Parameters["$time"].Value = entry.Time.ToUnixTimeMilliseconds();
+            cmd.Parameters["$actor"].Value = entry.Actor;
+            cmd.Parameters["$action"].Value = entry.Action;
+            cmd.Parameters["$target"].Value = entry.Target;
+            cmd.Parameters["$detail"].Value = entry.Detail;
+            return cmd.ExecuteNonQuery();
+        });
+
+    public async Task<IReadOnlyList<AuditEntry>> GetAuditAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT time, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT $limit";
+        cmd.Parameters.AddWithValue("$limit", limit);
+        var entries = new List<AuditEntry>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new AuditEntry(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
+        }
+
+        return entries;
+    }
+
+    // ---- events -------------------------------------------------------------------------------------------
+
+    public Task<IReadOnlyList<AppendOutcome>> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<AppendOutcome>>([]);
+        }
+
+        return Enqueue<IReadOnlyList<AppendOutcome>>(events.Count, w => w.Append(events));
+    }
+
+    public Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken) =>
+        Enqueue(0, w => w.DeleteInstall(product, install));
+
+    // In chunks, each its own transaction, so that deleting a month of events never holds up ingestion for long.
+    public async Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        long deleted;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            deleted = await Enqueue(0, w => w.DeleteEventsBefore(product, cutoff, _deleteChunk));
+            total += deleted;
+        }
+        while (deleted == _deleteChunk);
+
+        if (total > 0)
+        {
+            await Enqueue(0, w => w.ForgetUnusedInstalls(product));
+        }
+
+        return total;
+    }
+
+    public Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken) =>
+        Enqueue(0, w => w.DeleteRollupsBefore(product, SqliteSchema.DayNumber(cutoff)));
+
+    public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM events WHERE product = (SELECT id FROM products WHERE name = $product)";
+        cmd.Parameters.AddWithValue("$product", product);
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyList<RawEvent>> ReadRawAsync(EventFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT e.id, n.value, e.revision, e.time, i.uid, m.value, e.data,
+                   sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
+            FROM events e
+            JOIN strings n ON n.id = e.name
+            JOIN installs i ON i.id = e.install
+            JOIN contexts c ON c.id = e.context
+            LEFT JOIN strings m ON m.id = e.machine
+            LEFT JOIN strings sv ON sv.id = c.version
+            LEFT JOIN strings so ON so.id = c.os
+            LEFT JOIN strings sov ON sov.id = c.os_version
+            LEFT JOIN strings sa ON sa.id = c.arch
+            LEFT JOIN strings sr ON sr.id = c.runtime
+            LEFT JOIN strings sci ON sci.id = c.ci
+            LEFT JOIN strings sh ON sh.id = c.host
+            LEFT JOIN strings sc ON sc.id = c.country
+            WHERE e.product = (SELECT id FROM products WHERE name = $product)
+              AND e.time >= $fromMs AND e.time < $toMs
+              {(filter.Event is null ? "" : "AND e.name = (SELECT id FROM strings WHERE value = $event)")}
+              AND {ContextCondition(filter, "e.context")}
+            ORDER BY e.time, e.seq
+            LIMIT $limit
+            """;
+        AddFilterParameters(cmd, filter);
+        cmd.Parameters.AddWithValue("$fromMs", SqliteSchema.DayNumber(filter.From) * SqliteSchema.MillisecondsPerDay);
+        cmd.Parameters.AddWithValue("$toMs", (SqliteSchema.DayNumber(filter.To) + 1) * SqliteSchema.MillisecondsPerDay);
+        cmd.Parameters.AddWithValue("$limit", limit);
+
+        var rows = new List<RawEvent>();
+        var strings = new Dictionary<long, string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var name = reader.GetString(1);
+            var revision = reader.GetInt32(2);
+            var flags = reader.GetInt32(14);
+            var context = new EventContext(
+                Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11), Text(reader, 12), Text(reader, 13),
+                (flags & SqliteSchema.ContainerFlag) != 0, (flags & SqliteSchema.WslFlag) != 0, (flags & SqliteSchema.InteractiveFlag) != 0,
+                Text(reader, 15));
+            var properties = new Dictionary<string, object>();
+            var measurements = new Dictionary<string, double>();
+            if (!reader.IsDBNull(6))
+            {
+                var definition = await FindDefinitionAsync(connection, filter.Product, revision, name, cancellationToken);
+                (properties, measurements) = PropertyCodec.Decode((byte[])reader.GetValue(6), definition, id => LookupString(connection, strings, id));
+            }
+
+            rows.Add(new RawEvent(
+                new Guid((byte[])reader.GetValue(0)),
+                name,
+                revision,
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                new Guid((byte[])reader.GetValue(4)),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                context,
+                properties,
+                measurements));
+        }
+
+        return rows;
+
+        static string Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);
+    }
+
+    // ---- queries over the rollups -------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {PeriodExpression(interval)} AS period, SUM(n), COUNT(DISTINCT install)
+            FROM rollup_events
+            WHERE {RollupConditions(filter)}
+            GROUP BY period ORDER BY period
+            """;
+        AddFilterParameters(cmd, filter);
+        var rows = new List<PeriodCount>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new PeriodCount(PeriodStart(reader.GetInt64(0), interval, filter), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT s.value, SUM(r.n) AS events, COUNT(DISTINCT r.install)
+            FROM rollup_values r JOIN strings s ON s.id = r.value
+            WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE value = $property)
+            GROUP BY r.value ORDER BY events DESC, s.value
+            """;
+        AddFilterParameters(cmd, filter);
+        cmd.Parameters.AddWithValue("$property", property);
+        return await ReadGroupsAsync(cmd, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
+    {
+        var column = dimension switch
+        {
+            ContextDimension.Version => "version",
+            ContextDimension.Os => "os",
+            ContextDimension.Runtime => "runtime",
+            ContextDimension.Country => "country",
+            _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
+        };
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT COALESCE(s.value, ''), SUM(r.n) AS events, COUNT(DISTINCT r.install)
+            FROM rollup_events r JOIN contexts c ON c.id = r.context LEFT JOIN strings s ON s.id = c.{column}
+            WHERE {RollupConditions(filter, "r.")}
+            GROUP BY c.{column} ORDER BY events DESC, 1
+            """;
+        AddFilterParameters(cmd, filter);
+        return await ReadGroupsAsync(cmd, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {PeriodExpression(interval)} AS period, bucket, SUM(n)
+            FROM rollup_measures
+            WHERE {RollupConditions(filter)} AND field = (SELECT id FROM strings WHERE value = $measurement)
+            GROUP BY period, bucket ORDER BY period, bucket
+            """;
+        AddFilterParameters(cmd, filter);
+        cmd.Parameters.AddWithValue("$measurement", measurement);
+        var rows = new List<HistogramCount>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new HistogramCount(PeriodStart(reader.GetInt64(0), interval, filter), reader.GetInt32(1), reader.GetInt64(2)));
+        }
+
+        return rows;
+    }
+
+    private static async Task<IReadOnlyList<GroupCount>> ReadGroupsAsync(SqliteCommand cmd, CancellationToken cancellationToken)
+    {
+        var rows = new List<GroupCount>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new GroupCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return rows;
+    }
+
+    private static string RollupConditions(EventFilter filter, string alias = "") =>
+        $"""
+        {alias}product = (SELECT id FROM products WHERE name = $product)
+          AND {alias}day BETWEEN $fromDay AND $toDay
+          {(filter.Event is null ? "" : $"AND {alias}name = (SELECT id FROM strings WHERE value = $event)")}
+          AND {ContextCondition(filter, alias + "context")}
+        """;
+
+    private static string ContextCondition(EventFilter filter, string column)
+    {
+        if (filter.Version is null && filter.Os is null && filter.Ci is null)
+        {
+            return "1 = 1";
+        }
+
+        var conditions = new List<string>();
+        if (filter.Version is not null)
+        {
+            conditions.Add("version = (SELECT id FROM strings WHERE value = $version)");
+        }
+
+        if (filter.Os is not null)
+        {
+            conditions.Add("os = (SELECT id FROM strings WHERE value = $os)");
+        }
+
+        if (filter.Ci is not null)
+        {
+            conditions.Add(filter.Ci.Value ? "ci <> 0" : "ci = 0");
+        }
+
+        return $"{column} IN (SELECT id FROM contexts WHERE {string.Join(" AND ", conditions)})";
+    }
+
+    private static void AddFilterParameters(SqliteCommand cmd, EventFilter filter)
+    {
+        cmd.Parameters.AddWithValue("$product", filter.Product);
+        cmd.Parameters.AddWithValue("$fromDay", SqliteSchema.DayNumber(filter.From));
+        cmd.Parameters.AddWithValue("$toDay", SqliteSchema.DayNumber(filter.To));
+        if (filter.Event is not null)
+        {
+            cmd.Parameters.AddWithValue("$event", filter.Event);
+        }
+
+        if (filter.Version is not null)
+        {
+            cmd.Parameters.AddWithValue("$version", filter.Version);
+        }
+
+        if (filter.Os is not null)
+        {
+            cmd.Parameters.AddWithValue("$os", filter.Os);
+        }
+    }
+
+    // Days since 1970-01-01 (a Thursday); weeks start on Monday, months are numbered yyyymm.
+    private static string PeriodExpression(Interval interval) => interval switch
+    {
+        Interval.Day => "day",
+        Interval.Week => "(day - ((day + 3) % 7))",
+        Interval.Month => "CAST(strftime('%Y%m', day * 86400, 'unixepoch') AS INTEGER)",
+        _ => "0",
+    };
+
+    private static DateOnly PeriodStart(long period, Interval interval, EventFilter filter) => interval switch
+    {
+        Interval.Day or Interval.Week => SqliteSchema.DateOf(period),
+        Interval.Month => new DateOnly((int)(period / 100), (int)(period % 100), 1),
+        _ => filter.From,
+    };
+
+    private async Task<EventDefinition> FindDefinitionAsync(SqliteConnection connection, string product, int revision, string name, CancellationToken cancellationToken)
+    {
+        if (!_manifests.TryGetValue((product, revision), out var lookup))
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT json FROM manifests WHERE product = (SELECT id FROM products WHERE name = $product) AND revision = $revision";
+            cmd.Parameters.AddWithValue("$product", product);
+            cmd.Parameters.AddWithValue("$revision", revision);
+            var json = (string)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+            lookup = new EventDefinitionLookup(TelemetryManifest.Parse(json));
+            _manifests[(product, revision)] = lookup;
+        }
+
+        return lookup.Manifest.Find(name) ?? throw new InvalidOperationException($"stored event '{name}' is not in revision {revision} of '{product}'");
+    }
+
+    private static string LookupString(SqliteConnection connection, Dictionary<long, string> cache, long id)
+    {
+        if (!cache.TryGetValue(id, out var value))
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT value FROM strings WHERE id = $id";
+            cmd.Parameters.AddWithValue("$id", id);
+            value = (string)cmd.ExecuteScalar()!;
+            cache[id] = value;
+        }
+
+        return value;
+    }
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    // ---- the writer ---------------------------------------------------------------------------------------
+
+    private Task<T> Enqueue<T>(int events, Func<Writer, T> action)
+    {
+        var work = new Work<T>(events, action);
+        Interlocked.Add(ref _backlog, events);
+        if (!_queue.Writer.TryWrite(work))
+        {
+            Interlocked.Add(ref _backlog, -events);
+            return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteEventStore)));
+        }
+
+        return work.Task;
+    }
+
+    private async Task RunWriterAsync()
+    {
+        var batch = new List<Work>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var events = 0;
+            while (events < _options.MaxEventsPerTransaction && _queue.Reader.TryRead(out var work))
+            {
+                batch.Add(work);
+                events += work.Events;
+            }
+
+            Commit(batch);
+            Interlocked.Add(ref _backlog, -events);
+        }
+    }
+
+    private void Commit(List<Work> batch)
+    {
+        var writer = _writer!;
+        try
+        {
+            writer.Run(batch);
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            // One bad piece of work must not fail the others that happened to share its transaction.
+            foreach (var work in batch)
+            {
+                Commit([work]);
+            }
+
+            return;
+        }
+        catch (Exception ex)
+        {
+            foreach (var work in batch)
+            {
+                work.Fail(ex);
+            }
+
+            return;
+        }
+
+        foreach (var work in batch)
+        {
+            work.Complete();
+        }
+    }
+
+    private abstract class Work(int events)
+    {
+        public int Events { get; } = events;
+
+        public abstract void Execute(Writer writer);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class Work<T>(int events, Func<Writer, T> action) : Work(events)
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _completion.Task;
+
+        public override void Execute(Writer writer) => _result = action(writer);
+
+        public override void Complete() => _completion.TrySetResult(_result!);
+
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
+    }
+
+    private sealed record EventDefinitionLookup(TelemetryManifest Manifest);
+
+    // Owns the one write connection. Its caches map strings, contexts, installs and products to row IDs; they
+    // are only touched from the writer loop and are dropped whenever a transaction rolls back.
+    private sealed class Writer(SqliteConnection connection) : IDisposable
+    {
+        private const int MaxCacheEntries = 200_000;
+
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<EventContext, long> _contexts = [];
+        private readonly Dictionary<(long, Guid), long> _installs = [];
+        private readonly Dictionary<string, long> _products = new(StringComparer.Ordinal);
+        private readonly Dictionary<(long Product, long Day, long Name, long Context, long Install), long> _eventRollup = [];
+        private readonly Dictionary<(long Product, long Day, long Name, long Field, long Value, long Context, long Install), long> _valueRollup = [];
+        private readonly Dictionary<(long Product, long Day, long Name, long Field, long Context, int Bucket), long> _measureRollup = [];
+        private SqliteTransaction? _transaction;
+
+        public void Run(List<Work> batch)
+        {
+            _transaction = connection.BeginTransaction();
+            try
+            {
+                foreach (var work in batch)
+                {
+                    work.Execute(this);
+                }
+
+                FlushRollups();
+                _transaction.Commit();
+            }
+            catch
+            {
+                _transaction.Rollback();
+                ForgetCaches();
+                throw;
+            }
+            finally
+            {
+                _transaction.Dispose();
+                _transaction = null;
+                _eventRollup.Clear();
+                _valueRollup.Clear();
+                _measureRollup.Clear();
+            }
+        }
+
+        public SqliteCommand Command(string sql)
+        {
+            if (!_commands.TryGetValue(sql, out var cmd))
+            {
+                cmd = connection.CreateCommand();
+                cmd.CommandText = sql;
+                foreach (var name in ParameterNames(sql))
+                {
+                    cmd.Parameters.Add(new SqliteParameter(name, null));
+                }
+
+                _commands[sql] = cmd;
+            }
+
+            cmd.Transaction = _transaction;
+            return cmd;
+        }
+
+        public long ProductId(string product)
+        {
+            if (!_products.TryGetValue(product, out var id))
+            {
+                var cmd = Command("SELECT id FROM products WHERE name = $name");
+                cmd.Parameters["$name"].Value = product;
+                id = cmd.ExecuteScalar() as long? ?? throw new InvalidOperationException($"product '{product}' is not registered");
+                _products[product] = id;
+            }
+
+            return id;
+        }
+
+        public AppendOutcome[] Append(IReadOnlyList<IncomingEvent> events)
+        {
+            var outcomes = new AppendOutcome[events.Count];
+            var insert = Command("""
+                INSERT INTO events(id, product, time, name, revision, install, context, machine, data)
+                VALUES ($id, $product, $time, $name, $revision, $install, $context, $machine, $data)
+                ON CONFLICT(id) DO NOTHING
+                """);
+            for (var i = 0; i < events.Count; i++)
+            {
+                var e = events[i];
+                var product = ProductId(e.Product);
+                var name = Intern(e.Definition.Name);
+                var install = InstallId(product, e.Install);
+                var context = ContextId(e.Context);
+                var time = e.Time.ToUnixTimeMilliseconds();
+                insert.Parameters["$id"].Value = e.Id.ToByteArray();
+                insert.Parameters["$product"].Value = product;
+                insert.Parameters["$time"].Value = time;
+                insert.Parameters["$name"].Value = name;
+                insert.Parameters["$revision"].Value = e.Revision;
+                insert.Parameters["$install"].Value = install;
+                insert.Parameters["$context"].Value = context;
+                insert.Parameters["$machine"].Value = e.Machine is null ? 0 : Intern(e.Machine);
+                insert.Parameters["$data"].Value = (object?)PropertyCodec.Encode(e, Intern) ?? DBNull.Value;
+                if (insert.ExecuteNonQuery() == 0)
+                {
+                    outcomes[i] = AppendOutcome.Duplicate;
+                    continue;
+                }
+
+                outcomes[i] = AppendOutcome.Stored;
+                var day = Math.DivRem(time, SqliteSchema.MillisecondsPerDay).Quotient;
+                Add(_eventRollup, (product, day, name, context, install));
+                foreach (var property in e.Properties)
+                {
+                    var field = Intern(property.Field.Name);
+                    foreach (var value in property.Values)
+                    {
+                        Add(_valueRollup, (product, day, name, field, Intern(value), context, install));
+                    }
+                }
+
+                foreach (var measurement in e.Measurements.Where(m => m.Field.Kind is FieldKind.Duration))
+                {
+                    Add(_measureRollup, (product, day, name, Intern(measurement.Field.Name), context, DurationHistogram.BucketOf(measurement.Value)));
+                }
+            }
+
+            return outcomes;
+        }
+
+        // Events carry no index by install (it would cost ~11 bytes per event); the install's rollup rows say which
+        // days it has events on, so each day is one range of the time index. Days older than every rollup row of
+        // the product (rollups are kept by day, for the whole product) are covered by one more range.
+        public long DeleteInstall(string product, Guid install)
+        {
+            var find = Command("SELECT id, product FROM installs WHERE product = (SELECT id FROM products WHERE name = $product) AND uid = $uid");
+            find.Parameters["$product"].Value = product;
+            find.Parameters["$uid"].Value = install.ToByteArray();
+            long id, productId;
+            using (var reader = find.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    return 0;
+                }
+
+                (id, productId) = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+
+            var days = new List<long>();
+            var dayQuery = Command("SELECT DISTINCT day FROM rollup_events WHERE install = $id");
+            dayQuery.Parameters["$id"].Value = id;
+            using (var reader = dayQuery.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    days.Add(reader.GetInt64(0));
+                }
+            }
+
+            var oldest = Command("SELECT MIN(day) FROM rollup_events WHERE product = $product");
+            oldest.Parameters["$product"].Value = productId;
+            var before = oldest.ExecuteScalar() is long day ? day * SqliteSchema.MillisecondsPerDay : long.MaxValue;
+
+            var delete = Command("DELETE FROM events WHERE product = $product AND time >= $from AND time < $to AND install = $id");
+            delete.Parameters["$product"].Value = productId;
+            delete.Parameters["$id"].Value = id;
+            long deleted = 0;
+            foreach (var (from, to) in days.Select(d => (d * SqliteSchema.MillisecondsPerDay, (d + 1) * SqliteSchema.MillisecondsPerDay)).Append((long.MinValue, before)))
+            {
+                delete.Parameters["$from"].Value = from;
+                delete.Parameters["$to"].Value = to;
+                deleted += delete.ExecuteNonQuery();
+            }
+
+            ExecuteWithId("DELETE FROM rollup_events WHERE install = $id", id);
+            ExecuteWithId("DELETE FROM rollup_values WHERE install = $id", id);
+            ExecuteWithId("DELETE FROM installs WHERE id = $id", id);
+            _installs.Clear();
+            return deleted;
+        }
+
+        public long DeleteEventsBefore(string product, DateTimeOffset cutoff, int limit)
+        {
+            var delete = Command("""
+                DELETE FROM events WHERE seq IN (
+                  SELECT seq FROM events WHERE product = (SELECT id FROM products WHERE name = $product) AND time < $cutoff LIMIT $limit)
+                """);
+            delete.Parameters["$product"].Value = product;
+            delete.Parameters["$cutoff"].Value = cutoff.ToUnixTimeMilliseconds();
+            delete.Parameters["$limit"].Value = limit;
+            return delete.ExecuteNonQuery();
+        }
+
+        public long DeleteRollupsBefore(string product, long day)
+        {
+            long deleted = 0;
+            foreach (var table in new[] { "rollup_events", "rollup_values", "rollup_measures" })
+            {
+                var delete = Command($"DELETE FROM {table} WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
+                delete.Parameters["$product"].Value = product;
+                delete.Parameters["$day"].Value = day;
+                deleted += delete.ExecuteNonQuery();
+            }
+
+            if (deleted > 0)
+            {
+                ForgetUnusedInstalls(product);
+            }
+
+            return deleted;
+        }
+
+        public void Dispose()
+        {
+            foreach (var cmd in _commands.Values)
+            {
+                cmd.Dispose();
+            }
+
+            connection.Dispose();
+        }
+
+        // An install ID that no event and no rollup row names any more is kept by nothing else, so it goes too.
+        // One pass over the product's events (NOT IN builds a set), as events have no index by install.
+        public long ForgetUnusedInstalls(string product)
+        {
+            var cmd = Command("""
+                DELETE FROM installs WHERE product = (SELECT id FROM products WHERE name = $product)
+                  AND id NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = $product))
+                  AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = installs.id)
+                  AND NOT EXISTS (SELECT 1 FROM rollup_values v WHERE v.install = installs.id)
+                """);
+            cmd.Parameters["$product"].Value = product;
+            var forgotten = cmd.ExecuteNonQuery();
+            _installs.Clear();
+            return forgotten;
+        }
+
+        private long ExecuteWithId(string sql, long id)
+        {
+            var cmd = Command(sql);
+            cmd.Parameters["$id"].Value = id;
+            return cmd.ExecuteNonQuery();
+        }
+
+        // The empty string is 0 everywhere, so "no CI vendor" and "no country" need no row and compare cheaply.
+        private long Intern(string value)
+        {
+            if (value.Length == 0)
+            {
+                return 0;
+            }
+
+            if (_strings.TryGetValue(value, out var id))
+            {
+                return id;
+            }
+
+            var find = Command("SELECT id FROM strings WHERE value = $value");
+            find.Parameters["$value"].Value = value;
+            if (find.ExecuteScalar() is not long found)
+            {
+                var insert = Command("INSERT INTO strings(value) VALUES ($value) RETURNING id");
+                insert.Parameters["$value"].Value = value;
+                found = (long)insert.ExecuteScalar()!;
+            }
+
+            if (_strings.Count > MaxCacheEntries)
+            {
+                _strings.Clear();
+            }
+
+            _strings[value] = found;
+            return found;
+        }
+
+        private long ContextId(EventContext context)
+        {
+            if (_contexts.TryGetValue(context, out var id))
+            {
+                return id;
+            }
+
+            var values = new object[]
+            {
+                Intern(context.Version), Intern(context.Os), Intern(context.OsVersion), Intern(context.Arch), Intern(context.Runtime),
+                Intern(context.Ci), Intern(context.Host),
+                (context.Container ? SqliteSchema.ContainerFlag : 0) | (context.Wsl ? SqliteSchema.WslFlag : 0) | (context.Interactive ? SqliteSchema.InteractiveFlag : 0),
+                Intern(context.Country),
+            };
+            var find = Command("""
+                SELECT id FROM contexts WHERE version = $version AND os = $os AND os_version = $osVersion AND arch = $arch
+                  AND runtime = $runtime AND ci = $ci AND host = $host AND flags = $flags AND country = $country
+                """);
+            SetContext(find, values);
+            if (find.ExecuteScalar() is not long found)
+            {
+                var insert = Command("""
+                    INSERT INTO contexts(version, os, os_version, arch, runtime, ci, host, flags, country)
+                    VALUES ($version, $os, $osVersion, $arch, $runtime, $ci, $host, $flags, $country) RETURNING id
+                    """);
+                SetContext(insert, values);
+                found = (long)insert.ExecuteScalar()!;
+            }
+
+            if (_contexts.Count > MaxCacheEntries)
+            {
+                _contexts.Clear();
+            }
+
+            _contexts[context] = found;
+            return found;
+
+            static void SetContext(SqliteCommand cmd, object[] values)
+            {
+                string[] names = ["$version", "$os", "$osVersion", "$arch", "$runtime", "$ci", "$host", "$flags", "$country"];
+                for (var i = 0; i < names.Length; i++)
+                {
+                    cmd.Parameters[names[i]].Value = values[i];
+                }
+            }
+        }
+
+        private long InstallId(long product, Guid install)
+        {
+            if (_installs.TryGetValue((product, install), out var id))
+            {
+                return id;
+            }
+
+            var uid = install.ToByteArray();
+            var find = Command("SELECT id FROM installs WHERE product = $product AND uid = $uid");
+            find.Parameters["$product"].Value = product;
+            find.Parameters["$uid"].Value = uid;
+            if (find.ExecuteScalar() is not long found)
+            {
+                var insert = Command("INSERT INTO installs(product, uid) VALUES ($product, $uid) RETURNING id");
+                insert.Parameters["$product"].Value = product;
+                insert.Parameters["$uid"].Value = uid;
+                found = (long)insert.ExecuteScalar()!;
+            }
+
+            if (_installs.Count > MaxCacheEntries)
+            {
+                _installs.Clear();
+            }
+
+            _installs[(product, install)] = found;
+            return found;
+        }
+
+        private void FlushRollups()
+        {
+            if (_eventRollup.Count > 0)
+            {
+                var upsert = Command("""
+                    INSERT INTO rollup_events(product, day, name, context, install, n) VALUES ($product, $day, $name, $context, $install, $n)
+                    ON CONFLICT DO UPDATE SET n = n + excluded.n
+                    """);
+                foreach (var ((product, day, name, context, install), n) in _eventRollup)
+                {
+                    Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$context", context), ("$install", install), ("$n", n));
+                    upsert.ExecuteNonQuery();
+                }
+            }
+
+            if (_valueRollup.Count > 0)
+            {
+                var upsert = Command("""
+                    INSERT INTO rollup_values(product, day, name, field, value, context, install, n)
+                    VALUES ($product, $day, $name, $field, $value, $context, $install, $n)
+                    ON CONFLICT DO UPDATE SET n = n + excluded.n
+                    """);
+                foreach (var ((product, day, name, field, value, context, install), n) in _valueRollup)
+                {
+                    Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$field", field), ("$value", value), ("$context", context), ("$install", install), ("$n", n));
+                    upsert.ExecuteNonQuery();
+                }
+            }
+
+            if (_measureRollup.Count > 0)
+            {
+                var upsert = Command("""
+                    INSERT INTO rollup_measures(product, day, name, field, context, bucket, n)
+                    VALUES ($product, $day, $name, $field, $context, $bucket, $n)
+                    ON CONFLICT DO UPDATE SET n = n + excluded.n
+                    """);
+                foreach (var ((product, day, name, field, context, bucket), n) in _measureRollup)
+                {
+                    Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$field", field), ("$context", context), ("$bucket", (long)bucket), ("$n", n));
+                    upsert.ExecuteNonQuery();
+                }
+            }
+        }
+
+        private void ForgetCaches()
+        {
+            _strings.Clear();
+            _contexts.Clear();
+            _installs.Clear();
+            _products.Clear();
+        }
+
+        private static void Add<TKey>(Dictionary<TKey, long> counts, TKey key)
+            where TKey : notnull =>
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+
+        private static void Set(SqliteCommand cmd, params ReadOnlySpan<(string Name, long Value)> values)
+        {
+            foreach (var (name, value) in values)
+            {
+                cmd.Parameters[name].Value = value;
+            }
+        }
+
+        private static HashSet<string> ParameterNames(string sql)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < sql.Length; i++)
+            {
+                if (sql[i] != '$')
+                {
+                    continue;
+                }
+
+                var end = i + 1;
+                while (end < sql.Length && (char.IsLetterOrDigit(sql[end]) || sql[end] == '_'))
+                {
+                    end++;
+                }
+
+                names.Add(sql[i..end]);
+                i = end - 1;
+            }
+
+            return names;
+        }
+    }
+}
+
+/// <summary>The SQLite schema and the conversions between dates and the day numbers it stores.</summary>
+internal static class SqliteSchema
+{
+    public const long MillisecondsPerDay = 86_400_000;
+    public const int ContainerFlag = 1;
+    public const int WslFlag = 2;
+    public const int InteractiveFlag = 4;
+
+    private static readonly DateOnly Epoch = new(1970, 1, 1);
+
+    public static long DayNumber(DateOnly date) => date.DayNumber - Epoch.DayNumber;
+
+    public static DateOnly DateOf(long dayNumber) => Epoch.AddDays((int)dayNumber);
+
+    // Strings, contexts and installs are interned so that an event row holds small integers; the 16-byte event
+    // ID is the only wide column, because de-duplication needs it. Events have two indexes only (ID, and product
+    // with time for ranges and retention): every byte per event counts at tens of millions of events. Rollups are WITHOUT ROWID tables keyed by
+    // their dimensions, so an upsert is one B-tree lookup. Installs appear in rollups so that distinct installs
+    // (for user counts and k-anonymity) are exact over any range of days.
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS products(
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          retention_months INTEGER NOT NULL,
+          k INTEGER NOT NULL,
+          created INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS manifests(
+          product INTEGER NOT NULL,
+          revision INTEGER NOT NULL,
+          json TEXT NOT NULL,
+          registered INTEGER NOT NULL,
+          PRIMARY KEY(product, revision)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS credentials(
+          id INTEGER PRIMARY KEY,
+          hash BLOB NOT NULL UNIQUE,
+          role INTEGER NOT NULL,
+          product TEXT,
+          name TEXT NOT NULL,
+          created INTEGER NOT NULL,
+          revoked INTEGER);
+        CREATE TABLE IF NOT EXISTS audit(
+          id INTEGER PRIMARY KEY,
+          time INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT NOT NULL,
+          detail TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS strings(
+          id INTEGER PRIMARY KEY,
+          value TEXT NOT NULL UNIQUE);
+        CREATE TABLE IF NOT EXISTS contexts(
+          id INTEGER PRIMARY KEY,
+          version INTEGER NOT NULL, os INTEGER NOT NULL, os_version INTEGER NOT NULL, arch INTEGER NOT NULL,
+          runtime INTEGER NOT NULL, ci INTEGER NOT NULL, host INTEGER NOT NULL, flags INTEGER NOT NULL, country INTEGER NOT NULL,
+          UNIQUE(version, os, os_version, arch, runtime, ci, host, flags, country));
+        CREATE TABLE IF NOT EXISTS installs(
+          id INTEGER PRIMARY KEY,
+          product INTEGER NOT NULL,
+          uid BLOB NOT NULL,
+          UNIQUE(product, uid));
+        CREATE TABLE IF NOT EXISTS events(
+          seq INTEGER PRIMARY KEY,
+          id BLOB NOT NULL UNIQUE,
+          product INTEGER NOT NULL,
+          time INTEGER NOT NULL,
+          name INTEGER NOT NULL,
+          revision INTEGER NOT NULL,
+          install INTEGER NOT NULL,
+          context INTEGER NOT NULL,
+          machine INTEGER NOT NULL,
+          data BLOB);
+        CREATE INDEX IF NOT EXISTS events_by_time ON events(product, time);
+        CREATE TABLE IF NOT EXISTS rollup_events(
+          product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, context INTEGER NOT NULL,
+          install INTEGER NOT NULL, n INTEGER NOT NULL,
+          PRIMARY KEY(product, day, name, context, install)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS rollup_events_by_install ON rollup_events(install);
+        CREATE TABLE IF NOT EXISTS rollup_values(
+          product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, field INTEGER NOT NULL, value INTEGER NOT NULL,
+          context INTEGER NOT NULL, install INTEGER NOT NULL, n INTEGER NOT NULL,
+          PRIMARY KEY(product, day, name, field, value, context, install)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS rollup_values_by_install ON rollup_values(install);
+        CREATE TABLE IF NOT EXISTS rollup_measures(
+          product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, field INTEGER NOT NULL,
+          context INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
+          PRIMARY KEY(product, day, name, field, context, bucket)) WITHOUT ROWID;
+        """;
+}

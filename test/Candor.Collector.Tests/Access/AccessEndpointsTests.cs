@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Candor.Collector.Tests.Access;
+
+public class AccessEndpointsTests
+{
+    [Fact]
+    public async Task FirstStart_WithoutConfiguredToken_PrintsAnAdminTokenOnce()
+    {
+        var data = Directory.CreateTempSubdirectory("candor-first-start-").FullName;
+        try
+        {
+            string token;
+            await using (var first = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:DataPath"] = data }, configuredAdmin: false))
+            {
+                token = Regex.Match(first.Console.ToString(), "candor_admin_[A-Za-z0-9_-]+").Value;
+                Assert.NotEmpty(token);
+                Assert.Equal(HttpStatusCode.OK, (await first.Client(token).GetAsync("/admin/products")).StatusCode);
+                Assert.Contains($"listening on {first.BaseAddress.ToString().TrimEnd('/')}", first.Console.ToString());
+            }
+
+            await using var second = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:DataPath"] = data }, configuredAdmin: false);
+            Assert.DoesNotContain("candor_admin_", second.Console.ToString());
+            Assert.Contains("created on first start", second.Console.ToString());
+            Assert.Equal(HttpStatusCode.OK, (await second.Client(token).GetAsync("/admin/products")).StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task CreateToken_ReaderCanQueryButNotAdminister_AndRevokedTokenIsRefused()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync();
+        var created = await (await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "analyst" })).Content.ReadFromJsonAsync<JsonObject>();
+        var reader = collector.Client(created!["secret"]!.GetValue<string>());
+
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/query/sample/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/admin/audit")).StatusCode);
+
+        await collector.Admin.DeleteAsync($"/admin/tokens/{created["id"]}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await reader.GetAsync("/query/sample/events")).StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateToken_UnknownRole_IsRefused()
+    {
+        await using var collector = await TestCollector.StartAsync();
+
+        var response = await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "root" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Audit_RecordsAdminActionsAndRawReads_WithTheActor()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        await collector.PostBatchAsync(key, [Some.Install()]);
+        var reader = collector.Client(await collector.CreateReaderAsync());
+        await reader.GetAsync("/query/sample/events");
+        await reader.GetAsync("/query/sample/raw?from=2026-03-01&to=2026-03-31");
+
+        var audit = (await collector.Admin.GetFromJsonAsync<JsonArray>("/admin/audit"))!.Select(e => e!.AsObject()).ToList();
+
+        var actions = audit.Select(e => e["action"]!.GetValue<string>()).ToList();
+        Assert.Equal(["raw.read", "token.create", "key.create", "product.register"], actions);
+        Assert.Contains("(analyst)", audit[0]["actor"]!.GetValue<string>());
+        Assert.Contains("1 raw events", audit[0]["detail"]!.GetValue<string>());
+        Assert.Contains("(configured admin token)", audit[3]["actor"]!.GetValue<string>());
+    }
+}

@@ -1,0 +1,361 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Candor.Protocol;
+
+namespace Candor.Collector.Tests.Ingestion;
+
+public class IngestionEndpointsTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Batch_ValidEvents_AreStoredAndAcknowledged(bool gzip)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+
+        var response = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [Some.Install(), Some.Failed(), Some.Crash("System.IO.IOException at Sample.Cli.Run")], gzip));
+
+        Assert.Equal(3, response.Accepted);
+        Assert.Equal(0, response.Duplicates);
+        Assert.Empty(response.Rejected);
+        Assert.Equal(3, await collector.Store.CountRawEventsAsync("sample", default));
+    }
+
+    [Fact]
+    public async Task Batch_SentTwice_CountsDuplicatesAndStoresOnce()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var events = new[] { Some.Install(), Some.Install() };
+
+        await collector.PostBatchAsync(key, events);
+        var retry = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [.. events, events[0]]));
+
+        Assert.Equal(0, retry.Accepted);
+        Assert.Equal(3, retry.Duplicates);
+        Assert.Equal(2, await collector.Store.CountRawEventsAsync("sample", default));
+    }
+
+    public static TheoryData<string, string> BadEvents => new()
+    {
+        { "undeclared event", RejectionReasons.UndeclaredEvent },
+        { "undeclared property", RejectionReasons.UndeclaredProperty },
+        { "undeclared measurement", RejectionReasons.UndeclaredProperty },
+        { "enum value not declared", RejectionReasons.InvalidValue },
+        { "bucket label not declared", RejectionReasons.InvalidValue },
+        { "hash in upper case", RejectionReasons.InvalidValue },
+        { "hash too short", RejectionReasons.InvalidValue },
+        { "allowed name in other casing", RejectionReasons.InvalidValue },
+        { "name neither allowed nor hashed", RejectionReasons.InvalidValue },
+        { "more list items than declared", RejectionReasons.InvalidValue },
+        { "list item not a string", RejectionReasons.InvalidValue },
+        { "list not an array", RejectionReasons.InvalidValue },
+        { "bool as string", RejectionReasons.InvalidValue },
+        { "version with build path", RejectionReasons.InvalidValue },
+        { "stack with a home path", RejectionReasons.InvalidValue },
+        { "stack with a drive path", RejectionReasons.InvalidValue },
+        { "stack with an address", RejectionReasons.InvalidValue },
+        { "stack too long", RejectionReasons.InvalidValue },
+        { "number above maximum", RejectionReasons.InvalidValue },
+        { "negative duration", RejectionReasons.InvalidValue },
+        { "measurement sent as property", RejectionReasons.InvalidValue },
+        { "property sent as measurement", RejectionReasons.InvalidValue },
+        { "other product", RejectionReasons.WrongProduct },
+        { "unregistered revision", RejectionReasons.WrongProduct },
+        { "time in the future", RejectionReasons.InvalidValue },
+        { "time older than retention", RejectionReasons.InvalidValue },
+        { "machine not a hash", RejectionReasons.InvalidValue },
+        { "unknown os family", RejectionReasons.InvalidValue },
+        { "os version with a path", RejectionReasons.InvalidValue },
+        { "empty install", RejectionReasons.Malformed },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEvents))]
+    public async Task Batch_BadItem_IsRejectedWithIndexAndReason_AndTheRestIsStored(string problem, string reason)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var bad = Break(problem);
+
+        var response = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [Some.Install(), bad, Some.Install()]));
+
+        Assert.Equal(2, response.Accepted);
+        var rejection = Assert.Single(response.Rejected);
+        Assert.Equal(1, rejection.Index);
+        Assert.Equal(bad.Id, rejection.Id);
+        Assert.Equal(reason, rejection.Reason);
+        Assert.False(string.IsNullOrWhiteSpace(rejection.Detail));
+        var raw = await collector.Store.ReadRawAsync(new("sample", new(2025, 1, 1), new(2026, 12, 31)), 100, default);
+        Assert.DoesNotContain(raw, e => e.Id == bad.Id);
+    }
+
+    [Fact]
+    public async Task Batch_ItemsThatAreNotEvents_AreRejectedOneByOne()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var good = JsonSerializer.Serialize(Some.Install(), ProtocolJsonContext.Default.WireEvent);
+        var huge = good.Replace("\"name\":", $"\"padding\":\"{new string('x', ProtocolConstants.MaxEventBytes)}\",\"name\":");
+        var body = $$"""{"events":[{{good}}, 42, {"id": "not-a-guid"}, {{huge}}, {"name": null}]}""";
+
+        var response = await TestCollector.ReadBatchAsync(await collector.PostRawAsync(key, Encoding.UTF8.GetBytes(body), gzip: true));
+
+        Assert.Equal(1, response.Accepted);
+        Assert.Equal(
+            [(1, RejectionReasons.Malformed), (2, RejectionReasons.Malformed), (3, RejectionReasons.TooLarge), (4, RejectionReasons.Malformed)],
+            response.Rejected.Select(r => (r.Index, r.Reason)));
+    }
+
+    [Theory]
+    [InlineData("{\"events\": [", "malformed JSON")]
+    [InlineData("[]", "not an object")]
+    [InlineData("{\"items\": []}", "no events array")]
+    [InlineData("{\"events\": {}}", "events not an array")]
+    [InlineData("\"events\"", "a string")]
+    public async Task Batch_MalformedBody_Is400(string body, string because)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+
+        var response = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes(body), gzip: true);
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, because);
+        Assert.Equal(RejectionReasons.Malformed, (await ReadProblemAsync(response)).Reason);
+    }
+
+    [Fact]
+    public async Task Batch_CorruptGzip_Is400()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var body = TestCollector.Gzip(Encoding.UTF8.GetBytes("{\"events\": []}"));
+        body[^5] ^= 0xFF;
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolConstants.BatchPath) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        request.Headers.Add(ProtocolConstants.KeyHeader, key);
+        var response = await collector.Client().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("candor_ingest_unknown")]
+    [InlineData("")]
+    public async Task Batch_MissingOrUnknownKey_Is401(string? key)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync();
+
+        var response = await collector.PostBatchAsync(key, [Some.Install()]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(RejectionReasons.UnknownKey, (await ReadProblemAsync(response)).Reason);
+    }
+
+    [Fact]
+    public async Task Batch_AdminTokenAsKey_Is401()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync();
+
+        var response = await collector.PostBatchAsync(TestCollector.AdminToken, [Some.Install()]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/xml")]
+    [InlineData("application/json; charset=utf-16")]
+    public async Task Batch_WrongMediaType_Is415(string mediaType)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+
+        var response = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes("{\"events\": []}"), gzip: false, mediaType);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(RejectionReasons.UnsupportedMediaType, (await ReadProblemAsync(response)).Reason);
+    }
+
+    [Fact]
+    public async Task Batch_UnsupportedContentEncoding_Is415()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolConstants.BatchPath) { Content = new ByteArrayContent([1, 2, 3]) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Content.Headers.ContentEncoding.Add("br");
+        request.Headers.Add(ProtocolConstants.KeyHeader, key);
+
+        var response = await collector.Client().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Batch_LargerThanWireLimit_Is413()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var body = Encoding.UTF8.GetBytes("{\"events\": [], \"padding\": \"" + new string('x', ProtocolConstants.MaxCompressedBytes) + "\"}");
+
+        var response = await collector.PostRawAsync(key, body, gzip: false);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(RejectionReasons.BodyTooLarge, (await ReadProblemAsync(response)).Reason);
+    }
+
+    [Fact]
+    public async Task Batch_CompressionBomb_Is413()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var inflated = new byte[64 * 1024 * 1024];
+
+        var bomb = TestCollector.Gzip(inflated);
+        var response = await PostPrecompressedAsync(collector, key, bomb);
+
+        Assert.True(bomb.Length < ProtocolConstants.MaxCompressedBytes);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("decompressed", (await ReadProblemAsync(response)).Detail);
+    }
+
+    [Fact]
+    public async Task Batch_MoreEventsThanAllowed_Is413()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+
+        var response = await collector.PostBatchAsync(key, Enumerable.Range(0, ProtocolConstants.MaxEventsPerBatch + 1).Select(_ => Some.Event("crash")));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Batch_OverPerKeyLimit_Is429WithRetryAfter()
+    {
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Ingestion:PermitsPerKey"] = "2", ["Ingestion:RateWindow"] = "01:00:00" });
+        var key = await collector.RegisterAsync();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 3; i++)
+        {
+            last = await collector.PostBatchAsync(key, [Some.Install()]);
+            statuses.Add(last.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        Assert.True(last!.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(RejectionReasons.RateLimited, (await ReadProblemAsync(last)).Reason);
+        var otherKey = await collector.CreateKeyAsync("sample");
+        Assert.Equal(HttpStatusCode.OK, (await collector.PostBatchAsync(otherKey, [Some.Install()])).StatusCode);
+    }
+
+    [Fact]
+    public async Task Batch_OverPerAddressLimit_Is429WhateverTheKey()
+    {
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Ingestion:PermitsPerAddress"] = "3", ["Ingestion:RateWindow"] = "01:00:00" });
+
+        // Registering and creating a key are the first two requests from this address.
+        var key = await collector.RegisterAsync();
+        var ok = await collector.PostBatchAsync(key, [Some.Install()]);
+        var refused = await collector.PostBatchAsync(key, [Some.Install()]);
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, (await collector.Client().GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Batch_ArbitraryBytes_NeverYieldA5xx()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var random = new Random(42);
+        string[] shapes =
+        [
+            "{\"events\":[{\"id\":\"{0}\",\"name\":\"install\",\"properties\":{\"triplet\":[1,2]}}]}",
+            "{\"events\":[{\"context\":null}]}",
+            "{\"events\":[{\"measurements\":{\"buildTime\":\"x\"}}]}",
+            "{\"events\":[{\"time\":\"yesterday\"}]}",
+            "{\"events\":[{\"revision\":1e400}]}",
+            "{\"events\":[" + new string('[', 200) + "]}",
+            "\uFEFF{\"events\":[]}",
+            "{\"events\":[{\"properties\":{\"a\":1,\"a\":2}}]}",
+        ];
+
+        var bodies = shapes.Select(s => Encoding.UTF8.GetBytes(s.Replace("{0}", Guid.NewGuid().ToString())))
+            .Concat(Enumerable.Range(0, 20).Select(i => { var b = new byte[random.Next(1, 2000)]; random.NextBytes(b); return b; }));
+        foreach (var body in bodies)
+        {
+            foreach (var gzip in new[] { true, false })
+            {
+                var response = await collector.PostRawAsync(key, body, gzip);
+                Assert.True((int)response.StatusCode < 500, $"{response.StatusCode} for {Convert.ToHexString(body.AsSpan(0, Math.Min(40, body.Length)))}");
+            }
+        }
+    }
+
+    private static async Task<HttpResponseMessage> PostPrecompressedAsync(TestCollector collector, string key, byte[] gzipped)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolConstants.BatchPath) { Content = new ByteArrayContent(gzipped) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        request.Headers.Add(ProtocolConstants.KeyHeader, key);
+        return await collector.Client().SendAsync(request);
+    }
+
+    private static async Task<ProblemResponse> ReadProblemAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.ProblemResponse))!;
+
+    private static Candor.Protocol.WireEvent Break(string problem)
+    {
+        var e = problem.Contains("stack") ? Some.Crash("System.IO.IOException at Sample.Cli.Run") : Some.Install();
+        switch (problem)
+        {
+            case "undeclared event": e.Name = "uninstall"; break;
+            case "undeclared property": e.Properties!["userName"] = Some.Json("alice"); break;
+            case "undeclared measurement": e.Measurements!["memory"] = 12; break;
+            case "enum value not declared": e.Properties!["triplet"] = Some.Json("x86-dos"); break;
+            case "bucket label not declared": e.Properties!["size"] = Some.Json("12345"); break;
+            case "hash in upper case": e.Properties!["dataset"] = Some.Json("FEDCBA9876543210FEDCBA9876543210"); break;
+            case "hash too short": e.Properties!["dataset"] = Some.Json("fedcba"); break;
+            case "allowed name in other casing": e.Properties!["packages"] = JsonSerializer.SerializeToElement(new[] { "ZLIB" }); break;
+            case "name neither allowed nor hashed": e.Properties!["packages"] = JsonSerializer.SerializeToElement(new[] { "my-secret-package" }); break;
+            case "more list items than declared": e.Properties!["packages"] = JsonSerializer.SerializeToElement(new[] { "zlib", "zlib", "openssl", "zlib" }); break;
+            case "list item not a string": e.Properties!["packages"] = JsonSerializer.SerializeToElement(new object[] { "zlib", 3 }); break;
+            case "list not an array": e.Properties!["packages"] = Some.Json("zlib"); break;
+            case "bool as string": e.Properties!["cached"] = Some.Json("true"); break;
+            case "version with build path": e.Properties!["toolVersion"] = Some.Json("13.2.0+/home/alice/src"); break;
+            case "stack with a home path": e.Properties!["stack"] = Some.Json("IOException at /home/alice/tool.cs:12"); break;
+            case "stack with a drive path": e.Properties!["stack"] = Some.Json("IOException at C:\\Users\\alice\\tool.cs"); break;
+            case "stack with an address": e.Properties!["stack"] = Some.Json("AuthException for alice@example.org"); break;
+            case "stack too long": e.Properties!["stack"] = Some.Json(new string('a', 5000)); break;
+            case "number above maximum": e.Measurements!["retries"] = 101; break;
+            case "negative duration": e.Measurements!["buildTime"] = -1; break;
+            case "measurement sent as property": e.Properties!["buildTime"] = Some.Json("12"); break;
+            case "property sent as measurement": e.Measurements!["cached"] = 1; break;
+            case "other product": e.Product = "other"; break;
+            case "unregistered revision": e.Revision = 7; break;
+            case "time in the future": e.Time = Some.Now.AddDays(2); break;
+            case "time older than retention": e.Time = Some.Now.AddMonths(-15); break;
+            case "machine not a hash": e.Machine = "alice-laptop"; break;
+            case "unknown os family": e.Context.Os = "beos"; break;
+            case "os version with a path": e.Context.OsVersion = "/home/alice"; break;
+            case "empty install": e.Install = Guid.Empty; break;
+            default: throw new ArgumentException(problem);
+        }
+
+        return e;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using Candor.Protocol;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Candor.Collector.Tests.Operations;
+
+public class OperationsTests
+{
+    [Fact]
+    public async Task Healthz_StoreAnswers_IsHealthy()
+    {
+        await using var collector = await TestCollector.StartAsync();
+
+        var response = await collector.Client().GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_CountAcceptedAndRejectedByReason_AndShowBacklogAndLatency()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var undeclared = Some.Install();
+        undeclared.Name = "uninstall";
+        await collector.PostBatchAsync(key, [Some.Install(), Some.Install(), undeclared]);
+        await collector.PostBatchAsync("candor_ingest_wrong", [Some.Install()]);
+
+        var metrics = await collector.Client().GetStringAsync("/metrics");
+
+        Assert.Matches(@"candor_collector_events_accepted_total(\{[^}]*\})? 2", metrics);
+        Assert.Matches($@"candor_collector_events_rejected_total\{{[^}}]*reason=""{RejectionReasons.UndeclaredEvent}""[^}}]*\}} 1", metrics);
+        Assert.Matches($@"candor_collector_events_rejected_total\{{[^}}]*reason=""{RejectionReasons.UnknownKey}""[^}}]*\}} 1", metrics);
+        Assert.Contains("candor_collector_store_backlog", metrics);
+        Assert.Contains("candor_collector_batch_duration_seconds_bucket", metrics);
+        Assert.Contains("http_server_request_duration_seconds", metrics);
+    }
+
+    [Theory]
+    [InlineData("Ingestion:PermitsPerKey", "0", "Ingestion:PermitsPerKey must be 1 or more")]
+    [InlineData("Retention:RollupMonths", "0", "Retention:RollupMonths must be between 1 and 240")]
+    [InlineData("Access:AdminToken", "short", "Access:AdminToken must be 32 to 200 characters")]
+    [InlineData("Network:TrustedProxies:0", "not-an-address", "'not-an-address' is neither an IP address nor a network")]
+    [InlineData("Network:CountryDatabase", "/nonexistent/countries.csv", "Network:CountryDatabase: no file at '/nonexistent/countries.csv'")]
+    [InlineData("Storage:MaxEventsPerTransaction", "0", "Storage:MaxEventsPerTransaction must be 1 or more")]
+    public async Task Start_InvalidConfiguration_FailsWithAClearSentence(string setting, string value, string expected)
+    {
+        var app = Program.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Storage:DataPath"] = "/proc/candor-never-created",
+            [setting] = value,
+        }));
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(expected, StartupProblem.Describe(ex));
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Start_DataFolderCannotBeCreated_SaysSo()
+    {
+        var app = Program.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Storage:DataPath"] = "/proc/candor-never-created",
+        }));
+
+        var ex = await Record.ExceptionAsync(() => app.StartAsync());
+
+        Assert.StartsWith("the data folder cannot be used", StartupProblem.Describe(ex!));
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Start_MalformedCountryDatabase_NamesTheLine()
+    {
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "198.51.100.0,198.51.100.255,NZ\nnonsense\n");
+        try
+        {
+            var ex = await Record.ExceptionAsync(() => TestCollector.StartAsync(new Dictionary<string, string?> { ["Network:CountryDatabase"] = file }));
+
+            Assert.Contains("line 2", StartupProblem.Describe(ex!));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}

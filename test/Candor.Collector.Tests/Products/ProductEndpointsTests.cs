@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Candor.Collector.Tests.Products;
+
+public class ProductEndpointsTests
+{
+    [Fact]
+    public async Task Register_NewManifest_CreatesProductWithManifestRetentionAndDefaultK()
+    {
+        await using var collector = await TestCollector.StartAsync();
+
+        var response = await collector.Admin.PostAsJsonAsync("/admin/products", new { manifest = JsonNode.Parse(Some.ManifestJson) });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var product = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("sample", product["product"]!.GetValue<string>());
+        Assert.Equal(14, product["retentionMonths"]!.GetValue<int>());
+        Assert.Equal(5, product["kThreshold"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Register_InvalidManifest_ListsEveryProblem()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var broken = Some.ManifestJson.Replace("\"purpose\": \"Fix crashes.\",", "").Replace("\"kind\": \"enum\"", "\"kind\": \"string\"");
+
+        var response = await collector.Admin.PostAsJsonAsync("/admin/products", new { manifest = JsonNode.Parse(broken) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+        Assert.Contains(errors, e => e.Contains("event 'crash': 'purpose' is required"));
+        Assert.Contains(errors, e => e.Contains("unknown kind 'string'"));
+    }
+
+    [Fact]
+    public async Task Register_SameRevisionWithDifferentContent_Conflicts()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync();
+
+        var changed = Some.ManifestJson.Replace("Download retries.", "Retries.");
+        var response = await collector.Admin.PostAsJsonAsync("/admin/products", new { manifest = JsonNode.Parse(changed) });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("raise 'revision'", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Register_NewRevision_KeepsEveryRevisionAndSettings()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync(k: 3, retentionMonths: 6);
+
+        var response = await collector.Admin.PostAsJsonAsync("/admin/products", new { manifest = JsonNode.Parse(Some.ManifestRevision2) });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var product = (await collector.Admin.GetFromJsonAsync<JsonObject>("/admin/products/sample"))!;
+        Assert.Equal([1, 2], product["revisions"]!.AsArray().Select(r => r!.GetValue<int>()));
+        Assert.Equal(3, product["kThreshold"]!.GetValue<int>());
+        Assert.Equal(6, product["retentionMonths"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Update_Settings_ChangesRetentionAndK()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync();
+
+        var response = await collector.Admin.PatchAsJsonAsync("/admin/products/sample", new { kThreshold = 10 });
+        var invalid = await collector.Admin.PatchAsJsonAsync("/admin/products/sample", new { retentionMonths = 0 });
+
+        Assert.Equal(10, (await response.Content.ReadFromJsonAsync<JsonObject>())!["kThreshold"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateKey_ShowsSecretOnce_AndStoresOnlyItsHash()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+
+        var listed = await collector.Admin.GetStringAsync("/admin/products/sample/keys");
+
+        Assert.StartsWith("candor_ingest_", key);
+        Assert.DoesNotContain(key, listed);
+        Assert.Contains("\"name\":\"ci\"", listed);
+        var secret = Encoding.UTF8.GetBytes(key);
+        foreach (var file in Directory.GetFiles(collector.DataPath))
+        {
+            Assert.True(((ReadOnlySpan<byte>)File.ReadAllBytes(file)).IndexOf(secret) < 0, $"{file} holds the secret");
+        }
+    }
+
+    [Fact]
+    public async Task RevokeKey_KeyNoLongerIngests()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var id = (await collector.Admin.GetFromJsonAsync<JsonArray>("/admin/products/sample/keys"))![0]!["id"]!.GetValue<long>();
+
+        var revoked = await collector.Admin.DeleteAsync($"/admin/products/sample/keys/{id}");
+        var batch = await collector.PostBatchAsync(key, [Some.Install()]);
+
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, batch.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminEndpoints_WithoutAdminToken_AreRefused()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var reader = collector.Client(await collector.CreateReaderAsync());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await collector.Client().GetAsync("/admin/products")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await collector.Client("candor_admin_guessed").GetAsync("/admin/products")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await collector.Client(key).GetAsync("/admin/products")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/admin/products")).StatusCode);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Candor.Protocol;
+
+namespace Candor.Collector.Tests.Query;
+
+public class QueryEndpointsTests
+{
+    private const string Range = "from=2026-03-01&to=2026-03-31";
+
+    [Fact]
+    public async Task Events_PerDay_SuppressesDaysWithFewerThanKInstalls()
+    {
+        await using var collector = await StartAsync(k: 3, [.. Installs(3).Select(i => Some.Install(i)), Some.Install(time: Some.Now.AddDays(-2))]);
+
+        var result = await GetAsync(collector, $"/query/sample/events?{Range}&event=install");
+
+        Assert.Equal(1, result["suppressed"]!.GetValue<int>());
+        var row = Assert.Single(result["rows"]!.AsArray())!;
+        Assert.Equal(("2026-03-10", 3, 3), (row["period"]!.GetValue<string>(), row["events"]!.GetValue<int>(), row["installs"]!.GetValue<int>()));
+        Assert.Equal(3, result["k"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task EventsByProperty_HidesValuesFewerThanKInstallsSent()
+    {
+        await using var collector = await StartAsync(k: 3,
+            [.. Installs(3).Select(i => Some.Install(i, triplet: "x64-linux")), Some.Install(triplet: "arm64-osx"), Some.Install(triplet: "arm64-osx")]);
+
+        var result = await GetAsync(collector, $"/query/sample/events/by/triplet?{Range}&event=install");
+
+        Assert.Equal(["x64-linux"], Values(result, "value"));
+        Assert.Equal(1, result["suppressed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task EventsByProperty_Filters_ByVersionOsAndCi()
+    {
+        var ci = Installs(3).Select(i => Some.Install(i)).ToList();
+        ci.ForEach(e => e.Context.Ci = "github-actions");
+        var windows = Installs(3).Select(i => Some.Install(i, triplet: "x64-windows")).ToList();
+        windows.ForEach(e => e.Context.Os = "windows");
+        await using var collector = await StartAsync(k: 3, [.. ci, .. windows]);
+
+        var notCi = await GetAsync(collector, $"/query/sample/events/by/triplet?{Range}&ci=false");
+        var onlyCi = await GetAsync(collector, $"/query/sample/events/by/triplet?{Range}&ci=true");
+        var onWindows = await GetAsync(collector, $"/query/sample/events/by/triplet?{Range}&os=windows&version=1.4.0");
+
+        Assert.Equal(["x64-windows"], Values(notCi, "value"));
+        Assert.Equal(["x64-linux"], Values(onlyCi, "value"));
+        Assert.Equal(["x64-windows"], Values(onWindows, "value"));
+    }
+
+    [Fact]
+    public async Task Installs_PerWeekAndMonth_CountDistinctInstalls()
+    {
+        var installs = Installs(3);
+        await using var collector = await StartAsync(k: 3,
+            [.. installs.Select(i => Some.Install(i)), .. installs.Select(i => Some.Install(i, Some.Now.AddDays(-1))), .. installs.Select(i => Some.Failed(i))]);
+
+        var weeks = await GetAsync(collector, $"/query/sample/installs?{Range}&interval=week");
+        var months = await GetAsync(collector, $"/query/sample/installs?{Range}&interval=Month");
+
+        Assert.Equal(["2026-03-09"], Values(weeks, "period"));
+        Assert.Equal(3, weeks["rows"]![0]!["installs"]!.GetValue<int>());
+        Assert.Equal(["2026-03-01"], Values(months, "period"));
+    }
+
+    [Fact]
+    public async Task Ratio_ByPackage_GivesFailureRatesOfGroupsLargeEnough()
+    {
+        var installs = Installs(4);
+        await using var collector = await StartAsync(k: 3,
+        [
+            .. installs.Select(i => Some.Install(i, packages: ["zlib", "openssl"])),
+            .. installs.Take(3).Select(i => Some.Failed(i, packages: ["zlib"])),
+            Some.Failed(installs[3], packages: ["openssl"]),
+        ]);
+
+        var result = await GetAsync(collector, $"/query/sample/ratio?{Range}&numerator=install-failed&denominator=install&by=packages");
+
+        var row = Assert.Single(result["rows"]!.AsArray())!;
+        Assert.Equal(("zlib", 3, 4, 0.75), (row["group"]!.GetValue<string>(), row["numerator"]!.GetValue<int>(), row["denominator"]!.GetValue<int>(), row["rate"]!.GetValue<double>()));
+        Assert.Equal(1, result["suppressed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Durations_GivePercentiles_AndSuppressSmallPeriods()
+    {
+        var installs = Installs(10);
+        await using var collector = await StartAsync(k: 5,
+        [
+            .. installs.Select((i, n) => Some.Install(i, buildTime: (n + 1) * 100)),
+            Some.Install(time: Some.Now.AddDays(-3), buildTime: 5),
+        ]);
+
+        var result = await GetAsync(collector, $"/query/sample/durations?{Range}&event=install&measurement=buildTime&interval=day");
+
+        var row = Assert.Single(result["rows"]!.AsArray())!;
+        Assert.Equal(10, row["count"]!.GetValue<int>());
+        Assert.InRange(row["p50"]!.GetValue<double>(), 495, 505);
+        Assert.InRange(row["p90"]!.GetValue<double>(), 891, 909);
+        Assert.InRange(row["p99"]!.GetValue<double>(), 990, 1010);
+        Assert.Equal(1, result["suppressed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Shares_OfVersions_AreFractionsOfAllInstalls()
+    {
+        var older = Installs(3).Select(i => Some.Install(i)).ToList();
+        older.ForEach(e => e.Context.Version = "1.3.0");
+        var rare = Some.Install(time: Some.Now.AddDays(-1));
+        rare.Context.Version = "0.9.0";
+        await using var collector = await StartAsync(k: 2, [.. older, .. Installs(5).Select(i => Some.Install(i)), rare]);
+
+        var result = await GetAsync(collector, $"/query/sample/shares/version?{Range}");
+
+        Assert.Equal(["1.4.0", "1.3.0"], Values(result, "value"));
+        Assert.Equal(5.0 / 9, result["rows"]![0]!["share"]!.GetValue<double>(), 6);
+        Assert.Equal(1, result["suppressed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Exceptions_ListTopSignaturesOfEnoughInstalls()
+    {
+        await using var collector = await StartAsync(k: 3,
+        [
+            .. Installs(4).Select(i => Some.Crash("System.IO.IOException at Sample.Cli.Run", i)),
+            .. Installs(3).Select(i => Some.Crash("System.NullReferenceException at Sample.Cli.Parse", i)),
+            Some.Crash("System.InvalidOperationException at Sample.Cli.Rare"),
+        ]);
+
+        var result = await GetAsync(collector, $"/query/sample/exceptions?{Range}&event=crash&top=5");
+
+        Assert.Equal(["System.IO.IOException at Sample.Cli.Run", "System.NullReferenceException at Sample.Cli.Parse"], Values(result, "signature"));
+        Assert.Equal(1, result["suppressed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Csv_WhenAskedForByParameterOrAccept_WritesHeaderAndRows()
+    {
+        await using var collector = await StartAsync(k: 2, [.. Installs(2).Select(i => Some.Install(i)), Some.Install(triplet: "arm64-osx")]);
+        var reader = collector.Client(await collector.CreateReaderAsync());
+
+        var byParameter = await reader.GetAsync($"/query/sample/events/by/triplet?{Range}&format=csv");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/query/sample/events/by/triplet?{Range}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        var byAccept = await reader.SendAsync(request);
+
+        Assert.Equal("text/csv", byParameter.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("value,events,installs\nx64-linux,2,2\n", await byParameter.Content.ReadAsStringAsync());
+        Assert.Equal("1", byParameter.Headers.GetValues("X-Candor-Suppressed").Single());
+        Assert.Equal(await byParameter.Content.ReadAsStringAsync(), await byAccept.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("/query/nope/events", HttpStatusCode.NotFound)]
+    [InlineData("/query/sample/events?from=2026-03-10&to=2026-03-01", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/events?from=yesterday", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/events?event=uninstall", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/events/by/userName", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/events/by/buildTime?event=install", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/durations?event=install&measurement=retries", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/ratio?numerator=install-failed&denominator=install&by=triplet", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/shares/hostname", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/exceptions?event=install", HttpStatusCode.BadRequest)]
+    public async Task BadQuery_IsA4xxThatSaysWhy(string path, HttpStatusCode expected)
+    {
+        await using var collector = await StartAsync(k: 1, [Some.Install()]);
+        var reader = collector.Client(await collector.CreateReaderAsync());
+
+        var response = await reader.GetAsync(path);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Query_WithoutReaderToken_Is401()
+    {
+        await using var collector = await StartAsync(k: 1, []);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await collector.Client().GetAsync("/query/sample/events")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesIngestionAdminAndQueries()
+    {
+        await using var collector = await StartAsync(k: 1, []);
+
+        var document = await collector.Client().GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+
+        var paths = document!["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains(ProtocolConstants.BatchPath, paths);
+        Assert.Contains(ProtocolConstants.DeletePath, paths);
+        Assert.Contains("/admin/products", paths);
+        Assert.Contains("/query/{product}/events/by/{property}", paths);
+        Assert.Contains("/query/{product}/durations", paths);
+    }
+
+    private static Guid[] Installs(int count) => [.. Enumerable.Range(0, count).Select(_ => Guid.NewGuid())];
+
+    private static async Task<TestCollector> StartAsync(int k, WireEvent[] events)
+    {
+        var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(k: k);
+        if (events.Length > 0)
+        {
+            var response = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events));
+            Assert.Equal(events.Length, response.Accepted);
+        }
+
+        return collector;
+    }
+
+    private static async Task<JsonObject> GetAsync(TestCollector collector, string path)
+    {
+        var reader = collector.Client(await collector.CreateReaderAsync());
+        var response = await reader.GetAsync(path);
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    private static List<string> Values(JsonObject result, string column) =>
+        [.. result["rows"]!.AsArray().Select(r => r![column]!.ToString())];
+}

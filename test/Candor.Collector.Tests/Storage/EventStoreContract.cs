@@ -1,0 +1,282 @@
+using System.Collections.Immutable;
+using Candor.Collector.Ingestion;
+using Candor.Collector.Products;
+using Candor.Collector.Storage;
+using Candor.Manifest;
+using Candor.Protocol;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Candor.Collector.Tests.Storage;
+
+/// <summary>
+/// What every <see cref="IEventStore"/> must do. A store's test class derives from this and says how to make a
+/// fresh, initialised store; SQLite's does today, PostgreSQL's will.
+/// </summary>
+public abstract class EventStoreContract : IAsyncLifetime
+{
+    private static readonly DateOnly Today = DateOnly.FromDateTime(Some.Now.UtcDateTime);
+
+    private readonly CatalogProduct _product = new(
+        new ProductRecord(Some.Product, 14, 5, Some.Now),
+        ImmutableSortedDictionary<int, TelemetryManifest>.Empty.Add(1, TelemetryManifest.Parse(Some.ManifestJson)));
+
+    private IEventStore? _store;
+
+    private protected IEventStore Store => _store!;
+
+    public async Task InitializeAsync()
+    {
+        _store = await CreateStoreAsync();
+        await Store.SaveProductAsync(_product.Record, default);
+        await Store.AddManifestAsync(new ManifestRecord(Some.Product, 1, Some.ManifestJson, Some.Now), default);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        await DeleteStoreAsync();
+    }
+
+    /// <summary>A new, empty, initialised store.</summary>
+    private protected abstract Task<IEventStore> CreateStoreAsync();
+
+    /// <summary>Removes whatever <see cref="CreateStoreAsync"/> made.</summary>
+    private protected abstract Task DeleteStoreAsync();
+
+    [Fact]
+    public async Task Append_NewAndRepeatedIds_StoresOnceAndReportsDuplicates()
+    {
+        var a = Incoming(Some.Install());
+        var b = Incoming(Some.Install());
+
+        var first = await Store.AppendAsync([a, b, a], default);
+        var second = await Store.AppendAsync([b], default);
+
+        Assert.Equal([AppendOutcome.Stored, AppendOutcome.Stored, AppendOutcome.Duplicate], first);
+        Assert.Equal([AppendOutcome.Duplicate], second);
+        Assert.Equal(2, await Store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [Fact]
+    public async Task Append_ManyConcurrentCallers_AllCommitted()
+    {
+        var batches = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 25).Select(_ => Incoming(Some.Install())).ToList()).ToList();
+
+        var outcomes = await Task.WhenAll(batches.Select(b => Task.Run(() => Store.AppendAsync(b, default))));
+
+        Assert.All(outcomes.SelectMany(o => o), o => Assert.Equal(AppendOutcome.Stored, o));
+        Assert.Equal(1000, await Store.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(0, Store.Backlog);
+    }
+
+    [Fact]
+    public async Task ReadRaw_DecodesEveryKindAsSent()
+    {
+        var wire = Some.Install(packages: ["openssl", "0123456789abcdef0123456789abcdef"], buildTime: 1234.5);
+        wire.Context.Ci = "github-actions";
+        await Store.AppendAsync([Incoming(wire, country: "NZ"), Incoming(Some.Crash("System.IO.IOException at Sample.Cli.Run"))], default);
+
+        var raw = await Store.ReadRawAsync(new EventFilter(Some.Product, Today, Today), 10, default);
+
+        var e = Assert.Single(raw, r => r.Id == wire.Id);
+        Assert.Equal(("install", 1, wire.Install, wire.Machine), (e.Name, e.Revision, e.Install, e.Machine));
+        Assert.Equal(wire.Time.ToUnixTimeMilliseconds(), e.Time.ToUnixTimeMilliseconds());
+        Assert.Equal(new EventContext("1.4.0", "linux", "ubuntu 22.04", "x64", "8.0.11", "github-actions", "process", false, false, true, "NZ"), e.Context);
+        Assert.Equal("x64-linux", e.Properties["triplet"]);
+        Assert.Equal(new[] { "openssl", "0123456789abcdef0123456789abcdef" }, e.Properties["packages"]);
+        Assert.Equal("1000-100000", e.Properties["size"]);
+        Assert.Equal("fedcba9876543210fedcba9876543210", e.Properties["dataset"]);
+        Assert.Equal("13.2.0", e.Properties["toolVersion"]);
+        Assert.Equal(true, e.Properties["cached"]);
+        Assert.Equal(1234.5, e.Measurements["buildTime"]);
+        Assert.Equal(2, e.Measurements["retries"]);
+        Assert.Equal("System.IO.IOException at Sample.Cli.Run", Assert.Single(raw, r => r.Name == "crash").Properties["stack"]);
+    }
+
+    [Fact]
+    public async Task CountEvents_PerDayWeekAndMonth_CountsEventsAndDistinctInstalls()
+    {
+        var alice = Guid.NewGuid();
+        var bob = Guid.NewGuid();
+        var monday = new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+        await Store.AppendAsync(
+        [
+            Incoming(Some.Install(alice, monday)), Incoming(Some.Install(alice, monday)), Incoming(Some.Install(bob, monday)),
+            Incoming(Some.Install(alice, monday.AddDays(1))),
+            Incoming(Some.Install(bob, monday.AddDays(7))),
+            Incoming(Some.Failed(bob, monday.AddDays(-2))),
+        ], default);
+        var filter = new EventFilter(Some.Product, new(2026, 2, 1), new(2026, 3, 31), Event: "install");
+
+        var days = await Store.CountEventsAsync(filter, Interval.Day, default);
+        var weeks = await Store.CountEventsAsync(filter, Interval.Week, default);
+        var months = await Store.CountEventsAsync(filter with { Event = null }, Interval.Month, default);
+        var total = await Store.CountEventsAsync(filter with { Event = null }, Interval.Total, default);
+
+        Assert.Equal([new(new(2026, 3, 2), 3, 2), new(new(2026, 3, 3), 1, 1), new(new(2026, 3, 9), 1, 1)], days);
+        Assert.Equal([new(new(2026, 3, 2), 4, 2), new(new(2026, 3, 9), 1, 1)], weeks);
+        Assert.Equal([new(new(2026, 2, 1), 1, 1), new(new(2026, 3, 1), 5, 2)], months);
+        Assert.Equal([new PeriodCount(new(2026, 2, 1), 6, 2)], total);
+    }
+
+    [Fact]
+    public async Task CountEvents_Filters_ByVersionOsCiAndRange()
+    {
+        var windows = Some.Install();
+        windows.Context.Os = "windows";
+        var ci = Some.Install();
+        ci.Context.Ci = "github-actions";
+        var old = Some.Install();
+        old.Context.Version = "1.3.0";
+        var earlier = Some.Install(time: Some.Now.AddDays(-3));
+        await Store.AppendAsync([Incoming(windows), Incoming(ci), Incoming(old), Incoming(earlier), Incoming(Some.Install())], default);
+        var today = new EventFilter(Some.Product, Today, Today);
+
+        async Task<long> Count(EventFilter f) => (await Store.CountEventsAsync(f, Interval.Total, default)).Sum(r => r.Events);
+
+        Assert.Equal(4, await Count(today));
+        Assert.Equal(5, await Count(today with { From = Today.AddDays(-3) }));
+        Assert.Equal(1, await Count(today with { Os = "windows" }));
+        Assert.Equal(1, await Count(today with { Version = "1.3.0" }));
+        Assert.Equal(1, await Count(today with { Ci = true }));
+        Assert.Equal(3, await Count(today with { Ci = false }));
+        Assert.Equal(0, await Count(today with { Version = "9.9.9" }));
+    }
+
+    [Fact]
+    public async Task CountByProperty_CountsEachListItemAndDistinctInstalls()
+    {
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync(
+        [
+            Incoming(Some.Install(alice, packages: ["zlib", "openssl"])),
+            Incoming(Some.Install(alice, packages: ["zlib"])),
+            Incoming(Some.Install(packages: ["zlib"], triplet: "arm64-osx")),
+        ], default);
+        var filter = new EventFilter(Some.Product, Today, Today, Event: "install");
+
+        var packages = await Store.CountByPropertyAsync(filter, "packages", default);
+        var triplets = await Store.CountByPropertyAsync(filter, "triplet", default);
+        var cached = await Store.CountByPropertyAsync(filter, "cached", default);
+
+        Assert.Equal([new("zlib", 3, 2), new("openssl", 1, 1)], packages);
+        Assert.Equal([new("x64-linux", 2, 1), new("arm64-osx", 1, 1)], triplets);
+        Assert.Equal([new("true", 3, 2)], cached);
+    }
+
+    [Fact]
+    public async Task CountByContext_GroupsByVersionOsRuntimeAndCountry()
+    {
+        var older = Some.Install();
+        older.Context.Version = "1.3.0";
+        older.Context.Runtime = "9.0.1";
+        await Store.AppendAsync([Incoming(older, "DE"), Incoming(Some.Install(), "NZ"), Incoming(Some.Install(), "NZ")], default);
+        var filter = new EventFilter(Some.Product, Today, Today);
+
+        Assert.Equal([new("1.4.0", 2, 2), new("1.3.0", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Version, default));
+        Assert.Equal([new("linux", 3, 3)], await Store.CountByContextAsync(filter, ContextDimension.Os, default));
+        Assert.Equal([new("8.0.11", 2, 2), new("9.0.1", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Runtime, default));
+        Assert.Equal([new("NZ", 2, 2), new("DE", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Country, default));
+    }
+
+    [Fact]
+    public async Task DurationHistogram_GivesPercentilesWithinOnePercent()
+    {
+        var durations = Enumerable.Range(1, 200).Select(i => i * 37.0).ToArray();
+        await Store.AppendAsync([.. durations.Select(d => Incoming(Some.Install(buildTime: d)))], default);
+
+        var histogram = await Store.GetDurationHistogramAsync(new EventFilter(Some.Product, Today, Today, Event: "install"), "buildTime", Interval.Total, default);
+
+        var buckets = histogram.Select(h => (h.Bucket, h.Count)).ToList();
+        Assert.Equal(200, buckets.Sum(b => b.Count));
+        foreach (var (p, exact) in new[] { (0.5, durations[99]), (0.9, durations[179]), (0.99, durations[197]) })
+        {
+            var estimate = DurationHistogram.Percentile(buckets, 200, p);
+            Assert.InRange(estimate, exact * 0.99, exact * 1.01);
+        }
+    }
+
+    [Fact]
+    public async Task DeleteInstall_RemovesItsEventsAndRollupRows_AndNothingElse()
+    {
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(Some.Crash("E at F", alice)), Incoming(Some.Install())], default);
+
+        var deleted = await Store.DeleteInstallAsync(Some.Product, alice, default);
+        var again = await Store.DeleteInstallAsync(Some.Product, alice, default);
+
+        Assert.Equal((2, 0), (deleted, again));
+        Assert.Equal(1, await Store.CountRawEventsAsync(Some.Product, default));
+        var total = Assert.Single(await Store.CountEventsAsync(new EventFilter(Some.Product, Today, Today), Interval.Total, default));
+        Assert.Equal((1, 1), (total.Events, total.Installs));
+        Assert.Empty(await Store.CountByPropertyAsync(new EventFilter(Some.Product, Today, Today), "stack", default));
+    }
+
+    [Fact]
+    public async Task DeleteInstall_AlsoFindsRawEventsWhoseRollupsExpired()
+    {
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice, Some.Now.AddDays(-10))), Incoming(Some.Install(alice)), Incoming(Some.Install(time: Some.Now.AddDays(-10)))], default);
+        await Store.DeleteRollupsBeforeAsync(Some.Product, Today.AddDays(-5), default);
+
+        var deleted = await Store.DeleteInstallAsync(Some.Product, alice, default);
+
+        Assert.Equal(2, deleted);
+        Assert.Equal(1, await Store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [Fact]
+    public async Task DeleteEventsBefore_RemovesOlderRawEvents_AndKeepsRollups()
+    {
+        await Store.AppendAsync([Incoming(Some.Install(time: Some.Now.AddDays(-10))), Incoming(Some.Install(time: Some.Now.AddDays(-10))), Incoming(Some.Install())], default);
+
+        var deleted = await Store.DeleteEventsBeforeAsync(Some.Product, Some.Now.AddDays(-5), default);
+
+        Assert.Equal(2, deleted);
+        Assert.Equal(1, await Store.CountRawEventsAsync(Some.Product, default));
+        var total = await Store.CountEventsAsync(new EventFilter(Some.Product, Today.AddDays(-30), Today), Interval.Total, default);
+        Assert.Equal(3, total.Single().Events);
+    }
+
+    [Fact]
+    public async Task DeleteRollupsBefore_RemovesOlderDaysOnly()
+    {
+        await Store.AppendAsync([Incoming(Some.Install(time: Some.Now.AddDays(-10))), Incoming(Some.Install())], default);
+
+        var deleted = await Store.DeleteRollupsBeforeAsync(Some.Product, Today.AddDays(-5), default);
+
+        Assert.True(deleted > 0);
+        var days = await Store.CountEventsAsync(new EventFilter(Some.Product, Today.AddDays(-30), Today), Interval.Day, default);
+        Assert.Equal([Today], days.Select(d => d.Period));
+        Assert.Equal(2, await Store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [Fact]
+    public async Task Catalogue_ProductsManifestsCredentialsAndAudit_RoundTrip()
+    {
+        var updated = await Store.SaveProductAsync(_product.Record with { KThreshold = 9, Created = Some.Now.AddDays(1) }, default);
+        var addedAgain = await Store.AddManifestAsync(new ManifestRecord(Some.Product, 1, "{}", Some.Now), default);
+        var id = await Store.AddCredentialAsync(new CredentialRecord(0, [1, 2, 3], CredentialRole.Reader, null, "analyst", Some.Now), default);
+        var other = await Store.AddCredentialAsync(new CredentialRecord(0, [4, 5, 6], CredentialRole.Ingestion, Some.Product, "ci", Some.Now), default);
+        var revoked = await Store.RevokeCredentialAsync(id, Some.Now, default);
+        await Store.AppendAuditAsync(new AuditEntry(Some.Now, "me", "first", "t", "d"), default);
+        await Store.AppendAuditAsync(new AuditEntry(Some.Now, "me", "second", "t", "d"), default);
+
+        Assert.Equal(Some.Now, updated.Created);
+        Assert.Equal(9, Assert.Single(await Store.GetProductsAsync(default)).KThreshold);
+        Assert.False(addedAgain);
+        Assert.Equal(Some.ManifestJson, Assert.Single(await Store.GetManifestsAsync(default)).Json);
+        Assert.True(revoked);
+        Assert.False(await Store.RevokeCredentialAsync(id, Some.Now, default));
+        var live = Assert.Single(await Store.GetCredentialsAsync(default));
+        Assert.Equal((other, CredentialRole.Ingestion, Some.Product), (live.Id, live.Role, live.Product));
+        Assert.Equal(["second", "first"], (await Store.GetAuditAsync(10, default)).Select(a => a.Action));
+    }
+
+    private protected IncomingEvent Incoming(WireEvent wire, string country = "")
+    {
+        var (incoming, refusal) = new EventValidator(new FakeTimeProvider(Some.Now)).Validate(wire, _product, country, TimeSpan.FromDays(1));
+        Assert.Null(refusal);
+        return incoming!;
+    }
+}
