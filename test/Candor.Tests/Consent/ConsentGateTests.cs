@@ -27,7 +27,7 @@ public sealed class ConsentGateTests : IDisposable
         new(_environment, files ?? PhysicalFileSystem.Instance, policyPath: _temp.Combine("policy.json"), disclosureOutput: _stderr);
 
     [Theory]
-    [InlineData("KMPKG_DISABLE_METRICS", "1")]
+    [InlineData("SAMPLE_DISABLE_METRICS", "1")]
     [InlineData("DO_NOT_TRACK", "1")]
     [InlineData("CANDOR_TELEMETRY", "off")]
     [InlineData("CANDOR_TELEMETRY", "garbage")]

@@ -115,9 +115,9 @@ public sealed class ConsentResolverTests : IDisposable
     [InlineData("anything")]
     public void Resolve_ProductVariableSet_IsOffAndNamesIt(string value)
     {
-        _environment.With("KMPKG_DISABLE_METRICS", value);
+        _environment.With("SAMPLE_DISABLE_METRICS", value);
 
-        AssertDecision(Resolve(), TelemetryLevel.Off, ConsentSource.ProductVariable, $"KMPKG_DISABLE_METRICS={value}");
+        AssertDecision(Resolve(), TelemetryLevel.Off, ConsentSource.ProductVariable, $"SAMPLE_DISABLE_METRICS={value}");
     }
 
     [Theory]
@@ -129,7 +129,7 @@ public sealed class ConsentResolverTests : IDisposable
     [InlineData(" ")]
     public void Resolve_ProductVariableUnsetByValue_DoesNotSpeak(string value)
     {
-        _environment.With("KMPKG_DISABLE_METRICS", value);
+        _environment.With("SAMPLE_DISABLE_METRICS", value);
 
         Assert.Equal(ConsentSource.ProductDefault, Resolve().Source);
     }
@@ -306,7 +306,7 @@ public sealed class ConsentResolverTests : IDisposable
     public void Precedence_FlagBeatsProductVariable()
     {
         _flag = "--disable-telemetry";
-        _environment.With("KMPKG_DISABLE_METRICS", "1");
+        _environment.With("SAMPLE_DISABLE_METRICS", "1");
 
         Assert.Equal(ConsentSource.CommandLine, Resolve().Source);
     }
@@ -314,7 +314,7 @@ public sealed class ConsentResolverTests : IDisposable
     [Fact]
     public void Precedence_ProductVariableBeatsDoNotTrack()
     {
-        _environment.With("KMPKG_DISABLE_METRICS", "1").With("DO_NOT_TRACK", "1");
+        _environment.With("SAMPLE_DISABLE_METRICS", "1").With("DO_NOT_TRACK", "1");
 
         Assert.Equal(ConsentSource.ProductVariable, Resolve().Source);
     }

@@ -120,7 +120,7 @@ public class PrivacyPageTests
 
         Assert.Contains("\n2. For every tool that honours it: set `DO_NOT_TRACK`", page, StringComparison.Ordinal);
         Assert.Contains("\n5. If you do nothing:", page, StringComparison.Ordinal);
-        Assert.DoesNotContain("SAMPLE_DISABLE_METRICS", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("set `SAMPLE_DISABLE_METRICS`", page, StringComparison.Ordinal);
     }
 
     [Fact]
