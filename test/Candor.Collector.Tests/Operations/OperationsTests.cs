@@ -5,6 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace Candor.Collector.Tests.Operations;
 
+// OpenTelemetry listens to meters by name across the process, so another test's collector running at the
+// same time would add its counts to this one's /metrics: these tests run alone.
+[CollectionDefinition(nameof(OperationsTests), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(OperationsTests))]
 public class OperationsTests
 {
     [Fact]
