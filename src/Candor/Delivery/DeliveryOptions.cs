@@ -21,6 +21,16 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A tool's client starts an upload only when this many events wait in the spool (default 25) or the oldest
+    /// has waited <see cref="UploadAfter"/>, so most short runs send nothing and never wait at exit, and the
+    /// collector gets fewer, fuller requests. 1 uploads after every event.
+    /// </summary>
+    public int UploadAtEvents { get; set; } = 25;
+
+    /// <summary>How long an event may wait in the spool before a run uploads it however few wait (default 10 minutes).</summary>
+    public TimeSpan UploadAfter { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The most events a product's spool holds (default 10,000); past it the oldest are dropped and counted.</summary>
     public int MaxSpoolFiles { get; set; } = 10_000;
 
@@ -71,6 +81,8 @@ public sealed class DeliveryOptions
 
         Require(ExitBudget >= TimeSpan.Zero && ExitBudget != Timeout.InfiniteTimeSpan, nameof(ExitBudget), "must be zero or positive and finite");
         Require(RequestTimeout > TimeSpan.Zero, nameof(RequestTimeout), "must be positive");
+        Require(UploadAtEvents >= 1, nameof(UploadAtEvents), "must be at least 1");
+        Require(UploadAfter >= TimeSpan.Zero, nameof(UploadAfter), "must be zero or positive");
         Require(MaxSpoolFiles >= 1, nameof(MaxSpoolFiles), "must be at least 1");
         Require(MaxSpoolBytes >= ProtocolConstants.MaxEventBytes, nameof(MaxSpoolBytes), $"must be at least {ProtocolConstants.MaxEventBytes} (one event)");
         Require(MaxSpoolAge > TimeSpan.Zero, nameof(MaxSpoolAge), "must be positive");

@@ -14,6 +14,7 @@ internal sealed class EventDelivery : IDisposable
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly TimeSpan _exitBudget;
+    private readonly DeliveryOptions _options;
 
     // Cancelled on Dispose only: an exit that runs out of budget leaves the upload running until the process ends.
     private readonly CancellationTokenSource _stopping = new();
@@ -46,6 +47,7 @@ internal sealed class EventDelivery : IDisposable
         files ??= PhysicalFileSystem.Instance;
         _time = time ?? TimeProvider.System;
         _exitBudget = checkedOptions.ExitBudget;
+        _options = checkedOptions;
         Counters = new DeliveryCounters();
         Spool = new Spool(home, product, files, _time, checkedOptions, Counters);
         _http = DeliveryHttp.Create(checkedOptions, handler);
@@ -91,6 +93,19 @@ internal sealed class EventDelivery : IDisposable
 
             _busy = true;
             _running = Task.Run(RunAsync);
+        }
+    }
+
+    /// <summary>
+    /// Starts an upload in the background when the spool holds enough to be worth it (see
+    /// <see cref="DeliveryOptions.UploadAtEvents"/> and <see cref="DeliveryOptions.UploadAfter"/>). Lists one
+    /// folder, so call it off the tool's thread. Never throws.
+    /// </summary>
+    public void StartUploadIfDue()
+    {
+        if (!IsUploading && Spool.IsDue(_options.UploadAtEvents, _options.UploadAfter))
+        {
+            StartUpload();
         }
     }
 

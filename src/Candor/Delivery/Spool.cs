@@ -84,6 +84,16 @@ internal sealed class Spool
     public bool HasPending() => ListEventFiles().Length > 0;
 
     /// <summary>
+    /// Whether enough waits to be worth a request: at least <paramref name="events"/> events, or one that was
+    /// spooled <paramref name="age"/> ago or earlier. Cheap: one directory listing, no reads.
+    /// </summary>
+    public bool IsDue(int events, TimeSpan age)
+    {
+        var paths = ListEventFiles();
+        return paths.Length >= events || (paths.Length > 0 && _time.GetUtcNow() - SpooledAt(paths[0]) >= age);
+    }
+
+    /// <summary>
     /// Every readable event, oldest first, byte for byte as it will be sent (for <c>candor pending</c>).
     /// Read-only: corrupt files are skipped here and set aside only by an upload.
     /// </summary>

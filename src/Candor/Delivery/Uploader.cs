@@ -115,6 +115,7 @@ internal sealed class Uploader
         }
 
         _spool.Trim();
+        RecordAttempt(state);
         var tally = new Tally();
 
         // Files this upload already answered for but could not delete are not sent twice in one run.
@@ -124,7 +125,7 @@ internal sealed class Uploader
             var batch = _spool.ReadBatch(ProtocolConstants.MaxEventsPerBatch, ProtocolConstants.MaxDecompressedBytes, handled);
             if (batch.Count == 0)
             {
-                RecordSuccess(state, tally);
+                RecordSuccess(state);
                 return tally.Result(tally.Acknowledged + tally.Rejected > 0 ? UploadStatus.Delivered : UploadStatus.NothingToSend);
             }
 
@@ -335,13 +336,26 @@ internal sealed class Uploader
         _counters.Failed(failure.Reason);
     }
 
-    private void RecordSuccess(DeliveryState state, Tally tally)
+    /// <summary>
+    /// Saves, before the first request, the state a failure would leave. A run that exits within its budget
+    /// while the collector does not answer (or is killed) never learns the outcome; without this, every one of
+    /// a thousand quick runs would try the black-holed collector again and wait out its exit budget.
+    /// </summary>
+    private void RecordAttempt(DeliveryState state)
     {
-        if (tally.Acknowledged + tally.Rejected == 0 && state.Failures == 0 && state.NextAttempt is null)
+        var failures = state.Failures == int.MaxValue ? int.MaxValue : state.Failures + 1;
+        _state.Save(new DeliveryState
         {
-            return;
-        }
+            Failures = failures,
+            NextAttempt = _time.GetUtcNow() + Backoff(failures),
+            LastFailure = "interrupted",
+            LastSuccess = state.LastSuccess,
+        });
+    }
 
+    private void RecordSuccess(DeliveryState state)
+    {
+        // Always saved: it replaces what RecordAttempt saved.
         state.Failures = 0;
         state.NextAttempt = null;
         state.LastFailure = null;

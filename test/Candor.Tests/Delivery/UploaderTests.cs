@@ -475,8 +475,13 @@ public class UploaderTests
         kill.Cancel();
         Assert.Equal(UploadStatus.Cancelled, (await first).Status);
         Assert.Equal(5, rig.SpoolFiles().Length);
-        Assert.Equal(0, rig.State().Failures);
         Assert.Empty(rig.Sent());
+
+        // An upload that never learned its outcome counts as failed, so a run that exits on it waits like one.
+        Assert.Equal(1, rig.State().Failures);
+        Assert.Equal("interrupted", rig.State().LastFailure);
+        Assert.Equal(UploadStatus.BackingOff, (await rig.Uploader(collector.Endpoint).UploadAsync(None)).Status);
+        rig.Time.Advance(rig.Options.RetryBaseDelay);
 
         collector.Respond = null;
         var second = await rig.Uploader(collector.Endpoint).UploadAsync(None);
@@ -593,7 +598,8 @@ public class UploaderTests
                 if (i % 10 == 9)
                 {
                     var result = await uploader.UploadAsync(None);
-                    Assert.Contains(result.Status, new[] { UploadStatus.Delivered, UploadStatus.Busy, UploadStatus.NothingToSend });
+                    // Backing off: another run's upload is in flight, and has recorded the wait its failure would leave.
+                    Assert.Contains(result.Status, new[] { UploadStatus.Delivered, UploadStatus.Busy, UploadStatus.BackingOff, UploadStatus.NothingToSend });
                 }
             }
         })).ToArray();
