@@ -8,7 +8,10 @@ namespace Candor.Consent;
 /// <param name="Decision">The level for this run and what decided it.</param>
 /// <param name="Home">The Candor home, or null when the user has none.</param>
 /// <param name="Identity">The product's identity; non-null exactly when <see cref="ConsentDecision.Level"/> is not off.</param>
-internal sealed record ConsentOutcome(ConsentDecision Decision, CandorHome? Home, InstallIdentity? Identity);
+/// <param name="DisclosurePending">
+/// The disclosure was deferred and must still be shown (<see cref="ConsentGate.ShowDisclosure"/>); the run is off until then.
+/// </param>
+internal sealed record ConsentOutcome(ConsentDecision Decision, CandorHome? Home, InstallIdentity? Identity, bool DisclosurePending = false);
 
 /// <summary>
 /// Everything a client does before its first event, in the one order that keeps the promises: read the
@@ -45,8 +48,13 @@ internal sealed class ConsentGate
     /// <param name="manifest">The product.</param>
     /// <param name="commandLineOptOut">The opt-out flag given on this run's command line, or null.</param>
     /// <param name="ciVendor">The CI vendor when this is a CI run (from the context), or null.</param>
+    /// <param name="deferDisclosure">
+    /// When the disclosure must be shown, do not show it now: the outcome is off with
+    /// <see cref="ConsentOutcome.DisclosurePending"/> set, and the tool calls <see cref="ShowDisclosure"/>
+    /// before its first real command (never for <c>--help</c>).
+    /// </param>
     /// <remarks>Never throws. The first run of a product may block briefly on the identity lock while another first run creates it.</remarks>
-    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null)
+    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var (home, homeProblem) = HomeLocator.Find(_environment);
@@ -81,7 +89,10 @@ internal sealed class ConsentGate
             return new(new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, $"the Candor home '{home.Root}' cannot be written ({ex.GetType().Name})"), home, null);
         }
 
-        decision = new FirstRunDisclosure(identities, _disclosureOutput).Apply(decision, manifest, identity, ciVendor);
+        var pending = deferDisclosure && FirstRunDisclosure.MustShow(manifest, identity, ciVendor);
+        decision = pending
+            ? new(TelemetryLevel.Off, ConsentSource.FirstRunDisclosure, $"the {manifest.Product} disclosure (version {manifest.DisclosureVersion}) has not been shown yet; nothing is collected before it is")
+            : new FirstRunDisclosure(identities, _disclosureOutput).Apply(decision, manifest, identity, ciVendor);
 
         try
         {
@@ -92,6 +103,22 @@ internal sealed class ConsentGate
             // Only `candor status` uses it; a later run records it.
         }
 
-        return new(decision, home, decision.Level == TelemetryLevel.Off ? null : identity);
+        return new(decision, home, decision.Level == TelemetryLevel.Off ? null : identity, pending);
+    }
+
+    /// <summary>
+    /// Shows a disclosure that <see cref="Open"/> deferred, and records it, so the next run collects. This run
+    /// stays off. Returns whether it was shown and recorded. Never throws.
+    /// </summary>
+    public bool ShowDisclosure(TelemetryManifest manifest, ConsentOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (!outcome.DisclosurePending || outcome.Home is null)
+        {
+            return false;
+        }
+
+        return new FirstRunDisclosure(new IdentityStore(outcome.Home, _files, _time), _disclosureOutput).Show(manifest) is null;
     }
 }

@@ -37,6 +37,16 @@ internal sealed class FirstRunDisclosure
             return decision;
         }
 
+        return Show(manifest)
+            ?? new(TelemetryLevel.Off, ConsentSource.FirstRunDisclosure, $"the {manifest.Product} disclosure (version {manifest.DisclosureVersion}) was shown in this run; collection starts with the next run");
+    }
+
+    /// <summary>
+    /// Shows the disclosure and records its version. Returns null when both worked, else the off decision that
+    /// says what failed. Never throws.
+    /// </summary>
+    public ConsentDecision? Show(TelemetryManifest manifest)
+    {
         // Shown before it is recorded: if recording fails the user sees it again, which is better than never.
         try
         {
@@ -58,6 +68,6 @@ internal sealed class FirstRunDisclosure
             return new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, $"the Candor home '{_identities.Home.Root}' cannot be written ({ex.GetType().Name})");
         }
 
-        return new(TelemetryLevel.Off, ConsentSource.FirstRunDisclosure, $"the {manifest.Product} disclosure (version {manifest.DisclosureVersion}) was shown in this run; collection starts with the next run");
+        return null;
     }
 }

@@ -250,4 +250,34 @@ public sealed class ConsentGateTests : IDisposable
         Assert.Equal(TelemetryLevel.Local, outcome.Decision.Level);
         Assert.NotNull(outcome.Identity);
     }
+
+    [Fact]
+    public void Open_DeferredDisclosure_ShowsNothingUntilAskedThenOnceAndTheNextRunCollects()
+    {
+        var deferred = Gate().Open(Manifests.Sample(), deferDisclosure: true);
+
+        Assert.True(deferred.DisclosurePending);
+        Assert.Equal(TelemetryLevel.Off, deferred.Decision.Level);
+        Assert.Equal(ConsentSource.FirstRunDisclosure, deferred.Decision.Source);
+        Assert.Empty(_stderr.ToString());
+
+        Assert.True(Gate().ShowDisclosure(Manifests.Sample(), deferred));
+        Assert.Contains(Manifests.Sample().DisclosureText, _stderr.ToString(), StringComparison.Ordinal);
+
+        var next = Gate().Open(Manifests.Sample(), deferDisclosure: true);
+        Assert.False(next.DisclosurePending);
+        Assert.Equal(TelemetryLevel.All, next.Decision.Level);
+        Assert.False(Gate().ShowDisclosure(Manifests.Sample(), next));
+    }
+
+    [Fact]
+    public void Open_DeferredDisclosureNeverShown_ShowsItOnTheNextRun()
+    {
+        Gate().Open(Manifests.Sample(), deferDisclosure: true);
+
+        var next = Gate().Open(Manifests.Sample());
+
+        Assert.Equal(ConsentSource.FirstRunDisclosure, next.Decision.Source);
+        Assert.Contains(Manifests.Sample().DisclosureText, _stderr.ToString(), StringComparison.Ordinal);
+    }
 }
