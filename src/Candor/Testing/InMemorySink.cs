@@ -8,7 +8,7 @@ namespace Candor.Testing;
 
 /// <summary>
 /// Collects the events a client would send, exactly as it would send them, for a tool's own tests.
-/// Pass it to <c>CandorClient.CreateForTesting</c>, track, call <c>CandorClient.Flush</c>,
+/// Pass it to <see cref="CandorClient.CreateForTesting"/>, track, call <see cref="CandorClient.Flush"/>,
 /// then look at <see cref="Events"/>. Thread-safe.
 /// </summary>
 public sealed class InMemorySink : IEventSink

@@ -10,7 +10,7 @@ namespace Candor.Tracking;
 /// <remarks>
 /// Values are checked against the manifest as they are added: an undeclared property, a value of the wrong
 /// type or an enum value that is not listed is dropped here, before anything is queued, and counted by
-/// reason (see <c>CandorClient.Dropped</c>). Privacy transforms (keyed hashes, buckets, scrubbed
+/// reason (see <see cref="CandorClient.Dropped"/>). Privacy transforms (keyed hashes, buckets, scrubbed
 /// stacks) run later on a background thread; the raw value never leaves the process.
 /// </remarks>
 public readonly struct TelemetryEvent

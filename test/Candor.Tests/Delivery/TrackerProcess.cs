@@ -8,12 +8,18 @@ namespace Candor.Tests.Delivery;
 /// <summary>
 /// The test assembly's entry point, so cross-process tests can run real short-lived tools without another
 /// project: <c>dotnet Candor.Tests.dll track {home} {product} {endpoint} {count}</c> tracks events the way a
-/// tool does (spool each, start uploads in the background, drain at exit) and prints each event ID.
+/// tool does (spool each, start uploads in the background, drain at exit) and prints each event ID;
+/// <c>dotnet Candor.Tests.dll client ...</c> runs <see cref="Client.ClientProcess"/>.
 /// </summary>
 internal static class TrackerProcess
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["client", .. var clientArgs])
+        {
+            return Client.ClientProcess.Run(clientArgs);
+        }
+
         if (args is not ["track", var home, var product, var endpoint, var countText])
         {
             await Console.Error.WriteLineAsync("usage: track {home} {product} {endpoint} {count}");
@@ -63,7 +69,7 @@ internal static class TrackerProcess
         return Process.Start(start)!;
     }
 
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         var current = Environment.ProcessPath;
         if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using Candor.Consent;
+using Candor.Delivery;
+using Candor.Diagnostics;
+using Candor.Manifest;
+using Candor.Testing;
+using Candor.Tracking;
+
+namespace Candor;
+
+/// <summary>
+/// A product's telemetry client: decides once, when it is built, whether and how much it may collect, then
+/// records declared events cheaply. It never throws into the tool after it is built, never blocks on the
+/// network, and with telemetry off does no work at all.
+/// </summary>
+/// <remarks>
+/// Build one per product per process with <see cref="Create"/> and dispose it when the tool exits; disposing
+/// writes what is queued to the local spool and waits for an upload only if one is already in flight, and
+/// then no longer than <see cref="DeliveryOptions.ExitBudget"/>.
+/// </remarks>
+public sealed class CandorClient : IDisposable, IAsyncDisposable
+{
+    private static readonly TimeSpan WriteBudget = TimeSpan.FromSeconds(2);
+
+    private readonly EventPipeline _pipeline;
+    private readonly ClientSetup _setup;
+    private readonly TimeSpan _exitBudget;
+    private readonly object _gate = new();
+    private Task<bool>? _shutdown;
+
+    private CandorClient(ClientSetup setup, EventPipeline pipeline)
+    {
+        _setup = setup;
+        _pipeline = pipeline;
+        _exitBudget = setup.Delivery.ExitBudget;
+        CandorTelemetry.Changed += OnProgramSwitch;
+
+        // A tool that forgets to dispose still gets its events spooled.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    /// <summary>The checked manifest this client follows.</summary>
+    public TelemetryManifest Manifest => _setup.Manifest;
+
+    /// <summary>The effective level and the source that decided it, as <c>telemetry status</c> shows it.</summary>
+    public ConsentDecision Consent => _setup.Decision;
+
+    /// <summary>The effective level now (it can only drop after the client is built, through <see cref="CandorTelemetry.Disable(string?)"/>).</summary>
+    public TelemetryLevel Level => _pipeline.Level;
+
+    /// <summary>Whether any event can be recorded by this client.</summary>
+    public bool IsEnabled => _pipeline.Level != TelemetryLevel.Off;
+
+    /// <summary>Whether this run must show the first-run disclosure (and so sends nothing).</summary>
+    public bool DisclosurePending => _setup.DisclosurePending;
+
+    /// <summary>Counts of what was dropped, by reason: undeclared events and properties, invalid values, a full queue or spool.</summary>
+    public IReadOnlyDictionary<DropReason, long> Dropped => _pipeline.Drops.Snapshot();
+
+    /// <summary>Builds a client from the tool's options.</summary>
+    /// <exception cref="ManifestException">The manifest is missing or wrong. This is the only time Candor throws.</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent (an endpoint that is not HTTPS or loopback, say).</exception>
+    public static CandorClient Create(CandorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var setup = ClientSetup.Resolve(options, testSink: null, testEnvironment: null);
+        return Start(setup, options);
+    }
+
+    /// <summary>
+    /// Builds a client for a tool's own tests: events go only to <paramref name="sink"/>, nothing is written to
+    /// disk or uploaded, the disclosure counts as shown, and consent is resolved from
+    /// <paramref name="environment"/> (not the process's variables), so a test can check its opt-outs too.
+    /// </summary>
+    /// <exception cref="ManifestException">The manifest is wrong.</exception>
+    public static CandorClient CreateForTesting(
+        TelemetryManifest manifest,
+        InMemorySink sink,
+        IReadOnlyDictionary<string, string>? environment = null,
+        CandorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        return CreateWithSink(manifest, sink, environment, options);
+    }
+
+    /// <summary>As <see cref="CreateForTesting"/>, with any sink (the benchmarks use one that discards).</summary>
+    internal static CandorClient CreateWithSink(
+        TelemetryManifest manifest,
+        IEventSink sink,
+        IReadOnlyDictionary<string, string>? environment = null,
+        CandorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        options ??= new CandorOptions();
+        options.Manifest = manifest;
+        var setup = ClientSetup.Resolve(options, sink, environment ?? new Dictionary<string, string>());
+        return Start(setup, options);
+    }
+
+    /// <summary>Starts an event. Chain <c>With</c> calls for its properties, then call <see cref="TelemetryEvent.Track"/>.</summary>
+    /// <remarks>Never throws or blocks; an undeclared name yields an empty builder and is counted.</remarks>
+    public TelemetryEvent Event(string name) => _pipeline.Begin(name);
+
+    /// <summary>Tracks an event that has no properties.</summary>
+    public void Track(string name) => _pipeline.Begin(name).Track();
+
+    /// <summary>
+    /// Shows the first-run disclosure that <see cref="CandorOptions.DeferDisclosure"/> held back, on stderr (or
+    /// <see cref="CandorOptions.DisclosureWriter"/>), and records that it was shown, so the next run collects.
+    /// Returns whether it was shown. Never throws.
+    /// </summary>
+    public bool ShowDisclosureIfNeeded() => _setup.ShowDisclosure();
+
+    /// <summary>Waits until every event tracked so far is written to the spool (or the sinks), at most <paramref name="timeout"/>. Returns whether it finished.</summary>
+    /// <remarks>Blocks the caller; does not upload.</remarks>
+    public bool Flush(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            return _pipeline.FlushAsync(cts.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            SelfLog.Failure("flushing", ex);
+            return false;
+        }
+    }
+
+    /// <summary>Waits until every event tracked so far is written, or <paramref name="cancellationToken"/> fires. Returns whether it finished.</summary>
+    public Task<bool> FlushAsync(CancellationToken cancellationToken = default) => _pipeline.FlushAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops the client: writes what is queued to the local spool (local work, bounded at two seconds so a hung
+    /// network home cannot hang the tool), then waits for an upload only if one is in flight, at most until
+    /// <paramref name="budget"/> has passed since the call. Runs once; later calls return the first call's
+    /// result. Returns whether everything finished.
+    /// </summary>
+    public Task<bool> ShutdownAsync(TimeSpan budget)
+    {
+        lock (_gate)
+        {
+            return _shutdown ??= ShutdownOnceAsync(budget);
+        }
+    }
+
+    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>).</summary>
+    public void Dispose() => ShutdownAsync(_exitBudget).GetAwaiter().GetResult();
+
+    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>).</summary>
+    public async ValueTask DisposeAsync() => await ShutdownAsync(_exitBudget).ConfigureAwait(false);
+
+    private static CandorClient Start(ClientSetup setup, CandorOptions options)
+    {
+        var pipeline = new EventPipeline(
+            setup.Manifest,
+            setup.RecordingLevel,
+            setup.CreateStamp,
+            setup.Sinks,
+            options.TimeProvider,
+            setup.Drops,
+            Math.Max(16, options.QueueCapacity));
+        var client = new CandorClient(setup, pipeline);
+        setup.StartDelivery();
+        return client;
+    }
+
+    private async Task<bool> ShutdownOnceAsync(TimeSpan budget)
+    {
+        CandorTelemetry.Changed -= OnProgramSwitch;
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        var started = Stopwatch.GetTimestamp();
+
+        // Writing what is queued is local work the tool has to wait for, or its last events are lost; it gets
+        // its own bound so that a hung network home cannot hang the tool. Only uploads spend the exit budget.
+        using var writing = new CancellationTokenSource(budget > WriteBudget ? budget : WriteBudget);
+        try
+        {
+            var written = await _pipeline.CompleteAsync(writing.Token).ConfigureAwait(false);
+            var delivered = await _setup.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+            return written && delivered;
+        }
+        catch (Exception ex)
+        {
+            SelfLog.Failure("shutting down", ex);
+            return false;
+        }
+        finally
+        {
+            // Ends an upload that outlived the budget; its files stay spooled for a later run.
+            _setup.Dispose();
+        }
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
+
+    private void OnProgramSwitch()
+    {
+        if (CandorTelemetry.IsDisabled(_setup.Manifest.Product))
+        {
+            _pipeline.Restrict(TelemetryLevel.Off);
+        }
+    }
+}

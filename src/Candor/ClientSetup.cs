@@ -1,0 +1,204 @@
+using System.Reflection;
+using System.Text.Json;
+using Candor.Consent;
+using Candor.Context;
+using Candor.Delivery;
+using Candor.Diagnostics;
+using Candor.Identity;
+using Candor.Manifest;
+using Candor.Protocol;
+using Candor.Storage;
+using Candor.Tracking;
+
+namespace Candor;
+
+/// <summary>
+/// Everything a <see cref="CandorClient"/> decides when it is built, in the order that keeps DESIGN.md's
+/// promises: check the manifest and options (the only place Candor throws), resolve consent (an opt-out run
+/// touches no file), and only for an on run choose the sinks: print, the local log, the spool and its uploader.
+/// A build without an ingestion key has no uploader: a private build sends nothing.
+/// </summary>
+internal sealed class ClientSetup : IDisposable
+{
+    private const string DebugVariable = "CANDOR_TELEMETRY_DEBUG";
+    private const string KeyMetadata = "Candor.IngestionKey";
+    private const string EndpointMetadata = "Candor.Endpoint";
+    private const string HashKeyMetadata = "Candor.HashKey";
+
+    private readonly ConsentGate? _gate;
+    private readonly ConsentOutcome _outcome;
+    private readonly SpoolSink? _spool;
+    private readonly Func<EventStamp> _stamp;
+    private int _disclosurePending;
+
+    private ClientSetup(TelemetryManifest manifest, DeliveryOptions delivery, DropCounters drops, ConsentGate? gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, SpoolSink? spool, Func<EventStamp> stamp)
+    {
+        Manifest = manifest;
+        Delivery = delivery;
+        Drops = drops;
+        _gate = gate;
+        _outcome = outcome;
+        Sinks = sinks;
+        _spool = spool;
+        _stamp = stamp;
+        _disclosurePending = outcome.DisclosurePending ? 1 : 0;
+    }
+
+    public TelemetryManifest Manifest { get; }
+
+    /// <summary>The checked delivery options (the exit budget among them).</summary>
+    public DeliveryOptions Delivery { get; }
+
+    public ConsentDecision Decision => _outcome.Decision;
+
+    public bool DisclosurePending => Volatile.Read(ref _disclosurePending) == 1;
+
+    /// <summary>Where written events go; empty when nothing may be recorded (the pipeline then does no work).</summary>
+    public IReadOnlyList<IEventSink> Sinks { get; }
+
+    public DropCounters Drops { get; }
+
+    /// <summary>The level the pipeline records at: the decision's, or off when no sink would receive anything.</summary>
+    public TelemetryLevel RecordingLevel => Sinks.Count == 0 ? TelemetryLevel.Off : Decision.Level;
+
+    /// <summary>The stamp every event carries; called once, lazily, on the pipeline's writer.</summary>
+    public EventStamp CreateStamp() => _stamp();
+
+    /// <summary>Shows a deferred disclosure once. Never throws.</summary>
+    public bool ShowDisclosure()
+    {
+        if (Interlocked.Exchange(ref _disclosurePending, 0) == 0 || _gate is null)
+        {
+            return false;
+        }
+
+        return _gate.ShowDisclosure(Manifest, _outcome);
+    }
+
+    /// <summary>Starts the background check for spooled events worth uploading. Returns at once.</summary>
+    public void StartDelivery() => _spool?.Start();
+
+    /// <summary>At exit: waits only for an upload already in flight, at most <paramref name="budget"/>.</summary>
+    public Task<bool> DrainAsync(TimeSpan budget) => _spool?.DrainAsync(budget) ?? Task.FromResult(true);
+
+    public void Dispose() => _spool?.Dispose();
+
+    /// <summary>Builds the setup for a real run, or for a tool's tests when <paramref name="testSink"/> is given.</summary>
+    /// <exception cref="ManifestException">The manifest is missing or wrong.</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent.</exception>
+    public static ClientSetup Resolve(CandorOptions options, IEventSink? testSink, IReadOnlyDictionary<string, string>? testEnvironment)
+    {
+        var assembly = options.Assembly;
+        var manifest = options.Manifest
+            ?? (assembly is not null ? TelemetryManifest.FromAssembly(assembly) : throw new ArgumentException("Set CandorOptions.Assembly (where the manifest is embedded) or CandorOptions.Manifest.", nameof(options)));
+        var delivery = options.Delivery.Validated();
+        var version = options.ProductVersion ?? InformationalVersion(assembly);
+        var key = options.IngestionKey ?? Metadata(assembly, KeyMetadata);
+        var endpoint = options.Endpoint?.ToString() ?? Metadata(assembly, EndpointMetadata);
+        if (!string.IsNullOrEmpty(key) && string.IsNullOrEmpty(endpoint))
+        {
+            throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options));
+        }
+
+        var hashKey = ProductKey.Derive(manifest.Product, options.HashSecret ?? Metadata(assembly, HashKeyMetadata));
+        var own = OwnAssemblies(options);
+        var testing = testSink is not null;
+        IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
+        var context = testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
+
+        ConsentGate? gate = null;
+        ConsentOutcome outcome;
+        if (testing)
+        {
+            outcome = ResolveForTesting(manifest, environment, options.CommandLineOptOut, context.Ci, options.TimeProvider);
+        }
+        else
+        {
+            gate = new ConsentGate(environment, PhysicalFileSystem.Instance, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
+            outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure);
+        }
+
+        var drops = new DropCounters();
+        var sinks = new List<IEventSink>();
+        SpoolSink? spool = null;
+        var decision = outcome.Decision;
+        if (decision.Level != TelemetryLevel.Off && outcome.Identity is not null)
+        {
+            if (options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable)))
+            {
+                sinks.Add(new PrintSink(options.PrintWriter ?? Console.Error));
+            }
+
+            if (testSink is not null)
+            {
+                sinks.Add(testSink);
+            }
+            else if (outcome.Home is { } home)
+            {
+                if (decision.Level == TelemetryLevel.Local)
+                {
+                    sinks.Add(new LocalLogSink(home, manifest.Product, PhysicalFileSystem.Instance, delivery, options.TimeProvider));
+                }
+                else if (!string.IsNullOrEmpty(key))
+                {
+                    var events = new EventDelivery(home, manifest.Product, endpoint!, key, delivery, PhysicalFileSystem.Instance, options.TimeProvider);
+                    spool = new SpoolSink(events, drops, delivery, options.TimeProvider);
+                    sinks.Add(spool);
+                }
+            }
+        }
+
+        var identity = outcome.Identity;
+        var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
+            manifest.Product,
+            manifest.Revision,
+            identity!.Install,
+            Identity.SessionId.Current,
+            manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
+            JsonSerializer.SerializeToUtf8Bytes(context.ToWire(version), ProtocolJsonContext.Default.WireContext),
+            hashKey,
+            own));
+        CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
+        return setup;
+    }
+
+    // A tool's tests: the same resolver and order, but no file is read or written and the disclosure counts as shown.
+    private static ConsentOutcome ResolveForTesting(TelemetryManifest manifest, IEnvironment environment, string? commandLineOptOut, string? ci, TimeProvider time)
+    {
+        var decision = ConsentResolver.Resolve(new ConsentInputs
+        {
+            Manifest = manifest,
+            Environment = environment,
+            ProgramDisabled = CandorTelemetry.IsDisabled(manifest.Product),
+            CommandLineOptOut = commandLineOptOut,
+            CiVendor = ci,
+        });
+        var identity = decision.Level == TelemetryLevel.Off ? null : new InstallIdentity(Guid.NewGuid(), time.GetUtcNow(), manifest.DisclosureVersion);
+        return new ConsentOutcome(decision, Home: null, identity);
+    }
+
+    private static Func<Assembly, bool> OwnAssemblies(CandorOptions options)
+    {
+        var own = new HashSet<Assembly>(options.OwnAssemblies);
+        if (options.Assembly is { } assembly)
+        {
+            own.Add(assembly);
+        }
+
+        return own.Contains;
+    }
+
+    private static string InformationalVersion(Assembly? assembly)
+    {
+        var version = assembly?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly?.GetName().Version?.ToString()
+            ?? "0.0.0";
+
+        // "1.2.3+abc123": the source revision identifies a build, not a version, and says more than users need.
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+
+    private static string? Metadata(Assembly? assembly, string key) =>
+        assembly?.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
+}

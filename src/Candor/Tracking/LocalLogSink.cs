@@ -1,0 +1,24 @@
+using Candor.Delivery;
+using Candor.Manifest;
+using Candor.Storage;
+
+namespace Candor.Tracking;
+
+/// <summary>
+/// The <c>local</c> level: events are kept in the product's bounded <c>local.jsonl</c> for the user to read, and
+/// never spooled or sent. One line per event: <c>{"recorded":"...","event":{...}}</c>.
+/// </summary>
+internal sealed class LocalLogSink(CandorHome home, string product, IFileSystem files, DeliveryOptions options, TimeProvider time) : IEventSink
+{
+    private readonly JsonLinesLog _log = new(home.LocalLog(product), options.MaxSentLogBytes, files);
+
+    public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+    {
+        var bytes = json.ToArray();
+        _log.Append(lines => lines.WriteLine(writer =>
+        {
+            writer.WriteString("recorded", time.GetUtcNow());
+            JsonLinesLog.WriteEvent(writer, "event", bytes);
+        }));
+    }
+}

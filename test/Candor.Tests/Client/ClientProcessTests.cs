@@ -1,0 +1,165 @@
+using System.Net.NetworkInformation;
+using System.Text;
+using Candor.Consent;
+using Candor.Storage;
+using Candor.Tests.Delivery;
+using Candor.Tests.Support;
+
+namespace Candor.Tests.Client;
+
+/// <summary>A tool built on <see cref="CandorClient.Create"/>, run as a real process with a real home, environment and collector.</summary>
+public class ClientProcessTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(1);
+
+    [Theory]
+    [InlineData("DO_NOT_TRACK", "1", null)]
+    [InlineData("CANDOR_TELEMETRY", "off", null)]
+    [InlineData("SAMPLE_DISABLE_METRICS", "1", null)]
+    [InlineData(null, null, "--disable-metrics")]
+    public async Task OptedOut_PrintsNothingAndWritesNoFileAtAll(string? variable, string? value, string? flag)
+    {
+        using var home = new TempFolder();
+        using var refusing = new RefusingEndpoint();
+        var environment = Environment(home, refusing.Endpoint);
+        environment["CANDOR_TELEMETRY_DEBUG"] = "1";
+        if (variable is not null)
+        {
+            environment[variable] = value!;
+        }
+
+        var run = await RunAsync(environment, flag is null ? [] : [flag]);
+
+        Assert.Equal("", run.Error);
+        Assert.Empty(home.Entries());
+    }
+
+    [Fact]
+    public async Task FirstRun_ShowsTheDisclosureAndSendsNothing_TheSecondSpoolsBoth()
+    {
+        using var home = new TempFolder();
+        using var refusing = new RefusingEndpoint();
+        var environment = Environment(home, refusing.Endpoint);
+
+        var first = await RunAsync(environment);
+        var second = await RunAsync(environment);
+        var third = await RunAsync(environment);
+
+        Assert.Contains("sample collects usage data.", first.Error, StringComparison.Ordinal);
+        Assert.Equal(nameof(ConsentSource.FirstRunDisclosure), first.Output.Trim());
+        Assert.Equal("", second.Error);
+        Assert.Equal(nameof(ConsentSource.ProductDefault), second.Output.Trim());
+        Assert.Equal(4, SpoolFiles(home).Length);
+        Assert.Equal("", third.Error);
+    }
+
+    [Fact]
+    public async Task PrivateBuild_WithoutAnIngestionKey_SpoolsAndSendsNothing()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home, endpoint: null);
+
+        await RunAsync(environment);
+        var second = await RunAsync(environment);
+
+        Assert.Equal(nameof(ConsentSource.ProductDefault), second.Output.Trim());
+        Assert.Empty(SpoolFiles(home));
+        Assert.DoesNotContain(home.Entries(), e => e.Contains("sent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Canaries_FedThroughEveryField_NeverReachPrintSpoolOrAnyFile()
+    {
+        using var home = new TempFolder();
+        using var refusing = new RefusingEndpoint();
+        var environment = Environment(home, refusing.Endpoint);
+        await RunAsync(environment);
+        string[] canaries =
+        [
+            System.Environment.UserName.Length >= 4 ? System.Environment.UserName : "canary-user-7f3a",
+            System.Environment.MachineName,
+            "canary-user-7f3a",
+            "canary.person@example.org",
+            "/home/canary-user-7f3a/secret-project/data.csv",
+            @"C:\Users\canary-user-7f3a\secret-project\data.csv",
+            .. PrimaryMac(),
+        ];
+
+        var run = await RunAsync(environment, ["--printmetrics", .. canaries]);
+
+        var printed = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, printed.Length);
+        var spooled = SpoolFiles(home).Select(File.ReadAllText).ToArray();
+        Assert.Equal(printed.Order(StringComparer.Ordinal), spooled.Order(StringComparer.Ordinal));
+        var everything = string.Join('\n', Directory.EnumerateFiles(home.Path, "*", SearchOption.AllDirectories).Select(File.ReadAllText)) + run.Error;
+        foreach (var canary in canaries)
+        {
+            Assert.DoesNotContain(canary, everything, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // The allowed package and the tool's own frame still arrive: the canaries were hashed or dropped, not the event.
+        Assert.Contains("\"zlib\"", printed[0] + printed[1], StringComparison.Ordinal);
+        Assert.Contains("ClientProcess.Crash", printed[0] + printed[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eager_UploadsToTheCollector_EmptiesTheSpoolAndLogsWhatWasSent()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var home = new TempFolder();
+        var environment = Environment(home, collector.Endpoint);
+        environment[ClientProcess.EagerVariable] = "30000";
+        await RunAsync(environment);
+
+        await RunAsync(environment);
+
+        Assert.Empty(SpoolFiles(home));
+        Assert.Equal(2, collector.Stored.Count);
+        var sent = File.ReadAllLines(new CandorHome(home.Path).SentLog("sample")).Where(l => l.Length > 0).ToArray();
+        Assert.Equal(2, sent.Length);
+        Assert.All(collector.Stored.Keys, id => Assert.Contains(sent, line => line.Contains(id.ToString(), StringComparison.Ordinal)));
+    }
+
+    private static Dictionary<string, string> Environment(TempFolder home, Uri? endpoint)
+    {
+        var environment = new Dictionary<string, string> { ["CANDOR_HOME"] = home.Path, ["CI"] = "false" };
+        foreach (var ci in new[] { "GITHUB_ACTIONS", "TF_BUILD", "GITLAB_CI", "JENKINS_URL", "BUILD_ID" })
+        {
+            environment[ci] = "";
+        }
+
+        if (endpoint is not null)
+        {
+            environment[ClientProcess.EndpointVariable] = endpoint.ToString();
+            environment[ClientProcess.KeyVariable] = TestCollector.Key;
+        }
+
+        return environment;
+    }
+
+    private static string[] SpoolFiles(TempFolder home)
+    {
+        var spool = new CandorHome(home.Path).SpoolDirectory("sample");
+        return Directory.Exists(spool) ? Directory.GetFiles(spool, "*.json") : [];
+    }
+
+    private static IEnumerable<string> PrimaryMac()
+    {
+        var mac = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .Select(n => n.GetPhysicalAddress().GetAddressBytes())
+            .FirstOrDefault(b => b.Length == 6 && b.Any(x => x != 0));
+        return mac is null ? [] : [Convert.ToHexString(mac), string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)))];
+    }
+
+    private static async Task<(string Output, string Error)> RunAsync(Dictionary<string, string> environment, string[]? args = null)
+    {
+        using var process = ClientProcess.Start(environment, args ?? []);
+        using var deadline = new CancellationTokenSource(Deadline);
+        var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
+        var error = process.StandardError.ReadToEndAsync(deadline.Token);
+        await process.WaitForExitAsync(deadline.Token);
+        Assert.True(process.ExitCode == 0, $"the tool exited with {process.ExitCode}: {await error}");
+        return (await output, (await error).Replace("\r\n", "\n", StringComparison.Ordinal));
+    }
+}
