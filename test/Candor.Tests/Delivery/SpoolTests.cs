@@ -31,6 +31,42 @@ public class SpoolTests
     }
 
     [Fact]
+    public void IsDue_FewerEventsThanTheThresholdAndAllYoung_IsNotDue()
+    {
+        using var rig = new DeliveryRig();
+        rig.Track(2);
+
+        Assert.False(rig.Spool().IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
+    public void IsDue_EnoughEvents_IsDue()
+    {
+        using var rig = new DeliveryRig();
+        rig.Track(3);
+
+        Assert.True(rig.Spool().IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
+    public void IsDue_OneEventThatWaitedLongEnough_IsDue()
+    {
+        using var rig = new DeliveryRig();
+        rig.Track(1);
+        rig.Time.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.True(rig.Spool().IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
+    public void IsDue_EmptySpool_IsNeverDue()
+    {
+        using var rig = new DeliveryRig();
+
+        Assert.False(rig.Spool().IsDue(events: 1, age: TimeSpan.Zero));
+    }
+
+    [Fact]
     public void TryWrite_DiskFull_DropsAndCountsWithoutThrowing()
     {
         var files = new FaultyFileSystem();
