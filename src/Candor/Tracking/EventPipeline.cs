@@ -1,3 +1,4 @@
+using System.Text;
 using System.Threading.Channels;
 using Candor.Consent;
 using Candor.Diagnostics;
@@ -166,6 +167,11 @@ internal sealed class EventPipeline
                 {
                     stamp ??= _stampFactory();
                     var json = serializer.Write(pending, stamp);
+                    if (CandorEventSource.Log.TracesEvents)
+                    {
+                        CandorEventSource.Log.EventTracked(stamp.Product, pending.Definition!.Name, Encoding.UTF8.GetString(json.Span));
+                    }
+
                     foreach (var sink in _sinks)
                     {
                         WriteTo(sink, pending, json);

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+using Candor.Testing;
+using Candor.Tests.Support;
+
+namespace Candor.Tests.Diagnostics;
+
+public class CandorEventSourceTests
+{
+    [Fact]
+    public void EventTracked_ListenerOnTheCandorProvider_SeesEachRecordedEventsExactJson()
+    {
+        using var listener = new TrackedListener("trace-test");
+        var sink = new InMemorySink();
+        using var client = CandorClient.CreateForTesting(Manifests.Sample(product: "trace-test"), sink);
+
+        client.Event("install").With("cached", true).Track();
+        Assert.True(client.Flush(TimeSpan.FromSeconds(30)));
+
+        var traced = Assert.Single(listener.Tracked);
+        Assert.Equal(("install", sink.Events[0].Json), traced);
+    }
+
+    [Fact]
+    public void EventTracked_TelemetryOff_TracesNothing()
+    {
+        using var listener = new TrackedListener("trace-off-test");
+        using var client = CandorClient.CreateForTesting(Manifests.Sample(product: "trace-off-test"), new InMemorySink(), new Dictionary<string, string> { ["DO_NOT_TRACK"] = "1" });
+
+        client.Track("install");
+        Assert.True(client.Flush(TimeSpan.FromSeconds(30)));
+
+        Assert.Empty(listener.Tracked);
+    }
+
+    // Listeners are process-wide, so each test keeps only its own product's events.
+    private sealed class TrackedListener(string product) : EventListener
+    {
+        public ConcurrentQueue<(string Name, string Json)> Tracked { get; } = new();
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == "Candor")
+            {
+                EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)1);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventName == "EventTracked" && (string?)eventData.Payload?[0] == product)
+            {
+                Tracked.Enqueue(((string)eventData.Payload![1]!, (string)eventData.Payload[2]!));
+            }
+        }
+    }
+}
