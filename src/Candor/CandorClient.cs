@@ -45,7 +45,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <summary>The effective level and the source that decided it, as <c>telemetry status</c> shows it.</summary>
     public ConsentDecision Consent => _setup.Decision;
 
-    /// <summary>The effective level now (it can only drop after the client is built, through <see cref="CandorTelemetry.Disable(string?)"/>).</summary>
+    /// <summary>The level this client records at now: off while <see cref="CandorTelemetry.Disable(string?)"/> holds for its product, never above the level it was built with.</summary>
     public TelemetryLevel Level => _pipeline.Level;
 
     /// <summary>Whether any event can be recorded by this client.</summary>
@@ -194,11 +194,5 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
-    private void OnProgramSwitch()
-    {
-        if (CandorTelemetry.IsDisabled(_setup.Manifest.Product))
-        {
-            _pipeline.Restrict(TelemetryLevel.Off);
-        }
-    }
+    private void OnProgramSwitch() => _pipeline.Switch(CandorTelemetry.IsDisabled(_setup.Manifest.Product));
 }

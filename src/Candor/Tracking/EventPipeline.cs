@@ -20,6 +20,7 @@ internal sealed class EventPipeline
     private readonly Func<EventStamp> _stampFactory;
     private readonly IReadOnlyList<IEventSink> _sinks;
     private readonly Task _reader;
+    private readonly TelemetryLevel _builtLevel;
 
     // A plain field read first on every Track, so "off" costs one load and a compare (Serilog's _minimumLevel).
     private volatile int _level;
@@ -35,6 +36,7 @@ internal sealed class EventPipeline
     {
         _manifest = manifest;
         _level = (int)level;
+        _builtLevel = level;
         _stampFactory = stampFactory;
         _sinks = sinks;
         _time = time;
@@ -52,14 +54,12 @@ internal sealed class EventPipeline
 
     public TelemetryLevel Level => (TelemetryLevel)_level;
 
-    /// <summary>Lowers the level at run time (the program's Disable); it never rises, so no reader needs starting.</summary>
-    public void Restrict(TelemetryLevel level)
-    {
-        if ((int)level < _level)
-        {
-            _level = (int)level;
-        }
-    }
+    /// <summary>
+    /// The program's switch (<see cref="CandorTelemetry"/>): off stops recording at once, even for events already
+    /// begun; on restores the level the pipeline was built with. It never rises above that level, so a
+    /// pipeline built off stays off and no reader ever needs starting.
+    /// </summary>
+    public void Switch(bool disabled) => _level = disabled ? (int)TelemetryLevel.Off : (int)_builtLevel;
 
     public TelemetryEvent Begin(string name)
     {

@@ -123,7 +123,7 @@ public class CandorClientTests
     }
 
     [Fact]
-    public void ProgramDisable_StopsAClientThatIsRunning_AndEnableLetsTheNextOneRecord()
+    public void ProgramDisable_StopsAClientThatIsRunning_EnableResumesIt_AndAClientBuiltWhileDisabledIsOff()
     {
         // A product of its own: the switch is process-wide and other tests run beside this one.
         var manifest = Manifests.Sample(product: "switch-test");
@@ -132,13 +132,17 @@ public class CandorClientTests
 
         CandorTelemetry.Disable("switch-test");
         client.Track("install");
-        using var later = CandorClient.CreateForTesting(manifest, sink);
-        CandorTelemetry.Enable("switch-test");
-        Assert.True(client.Flush(Wait));
-
-        Assert.Empty(sink.Events);
+        using var builtWhileDisabled = CandorClient.CreateForTesting(manifest, sink);
         Assert.Equal(TelemetryLevel.Off, client.Level);
-        Assert.Equal(ConsentSource.Program, later.Consent.Source);
+        CandorTelemetry.Enable("switch-test");
+        client.Track("crash");
+        builtWhileDisabled.Track("install");
+        Assert.True(client.Flush(Wait));
+        Assert.True(builtWhileDisabled.Flush(Wait));
+
+        Assert.Equal(["crash"], sink.Events.Select(e => e.Name));
+        Assert.Equal(TelemetryLevel.All, client.Level);
+        Assert.Equal(ConsentSource.Program, builtWhileDisabled.Consent.Source);
     }
 
     [Fact]

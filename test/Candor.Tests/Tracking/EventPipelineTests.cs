@@ -152,16 +152,29 @@ public class EventPipelineTests
     }
 
     [Fact]
-    public void Restrict_ToOff_StopsEventsAlreadyBegun()
+    public void Switch_Off_StopsEventsAlreadyBegun()
     {
         var harness = new PipelineHarness();
 
         var e = harness.Pipeline.Begin("install").With("triplet", "x64-linux");
-        harness.Pipeline.Restrict(TelemetryLevel.Off);
+        harness.Pipeline.Switch(disabled: true);
         e.Track();
         harness.Pipeline.Begin("install").Track();
 
         Assert.Empty(harness.Flush());
+    }
+
+    [Fact]
+    public void Switch_BackOn_RecordsAgainAtTheLevelItWasBuiltWith()
+    {
+        var harness = new PipelineHarness();
+        harness.Pipeline.Switch(disabled: true);
+
+        harness.Pipeline.Switch(disabled: false);
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.Equal(TelemetryLevel.All, harness.Pipeline.Level);
+        Assert.Single(harness.Flush());
     }
 
     [Fact]
