@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Candor.Manifest;
 using Candor.Privacy;
@@ -32,7 +33,9 @@ internal sealed class EventSerializer : IDisposable
     public EventSerializer(DropCounters drops)
     {
         _drops = drops;
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false });
+        // Relaxed escaping keeps labels such as "<1000" readable in print mode and the logs; the JSON is never
+        // embedded in HTML, where the default's extra escaping would matter.
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     public void Dispose() => _writer.Dispose();
