@@ -106,6 +106,7 @@ internal sealed class ClientSetup : IDisposable
         IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
         var context = testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
 
+        var prints = options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable));
         ConsentGate? gate = null;
         ConsentOutcome outcome;
         if (testing)
@@ -115,7 +116,15 @@ internal sealed class ClientSetup : IDisposable
         else
         {
             gate = new ConsentGate(environment, PhysicalFileSystem.Instance, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
-            outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure);
+
+            // A private build records only when asked to print or to keep a local log: otherwise it decides, for
+            // status, and leaves no identity, shows no disclosure and writes nothing.
+            var privateBuild = string.IsNullOrEmpty(key) && !prints;
+            outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure, decideOnly: privateBuild);
+            if (privateBuild && outcome.Decision.Level == TelemetryLevel.Local)
+            {
+                outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure);
+            }
         }
 
         var drops = new DropCounters();
@@ -124,7 +133,7 @@ internal sealed class ClientSetup : IDisposable
         var decision = outcome.Decision;
         if (decision.Level != TelemetryLevel.Off && outcome.Identity is not null)
         {
-            if (options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable)))
+            if (prints)
             {
                 sinks.Add(new PrintSink(options.PrintWriter ?? Console.Error));
             }
