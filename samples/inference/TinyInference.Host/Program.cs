@@ -2,7 +2,7 @@ using TinyInference;
 
 // An application that embeds TinyInference: `tiny-infer [--no-telemetry] [--toggle] model [input...]`.
 // --no-telemetry calls DisableTelemetryEvents before the first session; --toggle disables telemetry after
-// loading the model and enables it again before disposing, to show the switch acting on a live library.
+// loading the model, makes a run fail, and enables it again, to show the switch acting on a live library.
 var noTelemetry = args.Contains("--no-telemetry");
 var toggle = args.Contains("--toggle");
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
@@ -23,15 +23,20 @@ try
     if (toggle)
     {
         InferenceEnvironment.DisableTelemetryEvents();
+        try
+        {
+            session.Run([]);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"tiny-infer: {e.Message} (while telemetry was disabled)");
+        }
+
+        InferenceEnvironment.EnableTelemetryEvents();
     }
 
     var input = positional.Skip(1).Select(float.Parse).ToArray();
     Console.WriteLine(string.Join(' ', session.Run(input)));
-    if (toggle)
-    {
-        InferenceEnvironment.EnableTelemetryEvents();
-    }
-
     return 0;
 }
 catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException or FormatException)

@@ -42,27 +42,20 @@ internal sealed class CandorEventSource : EventSource
         }
     }
 
-    /// <summary>
-    /// Every event a client records, as its exact JSON: the platform trace provider (as ONNX Runtime's
-    /// TraceLogging events), so <c>dotnet-trace collect --providers Candor</c> shows what a tool tracks. Fires
-    /// only for a client that records (never with telemetry off or in a private build).
-    /// </summary>
     /// <summary>Whether a listener takes tracked events, checked before paying for their text.</summary>
-    public bool TracesEvents => IsEnabled(EventLevel.Informational, Keywords.Events);
+    public bool TracesEvents => IsEnabled(EventLevel.Informational, EventKeywords.None);
 
-    [Event(4, Level = EventLevel.Informational, Keywords = Keywords.Events, Message = "{0} tracked {1}")]
+    /// <summary>
+    /// Every event a client records, as its exact JSON: the trace provider a tool's or library's users can
+    /// listen to (as ONNX Runtime's TraceLogging events). Fires only for a client that records (never with
+    /// telemetry off or in a private build).
+    /// </summary>
+    [Event(4, Level = EventLevel.Informational, Message = "{0} tracked {1}")]
     public void EventTracked(string product, string name, string json)
     {
         if (TracesEvents)
         {
             WriteEvent(4, product, name, json);
         }
-    }
-
-    /// <summary>The provider's keywords, so a listener can take tracked events without diagnostics or the reverse.</summary>
-    public static class Keywords
-    {
-        /// <summary>Tracked events (<see cref="EventTracked"/>).</summary>
-        public const EventKeywords Events = (EventKeywords)1;
     }
 }

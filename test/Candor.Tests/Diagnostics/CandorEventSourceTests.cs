@@ -42,7 +42,7 @@ public class CandorEventSourceTests
         {
             if (eventSource.Name == "Candor")
             {
-                EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)1);
+                EnableEvents(eventSource, EventLevel.Informational);
             }
         }
 

@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Candor.Delivery;
+using Candor.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Conformance.Tests;
+
+/// <summary>
+/// The real collector, as an operator runs it (Kestrel on 127.0.0.1, a SQLite file), started once for a test
+/// class. Samples register with it, are built with its address and their product's ingestion key, and send to it.
+/// </summary>
+public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
+{
+    private const string AdminToken = "conformance-admin-token-0123456789-abcdefgh";
+
+    private WebApplication _app = null!;
+    private HttpClient _admin = null!;
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("candor-conformance-").FullName;
+
+    public string DataPath => Path.Combine(Root, "data");
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = Collector.Program.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["urls"] = "http://127.0.0.1:0",
+                ["Storage:DataPath"] = DataPath,
+                ["Access:AdminToken"] = AdminToken,
+            });
+            builder.Logging.ClearProviders();
+        });
+        await _app.StartAsync();
+        Endpoint = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _admin = new HttpClient { BaseAddress = Endpoint };
+        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    public void Dispose() => _admin?.Dispose();
+
+    public async Task DisposeAsync()
+    {
+        Dispose();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Registers a sample's manifest with a k threshold of 1 (a test has one install) and returns a new ingestion key.</summary>
+    public async Task<string> RegisterAsync(string manifestPath)
+    {
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!;
+        var product = manifest["product"]!.GetValue<string>();
+        var registered = await _admin.PostAsJsonAsync("/admin/products", new JsonObject { ["manifest"] = manifest, ["kThreshold"] = 1 });
+        Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+        var key = await _admin.PostAsJsonAsync($"/admin/products/{product}/keys", new { name = "conformance" });
+        Assert.True(key.IsSuccessStatusCode, await key.Content.ReadAsStringAsync());
+        return (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+    }
+
+    /// <summary>Every raw event the collector stored for <paramref name="product"/>, through the query API.</summary>
+    public async Task<IReadOnlyList<JsonElement>> RawAsync(string product)
+    {
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var response = await _admin.GetAsync($"/query/{product}/raw?from={today}&to={today}&limit=100000");
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return [.. body.GetProperty("rows").EnumerateArray()];
+    }
+
+    /// <summary>
+    /// Uploads what a sample left in its spool, as the next run of any tool of the product would, and waits for
+    /// the answer: short runs leave their events for a later run, and a test should not need twenty-five runs.
+    /// </summary>
+    public async Task UploadLeftoversAsync(string home, string product, string key)
+    {
+        using var delivery = new EventDelivery(new CandorHome(home), product, Endpoint.ToString(), key);
+        delivery.StartUpload();
+        Assert.True(await delivery.DrainAsync(TimeSpan.FromMinutes(1)));
+        Assert.Empty(delivery.Spool.ListPending());
+    }
+}
