@@ -395,21 +395,17 @@ internal sealed class PostgresEventStore : IEventStore
             definitions[(row.Revision, row.Name)] = definition;
             PropertyCodec.Decode(row.Data!, definition, id =>
             {
-                if (!_strings.ContainsKey((int)id))
-                {
-                    wanted.Add((int)id);
-                }
-
+                wanted.Add((int)id);
                 return "";
             });
         }
 
-        await LoadStringsAsync(connection, wanted, cancellationToken);
+        var strings = await LoadStringsAsync(connection, wanted, cancellationToken);
         return [.. rows.Select(row =>
         {
             var (properties, measurements) = row.Data is null
                 ? ([], [])
-                : PropertyCodec.Decode(row.Data, definitions[(row.Revision, row.Name)], id => _strings[(int)id]);
+                : PropertyCodec.Decode(row.Data, definitions[(row.Revision, row.Name)], id => strings[(int)id]);
             return new RawEvent(row.Id, row.Name, row.Revision, new DateTimeOffset(row.Time), row.Install, row.Machine, row.Context, properties, measurements);
         })];
 
@@ -585,12 +581,27 @@ internal sealed class PostgresEventStore : IEventStore
         return manifest.Find(name) ?? throw new InvalidOperationException($"stored event '{name}' is not in revision {revision} of '{product}'");
     }
 
-    // Interned strings never change, so they stay cached; the cache starts over when it grows large.
-    private async Task LoadStringsAsync(NpgsqlConnection connection, HashSet<int> ids, CancellationToken cancellationToken)
+    // Interned strings never change, so they stay cached; the cache starts over when it grows large. The caller
+    // gets its own map, so another call clearing the cache cannot take a value from under it.
+    private async Task<Dictionary<int, string>> LoadStringsAsync(NpgsqlConnection connection, HashSet<int> ids, CancellationToken cancellationToken)
     {
-        if (ids.Count == 0)
+        var found = new Dictionary<int, string>();
+        var missing = new List<int>();
+        foreach (var id in ids)
         {
-            return;
+            if (_strings.TryGetValue(id, out var value))
+            {
+                found[id] = value;
+            }
+            else
+            {
+                missing.Add(id);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return found;
         }
 
         if (_strings.Count > 200_000)
@@ -599,12 +610,16 @@ internal sealed class PostgresEventStore : IEventStore
         }
 
         await using var cmd = new NpgsqlCommand("SELECT id, value FROM strings WHERE id = ANY(@ids)", connection);
-        cmd.Parameters.AddWithValue("ids", ids.ToArray());
+        cmd.Parameters.AddWithValue("ids", missing.ToArray());
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            _strings[reader.GetInt32(0)] = reader.GetString(1);
+            var (id, value) = (reader.GetInt32(0), reader.GetString(1));
+            found[id] = value;
+            _strings[id] = value;
         }
+
+        return found;
     }
 
     private static async Task<T> ScalarAsync<T>(
@@ -646,7 +661,6 @@ internal sealed class PostgresEventStore : IEventStore
             }
 
             await CommitAsync(batch);
-            Interlocked.Add(ref _backlog, -events);
         }
     }
 
@@ -669,13 +683,16 @@ internal sealed class PostgresEventStore : IEventStore
         }
         catch (Exception ex)
         {
+            Interlocked.Add(ref _backlog, -batch[0].Events.Count);
             batch[0].Fail(ex);
             return;
         }
 
+        // The backlog drops before the callers resume, so a caller that saw its events committed never sees them counted.
         var offset = 0;
         foreach (var work in batch)
         {
+            Interlocked.Add(ref _backlog, -work.Events.Count);
             work.Complete(outcomes[offset..(offset + work.Events.Count)]);
             offset += work.Events.Count;
         }
