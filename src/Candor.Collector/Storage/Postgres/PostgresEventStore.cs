@@ -31,8 +31,11 @@ internal sealed class PostgresEventStore : IEventStore
 
     /// <param name="options">The connection string and how many events one transaction takes.</param>
     /// <param name="deleteChunk">How many expired events one retention statement deletes.</param>
-    /// <param name="writers">How many transactions with events this process runs at once.</param>
-    public PostgresEventStore(StorageOptions options, int deleteChunk = 10_000, int writers = 4)
+    /// <param name="writers">
+    /// How many transactions with events this process runs at once. Two let one batch be written while the other
+    /// waits for its commit; more mostly wait for each other's locks on the same rollup rows.
+    /// </param>
+    public PostgresEventStore(StorageOptions options, int deleteChunk = 10_000, int writers = 2)
     {
         _options = options;
         _deleteChunk = deleteChunk;
