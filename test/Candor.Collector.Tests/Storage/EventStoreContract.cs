@@ -95,6 +95,21 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [DatabaseFact]
+    public async Task Append_LongestStackSignature_IsStoredCountedAndReadBack()
+    {
+        // As long as a signature may be, and as incompressible as frames get (an index cannot hold such a value whole).
+        var frames = string.Concat(Enumerable.Range(0, 200).Select(_ => $" at Sample.F{Guid.NewGuid():N}"));
+        var signature = ("System.IO.IOException" + frames)[..EventValidator.MaxStackLength];
+        var crash = Some.Crash(signature);
+
+        await Store.AppendAsync([Incoming(crash), Incoming(Some.Crash(signature))], default);
+
+        var filter = new EventFilter(Some.Product, Today, Today, Event: "crash");
+        Assert.Equal([new GroupCount(signature, 2, 2)], await Store.CountByPropertyAsync(filter, "stack", default));
+        Assert.Equal(signature, (await Store.ReadRawAsync(filter, 1, default)).Single().Properties["stack"]);
+    }
+
+    [DatabaseFact]
     public async Task CountEvents_PerDayWeekAndMonth_CountsEventsAndDistinctInstalls()
     {
         var alice = Guid.NewGuid();

@@ -356,7 +356,7 @@ internal sealed class PostgresEventStore : IEventStore
             LEFT JOIN strings sc ON sc.id = c.country
             WHERE e.product = (SELECT id FROM products WHERE name = @product)
               AND e.time >= @fromTime AND e.time < @toTime
-              {(filter.Event is null ? "" : "AND e.name = (SELECT id FROM strings WHERE value = @event)")}
+              {(filter.Event is null ? "" : "AND e.name = (SELECT id FROM strings WHERE key = @event)")}
               AND {ContextCondition(filter, "e.context")}
             ORDER BY e.time, e.id
             LIMIT @limit
@@ -442,11 +442,11 @@ internal sealed class PostgresEventStore : IEventStore
         await using var cmd = _dataSource.CreateCommand($"""
             SELECT s.value, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install)
             FROM rollup_values r JOIN strings s ON s.id = r.value
-            WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE value = @property)
+            WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE key = @property)
             GROUP BY r.value, s.value ORDER BY events DESC, s.value COLLATE "C"
             """);
         AddFilterParameters(cmd, filter);
-        cmd.Parameters.AddWithValue("property", property);
+        cmd.Parameters.AddWithValue("property", PostgresSchema.StringKey(property));
         return await ReadGroupsAsync(cmd, cancellationToken);
     }
 
@@ -475,11 +475,11 @@ internal sealed class PostgresEventStore : IEventStore
         await using var cmd = _dataSource.CreateCommand($"""
             SELECT {PeriodExpression(interval)} AS period, bucket, SUM(n)::bigint
             FROM rollup_measures
-            WHERE {RollupConditions(filter)} AND field = (SELECT id FROM strings WHERE value = @measurement)
+            WHERE {RollupConditions(filter)} AND field = (SELECT id FROM strings WHERE key = @measurement)
             GROUP BY period, bucket ORDER BY period, bucket
             """);
         AddFilterParameters(cmd, filter);
-        cmd.Parameters.AddWithValue("measurement", measurement);
+        cmd.Parameters.AddWithValue("measurement", PostgresSchema.StringKey(measurement));
         var rows = new List<HistogramCount>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -506,7 +506,7 @@ internal sealed class PostgresEventStore : IEventStore
         $"""
         {alias}product = (SELECT id FROM products WHERE name = @product)
           AND {alias}day BETWEEN @fromDay AND @toDay
-          {(filter.Event is null ? "" : $"AND {alias}name = (SELECT id FROM strings WHERE value = @event)")}
+          {(filter.Event is null ? "" : $"AND {alias}name = (SELECT id FROM strings WHERE key = @event)")}
           AND {ContextCondition(filter, alias + "context")}
         """;
 
@@ -520,12 +520,12 @@ internal sealed class PostgresEventStore : IEventStore
         var conditions = new List<string>();
         if (filter.Version is not null)
         {
-            conditions.Add("version = (SELECT id FROM strings WHERE value = @version)");
+            conditions.Add("version = (SELECT id FROM strings WHERE key = @version)");
         }
 
         if (filter.Os is not null)
         {
-            conditions.Add("os = (SELECT id FROM strings WHERE value = @os)");
+            conditions.Add("os = (SELECT id FROM strings WHERE key = @os)");
         }
 
         if (filter.Ci is not null)
@@ -543,17 +543,17 @@ internal sealed class PostgresEventStore : IEventStore
         cmd.Parameters.AddWithValue("toDay", filter.To);
         if (filter.Event is not null)
         {
-            cmd.Parameters.AddWithValue("event", filter.Event);
+            cmd.Parameters.AddWithValue("event", PostgresSchema.StringKey(filter.Event));
         }
 
         if (filter.Version is not null)
         {
-            cmd.Parameters.AddWithValue("version", filter.Version);
+            cmd.Parameters.AddWithValue("version", PostgresSchema.StringKey(filter.Version));
         }
 
         if (filter.Os is not null)
         {
-            cmd.Parameters.AddWithValue("os", filter.Os);
+            cmd.Parameters.AddWithValue("os", PostgresSchema.StringKey(filter.Os));
         }
     }
 

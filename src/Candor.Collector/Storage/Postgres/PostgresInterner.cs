@@ -94,16 +94,19 @@ internal sealed class PostgresInterner(NpgsqlDataSource dataSource)
         Trim(_strings);
         var values = missing.ToArray();
 
+        var keys = Array.ConvertAll(values, PostgresSchema.StringKey);
+
         // Sorted, so two collectors inserting overlapping sets take their row locks in the same order.
-        await using (var insert = dataSource.CreateCommand("INSERT INTO strings(value) SELECT unnest(@values) ORDER BY 1 ON CONFLICT DO NOTHING"))
+        await using (var insert = dataSource.CreateCommand("INSERT INTO strings(key, value) SELECT * FROM unnest(@keys, @values) ORDER BY 1 ON CONFLICT (key) DO NOTHING"))
         {
+            insert.Parameters.Add(new NpgsqlParameter<byte[][]>("keys", keys) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
             insert.Parameters.Add(new NpgsqlParameter<string[]>("values", values));
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
         // A separate statement, so that it sees rows another collector committed while the insert waited for it.
-        await using var select = dataSource.CreateCommand("SELECT value, id FROM strings WHERE value = ANY(@values)");
-        select.Parameters.Add(new NpgsqlParameter<string[]>("values", values));
+        await using var select = dataSource.CreateCommand("SELECT value, id FROM strings WHERE key = ANY(@keys)");
+        select.Parameters.Add(new NpgsqlParameter<byte[][]>("keys", keys) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
