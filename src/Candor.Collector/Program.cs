@@ -58,7 +58,7 @@ internal static class Program
     }
 }
 
-/// <summary>Turns what can go wrong at start (configuration, the data folder, the country file) into one clear sentence.</summary>
+/// <summary>Turns what can go wrong at start (configuration, the data folder or database, the country file) into one clear sentence.</summary>
 internal static class StartupProblem
 {
     public static string? Describe(Exception ex) => ex switch
@@ -66,6 +66,7 @@ internal static class StartupProblem
         OptionsValidationException options => "the configuration is invalid:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", options.Failures),
         FormatException format => format.Message,
         UnauthorizedAccessException or IOException or Microsoft.Data.Sqlite.SqliteException => $"the data folder cannot be used: {ex.Message}",
+        Npgsql.NpgsqlException => $"the PostgreSQL database cannot be used: {ex.Message}",
         _ => null,
     };
 }

@@ -37,7 +37,7 @@ internal sealed class CollectorStartup(
         }
 
         lifetime.ApplicationStarted.Register(() =>
-            console.Announce(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [], storage.Value.DatabasePath));
+            console.Announce(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [], storage.Value.Location));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -4,6 +4,7 @@ using Candor.Collector.Products;
 using Candor.Collector.Query;
 using Candor.Collector.Retention;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Postgres;
 using Candor.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -36,7 +37,9 @@ internal static class OperationsSetup
     {
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        builder.Services.AddSingleton<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value is var options && options.UsesPostgres
+            ? new PostgresEventStore(options)
+            : new SqliteEventStore(options));
 
         // Registered first, so the store is open before any other hosted service (retention) runs.
         builder.Services.AddHostedService<CollectorStartup>();
@@ -139,6 +142,15 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         var errors = new List<string>();
+        if (!string.Equals(options.Provider, StorageOptions.Sqlite, StringComparison.OrdinalIgnoreCase) && !options.UsesPostgres)
+        {
+            errors.Add($"Storage:Provider must be '{StorageOptions.Sqlite}' or '{StorageOptions.Postgres}', not '{options.Provider}'");
+        }
+        else if (options.UsesPostgres && PostgresConnectionProblem(options.ConnectionString) is { } problem)
+        {
+            errors.Add(problem);
+        }
+
         if (string.IsNullOrWhiteSpace(options.DataPath))
         {
             errors.Add("Storage:DataPath must name a folder");
@@ -155,5 +167,26 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    // Only what can be told without connecting; whether the server answers is found out at start.
+    private static string? PostgresConnectionProblem(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return "Storage:ConnectionString must be set when Storage:Provider is postgres (e.g. Host=db;Database=candor;Username=candor;Password=…)";
+        }
+
+        Npgsql.NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            return $"Storage:ConnectionString is not a PostgreSQL connection string: {ex.Message}";
+        }
+
+        return string.IsNullOrWhiteSpace(builder.Host) ? "Storage:ConnectionString must name the server (Host=…)" : null;
     }
 }

@@ -4,7 +4,7 @@ using Candor.Manifest;
 namespace Candor.Collector.Storage;
 
 /// <summary>
-/// Packs an event's properties and measurements into a few bytes for the SQLite store, using what the manifest
+/// Packs an event's properties and measurements into a few bytes for the stores, using what the manifest
 /// revision already says: a field is its index in the event's declaration, an enum member or a bucket its index,
 /// a hash its 16 raw bytes, a version or a stack signature the ID of an interned string, a whole number a varint.
 /// Decoding needs the same manifest revision, which the event row names.

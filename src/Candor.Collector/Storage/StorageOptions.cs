@@ -5,6 +5,18 @@ internal sealed class StorageOptions
 {
     public const string Section = "Storage";
 
+    /// <summary>The provider that keeps everything in one SQLite file in <see cref="DataPath"/> (the default).</summary>
+    public const string Sqlite = "sqlite";
+
+    /// <summary>The provider that keeps everything in a PostgreSQL database that several collectors may share.</summary>
+    public const string Postgres = "postgres";
+
+    /// <summary>Which store to use: <see cref="Sqlite"/> or <see cref="Postgres"/> (any casing).</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>The Npgsql connection string of the PostgreSQL database; required with <see cref="Postgres"/>, unused otherwise.</summary>
+    public string? ConnectionString { get; set; }
+
     /// <summary>The data folder; the SQLite file is <c>candor.db</c> inside it. Relative paths start at the working directory.</summary>
     public string DataPath { get; set; } = "data";
 
@@ -20,9 +32,28 @@ internal sealed class StorageOptions
     /// <summary>Events waiting for the writer above which ingestion answers 503 with Retry-After instead of queueing more.</summary>
     public int MaxBacklog { get; set; } = 50_000;
 
+    /// <summary>Whether <see cref="Provider"/> names PostgreSQL.</summary>
+    public bool UsesPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The full path of the data folder.</summary>
     public string FullDataPath => Path.GetFullPath(DataPath);
 
     /// <summary>The full path of the SQLite file.</summary>
     public string DatabasePath => Path.Combine(FullDataPath, "candor.db");
+
+    /// <summary>Where the data is, for people: the SQLite file, or the PostgreSQL database and server (never the credentials).</summary>
+    public string Location
+    {
+        get
+        {
+            if (!UsesPostgres)
+            {
+                return DatabasePath;
+            }
+
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            return $"PostgreSQL database '{builder.Database ?? builder.Username}' on {builder.Host}:{builder.Port}"
+                + (string.IsNullOrEmpty(builder.SearchPath) ? "" : $", schema {builder.SearchPath}");
+        }
+    }
 }

@@ -51,6 +51,8 @@ public class OperationsTests
     [InlineData("Network:TrustedProxies:0", "not-an-address", "'not-an-address' is neither an IP address nor a network")]
     [InlineData("Network:CountryDatabase", "/nonexistent/countries.csv", "Network:CountryDatabase: no file at '/nonexistent/countries.csv'")]
     [InlineData("Storage:MaxEventsPerTransaction", "0", "Storage:MaxEventsPerTransaction must be 1 or more")]
+    [InlineData("Storage:Provider", "mysql", "Storage:Provider must be 'sqlite' or 'postgres', not 'mysql'")]
+    [InlineData("Storage:Provider", "postgres", "Storage:ConnectionString must be set when Storage:Provider is postgres")]
     public async Task Start_InvalidConfiguration_FailsWithAClearSentence(string setting, string value, string expected)
     {
         var app = Program.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -63,6 +65,43 @@ public class OperationsTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
         Assert.Contains(expected, StartupProblem.Describe(ex));
+        await app.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("Host=db;Nonsense=1", "Storage:ConnectionString is not a PostgreSQL connection string")]
+    [InlineData("Database=candor", "Storage:ConnectionString must name the server (Host=…)")]
+    public async Task Start_PostgresConnectionStringInvalid_FailsWithAClearSentence(string connectionString, string expected)
+    {
+        var app = Program.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = connectionString,
+        }));
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(expected, StartupProblem.Describe(ex));
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Start_PostgresServerDoesNotAnswer_SaysSo()
+    {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        var app = Program.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=candor;Password=secret-never-shown",
+        }));
+
+        var ex = await Record.ExceptionAsync(() => app.StartAsync());
+
+        var problem = StartupProblem.Describe(ex!);
+        Assert.StartsWith("the PostgreSQL database cannot be used", problem);
+        Assert.DoesNotContain("secret-never-shown", problem);
         await app.DisposeAsync();
     }
 

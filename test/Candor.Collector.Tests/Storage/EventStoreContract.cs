@@ -10,7 +10,8 @@ namespace Candor.Collector.Tests.Storage;
 
 /// <summary>
 /// What every <see cref="IEventStore"/> must do. A store's test class derives from this and says how to make a
-/// fresh, initialised store; SQLite's does today, PostgreSQL's will.
+/// fresh, initialised store: <see cref="SqliteEventStoreTests"/> and <see cref="Postgres.PostgresEventStoreTests"/>.
+/// The tests are <see cref="DatabaseFactAttribute"/>s, so the PostgreSQL run is skipped (outside CI) where no server answers.
 /// </summary>
 public abstract class EventStoreContract : IAsyncLifetime
 {
@@ -43,7 +44,7 @@ public abstract class EventStoreContract : IAsyncLifetime
     /// <summary>Removes whatever <see cref="CreateStoreAsync"/> made.</summary>
     private protected abstract Task DeleteStoreAsync();
 
-    [Fact]
+    [DatabaseFact]
     public async Task Append_NewAndRepeatedIds_StoresOnceAndReportsDuplicates()
     {
         var a = Incoming(Some.Install());
@@ -57,7 +58,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal(2, await Store.CountRawEventsAsync(Some.Product, default));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task Append_ManyConcurrentCallers_AllCommitted()
     {
         var batches = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 25).Select(_ => Incoming(Some.Install())).ToList()).ToList();
@@ -69,7 +70,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal(0, Store.Backlog);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task ReadRaw_DecodesEveryKindAsSent()
     {
         var wire = Some.Install(packages: ["openssl", "0123456789abcdef0123456789abcdef"], buildTime: 1234.5);
@@ -93,7 +94,22 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal("System.IO.IOException at Sample.Cli.Run", Assert.Single(raw, r => r.Name == "crash").Properties["stack"]);
     }
 
-    [Fact]
+    [DatabaseFact]
+    public async Task Append_LongestStackSignature_IsStoredCountedAndReadBack()
+    {
+        // As long as a signature may be, and as incompressible as frames get (an index cannot hold such a value whole).
+        var frames = string.Concat(Enumerable.Range(0, 200).Select(_ => $" at Sample.F{Guid.NewGuid():N}"));
+        var signature = ("System.IO.IOException" + frames)[..EventValidator.MaxStackLength];
+        var crash = Some.Crash(signature);
+
+        await Store.AppendAsync([Incoming(crash), Incoming(Some.Crash(signature))], default);
+
+        var filter = new EventFilter(Some.Product, Today, Today, Event: "crash");
+        Assert.Equal([new GroupCount(signature, 2, 2)], await Store.CountByPropertyAsync(filter, "stack", default));
+        Assert.Equal(signature, (await Store.ReadRawAsync(filter, 1, default)).Single().Properties["stack"]);
+    }
+
+    [DatabaseFact]
     public async Task CountEvents_PerDayWeekAndMonth_CountsEventsAndDistinctInstalls()
     {
         var alice = Guid.NewGuid();
@@ -119,7 +135,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal([new PeriodCount(new(2026, 2, 1), 6, 2)], total);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task CountEvents_Filters_ByVersionOsCiAndRange()
     {
         var windows = Some.Install();
@@ -143,7 +159,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal(0, await Count(today with { Version = "9.9.9" }));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task CountByProperty_CountsEachListItemAndDistinctInstalls()
     {
         var alice = Guid.NewGuid();
@@ -164,7 +180,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal([new("true", 3, 2)], cached);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task CountByContext_GroupsByVersionOsRuntimeAndCountry()
     {
         var older = Some.Install();
@@ -179,7 +195,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal([new("NZ", 2, 2), new("DE", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Country, default));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task DurationHistogram_GivesPercentilesWithinOnePercent()
     {
         var durations = Enumerable.Range(1, 200).Select(i => i * 37.0).ToArray();
@@ -196,7 +212,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task DeleteInstall_RemovesItsEventsAndRollupRows_AndNothingElse()
     {
         var alice = Guid.NewGuid();
@@ -212,7 +228,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Empty(await Store.CountByPropertyAsync(new EventFilter(Some.Product, Today, Today), "stack", default));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task DeleteInstall_AlsoFindsRawEventsWhoseRollupsExpired()
     {
         var alice = Guid.NewGuid();
@@ -225,7 +241,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal(1, await Store.CountRawEventsAsync(Some.Product, default));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task DeleteEventsBefore_RemovesOlderRawEvents_AndKeepsRollups()
     {
         await Store.AppendAsync([Incoming(Some.Install(time: Some.Now.AddDays(-10))), Incoming(Some.Install(time: Some.Now.AddDays(-10))), Incoming(Some.Install())], default);
@@ -238,7 +254,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal(3, total.Single().Events);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task DeleteRollupsBefore_RemovesOlderDaysOnly()
     {
         await Store.AppendAsync([Incoming(Some.Install(time: Some.Now.AddDays(-10))), Incoming(Some.Install())], default);
@@ -251,7 +267,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal(2, await Store.CountRawEventsAsync(Some.Product, default));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task Catalogue_ProductsManifestsCredentialsAndAudit_RoundTrip()
     {
         var updated = await Store.SaveProductAsync(_product.Record with { KThreshold = 9, Created = Some.Now.AddDays(1) }, default);

@@ -1,0 +1,716 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Candor.Manifest;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Candor.Collector.Storage.Postgres;
+
+/// <summary>
+/// The store for scale-out: several collectors share one PostgreSQL database. Appends queue up and a few writer
+/// loops each take whatever has queued (many requests' events) into one transaction, commit, and only then
+/// complete the callers' tasks: an acknowledged event is committed. Everything else runs directly on pooled
+/// connections. The database, not the process, keeps the writes consistent across collectors: event IDs are
+/// de-duplicated by a unique key, rollups are upserted by adding counts, interned rows are created with
+/// <c>ON CONFLICT DO NOTHING</c>, and retention takes an advisory lock per product so that only one collector
+/// deletes a product's expired events at a time. Answers are the same as <see cref="SqliteEventStore"/>'s.
+/// </summary>
+internal sealed class PostgresEventStore : IEventStore
+{
+    private readonly StorageOptions _options;
+    private readonly int _deleteChunk;
+    private readonly int _writers;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresInterner _interner;
+    private readonly PostgresEventWriter _writer;
+    private readonly Channel<AppendWork> _queue = Channel.CreateUnbounded<AppendWork>();
+    private readonly ConcurrentDictionary<(string, int), TelemetryManifest> _manifests = new();
+    private readonly ConcurrentDictionary<int, string> _strings = new();
+    private Task[] _writerLoops = [];
+    private int _backlog;
+
+    /// <param name="options">The connection string and how many events one transaction takes.</param>
+    /// <param name="deleteChunk">How many expired events one retention statement deletes.</param>
+    /// <param name="writers">
+    /// How many transactions with events this process runs at once. Two let one batch be written while the other
+    /// waits for its commit; more mostly wait for each other's locks on the same rollup rows.
+    /// </param>
+    public PostgresEventStore(StorageOptions options, int deleteChunk = 10_000, int writers = 2)
+    {
+        _options = options;
+        _deleteChunk = deleteChunk;
+        _writers = writers;
+        _dataSource = NpgsqlDataSource.Create(options.ConnectionString ?? throw new ArgumentException("Storage:ConnectionString is not set", nameof(options)));
+        _interner = new PostgresInterner(_dataSource);
+        _writer = new PostgresEventWriter(_dataSource, _interner);
+    }
+
+    public int Backlog => Volatile.Read(ref _backlog);
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await PostgresSchema.MigrateAsync(_dataSource, cancellationToken);
+        _writerLoops = [.. Enumerable.Range(0, _writers).Select(_ => Task.Run(RunWriterAsync, CancellationToken.None))];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writerLoops);
+        await _dataSource.DisposeAsync();
+    }
+
+    // ---- catalogue ----------------------------------------------------------------------------------------
+
+    public async Task<ProductRecord> SaveProductAsync(ProductRecord product, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("""
+            INSERT INTO products(name, retention_months, k, created) VALUES (@name, @retention, @k, @created)
+            ON CONFLICT (name) DO UPDATE SET retention_months = excluded.retention_months, k = excluded.k
+            RETURNING created
+            """);
+        cmd.Parameters.AddWithValue("name", product.Name);
+        cmd.Parameters.AddWithValue("retention", product.RetentionMonths);
+        cmd.Parameters.AddWithValue("k", product.KThreshold);
+        cmd.Parameters.AddWithValue("created", Utc(product.Created));
+        var created = (DateTime)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+        return product with { Created = new DateTimeOffset(created) };
+    }
+
+    public async Task<IReadOnlyList<ProductRecord>> GetProductsAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT name, retention_months, k, created FROM products ORDER BY name COLLATE \"C\"");
+        var products = new List<ProductRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            products.Add(new ProductRecord(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), new DateTimeOffset(reader.GetDateTime(3))));
+        }
+
+        return products;
+    }
+
+    public async Task<bool> AddManifestAsync(ManifestRecord manifest, CancellationToken cancellationToken)
+    {
+        var product = await _interner.ProductAsync(manifest.Product, cancellationToken);
+        await using var cmd = _dataSource.CreateCommand("""
+            INSERT INTO manifests(product, revision, json, registered) VALUES (@product, @revision, @json, @registered)
+            ON CONFLICT DO NOTHING
+            """);
+        cmd.Parameters.AddWithValue("product", product);
+        cmd.Parameters.AddWithValue("revision", manifest.Revision);
+        cmd.Parameters.AddWithValue("json", manifest.Json);
+        cmd.Parameters.AddWithValue("registered", Utc(manifest.Registered));
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<IReadOnlyList<ManifestRecord>> GetManifestsAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("""
+            SELECT p.name, m.revision, m.json, m.registered FROM manifests m JOIN products p ON p.id = m.product
+            ORDER BY p.name COLLATE "C", m.revision
+            """);
+        var manifests = new List<ManifestRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            manifests.Add(new ManifestRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), new DateTimeOffset(reader.GetDateTime(3))));
+        }
+
+        return manifests;
+    }
+
+    public async Task<long> AddCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("""
+            INSERT INTO credentials(hash, role, product, name, created) VALUES (@hash, @role, @product, @name, @created)
+            RETURNING id
+            """);
+        cmd.Parameters.AddWithValue("hash", credential.Hash);
+        cmd.Parameters.AddWithValue("role", (short)credential.Role);
+        cmd.Parameters.Add(new NpgsqlParameter("product", NpgsqlDbType.Text) { Value = (object?)credential.Product ?? DBNull.Value });
+        cmd.Parameters.AddWithValue("name", credential.Name);
+        cmd.Parameters.AddWithValue("created", Utc(credential.Created));
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyList<CredentialRecord>> GetCredentialsAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT id, hash, role, product, name, created FROM credentials WHERE revoked IS NULL ORDER BY id");
+        var credentials = new List<CredentialRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            credentials.Add(new CredentialRecord(
+                reader.GetInt64(0),
+                reader.GetFieldValue<byte[]>(1),
+                (CredentialRole)reader.GetInt16(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4),
+                new DateTimeOffset(reader.GetDateTime(5))));
+        }
+
+        return credentials;
+    }
+
+    public async Task<bool> RevokeCredentialAsync(long id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("UPDATE credentials SET revoked = @at WHERE id = @id AND revoked IS NULL");
+        cmd.Parameters.AddWithValue("at", Utc(at));
+        cmd.Parameters.AddWithValue("id", id);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("INSERT INTO audit(time, actor, action, target, detail) VALUES (@time, @actor, @action, @target, @detail)");
+        cmd.Parameters.AddWithValue("time", Utc(entry.Time));
+        cmd.Parameters.AddWithValue("actor", entry.Actor);
+        cmd.Parameters.AddWithValue("action", entry.Action);
+        cmd.Parameters.AddWithValue("target", entry.Target);
+        cmd.Parameters.AddWithValue("detail", entry.Detail);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> GetAuditAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT time, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT @limit");
+        cmd.Parameters.AddWithValue("limit", limit);
+        var entries = new List<AuditEntry>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new AuditEntry(new DateTimeOffset(reader.GetDateTime(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
+        }
+
+        return entries;
+    }
+
+    // ---- events -------------------------------------------------------------------------------------------
+
+    public Task<IReadOnlyList<AppendOutcome>> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<AppendOutcome>>([]);
+        }
+
+        var work = new AppendWork(events);
+        Interlocked.Add(ref _backlog, events.Count);
+        if (!_queue.Writer.TryWrite(work))
+        {
+            Interlocked.Add(ref _backlog, -events.Count);
+            return Task.FromException<IReadOnlyList<AppendOutcome>>(new ObjectDisposedException(nameof(PostgresEventStore)));
+        }
+
+        return work.Task;
+    }
+
+    // An install's events are found through the days its rollup rows name (each day one range of the time index),
+    // plus one range for the days before the product's oldest rollup, as in the SQLite store. One transaction, so
+    // the raw events and the rollup rows go together.
+    public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var productId = await ScalarAsync<int?>(connection, transaction, "SELECT id FROM products WHERE name = @product", cancellationToken, ("product", product));
+        if (productId is null)
+        {
+            return 0;
+        }
+
+        var ranges = new List<(DateTime From, DateTime To)>();
+        await using (var days = new NpgsqlCommand("SELECT DISTINCT day FROM rollup_events WHERE product = @product AND install = @install", connection, transaction))
+        {
+            days.Parameters.AddWithValue("product", productId.Value);
+            days.Parameters.AddWithValue("install", install);
+            await using var reader = await days.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var day = Start(reader.GetFieldValue<DateOnly>(0));
+                ranges.Add((day, day.AddDays(1)));
+            }
+        }
+
+        // Before the product's oldest rollup day; with no rollups at all, every time (infinity in PostgreSQL).
+        var before = DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc);
+        await using (var oldest = new NpgsqlCommand("SELECT MIN(day) FROM rollup_events WHERE product = @product", connection, transaction))
+        {
+            oldest.Parameters.AddWithValue("product", productId.Value);
+            await using var reader = await oldest.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                before = Start(reader.GetFieldValue<DateOnly>(0));
+            }
+        }
+
+        ranges.Add((DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), before));
+
+        long deleted;
+        await using (var delete = new NpgsqlCommand("""
+            DELETE FROM events e USING unnest(@from, @to) AS r(from_time, to_time)
+            WHERE e.product = @product AND e.time >= r.from_time AND e.time < r.to_time AND e.install = @install
+            """, connection, transaction))
+        {
+            delete.Parameters.AddWithValue("product", productId.Value);
+            delete.Parameters.AddWithValue("install", install);
+            delete.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.From).ToArray() });
+            delete.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.To).ToArray() });
+            deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var table in new[] { "rollup_events", "rollup_values" })
+        {
+            await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
+            rollups.Parameters.AddWithValue("product", productId.Value);
+            rollups.Parameters.AddWithValue("install", install);
+            await rollups.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    // In chunks, each its own transaction, so that deleting a month of events never holds locks for long. One
+    // collector at a time per product: the others find the lock taken and leave the work to it (and report 0).
+    public async Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        if (!await ScalarAsync<bool>(connection, null, $"SELECT pg_try_advisory_lock({PostgresSchema.LockKey("retention", "product")})", cancellationToken, ("product", product)))
+        {
+            return 0;
+        }
+
+        try
+        {
+            await using var delete = new NpgsqlCommand("""
+                DELETE FROM events WHERE id IN (
+                  SELECT id FROM events WHERE product = (SELECT id FROM products WHERE name = @product) AND time < @cutoff LIMIT @limit)
+                """, connection);
+            delete.Parameters.AddWithValue("product", product);
+            delete.Parameters.AddWithValue("cutoff", Utc(cutoff));
+            delete.Parameters.AddWithValue("limit", _deleteChunk);
+            long total = 0;
+            long deleted;
+            do
+            {
+                deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+                total += deleted;
+            }
+            while (deleted == _deleteChunk);
+
+            return total;
+        }
+        finally
+        {
+            // The connection goes back to the pool, which keeps session locks: release it explicitly.
+            await ScalarAsync<bool>(connection, null, $"SELECT pg_advisory_unlock({PostgresSchema.LockKey("retention", "product")})", CancellationToken.None, ("product", product));
+        }
+    }
+
+    public async Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await ScalarAsync<bool>(connection, transaction, $"SELECT pg_try_advisory_xact_lock({PostgresSchema.LockKey("retention", "product")})", cancellationToken, ("product", product)))
+        {
+            return 0;
+        }
+
+        long deleted = 0;
+        foreach (var table in new[] { "rollup_events", "rollup_values", "rollup_measures" })
+        {
+            await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE product = (SELECT id FROM products WHERE name = @product) AND day < @day", connection, transaction);
+            delete.Parameters.AddWithValue("product", product);
+            delete.Parameters.AddWithValue("day", cutoff);
+            deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT COUNT(*) FROM events WHERE product = (SELECT id FROM products WHERE name = @product)");
+        cmd.Parameters.AddWithValue("product", product);
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyList<RawEvent>> ReadRawAsync(EventFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT e.id, n.value, e.revision, e.time, e.install, e.machine, e.data,
+                   sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
+            FROM events e
+            JOIN strings n ON n.id = e.name
+            JOIN contexts c ON c.id = e.context
+            LEFT JOIN strings sv ON sv.id = c.version
+            LEFT JOIN strings so ON so.id = c.os
+            LEFT JOIN strings sov ON sov.id = c.os_version
+            LEFT JOIN strings sa ON sa.id = c.arch
+            LEFT JOIN strings sr ON sr.id = c.runtime
+            LEFT JOIN strings sci ON sci.id = c.ci
+            LEFT JOIN strings sh ON sh.id = c.host
+            LEFT JOIN strings sc ON sc.id = c.country
+            WHERE e.product = (SELECT id FROM products WHERE name = @product)
+              AND e.time >= @fromTime AND e.time < @toTime
+              {(filter.Event is null ? "" : "AND e.name = (SELECT id FROM strings WHERE key = @event)")}
+              AND {ContextCondition(filter, "e.context")}
+            ORDER BY e.time, e.id
+            LIMIT @limit
+            """, connection);
+        AddFilterParameters(cmd, filter);
+        cmd.Parameters.AddWithValue("fromTime", Start(filter.From));
+        cmd.Parameters.AddWithValue("toTime", Start(filter.To).AddDays(1));
+        cmd.Parameters.AddWithValue("limit", limit);
+
+        var rows = new List<(Guid Id, string Name, int Revision, DateTime Time, Guid Install, string? Machine, byte[]? Data, EventContext Context)>();
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var flags = reader.GetInt16(14);
+                var context = new EventContext(
+                    Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11), Text(reader, 12), Text(reader, 13),
+                    (flags & PostgresSchema.ContainerFlag) != 0, (flags & PostgresSchema.WslFlag) != 0, (flags & PostgresSchema.InteractiveFlag) != 0,
+                    Text(reader, 15));
+                rows.Add((
+                    reader.GetGuid(0),
+                    reader.GetString(1),
+                    reader.GetInt32(2),
+                    reader.GetDateTime(3),
+                    reader.GetGuid(4),
+                    reader.IsDBNull(5) ? null : Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(5)),
+                    reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6),
+                    context));
+            }
+        }
+
+        // Packed values name interned strings (versions, stack signatures): decode once to learn which, fetch
+        // those in one query, then decode for real.
+        var definitions = new Dictionary<(int, string), EventDefinition>();
+        var wanted = new HashSet<int>();
+        foreach (var row in rows.Where(r => r.Data is not null))
+        {
+            var definition = await FindDefinitionAsync(connection, filter.Product, row.Revision, row.Name, cancellationToken);
+            definitions[(row.Revision, row.Name)] = definition;
+            PropertyCodec.Decode(row.Data!, definition, id =>
+            {
+                wanted.Add((int)id);
+                return "";
+            });
+        }
+
+        var strings = await LoadStringsAsync(connection, wanted, cancellationToken);
+        return [.. rows.Select(row =>
+        {
+            var (properties, measurements) = row.Data is null
+                ? ([], [])
+                : PropertyCodec.Decode(row.Data, definitions[(row.Revision, row.Name)], id => strings[(int)id]);
+            return new RawEvent(row.Id, row.Name, row.Revision, new DateTimeOffset(row.Time), row.Install, row.Machine, row.Context, properties, measurements);
+        })];
+
+        static string Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);
+    }
+
+    // ---- queries over the rollups -------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand($"""
+            SELECT {PeriodExpression(interval)} AS period, SUM(n)::bigint, COUNT(DISTINCT install)
+            FROM rollup_events
+            WHERE {RollupConditions(filter)}
+            GROUP BY period ORDER BY period
+            """);
+        AddFilterParameters(cmd, filter);
+        var rows = new List<PeriodCount>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new PeriodCount(PeriodStart(reader, interval, filter), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
+    {
+        // Ordered by code point ("C"), as SQLite compares text, whatever the database's collation.
+        await using var cmd = _dataSource.CreateCommand($"""
+            SELECT s.value, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install)
+            FROM rollup_values r JOIN strings s ON s.id = r.value
+            WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE key = @property)
+            GROUP BY r.value, s.value ORDER BY events DESC, s.value COLLATE "C"
+            """);
+        AddFilterParameters(cmd, filter);
+        cmd.Parameters.AddWithValue("property", PostgresSchema.StringKey(property));
+        return await ReadGroupsAsync(cmd, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
+    {
+        var column = dimension switch
+        {
+            ContextDimension.Version => "version",
+            ContextDimension.Os => "os",
+            ContextDimension.Runtime => "runtime",
+            ContextDimension.Country => "country",
+            _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
+        };
+        await using var cmd = _dataSource.CreateCommand($"""
+            SELECT COALESCE(s.value, ''), SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install)
+            FROM rollup_events r JOIN contexts c ON c.id = r.context LEFT JOIN strings s ON s.id = c.{column}
+            WHERE {RollupConditions(filter, "r.")}
+            GROUP BY c.{column}, s.value ORDER BY events DESC, COALESCE(s.value, '') COLLATE "C"
+            """);
+        AddFilterParameters(cmd, filter);
+        return await ReadGroupsAsync(cmd, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand($"""
+            SELECT {PeriodExpression(interval)} AS period, bucket, SUM(n)::bigint
+            FROM rollup_measures
+            WHERE {RollupConditions(filter)} AND field = (SELECT id FROM strings WHERE key = @measurement)
+            GROUP BY period, bucket ORDER BY period, bucket
+            """);
+        AddFilterParameters(cmd, filter);
+        cmd.Parameters.AddWithValue("measurement", PostgresSchema.StringKey(measurement));
+        var rows = new List<HistogramCount>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new HistogramCount(PeriodStart(reader, interval, filter), reader.GetInt32(1), reader.GetInt64(2)));
+        }
+
+        return rows;
+    }
+
+    private static async Task<IReadOnlyList<GroupCount>> ReadGroupsAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
+    {
+        var rows = new List<GroupCount>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new GroupCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return rows;
+    }
+
+    private static string RollupConditions(EventFilter filter, string alias = "") =>
+        $"""
+        {alias}product = (SELECT id FROM products WHERE name = @product)
+          AND {alias}day BETWEEN @fromDay AND @toDay
+          {(filter.Event is null ? "" : $"AND {alias}name = (SELECT id FROM strings WHERE key = @event)")}
+          AND {ContextCondition(filter, alias + "context")}
+        """;
+
+    private static string ContextCondition(EventFilter filter, string column)
+    {
+        if (filter.Version is null && filter.Os is null && filter.Ci is null)
+        {
+            return "TRUE";
+        }
+
+        var conditions = new List<string>();
+        if (filter.Version is not null)
+        {
+            conditions.Add("version = (SELECT id FROM strings WHERE key = @version)");
+        }
+
+        if (filter.Os is not null)
+        {
+            conditions.Add("os = (SELECT id FROM strings WHERE key = @os)");
+        }
+
+        if (filter.Ci is not null)
+        {
+            conditions.Add(filter.Ci.Value ? "ci <> 0" : "ci = 0");
+        }
+
+        return $"{column} IN (SELECT id FROM contexts WHERE {string.Join(" AND ", conditions)})";
+    }
+
+    private static void AddFilterParameters(NpgsqlCommand cmd, EventFilter filter)
+    {
+        cmd.Parameters.AddWithValue("product", filter.Product);
+        cmd.Parameters.AddWithValue("fromDay", filter.From);
+        cmd.Parameters.AddWithValue("toDay", filter.To);
+        if (filter.Event is not null)
+        {
+            cmd.Parameters.AddWithValue("event", PostgresSchema.StringKey(filter.Event));
+        }
+
+        if (filter.Version is not null)
+        {
+            cmd.Parameters.AddWithValue("version", PostgresSchema.StringKey(filter.Version));
+        }
+
+        if (filter.Os is not null)
+        {
+            cmd.Parameters.AddWithValue("os", PostgresSchema.StringKey(filter.Os));
+        }
+    }
+
+    // Days are plain dates and are truncated as timestamps without a time zone, so the session's TimeZone setting
+    // cannot shift a period. Weeks start on Monday (ISO), as in the SQLite store.
+    private static string PeriodExpression(Interval interval) => interval switch
+    {
+        Interval.Day => "day",
+        Interval.Week => "date_trunc('week', day::timestamp)::date",
+        Interval.Month => "date_trunc('month', day::timestamp)::date",
+        _ => "NULL::date",
+    };
+
+    private static DateOnly PeriodStart(NpgsqlDataReader reader, Interval interval, EventFilter filter) =>
+        interval is Interval.Total ? filter.From : reader.GetFieldValue<DateOnly>(0);
+
+    private async Task<EventDefinition> FindDefinitionAsync(NpgsqlConnection connection, string product, int revision, string name, CancellationToken cancellationToken)
+    {
+        if (!_manifests.TryGetValue((product, revision), out var manifest))
+        {
+            await using var cmd = new NpgsqlCommand("SELECT json FROM manifests WHERE product = (SELECT id FROM products WHERE name = @product) AND revision = @revision", connection);
+            cmd.Parameters.AddWithValue("product", product);
+            cmd.Parameters.AddWithValue("revision", revision);
+            manifest = TelemetryManifest.Parse((string)(await cmd.ExecuteScalarAsync(cancellationToken))!);
+            _manifests[(product, revision)] = manifest;
+        }
+
+        return manifest.Find(name) ?? throw new InvalidOperationException($"stored event '{name}' is not in revision {revision} of '{product}'");
+    }
+
+    // Interned strings never change, so they stay cached; the cache starts over when it grows large. The caller
+    // gets its own map, so another call clearing the cache cannot take a value from under it.
+    private async Task<Dictionary<int, string>> LoadStringsAsync(NpgsqlConnection connection, HashSet<int> ids, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<int, string>();
+        var missing = new List<int>();
+        foreach (var id in ids)
+        {
+            if (_strings.TryGetValue(id, out var value))
+            {
+                found[id] = value;
+            }
+            else
+            {
+                missing.Add(id);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return found;
+        }
+
+        if (_strings.Count > 200_000)
+        {
+            _strings.Clear();
+        }
+
+        await using var cmd = new NpgsqlCommand("SELECT id, value FROM strings WHERE id = ANY(@ids)", connection);
+        cmd.Parameters.AddWithValue("ids", missing.ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (id, value) = (reader.GetInt32(0), reader.GetString(1));
+            found[id] = value;
+            _strings[id] = value;
+        }
+
+        return found;
+    }
+
+    private static async Task<T> ScalarAsync<T>(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+
+        var result = await cmd.ExecuteScalarAsync(cancellationToken);
+        return result is null or DBNull ? default! : (T)result;
+    }
+
+    // Milliseconds, as the SQLite store keeps times, so both stores give the same answers.
+    private static DateTime Utc(DateTimeOffset time) => DateTime.UnixEpoch.AddMilliseconds(time.ToUnixTimeMilliseconds());
+
+    private static DateTime Start(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+
+    // ---- the writer loops ---------------------------------------------------------------------------------
+
+    private async Task RunWriterAsync()
+    {
+        var batch = new List<AppendWork>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var events = 0;
+            while (events < _options.MaxEventsPerTransaction && _queue.Reader.TryRead(out var work))
+            {
+                batch.Add(work);
+                events += work.Events.Count;
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            await CommitAsync(batch);
+        }
+    }
+
+    private async Task CommitAsync(List<AppendWork> batch)
+    {
+        AppendOutcome[] outcomes;
+        try
+        {
+            outcomes = await _writer.WriteAsync(batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(w => w.Events)], CancellationToken.None);
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            // One bad request must not fail the others that happened to share its transaction.
+            foreach (var work in batch)
+            {
+                await CommitAsync([work]);
+            }
+
+            return;
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Add(ref _backlog, -batch[0].Events.Count);
+            batch[0].Fail(ex);
+            return;
+        }
+
+        // The backlog drops before the callers resume, so a caller that saw its events committed never sees them counted.
+        var offset = 0;
+        foreach (var work in batch)
+        {
+            Interlocked.Add(ref _backlog, -work.Events.Count);
+            work.Complete(outcomes[offset..(offset + work.Events.Count)]);
+            offset += work.Events.Count;
+        }
+    }
+
+    private sealed class AppendWork(IReadOnlyList<IncomingEvent> events)
+    {
+        private readonly TaskCompletionSource<IReadOnlyList<AppendOutcome>> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyList<IncomingEvent> Events { get; } = events;
+
+        public Task<IReadOnlyList<AppendOutcome>> Task => _completion.Task;
+
+        public void Complete(AppendOutcome[] outcomes) => _completion.TrySetResult(outcomes);
+
+        public void Fail(Exception exception) => _completion.TrySetException(exception);
+    }
+}

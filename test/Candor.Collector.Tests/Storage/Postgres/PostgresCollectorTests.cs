@@ -1,0 +1,64 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Candor.Protocol;
+
+namespace Candor.Collector.Tests.Storage.Postgres;
+
+[NeedsPostgres]
+public class PostgresCollectorTests
+{
+    private const string Range = "from=2026-03-01&to=2026-03-31";
+
+    [DatabaseFact]
+    public async Task Collector_OnPostgres_IngestsQueriesAndDeletesOverHttp()
+    {
+        var (schema, connectionString) = await PostgresServer.CreateSchemaAsync();
+        try
+        {
+            await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?>
+            {
+                ["Storage:Provider"] = "Postgres",
+                ["Storage:ConnectionString"] = connectionString,
+            });
+            var key = await collector.RegisterAsync(k: 1);
+            var alice = Guid.NewGuid();
+            var first = Some.Install(alice, buildTime: 100);
+            var events = new[] { first, Some.Install(alice, buildTime: 200), Some.Crash("E at F", alice), Some.Install(buildTime: 300) };
+
+            var sent = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events));
+            var retried = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [first]));
+            var reader = collector.Client(await collector.CreateReaderAsync());
+            var before = await GetAsync(reader, $"/query/sample/events?{Range}&interval=total");
+            var durations = await GetAsync(reader, $"/query/sample/durations?{Range}&event=install&measurement=buildTime&interval=total");
+            var deletion = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
+            var after = await GetAsync(reader, $"/query/sample/events?{Range}&interval=total");
+
+            Assert.Equal((4, 0), (sent.Accepted, sent.Duplicates));
+            Assert.Equal((0, 1), (retried.Accepted, retried.Duplicates));
+            Assert.Equal((4, 2), Totals(before));
+            Assert.Equal(3, durations["rows"]![0]!["count"]!.GetValue<int>());
+            Assert.Equal(3, (await deletion.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.DeleteInstallResponse))!.Deleted);
+            Assert.Equal((1, 1), Totals(after));
+            Assert.Equal(1, await collector.Store.CountRawEventsAsync(Some.Product, default));
+            Assert.Matches($"Data: PostgreSQL database '.+' on .+, schema {schema}", collector.Console.ToString());
+        }
+        finally
+        {
+            await PostgresServer.DropSchemaAsync(schema);
+        }
+    }
+
+    private static async Task<JsonObject> GetAsync(HttpClient reader, string path)
+    {
+        var response = await reader.GetAsync(path);
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    private static (int Events, int Installs) Totals(JsonObject result)
+    {
+        var row = Assert.Single(result["rows"]!.AsArray())!;
+        return (row["events"]!.GetValue<int>(), row["installs"]!.GetValue<int>());
+    }
+}

@@ -1,0 +1,62 @@
+using Npgsql;
+
+namespace Candor.Collector.Tests.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL server the tests use: the connection string in <c>CANDOR_TEST_POSTGRES</c>, else the local
+/// server that <c>.ci/run</c> sets up. Each test gets a schema of its own, so tests run in parallel on one database.
+/// </summary>
+internal static class PostgresServer
+{
+    public const string Variable = "CANDOR_TEST_POSTGRES";
+
+    public const string DefaultConnectionString = "Host=127.0.0.1;Username=postgres;Password=postgres";
+
+    private static readonly Lazy<string?> Problem = new(Probe);
+
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } configured ? configured : DefaultConnectionString;
+
+    /// <summary>
+    /// Why tests that need the server are skipped, or <see langword="null"/> to run them: always in CI
+    /// (<c>CI=true</c>), where a missing server must fail the build rather than hide it.
+    /// </summary>
+    public static string? SkipReason =>
+        Problem.Value is { } problem && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            ? $"no PostgreSQL server answers ({problem}); set {Variable} to a connection string, or run .ci/run, to run these tests"
+            : null;
+
+    /// <summary>Creates an empty schema and returns its name and a connection string whose search path starts with it.</summary>
+    public static async Task<(string Schema, string ConnectionString)> CreateSchemaAsync()
+    {
+        var schema = "candor_test_" + Guid.NewGuid().ToString("N");
+        await ExecuteAsync($"CREATE SCHEMA {schema}");
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = schema };
+        return (schema, builder.ConnectionString);
+    }
+
+    public static Task DropSchemaAsync(string schema) => ExecuteAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+
+    public static async Task ExecuteAsync(string sql, string? connectionString = null)
+    {
+        await using var connection = new NpgsqlConnection(connectionString ?? ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static string? Probe()
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Timeout = 3, Pooling = false };
+            using var connection = new NpgsqlConnection(builder.ConnectionString);
+            connection.Open();
+            return null;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or ArgumentException or InvalidOperationException)
+        {
+            return ex.Message;
+        }
+    }
+}
