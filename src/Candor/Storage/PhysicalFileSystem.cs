@@ -55,7 +55,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
         }
     }
 
-    public void WriteAtomic(string path, ReadOnlySpan<byte> contents)
+    public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
     {
         // A unique temporary name in the same folder, so the rename is atomic and two writers never share it.
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
@@ -64,7 +64,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
             using (var stream = Create(temp, FileMode.CreateNew))
             {
                 stream.Write(contents);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temp, path, overwrite: true);
