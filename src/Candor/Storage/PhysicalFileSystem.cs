@@ -41,6 +41,14 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
     public byte[]? ReadAllBytesOrNull(string path)
     {
+        // Most of the files read are often absent (the machine policy, a first run's settings), and the first
+        // exception a process throws costs it tens of milliseconds; the catches below only cover a race. A
+        // folder in the file's place exists, and fails the read as it always did.
+        if (!Path.Exists(path))
+        {
+            return null;
+        }
+
         try
         {
             return File.ReadAllBytes(path);
