@@ -4,6 +4,7 @@
 Called by run.sh with a JSON configuration:
   {"command": [...], "runs": 40, "warmup": 5, "seed": 1, "baseline": "off",
    "cases": [{"name": "off", "env": {...}}, ...], "raw": "/path/to/raw.json"}
+A case may name its own "command" (to compare two builds of the tool in one run).
 
 Each round runs every case once, in a shuffled order, so load from other work on a shared machine falls
 on all cases alike instead of on whichever case happened to run while it lasted. The process is started
@@ -55,14 +56,15 @@ def main():
     cpu = {case["name"]: [] for case in cases}
     order = [case["name"] for case in cases]
     envs = {case["name"]: case["env"] for case in cases}
+    commands = {case["name"]: case.get("command", command) for case in cases}
 
     for _ in range(config["warmup"]):
         for name in rng.sample(order, len(order)):
-            spawn_and_wait(command, envs[name])
+            spawn_and_wait(commands[name], envs[name])
 
     for _ in range(config["runs"]):
         for name in rng.sample(order, len(order)):
-            wall, used = spawn_and_wait(command, envs[name])
+            wall, used = spawn_and_wait(commands[name], envs[name])
             times[name].append(wall)
             cpu[name].append(used)
 
