@@ -100,7 +100,7 @@ internal sealed class ClientSetup : IDisposable
             throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options));
         }
 
-        var hashKey = ProductKey.Derive(manifest.Product, options.HashSecret ?? Metadata(assembly, HashKeyMetadata));
+        var hashSecret = options.HashSecret ?? Metadata(assembly, HashKeyMetadata);
         var own = OwnAssemblies(options);
         var testing = testSink is not null;
         IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
@@ -158,15 +158,21 @@ internal sealed class ClientSetup : IDisposable
         }
 
         var identity = outcome.Identity;
-        var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
-            manifest.Product,
-            manifest.Revision,
-            identity!.Install,
-            Identity.SessionId.Current,
-            manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
-            JsonSerializer.SerializeToUtf8Bytes(context.ToWire(version), ProtocolJsonContext.Default.WireContext),
-            hashKey,
-            own));
+        var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () =>
+        {
+            // Derived here, on the writer, when the first event is written: the first hash loads the platform's
+            // cryptography, which a run that records nothing (telemetry off) should not pay for.
+            var hashKey = ProductKey.Derive(manifest.Product, hashSecret);
+            return new EventStamp(
+                manifest.Product,
+                manifest.Revision,
+                identity!.Install,
+                Identity.SessionId.Current,
+                manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
+                JsonSerializer.SerializeToUtf8Bytes(context.ToWire(version), ProtocolJsonContext.Default.WireContext),
+                hashKey,
+                own);
+        });
         CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
         return setup;
     }

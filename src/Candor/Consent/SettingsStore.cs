@@ -60,7 +60,7 @@ internal sealed class SettingsStore
         if (changed || (current is null && _files.FileExists(Home.SettingsFile)))
         {
             document.Version = SettingsDocument.CurrentVersion;
-            _files.WriteAtomic(Home.SettingsFile, JsonSerializer.SerializeToUtf8Bytes(document, SettingsJsonContext.Default.SettingsDocument));
+            _files.WriteAtomic(Home.SettingsFile, JsonSerializer.SerializeToUtf8Bytes(document, SettingsJsonContext.Default.SettingsDocument), durable: true);
         }
     }
 

@@ -55,7 +55,7 @@ internal sealed class DeliveryStateStore
         try
         {
             _files.CreatePrivateDirectory(Path.GetDirectoryName(_path)!);
-            _files.WriteAtomic(_path, JsonSerializer.SerializeToUtf8Bytes(state, DeliveryJsonContext.Default.DeliveryState));
+            _files.WriteAtomic(_path, JsonSerializer.SerializeToUtf8Bytes(state, DeliveryJsonContext.Default.DeliveryState), durable: true);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -11,7 +11,7 @@ namespace Candor.Delivery;
 internal sealed class EventDelivery : IDisposable
 {
     private readonly Uploader _uploader;
-    private readonly HttpClient _http;
+    private readonly HttpMessageHandler? _handler;
     private readonly TimeProvider _time;
     private readonly TimeSpan _exitBudget;
     private readonly DeliveryOptions _options;
@@ -20,8 +20,13 @@ internal sealed class EventDelivery : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
     private Task _running = Task.CompletedTask;
+
+    // Built for the first request: most short runs send nothing, and loading and building the HTTP stack
+    // would cost each of them several milliseconds.
+    private HttpClient? _http;
     private bool _busy;
     private bool _again;
+    private int _disposing;
     private bool _disposed;
 
     /// <summary>Builds delivery for <paramref name="product"/>; checks everything a wrong build could get wrong.</summary>
@@ -50,8 +55,8 @@ internal sealed class EventDelivery : IDisposable
         _options = checkedOptions;
         Counters = new DeliveryCounters();
         Spool = new Spool(home, product, files, _time, checkedOptions, Counters);
-        _http = DeliveryHttp.Create(checkedOptions, handler);
-        _uploader = new Uploader(home, product, batchUri, ingestionKey, _http, Spool, checkedOptions, files, _time, Counters);
+        _handler = handler;
+        _uploader = new Uploader(home, product, batchUri, ingestionKey, Http, Spool, checkedOptions, files, _time, Counters);
     }
 
     /// <summary>The product's spool: the client writes each serialized event here.</summary>
@@ -59,6 +64,18 @@ internal sealed class EventDelivery : IDisposable
 
     /// <summary>What delivery dropped or the collector refused in this process, by reason.</summary>
     public DeliveryCounters Counters { get; }
+
+    /// <summary>Whether this process has built its HTTP client, which only a request does.</summary>
+    internal bool HasHttpClient
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _http is not null;
+            }
+        }
+    }
 
     /// <summary>Whether an upload runs in this process now.</summary>
     public bool IsUploading
@@ -98,12 +115,16 @@ internal sealed class EventDelivery : IDisposable
 
     /// <summary>
     /// Starts an upload in the background when the spool holds enough to be worth it (see
-    /// <see cref="DeliveryOptions.UploadAtEvents"/> and <see cref="DeliveryOptions.UploadAfter"/>). Lists one
-    /// folder, so call it off the tool's thread. Never throws.
+    /// <see cref="DeliveryOptions.UploadAtEvents"/> and <see cref="DeliveryOptions.UploadAfter"/>) and no
+    /// earlier failure's wait is running. Lists one folder and may read one small file, so call it off the
+    /// tool's thread. Never throws.
     /// </summary>
     public void StartUploadIfDue()
     {
-        if (!IsUploading && Spool.IsDue(_options.UploadAtEvents, _options.UploadAfter))
+        // The wait is checked here too, not only by the upload: while the collector is down the spool stays
+        // due, and an upload started only to find it must wait would still be in flight, and waited for, if
+        // the tool exits at that moment.
+        if (!IsUploading && Spool.IsDue(_options.UploadAtEvents, _options.UploadAfter) && !_uploader.MustWait())
         {
             StartUpload();
         }
@@ -135,21 +156,23 @@ internal sealed class EventDelivery : IDisposable
     /// <summary>Cancels an upload in flight (its files stay spooled) and releases the HTTP client. Does not wait.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        if (Interlocked.Exchange(ref _disposing, 1) == 1)
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
+            return;
         }
 
+        // Cancelled before _disposed is set, so an upload that finds it set (see Http) is already cancelled.
         _stopping.Cancel();
+        HttpClient? http;
+        lock (_gate)
+        {
+            _disposed = true;
+            http = _http;
+        }
 
         // The running upload sees the cancellation and ends; disposing the client under it is safe because
         // every call it makes observes the token or fails with an exception the upload already handles.
-        _http.Dispose();
+        http?.Dispose();
         _stopping.Dispose();
     }
 
@@ -202,6 +225,21 @@ internal sealed class EventDelivery : IDisposable
 
                 _again = false;
             }
+        }
+    }
+
+    /// <summary>The HTTP client, built for the first request.</summary>
+    /// <exception cref="OperationCanceledException">Disposed: the upload's token is cancelled, and it ends as cancelled.</exception>
+    private HttpClient Http()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                throw new OperationCanceledException("Delivery was disposed.");
+            }
+
+            return _http ??= DeliveryHttp.Create(_options, _handler);
         }
     }
 

@@ -108,7 +108,7 @@ internal sealed class JsonLinesLog
             cut = previous;
         }
 
-        _files.WriteAtomic(_path, all.AsSpan(cut));
+        _files.WriteAtomic(_path, all.AsSpan(cut), durable: true);
     }
 
     /// <summary>Writes one compact JSON object per line.</summary>

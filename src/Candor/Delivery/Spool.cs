@@ -68,7 +68,10 @@ internal sealed class Spool
         try
         {
             _files.CreatePrivateDirectory(_directory);
-            _files.WriteAtomic(Path.Combine(_directory, FileName(_time.GetUtcNow(), id)), utf8Json);
+            // Not flushed to the disk: the tool waits for this write at exit, and a flush costs up to tens of
+            // milliseconds on a slow disk, every run. The rename alone survives the tool's crash or kill; after a
+            // power loss the last events may be missing or empty, and an empty file is set aside as corrupt.
+            _files.WriteAtomic(Path.Combine(_directory, FileName(_time.GetUtcNow(), id)), utf8Json, durable: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

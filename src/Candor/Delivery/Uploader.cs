@@ -47,7 +47,7 @@ internal sealed class Uploader
     private readonly CandorHome _home;
     private readonly Uri _batchUri;
     private readonly string _key;
-    private readonly HttpClient _http;
+    private readonly Func<HttpClient> _http;
     private readonly Spool _spool;
     private readonly TransparencyLog _sent;
     private readonly RejectedLog _rejected;
@@ -62,7 +62,7 @@ internal sealed class Uploader
         string product,
         Uri batchUri,
         string ingestionKey,
-        HttpClient http,
+        Func<HttpClient> http,
         Spool spool,
         DeliveryOptions options,
         IFileSystem files,
@@ -82,6 +82,12 @@ internal sealed class Uploader
         _rejected = new RejectedLog(home, product, files, options);
         _state = new DeliveryStateStore(home.DeliveryState(product), files);
     }
+
+    /// <summary>
+    /// Whether an earlier failure's wait (kept on disk) has not passed, so an upload now would send nothing.
+    /// Reads one small file. Never throws.
+    /// </summary>
+    public bool MustWait() => IsBackingOff(_state.Load());
 
     /// <summary>
     /// Sends what the spool holds, batch after batch, until it is empty, a request fails or
@@ -221,7 +227,7 @@ internal sealed class Uploader
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(ProtocolConstants.MediaType);
         request.Content.Headers.ContentEncoding.Add(ProtocolConstants.Encoding);
         request.Headers.TryAddWithoutValidation(ProtocolConstants.KeyHeader, _key);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
+        using var response = await _http().SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
         return new Reply(response.StatusCode, RetryAfter(response.Headers.RetryAfter), bytes);
     }

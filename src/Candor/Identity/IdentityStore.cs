@@ -111,7 +111,7 @@ internal sealed class IdentityStore
         if (existing is null || next != existing)
         {
             var document = new IdentityDocument { Install = next.Install, FirstUse = next.FirstUse, DisclosureVersion = next.DisclosureVersion };
-            _files.WriteAtomic(Home.IdentityFile(product), JsonSerializer.SerializeToUtf8Bytes(document, IdentityJsonContext.Default.IdentityDocument));
+            _files.WriteAtomic(Home.IdentityFile(product), JsonSerializer.SerializeToUtf8Bytes(document, IdentityJsonContext.Default.IdentityDocument), durable: true);
         }
 
         return next;

@@ -13,8 +13,13 @@ internal interface IFileSystem
     /// <summary>Reads a whole file, or returns <see langword="null"/> when it does not exist.</summary>
     byte[]? ReadAllBytesOrNull(string path);
 
-    /// <summary>Replaces a file's contents atomically (a temporary file, then a rename), owner-only.</summary>
-    void WriteAtomic(string path, ReadOnlySpan<byte> contents);
+    /// <summary>
+    /// Replaces a file's contents atomically (a temporary file, then a rename), owner-only. Either way the
+    /// file survives the process's crash or kill. When <paramref name="durable"/>, the contents are also
+    /// flushed to the disk before the rename, so the file survives a power loss or an OS crash too; that
+    /// flush can take tens of milliseconds on a slow disk.
+    /// </summary>
+    void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable);
 
     /// <summary>Appends to a file, creating it owner-only.</summary>
     void Append(string path, ReadOnlySpan<byte> contents);

@@ -41,6 +41,14 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
     public byte[]? ReadAllBytesOrNull(string path)
     {
+        // Most of the files read are often absent (the machine policy, a first run's settings), and the first
+        // exception a process throws costs it tens of milliseconds; the catches below only cover a race. A
+        // folder in the file's place exists, and fails the read as it always did.
+        if (!Path.Exists(path))
+        {
+            return null;
+        }
+
         try
         {
             return File.ReadAllBytes(path);
@@ -55,7 +63,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
         }
     }
 
-    public void WriteAtomic(string path, ReadOnlySpan<byte> contents)
+    public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
     {
         // A unique temporary name in the same folder, so the rename is atomic and two writers never share it.
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
@@ -64,7 +72,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
             using (var stream = Create(temp, FileMode.CreateNew))
             {
                 stream.Write(contents);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temp, path, overwrite: true);

@@ -103,6 +103,19 @@ public sealed class ConsentGateTests : IDisposable
     }
 
     [Fact]
+    public void Open_FirstRun_FlushesWhatItWritesToTheDisk()
+    {
+        // Consent and identity must survive a power loss; only spooled events are written without a flush.
+        var files = new RecordingFileSystem();
+
+        Gate(files).Open(Manifests.Sample());
+
+        var writes = files.Changes.Where(c => c.StartsWith("write", StringComparison.Ordinal)).ToList();
+        Assert.Contains($"write {new CandorHome(_homePath).IdentityFile("sample")}", writes);
+        Assert.All(writes, w => Assert.StartsWith("write ", w));
+    }
+
+    [Fact]
     public void Open_InCi_ShowsNoDisclosureAndCollectsTagged()
     {
         var outcome = Gate().Open(Manifests.Sample(), ciVendor: "github-actions");

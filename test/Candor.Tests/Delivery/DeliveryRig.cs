@@ -48,7 +48,7 @@ internal sealed class DeliveryRig : IDisposable
             _clients.Add(http);
         }
 
-        return new Uploader(Home, product, DeliveryEndpoint.BatchUri(endpoint.ToString()), key, http, Spool(product), Options, Files, time ?? Time, Counters);
+        return new Uploader(Home, product, DeliveryEndpoint.BatchUri(endpoint.ToString()), key, () => http, Spool(product), Options, Files, time ?? Time, Counters);
     }
 
     /// <summary>Spools <paramref name="count"/> events one millisecond apart; returns their IDs, oldest first.</summary>

@@ -126,6 +126,79 @@ public class EventDeliveryTests
     }
 
     [Fact]
+    public void StartUploadIfDue_FewerEventsThanTheThreshold_StartsNothingAndBuildsNoHttpClient()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 3 });
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"));
+        rig.Track(2);
+
+        delivery.StartUploadIfDue();
+
+        Assert.False(delivery.IsUploading);
+        Assert.False(delivery.HasHttpClient);
+    }
+
+    [Fact]
+    public async Task StartUploadIfDue_EnoughEvents_UploadsThem()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 3 });
+        using var delivery = Create(rig, collector.Endpoint);
+        var ids = rig.Track(3);
+
+        delivery.StartUploadIfDue();
+
+        Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
+        Assert.Equal(ids.Order(), collector.Stored.Keys.Order());
+        Assert.True(delivery.HasHttpClient);
+    }
+
+    [Fact]
+    public async Task StartUploadIfDue_EarlierFailureStillWaiting_StartsNothing()
+    {
+        using var refusing = new RefusingEndpoint();
+        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 1 });
+        rig.Track(2);
+        using (var failing = Create(rig, refusing.Endpoint))
+        {
+            failing.StartUpload();
+            Assert.True(await failing.DrainAsync(TimeSpan.FromDays(1)));
+        }
+
+        Assert.Equal("connection-failed", rig.State().LastFailure);
+
+        // A later run, still within the wait: the spool is due, but nothing starts, so its exit waits for nothing.
+        using var later = Create(rig, refusing.Endpoint);
+        later.StartUploadIfDue();
+
+        Assert.False(later.IsUploading);
+        Assert.False(later.HasHttpClient);
+        Assert.Equal(2, rig.SpoolFiles().Length);
+    }
+
+    [Fact]
+    public async Task StartUploadIfDue_EarlierFailuresWaitOver_UploadsAgain()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var refusing = new RefusingEndpoint();
+        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 1 });
+        var ids = rig.Track(2);
+        using (var failing = Create(rig, refusing.Endpoint))
+        {
+            failing.StartUpload();
+            Assert.True(await failing.DrainAsync(TimeSpan.FromDays(1)));
+        }
+
+        rig.Time.Advance(rig.Options.RetryBaseDelay);
+        using var later = Create(rig, collector.Endpoint);
+        later.StartUploadIfDue();
+
+        Assert.True(await later.DrainAsync(TimeSpan.FromDays(1)));
+        Assert.Equal(ids.Order(), collector.Stored.Keys.Order());
+        Assert.Empty(rig.SpoolFiles());
+    }
+
+    [Fact]
     public async Task Dispose_UploadInFlight_CancelsItAndKeepsTheFiles()
     {
         using var blackHole = new BlackHole();

@@ -45,10 +45,10 @@ internal sealed class FaultyFileSystem : IFileSystem
         return _inner.ReadAllBytesOrNull(path);
     }
 
-    public void WriteAtomic(string path, ReadOnlySpan<byte> contents)
+    public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
     {
         Check(nameof(WriteAtomic), path);
-        _inner.WriteAtomic(path, contents);
+        _inner.WriteAtomic(path, contents, durable);
     }
 
     public void Append(string path, ReadOnlySpan<byte> contents)

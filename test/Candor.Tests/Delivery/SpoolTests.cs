@@ -1,6 +1,7 @@
 using System.Text;
 using Candor.Delivery;
 using Candor.Protocol;
+using Candor.Tests.Support;
 
 namespace Candor.Tests.Delivery;
 
@@ -18,6 +19,20 @@ public class SpoolTests
         var file = Assert.Single(rig.SpoolFiles());
         Assert.Equal($"{rig.Time.GetUtcNow().UtcTicks:D19}-{id:N}.json", Path.GetFileName(file));
         Assert.Equal(json, File.ReadAllBytes(file));
+    }
+
+    [Fact]
+    public void TryWrite_Event_IsNotFlushedToTheDisk()
+    {
+        // The tool waits for this write at exit; a flush would cost it a disk round trip on every run.
+        var files = new RecordingFileSystem();
+        using var rig = new DeliveryRig(files);
+        var id = Guid.NewGuid();
+
+        Assert.True(rig.Spool().TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow())));
+
+        var file = Assert.Single(rig.SpoolFiles());
+        Assert.Equal(["write-unflushed " + file], files.Changes.Where(c => c.StartsWith("write", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -104,11 +119,11 @@ public class SpoolTests
         {
             var blocker = Path.Combine(rig.Root, "blocker");
             File.WriteAllText(blocker, "not a folder");
-            rig.Home = new Storage.CandorHome(Path.Combine(blocker, "home"));
+            rig.Home = new Candor.Storage.CandorHome(Path.Combine(blocker, "home"));
         }
         else
         {
-            rig.Home = new Storage.CandorHome("/proc/candor-" + Guid.NewGuid().ToString("N"));
+            rig.Home = new Candor.Storage.CandorHome("/proc/candor-" + Guid.NewGuid().ToString("N"));
         }
 
         Assert.False(rig.Spool().TryWrite(Guid.NewGuid(), DeliveryRig.WireJson(Guid.NewGuid(), "sample", rig.Time.GetUtcNow())));

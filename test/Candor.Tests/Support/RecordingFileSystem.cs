@@ -49,10 +49,10 @@ internal sealed class RecordingFileSystem : IFileSystem
         return _inner.ReadAllBytesOrNull(path);
     }
 
-    public void WriteAtomic(string path, ReadOnlySpan<byte> contents)
+    public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
     {
-        Change("write", path);
-        _inner.WriteAtomic(path, contents);
+        Change(durable ? "write" : "write-unflushed", path);
+        _inner.WriteAtomic(path, contents, durable);
     }
 
     public void Append(string path, ReadOnlySpan<byte> contents)

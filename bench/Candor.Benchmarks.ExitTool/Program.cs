@@ -1,0 +1,21 @@
+using Candor;
+
+// Tracks one event and exits: what a short command of a dotnet tool does, with nothing else around it.
+// The collector comes from the environment (unset: no upload, as in a source build).
+// CANDOR_EXIT_BENCH_WITHOUT=1 skips Candor entirely, to show what the runtime alone costs.
+if (Environment.GetEnvironmentVariable("CANDOR_EXIT_BENCH_WITHOUT") == "1")
+{
+    return;
+}
+
+var key = Environment.GetEnvironmentVariable("CANDOR_EXIT_BENCH_KEY");
+var endpoint = Environment.GetEnvironmentVariable("CANDOR_EXIT_BENCH_ENDPOINT");
+
+using var telemetry = CandorClient.Create(new CandorOptions
+{
+    Assembly = typeof(Program).Assembly,
+    IngestionKey = string.IsNullOrEmpty(key) ? null : key,
+    Endpoint = string.IsNullOrEmpty(endpoint) ? null : new Uri(endpoint),
+});
+
+telemetry.Event("run").With("mode", args.Contains("--verbose") ? "verbose" : "plain").Track();

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Compares two versions of the SDK on the exit-time tool, interleaved in one run: the tool built from a git
+# ref (the SDK and the tool as they were there) and from the working tree, each with telemetry off and on.
+# "On" points at a loopback port that refuses: most runs find fewer than 25 events waiting, or an earlier
+# failure's wait still running, and start no upload, the common short run; the few that try pay up to the
+# exit budget. Prints the same table as run.sh.
+#
+# Usage: bench/exit-time/compare.sh <git ref> [runs] [warmup rounds]     (default 40 and 5)
+set -euo pipefail
+
+REF=${1:?usage: compare.sh <git ref> [runs] [warmup rounds]}
+RUNS=${2:-40}
+WARMUP=${3:-5}
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+WORK=$(mktemp -d /tmp/candor-exit-compare.XXXXXX)
+
+echo "Building the tool at $REF and in the working tree..." >&2
+mkdir -p "$WORK/before-src"
+git -C "$REPO" archive "$REF" | tar -x -C "$WORK/before-src"
+dotnet publish -c Release "$WORK/before-src/bench/Candor.Benchmarks.ExitTool" -o "$WORK/before" --nologo -v quiet >&2
+dotnet publish -c Release "$REPO/bench/Candor.Benchmarks.ExitTool" -o "$WORK/after" --nologo -v quiet >&2
+REFUSED=http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+
+python3 - "$WORK" "$RUNS" "$WARMUP" "$REFUSED" "$REF" >"$WORK/config.json" <<'EOF'
+import json, os, sys
+work, runs, warmup, refused, ref = sys.argv[1:]
+base = {k: v for k, v in os.environ.items()
+        if not (k.startswith("CANDOR_") or k == "DO_NOT_TRACK" or "TELEMETRY" in k)}
+cases = []
+for build in ("before", "after"):
+    for mode in ("off", "on"):
+        env = dict(base, CANDOR_HOME=f"{work}/home-{build}-{mode}", CANDOR_EXIT_BENCH_KEY="exit-time-compare-key",
+                   CANDOR_EXIT_BENCH_ENDPOINT=refused)
+        if mode == "off":
+            env["DO_NOT_TRACK"] = "1"
+        label = ref if build == "before" else "working tree"
+        cases.append({"name": f"{label}, {mode}", "command": [f"{work}/{build}/candor-exit-bench"], "env": env})
+json.dump({"command": cases[0]["command"], "runs": int(runs), "warmup": int(warmup), "seed": 1,
+           "baseline": cases[0]["name"], "raw": f"{work}/times.json", "cases": cases}, sys.stdout)
+EOF
+
+# The first run of each shows the disclosure and records nothing.
+python3 - "$WORK/config.json" <<'EOF'
+import json, subprocess, sys
+config = json.load(open(sys.argv[1]))
+for case in config["cases"]:
+    subprocess.run(case["command"], env=case["env"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+EOF
+
+{
+  echo "Machine: $(nproc) cores, $(uname -sr), .NET $(dotnet --version) SDK; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$RUNS timed runs per case after $WARMUP warm-up rounds; times in ms"
+  echo
+  python3 "$HERE/measure.py" "$WORK/config.json"
+  echo
+  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$WORK/report.md"
