@@ -23,7 +23,7 @@ internal static class DatasetGenerator
     public static async Task<DateOnly> EnsureAsync(string dataPath, int events, DateOnly lastDay)
     {
         var marker = MarkerPath(dataPath);
-        var expected = string.Create(CultureInfo.InvariantCulture, $"events={events} lastDay={lastDay:yyyy-MM-dd}");
+        var expected = string.Create(CultureInfo.InvariantCulture, $"events={events} lastDay={lastDay:yyyy-MM-dd} layout={SqliteSchema.Version}");
         if (File.Exists(marker) && File.ReadAllText(marker).Trim() == expected)
         {
             Console.WriteLine($"  reusing the data set in {dataPath} ({expected})");

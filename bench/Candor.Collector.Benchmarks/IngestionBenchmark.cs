@@ -30,8 +30,9 @@ internal static class IngestionBenchmark
             var now = DateTimeOffset.UtcNow;
             var workload = new Workload(installs: 20_000, DateOnly.FromDateTime(now.UtcDateTime).AddDays(-7));
             var watch = Stopwatch.StartNew();
-            var warmup = BuildBodies(workload, 20_000, now, seed: 1);
-            var bodies = BuildBodies(workload, events, now, seed: 2);
+            var arrival = new List<Guid>();
+            var warmup = BuildBodies(workload, 20_000, now, seed: 1, arrival);
+            var bodies = BuildBodies(workload, events, now, seed: 2, arrival);
             Console.WriteLine($"  built {bodies.Count:N0} request bodies ({bodies.Sum(b => (long)b.Length) / bodies.Count:N0} bytes gzip each) in {watch.Elapsed.TotalSeconds:F1} s");
 
             // Ingestion is bounded by the store, not by the limits a leaked key is kept in by: lift them for the run.
@@ -70,7 +71,7 @@ internal static class IngestionBenchmark
             }
 
             var database = Path.Combine(dataPath, "candor.db");
-            var limit = StorageLimit.Measure(database, Path.Combine(folder, "limit"), flushEachCommit: settings.GetValueOrDefault("Storage:FlushEachCommit", "true") == "true");
+            var limit = StorageLimit.Measure(database, Path.Combine(folder, "limit"), arrival, flushEachCommit: settings.GetValueOrDefault("Storage:FlushEachCommit", "true") == "true");
             var rate = result.Accepted / result.Elapsed.TotalSeconds;
             Console.WriteLine($"  storage limit: {limit.Rows:N0} rows in {limit.Elapsed.TotalSeconds:F1} s = {limit.RowsPerSecond:N0} rows/s ({limit.Transactions:N0} transactions of {StorageLimit.RowsPerTransaction:N0})");
             Console.WriteLine($"  collector / limit: {rate / limit.RowsPerSecond:P0} (goal: at least 50%)");
@@ -88,7 +89,7 @@ internal static class IngestionBenchmark
         }
     }
 
-    private static List<byte[]> BuildBodies(Workload workload, int events, DateTimeOffset now, int seed)
+    private static List<byte[]> BuildBodies(Workload workload, int events, DateTimeOffset now, int seed, List<Guid> arrival)
     {
         var random = new Random(seed);
         var bodies = new List<byte[]>(events / EventsPerBatch);
@@ -102,6 +103,7 @@ internal static class IngestionBenchmark
             foreach (var e in workload.Day(day, d == 0 ? events - (6 * perDay) : perDay, random, now))
             {
                 batch.Add(workload.ToWire(e));
+                arrival.Add(e.Id);
                 if (batch.Count == EventsPerBatch)
                 {
                     bodies.Add(Gzip(JsonSerializer.SerializeToUtf8Bytes(new WireBatch { Events = batch }, ProtocolJsonContext.Default.WireBatch)));

@@ -14,9 +14,14 @@ internal static class StorageLimit
 {
     public static readonly int RowsPerTransaction = new StorageOptions().MaxEventsPerTransaction;
 
-    public static Result Measure(string sourceDatabase, string folder, bool flushEachCommit)
+    /// <param name="sourceDatabase">The collector's file after the run.</param>
+    /// <param name="folder">Where the fresh file goes.</param>
+    /// <param name="arrival">The event IDs in the order they were sent, so rows go in in the order the collector got them.</param>
+    /// <param name="flushEachCommit">The collector's <see cref="StorageOptions.FlushEachCommit"/> in the run.</param>
+    public static Result Measure(string sourceDatabase, string folder, IReadOnlyList<Guid> arrival, bool flushEachCommit)
     {
-        var rows = ReadRows(sourceDatabase);
+        var stored = ReadRows(sourceDatabase);
+        var rows = arrival.Select(id => stored[id]).ToList();
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, "limit.db");
         using var connection = new SqliteConnection($"Data Source={target};Pooling=False");
@@ -58,19 +63,19 @@ internal static class StorageLimit
         return new Result(rows.Count, transactions, watch.Elapsed);
     }
 
-    private static List<object[]> ReadRows(string database)
+    private static Dictionary<Guid, object[]> ReadRows(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var select = connection.CreateCommand();
-        select.CommandText = "SELECT id, product, time, name, revision, install, context, machine, data FROM events ORDER BY seq";
+        select.CommandText = "SELECT id, product, time, name, revision, install, context, machine, data FROM events";
         using var reader = select.ExecuteReader();
-        var rows = new List<object[]>();
+        var rows = new Dictionary<Guid, object[]>();
         while (reader.Read())
         {
             var row = new object[reader.FieldCount];
             reader.GetValues(row);
-            rows.Add(row);
+            rows[new Guid((byte[])row[0])] = row;
         }
 
         return rows;
