@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Candor.Collector.Access;
 using Candor.Collector.Operations;
@@ -144,19 +145,15 @@ internal static class IngestionEndpoints
             return (null, new Refusal(RejectionReasons.Malformed, "the item is not a JSON object"), id);
         }
 
-        if (System.Text.Encoding.UTF8.GetByteCount(item.GetRawText()) > ProtocolConstants.MaxEventBytes)
+        if (JsonMarshal.GetRawUtf8Value(item).Length > ProtocolConstants.MaxEventBytes)
         {
             return (null, new Refusal(RejectionReasons.TooLarge, $"the event is larger than {ProtocolConstants.MaxEventBytes} bytes"), id);
         }
 
-        WireEvent? e;
-        try
+        var (e, problemPath) = WireEventReader.Read(item);
+        if (problemPath is not null)
         {
-            e = item.Deserialize(ProtocolJsonContext.Default.WireEvent);
-        }
-        catch (JsonException ex)
-        {
-            return (null, new Refusal(RejectionReasons.Malformed, $"the item does not have the event shape at {ex.Path ?? "$"}"), id);
+            return (null, new Refusal(RejectionReasons.Malformed, $"the item does not have the event shape at {problemPath}"), id);
         }
 
         if (e is null || e.Name is null || e.Product is null || e.Context is null
