@@ -30,12 +30,12 @@ internal static class QueryBenchmark
         await using var collector = await CollectorProcess.StartAsync(dataPath, new Dictionary<string, string>());
         using var http = collector.Client();
         var year = $"from={lastDay.AddDays(-(DatasetGenerator.Days - 1)):yyyy-MM-dd}&to={today:yyyy-MM-dd}";
-        Console.WriteLine($"  {"call",-62} {"30 days: p50",12} {"p99",7}   {"365 days: p50",13} {"p99",7}  (ms)");
+        Console.WriteLine($"  {"call",-52} {"30 days: p50",12} {"p99",7} {"n",3}   {"365 days: p50",13} {"p99",7} {"n",3}  (ms)");
         foreach (var (name, path) in Calls())
         {
             var recent = await TimeAsync(http, path, repeat);
             var whole = await TimeAsync(http, path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + year, repeat);
-            Console.WriteLine($"  {name,-62} {Percentiles.Ms(recent.At(50)),12} {Percentiles.Ms(recent.At(99)),7}   {Percentiles.Ms(whole.At(50)),13} {Percentiles.Ms(whole.At(99)),7}");
+            Console.WriteLine($"  {name,-52} {Percentiles.Ms(recent.At(50)),12} {Percentiles.Ms(recent.At(99)),7} {recent.Count,3}   {Percentiles.Ms(whole.At(50)),13} {Percentiles.Ms(whole.At(99)),7} {whole.Count,3}");
         }
 
         await collector.StopAsync();
@@ -66,9 +66,12 @@ internal static class QueryBenchmark
         yield return ("raw export, 1000 events", $"{Q}/raw?limit=1000");
     }
 
+    // Two untimed calls warm the caches; then `repeat` timed calls, fewer (at least 5) when a call is so slow that
+    // they would take more than about 20 seconds, so that a slow query cannot make the run take an hour.
     private static async Task<Percentiles> TimeAsync(HttpClient http, string path, int repeat)
     {
         var timings = new List<double>(repeat);
+        var warm = TimeSpan.Zero;
         for (var i = -2; i < repeat; i++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -80,7 +83,12 @@ internal static class QueryBenchmark
                 throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}");
             }
 
-            if (i >= 0)
+            if (i < 0)
+            {
+                warm = elapsed;
+                repeat = Math.Clamp((int)(20_000 / Math.Max(1, warm.TotalMilliseconds)), 5, repeat);
+            }
+            else
             {
                 timings.Add(elapsed.TotalMilliseconds);
             }
