@@ -14,9 +14,6 @@ namespace Candor.Collector.Ingestion;
 /// <summary>The native batch endpoint the SDK's uploader posts to (<see cref="ProtocolConstants.BatchPath"/>).</summary>
 internal static class IngestionEndpoints
 {
-    /// <summary>The reason given when the store cannot take more right now (503, with Retry-After).</summary>
-    public const string StoreBusy = "store-busy";
-
     public static IEndpointRouteBuilder MapIngestion(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("")
@@ -55,7 +52,7 @@ internal static class IngestionEndpoints
         if (store.Backlog > storage.Value.MaxBacklog)
         {
             http.Response.Headers.RetryAfter = "1";
-            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, StoreBusy, "the collector is catching up; retry shortly"), metrics, logger);
+            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, RejectionReasons.StoreBusy, "the collector is catching up; retry shortly"), metrics, logger);
         }
 
         using var document = Parse(body!, out var items, out var parseProblem);
@@ -91,7 +88,7 @@ internal static class IngestionEndpoints
         {
             CollectorLog.StoreFailed(logger, product!.Record.Name, ex);
             http.Response.Headers.RetryAfter = "5";
-            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, StoreBusy, "the events could not be stored; retry later"), metrics, logger);
+            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, RejectionReasons.StoreBusy, "the events could not be stored; retry later"), metrics, logger);
         }
 
         var stored = outcomes.Count(o => o is AppendOutcome.Stored);
