@@ -28,10 +28,12 @@ internal sealed class TestCollector : IAsyncDisposable
     public const string AdminToken = "test-admin-token-0123456789-abcdefghijklmnop";
 
     private readonly WebApplication _app;
+    private readonly Func<HttpMessageHandler>? _handler;
 
-    private TestCollector(WebApplication app, string root, FakeTimeProvider clock, StringWriter console, ConcurrentQueue<string> logs)
+    private TestCollector(WebApplication app, string root, FakeTimeProvider clock, StringWriter console, ConcurrentQueue<string> logs, Func<HttpMessageHandler>? handler)
     {
         _app = app;
+        _handler = handler;
         Root = root;
         Clock = clock;
         Console = console;
@@ -59,7 +61,10 @@ internal sealed class TestCollector : IAsyncDisposable
 
     public IEventStore Store => _app.Services.GetRequiredService<IEventStore>();
 
-    public static async Task<TestCollector> StartAsync(IDictionary<string, string?>? settings = null, bool configuredAdmin = true)
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="configuredAdmin">Whether <see cref="AdminToken"/> is configured (else the first start creates one).</param>
+    /// <param name="handler">Makes the handler of every client this collector hands out (for HTTPS with a test certificate).</param>
+    public static async Task<TestCollector> StartAsync(IDictionary<string, string?>? settings = null, bool configuredAdmin = true, Func<HttpMessageHandler>? handler = null)
     {
         var root = Directory.CreateTempSubdirectory("candor-collector-").FullName;
         var clock = new FakeTimeProvider(Some.Now);
@@ -91,12 +96,13 @@ internal sealed class TestCollector : IAsyncDisposable
             builder.Logging.AddProvider(new CapturingLoggerProvider(logs));
         });
         await app.StartAsync();
-        return new TestCollector(app, root, clock, console, logs);
+        return new TestCollector(app, root, clock, console, logs, handler);
     }
 
     public HttpClient Client(string? bearer = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress };
+        var client = _handler is null ? new HttpClient() : new HttpClient(_handler());
+        client.BaseAddress = BaseAddress;
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);

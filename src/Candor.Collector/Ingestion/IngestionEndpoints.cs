@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Candor.Collector.Access;
 using Candor.Collector.Operations;
@@ -13,9 +14,6 @@ namespace Candor.Collector.Ingestion;
 /// <summary>The native batch endpoint the SDK's uploader posts to (<see cref="ProtocolConstants.BatchPath"/>).</summary>
 internal static class IngestionEndpoints
 {
-    /// <summary>The reason given when the store cannot take more right now (503, with Retry-After).</summary>
-    public const string StoreBusy = "store-busy";
-
     public static IEndpointRouteBuilder MapIngestion(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("")
@@ -54,7 +52,7 @@ internal static class IngestionEndpoints
         if (store.Backlog > storage.Value.MaxBacklog)
         {
             http.Response.Headers.RetryAfter = "1";
-            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, StoreBusy, "the collector is catching up; retry shortly"), metrics, logger);
+            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, RejectionReasons.StoreBusy, "the collector is catching up; retry shortly"), metrics, logger);
         }
 
         using var document = Parse(body!, out var items, out var parseProblem);
@@ -90,7 +88,7 @@ internal static class IngestionEndpoints
         {
             CollectorLog.StoreFailed(logger, product!.Record.Name, ex);
             http.Response.Headers.RetryAfter = "5";
-            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, StoreBusy, "the events could not be stored; retry later"), metrics, logger);
+            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, RejectionReasons.StoreBusy, "the events could not be stored; retry later"), metrics, logger);
         }
 
         var stored = outcomes.Count(o => o is AppendOutcome.Stored);
@@ -144,19 +142,15 @@ internal static class IngestionEndpoints
             return (null, new Refusal(RejectionReasons.Malformed, "the item is not a JSON object"), id);
         }
 
-        if (System.Text.Encoding.UTF8.GetByteCount(item.GetRawText()) > ProtocolConstants.MaxEventBytes)
+        if (JsonMarshal.GetRawUtf8Value(item).Length > ProtocolConstants.MaxEventBytes)
         {
             return (null, new Refusal(RejectionReasons.TooLarge, $"the event is larger than {ProtocolConstants.MaxEventBytes} bytes"), id);
         }
 
-        WireEvent? e;
-        try
+        var (e, problemPath) = WireEventReader.Read(item);
+        if (problemPath is not null)
         {
-            e = item.Deserialize(ProtocolJsonContext.Default.WireEvent);
-        }
-        catch (JsonException ex)
-        {
-            return (null, new Refusal(RejectionReasons.Malformed, $"the item does not have the event shape at {ex.Path ?? "$"}"), id);
+            return (null, new Refusal(RejectionReasons.Malformed, $"the item does not have the event shape at {problemPath}"), id);
         }
 
         if (e is null || e.Name is null || e.Product is null || e.Context is null

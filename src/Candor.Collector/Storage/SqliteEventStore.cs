@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using Candor.Manifest;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Candor.Collector.Storage;
 
@@ -48,7 +49,10 @@ internal sealed class SqliteEventStore : IEventStore
         await connection.OpenAsync(cancellationToken);
         Execute(connection, "PRAGMA journal_mode=WAL;");
         Execute(connection, _options.FlushEachCommit ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+        SqliteSchema.CheckLayout(connection, _options.DatabasePath);
         Execute(connection, SqliteSchema.Create);
+        connection.CreateFunction<object, object, object>(
+            SqliteSchema.MergeFunction, (stored, adding) => (object?)RollupSummary.Merge(stored as byte[], adding as byte[]) ?? DBNull.Value, isDeterministic: true);
         _writer = new Writer(connection);
         _writerLoop = Task.Run(RunWriterAsync, CancellationToken.None);
     }
@@ -278,7 +282,7 @@ internal sealed class SqliteEventStore : IEventStore
               AND e.time >= $fromMs AND e.time < $toMs
               {(filter.Event is null ? "" : "AND e.name = (SELECT id FROM strings WHERE value = $event)")}
               AND {ContextCondition(filter, "e.context")}
-            ORDER BY e.time, e.seq
+            ORDER BY e.time, e.id
             LIMIT $limit
             """;
         AddFilterParameters(cmd, filter);
@@ -331,7 +335,7 @@ internal sealed class SqliteEventStore : IEventStore
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
             SELECT {PeriodExpression(interval)} AS period, SUM(n), COUNT(DISTINCT install)
-            FROM rollup_events
+            FROM rollups
             WHERE {RollupConditions(filter)}
             GROUP BY period ORDER BY period
             """;
@@ -346,19 +350,36 @@ internal sealed class SqliteEventStore : IEventStore
         return rows;
     }
 
+    // Values live in each rollup row's summary, so the grouping happens here: events are added up per value and
+    // installs collected per value, which keeps the count of distinct installs exact over any range.
     public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT s.value, SUM(r.n) AS events, COUNT(DISTINCT r.install)
-            FROM rollup_values r JOIN strings s ON s.id = r.value
-            WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE value = $property)
-            GROUP BY r.value ORDER BY events DESC, s.value
-            """;
-        AddFilterParameters(cmd, filter);
-        cmd.Parameters.AddWithValue("$property", property);
-        return await ReadGroupsAsync(cmd, cancellationToken);
+        if (await FindStringAsync(connection, property, cancellationToken) is not { } field)
+        {
+            return [];
+        }
+
+        var groups = new Dictionary<long, (long Events, HashSet<long> Installs)>();
+        ReadSummaries(connection, filter, "install", (install, summary) =>
+        {
+            foreach (var (value, n) in RollupSummary.Values(summary, field))
+            {
+                if (!groups.TryGetValue(value, out var group))
+                {
+                    group = (0, []);
+                }
+
+                group.Installs.Add(install);
+                groups[value] = (group.Events + n, group.Installs);
+            }
+        }, cancellationToken);
+
+        var names = await LookupStringsAsync(connection, groups.Keys, cancellationToken);
+        return [.. groups
+            .Select(g => new GroupCount(names[g.Key], g.Value.Events, g.Value.Installs.Count))
+            .OrderByDescending(g => g.Events)
+            .ThenBy(g => g.Value, StringComparer.Ordinal)];
     }
 
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
@@ -375,7 +396,7 @@ internal sealed class SqliteEventStore : IEventStore
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
             SELECT COALESCE(s.value, ''), SUM(r.n) AS events, COUNT(DISTINCT r.install)
-            FROM rollup_events r JOIN contexts c ON c.id = r.context LEFT JOIN strings s ON s.id = c.{column}
+            FROM rollups r JOIN contexts c ON c.id = r.context LEFT JOIN strings s ON s.id = c.{column}
             WHERE {RollupConditions(filter, "r.")}
             GROUP BY c.{column} ORDER BY events DESC, 1
             """;
@@ -386,23 +407,96 @@ internal sealed class SqliteEventStore : IEventStore
     public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
+        if (await FindStringAsync(connection, measurement, cancellationToken) is not { } field)
+        {
+            return [];
+        }
+
+        var counts = new Dictionary<(long Period, long Bucket), long>();
+        ReadSummaries(connection, filter, PeriodExpression(interval), (period, summary) =>
+        {
+            foreach (var (bucket, n) in RollupSummary.Buckets(summary, field))
+            {
+                counts[(period, bucket)] = counts.GetValueOrDefault((period, bucket)) + n;
+            }
+        }, cancellationToken);
+
+        return [.. counts
+            .OrderBy(c => c.Key.Period).ThenBy(c => c.Key.Bucket)
+            .Select(c => new HistogramCount(PeriodStart(c.Key.Period, interval, filter), (int)c.Key.Bucket, c.Value))];
+    }
+
+    // Streams the summaries of the rollup rows the filter selects, with one integer column alongside (the install,
+    // or the period). This loop runs once per rollup row, hundreds of thousands of times for a month of a busy
+    // product, so it steps the statement itself and reads the blob in place: the ADO.NET reader copies every blob
+    // and checks every column for NULL first, which cost more than SQLite's own work.
+    private static void ReadSummaries(
+        SqliteConnection connection, EventFilter filter, string column, SummaryVisitor visit, CancellationToken cancellationToken)
+    {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {PeriodExpression(interval)} AS period, bucket, SUM(n)
-            FROM rollup_measures
-            WHERE {RollupConditions(filter)} AND field = (SELECT id FROM strings WHERE value = $measurement)
-            GROUP BY period, bucket ORDER BY period, bucket
-            """;
         AddFilterParameters(cmd, filter);
-        cmd.Parameters.AddWithValue("$measurement", measurement);
-        var rows = new List<HistogramCount>();
+        var sql = $"SELECT {column}, summary FROM rollups WHERE {RollupConditions(filter)} AND summary IS NOT NULL";
+        Check(raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement), connection);
+        using (statement)
+        {
+            foreach (SqliteParameter parameter in cmd.Parameters)
+            {
+                var index = raw.sqlite3_bind_parameter_index(statement, parameter.ParameterName);
+                Check(parameter.Value switch
+                {
+                    string text => raw.sqlite3_bind_text(statement, index, text),
+                    long number => raw.sqlite3_bind_int64(statement, index, number),
+                    var other => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(other, CultureInfo.InvariantCulture)),
+                }, connection);
+            }
+
+            int step;
+            var rows = 0;
+            while ((step = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                if (++rows % 4096 == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                visit(raw.sqlite3_column_int64(statement, 0), raw.sqlite3_column_blob(statement, 1));
+            }
+
+            Check(step == raw.SQLITE_DONE ? raw.SQLITE_OK : step, connection);
+        }
+
+        static void Check(int code, SqliteConnection connection)
+        {
+            if (code != raw.SQLITE_OK)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(connection.Handle).utf8_to_string(), code);
+            }
+        }
+    }
+
+    private delegate void SummaryVisitor(long key, ReadOnlySpan<byte> summary);
+
+    private static async Task<Dictionary<long, string>> LookupStringsAsync(SqliteConnection connection, IEnumerable<long> ids, CancellationToken cancellationToken)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, value FROM strings WHERE id IN (SELECT value FROM json_each($ids))";
+        cmd.Parameters.AddWithValue("$ids", "[" + string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]");
+        var strings = new Dictionary<long, string>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new HistogramCount(PeriodStart(reader.GetInt64(0), interval, filter), reader.GetInt32(1), reader.GetInt64(2)));
+            strings[reader.GetInt64(0)] = reader.GetString(1);
         }
 
-        return rows;
+        return strings;
+    }
+
+    private static async Task<long?> FindStringAsync(SqliteConnection connection, string value, CancellationToken cancellationToken)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id FROM strings WHERE value = $value";
+        cmd.Parameters.AddWithValue("$value", value);
+        return await cmd.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
     private static async Task<IReadOnlyList<GroupCount>> ReadGroupsAsync(SqliteCommand cmd, CancellationToken cancellationToken)
@@ -636,9 +730,7 @@ internal sealed class SqliteEventStore : IEventStore
         private readonly Dictionary<EventContext, long> _contexts = [];
         private readonly Dictionary<(long, Guid), long> _installs = [];
         private readonly Dictionary<string, long> _products = new(StringComparer.Ordinal);
-        private readonly Dictionary<(long Product, long Day, long Name, long Context, long Install), long> _eventRollup = [];
-        private readonly Dictionary<(long Product, long Day, long Name, long Field, long Value, long Context, long Install), long> _valueRollup = [];
-        private readonly Dictionary<(long Product, long Day, long Name, long Field, long Context, int Bucket), long> _measureRollup = [];
+        private readonly Dictionary<(long Product, long Day, long Name, long Context, long Install), RollupSummary> _rollup = [];
         private SqliteTransaction? _transaction;
 
         public void Run(List<Work> batch)
@@ -664,9 +756,7 @@ internal sealed class SqliteEventStore : IEventStore
             {
                 _transaction.Dispose();
                 _transaction = null;
-                _eventRollup.Clear();
-                _valueRollup.Clear();
-                _measureRollup.Clear();
+                _rollup.Clear();
             }
         }
 
@@ -707,7 +797,7 @@ internal sealed class SqliteEventStore : IEventStore
             var insert = Command("""
                 INSERT INTO events(id, product, time, name, revision, install, context, machine, data)
                 VALUES ($id, $product, $time, $name, $revision, $install, $context, $machine, $data)
-                ON CONFLICT(id) DO NOTHING
+                ON CONFLICT(product, time, id) DO NOTHING
                 """);
             for (var i = 0; i < events.Count; i++)
             {
@@ -734,19 +824,28 @@ internal sealed class SqliteEventStore : IEventStore
 
                 outcomes[i] = AppendOutcome.Stored;
                 var day = Math.DivRem(time, SqliteSchema.MillisecondsPerDay).Quotient;
-                Add(_eventRollup, (product, day, name, context, install));
+                if (!_rollup.TryGetValue((product, day, name, context, install), out var summary))
+                {
+                    summary = new RollupSummary();
+                    _rollup[(product, day, name, context, install)] = summary;
+                }
+
+                summary.Events++;
                 foreach (var property in e.Properties)
                 {
                     var field = Intern(property.Field.Name);
                     foreach (var value in property.Values)
                     {
-                        Add(_valueRollup, (product, day, name, field, Intern(value), context, install));
+                        summary.AddValue(field, Intern(value));
                     }
                 }
 
-                foreach (var measurement in e.Measurements.Where(m => m.Field.Kind is FieldKind.Duration))
+                foreach (var measurement in e.Measurements)
                 {
-                    Add(_measureRollup, (product, day, name, Intern(measurement.Field.Name), context, DurationHistogram.BucketOf(measurement.Value)));
+                    if (measurement.Field.Kind is FieldKind.Duration)
+                    {
+                        summary.AddBucket(Intern(measurement.Field.Name), DurationHistogram.BucketOf(measurement.Value));
+                    }
                 }
             }
 
@@ -773,7 +872,7 @@ internal sealed class SqliteEventStore : IEventStore
             }
 
             var days = new List<long>();
-            var dayQuery = Command("SELECT DISTINCT day FROM rollup_events WHERE install = $id");
+            var dayQuery = Command("SELECT DISTINCT day FROM rollups WHERE install = $id");
             dayQuery.Parameters["$id"].Value = id;
             using (var reader = dayQuery.ExecuteReader())
             {
@@ -783,7 +882,7 @@ internal sealed class SqliteEventStore : IEventStore
                 }
             }
 
-            var oldest = Command("SELECT MIN(day) FROM rollup_events WHERE product = $product");
+            var oldest = Command("SELECT MIN(day) FROM rollups WHERE product = $product");
             oldest.Parameters["$product"].Value = productId;
             var before = oldest.ExecuteScalar() is long day ? day * SqliteSchema.MillisecondsPerDay : long.MaxValue;
 
@@ -798,8 +897,7 @@ internal sealed class SqliteEventStore : IEventStore
                 deleted += delete.ExecuteNonQuery();
             }
 
-            ExecuteWithId("DELETE FROM rollup_events WHERE install = $id", id);
-            ExecuteWithId("DELETE FROM rollup_values WHERE install = $id", id);
+            ExecuteWithId("DELETE FROM rollups WHERE install = $id", id);
             ExecuteWithId("DELETE FROM installs WHERE id = $id", id);
             _installs.Clear();
             return deleted;
@@ -808,8 +906,8 @@ internal sealed class SqliteEventStore : IEventStore
         public long DeleteEventsBefore(string product, DateTimeOffset cutoff, int limit)
         {
             var delete = Command("""
-                DELETE FROM events WHERE seq IN (
-                  SELECT seq FROM events WHERE product = (SELECT id FROM products WHERE name = $product) AND time < $cutoff LIMIT $limit)
+                DELETE FROM events WHERE (product, time, id) IN (
+                  SELECT product, time, id FROM events WHERE product = (SELECT id FROM products WHERE name = $product) AND time < $cutoff LIMIT $limit)
                 """);
             delete.Parameters["$product"].Value = product;
             delete.Parameters["$cutoff"].Value = cutoff.ToUnixTimeMilliseconds();
@@ -819,14 +917,10 @@ internal sealed class SqliteEventStore : IEventStore
 
         public long DeleteRollupsBefore(string product, long day)
         {
-            long deleted = 0;
-            foreach (var table in new[] { "rollup_events", "rollup_values", "rollup_measures" })
-            {
-                var delete = Command($"DELETE FROM {table} WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
-                delete.Parameters["$product"].Value = product;
-                delete.Parameters["$day"].Value = day;
-                deleted += delete.ExecuteNonQuery();
-            }
+            var delete = Command("DELETE FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
+            delete.Parameters["$product"].Value = product;
+            delete.Parameters["$day"].Value = day;
+            long deleted = delete.ExecuteNonQuery();
 
             if (deleted > 0)
             {
@@ -853,8 +947,7 @@ internal sealed class SqliteEventStore : IEventStore
             var cmd = Command("""
                 DELETE FROM installs WHERE product = (SELECT id FROM products WHERE name = $product)
                   AND id NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = $product))
-                  AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = installs.id)
-                  AND NOT EXISTS (SELECT 1 FROM rollup_values v WHERE v.install = installs.id)
+                  AND NOT EXISTS (SELECT 1 FROM rollups r WHERE r.install = installs.id)
                 """);
             cmd.Parameters["$product"].Value = product;
             var forgotten = cmd.ExecuteNonQuery();
@@ -977,45 +1070,21 @@ internal sealed class SqliteEventStore : IEventStore
 
         private void FlushRollups()
         {
-            if (_eventRollup.Count > 0)
+            if (_rollup.Count == 0)
             {
-                var upsert = Command("""
-                    INSERT INTO rollup_events(product, day, name, context, install, n) VALUES ($product, $day, $name, $context, $install, $n)
-                    ON CONFLICT DO UPDATE SET n = n + excluded.n
-                    """);
-                foreach (var ((product, day, name, context, install), n) in _eventRollup)
-                {
-                    Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$context", context), ("$install", install), ("$n", n));
-                    upsert.ExecuteNonQuery();
-                }
+                return;
             }
 
-            if (_valueRollup.Count > 0)
+            var upsert = Command($"""
+                INSERT INTO rollups(product, day, name, context, install, n, summary)
+                VALUES ($product, $day, $name, $context, $install, $n, $summary)
+                ON CONFLICT DO UPDATE SET n = n + excluded.n, summary = {SqliteSchema.MergeFunction}(summary, excluded.summary)
+                """);
+            foreach (var ((product, day, name, context, install), summary) in _rollup)
             {
-                var upsert = Command("""
-                    INSERT INTO rollup_values(product, day, name, field, value, context, install, n)
-                    VALUES ($product, $day, $name, $field, $value, $context, $install, $n)
-                    ON CONFLICT DO UPDATE SET n = n + excluded.n
-                    """);
-                foreach (var ((product, day, name, field, value, context, install), n) in _valueRollup)
-                {
-                    Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$field", field), ("$value", value), ("$context", context), ("$install", install), ("$n", n));
-                    upsert.ExecuteNonQuery();
-                }
-            }
-
-            if (_measureRollup.Count > 0)
-            {
-                var upsert = Command("""
-                    INSERT INTO rollup_measures(product, day, name, field, context, bucket, n)
-                    VALUES ($product, $day, $name, $field, $context, $bucket, $n)
-                    ON CONFLICT DO UPDATE SET n = n + excluded.n
-                    """);
-                foreach (var ((product, day, name, field, context, bucket), n) in _measureRollup)
-                {
-                    Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$field", field), ("$context", context), ("$bucket", (long)bucket), ("$n", n));
-                    upsert.ExecuteNonQuery();
-                }
+                Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$context", context), ("$install", install), ("$n", summary.Events));
+                upsert.Parameters["$summary"].Value = (object?)summary.Encode() ?? DBNull.Value;
+                upsert.ExecuteNonQuery();
             }
         }
 
@@ -1026,10 +1095,6 @@ internal sealed class SqliteEventStore : IEventStore
             _installs.Clear();
             _products.Clear();
         }
-
-        private static void Add<TKey>(Dictionary<TKey, long> counts, TKey key)
-            where TKey : notnull =>
-            counts[key] = counts.GetValueOrDefault(key) + 1;
 
         private static void Set(SqliteCommand cmd, params ReadOnlySpan<(string Name, long Value)> values)
         {
@@ -1072,18 +1137,44 @@ internal static class SqliteSchema
     public const int WslFlag = 2;
     public const int InteractiveFlag = 4;
 
+    /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
+    public const int Version = 2;
+
+    /// <summary>The SQL function that merges two <see cref="RollupSummary"/> blobs; the writer's connection defines it.</summary>
+    public const string MergeFunction = "candor_merge";
+
     private static readonly DateOnly Epoch = new(1970, 1, 1);
 
     public static long DayNumber(DateOnly date) => date.DayNumber - Epoch.DayNumber;
 
     public static DateOnly DateOf(long dayNumber) => Epoch.AddDays((int)dayNumber);
 
-    // Strings, contexts and installs are interned so that an event row holds small integers; the 16-byte event
-    // ID is the only wide column, because de-duplication needs it. Events have two indexes only (ID, and product
-    // with time for ranges and retention): every byte per event counts at tens of millions of events. Rollups are WITHOUT ROWID tables keyed by
-    // their dimensions, so an upsert is one B-tree lookup. Installs appear in rollups so that distinct installs
-    // (for user counts and k-anonymity) are exact over any range of days.
-    public const string Create = """
+    /// <summary>Refuses a file that an earlier or later layout wrote, with a sentence saying what to do.</summary>
+    /// <exception cref="IOException">The file holds another layout.</exception>
+    public static void CheckLayout(SqliteConnection connection, string path)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT user_version FROM pragma_user_version), (SELECT COUNT(*) FROM sqlite_schema WHERE name = 'events')";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        var (version, hasEvents) = (reader.GetInt64(0), reader.GetInt64(1) > 0);
+        if (version > Version || (version < Version && hasEvents))
+        {
+            throw new IOException(
+                $"{path} was written by {(version > Version ? "a newer" : "an earlier")} version of the collector (layout {version}, this one reads {Version}); " +
+                "move it aside to start with an empty store");
+        }
+    }
+
+    // Strings, contexts and installs are interned so that an event row holds small integers. Events are one
+    // B-tree ordered by product and time (WITHOUT ROWID): ranges, retention and de-duplication need no other
+    // index, and new events land at the end of the tree instead of at random places of an ID index, so a commit
+    // writes few pages. The ID is de-duplicated together with the time, which a retry carries unchanged. Rollups
+    // hold one row per product, day, event name, context and install: the install makes distinct installs (user
+    // counts and k-anonymity) exact over any range of days, and the values and durations of those events are a
+    // small summary blob in the row rather than a row each, so a stored event costs one insert and, at most, one
+    // rollup upsert.
+    public static readonly string Create = $"""
         CREATE TABLE IF NOT EXISTS products(
           id INTEGER PRIMARY KEY,
           name TEXT NOT NULL UNIQUE,
@@ -1125,30 +1216,21 @@ internal static class SqliteSchema
           uid BLOB NOT NULL,
           UNIQUE(product, uid));
         CREATE TABLE IF NOT EXISTS events(
-          seq INTEGER PRIMARY KEY,
-          id BLOB NOT NULL UNIQUE,
           product INTEGER NOT NULL,
           time INTEGER NOT NULL,
+          id BLOB NOT NULL,
           name INTEGER NOT NULL,
           revision INTEGER NOT NULL,
           install INTEGER NOT NULL,
           context INTEGER NOT NULL,
           machine INTEGER NOT NULL,
-          data BLOB);
-        CREATE INDEX IF NOT EXISTS events_by_time ON events(product, time);
-        CREATE TABLE IF NOT EXISTS rollup_events(
+          data BLOB,
+          PRIMARY KEY(product, time, id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rollups(
           product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, context INTEGER NOT NULL,
-          install INTEGER NOT NULL, n INTEGER NOT NULL,
+          install INTEGER NOT NULL, n INTEGER NOT NULL, summary BLOB,
           PRIMARY KEY(product, day, name, context, install)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS rollup_events_by_install ON rollup_events(install);
-        CREATE TABLE IF NOT EXISTS rollup_values(
-          product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, field INTEGER NOT NULL, value INTEGER NOT NULL,
-          context INTEGER NOT NULL, install INTEGER NOT NULL, n INTEGER NOT NULL,
-          PRIMARY KEY(product, day, name, field, value, context, install)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS rollup_values_by_install ON rollup_values(install);
-        CREATE TABLE IF NOT EXISTS rollup_measures(
-          product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, field INTEGER NOT NULL,
-          context INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
-          PRIMARY KEY(product, day, name, field, context, bucket)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS rollups_by_install ON rollups(install);
+        PRAGMA user_version = {Version};
         """;
 }

@@ -32,4 +32,10 @@ public static class RejectionReasons
 
     /// <summary>Too many requests for the key or the address (429, with Retry-After).</summary>
     public const string RateLimited = "rate-limited";
+
+    /// <summary>
+    /// The collector's store is behind, or could not commit (503, with Retry-After). Nothing of the request was
+    /// acknowledged; the same events can be sent again.
+    /// </summary>
+    public const string StoreBusy = "store-busy";
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Candor.Protocol;
+using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Tests.Ingestion;
 
@@ -274,6 +275,40 @@ public class IngestionEndpointsTests
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.OK, (await collector.Client().GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Batch_StoreFallenBehind_Is503StoreBusyWithRetryAfter_AndNothingIsLost()
+    {
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:MaxBacklog"] = "500" });
+        var key = await collector.RegisterAsync();
+        var first = Enumerable.Range(0, 500).Select(_ => Some.Install()).ToArray();
+        var second = Some.Install();
+        var third = Some.Install();
+
+        // Another process holds the file's write lock, so the collector's writer waits and events queue up.
+        await using var blocker = new SqliteConnection($"Data Source={Path.Combine(collector.DataPath, "candor.db")};Pooling=False");
+        await blocker.OpenAsync();
+        using var lockHeld = blocker.BeginTransaction(deferred: false);
+        var waitingFirst = collector.PostBatchAsync(key, first);
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == 500), "the first batch to wait for the writer");
+        var waitingSecond = collector.PostBatchAsync(key, [second]);
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == 501), "the second batch to wait for the writer");
+
+        var busy = await collector.PostBatchAsync(key, [third]);
+        var health = await collector.Client().GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.Equal(RejectionReasons.StoreBusy, (await ReadProblemAsync(busy)).Reason);
+        Assert.NotNull(busy.Headers.RetryAfter?.Delta);
+        Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+
+        // Once the lock is gone the waiting batches are committed and acknowledged, and the refused one goes on a retry.
+        lockHeld.Rollback();
+        Assert.Equal(500, (await TestCollector.ReadBatchAsync(await waitingFirst)).Accepted);
+        Assert.Equal(1, (await TestCollector.ReadBatchAsync(await waitingSecond)).Accepted);
+        Assert.Equal(1, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [third]))).Accepted);
+        Assert.Equal(502, await collector.Store.CountRawEventsAsync(Some.Product, default));
     }
 
     [Fact]

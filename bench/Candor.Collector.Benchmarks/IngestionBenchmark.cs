@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Candor.Protocol;
+
+namespace Candor.Collector.Benchmarks;
+
+/// <summary>
+/// Ingestion throughput: the collector in its own process, this process as the load generator posting gzip
+/// batches of 100 events over loopback on a few connections; then, with the collector stopped, the storage
+/// limit: the same rows inserted into a fresh file of the collector's schema with plain SQLite.
+/// </summary>
+internal static class IngestionBenchmark
+{
+    public const int EventsPerBatch = 100;
+
+    public static async Task RunAsync(Arguments args)
+    {
+        var events = args.Int("events", 1_000_000);
+        var connections = args.Int("connections", 4);
+        var seconds = args.Int("seconds", 120);
+        var folder = Directory.CreateTempSubdirectory("candor-bench-ingest-").FullName;
+        try
+        {
+            Console.WriteLine($"Ingestion: {events:N0} events in batches of {EventsPerBatch}, {connections} connections, at most {seconds} s");
+            var now = DateTimeOffset.UtcNow;
+            var workload = new Workload(installs: 20_000, DateOnly.FromDateTime(now.UtcDateTime).AddDays(-7));
+            var watch = Stopwatch.StartNew();
+            var arrival = new List<Guid>();
+            var warmup = BuildBodies(workload, 20_000, now, seed: 1, arrival);
+            var bodies = BuildBodies(workload, events, now, seed: 2, arrival);
+            Console.WriteLine($"  built {bodies.Count:N0} request bodies ({bodies.Sum(b => (long)b.Length) / bodies.Count:N0} bytes gzip each) in {watch.Elapsed.TotalSeconds:F1} s");
+
+            // Ingestion is bounded by the store, not by the limits a leaked key is kept in by: lift them for the run.
+            var settings = new Dictionary<string, string>
+            {
+                ["Ingestion:PermitsPerKey"] = "100000000",
+                ["Ingestion:PermitsPerAddress"] = "100000000",
+            };
+            foreach (var setting in args.All("set"))
+            {
+                var (name, value) = setting.Split('=', 2) is [var n, var v] ? (n, v) : throw new ArgumentException($"--set takes Name=Value, not '{setting}'");
+                settings[name] = value;
+                Console.WriteLine($"  collector setting {name} = {value}");
+            }
+
+            var dataPath = Path.Combine(folder, "data");
+            Directory.CreateDirectory(dataPath);
+            LoadResult result;
+            await using (var collector = await CollectorProcess.StartAsync(dataPath, settings))
+            {
+                var key = await collector.RegisterAsync();
+                Console.WriteLine($"  collector process {collector.Id} at {collector.BaseAddress}");
+                using var http = collector.Client(connections);
+                await PostAllAsync(http, key, warmup, connections, TimeSpan.FromSeconds(seconds));
+                var cpuBefore = collector.CpuTime();
+                var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                result = await PostAllAsync(http, key, bodies, connections, TimeSpan.FromSeconds(seconds));
+                var collectorCpu = collector.CpuTime() - cpuBefore;
+                var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
+                await collector.StopAsync();
+
+                var latency = new Percentiles(result.Latencies);
+                Console.WriteLine($"  collector: {result.Accepted:N0} events accepted in {result.Elapsed.TotalSeconds:F1} s = {result.Accepted / result.Elapsed.TotalSeconds:N0} events/s ({result.Requests:N0} requests, {result.Refused:N0} refused)");
+                Console.WriteLine($"  request latency ms: p50 {Percentiles.Ms(latency.At(50))}, p90 {Percentiles.Ms(latency.At(90))}, p99 {Percentiles.Ms(latency.At(99))}, max {Percentiles.Ms(latency.Max)}");
+                Console.WriteLine($"  CPU during the run: collector {collectorCpu.TotalSeconds:F1} s, load generator {ownCpu.TotalSeconds:F1} s (of {2 * result.Elapsed.TotalSeconds:F0} core-seconds on 2 cores)");
+            }
+
+            var database = Path.Combine(dataPath, "candor.db");
+            var limit = StorageLimit.Measure(database, Path.Combine(folder, "limit"), arrival, flushEachCommit: settings.GetValueOrDefault("Storage:FlushEachCommit", "true") == "true");
+            var rate = result.Accepted / result.Elapsed.TotalSeconds;
+            Console.WriteLine($"  storage limit: {limit.Rows:N0} rows in {limit.Elapsed.TotalSeconds:F1} s = {limit.RowsPerSecond:N0} rows/s ({limit.Transactions:N0} transactions of {StorageLimit.RowsPerTransaction:N0})");
+            Console.WriteLine($"  collector / limit: {rate / limit.RowsPerSecond:P0} (goal: at least 50%)");
+
+            var size = FileSize.Measure(database);
+            Console.WriteLine($"  file after checkpoint and VACUUM: {size.Bytes:N0} bytes for {size.Events:N0} events = {size.BytesPerEvent:F1} bytes per event");
+            foreach (var (name, bytes) in size.Objects.Take(8))
+            {
+                Console.WriteLine($"    {name,-28} {bytes,14:N0} bytes  {bytes / (double)size.Events,6:F1} per event");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static List<byte[]> BuildBodies(Workload workload, int events, DateTimeOffset now, int seed, List<Guid> arrival)
+    {
+        var random = new Random(seed);
+        var bodies = new List<byte[]>(events / EventsPerBatch);
+        var batch = new List<WireEvent>(EventsPerBatch);
+
+        // A week of traffic, one day after the other, so rollups see several days as they would in a real run.
+        var perDay = events / 7;
+        for (var d = 6; d >= 0; d--)
+        {
+            var day = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-d);
+            foreach (var e in workload.Day(day, d == 0 ? events - (6 * perDay) : perDay, random, now))
+            {
+                batch.Add(workload.ToWire(e));
+                arrival.Add(e.Id);
+                if (batch.Count == EventsPerBatch)
+                {
+                    bodies.Add(Gzip(JsonSerializer.SerializeToUtf8Bytes(new WireBatch { Events = batch }, ProtocolJsonContext.Default.WireBatch)));
+                    batch = new List<WireEvent>(EventsPerBatch);
+                }
+            }
+        }
+
+        return bodies;
+    }
+
+    private static async Task<LoadResult> PostAllAsync(HttpClient http, string key, List<byte[]> bodies, int connections, TimeSpan budget)
+    {
+        var next = -1;
+        long accepted = 0, refused = 0, requests = 0;
+        var latencies = new List<double>[connections];
+        var watch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
+        {
+            var mine = latencies[worker] = new List<double>(bodies.Count / connections + 1);
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < bodies.Count && watch.Elapsed < budget)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolConstants.BatchPath) { Content = new ByteArrayContent(bodies[index]) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(ProtocolConstants.MediaType);
+                request.Content.Headers.ContentEncoding.Add(ProtocolConstants.Encoding);
+                request.Headers.Add(ProtocolConstants.KeyHeader, key);
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(request);
+                var answer = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.BatchResponse) : null;
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref requests);
+                if (answer is null || answer.Rejected.Count > 0)
+                {
+                    var detail = answer is null ? $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}" : answer.Rejected[0].Detail;
+                    throw new InvalidOperationException($"the collector refused a benchmark batch: {detail}");
+                }
+
+                Interlocked.Add(ref accepted, answer.Accepted);
+                Interlocked.Add(ref refused, EventsPerBatch - answer.Accepted - answer.Duplicates);
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        return new LoadResult(accepted, refused, requests, watch.Elapsed, [.. latencies.SelectMany(l => l)]);
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
+    }
+
+    private sealed record LoadResult(long Accepted, long Refused, long Requests, TimeSpan Elapsed, List<double> Latencies);
+}
+
+/// <summary>Named command-line options: <c>--name value</c>.</summary>
+internal sealed class Arguments(string[] args)
+{
+    public string Mode => args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "";
+
+    public string? Text(string name)
+    {
+        var at = Array.IndexOf(args, "--" + name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    public IEnumerable<string> All(string name)
+    {
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--" + name)
+            {
+                yield return args[i + 1];
+            }
+        }
+    }
+
+    public int Int(string name, int fallback) =>
+        Text(name) is { } text ? int.Parse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture) : fallback;
+}
