@@ -210,9 +210,9 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     }
 
     // Several queries of one scope need the same counts (shares all divide by the installs of the whole range),
-    // so a scope asks the store for each filter and period once.
+    // so a scope asks the store for each filter and period once, even when its queries run in parallel.
     private Task<IReadOnlyList<PeriodCount>> CountAsync(QueryScope scope, EventFilter filter, Interval interval, CancellationToken cancellationToken) =>
-        scope.Counts.GetOrAdd((filter, interval), key => store.CountEventsAsync(key.Filter, key.Interval, cancellationToken));
+        scope.Counts.GetOrAdd((filter, interval), key => new Lazy<Task<IReadOnlyList<PeriodCount>>>(() => store.CountEventsAsync(key.Filter, key.Interval, cancellationToken))).Value;
 
     private static QueryResult<TRow> Suppress<TIn, TRow>(QueryScope scope, IReadOnlyList<TIn> rows, Func<TIn, long> installs, Func<TIn, TRow> map)
     {
@@ -242,12 +242,15 @@ internal sealed class QueryScope(CatalogProduct product, EventFilter filter)
 
     public EventFilter Filter { get; } = filter;
 
-    internal ConcurrentDictionary<(EventFilter Filter, Interval Interval), Task<IReadOnlyList<PeriodCount>>> Counts { get; } = new();
+    internal ConcurrentDictionary<(EventFilter Filter, Interval Interval), Lazy<Task<IReadOnlyList<PeriodCount>>>> Counts { get; } = new();
 
     /// <summary>The same product and counts, for one event (or all events with <see langword="null"/>).</summary>
     public QueryScope ForEvent(string? eventName) => new(Product, Filter with { Event = eventName }, Counts);
 
-    private QueryScope(CatalogProduct product, EventFilter filter, ConcurrentDictionary<(EventFilter, Interval), Task<IReadOnlyList<PeriodCount>>> counts)
+    /// <summary>The same product and counts, with another filter.</summary>
+    public QueryScope With(EventFilter filter) => new(Product, filter, Counts);
+
+    private QueryScope(CatalogProduct product, EventFilter filter, ConcurrentDictionary<(EventFilter, Interval), Lazy<Task<IReadOnlyList<PeriodCount>>>> counts)
         : this(product, filter) => Counts = counts;
 }
 
