@@ -173,6 +173,7 @@ internal static class DashboardPages
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{title} · Candor</title>
+            <link rel="icon" href="data:,">
             <link rel="stylesheet" href="{DashboardAssets.Url("dashboard.css")}">
             """);
         if (charts)

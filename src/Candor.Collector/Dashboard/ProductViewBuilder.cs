@@ -140,7 +140,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
 
         groups.Add(new SectionGroup("versions", "Versions",
         [
-            ShareSection("versions", "Installs by version", "The share of installs on each version of the product.", "Version", await versions, Display),
+            ShareSection("version-shares", "Installs by version", "The share of installs on each version of the product.", "Version", await versions, Display),
             AdoptionSection(axis, period, adoptionResults),
         ]));
 
