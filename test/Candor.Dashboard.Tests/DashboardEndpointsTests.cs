@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Candor.Collector.Tests;
+
+namespace Candor.Dashboard.Tests;
+
+/// <summary>The dashboard's HTTP side without a browser: forms, sessions, headers and assets.</summary>
+public sealed partial class DashboardEndpointsTests
+{
+    [Fact]
+    public async Task SignIn_WithoutTheFormToken_IsRefusedAndStartsNoSession()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var reader = await collector.CreateReaderAsync();
+        var (client, cookies) = Browserless(collector);
+
+        var response = await client.PostAsync("/dashboard/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = reader }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("The sign-in form had expired", await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(cookies.GetAllCookies(), c => c.Name == "candor_session");
+    }
+
+    [Fact]
+    public async Task Session_EndsWhenItsTokenIsRevoked()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var reader = await collector.CreateReaderAsync();
+        var (client, _) = Browserless(collector);
+        await SignInAsync(client, reader);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/dashboard")).StatusCode);
+
+        var tokens = await collector.Admin.GetStringAsync("/admin/tokens");
+        var id = Regex.Match(tokens, "\"id\":(\\d+),\"role\":\"reader\"").Groups[1].Value;
+        Assert.Equal(HttpStatusCode.NoContent, (await collector.Admin.DeleteAsync($"/admin/tokens/{id}")).StatusCode);
+        var after = await client.GetAsync("/dashboard");
+
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Equal("/dashboard/sign-in", new Uri(collector.BaseAddress, after.Headers.Location!).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task SessionCookie_NeverOpensTheQueryApi()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync(Acme.ManifestJson);
+        var (client, _) = Browserless(collector);
+        await SignInAsync(client, await collector.CreateReaderAsync());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/dashboard/products/acme")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/query/acme/events")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("https://elsewhere.example/", "/dashboard")]
+    [InlineData("//elsewhere.example/dashboard", "/dashboard")]
+    [InlineData("/dashboard/products/acme?version=1.3.0", "/dashboard/products/acme?version=1.3.0")]
+    public async Task SignIn_ReturnsOnlyToDashboardPages(string returnUrl, string expected)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var (client, _) = Browserless(collector);
+
+        var response = await SignInAsync(client, await collector.CreateReaderAsync(), returnUrl);
+
+        Assert.Equal(expected, response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task Pages_ForbidInlineScriptsFramingAndCaching()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var (client, _) = Browserless(collector);
+
+        var response = await client.GetAsync("/dashboard/sign-in");
+
+        Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.True(response.Headers.CacheControl!.NoStore);
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        Assert.DoesNotMatch("<script>", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Assets_AreServedFromTheAssembly_AndKeptForGoodWhenVersioned()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var (client, _) = Browserless(collector);
+        await SignInAsync(client, await collector.CreateReaderAsync());
+        await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        await collector.PostBatchAsync(await collector.CreateKeyAsync(Acme.Product), [Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))]);
+        var page = await client.GetStringAsync("/dashboard/products/acme");
+        var chart = Regex.Match(page, "src=\"(/dashboard/assets/lib/chart\\.umd\\.min\\.js\\?v=[0-9a-f]{16})\"").Groups[1].Value;
+
+        var library = await client.GetAsync(chart);
+        var unversioned = await client.GetAsync("/dashboard/assets/dashboard.js");
+
+        Assert.Equal(HttpStatusCode.OK, library.StatusCode);
+        Assert.StartsWith("/*!\n * Chart.js v4", await library.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("immutable", library.Headers.CacheControl!.ToString());
+        Assert.Equal("no-cache", unversioned.Headers.CacheControl!.ToString());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/dashboard/assets/../appsettings.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ProductPage_OfAnUnknownProduct_Is404()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var (client, _) = Browserless(collector);
+        await SignInAsync(client, await collector.CreateReaderAsync());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/dashboard/products/nope")).StatusCode);
+    }
+
+    private static (HttpClient Client, CookieContainer Cookies) Browserless(TestCollector collector)
+    {
+        var cookies = new CookieContainer();
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = collector.BaseAddress };
+        return (client, cookies);
+    }
+
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string token, string returnUrl = "/dashboard")
+    {
+        var form = await client.GetStringAsync("/dashboard/sign-in");
+        var field = FormToken().Match(form);
+        var response = await client.PostAsync("/dashboard/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [field.Groups["name"].Value] = WebUtility.HtmlDecode(field.Groups["value"].Value),
+            ["token"] = token,
+            ["returnUrl"] = returnUrl,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response;
+    }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>__RequestVerificationToken)\" value=\"(?<value>[^\"]+)\">")]
+    private static partial Regex FormToken();
+}
