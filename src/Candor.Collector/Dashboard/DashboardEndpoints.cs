@@ -88,7 +88,9 @@ internal static class DashboardEndpoints
             headers.ContentSecurityPolicy = ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
-            headers.CacheControl = "no-store";
+            // What antiforgery would set anyway (it warns when it has to override anything else).
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
             return await next(context);
         });
         pages.MapGet("/sign-in", SignInForm);
