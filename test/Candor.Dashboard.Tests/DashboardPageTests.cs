@@ -181,6 +181,10 @@ public sealed class DashboardPageTests(Browser browser)
         Assert.True(await page.Locator("#durations canvas").First.IsVisibleAsync());
         Assert.Contains("command-failed per command, by packages", await page.Locator("#failures").InnerTextAsync());
         Assert.Contains("System.IO.IOException at Acme.Cli.Download.Fetch", await page.Locator("#exceptions").InnerTextAsync());
+        await page.SetViewportSizeAsync(375, 812);
+        await page.ReloadAsync();
+        await ChartsDrawnAsync(page);
+        Assert.Equal(0, await page.EvaluateAsync<int>("document.documentElement.scrollWidth - document.documentElement.clientWidth"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         Assert.Contains("You are signed out.", await page.GetByRole(AriaRole.Status).InnerTextAsync());
