@@ -60,7 +60,7 @@ public sealed class Browser : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class BrowserTests : ICollectionFixture<Browser>
+public sealed class BrowserTests : ICollectionFixture<Browser>, ICollectionFixture<AcmeCollector>
 {
     public const string Name = "browser";
 }

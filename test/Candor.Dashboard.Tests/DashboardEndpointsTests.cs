@@ -5,7 +5,7 @@ using Candor.Collector.Tests;
 namespace Candor.Dashboard.Tests;
 
 /// <summary>The dashboard's HTTP side without a browser: forms, sessions, headers and assets.</summary>
-public sealed partial class DashboardEndpointsTests
+public sealed class DashboardEndpointsTests
 {
     [Fact]
     public async Task SignIn_WithoutTheFormToken_IsRefusedAndStartsNoSession()
@@ -118,20 +118,6 @@ public sealed partial class DashboardEndpointsTests
         return (client, cookies);
     }
 
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string token, string returnUrl = "/dashboard")
-    {
-        var form = await client.GetStringAsync("/dashboard/sign-in");
-        var field = FormToken().Match(form);
-        var response = await client.PostAsync("/dashboard/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            [field.Groups["name"].Value] = WebUtility.HtmlDecode(field.Groups["value"].Value),
-            ["token"] = token,
-            ["returnUrl"] = returnUrl,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return response;
-    }
-
-    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>__RequestVerificationToken)\" value=\"(?<value>[^\"]+)\">")]
-    private static partial Regex FormToken();
+    private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string token, string returnUrl = "/dashboard") =>
+        AcmeCollector.SignInAsync(client, token, returnUrl);
 }

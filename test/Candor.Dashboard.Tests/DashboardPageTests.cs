@@ -8,16 +8,15 @@ namespace Candor.Dashboard.Tests;
 
 /// <summary>The dashboard as a person uses it: in a real headless Chromium, against a real collector.</summary>
 [Collection(BrowserTests.Name)]
-public sealed class DashboardPageTests(Browser browser)
+public sealed class DashboardPageTests(Browser browser, AcmeCollector acme)
 {
     private const string ProductPath = "/dashboard/products/acme";
 
     [BrowserFact]
     public async Task SignIn_WithReaderToken_OpensThePageAskedForInACookieSession()
     {
-        await using var collector = await TestCollector.StartAsync();
-        var reader = await Acme.SetUpAsync(collector, Acme.Events());
-        await using var context = await browser.NewContextAsync(collector.BaseAddress);
+        var reader = acme.Reader;
+        await using var context = await browser.NewContextAsync(acme.Collector.BaseAddress);
         var page = await context.NewPageAsync();
         var errors = Errors(page);
 
@@ -66,9 +65,7 @@ public sealed class DashboardPageTests(Browser browser)
     [BrowserFact]
     public async Task Filters_ChangeTheChartsAndStayInTheAddress()
     {
-        await using var collector = await TestCollector.StartAsync();
-        var reader = await Acme.SetUpAsync(collector, Acme.Events());
-        var page = await SignedInAsync(collector, reader);
+        var page = await SignedInAsync();
         await page.GotoAsync(ProductPath);
         await ChartsDrawnAsync(page);
         var all = await ChartValuesAsync(page, "events");
@@ -81,12 +78,12 @@ public sealed class DashboardPageTests(Browser browser)
         var filtered = await ChartValuesAsync(page, "events");
 
         Assert.Contains("ci=false", page.Url);
-        var api = await ApiAsync(collector, reader, "events?interval=day&version=1.3.0&ci=false&from=2026-02-09&to=2026-03-10");
+        var api = await ApiAsync("events?interval=day&version=1.3.0&ci=false&from=2026-02-09&to=2026-03-10");
         Assert.Equal(api["rows"]!.AsArray().Sum(r => r!["events"]!.GetValue<long>()), filtered.Sum());
         Assert.True(filtered.Sum() < all.Sum());
 
         // The address alone gives the same view: it can be shared.
-        var shared = await SignedInAsync(collector, reader);
+        var shared = await SignedInAsync();
         await shared.GotoAsync(page.Url);
         await ChartsDrawnAsync(shared);
         Assert.Equal(filtered, await ChartValuesAsync(shared, "events"));
@@ -96,20 +93,17 @@ public sealed class DashboardPageTests(Browser browser)
     [BrowserFact]
     public async Task SmallGroups_AreHiddenExactlyAsTheQueryApiHidesThem_AndThePageSaysSo()
     {
-        await using var collector = await TestCollector.StartAsync();
-        var preview = Enumerable.Range(0, 2).Select(_ => Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-2), version: "2.0.0-preview.1"));
-        var reader = await Acme.SetUpAsync(collector, [.. Acme.Events(), .. preview]);
-        var page = await SignedInAsync(collector, reader);
+        var page = await SignedInAsync();
 
         await page.GotoAsync(ProductPath);
         await ChartsDrawnAsync(page);
 
-        var api = await ApiAsync(collector, reader, "shares/version?from=2026-02-09&to=2026-03-10");
+        var api = await ApiAsync("shares/version?from=2026-02-09&to=2026-03-10");
         var versions = page.Locator("#version-shares table tbody th");
         Assert.Equal(api["rows"]!.AsArray().Select(r => r!["value"]!.GetValue<string>()), await versions.AllTextContentsAsync());
         Assert.Equal(1, api["suppressed"]!.GetValue<int>());
         Assert.Contains("1 more group is hidden: fewer than 5 installs.", await page.Locator("#version-shares").InnerTextAsync());
-        Assert.DoesNotContain("2.0.0-preview.1", await page.ContentAsync());
+        Assert.DoesNotContain(AcmeCollector.PreviewVersion, await page.ContentAsync());
         Assert.Matches("Groups with fewer than 5 distinct installs are hidden.*This page hides \\d+", await page.Locator("#suppression").InnerTextAsync());
     }
 
@@ -140,9 +134,7 @@ public sealed class DashboardPageTests(Browser browser)
     [BrowserFact]
     public async Task Keyboard_ReachesEveryControl_WithVisibleFocus()
     {
-        await using var collector = await TestCollector.StartAsync();
-        var reader = await Acme.SetUpAsync(collector, Acme.Events());
-        var page = await SignedInAsync(collector, reader);
+        var page = await SignedInAsync();
         await page.GotoAsync(ProductPath);
         await ChartsDrawnAsync(page);
 
@@ -170,9 +162,7 @@ public sealed class DashboardPageTests(Browser browser)
     [BrowserFact]
     public async Task MainViews_ReadAt1280AndAtPhoneWidth_AndSignOutEndsTheSession()
     {
-        await using var collector = await TestCollector.StartAsync();
-        var reader = await Acme.SetUpAsync(collector, Acme.Events());
-        var page = await SignedInAsync(collector, reader);
+        var page = await SignedInAsync();
         await page.GotoAsync(ProductPath);
         await ChartsDrawnAsync(page);
 
@@ -202,6 +192,9 @@ public sealed class DashboardPageTests(Browser browser)
         await page.WaitForURLAsync("**/dashboard");
         return page;
     }
+
+    // On the shared collector, signed in over HTTP: the sign-in form itself is tested above.
+    private async Task<IPage> SignedInAsync() => await (await acme.SignedInAsync(browser)).NewPageAsync();
 
     private static Task ChartsDrawnAsync(IPage page) => page.Locator("body[data-charts-drawn]").WaitForAsync();
 
@@ -237,6 +230,6 @@ public sealed class DashboardPageTests(Browser browser)
         return errors;
     }
 
-    private static async Task<JsonObject> ApiAsync(TestCollector collector, string reader, string query) =>
-        (await collector.Client(reader).GetFromJsonAsync<JsonObject>($"/query/acme/{query}"))!;
+    private async Task<JsonObject> ApiAsync(string query) =>
+        (await acme.Collector.Client(acme.Reader).GetFromJsonAsync<JsonObject>($"/query/acme/{query}"))!;
 }

@@ -243,7 +243,7 @@ internal static class DashboardPages
         html.Add($"""
             </select></div>
             <div class="field"><label for="os">OS</label><select id="os" name="os">
-            <option value=""{Markup.If(filter.Os is null, "selected")}>All OS families</option>
+            <option value=""{Markup.If(filter.Os is null, "selected")}>All OS</option>
             """);
         foreach (var os in view.OperatingSystems)
         {
@@ -253,7 +253,7 @@ internal static class DashboardPages
         html.Add($"""
             </select></div>
             <div class="field"><label for="ci">Runs</label><select id="ci" name="ci">
-            <option value=""{Markup.If(filter.Ci is null, "selected")}>In CI and outside</option>
+            <option value=""{Markup.If(filter.Ci is null, "selected")}>All runs</option>
             <option value="false"{Markup.If(filter.Ci == false, "selected")}>Outside CI only</option>
             <option value="true"{Markup.If(filter.Ci == true, "selected")}>In CI only</option>
             </select></div>
@@ -371,22 +371,25 @@ internal static class DashboardPages
             """);
     }
 
-    // The smallest valid batch: one declared event with no properties (every property is optional) and a plain context.
+    // The smallest valid batch: one declared event with no properties (every property is optional) and a plain
+    // context. Its IDs follow from the product and the time, so the page reads the same until its figures change.
     private static string SampleBatch(ProductView view)
     {
+        var seed = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{view.Product.Record.Name}|{view.ComputedAt:O}"));
+        Guid Id(int part) => new(seed.AsSpan(part * 8, 16));
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteStartArray("events");
             json.WriteStartObject();
-            json.WriteString("id", Guid.NewGuid());
+            json.WriteString("id", Id(0));
             json.WriteString("name", view.Product.Latest.Events[0].Name);
             json.WriteString("time", view.ComputedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             json.WriteString("product", view.Product.Record.Name);
             json.WriteNumber("revision", view.Product.Latest.Revision);
-            json.WriteString("install", Guid.NewGuid());
-            json.WriteString("session", Guid.NewGuid());
+            json.WriteString("install", Id(1));
+            json.WriteString("session", Id(2));
             json.WriteStartObject("context");
             json.WriteString("version", "1.0.0");
             json.WriteString("os", "linux");
