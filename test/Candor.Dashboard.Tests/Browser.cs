@@ -39,14 +39,20 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies) with a window <paramref name="width"/> pixels wide.</summary>
-    public Task<IBrowserContext> NewContextAsync(Uri baseAddress, int width = 1280, int height = 900) =>
-        (_browser ?? throw new InvalidOperationException(MissingReason)).NewContextAsync(new BrowserNewContextOptions
+    public async Task<IBrowserContext> NewContextAsync(Uri baseAddress, int width = 1280, int height = 900)
+    {
+        var context = await (_browser ?? throw new InvalidOperationException(MissingReason)).NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Locale = "en-US",
             TimezoneId = "UTC",
         });
+
+        // A limit, not a timing: on a busy two-core machine a page can take far longer than Playwright's 30 s default.
+        context.SetDefaultTimeout(120_000);
+        return context;
+    }
 
     public async Task DisposeAsync()
     {

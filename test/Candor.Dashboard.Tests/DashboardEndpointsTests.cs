@@ -1,16 +1,21 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Candor.Collector.Tests;
 
 namespace Candor.Dashboard.Tests;
 
-/// <summary>The dashboard's HTTP side without a browser: forms, sessions, headers and assets.</summary>
-public sealed class DashboardEndpointsTests
+/// <summary>
+/// The dashboard's HTTP side without a browser: forms, sessions, headers and assets. The tests share one
+/// collector (each signs in with its own token and cookies), as none of them changes what another reads.
+/// </summary>
+public sealed class DashboardEndpointsTests(DashboardEndpointsTests.Collector shared) : IClassFixture<DashboardEndpointsTests.Collector>
 {
     [Fact]
     public async Task SignIn_WithoutTheFormToken_IsRefusedAndStartsNoSession()
     {
-        await using var collector = await TestCollector.StartAsync();
+        var collector = shared.Instance;
         var reader = await collector.CreateReaderAsync();
         var (client, cookies) = Browserless(collector);
 
@@ -24,17 +29,17 @@ public sealed class DashboardEndpointsTests
     [Fact]
     public async Task Session_EndsWhenItsTokenIsRevoked()
     {
-        await using var collector = await TestCollector.StartAsync();
-        var reader = await collector.CreateReaderAsync();
+        var collector = shared.Instance;
+        var created = await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "leaving" });
+        var token = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
         var (client, _) = Browserless(collector);
-        await SignInAsync(client, reader);
+        await SignInAsync(client, token["secret"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/dashboard")).StatusCode);
 
-        var tokens = await collector.Admin.GetStringAsync("/admin/tokens");
-        var id = Regex.Match(tokens, "\"id\":(\\d+),\"role\":\"reader\"").Groups[1].Value;
-        Assert.Equal(HttpStatusCode.NoContent, (await collector.Admin.DeleteAsync($"/admin/tokens/{id}")).StatusCode);
+        var revoked = await collector.Admin.DeleteAsync($"/admin/tokens/{token["id"]!.GetValue<long>()}");
         var after = await client.GetAsync("/dashboard");
 
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.Equal("/dashboard/sign-in", new Uri(collector.BaseAddress, after.Headers.Location!).AbsolutePath);
     }
@@ -42,8 +47,7 @@ public sealed class DashboardEndpointsTests
     [Fact]
     public async Task SessionCookie_NeverOpensTheQueryApi()
     {
-        await using var collector = await TestCollector.StartAsync();
-        await collector.RegisterAsync(Acme.ManifestJson);
+        var collector = shared.Instance;
         var (client, _) = Browserless(collector);
         await SignInAsync(client, await collector.CreateReaderAsync());
 
@@ -57,7 +61,7 @@ public sealed class DashboardEndpointsTests
     [InlineData("/dashboard/products/acme?version=1.3.0", "/dashboard/products/acme?version=1.3.0")]
     public async Task SignIn_ReturnsOnlyToDashboardPages(string returnUrl, string expected)
     {
-        await using var collector = await TestCollector.StartAsync();
+        var collector = shared.Instance;
         var (client, _) = Browserless(collector);
 
         var response = await SignInAsync(client, await collector.CreateReaderAsync(), returnUrl);
@@ -68,7 +72,7 @@ public sealed class DashboardEndpointsTests
     [Fact]
     public async Task Pages_ForbidInlineScriptsFramingAndCaching()
     {
-        await using var collector = await TestCollector.StartAsync();
+        var collector = shared.Instance;
         var (client, _) = Browserless(collector);
 
         var response = await client.GetAsync("/dashboard/sign-in");
@@ -83,11 +87,9 @@ public sealed class DashboardEndpointsTests
     [Fact]
     public async Task Assets_AreServedFromTheAssembly_AndKeptForGoodWhenVersioned()
     {
-        await using var collector = await TestCollector.StartAsync();
+        var collector = shared.Instance;
         var (client, _) = Browserless(collector);
         await SignInAsync(client, await collector.CreateReaderAsync());
-        await collector.RegisterAsync(Acme.ManifestJson, k: 1);
-        await collector.PostBatchAsync(await collector.CreateKeyAsync(Acme.Product), [Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))]);
         var page = await client.GetStringAsync("/dashboard/products/acme");
         var chart = Regex.Match(page, "src=\"(/dashboard/assets/lib/chart\\.umd\\.min\\.js\\?v=[0-9a-f]{16})\"").Groups[1].Value;
 
@@ -104,7 +106,7 @@ public sealed class DashboardEndpointsTests
     [Fact]
     public async Task ProductPage_OfAnUnknownProduct_Is404()
     {
-        await using var collector = await TestCollector.StartAsync();
+        var collector = shared.Instance;
         var (client, _) = Browserless(collector);
         await SignInAsync(client, await collector.CreateReaderAsync());
 
@@ -120,4 +122,27 @@ public sealed class DashboardEndpointsTests
 
     private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string token, string returnUrl = "/dashboard") =>
         AcmeCollector.SignInAsync(client, token, returnUrl);
+
+    /// <summary>A collector with the acme product registered (k = 1) and one event.</summary>
+    public sealed class Collector : IAsyncLifetime
+    {
+        private TestCollector? _instance;
+
+        internal TestCollector Instance => _instance!;
+
+        public async Task InitializeAsync()
+        {
+            _instance = await TestCollector.StartAsync();
+            var key = await Instance.RegisterAsync(Acme.ManifestJson, k: 1);
+            await TestCollector.ReadBatchAsync(await Instance.PostBatchAsync(key, [Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))]));
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (_instance is not null)
+            {
+                await _instance.DisposeAsync();
+            }
+        }
+    }
 }
