@@ -1,4 +1,5 @@
 using Candor.Collector.Access;
+using Candor.Collector.Dashboard;
 using Candor.Collector.Ingestion;
 using Candor.Collector.Operations;
 using Candor.Collector.Products;
@@ -44,6 +45,7 @@ internal static class Program
         builder.AddIngestion();
         builder.AddRetention();
         builder.AddQuery();
+        builder.AddDashboard();
         builder.AddOperations();
 
         var app = builder.Build();
@@ -54,6 +56,7 @@ internal static class Program
         app.MapProducts();
         app.MapAccess();
         app.MapQuery();
+        app.MapDashboard();
         return app;
     }
 }

@@ -78,6 +78,7 @@ internal static class OperationsSetup
 
     public static WebApplicationBuilder AddQuery(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<QueryService>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Candor collector";

@@ -115,6 +115,12 @@ internal enum ContextDimension
 
     /// <summary>The country derived from the (dropped) client address.</summary>
     Country,
+
+    /// <summary>Whether the tool ran in a container: <c>true</c> or <c>false</c>.</summary>
+    Container,
+
+    /// <summary>The CI vendor, empty outside CI.</summary>
+    Ci,
 }
 
 /// <summary>

@@ -384,21 +384,25 @@ internal sealed class SqliteEventStore : IEventStore
 
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
     {
-        var column = dimension switch
+        // Interned dimensions group by their string ID and name it afterwards; the container flag is a bit of the context's flags.
+        var (value, group) = dimension switch
         {
-            ContextDimension.Version => "version",
-            ContextDimension.Os => "os",
-            ContextDimension.Runtime => "runtime",
-            ContextDimension.Country => "country",
+            ContextDimension.Version => ("COALESCE(s.value, '')", "c.version"),
+            ContextDimension.Os => ("COALESCE(s.value, '')", "c.os"),
+            ContextDimension.Runtime => ("COALESCE(s.value, '')", "c.runtime"),
+            ContextDimension.Country => ("COALESCE(s.value, '')", "c.country"),
+            ContextDimension.Ci => ("COALESCE(s.value, '')", "c.ci"),
+            ContextDimension.Container => ($"CASE WHEN c.flags & {SqliteSchema.ContainerFlag} <> 0 THEN 'true' ELSE 'false' END", $"c.flags & {SqliteSchema.ContainerFlag}"),
             _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
         };
+        var join = dimension is ContextDimension.Container ? "" : $"LEFT JOIN strings s ON s.id = {group}";
         await using var connection = await OpenReadAsync(cancellationToken);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
-            SELECT COALESCE(s.value, ''), SUM(r.n) AS events, COUNT(DISTINCT r.install)
-            FROM rollups r JOIN contexts c ON c.id = r.context LEFT JOIN strings s ON s.id = c.{column}
+            SELECT {value}, SUM(r.n) AS events, COUNT(DISTINCT r.install)
+            FROM rollups r JOIN contexts c ON c.id = r.context {join}
             WHERE {RollupConditions(filter, "r.")}
-            GROUP BY c.{column} ORDER BY events DESC, 1
+            GROUP BY {group} ORDER BY events DESC, 1
             """;
         AddFilterParameters(cmd, filter);
         return await ReadGroupsAsync(cmd, cancellationToken);

@@ -123,6 +123,23 @@ public class QueryEndpointsTests
     }
 
     [Fact]
+    public async Task Shares_OfContainersAndCiVendors_NameEachGroup()
+    {
+        var inCi = Installs(2).Select(i => Some.Install(i)).ToList();
+        inCi.ForEach(e => e.Context.Ci = "gitlab");
+        var inContainer = Installs(2).Select(i => Some.Install(i)).ToList();
+        inContainer.ForEach(e => e.Context.Container = true);
+        await using var collector = await StartAsync(k: 2, [.. inCi, .. inContainer, .. Installs(2).Select(i => Some.Install(i))]);
+
+        var containers = await GetAsync(collector, $"/query/sample/shares/container?{Range}");
+        var vendors = await GetAsync(collector, $"/query/sample/shares/ci?{Range}");
+
+        Assert.Equal(["false", "true"], Values(containers, "value"));
+        Assert.Equal(2.0 / 6, containers["rows"]![1]!["share"]!.GetValue<double>(), 6);
+        Assert.Equal(["", "gitlab"], Values(vendors, "value"));
+    }
+
+    [Fact]
     public async Task Exceptions_ListTopSignaturesOfEnoughInstalls()
     {
         await using var collector = await StartAsync(k: 3,
@@ -165,6 +182,7 @@ public class QueryEndpointsTests
     [InlineData("/query/sample/durations?event=install&measurement=retries", HttpStatusCode.BadRequest)]
     [InlineData("/query/sample/ratio?numerator=install-failed&denominator=install&by=triplet", HttpStatusCode.BadRequest)]
     [InlineData("/query/sample/shares/hostname", HttpStatusCode.BadRequest)]
+    [InlineData("/query/sample/shares/4", HttpStatusCode.BadRequest)]
     [InlineData("/query/sample/exceptions?event=install", HttpStatusCode.BadRequest)]
     public async Task BadQuery_IsA4xxThatSaysWhy(string path, HttpStatusCode expected)
     {

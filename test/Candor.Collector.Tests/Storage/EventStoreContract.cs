@@ -196,6 +196,20 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [DatabaseFact]
+    public async Task CountByContext_GroupsByContainerAndCiVendor()
+    {
+        var container = Some.Install();
+        container.Context.Container = true;
+        var ci = Some.Install();
+        ci.Context.Ci = "github-actions";
+        await Store.AppendAsync([Incoming(container), Incoming(ci), Incoming(Some.Install()), Incoming(Some.Install())], default);
+        var filter = new EventFilter(Some.Product, Today, Today);
+
+        Assert.Equal([new("false", 3, 3), new("true", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Container, default));
+        Assert.Equal([new("", 3, 3), new("github-actions", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Ci, default));
+    }
+
+    [DatabaseFact]
     public async Task DurationHistogram_GivesPercentilesWithinOnePercent()
     {
         var durations = Enumerable.Range(1, 200).Select(i => i * 37.0).ToArray();

@@ -452,19 +452,25 @@ internal sealed class PostgresEventStore : IEventStore
 
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
     {
+        // Interned dimensions are named through the strings table; the container flag is a bit of the context's flags.
         var column = dimension switch
         {
             ContextDimension.Version => "version",
             ContextDimension.Os => "os",
             ContextDimension.Runtime => "runtime",
             ContextDimension.Country => "country",
+            ContextDimension.Ci => "ci",
+            ContextDimension.Container => null,
             _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
         };
+        var value = column is null ? $"CASE WHEN c.flags & {PostgresSchema.ContainerFlag} <> 0 THEN 'true' ELSE 'false' END" : "COALESCE(s.value, '')";
+        var join = column is null ? "" : $"LEFT JOIN strings s ON s.id = c.{column}";
+        var group = column is null ? $"c.flags & {PostgresSchema.ContainerFlag}" : $"c.{column}, s.value";
         await using var cmd = _dataSource.CreateCommand($"""
-            SELECT COALESCE(s.value, ''), SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install)
-            FROM rollup_events r JOIN contexts c ON c.id = r.context LEFT JOIN strings s ON s.id = c.{column}
+            SELECT {value}, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install)
+            FROM rollup_events r JOIN contexts c ON c.id = r.context {join}
             WHERE {RollupConditions(filter, "r.")}
-            GROUP BY c.{column}, s.value ORDER BY events DESC, COALESCE(s.value, '') COLLATE "C"
+            GROUP BY {group} ORDER BY events DESC, {value} COLLATE "C"
             """);
         AddFilterParameters(cmd, filter);
         return await ReadGroupsAsync(cmd, cancellationToken);

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Candor.Collector.Storage;
+using Candor.Manifest;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Candor.Dashboard.Benchmarks;
+
+/// <summary>
+/// How long the dashboard's product page takes, in a real Chromium, over a store of millions of events: fills a
+/// SQLite data folder once (kept for later runs), starts the real collector on it, signs in and loads the page.
+/// <c>dotnet run -c Release --project bench/Candor.Dashboard.Benchmarks -- [--events N] [--installs N] [--data PATH]</c>
+/// </summary>
+internal static class Program
+{
+    private const string AdminToken = "bench-admin-token-0123456789-abcdefghijklmnop";
+    private const int Days = 30;
+
+    public static async Task<int> Main(string[] args)
+    {
+        var events = long.Parse(Option(args, "--events") ?? "10000000", CultureInfo.InvariantCulture);
+        var installs = int.Parse(Option(args, "--installs") ?? "20000", CultureInfo.InvariantCulture);
+        var data = Path.GetFullPath(Option(args, "--data") ?? Path.Combine("bench", ".data", $"dashboard-{events}-{installs}"));
+        var chromium = Option(args, "--chromium") ?? "/usr/bin/chromium";
+
+        var (from, to) = await SeedAsync(data, events, installs);
+        var results = await MeasureAsync(data, chromium, from, to);
+
+        Console.WriteLine();
+        Console.WriteLine($"{events:N0} events from {installs:N0} installs over {from:yyyy-MM-dd}..{to:yyyy-MM-dd}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
+        Console.WriteLine("| view | first load: total (server) ms | later loads, median: total (server, charts) ms | later loads, max ms |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        foreach (var (view, first, later) in results)
+        {
+            var sorted = later.OrderBy(l => l.Total).ToList();
+            var median = sorted[sorted.Count / 2];
+            Console.WriteLine($"| {view} | {first.Total:N0} ({first.Server:N0}) | {median.Total:N0} ({median.Server:N0}, {median.Charts:N0}) | {sorted[^1].Total:N0} |");
+        }
+
+        return 0;
+    }
+
+    // The data folder is filled once, straight through the store (the same writer ingestion uses, without HTTP),
+    // and reused while the marker file says it holds the same events.
+    private static async Task<(DateOnly From, DateOnly To)> SeedAsync(string data, long count, int installs)
+    {
+        var marker = Path.Combine(data, "seeded.txt");
+        if (File.Exists(marker))
+        {
+            var days = File.ReadAllText(marker).Trim().Split(' ');
+            Console.WriteLine($"Using the events already in {data}");
+            return (DateOnly.Parse(days[0], CultureInfo.InvariantCulture), DateOnly.Parse(days[1], CultureInfo.InvariantCulture));
+        }
+
+        if (Directory.Exists(data))
+        {
+            Directory.Delete(data, recursive: true);
+        }
+
+        var json = ManifestJson();
+        var manifest = TelemetryManifest.Parse(json);
+        var to = DateOnly.FromDateTime(DateTime.UtcNow);
+        var from = to.AddDays(-(Days - 1));
+        var options = new StorageOptions { DataPath = data, FlushEachCommit = false, MaxEventsPerTransaction = 50_000 };
+        await using (var store = new SqliteEventStore(options))
+        {
+            await store.InitializeAsync(default);
+            await store.SaveProductAsync(new ProductRecord(manifest.Product, 14, 5, DateTimeOffset.UtcNow), default);
+            await store.AddManifestAsync(new ManifestRecord(manifest.Product, manifest.Revision, json, DateTimeOffset.UtcNow), default);
+
+            var clock = Stopwatch.StartNew();
+            var generator = new Generator(manifest, installs, from, count);
+            var pending = new Queue<Task>();
+            long written = 0;
+            foreach (var batch in generator.Batches(25_000))
+            {
+                pending.Enqueue(store.AppendAsync(batch, default));
+                if (pending.Count > 2)
+                {
+                    await pending.Dequeue();
+                }
+
+                written += batch.Count;
+                if (written % 1_000_000 < batch.Count)
+                {
+                    Console.WriteLine($"  {written:N0} events stored ({written / clock.Elapsed.TotalSeconds:N0}/s)");
+                }
+            }
+
+            while (pending.Count > 0)
+            {
+                await pending.Dequeue();
+            }
+
+            Console.WriteLine($"Stored {written:N0} events in {clock.Elapsed.TotalSeconds:N0} s");
+        }
+
+        File.WriteAllText(marker, $"{from:yyyy-MM-dd} {to:yyyy-MM-dd}");
+        return (from, to);
+    }
+
+    private static async Task<List<(string View, Load First, List<Load> Later)>> MeasureAsync(string data, string chromium, DateOnly from, DateOnly to)
+    {
+        // Warming is off so that the first load really computes the page; later loads show the kept page.
+        var app = Candor.Collector.Program.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--Storage:DataPath", data, "--Access:AdminToken", AdminToken,
+            "--Dashboard:WarmEvery", "00:00:00", "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await app.StartAsync();
+        try
+        {
+            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            using var admin = new HttpClient { BaseAddress = address };
+            admin.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+            var created = await admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "bench" });
+            var reader = (await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!.GetValue<string>();
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            var page = await context.NewPageAsync();
+            await page.GotoAsync("/dashboard/sign-in");
+            await page.GetByLabel("Reader token").FillAsync(reader);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await page.WaitForURLAsync("**/dashboard");
+
+            var range = $"/dashboard/products/acme?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}";
+            var results = new List<(string, Load, List<Load>)>
+            {
+                ("product page, all events (1280 px)", await LoadAsync(page, range), await LoadsAsync(page, range, 5)),
+                ("filtered: version 1.3.0, outside CI", await LoadAsync(page, range + "&version=1.3.0&ci=false"), await LoadsAsync(page, range + "&version=1.3.0&ci=false", 5)),
+            };
+            await page.SetViewportSizeAsync(375, 812);
+            results.Add(("product page, phone (375 px)", await LoadAsync(page, range), await LoadsAsync(page, range, 5)));
+            return results;
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    // Total: from asking for the page to the last chart drawn, as the reader sees it. Server: from the request
+    // sent to the first byte of the answer. Charts: from the page's script starting to the last chart drawn.
+    private static async Task<Load> LoadAsync(IPage page, string url)
+    {
+        var clock = Stopwatch.StartNew();
+        await page.GotoAsync(url, new PageGotoOptions { Timeout = 120_000 });
+        await page.Locator("body[data-charts-drawn]").WaitForAsync();
+        var total = clock.Elapsed.TotalMilliseconds;
+        var timing = await page.EvaluateAsync<double[]>("""
+            (() => { const n = performance.getEntriesByType('navigation')[0];
+                     return [n.responseStart - n.requestStart, Number(document.body.dataset.chartsMs || 0)]; })()
+            """);
+        return new Load(total, timing[0], timing[1]);
+    }
+
+    private static async Task<List<Load>> LoadsAsync(IPage page, string url, int times)
+    {
+        var loads = new List<Load>();
+        for (var i = 0; i < times; i++)
+        {
+            loads.Add(await LoadAsync(page, url));
+        }
+
+        return loads;
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+
+    private sealed record Load(double Total, double Server, double Charts);
+
+    private static string ManifestJson()
+    {
+        using var stream = typeof(Program).Assembly.GetManifestResourceStream("acme.manifest.json")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}

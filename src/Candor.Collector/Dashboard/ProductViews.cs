@@ -1,0 +1,182 @@
+using Candor.Collector.Operations;
+using Candor.Collector.Products;
+using Microsoft.Extensions.Options;
+
+namespace Candor.Collector.Dashboard;
+
+/// <summary>
+/// Computed product pages, kept for a short while. A page reads a few dozen rollup queries; over tens of millions
+/// of events that takes seconds, which is fine once a minute but not on every click. A page younger than
+/// <see cref="DashboardOptions.FreshFor"/> is shown as it is; an older one (up to
+/// <see cref="DashboardOptions.ServeStaleFor"/>) is shown at once while a new one is computed in the background.
+/// Pages of products with no data at all are never kept, so a team sending its first event sees it at once.
+/// Concurrent requests for the same page share one computation.
+/// </summary>
+internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time, IOptions<DashboardOptions> options, ILogger<ProductViews> logger)
+{
+    private const int MaxPages = 200;
+
+    private readonly Dictionary<PageKey, Entry> _pages = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>The page for a product and filter: kept, refreshed in the background, or computed now (the caller waits).</summary>
+    public async Task<ProductView> GetAsync(CatalogProduct product, DashboardFilter filter, CancellationToken cancellationToken)
+    {
+        // The threshold and the manifests are part of the key: raising k must hide groups at once.
+        var key = new PageKey(product.Record.Name, product.Record.KThreshold, product.Revisions.Count, filter);
+        Task<ProductView> page;
+        lock (_lock)
+        {
+            if (!_pages.TryGetValue(key, out var entry) || !Usable(entry))
+            {
+                // The computation belongs to no request: one reader closing the tab must not cancel the page for
+                // the others waiting on it.
+                entry = new Entry(builder.BuildAsync(product, filter, CancellationToken.None));
+                _pages[key] = entry;
+                Trim();
+                _ = KeepIfUsefulAsync(key, entry);
+            }
+            else if (entry.Current.IsCompletedSuccessfully && entry.Refresh is null && time.GetUtcNow() - entry.Current.Result.ComputedAt > options.Value.FreshFor)
+            {
+                entry.Refresh = builder.BuildAsync(product, filter, CancellationToken.None);
+                _ = ReplaceWhenDoneAsync(key, entry, entry.Refresh);
+            }
+
+            page = entry.Current;
+        }
+
+        return await page.WaitAsync(cancellationToken);
+    }
+
+    private bool Usable(Entry entry) =>
+        !entry.Current.IsCompleted
+        || entry.Current.IsCompletedSuccessfully && time.GetUtcNow() - entry.Current.Result.ComputedAt <= options.Value.ServeStaleFor;
+
+    private async Task KeepIfUsefulAsync(PageKey key, Entry entry)
+    {
+        try
+        {
+            if ((await entry.Current).HasAnyData)
+            {
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            DashboardLog.RefreshFailed(logger, key.Product, ex);
+        }
+
+        Remove(key, entry);
+    }
+
+    private async Task ReplaceWhenDoneAsync(PageKey key, Entry entry, Task<ProductView> refresh)
+    {
+        ProductView view;
+        try
+        {
+            view = await refresh;
+        }
+        catch (Exception ex)
+        {
+            DashboardLog.RefreshFailed(logger, key.Product, ex);
+            lock (_lock)
+            {
+                entry.Refresh = null;
+            }
+
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_pages.TryGetValue(key, out var current) && ReferenceEquals(current, entry))
+            {
+                _pages[key] = new Entry(refresh);
+            }
+        }
+
+        if (!view.HasAnyData)
+        {
+            Remove(key, null);
+        }
+    }
+
+    private void Remove(PageKey key, Entry? only)
+    {
+        lock (_lock)
+        {
+            if (_pages.TryGetValue(key, out var current) && (only is null || ReferenceEquals(current, only)))
+            {
+                _pages.Remove(key);
+            }
+        }
+    }
+
+    private void Trim()
+    {
+        while (_pages.Count > MaxPages)
+        {
+            var oldest = _pages.MinBy(p => p.Value.Current.IsCompletedSuccessfully ? p.Value.Current.Result.ComputedAt : DateTimeOffset.MaxValue);
+            _pages.Remove(oldest.Key);
+        }
+    }
+
+    private sealed record PageKey(string Product, int K, int Revisions, DashboardFilter Filter);
+
+    private sealed class Entry(Task<ProductView> current)
+    {
+        public Task<ProductView> Current { get; } = current;
+
+        public Task<ProductView>? Refresh { get; set; }
+    }
+}
+
+/// <summary>Computes each product's default page ahead of time, at start and then every <see cref="DashboardOptions.WarmEvery"/>.</summary>
+internal sealed class DashboardWarmup(ProductViews views, ProductCatalog catalog, TimeProvider time, IOptions<DashboardOptions> options, ILogger<DashboardWarmup> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var every = options.Value.WarmEvery;
+        if (every <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            foreach (var product in catalog.All)
+            {
+                try
+                {
+                    await views.GetAsync(product, DashboardFilter.Default(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)), stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    DashboardLog.RefreshFailed(logger, product.Record.Name, ex);
+                }
+            }
+
+            try
+            {
+                await Task.Delay(every, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
+
+internal static partial class DashboardLog
+{
+    [LoggerMessage(20, LogLevel.Warning, "Computing the dashboard page of {Product} failed; the previous figures stay until the next try")]
+    public static partial void RefreshFailed(ILogger logger, string product, Exception exception);
+
+    [LoggerMessage(21, LogLevel.Information, "Dashboard sign-in by {Actor}")]
+    public static partial void SignedIn(ILogger logger, string actor);
+
+    [LoggerMessage(22, LogLevel.Information, "Dashboard sign-in refused: the token is not a live reader or admin token")]
+    public static partial void SignInRefused(ILogger logger);
+}

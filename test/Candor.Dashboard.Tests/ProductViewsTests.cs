@@ -1,0 +1,86 @@
+using Candor.Collector.Dashboard;
+using Candor.Collector.Products;
+using Candor.Collector.Tests;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Candor.Dashboard.Tests;
+
+public sealed class ProductViewsTests
+{
+    [Fact]
+    public async Task GetAsync_WithinFreshFor_ReusesThePage()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        await Send(collector, key, 2);
+        var (views, product, filter) = Parts(collector);
+
+        var first = await views.GetAsync(product(), filter, default);
+        await Send(collector, key, 3);
+        var second = await views.GetAsync(product(), filter, default);
+
+        Assert.Same(first, second);
+        Assert.Equal(2, second.Events);
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterFreshFor_ShowsTheOldPageAtOnceAndTheNewOneNext()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        await Send(collector, key, 2);
+        var (views, product, filter) = Parts(collector);
+        var first = await views.GetAsync(product(), filter, default);
+        await Send(collector, key, 3);
+
+        collector.Clock.Advance(TimeSpan.FromMinutes(2));
+        var stale = await views.GetAsync(product(), filter, default);
+
+        Assert.Same(first, stale);
+        await TestCollector.EventuallyAsync(async () => (await views.GetAsync(product(), filter, default)).Events == 5, "the refreshed page");
+    }
+
+    [Fact]
+    public async Task GetAsync_ProductWithoutData_IsNeverKept_SoTheFirstEventShowsAtOnce()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        var (views, product, filter) = Parts(collector);
+
+        var empty = await views.GetAsync(product(), filter, default);
+        await Send(collector, key, 1);
+        await TestCollector.EventuallyAsync(async () => (await views.GetAsync(product(), filter, default)).HasAnyData, "the page without data to be dropped");
+
+        Assert.False(empty.HasAnyData);
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterKChanged_HidesAtOnce()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        await Send(collector, key, 2);
+        var (views, product, filter) = Parts(collector);
+        Assert.Equal(2, (await views.GetAsync(product(), filter, default)).Events);
+
+        var patched = await collector.Admin.PatchAsync("/admin/products/acme", TestCollector.JsonContent("""{"kThreshold": 5}"""));
+        patched.EnsureSuccessStatusCode();
+
+        Assert.Null((await views.GetAsync(product(), filter, default)).Events);
+    }
+
+    private static (ProductViews Views, Func<CatalogProduct> Product, DashboardFilter Filter) Parts(TestCollector collector)
+    {
+        var catalog = collector.Services.GetRequiredService<ProductCatalog>();
+        return (
+            collector.Services.GetRequiredService<ProductViews>(),
+            () => catalog.Find(Acme.Product)!,
+            DashboardFilter.Default(DateOnly.FromDateTime(Some.Now.UtcDateTime)));
+    }
+
+    private static async Task Send(TestCollector collector, string key, int count)
+    {
+        var events = Enumerable.Range(0, count).Select(_ => Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))).ToArray();
+        Assert.Equal(count, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events))).Accepted);
+    }
+}
