@@ -118,6 +118,12 @@ internal sealed class ClientSetup : IDisposable
             outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure);
         }
 
+        // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
+        if (outcome.Home is { } recordHome && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure))
+        {
+            new ProductRecordStore(recordHome, PhysicalFileSystem.Instance).Record(manifest, version, endpoint, key);
+        }
+
         var drops = new DropCounters();
         var sinks = new List<IEventSink>();
         SpoolSink? spool = null;

@@ -104,11 +104,11 @@ public class SpoolTests
         {
             var blocker = Path.Combine(rig.Root, "blocker");
             File.WriteAllText(blocker, "not a folder");
-            rig.Home = new Storage.CandorHome(Path.Combine(blocker, "home"));
+            rig.Home = new Candor.Storage.CandorHome(Path.Combine(blocker, "home"));
         }
         else
         {
-            rig.Home = new Storage.CandorHome("/proc/candor-" + Guid.NewGuid().ToString("N"));
+            rig.Home = new Candor.Storage.CandorHome("/proc/candor-" + Guid.NewGuid().ToString("N"));
         }
 
         Assert.False(rig.Spool().TryWrite(Guid.NewGuid(), DeliveryRig.WireJson(Guid.NewGuid(), "sample", rig.Time.GetUtcNow())));
