@@ -12,7 +12,9 @@ public static class PackTool
     private static readonly string[] Available = ["zlib", "openssl", "fmt", "curl", "broken"];
 
     /// <summary>The tool's command line, with Candor added; run it with <see cref="CandorCommandLine.InvokeAsync"/>.</summary>
-    public static CandorCommandLine Create(CandorOptions telemetry)
+    /// <param name="telemetry">The Candor options: the assembly that embeds the manifest, and for an official build its collector.</param>
+    /// <param name="createClient">How the client is built; the tool's tests pass one that calls <see cref="CandorClient.CreateForTesting"/>.</param>
+    public static CandorCommandLine Create(CandorOptions telemetry, Func<CandorOptions, CandorClient>? createClient = null)
     {
         var root = new RootCommand("pack: installs packages (a Candor sample).");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Say more.", Recursive = true };
@@ -41,7 +43,13 @@ public static class PackTool
         clean.SetAction(parseResult => parseResult.InvocationConfiguration.Output.WriteLine("The download cache is empty."));
         root.Subcommands.Add(new Command("cache", "Manage the download cache.") { clean });
 
-        var candor = root.UseCandor(telemetry, new CandorCommandLineOptions { PrintAlias = "--print-telemetry" });
+        var commandLine = new CandorCommandLineOptions { PrintAlias = "--print-telemetry" };
+        if (createClient is not null)
+        {
+            commandLine.CreateClient = createClient;
+        }
+
+        var candor = root.UseCandor(telemetry, commandLine);
 
         // The install action uses the Candor client for its own event, so it is set once UseCandor has returned;
         // candor.InvokeAsync takes it in.
