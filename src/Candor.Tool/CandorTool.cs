@@ -30,8 +30,6 @@ internal static class CandorTool
         root.Subcommands.Add(PurgeCommand.Create(machine));
         root.Subcommands.Add(ForgetCommand.Create(machine, new CollectorDeletion(http)));
 
-        // The bare command shows the help: it is what someone who has just installed the tool needs.
-        root.Action = root.Options.OfType<HelpOption>().Single().Action;
         return root;
     }
 
@@ -41,11 +39,14 @@ internal static class CandorTool
     /// </summary>
     public static async Task<int> RunAsync(string[] args, CandorMachine machine, InvocationConfiguration? configuration = null, Func<HttpMessageHandler>? http = null)
     {
-        var parseResult = Create(machine, http).Parse(args);
+        // The bare command shows the help: it is what someone who has just installed the tool needs. (As the root's
+        // action, help would also swallow the errors of every command line it cannot parse.)
+        var parseResult = Create(machine, http).Parse(args.Length == 0 ? ["--help"] : args);
         if (parseResult.Errors.Count > 0)
         {
             var error = configuration?.Error ?? Console.Error;
-            await error.WriteLineAsync($"candor: {parseResult.Errors[0].Message.TrimEnd('.')}. See 'candor --help'.").ConfigureAwait(false);
+            // The last error is the specific one: "bogus" gives "Required command was not provided", then "Unrecognized ... 'bogus'".
+            await error.WriteLineAsync($"candor: {parseResult.Errors[^1].Message.TrimEnd('.')}. See 'candor --help'.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
