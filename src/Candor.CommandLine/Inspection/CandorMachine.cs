@@ -88,10 +88,12 @@ internal sealed class CandorMachine
             noticePending = decision.Level != TelemetryLevel.Off && FirstRunDisclosure.MustShow(manifest, identity, ci);
         }
 
+        var record = Record(product);
         return new ProductStatus(
             product,
             manifest?.Name ?? product,
             decision,
+            record is null ? null : new CollectorInfo(record.Endpoint),
             Parse(settings.ProductLevel(product)),
             Parse(settings.MachineLevel),
             identity,
@@ -170,6 +172,7 @@ internal sealed class CandorMachine
 /// <param name="Product">The product ID.</param>
 /// <param name="Name">The display name (the ID when the manifest is unknown).</param>
 /// <param name="Decision">The level a run would have now and why; null when the manifest is unknown here.</param>
+/// <param name="Collector">Where the build that ran last sends, or null when no run recorded it.</param>
 /// <param name="Choice">The user's choice for the product, or null.</param>
 /// <param name="MachineChoice">The user's machine-wide choice, or null.</param>
 /// <param name="Identity">The install identity, or null when there is none.</param>
@@ -182,6 +185,7 @@ internal sealed record ProductStatus(
     string Product,
     string Name,
     ConsentDecision? Decision,
+    CollectorInfo? Collector,
     TelemetryLevel? Choice,
     TelemetryLevel? MachineChoice,
     InstallIdentity? Identity,
@@ -190,6 +194,10 @@ internal sealed record ProductStatus(
     int Pending,
     int Sent,
     int Local);
+
+/// <summary>The collector of the build that ran last.</summary>
+/// <param name="Endpoint">Its address, or null for a build without one (a source build), which never sends.</param>
+internal sealed record CollectorInfo(string? Endpoint);
 
 /// <summary>Where a logged event is: acknowledged by the collector, or kept on this machine only.</summary>
 internal enum EventState

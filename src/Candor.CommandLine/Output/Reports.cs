@@ -54,6 +54,13 @@ internal static class Reports
             output.Line($"  level    unknown: no run of {status.Product} has recorded its manifest on this machine");
         }
 
+        if (status.Collector is { } collector)
+        {
+            output.Line(collector.Endpoint is null
+                ? $"  sends    {output.Notable("nothing")}: this build has no collector (a source build); events are only printed or kept locally"
+                : $"  sends    to {collector.Endpoint}");
+        }
+
         output.Line($"  choice   {(status.Choice is { } choice ? Text(choice) : "none")} {output.Dim($"(machine-wide: {(status.MachineChoice is { } machine ? Text(machine) : "none")})")}");
         output.Line($"  install  {(status.Identity is { } identity ? identity.Install.ToString() : "none (no ID on this machine)")}");
         output.Line($"  events   {status.Pending} waiting to be sent, {status.Sent} sent, {status.Local} kept locally");
@@ -78,6 +85,17 @@ internal static class Reports
         WriteNullable(json, "source", status.Decision is { } d ? Text(d.Source) : null);
         WriteNullable(json, "detail", status.Decision?.Detail);
         json.WriteBoolean("noticePending", status.NoticePending);
+        if (status.Collector is { } collector)
+        {
+            json.WriteStartObject("collector");
+            WriteNullable(json, "endpoint", collector.Endpoint);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("collector");
+        }
+
         WriteNullable(json, "choice", status.Choice is { } choice ? Text(choice) : null);
         WriteNullable(json, "machineChoice", status.MachineChoice is { } machine ? Text(machine) : null);
         WriteNullable(json, "install", status.Identity?.Install.ToString());

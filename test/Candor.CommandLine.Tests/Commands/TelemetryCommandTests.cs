@@ -41,12 +41,14 @@ public sealed class TelemetryCommandTests : IDisposable
         Assert.Equal(install, json.GetProperty("install").GetString());
         Assert.False(json.GetProperty("noticePending").GetBoolean());
         Assert.Equal(_home.Home.ProductDirectory("pack"), json.GetProperty("directory").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("collector").GetProperty("endpoint").ValueKind);
         Assert.Equal(0, text.ExitCode);
         Assert.Equal(
             $"""
             pack
               level    all
               why      pack is opt-out: on unless you turn it off (product-default)
+              sends    nothing: this build has no collector (a source build); events are only printed or kept locally
               choice   none (machine-wide: none)
               install  {install}
               events   0 waiting to be sent, 0 sent, 0 kept locally

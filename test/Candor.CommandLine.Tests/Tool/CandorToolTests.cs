@@ -136,6 +136,9 @@ public sealed class CandorToolTests : IDisposable
 
         var spooled = _home.Spooled();
         Assert.Equal(2, spooled.Count);
+        var status = JsonDocument.Parse((await CandorAsync("status", "--json")).Output).RootElement;
+        Assert.Equal(collector.Endpoint.ToString(), status.GetProperty("products")[0].GetProperty("collector").GetProperty("endpoint").GetString());
+        Assert.Equal(2, status.GetProperty("products")[0].GetProperty("events").GetProperty("pending").GetInt32());
         Assert.Equal(spooled.Order(StringComparer.Ordinal), json.EnumerateArray().Select(e => e.GetProperty("event").GetRawText()).Order(StringComparer.Ordinal));
         Assert.All(spooled, s => Assert.Contains("\n  " + s + "\n", text.Output, StringComparison.Ordinal));
     }
