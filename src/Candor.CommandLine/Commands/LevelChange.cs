@@ -1,6 +1,7 @@
 using Candor.CommandLine.Inspection;
 using Candor.CommandLine.Output;
 using Candor.Consent;
+using Candor.Identity;
 using Candor.Manifest;
 
 namespace Candor.CommandLine.Commands;
@@ -38,7 +39,16 @@ internal static class LevelChange
             return output.Fail($"Could not save the choice: {ex.Message}");
         }
 
-        var status = product is null ? null : machine.Status(product, manifest ?? machine.Record(product)?.Manifest);
+        manifest ??= product is null ? null : machine.Record(product)?.Manifest;
+        var status = product is null ? null : machine.Status(product, manifest);
+        if (status is { NoticePending: true } && manifest is not null && machine.Home is { } home)
+        {
+            // Turning telemetry on is the moment to read what it collects: the notice is shown now, on standard
+            // error as a run shows it, so the next run collects instead of showing it and recording nothing.
+            new FirstRunDisclosure(new IdentityStore(home, machine.Files, machine.Time), output.Error).Show(manifest);
+            status = machine.Status(product!, manifest);
+        }
+
         var ownChoices = product is null
             ? machine.Products().Select(p => (Product: p, Level: machine.Settings.GetLevel(p))).Where(p => p.Level is not null).ToList()
             : [];

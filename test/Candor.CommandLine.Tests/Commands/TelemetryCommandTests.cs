@@ -90,6 +90,7 @@ public sealed class TelemetryCommandTests : IDisposable
         await PackAsync("list");
 
         var disabled = await PackAsync("telemetry", "disable");
+        var erased = !Directory.Exists(_home.Home.ProductDirectory("pack"));
         var before = _home.Snapshot();
         var silent = await PackAsync("install", "zlib", "--printmetrics");
         var after = _home.Snapshot();
@@ -97,10 +98,11 @@ public sealed class TelemetryCommandTests : IDisposable
 
         Assert.Equal(0, disabled.ExitCode);
         Assert.Equal("Telemetry for pack is now off.\nIts install ID, unsent events and logs on this machine were erased.\n", disabled.Output);
-        Assert.False(Directory.Exists(_home.Home.ProductDirectory("pack")));
+        Assert.True(erased);
         Assert.Equal("", silent.Error);
         Assert.Equal(before, after);
         Assert.Equal("Telemetry for pack is now all.\n", enabled.Output);
+        Assert.Contains("pack collects anonymous usage data", enabled.Error, StringComparison.Ordinal);
         var settings = JsonDocument.Parse(File.ReadAllText(_home.Home.SettingsFile)).RootElement;
         Assert.Equal("all", settings.GetProperty("products").GetProperty("pack").GetProperty("level").GetString());
     }
@@ -129,6 +131,30 @@ public sealed class TelemetryCommandTests : IDisposable
         Assert.Equal("/cache/clean", logged.GetProperty("event").GetProperty("properties").GetProperty("command").GetString());
         Assert.Empty(_home.Spooled());
         Assert.Contains("local  pack  command\n  {\"id\":", text.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Local_AfterDisable_ShowsTheNoticeAtOnce_SoTheNextRunRecords()
+    {
+        await PackAsync("list");
+        await PackAsync("telemetry", "disable");
+
+        var local = await PackAsync("telemetry", "local");
+        var next = await PackAsync("list");
+
+        Assert.Contains("pack collects anonymous usage data", local.Error, StringComparison.Ordinal);
+        Assert.Equal("Telemetry for pack is now local.\n", local.Output);
+        Assert.Equal("", next.Error);
+        Assert.Single(JsonDocument.Parse((await PackAsync("telemetry", "events", "--json")).Output).RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Enable_WhileOffByAVariable_ShowsNoNotice()
+    {
+        var run = await PackWithAsync(new() { ["DO_NOT_TRACK"] = "1" }, "telemetry", "enable");
+
+        Assert.Equal("", run.Error);
+        Assert.False(File.Exists(_home.Home.IdentityFile("pack")));
     }
 
     [Fact]
