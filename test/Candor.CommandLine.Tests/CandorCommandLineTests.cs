@@ -183,6 +183,26 @@ public sealed class CandorCommandLineTests
     }
 
     [Fact]
+    public void Invoke_Synchronously_TracksTheSame()
+    {
+        var tool = new TestTool { ExitCode = 4 };
+
+        Assert.Equal(4, tool.Candor!.Invoke(["run"], new InvocationConfiguration { Output = tool.Output, Error = tool.Error }));
+
+        Assert.Equal(4, Assert.Single(tool.Sink.Events).Measurement("exitCode"));
+    }
+
+    [Fact]
+    public async Task RootParse_WhenEveryActionWasSetBeforeUseCandor_IsTrackedToo()
+    {
+        var tool = new TestTool();
+
+        await tool.Root.Parse(["build"]).InvokeAsync(new InvocationConfiguration { Output = tool.Output, Error = tool.Error });
+
+        Assert.Equal(["built", "command"], tool.Sink.Events.Select(e => e.Name));
+    }
+
+    [Fact]
     public async Task TrackInvocationsOff_TracksOnlyTheToolsOwnEvents()
     {
         var tool = new TestTool(commandLine: new CandorCommandLineOptions { TrackInvocations = false });
