@@ -127,6 +127,12 @@ internal sealed class ClientSetup : IDisposable
             }
         }
 
+        // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
+        if (outcome.Home is { } recordHome && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure))
+        {
+            new ProductRecordStore(recordHome, PhysicalFileSystem.Instance).Record(manifest, version, endpoint, key);
+        }
+
         var drops = new DropCounters();
         var sinks = new List<IEventSink>();
         SpoolSink? spool = null;

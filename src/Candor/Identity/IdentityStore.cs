@@ -77,6 +77,16 @@ internal sealed class IdentityStore
         Change(product, current => current.DisclosureVersion >= version ? current : current with { DisclosureVersion = version });
 
     /// <summary>
+    /// Gives the product a new random install ID, keeping its first use and the disclosure version shown, so
+    /// later events cannot be linked to earlier ones. Returns null, and writes nothing, when the product has no
+    /// identity (telemetry never ran for it, or it was erased).
+    /// </summary>
+    /// <exception cref="IOException">The home cannot be written (or the lock stayed taken).</exception>
+    /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
+    public InstallIdentity? Reset(string product) =>
+        TryRead(product) is null ? null : Change(product, static current => current with { Install = Guid.NewGuid() });
+
+    /// <summary>
     /// Deletes the product's identity and everything else in its folder: spool, logs, delivery state.
     /// What must outlive an opt-out (that the product was seen, the user's choice) lives in settings.json.
     /// </summary>

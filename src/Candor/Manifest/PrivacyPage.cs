@@ -260,6 +260,7 @@ public static class PrivacyPage
         FieldKind.Enum => "one of: " + string.Join(", ", f.Values.Select(v => $"`{v}`")),
         FieldKind.Bool => "true or false",
         FieldKind.Number when f.Unit is "count" => $"a count between {Number(f.Minimum)} and {Number(f.Maximum)}",
+        FieldKind.Number when f.Unit is "code" => $"a code between {Number(f.Minimum)} and {Number(f.Maximum)}",
         FieldKind.Number => $"a number of {Cell(f.Unit ?? "")} between {Number(f.Minimum)} and {Number(f.Maximum)}",
         FieldKind.Duration => "a duration, in milliseconds",
         FieldKind.Bucket => (f.Unit is null ? "bucket: " : $"bucket of {Cell(f.Unit)}: ")

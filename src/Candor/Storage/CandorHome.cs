@@ -15,6 +15,7 @@ namespace Candor.Storage;
 /// products/{id}/rejected.jsonl  events the collector refused, with the reason (bounded)
 /// products/{id}/local.jsonl  events recorded at the 'local' level, never sent
 /// products/{id}/delivery.json  retry and backoff state that survives short runs
+/// catalog/{id}.json          the product's manifest and collector, for the candor tool (outlives an opt-out)
 /// </code>
 /// </summary>
 internal sealed class CandorHome
@@ -54,6 +55,10 @@ internal sealed class CandorHome
     public string LocalLog(string product) => Path.Combine(ProductDirectory(product), "local.jsonl");
 
     public string DeliveryState(string product) => Path.Combine(ProductDirectory(product), "delivery.json");
+
+    public string CatalogDirectory => Path.Combine(Root, "catalog");
+
+    public string CatalogFile(string product) => Path.Combine(CatalogDirectory, product + ".json");
 
     /// <summary>
     /// Finds the home from <c>CANDOR_HOME</c> or the platform's configuration folder; <see langword="null"/>

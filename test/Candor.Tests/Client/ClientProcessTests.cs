@@ -54,6 +54,21 @@ public class ClientProcessTests
     }
 
     [Fact]
+    public async Task FirstRun_RecordsTheProductsManifestAndCollectorForTheCandorTool()
+    {
+        using var home = new TempFolder();
+        using var refusing = new RefusingEndpoint();
+
+        await RunAsync(Environment(home, refusing.Endpoint));
+
+        var record = new ProductRecordStore(new CandorHome(home.Path), PhysicalFileSystem.Instance).TryRead("sample");
+        Assert.NotNull(record?.Manifest);
+        Assert.Equal("1.4.2", record.ProductVersion);
+        Assert.Equal(refusing.Endpoint.ToString(), record.Endpoint);
+        Assert.Equal(TestCollector.Key, record.IngestionKey);
+    }
+
+    [Fact]
     public async Task PrivateBuild_WithoutAnIngestionKey_SpoolsAndSendsNothing()
     {
         using var home = new TempFolder();

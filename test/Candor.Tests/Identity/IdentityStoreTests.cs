@@ -161,6 +161,30 @@ public sealed class IdentityStoreTests : IDisposable
     }
 
     [Fact]
+    public void Reset_GivesANewInstallIdAndKeepsFirstUseAndDisclosure()
+    {
+        var before = Store().RecordDisclosure("sample", 2);
+        _clock.Advance(TimeSpan.FromDays(3));
+
+        var after = Store().Reset("sample");
+
+        Assert.NotNull(after);
+        Assert.NotEqual(before.Install, after.Install);
+        Assert.Equal(before.FirstUse, after.FirstUse);
+        Assert.Equal(2, after.DisclosureVersion);
+        Assert.Equal(after, Store().TryRead("sample"));
+    }
+
+    [Fact]
+    public void Reset_NoIdentity_ReturnsNullAndWritesNothing()
+    {
+        var files = new RecordingFileSystem();
+
+        Assert.Null(Store(files).Reset("sample"));
+        Assert.Empty(files.Changes);
+    }
+
+    [Fact]
     public void Erase_DeletesTheProductFolderOnly()
     {
         Store().GetOrCreate("sample");

@@ -69,6 +69,17 @@ public class PrivacyPageTests
     }
 
     [Fact]
+    public void ToMarkdown_NumberInUnitCode_ReadsAsACode()
+    {
+        var page = PrivacyPage.ToMarkdown(TelemetryManifest.Parse("""
+            { "product": "p", "disclosure": { "text": "t" }, "events": [ { "name": "command", "description": "d", "purpose": "p",
+              "measurements": [ { "name": "exitCode", "kind": "number", "unit": "code", "minimum": -1, "maximum": 255, "description": "The exit code." } ] } ] }
+            """));
+
+        Assert.Contains("| `exitCode` | a code between -1 and 255 | The exit code. |", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ToMarkdown_NameOrHashList_MentionsTheAllowListAndItsSize()
     {
         var page = SamplePage();

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Candor.Manifest;
+
+namespace Candor.Storage;
+
+/// <summary>
+/// What the <c>candor</c> tool needs to know about a product it did not build: its manifest (for <c>show</c>
+/// and for the product's own opt-out variables in <c>status</c>) and its collector (for <c>forget</c>), kept
+/// in <c>catalog/{id}.json</c>. A run that collects (or shows the disclosure) writes it; it lives outside
+/// <c>products/</c> so that it outlives an opt-out, which erases the product's data but not what the product is.
+/// </summary>
+/// <param name="Product">The product ID.</param>
+/// <param name="ProductVersion">The version of the tool that wrote the record last.</param>
+/// <param name="Endpoint">The collector's base address, or null for a build that never uploads.</param>
+/// <param name="IngestionKey">
+/// The product's write-only ingestion key, which every copy of the tool carries in its assembly metadata anyway;
+/// the collector's deletion endpoint asks for it together with the install ID.
+/// </param>
+/// <param name="Manifest">The manifest, or null when the stored one could not be read.</param>
+internal sealed record ProductRecord(string Product, string? ProductVersion, string? Endpoint, string? IngestionKey, TelemetryManifest? Manifest);
+
+/// <summary>Reads and writes <see cref="ProductRecord"/>s. Nothing here throws for a file-system failure.</summary>
+internal sealed class ProductRecordStore
+{
+    private static readonly JsonDocumentOptions ManifestReading = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private readonly CandorHome _home;
+    private readonly IFileSystem _files;
+
+    public ProductRecordStore(CandorHome home, IFileSystem files)
+    {
+        _home = home;
+        _files = files;
+    }
+
+    /// <summary>
+    /// Records the product, writing only when the record differs from the one on disk (a new version, manifest or
+    /// collector), so a run of an unchanged tool reads one small file and writes nothing. Returns whether the
+    /// record on disk is now current. Never throws.
+    /// </summary>
+    public bool Record(TelemetryManifest manifest, string? version, string? endpoint, string? ingestionKey)
+    {
+        try
+        {
+            using var parsed = JsonDocument.Parse(manifest.Json, ManifestReading);
+            var document = new ProductRecordDocument
+            {
+                Product = manifest.Product,
+                ProductVersion = version,
+                Endpoint = string.IsNullOrEmpty(endpoint) ? null : endpoint,
+                IngestionKey = string.IsNullOrEmpty(endpoint) || string.IsNullOrEmpty(ingestionKey) ? null : ingestionKey,
+                Manifest = parsed.RootElement,
+            };
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(document, ProductRecordJsonContext.Default.ProductRecordDocument);
+            var path = _home.CatalogFile(manifest.Product);
+            if (_files.ReadAllBytesOrNull(path) is { } current && current.AsSpan().SequenceEqual(bytes))
+            {
+                return true;
+            }
+
+            _files.CreatePrivateDirectory(_home.CatalogDirectory);
+            _files.WriteAtomic(path, bytes, durable: true);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The product's record, or null when there is none or it cannot be read. Never throws.</summary>
+    public ProductRecord? TryRead(string product)
+    {
+        byte[]? bytes;
+        try
+        {
+            bytes = _files.ReadAllBytesOrNull(_home.CatalogFile(product));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), ProductRecordJsonContext.Default.ProductRecordDocument);
+            if (document is null || document.Product != product)
+            {
+                return null;
+            }
+
+            TelemetryManifest? manifest = null;
+            if (document.Manifest.ValueKind == JsonValueKind.Object)
+            {
+                try
+                {
+                    manifest = TelemetryManifest.Parse(document.Manifest.GetRawText());
+                }
+                catch (ManifestException)
+                {
+                    // A record written by a newer SDK whose manifest this one cannot read: the collector is still useful.
+                }
+            }
+
+            return new ProductRecord(document.Product, document.ProductVersion, document.Endpoint, document.IngestionKey, manifest?.Product == product ? manifest : null);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The products that have a record, sorted. Never throws.</summary>
+    public IReadOnlyList<string> List()
+    {
+        try
+        {
+            return [.. _files.ListFiles(_home.CatalogDirectory, "*.json")
+                .Select(Path.GetFileNameWithoutExtension)
+                .OfType<string>()
+                .Where(name => ManifestBuilder.IdPattern().IsMatch(name))
+                .Order(StringComparer.Ordinal)];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+}
+
+// catalog/{id}.json as written. The manifest is kept as JSON (not a string) so a person can read the file.
+internal sealed class ProductRecordDocument
+{
+    public int Version { get; set; } = 1;
+
+    public string Product { get; set; } = "";
+
+    public string? ProductVersion { get; set; }
+
+    public string? Endpoint { get; set; }
+
+    public string? IngestionKey { get; set; }
+
+    public JsonElement Manifest { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(ProductRecordDocument))]
+internal sealed partial class ProductRecordJsonContext : JsonSerializerContext;
