@@ -329,25 +329,24 @@ internal sealed class SqliteEventStore : IEventStore
 
     // ---- queries over the rollups -------------------------------------------------------------------------
 
+    // Every query over the rollups streams the rows the filter selects and adds them up here, distinct installs
+    // in bitsets: SQLite's COUNT(DISTINCT) sorts each group, which cost several times the scan itself.
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {PeriodExpression(interval)} AS period, SUM(n), COUNT(DISTINCT install)
-            FROM rollups
-            WHERE {RollupConditions(filter)}
-            GROUP BY period ORDER BY period
-            """;
-        AddFilterParameters(cmd, filter);
-        var rows = new List<PeriodCount>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var periods = new SortedDictionary<long, Group>();
+        ScanRollups(connection, filter, $"{PeriodExpression(interval)}, install, n", withSummaries: false, row =>
         {
-            rows.Add(new PeriodCount(PeriodStart(reader.GetInt64(0), interval, filter), reader.GetInt64(1), reader.GetInt64(2)));
-        }
+            var period = row.Long(0);
+            if (!periods.TryGetValue(period, out var group))
+            {
+                periods[period] = group = new Group();
+            }
 
-        return rows;
+            group.Add(row.Long(1), row.Long(2));
+        }, cancellationToken);
+
+        return [.. periods.Select(p => new PeriodCount(PeriodStart(p.Key, interval, filter), p.Value.Events, p.Value.Installs.Count))];
     }
 
     // Values live in each rollup row's summary, so the grouping happens here: events are added up per value and
@@ -360,26 +359,22 @@ internal sealed class SqliteEventStore : IEventStore
             return [];
         }
 
-        var groups = new Dictionary<long, (long Events, HashSet<long> Installs)>();
-        ReadSummaries(connection, filter, "install", (install, summary) =>
+        var groups = new Dictionary<long, Group>();
+        ScanRollups(connection, filter, "install", withSummaries: true, row =>
         {
-            foreach (var (value, n) in RollupSummary.Values(summary, field))
+            var install = row.Long(0);
+            foreach (var (value, n) in RollupSummary.Values(row.Summary(1), field))
             {
                 if (!groups.TryGetValue(value, out var group))
                 {
-                    group = (0, []);
+                    groups[value] = group = new Group();
                 }
 
-                group.Installs.Add(install);
-                groups[value] = (group.Events + n, group.Installs);
+                group.Add(install, n);
             }
         }, cancellationToken);
 
-        var names = await LookupStringsAsync(connection, groups.Keys, cancellationToken);
-        return [.. groups
-            .Select(g => new GroupCount(names[g.Key], g.Value.Events, g.Value.Installs.Count))
-            .OrderByDescending(g => g.Events)
-            .ThenBy(g => g.Value, StringComparer.Ordinal)];
+        return await NamedGroupsAsync(connection, groups, cancellationToken);
     }
 
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
@@ -393,15 +388,21 @@ internal sealed class SqliteEventStore : IEventStore
             _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
         };
         await using var connection = await OpenReadAsync(cancellationToken);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT COALESCE(s.value, ''), SUM(r.n) AS events, COUNT(DISTINCT r.install)
-            FROM rollups r JOIN contexts c ON c.id = r.context LEFT JOIN strings s ON s.id = c.{column}
-            WHERE {RollupConditions(filter, "r.")}
-            GROUP BY c.{column} ORDER BY events DESC, 1
-            """;
-        AddFilterParameters(cmd, filter);
-        return await ReadGroupsAsync(cmd, cancellationToken);
+        var values = new Dictionary<long, long>();
+        Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => values[row.Long(0)] = row.Long(1), cancellationToken);
+        var groups = new Dictionary<long, Group>();
+        ScanRollups(connection, filter, "context, install, n", withSummaries: false, row =>
+        {
+            var value = values.GetValueOrDefault(row.Long(0));
+            if (!groups.TryGetValue(value, out var group))
+            {
+                groups[value] = group = new Group();
+            }
+
+            group.Add(row.Long(1), row.Long(2));
+        }, cancellationToken);
+
+        return await NamedGroupsAsync(connection, groups, cancellationToken);
     }
 
     public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
@@ -413,9 +414,10 @@ internal sealed class SqliteEventStore : IEventStore
         }
 
         var counts = new Dictionary<(long Period, long Bucket), long>();
-        ReadSummaries(connection, filter, PeriodExpression(interval), (period, summary) =>
+        ScanRollups(connection, filter, PeriodExpression(interval), withSummaries: true, row =>
         {
-            foreach (var (bucket, n) in RollupSummary.Buckets(summary, field))
+            var period = row.Long(0);
+            foreach (var (bucket, n) in RollupSummary.Buckets(row.Summary(1), field))
             {
                 counts[(period, bucket)] = counts.GetValueOrDefault((period, bucket)) + n;
             }
@@ -426,16 +428,20 @@ internal sealed class SqliteEventStore : IEventStore
             .Select(c => new HistogramCount(PeriodStart(c.Key.Period, interval, filter), (int)c.Key.Bucket, c.Value))];
     }
 
-    // Streams the summaries of the rollup rows the filter selects, with one integer column alongside (the install,
-    // or the period). This loop runs once per rollup row, hundreds of thousands of times for a month of a busy
-    // product, so it steps the statement itself and reads the blob in place: the ADO.NET reader copies every blob
-    // and checks every column for NULL first, which cost more than SQLite's own work.
-    private static void ReadSummaries(
-        SqliteConnection connection, EventFilter filter, string column, SummaryVisitor visit, CancellationToken cancellationToken)
+    private static void ScanRollups(
+        SqliteConnection connection, EventFilter filter, string columns, bool withSummaries, RowVisitor visit, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {columns}{(withSummaries ? ", summary" : "")} FROM rollups WHERE {RollupConditions(filter)}{(withSummaries ? " AND summary IS NOT NULL" : "")}";
+        Scan(connection, sql, cmd => AddFilterParameters(cmd, filter), visit, cancellationToken);
+    }
+
+    // Steps a query itself and hands each row to the visitor, which reads the columns in place. These loops run
+    // once per rollup row, hundreds of thousands of times for a month of a busy product; the ADO.NET reader
+    // copies every blob and checks every column for NULL first, which cost more than SQLite's own work.
+    private static void Scan(SqliteConnection connection, string sql, Action<SqliteCommand> parameters, RowVisitor visit, CancellationToken cancellationToken)
     {
         using var cmd = connection.CreateCommand();
-        AddFilterParameters(cmd, filter);
-        var sql = $"SELECT {column}, summary FROM rollups WHERE {RollupConditions(filter)} AND summary IS NOT NULL";
+        parameters(cmd);
         Check(raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement), connection);
         using (statement)
         {
@@ -445,8 +451,7 @@ internal sealed class SqliteEventStore : IEventStore
                 Check(parameter.Value switch
                 {
                     string text => raw.sqlite3_bind_text(statement, index, text),
-                    long number => raw.sqlite3_bind_int64(statement, index, number),
-                    var other => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(other, CultureInfo.InvariantCulture)),
+                    var number => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(number, CultureInfo.InvariantCulture)),
                 }, connection);
             }
 
@@ -459,7 +464,7 @@ internal sealed class SqliteEventStore : IEventStore
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
-                visit(raw.sqlite3_column_int64(statement, 0), raw.sqlite3_column_blob(statement, 1));
+                visit(new Row(statement));
             }
 
             Check(step == raw.SQLITE_DONE ? raw.SQLITE_OK : step, connection);
@@ -474,7 +479,40 @@ internal sealed class SqliteEventStore : IEventStore
         }
     }
 
-    private delegate void SummaryVisitor(long key, ReadOnlySpan<byte> summary);
+    private static async Task<IReadOnlyList<GroupCount>> NamedGroupsAsync(SqliteConnection connection, Dictionary<long, Group> groups, CancellationToken cancellationToken)
+    {
+        var names = await LookupStringsAsync(connection, groups.Keys, cancellationToken);
+        return [.. groups
+            .Select(g => new GroupCount(names.GetValueOrDefault(g.Key, ""), g.Value.Events, g.Value.Installs.Count))
+            .OrderByDescending(g => g.Events)
+            .ThenBy(g => g.Value, StringComparer.Ordinal)];
+    }
+
+    private delegate void RowVisitor(Row row);
+
+    /// <summary>The current row of a stepped statement; valid only inside the visitor.</summary>
+    private readonly ref struct Row(sqlite3_stmt statement)
+    {
+        private readonly sqlite3_stmt _statement = statement;
+
+        public long Long(int column) => raw.sqlite3_column_int64(_statement, column);
+
+        public ReadOnlySpan<byte> Summary(int column) => raw.sqlite3_column_blob(_statement, column);
+    }
+
+    /// <summary>Events and the distinct installs they came from, for one group of a query.</summary>
+    private sealed class Group
+    {
+        public long Events { get; private set; }
+
+        public InstallSet Installs { get; } = new();
+
+        public void Add(long install, long events)
+        {
+            Events += events;
+            Installs.Add(install);
+        }
+    }
 
     private static async Task<Dictionary<long, string>> LookupStringsAsync(SqliteConnection connection, IEnumerable<long> ids, CancellationToken cancellationToken)
     {
@@ -497,18 +535,6 @@ internal sealed class SqliteEventStore : IEventStore
         cmd.CommandText = "SELECT id FROM strings WHERE value = $value";
         cmd.Parameters.AddWithValue("$value", value);
         return await cmd.ExecuteScalarAsync(cancellationToken) as long?;
-    }
-
-    private static async Task<IReadOnlyList<GroupCount>> ReadGroupsAsync(SqliteCommand cmd, CancellationToken cancellationToken)
-    {
-        var rows = new List<GroupCount>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new GroupCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
-        }
-
-        return rows;
     }
 
     private static string RollupConditions(EventFilter filter, string alias = "") =>
