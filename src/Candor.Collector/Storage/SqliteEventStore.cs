@@ -335,9 +335,10 @@ internal sealed class SqliteEventStore : IEventStore
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         var periods = new SortedDictionary<long, Group>();
-        ScanRollups(connection, filter, $"{PeriodExpression(interval)}, install, n", withSummaries: false, row =>
+        var periodOf = new PeriodOf(interval);
+        ScanRollups(connection, filter, "day, install, n", withSummaries: false, row =>
         {
-            var period = row.Long(0);
+            var period = periodOf.Of(row.Long(0));
             if (!periods.TryGetValue(period, out var group))
             {
                 periods[period] = group = new Group();
@@ -414,9 +415,10 @@ internal sealed class SqliteEventStore : IEventStore
         }
 
         var counts = new Dictionary<(long Period, long Bucket), long>();
-        ScanRollups(connection, filter, PeriodExpression(interval), withSummaries: true, row =>
+        var periodOf = new PeriodOf(interval);
+        ScanRollups(connection, filter, "day", withSummaries: true, row =>
         {
-            var period = row.Long(0);
+            var period = periodOf.Of(row.Long(0));
             foreach (var (bucket, n) in RollupSummary.Buckets(row.Summary(1), field))
             {
                 counts[(period, bucket)] = counts.GetValueOrDefault((period, bucket)) + n;
@@ -592,14 +594,30 @@ internal sealed class SqliteEventStore : IEventStore
         }
     }
 
-    // Days since 1970-01-01 (a Thursday); weeks start on Monday, months are numbered yyyymm.
-    private static string PeriodExpression(Interval interval) => interval switch
+    // Days since 1970-01-01 (a Thursday); weeks start on Monday, months are numbered yyyymm. Rows arrive in day
+    // order, so the last day's period is kept rather than worked out again for every row.
+    private sealed class PeriodOf(Interval interval)
     {
-        Interval.Day => "day",
-        Interval.Week => "(day - ((day + 3) % 7))",
-        Interval.Month => "CAST(strftime('%Y%m', day * 86400, 'unixepoch') AS INTEGER)",
-        _ => "0",
-    };
+        private long _day = long.MinValue;
+        private long _period;
+
+        public long Of(long day)
+        {
+            if (day != _day)
+            {
+                _day = day;
+                _period = interval switch
+                {
+                    Interval.Day => day,
+                    Interval.Week => day - ((day + 3) % 7),
+                    Interval.Month => SqliteSchema.DateOf(day) is var date ? (date.Year * 100L) + date.Month : 0,
+                    _ => 0,
+                };
+            }
+
+            return _period;
+        }
+    }
 
     private static DateOnly PeriodStart(long period, Interval interval, EventFilter filter) => interval switch
     {
