@@ -2,33 +2,28 @@ using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Benchmarks;
 
-/// <summary>Bytes per stored event: the whole file (events, indexes, rollups, catalogue) after a checkpoint and VACUUM.</summary>
+/// <summary>
+/// Bytes per stored event: the whole file (events, indexes, rollups, catalogue) after a checkpoint and VACUUM.
+/// A file that was vacuumed before and has no free pages since is only checkpointed: VACUUM would rewrite a
+/// gigabyte to the same size.
+/// </summary>
 internal static class FileSize
 {
     public static Result Measure(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
         connection.Open();
-        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
-        var events = Scalar(connection, "SELECT COUNT(*) FROM events");
-        var objects = new List<(string, long)>();
-        try
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_checkpoint(TRUNCATE);");
+        var vacuumed = File.Exists(database + ".vacuumed") && Scalar(connection, "PRAGMA freelist_count") == 0;
+        if (!vacuumed)
         {
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-            {
-                objects.Add((reader.GetString(0), reader.GetInt64(1)));
-            }
-        }
-        catch (SqliteException)
-        {
-            // This SQLite build has no dbstat table: the total is still right, only the breakdown is missing.
+            Execute(connection, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+            File.WriteAllText(database + ".vacuumed", "");
         }
 
+        var events = Scalar(connection, "SELECT COUNT(*) FROM events");
         connection.Close();
-        return new Result(new FileInfo(database).Length, events, objects);
+        return new Result(new FileInfo(database).Length, events);
     }
 
     private static long Scalar(SqliteConnection connection, string sql)
@@ -45,7 +40,7 @@ internal static class FileSize
         cmd.ExecuteNonQuery();
     }
 
-    public sealed record Result(long Bytes, long Events, IReadOnlyList<(string Name, long Bytes)> Objects)
+    public sealed record Result(long Bytes, long Events)
     {
         public double BytesPerEvent => Bytes / (double)Events;
     }

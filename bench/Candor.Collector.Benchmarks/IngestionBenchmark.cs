@@ -78,10 +78,6 @@ internal static class IngestionBenchmark
 
             var size = FileSize.Measure(database);
             Console.WriteLine($"  file after checkpoint and VACUUM: {size.Bytes:N0} bytes for {size.Events:N0} events = {size.BytesPerEvent:F1} bytes per event");
-            foreach (var (name, bytes) in size.Objects.Take(8))
-            {
-                Console.WriteLine($"    {name,-28} {bytes,14:N0} bytes  {bytes / (double)size.Events,6:F1} per event");
-            }
         }
         finally
         {

@@ -7,7 +7,8 @@ internal static partial class CollectorLog
     [LoggerMessage(1, LogLevel.Warning, "Created the first admin token (credential {CredentialId}); it was printed once to standard output")]
     public static partial void AdminTokenCreated(ILogger logger, long credentialId);
 
-    [LoggerMessage(2, LogLevel.Information, "Batch for {Product}: {Accepted} stored, {Duplicates} duplicates, {Rejected} rejected")]
+    // Debug: at thousands of batches a second one line each is noise; the metrics count them.
+    [LoggerMessage(2, LogLevel.Debug, "Batch for {Product}: {Accepted} stored, {Duplicates} duplicates, {Rejected} rejected")]
     public static partial void BatchProcessed(ILogger logger, string product, int accepted, int duplicates, int rejected);
 
     [LoggerMessage(3, LogLevel.Information, "Refused an ingestion request ({Status} {Reason})")]

@@ -329,25 +329,25 @@ internal sealed class SqliteEventStore : IEventStore
 
     // ---- queries over the rollups -------------------------------------------------------------------------
 
+    // Every query over the rollups streams the rows the filter selects and adds them up here, distinct installs
+    // in bitsets: SQLite's COUNT(DISTINCT) sorts each group, which cost several times the scan itself.
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {PeriodExpression(interval)} AS period, SUM(n), COUNT(DISTINCT install)
-            FROM rollups
-            WHERE {RollupConditions(filter)}
-            GROUP BY period ORDER BY period
-            """;
-        AddFilterParameters(cmd, filter);
-        var rows = new List<PeriodCount>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var periods = new SortedDictionary<long, Group>();
+        var periodOf = new PeriodOf(interval);
+        ScanRollups(connection, filter, "day, install, n", withSummaries: false, row =>
         {
-            rows.Add(new PeriodCount(PeriodStart(reader.GetInt64(0), interval, filter), reader.GetInt64(1), reader.GetInt64(2)));
-        }
+            var period = periodOf.Of(row.Long(0));
+            if (!periods.TryGetValue(period, out var group))
+            {
+                periods[period] = group = new Group();
+            }
 
-        return rows;
+            group.Add(row.Long(1), row.Long(2));
+        }, cancellationToken);
+
+        return [.. periods.Select(p => new PeriodCount(PeriodStart(p.Key, interval, filter), p.Value.Events, p.Value.Installs.Count))];
     }
 
     // Values live in each rollup row's summary, so the grouping happens here: events are added up per value and
@@ -360,52 +360,62 @@ internal sealed class SqliteEventStore : IEventStore
             return [];
         }
 
-        var groups = new Dictionary<long, (long Events, HashSet<long> Installs)>();
-        ReadSummaries(connection, filter, "install", (install, summary) =>
+        var groups = new Dictionary<long, Group>();
+        ScanRollups(connection, filter, "install", withSummaries: true, row =>
         {
-            foreach (var (value, n) in RollupSummary.Values(summary, field))
+            var install = row.Long(0);
+            foreach (var (value, n) in RollupSummary.Values(row.Summary(1), field))
             {
                 if (!groups.TryGetValue(value, out var group))
                 {
-                    group = (0, []);
+                    groups[value] = group = new Group();
                 }
 
-                group.Installs.Add(install);
-                groups[value] = (group.Events + n, group.Installs);
+                group.Add(install, n);
             }
         }, cancellationToken);
 
-        var names = await LookupStringsAsync(connection, groups.Keys, cancellationToken);
-        return [.. groups
-            .Select(g => new GroupCount(names[g.Key], g.Value.Events, g.Value.Installs.Count))
-            .OrderByDescending(g => g.Events)
-            .ThenBy(g => g.Value, StringComparer.Ordinal)];
+        return await NamedGroupsAsync(connection, groups, cancellationToken);
     }
 
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
     {
-        // Interned dimensions group by their string ID and name it afterwards; the container flag is a bit of the context's flags.
-        var (value, group) = dimension switch
+        // Interned dimensions group by their string ID and name it afterwards; the container flag is a bit of the
+        // context's flags, grouped as 1 and 0 and named "true" and "false".
+        var column = dimension switch
         {
-            ContextDimension.Version => ("COALESCE(s.value, '')", "c.version"),
-            ContextDimension.Os => ("COALESCE(s.value, '')", "c.os"),
-            ContextDimension.Runtime => ("COALESCE(s.value, '')", "c.runtime"),
-            ContextDimension.Country => ("COALESCE(s.value, '')", "c.country"),
-            ContextDimension.Ci => ("COALESCE(s.value, '')", "c.ci"),
-            ContextDimension.Container => ($"CASE WHEN c.flags & {SqliteSchema.ContainerFlag} <> 0 THEN 'true' ELSE 'false' END", $"c.flags & {SqliteSchema.ContainerFlag}"),
+            ContextDimension.Version => "version",
+            ContextDimension.Os => "os",
+            ContextDimension.Runtime => "runtime",
+            ContextDimension.Country => "country",
+            ContextDimension.Ci => "ci",
+            ContextDimension.Container => $"(flags & {SqliteSchema.ContainerFlag}) <> 0",
             _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
         };
-        var join = dimension is ContextDimension.Container ? "" : $"LEFT JOIN strings s ON s.id = {group}";
         await using var connection = await OpenReadAsync(cancellationToken);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {value}, SUM(r.n) AS events, COUNT(DISTINCT r.install)
-            FROM rollups r JOIN contexts c ON c.id = r.context {join}
-            WHERE {RollupConditions(filter, "r.")}
-            GROUP BY {group} ORDER BY events DESC, 1
-            """;
-        AddFilterParameters(cmd, filter);
-        return await ReadGroupsAsync(cmd, cancellationToken);
+        var values = new Dictionary<long, long>();
+        Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => values[row.Long(0)] = row.Long(1), cancellationToken);
+        var groups = new Dictionary<long, Group>();
+        ScanRollups(connection, filter, "context, install, n", withSummaries: false, row =>
+        {
+            var value = values.GetValueOrDefault(row.Long(0));
+            if (!groups.TryGetValue(value, out var group))
+            {
+                groups[value] = group = new Group();
+            }
+
+            group.Add(row.Long(1), row.Long(2));
+        }, cancellationToken);
+
+        if (dimension is not ContextDimension.Container)
+        {
+            return await NamedGroupsAsync(connection, groups, cancellationToken);
+        }
+
+        return [.. groups
+            .Select(g => new GroupCount(g.Key != 0 ? "true" : "false", g.Value.Events, g.Value.Installs.Count))
+            .OrderByDescending(g => g.Events)
+            .ThenBy(g => g.Value, StringComparer.Ordinal)];
     }
 
     public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
@@ -417,9 +427,11 @@ internal sealed class SqliteEventStore : IEventStore
         }
 
         var counts = new Dictionary<(long Period, long Bucket), long>();
-        ReadSummaries(connection, filter, PeriodExpression(interval), (period, summary) =>
+        var periodOf = new PeriodOf(interval);
+        ScanRollups(connection, filter, "day", withSummaries: true, row =>
         {
-            foreach (var (bucket, n) in RollupSummary.Buckets(summary, field))
+            var period = periodOf.Of(row.Long(0));
+            foreach (var (bucket, n) in RollupSummary.Buckets(row.Summary(1), field))
             {
                 counts[(period, bucket)] = counts.GetValueOrDefault((period, bucket)) + n;
             }
@@ -430,16 +442,20 @@ internal sealed class SqliteEventStore : IEventStore
             .Select(c => new HistogramCount(PeriodStart(c.Key.Period, interval, filter), (int)c.Key.Bucket, c.Value))];
     }
 
-    // Streams the summaries of the rollup rows the filter selects, with one integer column alongside (the install,
-    // or the period). This loop runs once per rollup row, hundreds of thousands of times for a month of a busy
-    // product, so it steps the statement itself and reads the blob in place: the ADO.NET reader copies every blob
-    // and checks every column for NULL first, which cost more than SQLite's own work.
-    private static void ReadSummaries(
-        SqliteConnection connection, EventFilter filter, string column, SummaryVisitor visit, CancellationToken cancellationToken)
+    private static void ScanRollups(
+        SqliteConnection connection, EventFilter filter, string columns, bool withSummaries, RowVisitor visit, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {columns}{(withSummaries ? ", summary" : "")} FROM rollups WHERE {RollupConditions(filter)}{(withSummaries ? " AND summary IS NOT NULL" : "")}";
+        Scan(connection, sql, cmd => AddFilterParameters(cmd, filter), visit, cancellationToken);
+    }
+
+    // Steps a query itself and hands each row to the visitor, which reads the columns in place. These loops run
+    // once per rollup row, hundreds of thousands of times for a month of a busy product; the ADO.NET reader
+    // copies every blob and checks every column for NULL first, which cost more than SQLite's own work.
+    private static void Scan(SqliteConnection connection, string sql, Action<SqliteCommand> parameters, RowVisitor visit, CancellationToken cancellationToken)
     {
         using var cmd = connection.CreateCommand();
-        AddFilterParameters(cmd, filter);
-        var sql = $"SELECT {column}, summary FROM rollups WHERE {RollupConditions(filter)} AND summary IS NOT NULL";
+        parameters(cmd);
         Check(raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement), connection);
         using (statement)
         {
@@ -449,8 +465,7 @@ internal sealed class SqliteEventStore : IEventStore
                 Check(parameter.Value switch
                 {
                     string text => raw.sqlite3_bind_text(statement, index, text),
-                    long number => raw.sqlite3_bind_int64(statement, index, number),
-                    var other => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(other, CultureInfo.InvariantCulture)),
+                    var number => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(number, CultureInfo.InvariantCulture)),
                 }, connection);
             }
 
@@ -463,7 +478,7 @@ internal sealed class SqliteEventStore : IEventStore
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
-                visit(raw.sqlite3_column_int64(statement, 0), raw.sqlite3_column_blob(statement, 1));
+                visit(new Row(statement));
             }
 
             Check(step == raw.SQLITE_DONE ? raw.SQLITE_OK : step, connection);
@@ -478,7 +493,40 @@ internal sealed class SqliteEventStore : IEventStore
         }
     }
 
-    private delegate void SummaryVisitor(long key, ReadOnlySpan<byte> summary);
+    private static async Task<IReadOnlyList<GroupCount>> NamedGroupsAsync(SqliteConnection connection, Dictionary<long, Group> groups, CancellationToken cancellationToken)
+    {
+        var names = await LookupStringsAsync(connection, groups.Keys, cancellationToken);
+        return [.. groups
+            .Select(g => new GroupCount(names.GetValueOrDefault(g.Key, ""), g.Value.Events, g.Value.Installs.Count))
+            .OrderByDescending(g => g.Events)
+            .ThenBy(g => g.Value, StringComparer.Ordinal)];
+    }
+
+    private delegate void RowVisitor(Row row);
+
+    /// <summary>The current row of a stepped statement; valid only inside the visitor.</summary>
+    private readonly ref struct Row(sqlite3_stmt statement)
+    {
+        private readonly sqlite3_stmt _statement = statement;
+
+        public long Long(int column) => raw.sqlite3_column_int64(_statement, column);
+
+        public ReadOnlySpan<byte> Summary(int column) => raw.sqlite3_column_blob(_statement, column);
+    }
+
+    /// <summary>Events and the distinct installs they came from, for one group of a query.</summary>
+    private sealed class Group
+    {
+        public long Events { get; private set; }
+
+        public InstallSet Installs { get; } = new();
+
+        public void Add(long install, long events)
+        {
+            Events += events;
+            Installs.Add(install);
+        }
+    }
 
     private static async Task<Dictionary<long, string>> LookupStringsAsync(SqliteConnection connection, IEnumerable<long> ids, CancellationToken cancellationToken)
     {
@@ -501,18 +549,6 @@ internal sealed class SqliteEventStore : IEventStore
         cmd.CommandText = "SELECT id FROM strings WHERE value = $value";
         cmd.Parameters.AddWithValue("$value", value);
         return await cmd.ExecuteScalarAsync(cancellationToken) as long?;
-    }
-
-    private static async Task<IReadOnlyList<GroupCount>> ReadGroupsAsync(SqliteCommand cmd, CancellationToken cancellationToken)
-    {
-        var rows = new List<GroupCount>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new GroupCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
-        }
-
-        return rows;
     }
 
     private static string RollupConditions(EventFilter filter, string alias = "") =>
@@ -570,14 +606,30 @@ internal sealed class SqliteEventStore : IEventStore
         }
     }
 
-    // Days since 1970-01-01 (a Thursday); weeks start on Monday, months are numbered yyyymm.
-    private static string PeriodExpression(Interval interval) => interval switch
+    // Days since 1970-01-01 (a Thursday); weeks start on Monday, months are numbered yyyymm. Rows arrive in day
+    // order, so the last day's period is kept rather than worked out again for every row.
+    private sealed class PeriodOf(Interval interval)
     {
-        Interval.Day => "day",
-        Interval.Week => "(day - ((day + 3) % 7))",
-        Interval.Month => "CAST(strftime('%Y%m', day * 86400, 'unixepoch') AS INTEGER)",
-        _ => "0",
-    };
+        private long _day = long.MinValue;
+        private long _period;
+
+        public long Of(long day)
+        {
+            if (day != _day)
+            {
+                _day = day;
+                _period = interval switch
+                {
+                    Interval.Day => day,
+                    Interval.Week => day - ((day + 3) % 7),
+                    Interval.Month => SqliteSchema.DateOf(day) is var date ? (date.Year * 100L) + date.Month : 0,
+                    _ => 0,
+                };
+            }
+
+            return _period;
+        }
+    }
 
     private static DateOnly PeriodStart(long period, Interval interval, EventFilter filter) => interval switch
     {
