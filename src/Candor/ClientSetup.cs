@@ -163,22 +163,20 @@ internal sealed class ClientSetup : IDisposable
             }
         }
 
+        // Only a run that records something needs the key: deriving it loads the platform's cryptography, which a
+        // run with telemetry off should not pay for. It is derived here, not on the writer, whose work at exit
+        // is bounded and should stay as small as it was.
+        var hashKey = sinks.Count == 0 ? [] : ProductKey.Derive(manifest.Product, hashSecret);
         var identity = outcome.Identity;
-        var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () =>
-        {
-            // Derived here, on the writer, when the first event is written: the first hash loads the platform's
-            // cryptography, which a run that records nothing (telemetry off) should not pay for.
-            var hashKey = ProductKey.Derive(manifest.Product, hashSecret);
-            return new EventStamp(
-                manifest.Product,
-                manifest.Revision,
-                identity!.Install,
-                Identity.SessionId.Current,
-                manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
-                JsonSerializer.SerializeToUtf8Bytes(context.ToWire(version), ProtocolJsonContext.Default.WireContext),
-                hashKey,
-                own);
-        });
+        var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
+            manifest.Product,
+            manifest.Revision,
+            identity!.Install,
+            Identity.SessionId.Current,
+            manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
+            JsonSerializer.SerializeToUtf8Bytes(context.ToWire(version), ProtocolJsonContext.Default.WireContext),
+            hashKey,
+            own));
         CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
         return setup;
     }

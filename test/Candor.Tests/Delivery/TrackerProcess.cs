@@ -26,7 +26,10 @@ internal static class TrackerProcess
             return 2;
         }
 
-        using var delivery = new EventDelivery(new CandorHome(home), product, endpoint, TestCollector.Key);
+        // A generous request timeout: sixteen cold processes on a busy machine can take longer than the default
+        // ten seconds to send one request, and the backoff a timeout leaves would hold the rest back.
+        var options = new DeliveryOptions { RequestTimeout = TimeSpan.FromMinutes(1) };
+        using var delivery = new EventDelivery(new CandorHome(home), product, endpoint, TestCollector.Key, options);
         var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
         for (var i = 0; i < count; i++)
         {
