@@ -14,7 +14,7 @@ internal static class TelemetryCommand
 {
     /// <param name="name">The group's name (<c>telemetry</c>).</param>
     /// <param name="manifest">The tool's manifest.</param>
-    /// <param name="machine">The machine to inspect and change; created from the process when each command runs when null.</param>
+    /// <param name="machine">The machine to inspect and change, reached when a command runs (<see cref="CandorMachine.ForProcess"/> in a tool).</param>
     /// <param name="optOut">The tool's opt-out option, so <c>status</c> can say that it decides this run.</param>
     public static Command Create(string name, TelemetryManifest manifest, Func<CandorMachine> machine, Option<bool> optOut)
     {
