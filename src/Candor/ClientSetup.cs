@@ -106,7 +106,6 @@ internal sealed class ClientSetup : IDisposable
         IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
         var context = testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
 
-        var prints = options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable));
         ConsentGate? gate = null;
         ConsentOutcome outcome;
         if (testing)
@@ -116,15 +115,7 @@ internal sealed class ClientSetup : IDisposable
         else
         {
             gate = new ConsentGate(environment, PhysicalFileSystem.Instance, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
-
-            // A private build records only when asked to print or to keep a local log: otherwise it decides, for
-            // status, and leaves no identity, shows no disclosure and writes nothing.
-            var privateBuild = string.IsNullOrEmpty(key) && !prints;
-            outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure, decideOnly: privateBuild);
-            if (privateBuild && outcome.Decision.Level == TelemetryLevel.Local)
-            {
-                outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure);
-            }
+            outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure);
         }
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
@@ -139,7 +130,7 @@ internal sealed class ClientSetup : IDisposable
         var decision = outcome.Decision;
         if (decision.Level != TelemetryLevel.Off && outcome.Identity is not null)
         {
-            if (prints)
+            if (options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable)))
             {
                 sinks.Add(new PrintSink(options.PrintWriter ?? Console.Error));
             }

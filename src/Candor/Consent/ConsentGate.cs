@@ -53,12 +53,8 @@ internal sealed class ConsentGate
     /// <see cref="ConsentOutcome.DisclosurePending"/> set, and the tool calls <see cref="ShowDisclosure"/>
     /// before its first real command (never for <c>--help</c>).
     /// </param>
-    /// <param name="decideOnly">
-    /// Only decide: write nothing, show nothing, create no identity (a private build that neither prints nor
-    /// keeps a local log has no use for them). The outcome then has no identity.
-    /// </param>
     /// <remarks>Never throws. The first run of a product may block briefly on the identity lock while another first run creates it.</remarks>
-    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false, bool decideOnly = false)
+    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var (home, homeProblem) = HomeLocator.Find(_environment);
@@ -77,7 +73,7 @@ internal sealed class ConsentGate
             HomeProblem = homeProblem,
         });
 
-        if (decision.Level == TelemetryLevel.Off || home is null || settings is null || decideOnly)
+        if (decision.Level == TelemetryLevel.Off || home is null || settings is null)
         {
             return new(decision, home, null);
         }
