@@ -48,6 +48,8 @@ internal sealed class SqliteEventStore : IEventStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, "PRAGMA cache_size=-65536;");
+        Execute(connection, "PRAGMA wal_autocheckpoint=16384;");
         Execute(connection, _options.FlushEachCommit ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
         SqliteSchema.CheckLayout(connection, _options.DatabasePath);
         Execute(connection, SqliteSchema.Create);
