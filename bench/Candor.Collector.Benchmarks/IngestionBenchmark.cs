@@ -51,6 +51,7 @@ internal static class IngestionBenchmark
             var dataPath = Path.Combine(folder, "data");
             Directory.CreateDirectory(dataPath);
             LoadResult result;
+            TimeSpan collectorCpu;
             await using (var collector = await CollectorProcess.StartAsync(dataPath, settings))
             {
                 var key = await collector.RegisterAsync();
@@ -60,7 +61,7 @@ internal static class IngestionBenchmark
                 var cpuBefore = collector.CpuTime();
                 var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 result = await PostAllAsync(http, key, bodies, connections, TimeSpan.FromSeconds(seconds));
-                var collectorCpu = collector.CpuTime() - cpuBefore;
+                collectorCpu = collector.CpuTime() - cpuBefore;
                 var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
                 await collector.StopAsync();
 
@@ -75,6 +76,7 @@ internal static class IngestionBenchmark
             var rate = result.Accepted / result.Elapsed.TotalSeconds;
             Console.WriteLine($"  storage limit: {limit.Rows:N0} rows in {limit.Elapsed.TotalSeconds:F1} s = {limit.RowsPerSecond:N0} rows/s ({limit.Transactions:N0} transactions of {StorageLimit.RowsPerTransaction:N0})");
             Console.WriteLine($"  collector / limit: {rate / limit.RowsPerSecond:P0} (goal: at least 50%)");
+            Console.WriteLine($"  CPU per event: collector {collectorCpu.TotalMicroseconds / result.Accepted:F1} µs (all its threads), storage limit {limit.Cpu.TotalMicroseconds / limit.Rows:F1} µs per row");
 
             var size = FileSize.Measure(database);
             Console.WriteLine($"  file after checkpoint and VACUUM: {size.Bytes:N0} bytes for {size.Events:N0} events = {size.BytesPerEvent:F1} bytes per event");

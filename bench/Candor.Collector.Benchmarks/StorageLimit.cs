@@ -39,6 +39,7 @@ internal static class StorageLimit
         var parameters = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
         insert.Prepare();
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var transactions = 0;
         for (var start = 0; start < rows.Count; start += RowsPerTransaction)
@@ -60,7 +61,7 @@ internal static class StorageLimit
         }
 
         watch.Stop();
-        return new Result(rows.Count, transactions, watch.Elapsed);
+        return new Result(rows.Count, transactions, watch.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
     }
 
     private static Dictionary<Guid, object[]> ReadRows(string database)
@@ -88,7 +89,7 @@ internal static class StorageLimit
         cmd.ExecuteNonQuery();
     }
 
-    public sealed record Result(int Rows, int Transactions, TimeSpan Elapsed)
+    public sealed record Result(int Rows, int Transactions, TimeSpan Elapsed, TimeSpan Cpu)
     {
         public double RowsPerSecond => Rows / Elapsed.TotalSeconds;
     }

@@ -48,6 +48,8 @@ internal sealed class SqliteEventStore : IEventStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, "PRAGMA cache_size=-65536;");
+        Execute(connection, "PRAGMA wal_autocheckpoint=16384;");
         Execute(connection, _options.FlushEachCommit ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
         SqliteSchema.CheckLayout(connection, _options.DatabasePath);
         Execute(connection, SqliteSchema.Create);
@@ -442,11 +444,38 @@ internal sealed class SqliteEventStore : IEventStore
             .Select(c => new HistogramCount(PeriodStart(c.Key.Period, interval, filter), (int)c.Key.Bucket, c.Value))];
     }
 
+    // Rollup rows are ordered by event name first, so a query reads only its event's rows. Without an event,
+    // counts read the rows of name 0 (every event of the install that day); values and durations are only in the
+    // rows of real names, so those queries read each name's range.
     private static void ScanRollups(
         SqliteConnection connection, EventFilter filter, string columns, bool withSummaries, RowVisitor visit, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {columns}{(withSummaries ? ", summary" : "")} FROM rollups WHERE {RollupConditions(filter)}{(withSummaries ? " AND summary IS NOT NULL" : "")}";
+        var names = filter.Event is not null ? "name = (SELECT id FROM strings WHERE value = $event)"
+            : withSummaries ? $"name IN ({string.Join(',', EventNames(connection, filter.Product))})"
+            : $"name = {SqliteSchema.AnyEvent}";
+        var sql = $"""
+            SELECT {columns}{(withSummaries ? ", summary" : "")} FROM rollups
+            WHERE product = (SELECT id FROM products WHERE name = $product) AND {names} AND day BETWEEN $fromDay AND $toDay
+              AND {ContextCondition(filter, "context")}{(withSummaries ? " AND summary IS NOT NULL" : "")}
+            """;
         Scan(connection, sql, cmd => AddFilterParameters(cmd, filter), visit, cancellationToken);
+    }
+
+    // The product's event names that have rollup rows, one B-tree seek each: SELECT DISTINCT would read every row.
+    private static List<long> EventNames(SqliteConnection connection, string product)
+    {
+        var names = new List<long>();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT MIN(name) FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND name > $after";
+        cmd.Parameters.AddWithValue("$product", product);
+        var after = cmd.Parameters.AddWithValue("$after", SqliteSchema.AnyEvent);
+        while (cmd.ExecuteScalar() is long name)
+        {
+            names.Add(name);
+            after.Value = name;
+        }
+
+        return names;
     }
 
     // Steps a query itself and hands each row to the visitor, which reads the columns in place. These loops run
@@ -550,14 +579,6 @@ internal sealed class SqliteEventStore : IEventStore
         cmd.Parameters.AddWithValue("$value", value);
         return await cmd.ExecuteScalarAsync(cancellationToken) as long?;
     }
-
-    private static string RollupConditions(EventFilter filter, string alias = "") =>
-        $"""
-        {alias}product = (SELECT id FROM products WHERE name = $product)
-          AND {alias}day BETWEEN $fromDay AND $toDay
-          {(filter.Event is null ? "" : $"AND {alias}name = (SELECT id FROM strings WHERE value = $event)")}
-          AND {ContextCondition(filter, alias + "context")}
-        """;
 
     private static string ContextCondition(EventFilter filter, string column)
     {
@@ -887,6 +908,13 @@ internal sealed class SqliteEventStore : IEventStore
                 }
 
                 summary.Events++;
+                if (!_rollup.TryGetValue((product, day, SqliteSchema.AnyEvent, context, install), out var any))
+                {
+                    any = new RollupSummary();
+                    _rollup[(product, day, SqliteSchema.AnyEvent, context, install)] = any;
+                }
+
+                any.Events++;
                 foreach (var property in e.Properties)
                 {
                     var field = Intern(property.Field.Name);
@@ -938,7 +966,7 @@ internal sealed class SqliteEventStore : IEventStore
                 }
             }
 
-            var oldest = Command("SELECT MIN(day) FROM rollups WHERE product = $product");
+            var oldest = Command($"SELECT MIN(day) FROM rollups WHERE product = $product AND name = {SqliteSchema.AnyEvent}");
             oldest.Parameters["$product"].Value = productId;
             var before = oldest.ExecuteScalar() is long day ? day * SqliteSchema.MillisecondsPerDay : long.MaxValue;
 
@@ -973,10 +1001,20 @@ internal sealed class SqliteEventStore : IEventStore
 
         public long DeleteRollupsBefore(string product, long day)
         {
-            var delete = Command("DELETE FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
+            // Name by name, so that each delete is a range of the rollups' B-tree rather than a pass over all of it.
+            var next = Command("SELECT MIN(name) FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND name > $after");
+            var delete = Command("DELETE FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND name = $name AND day < $day");
+            next.Parameters["$product"].Value = product;
+            next.Parameters["$after"].Value = SqliteSchema.AnyEvent - 1;
             delete.Parameters["$product"].Value = product;
             delete.Parameters["$day"].Value = day;
-            long deleted = delete.ExecuteNonQuery();
+            long deleted = 0;
+            while (next.ExecuteScalar() is long name)
+            {
+                delete.Parameters["$name"].Value = name;
+                deleted += delete.ExecuteNonQuery();
+                next.Parameters["$after"].Value = name;
+            }
 
             if (deleted > 0)
             {
@@ -1194,7 +1232,10 @@ internal static class SqliteSchema
     public const int InteractiveFlag = 4;
 
     /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
+
+    /// <summary>The rollup rows under this event name count every event of the install that day (the empty string's ID).</summary>
+    public const long AnyEvent = 0;
 
     /// <summary>The SQL function that merges two <see cref="RollupSummary"/> blobs; the writer's connection defines it.</summary>
     public const string MergeFunction = "candor_merge";
@@ -1226,10 +1267,11 @@ internal static class SqliteSchema
     // B-tree ordered by product and time (WITHOUT ROWID): ranges, retention and de-duplication need no other
     // index, and new events land at the end of the tree instead of at random places of an ID index, so a commit
     // writes few pages. The ID is de-duplicated together with the time, which a retry carries unchanged. Rollups
-    // hold one row per product, day, event name, context and install: the install makes distinct installs (user
+    // hold one row per product, event name, day, context and install: the install makes distinct installs (user
     // counts and k-anonymity) exact over any range of days, and the values and durations of those events are a
-    // small summary blob in the row rather than a row each, so a stored event costs one insert and, at most, one
-    // rollup upsert.
+    // small summary blob in the row rather than a row each. Name comes before day so that a query about one event
+    // reads only that event's rows; the rows under name 0 count all events of an install that day, for queries
+    // about every event. A stored event costs one insert and at most two rollup upserts.
     public static readonly string Create = $"""
         CREATE TABLE IF NOT EXISTS products(
           id INTEGER PRIMARY KEY,
@@ -1283,9 +1325,9 @@ internal static class SqliteSchema
           data BLOB,
           PRIMARY KEY(product, time, id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS rollups(
-          product INTEGER NOT NULL, day INTEGER NOT NULL, name INTEGER NOT NULL, context INTEGER NOT NULL,
+          product INTEGER NOT NULL, name INTEGER NOT NULL, day INTEGER NOT NULL, context INTEGER NOT NULL,
           install INTEGER NOT NULL, n INTEGER NOT NULL, summary BLOB,
-          PRIMARY KEY(product, day, name, context, install)) WITHOUT ROWID;
+          PRIMARY KEY(product, name, day, context, install)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS rollups_by_install ON rollups(install);
         PRAGMA user_version = {Version};
         """;
