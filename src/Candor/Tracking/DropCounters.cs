@@ -10,7 +10,11 @@ internal sealed class DropCounters
     public void Add(DropReason reason, long count = 1)
     {
         Interlocked.Add(ref _counts[(int)reason], count);
-        Diagnostics.CandorEventSource.Log.Dropped(reason.ToString(), count);
+        if (Diagnostics.CandorEventSource.Log.IsEnabled())
+        {
+            // Checked here, as naming the reason allocates and a drop may happen once per tracked event.
+            Diagnostics.CandorEventSource.Log.Dropped(reason.ToString(), count);
+        }
     }
 
     public long this[DropReason reason] => Interlocked.Read(ref _counts[(int)reason]);

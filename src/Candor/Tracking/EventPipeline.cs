@@ -1,5 +1,4 @@
 using System.Text;
-using System.Threading.Channels;
 using Candor.Consent;
 using Candor.Diagnostics;
 using Candor.Manifest;
@@ -7,15 +6,18 @@ using Candor.Manifest;
 namespace Candor.Tracking;
 
 /// <summary>
-/// From <see cref="TelemetryEvent"/> to the sinks: a bounded channel with one background reader that
-/// serialises each event once and hands the bytes to every sink. The tracking side takes no lock and
-/// never waits: a full channel drops the event and counts it.
+/// From <see cref="TelemetryEvent"/> to the sinks: a bounded queue with one background writer that
+/// serialises each event once and hands the bytes to every sink. The tracking side takes no lock,
+/// never waits and rarely wakes the writer (<see cref="EventQueue"/>): a full queue drops the event and counts it.
 /// </summary>
 internal sealed class EventPipeline
 {
+    // How long the writer stays awake after a batch before it parks: a hot loop wakes it once per linger at most.
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
+
     private readonly TelemetryManifest _manifest;
-    private readonly Channel<PendingEvent> _channel;
-    private readonly EventPool _pool = new();
+    private readonly EventQueue _queue;
+    private readonly EventPool _pool;
     private readonly TimeProvider _time;
     private readonly Func<EventStamp> _stampFactory;
     private readonly IReadOnlyList<IEventSink> _sinks;
@@ -24,6 +26,9 @@ internal sealed class EventPipeline
 
     // A plain field read first on every Track, so "off" costs one load and a compare (Serilog's _minimumLevel).
     private volatile int _level;
+
+    // Set once by CompleteAsync; the writer drains what is queued and stops.
+    private volatile bool _completed;
 
     public EventPipeline(
         TelemetryManifest manifest,
@@ -41,12 +46,8 @@ internal sealed class EventPipeline
         _sinks = sinks;
         _time = time;
         Drops = drops;
-        _channel = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queue = new EventQueue(capacity);
+        _pool = new EventPool(_queue.Capacity);
         _reader = level == TelemetryLevel.Off ? Task.CompletedTask : Task.Run(ReadAsync);
     }
 
@@ -95,9 +96,9 @@ internal sealed class EventPipeline
             return;
         }
 
-        if (!_channel.Writer.TryWrite(pending))
+        if (_completed || !_queue.TryEnqueue(pending))
         {
-            Drops.Add(_reader.IsCompleted ? DropReason.ShutDown : DropReason.QueueFull);
+            Drops.Add(_completed ? DropReason.ShutDown : DropReason.QueueFull);
             _pool.Return(pending);
         }
     }
@@ -105,33 +106,38 @@ internal sealed class EventPipeline
     /// <summary>Completes when every event tracked before the call has been handed to the sinks, or the budget ends.</summary>
     public async Task<bool> FlushAsync(CancellationToken cancellationToken)
     {
-        if (_reader.IsCompleted)
-        {
-            return true;
-        }
-
         var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var marker = PendingEvent.Marker(signal);
         try
         {
             // A flush may wait for room in the queue; only tracking must never wait.
-            await _channel.Writer.WriteAsync(PendingEvent.Marker(signal), cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            return await WaitAsync(_reader, cancellationToken).ConfigureAwait(false);
+            while (!_queue.TryEnqueue(marker))
+            {
+                if (_reader.IsCompleted)
+                {
+                    return true;
+                }
+
+                _queue.Wake();
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
             return false;
         }
 
-        return await WaitAsync(signal.Task, cancellationToken).ConfigureAwait(false);
+        _queue.Wake();
+
+        // A writer that has stopped (shut down, or never started because the pipeline was built off) leaves the marker.
+        return await WaitAsync(Task.WhenAny(signal.Task, _reader), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops accepting events and waits, within the budget, for the queued ones to be written.</summary>
     public Task<bool> CompleteAsync(CancellationToken cancellationToken)
     {
-        _channel.Writer.TryComplete();
+        _completed = true;
+        _queue.Wake();
         return WaitAsync(_reader, cancellationToken);
     }
 
@@ -150,12 +156,39 @@ internal sealed class EventPipeline
 
     private async Task ReadAsync()
     {
-        EventStamp? stamp = null;
-        using var serializer = new EventSerializer(Drops);
-        var reader = _channel.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var writer = new Writer(this);
+        try
         {
-            while (reader.TryRead(out var pending))
+            while (true)
+            {
+                var completed = _completed;
+                var written = writer.Drain();
+                if (completed)
+                {
+                    return;
+                }
+
+                // After a batch the writer lingers awake, so a tool tracking in a loop does not wake it per event;
+                // a linger that brought nothing parks it until the next event.
+                await _queue.WaitAsync(written > 0 ? Linger : Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    // The background writer's state: the stamp is made on first use, off the tool's thread.
+    private sealed class Writer(EventPipeline pipeline) : IDisposable
+    {
+        private readonly EventSerializer _serializer = new(pipeline.Drops);
+        private EventStamp? _stamp;
+
+        public int Drain()
+        {
+            var written = 0;
+            while (pipeline._queue.TryDequeue(out var pending))
             {
                 if (pending.FlushSignal is { } signal)
                 {
@@ -163,29 +196,40 @@ internal sealed class EventPipeline
                     continue;
                 }
 
-                try
-                {
-                    stamp ??= _stampFactory();
-                    var json = serializer.Write(pending, stamp);
-                    if (CandorEventSource.Log.TracesEvents)
-                    {
-                        CandorEventSource.Log.EventTracked(stamp.Product, pending.Definition!.Name, Encoding.UTF8.GetString(json.Span));
-                    }
+                Write(pending);
+                written++;
+            }
 
-                    foreach (var sink in _sinks)
-                    {
-                        WriteTo(sink, pending, json);
-                    }
-                }
-                catch (Exception ex)
+            return written;
+        }
+
+        public void Dispose() => _serializer.Dispose();
+
+        private void Write(PendingEvent pending)
+        {
+            try
+            {
+                var stamp = _stamp ??= pipeline._stampFactory();
+                pending.AssignId();
+                var json = _serializer.Write(pending, stamp);
+                if (CandorEventSource.Log.TracesEvents)
                 {
-                    Drops.Add(DropReason.InternalError);
-                    SelfLog.Failure("writing an event", ex);
+                    CandorEventSource.Log.EventTracked(stamp.Product, pending.Definition!.Name, Encoding.UTF8.GetString(json.Span));
                 }
-                finally
+
+                foreach (var sink in pipeline._sinks)
                 {
-                    _pool.Return(pending);
+                    WriteTo(sink, pending, json);
                 }
+            }
+            catch (Exception ex)
+            {
+                pipeline.Drops.Add(DropReason.InternalError);
+                SelfLog.Failure("writing an event", ex);
+            }
+            finally
+            {
+                pipeline._pool.Return(pending);
             }
         }
     }

@@ -1,39 +1,26 @@
+using System.Collections.Concurrent;
+
 namespace Candor.Tracking;
 
 /// <summary>
-/// A small lock-free pool of <see cref="PendingEvent"/>s (the shape of Microsoft.Extensions.ObjectPool's
-/// default pool, without the dependency). When it is empty a new instance is made; when it is full a
-/// returned instance is left to the GC. Either way tracking never waits.
+/// A lock-free pool of <see cref="PendingEvent"/>s, as large as the queue, so that a tool tracking in a loop
+/// reuses the events the writer has finished with instead of allocating: the writer returns them in batches, and a
+/// pool smaller than a batch would leave most to the GC. Held in a <see cref="ConcurrentQueue{T}"/> that never
+/// grows past its first segment's size, so renting and returning allocate nothing. When the pool is empty a new
+/// instance is made; when it is full a returned one is left to the GC. Either way tracking never waits.
 /// </summary>
-internal sealed class EventPool
+internal sealed class EventPool(int capacity)
 {
-    private readonly PendingEvent?[] _items = new PendingEvent?[Environment.ProcessorCount * 4];
+    private readonly ConcurrentQueue<PendingEvent> _items = new();
 
-    public PendingEvent Rent()
-    {
-        var items = _items;
-        for (var i = 0; i < items.Length; i++)
-        {
-            var item = items[i];
-            if (item is not null && Interlocked.CompareExchange(ref items[i], null, item) == item)
-            {
-                return item;
-            }
-        }
-
-        return new PendingEvent();
-    }
+    public PendingEvent Rent() => _items.TryDequeue(out var item) ? item : new PendingEvent();
 
     public void Return(PendingEvent item)
     {
         item.Clear();
-        var items = _items;
-        for (var i = 0; i < items.Length; i++)
+        if (_items.Count < capacity)
         {
-            if (items[i] is null && Interlocked.CompareExchange(ref items[i], item, null) is null)
-            {
-                return;
-            }
+            _items.Enqueue(item);
         }
     }
 }

@@ -49,7 +49,9 @@ internal sealed class EventSerializer : IDisposable
         w.WriteStartObject();
         w.WriteString(IdName, pending.Id);
         w.WriteString(NameName, pending.Definition!.Name);
-        w.WriteString(TimeName, pending.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        Span<char> time = stackalloc char[24];
+        pending.Time.UtcDateTime.TryFormat(time, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        w.WriteString(TimeName, time[..length]);
         w.WriteString(ProductName, stamp.Product);
         w.WriteNumber(RevisionName, stamp.Revision);
         w.WriteString(InstallName, stamp.Install);

@@ -25,10 +25,12 @@ internal sealed class PendingEvent
 
     public static PendingEvent Marker(TaskCompletionSource<bool> signal) => new() { FlushSignal = signal };
 
+    /// <summary>Gives the event its ID; the writer does it, so that tracking does not pay for the random bytes.</summary>
+    public void AssignId() => Id = Guid.NewGuid();
+
     public void Start(EventDefinition definition, DateTimeOffset time)
     {
         Definition = definition;
-        Id = Guid.NewGuid();
         Time = time;
         Count = 0;
     }

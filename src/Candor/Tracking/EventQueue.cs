@@ -1,0 +1,138 @@
+using System.Numerics;
+
+namespace Candor.Tracking;
+
+/// <summary>
+/// The bounded queue between the threads that track events and the one background writer. Tracking takes no lock
+/// and, while the writer is busy or lingering after a batch, wakes nothing: it claims a slot with one
+/// compare-and-swap and stores the event. The writer is woken only when it has parked on an empty queue, when the
+/// queue is half full, or when asked to (flush, shutdown). A tool that tracks in a hot loop therefore pays for a
+/// wake-up once per batch, not once per event, and the writer's reads never contend with the tool's writes.
+/// </summary>
+/// <remarks>
+/// A ring of slots: producers advance <c>_head</c> to claim a slot and then publish the event into it; the single
+/// reader takes the slot at <c>_tail</c> once published, clears it and advances <c>_tail</c>, which frees it.
+/// </remarks>
+// The doorbell's SemaphoreSlim holds an OS handle only once its AvailableWaitHandle is read, which never happens,
+// so the queue needs no Dispose and lives as long as its pipeline.
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim without AvailableWaitHandle holds no handle.")]
+internal sealed class EventQueue
+{
+    private readonly PendingEvent?[] _slots;
+    private readonly long _mask;
+    private readonly long _wakeAt;
+    private readonly SemaphoreSlim _doorbell = new(0, 1);
+    private long _head;
+    private long _tail;
+
+    // 1 while a release of the doorbell is pending or not yet acknowledged by the reader, so it is never released twice.
+    private int _rung;
+
+    // Set by the reader before it waits on an empty queue; a producer that sees it rings.
+    private volatile bool _parked;
+
+    /// <summary>Creates a queue holding at least <paramref name="capacity"/> events (rounded up to a power of two).</summary>
+    public EventQueue(int capacity)
+    {
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, capacity));
+        _slots = new PendingEvent?[size];
+        _mask = size - 1;
+        _wakeAt = size / 2;
+    }
+
+    /// <summary>How many events the queue holds at most.</summary>
+    public int Capacity => _slots.Length;
+
+    /// <summary>Adds an event from any thread; false when the queue is full. Never blocks.</summary>
+    public bool TryEnqueue(PendingEvent item)
+    {
+        while (true)
+        {
+            var head = Volatile.Read(ref _head);
+            var waiting = head - Volatile.Read(ref _tail);
+            if (waiting >= _slots.Length)
+            {
+                return false;
+            }
+
+            // The compare-and-swap is a full fence, so the reads of _parked below see a reader that parked
+            // before this claim; a reader that parks after it sees the claim in IsEmpty.
+            if (Interlocked.CompareExchange(ref _head, head + 1, head) == head)
+            {
+                Volatile.Write(ref _slots[head & _mask], item);
+                if (_parked || waiting + 1 == _wakeAt)
+                {
+                    Wake();
+                }
+
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Takes the oldest event; false when the queue is empty. The single reader only.</summary>
+    public bool TryDequeue(out PendingEvent item)
+    {
+        var tail = _tail;
+        if (tail == Volatile.Read(ref _head))
+        {
+            item = null!;
+            return false;
+        }
+
+        // The slot is claimed; its producer stores the event a moment later.
+        ref var slot = ref _slots[tail & _mask];
+        var spin = default(SpinWait);
+        PendingEvent? published;
+        while ((published = Volatile.Read(ref slot)) is null)
+        {
+            spin.SpinOnce();
+        }
+
+        slot = null;
+        Volatile.Write(ref _tail, tail + 1);
+        item = published;
+        return true;
+    }
+
+    /// <summary>Wakes the reader if it waits; cheap when it does not.</summary>
+    public void Wake()
+    {
+        if (Interlocked.Exchange(ref _rung, 1) == 0)
+        {
+            _doorbell.Release();
+        }
+    }
+
+    /// <summary>
+    /// The reader waits until woken, for at most <paramref name="linger"/> while producers need not wake it, or
+    /// without a limit (parked) when <paramref name="linger"/> is infinite and the queue is empty.
+    /// </summary>
+    public async Task WaitAsync(TimeSpan linger)
+    {
+        var park = linger == Timeout.InfiniteTimeSpan;
+        if (park)
+        {
+            _parked = true;
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _head) != _tail)
+            {
+                _parked = false;
+                return;
+            }
+        }
+
+        try
+        {
+            if (await _doorbell.WaitAsync(linger).ConfigureAwait(false))
+            {
+                // Only a consumed release is acknowledged: resetting after a timeout could allow a second release.
+                Volatile.Write(ref _rung, 0);
+            }
+        }
+        finally
+        {
+            _parked = false;
+        }
+    }
+}
