@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Candor.Consent;
 using Candor.Delivery;
 using Candor.Diagnostics;
@@ -99,6 +100,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     /// <summary>Starts an event. Chain <c>With</c> calls for its properties, then call <see cref="TelemetryEvent.Track"/>.</summary>
     /// <remarks>Never throws or blocks; an undeclared name yields an empty builder and is counted.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TelemetryEvent Event(string name) => _pipeline.Begin(name);
 
     /// <summary>Tracks an event that has no properties.</summary>

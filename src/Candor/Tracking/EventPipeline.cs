@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Candor.Consent;
 using Candor.Diagnostics;
@@ -62,7 +63,10 @@ internal sealed class EventPipeline
     /// </summary>
     public void Switch(bool disabled) => _level = disabled ? (int)TelemetryLevel.Off : (int)_builtLevel;
 
-    public TelemetryEvent Begin(string name)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent Begin(string name) => _level == (int)TelemetryLevel.Off ? default : BeginRecording(name);
+
+    private TelemetryEvent BeginRecording(string name)
     {
         var level = _level;
         if (level == (int)TelemetryLevel.Off)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Candor.Manifest;
 
 namespace Candor.Tracking;
@@ -28,9 +29,12 @@ public readonly struct TelemetryEvent
     public bool IsEnabled => _pending is not null;
 
     /// <summary>Sets an <c>enum</c>, <c>hash</c>, <c>version</c> or <c>nameOrHash</c> property.</summary>
-    public TelemetryEvent With(string name, string? value)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, string? value) => _pending is null ? this : WithText(name, value);
+
+    private TelemetryEvent WithText(string name, string? value)
     {
-        if (_pending is null || Field(name) is not { } field)
+        if (Field(name) is not { } field)
         {
             return this;
         }
@@ -45,9 +49,12 @@ public readonly struct TelemetryEvent
     }
 
     /// <summary>Sets a <c>bool</c> property (kmpkg's <c>track_feature</c>).</summary>
-    public TelemetryEvent With(string name, bool value)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, bool value) => _pending is null ? this : WithBool(name, value);
+
+    private TelemetryEvent WithBool(string name, bool value)
     {
-        if (_pending is null || Field(name) is not { } field)
+        if (Field(name) is not { } field)
         {
             return this;
         }
@@ -56,9 +63,12 @@ public readonly struct TelemetryEvent
     }
 
     /// <summary>Sets a <c>number</c> measurement (kmpkg's <c>track_metric</c>), a <c>duration</c> in milliseconds, or a <c>bucket</c> property.</summary>
-    public TelemetryEvent With(string name, double value)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, double value) => _pending is null ? this : WithNumber(name, value);
+
+    private TelemetryEvent WithNumber(string name, double value)
     {
-        if (_pending is null || Field(name) is not { } field)
+        if (Field(name) is not { } field)
         {
             return this;
         }
@@ -74,12 +84,16 @@ public readonly struct TelemetryEvent
     }
 
     /// <summary>Sets a <c>number</c> measurement, a <c>duration</c> in milliseconds, or a <c>bucket</c> property.</summary>
-    public TelemetryEvent With(string name, long value) => With(name, (double)value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, long value) => _pending is null ? this : WithNumber(name, value);
 
     /// <summary>Sets a <c>duration</c> measurement (kmpkg's <c>track_buildtime</c>).</summary>
-    public TelemetryEvent With(string name, TimeSpan value)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, TimeSpan value) => _pending is null ? this : WithDuration(name, value);
+
+    private TelemetryEvent WithDuration(string name, TimeSpan value)
     {
-        if (_pending is null || Field(name) is not { } field)
+        if (Field(name) is not { } field)
         {
             return this;
         }
@@ -88,12 +102,16 @@ public readonly struct TelemetryEvent
     }
 
     /// <summary>Sets a <c>version</c> property.</summary>
-    public TelemetryEvent With(string name, Version? value) => With(name, value?.ToString());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, Version? value) => _pending is null ? this : WithText(name, value?.ToString());
 
     /// <summary>Sets a <c>stack</c> property: the exception is reduced to a scrubbed signature, without messages or paths.</summary>
-    public TelemetryEvent With(string name, Exception? value)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, Exception? value) => _pending is null ? this : WithStack(name, value);
+
+    private TelemetryEvent WithStack(string name, Exception? value)
     {
-        if (_pending is null || Field(name) is not { } field)
+        if (Field(name) is not { } field)
         {
             return this;
         }
@@ -102,9 +120,12 @@ public readonly struct TelemetryEvent
     }
 
     /// <summary>Sets a <c>list</c> property; items past the declared maximum are dropped and counted.</summary>
-    public TelemetryEvent With(string name, IEnumerable<string>? values)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TelemetryEvent With(string name, IEnumerable<string>? values) => _pending is null ? this : WithList(name, values);
+
+    private TelemetryEvent WithList(string name, IEnumerable<string>? values)
     {
-        if (_pending is null || Field(name) is not { } field)
+        if (Field(name) is not { } field)
         {
             return this;
         }
@@ -116,6 +137,7 @@ public readonly struct TelemetryEvent
     }
 
     /// <summary>Queues the event for writing. Never blocks and never throws; a full queue drops the event and counts it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Track()
     {
         if (_pending is not null)
