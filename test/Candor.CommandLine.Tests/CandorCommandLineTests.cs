@@ -29,6 +29,20 @@ public sealed class CandorCommandLineTests
     }
 
     [Fact]
+    public async Task Command_EventTime_IsWhenTheCommandWasInvoked_NotWhenItReturned()
+    {
+        var tool = new TestTool();
+        var invoked = tool.Clock.GetUtcNow();
+
+        await tool.InvokeAsync("build");
+
+        var events = tool.Sink.Events;
+        Assert.Equal(invoked, events.Single(e => e.Name == "command").Event.Time);
+        Assert.Equal(1500, events.Single(e => e.Name == "command").Measurement("duration"));
+        Assert.Equal(invoked.AddMilliseconds(1500), events.Single(e => e.Name == "built").Event.Time);
+    }
+
+    [Fact]
     public async Task OptionValue_NotAmongTheDeclaredValues_IsDroppedAndTheEventStillSent()
     {
         var tool = new TestTool();
