@@ -56,6 +56,23 @@ public sealed class CandorCommandLineTests
     }
 
     [Fact]
+    public async Task OptionValue_OfOptionsOfTheSameNameOnTwoCommands_IsSentForBoth()
+    {
+        var manifest = TestTool.ManifestJson.Replace("\"/fail\"]", "\"/fail\", \"/pack\"]", StringComparison.Ordinal);
+        var tool = new TestTool(manifest, addMore: root =>
+        {
+            var pack = new Command("pack") { new Option<string>("--configuration", "-c") };
+            pack.SetAction(_ => 0);
+            root.Subcommands.Add(pack);
+        });
+
+        await tool.InvokeAsync("pack", "-c", "Release");
+        await tool.InvokeAsync("build", "-c", "Debug");
+
+        Assert.Equal(["Release", "Debug"], tool.Sink.Events.Where(e => e.Name == "command").Select(e => e.Property("option.configuration")));
+    }
+
+    [Fact]
     public async Task AsyncCommand_ReturnsItsExitCode_WhichIsTracked()
     {
         var tool = new TestTool { ExitCode = 7 };
