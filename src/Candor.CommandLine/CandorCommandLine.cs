@@ -172,6 +172,10 @@ public sealed class CandorCommandLine
 
             var time = _options.TimeProvider;
             var started = time.GetTimestamp();
+
+            // Begun now, so that the event's time is when the command was invoked (kmpkg's "time of invocation");
+            // it is filled in and tracked when the command returns.
+            var invocation = real && _plan.Invocation is { } declared ? client.Event(declared.Name) : default;
             Volatile.Write(ref _current, client);
             try
             {
@@ -183,7 +187,7 @@ public sealed class CandorCommandLine
                 };
                 if (real)
                 {
-                    Track(client, parseResult, exitCode, crash: null, time.GetElapsedTime(started));
+                    Track(client, invocation, parseResult, exitCode, crash: null, time.GetElapsedTime(started));
                 }
 
                 return exitCode;
@@ -193,7 +197,7 @@ public sealed class CandorCommandLine
                 // Cancelled by the user (Ctrl+C): not a crash. 130 is what System.CommandLine and shells report.
                 if (real)
                 {
-                    Track(client, parseResult, 130, crash: null, time.GetElapsedTime(started));
+                    Track(client, invocation, parseResult, 130, crash: null, time.GetElapsedTime(started));
                 }
 
                 throw;
@@ -202,7 +206,7 @@ public sealed class CandorCommandLine
             {
                 if (real)
                 {
-                    Track(client, parseResult, exitCode: null, ex, time.GetElapsedTime(started));
+                    Track(client, invocation, parseResult, exitCode: null, ex, time.GetElapsedTime(started));
                 }
 
                 throw;
@@ -214,7 +218,7 @@ public sealed class CandorCommandLine
         }
     }
 
-    private void Track(CandorClient client, ParseResult parseResult, int? exitCode, Exception? crash, TimeSpan duration)
+    private void Track(CandorClient client, TelemetryEvent invocation, ParseResult parseResult, int? exitCode, Exception? crash, TimeSpan duration)
     {
         if (_plan.Invocation is null || !client.IsEnabled)
         {
@@ -226,7 +230,7 @@ public sealed class CandorCommandLine
             var path = CommandTree.PathOf(parseResult);
             var given = CommandTree.GivenOptions(parseResult).Where(o => !IsOwn(o.Option) && !CommandTree.IsBuiltIn(o.Option)).ToList();
             var names = given.Select(o => o.Option.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            Fill(client.Event(_plan.Invocation.Name), _plan.Invocation, path, names, given, exitCode, crash: null, duration).Track();
+            Fill(invocation, _plan.Invocation, path, names, given, exitCode, crash: null, duration).Track();
             if (crash is not null && _plan.Crash is { } definition)
             {
                 Fill(client.Event(definition.Name), definition, path, names, given, exitCode: null, crash, duration).Track();
@@ -268,7 +272,7 @@ public sealed class CandorCommandLine
 
         foreach (var option in given)
         {
-            if (!_plan.ValueFields.TryGetValue(option.Option, out var name) || definition.Find(name) is not { } field)
+            if (!_plan.ValueFields.TryGetValue(option.Option.Name, out var name) || definition.Find(name) is not { } field)
             {
                 continue;
             }

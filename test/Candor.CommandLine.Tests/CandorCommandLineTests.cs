@@ -29,6 +29,20 @@ public sealed class CandorCommandLineTests
     }
 
     [Fact]
+    public async Task Command_EventTime_IsWhenTheCommandWasInvoked_NotWhenItReturned()
+    {
+        var tool = new TestTool();
+        var invoked = tool.Clock.GetUtcNow();
+
+        await tool.InvokeAsync("build");
+
+        var events = tool.Sink.Events;
+        Assert.Equal(invoked, events.Single(e => e.Name == "command").Event.Time);
+        Assert.Equal(1500, events.Single(e => e.Name == "command").Measurement("duration"));
+        Assert.Equal(invoked.AddMilliseconds(1500), events.Single(e => e.Name == "built").Event.Time);
+    }
+
+    [Fact]
     public async Task OptionValue_NotAmongTheDeclaredValues_IsDroppedAndTheEventStillSent()
     {
         var tool = new TestTool();
@@ -39,6 +53,23 @@ public sealed class CandorCommandLineTests
         Assert.Null(command.Property("option.configuration"));
         Assert.Null(command.Measurement("option.workers"));
         Assert.DoesNotContain("someone", command.Json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OptionValue_OfOptionsOfTheSameNameOnTwoCommands_IsSentForBoth()
+    {
+        var manifest = TestTool.ManifestJson.Replace("\"/fail\"]", "\"/fail\", \"/pack\"]", StringComparison.Ordinal);
+        var tool = new TestTool(manifest, addMore: root =>
+        {
+            var pack = new Command("pack") { new Option<string>("--configuration", "-c") };
+            pack.SetAction(_ => 0);
+            root.Subcommands.Add(pack);
+        });
+
+        await tool.InvokeAsync("pack", "-c", "Release");
+        await tool.InvokeAsync("build", "-c", "Debug");
+
+        Assert.Equal(["Release", "Debug"], tool.Sink.Events.Where(e => e.Name == "command").Select(e => e.Property("option.configuration")));
     }
 
     [Fact]

@@ -35,6 +35,20 @@ internal static class SampleProcess
         return output;
     }
 
+    /// <summary>Runs a sample's own build step (a bootstrap script that builds from source), one build at a time like <see cref="BuildAsync"/>.</summary>
+    public static async Task<Run> RunBuildStepAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    {
+        await Builds.WaitAsync();
+        try
+        {
+            return await RunAsync(program, arguments, environment, TimeSpan.FromMinutes(10), workingDirectory);
+        }
+        finally
+        {
+            Builds.Release();
+        }
+    }
+
     /// <summary>Runs a program with a clean telemetry environment plus <paramref name="environment"/>.</summary>
     public static async Task<Run> RunAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan? timeout = null, string? workingDirectory = null)
     {
