@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Diagnostics.Tracing;
 
 namespace Candor.Conformance.Tests;
 
@@ -31,6 +32,32 @@ public sealed class InferenceLibraryTests(InferenceLibraryTests.Fixture sample) 
         Assert.Equal("1.2.0", creation.GetProperty("version").GetString());
         var performance = events.Single(e => e.GetProperty("event").GetString() == "runtime-performance");
         Assert.Equal(["runs", "totalRunTime"], Names(performance.GetProperty("measurements")));
+    }
+
+    [Fact]
+    public async Task PlatformTrace_AnEventPipeSessionOnTheCandorProvider_GetsEveryEventAsSent()
+    {
+        using var user = sample.NewUser();
+        await user.RunAsync(sample.Official, "model.onnx", "1", "1");
+
+        // The runtime's own EventPipe file session, which is what dotnet-trace starts through the diagnostic port.
+        var trace = Path.Combine(user.Folder, "tiny-infer.nettrace");
+        user.Environment["DOTNET_EnableEventPipe"] = "1";
+        user.Environment["DOTNET_EventPipeConfig"] = "Candor:0xFFFFFFFFFFFFFFFF:4";
+        user.Environment["DOTNET_EventPipeOutputPath"] = trace;
+        var run = await user.RunAsync(sample.Official, "model.onnx", "1", "2");
+        var traced = TrackedEvents(trace);
+        var delivered = await sample.DeliveredAsync(user);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["runtime-performance", "session-creation"], traced.Select(e => e.GetProperty("name").GetString()).Order());
+        Assert.Equal(
+            delivered.Select(e => e.GetProperty("id").GetString()).Order(StringComparer.Ordinal),
+            traced.Select(e => e.GetProperty("id").GetString()).Order(StringComparer.Ordinal));
+        var creation = traced.Single(e => e.GetProperty("name").GetString() == "session-creation");
+        Assert.Equal(
+            Sorted(delivered.Single(e => e.GetProperty("event").GetString() == "session-creation").GetProperty("properties")),
+            Sorted(creation.GetProperty("properties")));
     }
 
     [Fact]
@@ -116,6 +143,22 @@ public sealed class InferenceLibraryTests(InferenceLibraryTests.Fixture sample) 
 
         Assert.False(Directory.Exists(Path.Combine(user.Home, "products", Product, "spool")));
         Assert.Empty(await sample.DeliveredAsync(user));
+    }
+
+    // The JSON payload of every EventTracked event of the Candor provider in an EventPipe trace file.
+    private static List<JsonElement> TrackedEvents(string trace)
+    {
+        var tracked = new List<JsonElement>();
+        using var source = new EventPipeEventSource(trace);
+        source.Dynamic.All += e =>
+        {
+            if (e.ProviderName == "Candor" && (int)e.ID == 4)
+            {
+                tracked.Add(JsonDocument.Parse((string)e.PayloadByName("json")).RootElement.Clone());
+            }
+        };
+        source.Process();
+        return tracked;
     }
 
     private static string[] Names(JsonElement element) => [.. element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];

@@ -20,7 +20,7 @@ internal sealed class EventPipeline
     private readonly EventQueue _queue;
     private readonly EventPool _pool;
     private readonly TimeProvider _time;
-    private readonly Func<EventStamp> _stampFactory;
+    private readonly Lazy<EventStamp> _stamp;
     private readonly IReadOnlyList<IEventSink> _sinks;
     private readonly Task _reader;
     private readonly TelemetryLevel _builtLevel;
@@ -43,7 +43,7 @@ internal sealed class EventPipeline
         _manifest = manifest;
         _level = (int)level;
         _builtLevel = level;
-        _stampFactory = stampFactory;
+        _stamp = new Lazy<EventStamp>(stampFactory, LazyThreadSafetyMode.ExecutionAndPublication);
         _sinks = sinks;
         _time = time;
         Drops = drops;
@@ -100,10 +100,35 @@ internal sealed class EventPipeline
             return;
         }
 
+        if (CandorEventSource.Log.TracesEvents)
+        {
+            Trace(pending);
+        }
+
         if (_completed || !_queue.TryEnqueue(pending))
         {
             Drops.Add(_completed ? DropReason.ShutDown : DropReason.QueueFull);
             _pool.Return(pending);
+        }
+    }
+
+    // A trace listener gets the event on the tracking thread, as the event is tracked, the way platform trace
+    // providers work; the writer could be too late: a process that exits tears its trace sessions down before
+    // the exit flush runs. The JSON made here is the one the writer hands to the sinks, so it is made once.
+    private void Trace(PendingEvent pending)
+    {
+        try
+        {
+            var stamp = _stamp.Value;
+            pending.AssignId();
+            using var serializer = new EventSerializer(Drops);
+            pending.Json = serializer.Write(pending, stamp).ToArray();
+            CandorEventSource.Log.EventTracked(stamp.Product, pending.Definition!.Name, Encoding.UTF8.GetString(pending.Json.Span));
+        }
+        catch (Exception ex)
+        {
+            pending.Json = default;
+            SelfLog.Failure("tracing an event", ex);
         }
     }
 
@@ -183,11 +208,10 @@ internal sealed class EventPipeline
         }
     }
 
-    // The background writer's state: the stamp is made on first use, off the tool's thread.
+    // The background writer's serializer; the stamp is made on first use, on this thread unless a trace listener needed it first.
     private sealed class Writer(EventPipeline pipeline) : IDisposable
     {
         private readonly EventSerializer _serializer = new(pipeline.Drops);
-        private EventStamp? _stamp;
 
         public int Drain()
         {
@@ -213,13 +237,8 @@ internal sealed class EventPipeline
         {
             try
             {
-                var stamp = _stamp ??= pipeline._stampFactory();
                 pending.AssignId();
-                var json = _serializer.Write(pending, stamp);
-                if (CandorEventSource.Log.TracesEvents)
-                {
-                    CandorEventSource.Log.EventTracked(stamp.Product, pending.Definition!.Name, Encoding.UTF8.GetString(json.Span));
-                }
+                var json = pending.Json.IsEmpty ? _serializer.Write(pending, pipeline._stamp.Value) : pending.Json;
 
                 foreach (var sink in pipeline._sinks)
                 {

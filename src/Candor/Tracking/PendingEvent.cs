@@ -26,7 +26,16 @@ internal sealed class PendingEvent
     public static PendingEvent Marker(TaskCompletionSource<bool> signal) => new() { FlushSignal = signal };
 
     /// <summary>Gives the event its ID; the writer does it, so that tracking does not pay for the random bytes.</summary>
-    public void AssignId() => Id = Guid.NewGuid();
+    public void AssignId()
+    {
+        if (Id == Guid.Empty)
+        {
+            Id = Guid.NewGuid();
+        }
+    }
+
+    /// <summary>The event's JSON when it was made on the tracking thread (for a trace listener); empty otherwise.</summary>
+    public ReadOnlyMemory<byte> Json { get; set; }
 
     public void Start(EventDefinition definition, DateTimeOffset time)
     {
@@ -60,5 +69,7 @@ internal sealed class PendingEvent
         Array.Clear(_values, 0, Count);
         Count = 0;
         Definition = null;
+        Id = Guid.Empty;
+        Json = default;
     }
 }

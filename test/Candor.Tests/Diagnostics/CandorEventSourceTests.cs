@@ -22,6 +22,22 @@ public class CandorEventSourceTests
     }
 
     [Fact]
+    public void EventTracked_IsWrittenOnTheTrackingThread_BeforeTrackReturns()
+    {
+        using var listener = new TrackedListener("trace-inline-test");
+        var sink = new InMemorySink();
+        using var client = CandorClient.CreateForTesting(Manifests.Sample(product: "trace-inline-test"), sink);
+
+        client.Event("install").With("cached", true).Track();
+
+        // A process may exit right after Track, and its trace sessions end before an exit flush could run.
+        var (_, json, thread) = Assert.Single(listener.Traced);
+        Assert.Equal(Environment.CurrentManagedThreadId, thread);
+        Assert.True(client.Flush(TimeSpan.FromSeconds(30)));
+        Assert.Equal(sink.Events[0].Json, json);
+    }
+
+    [Fact]
     public void EventTracked_TelemetryOff_TracesNothing()
     {
         using var listener = new TrackedListener("trace-off-test");
@@ -36,7 +52,9 @@ public class CandorEventSourceTests
     // Listeners are process-wide, so each test keeps only its own product's events.
     private sealed class TrackedListener(string product) : EventListener
     {
-        public ConcurrentQueue<(string Name, string Json)> Tracked { get; } = new();
+        public ConcurrentQueue<(string Name, string Json, int Thread)> Traced { get; } = new();
+
+        public IEnumerable<(string Name, string Json)> Tracked => Traced.Select(t => (t.Name, t.Json));
 
         protected override void OnEventSourceCreated(EventSource eventSource)
         {
@@ -50,7 +68,7 @@ public class CandorEventSourceTests
         {
             if (eventData.EventName == "EventTracked" && (string?)eventData.Payload?[0] == product)
             {
-                Tracked.Enqueue(((string)eventData.Payload![1]!, (string)eventData.Payload[2]!));
+                Traced.Enqueue(((string)eventData.Payload![1]!, (string)eventData.Payload[2]!, Environment.CurrentManagedThreadId));
             }
         }
     }
