@@ -13,7 +13,7 @@ switch (arguments.Mode)
         return 0;
     default:
         Console.Error.WriteLine("""
-            usage: Candor.Collector.Benchmarks ingest [--events 1000000] [--connections 4] [--seconds 120]
+            usage: Candor.Collector.Benchmarks ingest [--events 1000000] [--connections 4] [--seconds 120] [--warmup 200000]
                    Candor.Collector.Benchmarks query  [--events 10000000] [--repeat 30] [--data <folder>]
             """);
         return 1;

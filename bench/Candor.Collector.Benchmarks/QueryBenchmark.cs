@@ -33,6 +33,7 @@ internal static class QueryBenchmark
             using var warm = await http.GetAsync(path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + year);
         }
 
+        Console.WriteLine($"  load average before the timed calls: {IngestionBenchmark.LoadAverage()}");
         Console.WriteLine($"  {"call",-52} {"30 days: p50",12} {"p99",7} {"n",3}   {"365 days: p50",13} {"p99",7} {"n",3}  (ms)");
         foreach (var (name, path) in Calls())
         {
@@ -41,6 +42,7 @@ internal static class QueryBenchmark
             Console.WriteLine($"  {name,-52} {Percentiles.Ms(recent.At(50)),12} {Percentiles.Ms(recent.At(99)),7} {recent.Count,3}   {Percentiles.Ms(whole.At(50)),13} {Percentiles.Ms(whole.At(99)),7} {whole.Count,3}");
         }
 
+        Console.WriteLine($"  load average after the timed calls: {IngestionBenchmark.LoadAverage()}");
         await collector.StopAsync();
     }
 

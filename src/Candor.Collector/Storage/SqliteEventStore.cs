@@ -809,6 +809,8 @@ internal sealed class SqliteEventStore : IEventStore
         private readonly Dictionary<string, long> _products = new(StringComparer.Ordinal);
         private readonly Dictionary<(long Product, long Day, long Name, long Context, long Install), RollupSummary> _rollup = [];
         private SqliteTransaction? _transaction;
+        private SqliteStatement? _insert;
+        private SqliteStatement? _upsert;
 
         public void Run(List<Work> batch)
         {
@@ -871,11 +873,12 @@ internal sealed class SqliteEventStore : IEventStore
         public AppendOutcome[] Append(IReadOnlyList<IncomingEvent> events)
         {
             var outcomes = new AppendOutcome[events.Count];
-            var insert = Command("""
+            var insert = _insert ??= new SqliteStatement(connection, """
                 INSERT INTO events(id, product, time, name, revision, install, context, machine, data)
-                VALUES ($id, $product, $time, $name, $revision, $install, $context, $machine, $data)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                 ON CONFLICT(product, time, id) DO NOTHING
                 """);
+            Span<byte> id = stackalloc byte[16];
             for (var i = 0; i < events.Count; i++)
             {
                 var e = events[i];
@@ -884,16 +887,25 @@ internal sealed class SqliteEventStore : IEventStore
                 var install = InstallId(product, e.Install);
                 var context = ContextId(e.Context);
                 var time = e.Time.ToUnixTimeMilliseconds();
-                insert.Parameters["$id"].Value = e.Id.ToByteArray();
-                insert.Parameters["$product"].Value = product;
-                insert.Parameters["$time"].Value = time;
-                insert.Parameters["$name"].Value = name;
-                insert.Parameters["$revision"].Value = e.Revision;
-                insert.Parameters["$install"].Value = install;
-                insert.Parameters["$context"].Value = context;
-                insert.Parameters["$machine"].Value = e.Machine is null ? 0 : Intern(e.Machine);
-                insert.Parameters["$data"].Value = (object?)PropertyCodec.Encode(e, Intern) ?? DBNull.Value;
-                if (insert.ExecuteNonQuery() == 0)
+                e.Id.TryWriteBytes(id);
+                insert.Bind(1, id);
+                insert.Bind(2, product);
+                insert.Bind(3, time);
+                insert.Bind(4, name);
+                insert.Bind(5, e.Revision);
+                insert.Bind(6, install);
+                insert.Bind(7, context);
+                insert.Bind(8, e.Machine is null ? 0 : Intern(e.Machine));
+                if (PropertyCodec.Encode(e, Intern) is { } data)
+                {
+                    insert.Bind(9, data);
+                }
+                else
+                {
+                    insert.BindNull(9);
+                }
+
+                if (insert.Execute() == 0)
                 {
                     outcomes[i] = AppendOutcome.Duplicate;
                     continue;
@@ -1031,6 +1043,8 @@ internal sealed class SqliteEventStore : IEventStore
                 cmd.Dispose();
             }
 
+            _insert?.Dispose();
+            _upsert?.Dispose();
             connection.Dispose();
         }
 
@@ -1169,16 +1183,29 @@ internal sealed class SqliteEventStore : IEventStore
                 return;
             }
 
-            var upsert = Command($"""
+            var upsert = _upsert ??= new SqliteStatement(connection, $"""
                 INSERT INTO rollups(product, day, name, context, install, n, summary)
-                VALUES ($product, $day, $name, $context, $install, $n, $summary)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 ON CONFLICT DO UPDATE SET n = n + excluded.n, summary = {SqliteSchema.MergeFunction}(summary, excluded.summary)
                 """);
             foreach (var ((product, day, name, context, install), summary) in _rollup)
             {
-                Set(upsert, ("$product", product), ("$day", day), ("$name", name), ("$context", context), ("$install", install), ("$n", summary.Events));
-                upsert.Parameters["$summary"].Value = (object?)summary.Encode() ?? DBNull.Value;
-                upsert.ExecuteNonQuery();
+                upsert.Bind(1, product);
+                upsert.Bind(2, day);
+                upsert.Bind(3, name);
+                upsert.Bind(4, context);
+                upsert.Bind(5, install);
+                upsert.Bind(6, summary.Events);
+                if (summary.Encode() is { } encoded)
+                {
+                    upsert.Bind(7, encoded);
+                }
+                else
+                {
+                    upsert.BindNull(7);
+                }
+
+                upsert.Execute();
             }
         }
 
@@ -1188,14 +1215,6 @@ internal sealed class SqliteEventStore : IEventStore
             _contexts.Clear();
             _installs.Clear();
             _products.Clear();
-        }
-
-        private static void Set(SqliteCommand cmd, params ReadOnlySpan<(string Name, long Value)> values)
-        {
-            foreach (var (name, value) in values)
-            {
-                cmd.Parameters[name].Value = value;
-            }
         }
 
         private static HashSet<string> ParameterNames(string sql)
