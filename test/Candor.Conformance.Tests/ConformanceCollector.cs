@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -21,8 +22,26 @@ public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
 {
     private const string AdminToken = "conformance-admin-token-0123456789-abcdefgh";
 
+    private readonly TimeProvider? _clock;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private WebApplication _app = null!;
     private HttpClient _admin = null!;
+
+    public ConformanceCollector()
+        : this(clock: null)
+    {
+    }
+
+    /// <param name="clock">The collector's clock, when a test moves time on (a FakeTimeProvider, for retention); else the system's.</param>
+    /// <param name="settings">Configuration on top of the defaults, such as <c>Retention:Interval</c>.</param>
+    public ConformanceCollector(TimeProvider? clock, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _clock = clock;
+        _settings = settings ?? new Dictionary<string, string?>();
+    }
+
+    /// <summary>What the collector logged, as "Level: message" lines; a test waits on them for background jobs such as retention.</summary>
+    public ConcurrentQueue<string> Logs { get; } = new();
 
     public string Root { get; } = Directory.CreateTempSubdirectory("candor-conformance-").FullName;
 
@@ -40,7 +59,14 @@ public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
                 ["Storage:DataPath"] = DataPath,
                 ["Access:AdminToken"] = AdminToken,
             });
+            builder.Configuration.AddInMemoryCollection(_settings);
+            if (_clock is not null)
+            {
+                builder.Services.AddSingleton(_clock);
+            }
+
             builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(new CapturingLoggerProvider(Logs));
         });
         await _app.StartAsync();
         Endpoint = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -85,6 +111,14 @@ public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
         return [.. body.GetProperty("rows").EnumerateArray()];
     }
 
+    /// <summary>GETs a query API path (with its query string) as the admin and returns the JSON answer.</summary>
+    public async Task<JsonElement> QueryAsync(string pathAndQuery)
+    {
+        var response = await _admin.GetAsync(pathAndQuery);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     /// <summary>
     /// Uploads what a sample left in its spool, as the next run of any tool of the product would, and waits for
     /// the answer: short runs leave their events for a later run, and a test should not need twenty-five runs.
@@ -95,5 +129,25 @@ public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
         delivery.StartUpload();
         Assert.True(await delivery.DrainAsync(TimeSpan.FromMinutes(1)));
         Assert.Empty(delivery.Spool.ListPending());
+    }
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+        }
     }
 }

@@ -5,7 +5,15 @@ namespace Candor.Conformance.Tests;
 /// <summary>A collector and a sample built against it, shared by one test class; each test gets its own user.</summary>
 public abstract class SampleFixture : IAsyncLifetime
 {
-    public ConformanceCollector Collector { get; } = new();
+    protected SampleFixture()
+        : this(new ConformanceCollector())
+    {
+    }
+
+    /// <param name="collector">A collector set up differently, such as one on a fake clock.</param>
+    protected SampleFixture(ConformanceCollector collector) => Collector = collector;
+
+    public ConformanceCollector Collector { get; }
 
     /// <summary>The product's ingestion key, as its official build carries it.</summary>
     public string Key { get; protected set; } = "";

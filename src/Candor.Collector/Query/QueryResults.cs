@@ -61,15 +61,20 @@ internal sealed record DurationRow(DateOnly Period, long Count, double P50, doub
 }
 
 /// <summary>A raw event, for export.</summary>
+/// <remarks>
+/// <see cref="OsVersion"/> and <see cref="Host"/> come last, after the columns exports had before them, so a
+/// script that reads CSV columns by position keeps working.
+/// </remarks>
 internal sealed record RawRow(
     Guid Id, string Event, int Revision, DateTimeOffset Time, Guid Install, string Version, string Os, string Runtime, string Ci, string Country,
-    IReadOnlyDictionary<string, object> Properties, IReadOnlyDictionary<string, double> Measurements) : ICsvRow
+    IReadOnlyDictionary<string, object> Properties, IReadOnlyDictionary<string, double> Measurements, string OsVersion, string Host) : ICsvRow
 {
     public IEnumerable<string> CsvValues() =>
     [
         Id.ToString(), Event, Csv.Number(Revision), Time.ToString("O", CultureInfo.InvariantCulture), Install.ToString(), Version, Os, Runtime, Ci, Country,
         string.Join(";", Properties.Select(p => p.Key + "=" + (p.Value is string[] list ? string.Join("|", list) : Convert.ToString(p.Value, CultureInfo.InvariantCulture)))),
         string.Join(";", Measurements.Select(m => m.Key + "=" + Csv.Number(m.Value))),
+        OsVersion, Host,
     ];
 }
 
