@@ -268,7 +268,7 @@ public sealed class CandorCommandLine
 
         foreach (var option in given)
         {
-            if (!_plan.ValueFields.TryGetValue(option.Option, out var name) || definition.Find(name) is not { } field)
+            if (!_plan.ValueFields.TryGetValue(option.Option.Name, out var name) || definition.Find(name) is not { } field)
             {
                 continue;
             }

@@ -42,6 +42,27 @@ public sealed class CandorCommandLineTests
     }
 
     [Fact]
+    public async Task OptionValue_OfAnotherCommandsOptionOfTheSameName_IsTrackedToo()
+    {
+        // Two commands, each with an --configuration of its own (two Option objects, as authors often write them).
+        var tool = new TestTool(
+            TestTool.ManifestJson.Replace("\"/fail\"]", "\"/fail\", \"/deploy\"]", StringComparison.Ordinal),
+            addMore: root =>
+            {
+                var deploy = new Command("deploy") { new Option<string>("--configuration", "-c") };
+                deploy.SetAction(_ => 0);
+                root.Subcommands.Add(deploy);
+            });
+
+        await tool.InvokeAsync("deploy", "-c", "Debug");
+        await tool.InvokeAsync("build", "-c", "Release");
+
+        var commands = tool.Sink.Events.Where(e => e.Name == "command").ToList();
+        Assert.Equal(["/deploy", "/build"], commands.Select(c => c.Property("command")));
+        Assert.Equal(["Debug", "Release"], commands.Select(c => c.Property("option.configuration")));
+    }
+
+    [Fact]
     public async Task AsyncCommand_ReturnsItsExitCode_WhichIsTracked()
     {
         var tool = new TestTool { ExitCode = 7 };

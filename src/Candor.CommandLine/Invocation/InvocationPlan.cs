@@ -29,7 +29,7 @@ internal sealed class InvocationPlan
 
     private static readonly JsonWriterOptions SnippetOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private InvocationPlan(EventDefinition? invocation, EventDefinition? crash, IReadOnlyDictionary<Option, string> valueFields)
+    private InvocationPlan(EventDefinition? invocation, EventDefinition? crash, IReadOnlyDictionary<string, string> valueFields)
     {
         Invocation = invocation;
         Crash = crash;
@@ -42,8 +42,12 @@ internal sealed class InvocationPlan
     /// <summary>The error event tracked when a command throws, or null when the manifest does not declare it.</summary>
     public EventDefinition? Crash { get; }
 
-    /// <summary>The options whose value may be sent, with the field that carries it.</summary>
-    public IReadOnlyDictionary<Option, string> ValueFields { get; }
+    /// <summary>
+    /// The options whose value may be sent, by primary name, with the field that carries it. By name, not by
+    /// <see cref="Option"/>: two commands often have options of the same name that are different objects, and the
+    /// manifest's <c>option.NAME</c> field is for all of them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ValueFields { get; }
 
     /// <summary>Checks the manifest against the tree.</summary>
     /// <exception cref="ManifestException">The manifest does not declare the invocation event, or it does not fit the commands; the message ends with the entries to paste.</exception>
@@ -51,13 +55,13 @@ internal sealed class InvocationPlan
     {
         if (!options.TrackInvocations)
         {
-            return new(null, null, new Dictionary<Option, string>());
+            return new(null, null, new Dictionary<string, string>(StringComparer.Ordinal));
         }
 
         var paths = CommandTree.Commands(root, skip).Select(c => c.Path).ToList();
         var tracked = CommandTree.Options(root, skip, exclude);
         var problems = new List<string>();
-        var values = new Dictionary<Option, string>();
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var invocation = manifest.Find(options.InvocationEvent);
         if (invocation is null)
         {
@@ -148,7 +152,7 @@ internal sealed class InvocationPlan
     /// <summary>The option's name without its leading dashes: <c>--jobs</c> is <c>jobs</c>.</summary>
     public static string Bare(string optionName) => optionName.TrimStart('-');
 
-    private static void Check(EventDefinition definition, List<string> paths, IReadOnlyList<Option> tracked, Dictionary<Option, string> values, List<string> problems)
+    private static void Check(EventDefinition definition, List<string> paths, IReadOnlyList<Option> tracked, Dictionary<string, string> values, List<string> problems)
     {
         var where = $"event '{definition.Name}'";
         foreach (var field in definition.Fields)
@@ -186,7 +190,7 @@ internal sealed class InvocationPlan
                     }
                     else if (field.Kind is FieldKind.Enum or FieldKind.Bool or FieldKind.Number or FieldKind.Bucket or FieldKind.Duration)
                     {
-                        values.TryAdd(option, field.Name);
+                        values.TryAdd(option.Name, field.Name);
                     }
                     else
                     {
