@@ -120,6 +120,27 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
         }
     }
 
+    [Fact]
+    public async Task PrivacyPage_NamesEveryMemberARawEventHas_AndWhatIsNeverCollected()
+    {
+        using var user = sample.NewUser();
+
+        var page = (await user.RunAsync(sample.Mlb, "telemetry", "show")).Output;
+
+        // Each member of RawMembers, as mlb's privacy page (generated from its manifest) names it.
+        string[] named =
+        [
+            "processor architecture", "CI vendor", "in a container", "country", "its name", "kind of host", "random event ID",
+            "in an interactive terminal", "random install ID", "machine hash", "### `command`", "### `dataset`", "operating system's family",
+            "manifest revision", ".NET version", "the time it happened", "the version of mlb", "Windows Subsystem for Linux",
+            "DOTNET_CLI_TELEMETRY_OPTOUT", "personal data, such as user names", "dataset file names or paths", "data from dataset files",
+        ];
+        Assert.All(named, text => Assert.Contains(text, page, StringComparison.Ordinal));
+
+        // A member added to raw events must be added to both lists above.
+        Assert.Equal(19, RawMembers.Length);
+    }
+
     [Theory]
     [InlineData("auto-train --task binary-classification", "kind", "/auto-train", "binary-classification")]
     [InlineData("auto-train --task multiclass-classification", "colour", "/auto-train", "multiclass-classification")]
