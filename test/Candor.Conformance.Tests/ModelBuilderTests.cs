@@ -61,8 +61,8 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
         Assert.Contains("Best model for regression", first.Output, StringComparison.Ordinal);
         Assert.Contains("setting the DOTNET_CLI_TELEMETRY_OPTOUT environment variable to '1' or 'true'", first.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(Disclosure, second.Error, StringComparison.Ordinal);
-        var events = await sample.DeliveredAsync(user);
-        Assert.Equal(["command", "dataset"], Names(events));
+        // One run's events: the second's. The run that showed the notice recorded nothing.
+        Assert.Equal(["command", "dataset"], Names(await sample.DeliveredAsync(user)));
     }
 
     [Fact]
@@ -156,7 +156,8 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
 
         var command = Single(events, "command");
         Assert.Equal(path, command.GetProperty("properties").GetProperty("command").GetString());
-        Assert.Equal(commandLine.Contains("--task", StringComparison.Ordinal), command.GetProperty("properties").TryGetProperty("option.task", out var given) && given.GetString() == task);
+        var given = command.GetProperty("properties").TryGetProperty("option.task", out var value) ? value.GetString() : null;
+        Assert.Equal(commandLine.Contains("--task", StringComparison.Ordinal) ? task : null, given);
         Assert.Equal(task, Single(events, "dataset").GetProperty("properties").GetProperty("task").GetString());
     }
 
