@@ -49,6 +49,12 @@ public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
 
     public Uri Endpoint { get; private set; } = null!;
 
+    /// <summary>
+    /// Lines of an IP-to-country file (<c>start_ip,end_ip,country</c>) the collector loads as its
+    /// <c>Network:CountryDatabase</c>; set before the collector starts. Null, the default, configures none.
+    /// </summary>
+    public IReadOnlyList<string>? CountryRanges { get; set; }
+
     public async Task InitializeAsync()
     {
         _app = Collector.Program.Build([], builder =>
@@ -67,6 +73,13 @@ public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
 
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(new CapturingLoggerProvider(Logs));
+            if (CountryRanges is { } ranges)
+            {
+                // Beside the data folder, not in it: the data folder is what tests search for client addresses.
+                var countries = Path.Combine(Root, "countries.csv");
+                File.WriteAllLines(countries, ranges);
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Network:CountryDatabase"] = countries });
+            }
         });
         await _app.StartAsync();
         Endpoint = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -138,7 +138,8 @@ internal static class QueryEndpoints
         }
 
         var result = await queries.RawAsync(scope, limit ?? 1000, user, cancellationToken);
-        return Csv.Respond(p.Http.Request, p.Format, result, "id", "event", "revision", "time", "install", "version", "os", "runtime", "ci", "country", "properties", "measurements", "osVersion", "host");
+        return Csv.Respond(p.Http.Request, p.Format, result, "id", "event", "revision", "time", "install", "version", "os", "runtime", "ci", "country", "properties", "measurements",
+            "osVersion", "arch", "host", "container", "wsl", "interactive", "machine");
     }
 
     private static Interval? ParseInterval(string? text, Interval fallback) =>

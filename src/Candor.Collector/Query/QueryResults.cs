@@ -60,21 +60,22 @@ internal sealed record DurationRow(DateOnly Period, long Count, double P50, doub
     public IEnumerable<string> CsvValues() => [Csv.Date(Period), Csv.Number(Count), Csv.Number(P50), Csv.Number(P90), Csv.Number(P99)];
 }
 
-/// <summary>A raw event, for export.</summary>
-/// <remarks>
-/// <see cref="OsVersion"/> and <see cref="Host"/> come last, after the columns exports had before them, so a
-/// script that reads CSV columns by position keeps working.
-/// </remarks>
+/// <summary>
+/// A raw event, for export: everything the collector stores about it, so what the raw query shows is exactly what
+/// is kept (the whole context, the machine hash when the manifest asks for one, the country and never an address).
+/// </summary>
 internal sealed record RawRow(
     Guid Id, string Event, int Revision, DateTimeOffset Time, Guid Install, string Version, string Os, string Runtime, string Ci, string Country,
-    IReadOnlyDictionary<string, object> Properties, IReadOnlyDictionary<string, double> Measurements, string OsVersion, string Host) : ICsvRow
+    IReadOnlyDictionary<string, object> Properties, IReadOnlyDictionary<string, double> Measurements,
+    string OsVersion, string Arch, string Host, bool Container, bool Wsl, bool Interactive, string? Machine) : ICsvRow
 {
+    // The columns added after the first release of the export come last, so CSV readers that index columns keep working.
     public IEnumerable<string> CsvValues() =>
     [
         Id.ToString(), Event, Csv.Number(Revision), Time.ToString("O", CultureInfo.InvariantCulture), Install.ToString(), Version, Os, Runtime, Ci, Country,
         string.Join(";", Properties.Select(p => p.Key + "=" + (p.Value is string[] list ? string.Join("|", list) : Convert.ToString(p.Value, CultureInfo.InvariantCulture)))),
         string.Join(";", Measurements.Select(m => m.Key + "=" + Csv.Number(m.Value))),
-        OsVersion, Host,
+        OsVersion, Arch, Host, Csv.Bool(Container), Csv.Bool(Wsl), Csv.Bool(Interactive), Machine ?? "",
     ];
 }
 
@@ -107,6 +108,8 @@ internal static class Csv
     public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Bool(bool value) => value ? "true" : "false";
 
     public static string Number(double value) => Math.Round(value, 6).ToString("R", CultureInfo.InvariantCulture);
 

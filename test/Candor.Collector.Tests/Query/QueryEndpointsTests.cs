@@ -203,6 +203,26 @@ public class QueryEndpointsTests
     }
 
     [Fact]
+    public async Task Raw_ShowsEverythingStored_TheWholeContextAndTheMachineHash()
+    {
+        var sent = Some.Install();
+        sent.Context.Container = true;
+        await using var collector = await StartAsync(k: 1, [sent]);
+
+        var result = await GetAsync(collector, $"/query/sample/raw?{Range}");
+        var csv = await (await collector.Client(await collector.CreateReaderAsync()).GetAsync($"/query/sample/raw?{Range}&format=csv")).Content.ReadAsStringAsync();
+
+        var row = Assert.Single(result["rows"]!.AsArray())!;
+        Assert.Equal(
+            ("ubuntu 22.04", "x64", "process", true, false, true, "00112233445566778899aabbccddeeff"),
+            (row["osVersion"]!.GetValue<string>(), row["arch"]!.GetValue<string>(), row["host"]!.GetValue<string>(), row["container"]!.GetValue<bool>(),
+                row["wsl"]!.GetValue<bool>(), row["interactive"]!.GetValue<bool>(), row["machine"]!.GetValue<string>()));
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(",osVersion,arch,host,container,wsl,interactive,machine", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",ubuntu 22.04,x64,process,true,false,true,00112233445566778899aabbccddeeff", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OpenApi_DescribesIngestionAdminAndQueries()
     {
         await using var collector = await StartAsync(k: 1, []);
