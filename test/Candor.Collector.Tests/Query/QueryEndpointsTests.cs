@@ -239,23 +239,6 @@ public class QueryEndpointsTests
 
     private static Guid[] Installs(int count) => [.. Enumerable.Range(0, count).Select(_ => Guid.NewGuid())];
 
-    [Fact]
-    public async Task Raw_ExportsEachEventsOsVersionAndHost()
-    {
-        var notebook = Some.Install();
-        notebook.Context.Host = "notebook";
-        await using var collector = await StartAsync(k: 1, [notebook]);
-
-        var json = await GetAsync(collector, $"/query/sample/raw?{Range}");
-        var csv = await (await collector.Client(await collector.CreateReaderAsync()).GetAsync($"/query/sample/raw?{Range}&format=csv")).Content.ReadAsStringAsync();
-
-        var row = Assert.Single(json["rows"]!.AsArray())!;
-        Assert.Equal(("ubuntu 22.04", "notebook"), (row["osVersion"]!.GetValue<string>(), row["host"]!.GetValue<string>()));
-        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.EndsWith(",osVersion,host", lines[0].TrimEnd('\r'), StringComparison.Ordinal);
-        Assert.EndsWith(",ubuntu 22.04,notebook", lines[1].TrimEnd('\r'), StringComparison.Ordinal);
-    }
-
     private static async Task<TestCollector> StartAsync(int k, WireEvent[] events)
     {
         var collector = await TestCollector.StartAsync();
