@@ -1,10 +1,14 @@
 using System.Collections.Frozen;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 
 namespace Candor.Manifest;
 
 /// <summary>One declared property or measurement of an event, as the manifest describes it.</summary>
 public sealed class FieldDefinition
 {
+    private JsonEncodedText? _jsonName;
+
     internal FieldDefinition(
         string name,
         FieldKind kind,
@@ -36,6 +40,9 @@ public sealed class FieldDefinition
 
     /// <summary>The property's name, unique within its event.</summary>
     public string Name { get; }
+
+    /// <summary>The name as a JSON property name, encoded once by the first writer that needs it (never at start-up).</summary>
+    internal JsonEncodedText JsonName => _jsonName ??= JsonEncodedText.Encode(Name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 
     /// <summary>What the property holds.</summary>
     public FieldKind Kind { get; }

@@ -34,8 +34,9 @@ internal sealed class EventSerializer : IDisposable
     {
         _drops = drops;
         // Relaxed escaping keeps labels such as "<1000" readable in print mode and the logs; the JSON is never
-        // embedded in HTML, where the default's extra escaping would matter.
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        // embedded in HTML, where the default's extra escaping would matter. The shape of every event is fixed by
+        // this class (and its tests), so the writer does not check it again for each one.
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     public void Dispose() => _writer.Dispose();
@@ -49,9 +50,9 @@ internal sealed class EventSerializer : IDisposable
         w.WriteStartObject();
         w.WriteString(IdName, pending.Id);
         w.WriteString(NameName, pending.Definition!.Name);
-        Span<char> time = stackalloc char[24];
-        pending.Time.UtcDateTime.TryFormat(time, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        w.WriteString(TimeName, time[..length]);
+        Span<byte> time = stackalloc byte[TimeLength];
+        FormatTime(pending.Time.UtcDateTime, time);
+        w.WriteString(TimeName, time);
         w.WriteString(ProductName, stamp.Product);
         w.WriteNumber(RevisionName, stamp.Revision);
         w.WriteString(InstallName, stamp.Install);
@@ -69,6 +70,37 @@ internal sealed class EventSerializer : IDisposable
         w.WriteEndObject();
         w.Flush();
         return _buffer.WrittenMemory;
+    }
+
+    // yyyy-MM-ddTHH:mm:ss.fffZ, the wire format's time, written digit by digit: a custom format string is parsed
+    // again on every call, which cost more than the rest of the event's header.
+    private const int TimeLength = 24;
+
+    private static void FormatTime(DateTime utc, Span<byte> destination)
+    {
+        Digits(destination[..4], utc.Year);
+        destination[4] = (byte)'-';
+        Digits(destination.Slice(5, 2), utc.Month);
+        destination[7] = (byte)'-';
+        Digits(destination.Slice(8, 2), utc.Day);
+        destination[10] = (byte)'T';
+        Digits(destination.Slice(11, 2), utc.Hour);
+        destination[13] = (byte)':';
+        Digits(destination.Slice(14, 2), utc.Minute);
+        destination[16] = (byte)':';
+        Digits(destination.Slice(17, 2), utc.Second);
+        destination[19] = (byte)'.';
+        Digits(destination.Slice(20, 3), utc.Millisecond);
+        destination[23] = (byte)'Z';
+    }
+
+    private static void Digits(Span<byte> destination, int value)
+    {
+        for (var i = destination.Length - 1; i >= 0; i--)
+        {
+            destination[i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
     }
 
     private void WriteSection(Utf8JsonWriter w, PendingEvent pending, EventStamp stamp, bool measurements)
@@ -103,18 +135,18 @@ internal sealed class EventSerializer : IDisposable
         {
             case FieldKind.Number:
             case FieldKind.Duration:
-                w.WriteNumber(field.Name, value.Number);
+                w.WriteNumber(field.JsonName, value.Number);
                 break;
             case FieldKind.Bool:
-                w.WriteBoolean(field.Name, value.Number != 0);
+                w.WriteBoolean(field.JsonName, value.Number != 0);
                 break;
             case FieldKind.Stack:
-                w.WriteString(field.Name, StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly));
+                w.WriteString(field.JsonName, StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly));
                 break;
             case FieldKind.List:
                 var items = (string[])value.Reference!;
                 var item = field.Item!;
-                w.WriteStartArray(field.Name);
+                w.WriteStartArray(field.JsonName);
                 var written = 0;
                 foreach (var raw in items)
                 {
@@ -134,12 +166,12 @@ internal sealed class EventSerializer : IDisposable
                 w.WriteEndArray();
                 break;
             case FieldKind.Bucket:
-                w.WriteString(field.Name, field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, value.Number)]);
+                w.WriteString(field.JsonName, field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, value.Number)]);
                 break;
             default:
                 if (Transform(field, (string)value.Reference!, stamp) is { } transformed)
                 {
-                    w.WriteString(field.Name, transformed);
+                    w.WriteString(field.JsonName, transformed);
                 }
 
                 break;

@@ -37,6 +37,19 @@ public class EventPipelineTests
         Assert.Empty(harness.Drops.Snapshot());
     }
 
+    [Theory]
+    [InlineData(2026, 1, 2, 3, 4, 5, 6, "2026-01-02T03:04:05.006Z")]
+    [InlineData(2026, 12, 31, 23, 59, 59, 999, "2026-12-31T23:59:59.999Z")]
+    [InlineData(999, 10, 11, 12, 13, 14, 150, "0999-10-11T12:13:14.150Z")]
+    public void Track_Time_IsWrittenToTheMillisecond_InUtc(int year, int month, int day, int hour, int minute, int second, int millisecond, string expected)
+    {
+        var harness = new PipelineHarness(now: new DateTimeOffset(year, month, day, hour, minute, second, millisecond, TimeSpan.Zero).AddTicks(9_999));
+
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.Contains($"\"time\":\"{expected}\"", Assert.Single(harness.Flush()).Json, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Track_UndeclaredEvent_IsDroppedAndCounted()
     {

@@ -10,8 +10,9 @@ namespace Candor.Tests.Tracking;
 /// <summary>An event pipeline wired to an in-memory sink, for tests below the client.</summary>
 internal sealed class PipelineHarness
 {
-    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024)
+    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null)
     {
+        Time = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
         Manifest = TelemetryManifest.Parse(manifestJson ?? Some.ManifestJson);
         Stamp = new EventStamp(
             Manifest.Product,
@@ -33,7 +34,7 @@ internal sealed class PipelineHarness
 
     public DropCounters Drops { get; } = new();
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; }
 
     public EventPipeline Pipeline { get; }
 
