@@ -132,6 +132,23 @@ public sealed class ConformanceCollector : IAsyncLifetime, IDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>Fails when any file of the data folder holds one of <paramref name="needles"/> (the collector keeps its files open while this reads them).</summary>
+    public void AssertDataFolderHoldsNone(params byte[][] needles)
+    {
+        var files = Directory.GetFiles(DataPath, "*", SearchOption.AllDirectories);
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            foreach (var needle in needles)
+            {
+                Assert.True(copy.GetBuffer().AsSpan(0, (int)copy.Length).IndexOf(needle) < 0, $"{Path.GetFileName(file)} holds {Convert.ToHexString(needle)} ('{System.Text.Encoding.UTF8.GetString(needle)}')");
+            }
+        }
+    }
+
     /// <summary>
     /// Uploads what a sample left in its spool, as the next run of any tool of the product would, and waits for
     /// the answer: short runs leave their events for a later run, and a test should not need twenty-five runs.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Diagnostics.Tracing;
+using static Candor.Conformance.Tests.RawEvents;
 
 namespace Candor.Conformance.Tests;
 
@@ -27,11 +28,11 @@ public sealed class InferenceLibraryTests(InferenceLibraryTests.Fixture sample) 
         Assert.Equal(
             """{"executionProvider":"cpu","modelFormat":"onnx","modelSize":"<1000000","optimization":"all"}""",
             Sorted(creation.GetProperty("properties")));
-        Assert.Equal(["loadTime", "nodeCount"], Names(creation.GetProperty("measurements")));
+        Assert.Equal(["loadTime", "nodeCount"], Members(creation.GetProperty("measurements")));
         Assert.Equal(2, creation.GetProperty("measurements").GetProperty("nodeCount").GetDouble());
         Assert.Equal("1.2.0", creation.GetProperty("version").GetString());
         var performance = events.Single(e => e.GetProperty("event").GetString() == "runtime-performance");
-        Assert.Equal(["runs", "totalRunTime"], Names(performance.GetProperty("measurements")));
+        Assert.Equal(["runs", "totalRunTime"], Members(performance.GetProperty("measurements")));
     }
 
     [Fact]
@@ -160,11 +161,6 @@ public sealed class InferenceLibraryTests(InferenceLibraryTests.Fixture sample) 
         source.Process();
         return tracked;
     }
-
-    private static string[] Names(JsonElement element) => [.. element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
-
-    private static string Sorted(JsonElement element) =>
-        "{" + string.Join(',', element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => $"\"{p.Name}\":{p.Value.GetRawText()}")) + "}";
 
     /// <summary>The collector, with the sample built twice: officially (key and address) and from source (neither).</summary>
     public sealed class Fixture : SampleFixture

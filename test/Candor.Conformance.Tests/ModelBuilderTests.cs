@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using static Candor.Conformance.Tests.RawEvents;
 
 namespace Candor.Conformance.Tests;
 
@@ -198,7 +199,7 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
         var raw = JsonSerializer.Serialize(await sample.Collector.RawAsync(Product));
         Assert.Contains(user.InstallId(Product)!, raw, StringComparison.Ordinal);
         Assert.DoesNotContain(canary, raw, StringComparison.OrdinalIgnoreCase);
-        AssertDataFolderHoldsNone(Encoding.UTF8.GetBytes(canary), Encoding.Unicode.GetBytes(canary), Encoding.UTF8.GetBytes(canary.ToUpperInvariant()));
+        sample.Collector.AssertDataFolderHoldsNone(Encoding.UTF8.GetBytes(canary), Encoding.Unicode.GetBytes(canary), Encoding.UTF8.GetBytes(canary.ToUpperInvariant()));
     }
 
     [Fact]
@@ -309,7 +310,7 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
         Assert.All(texts, text => Assert.DoesNotContain(text, JsonSerializer.Serialize(events), StringComparison.Ordinal));
 
         // The truncated address in binary (7F 00 00 00) is left out: SQLite pages hold that byte run by chance.
-        AssertDataFolderHoldsNone([.. texts.SelectMany(t => new[] { Encoding.UTF8.GetBytes(t), Encoding.Unicode.GetBytes(t) }), IPAddress.Loopback.GetAddressBytes()]);
+        sample.Collector.AssertDataFolderHoldsNone([.. texts.SelectMany(t => new[] { Encoding.UTF8.GetBytes(t), Encoding.Unicode.GetBytes(t) }), IPAddress.Loopback.GetAddressBytes()]);
     }
 
     [Fact]
@@ -342,44 +343,12 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
         Assert.Equal(0, first.ExitCode);
     }
 
-    private void AssertDataFolderHoldsNone(params byte[][] needles)
-    {
-        var files = Directory.GetFiles(sample.Collector.DataPath, "*", SearchOption.AllDirectories);
-        Assert.NotEmpty(files);
-        foreach (var file in files)
-        {
-            var bytes = ReadShared(file);
-            foreach (var needle in needles)
-            {
-                Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{Path.GetFileName(file)} holds {Convert.ToHexString(needle)}");
-            }
-        }
-    }
-
-    // The collector has its SQLite files open for writing while the test reads them.
-    private static byte[] ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
     // The MAC addresses the SDK may take the machine hash from: adapters that are up, not loopback, with a real address.
     private static List<byte[]> PhysicalAddresses() =>
         [.. NetworkInterface.GetAllNetworkInterfaces()
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType is not (NetworkInterfaceType.Loopback or NetworkInterfaceType.Tunnel))
             .Select(n => n.GetPhysicalAddress().GetAddressBytes())
             .Where(a => a.Length > 0 && a.Any(b => b != 0))];
-
-    private static string[] Names(IEnumerable<JsonElement> events) => [.. events.Select(e => e.GetProperty("event").GetString()!).Order(StringComparer.Ordinal)];
-
-    private static JsonElement Single(IEnumerable<JsonElement> events, string name) => Assert.Single(events, e => e.GetProperty("event").GetString() == name);
-
-    private static string[] Members(JsonElement element) => [.. element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
-
-    private static string Sorted(JsonElement element) =>
-        "{" + string.Join(',', element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => $"\"{p.Name}\":{p.Value.GetRawText()}")) + "}";
 
     /// <summary>The collector, with a country file for loopback, and <c>mlb</c> built as its official build is.</summary>
     public sealed class Fixture : SampleFixture

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using static Candor.Conformance.Tests.RawEvents;
 
 namespace Candor.Conformance.Tests;
 
@@ -75,7 +76,7 @@ public sealed class ModelToolkitTests(ModelToolkitTests.Fixture sample, ModelToo
         Assert.Contains("is not rectangular", run.Error, StringComparison.Ordinal);
         Assert.Equal(["convert", "convert-failure"], Names(events));
         var failure = Single(events, "convert-failure");
-        Assert.Equal(["command", "exception", "options"], Keys(failure.GetProperty("properties")));
+        Assert.Equal(["command", "exception", "options"], Members(failure.GetProperty("properties")));
         var stack = failure.GetProperty("properties").GetProperty("exception").GetString()!;
         Assert.StartsWith("System.InvalidOperationException at IrWriter.Write", stack, StringComparison.Ordinal);
         Assert.DoesNotContain("rectangular", stack, StringComparison.Ordinal);
@@ -173,19 +174,6 @@ public sealed class ModelToolkitTests(ModelToolkitTests.Fixture sample, ModelToo
         Assert.Empty(await retention.Collector.RawAsync(Product));
         Assert.Equal(0, (await retention.Collector.QueryAsync(rollups)).GetProperty("rows").GetArrayLength());
     }
-
-    private static string Name(JsonElement e) => e.GetProperty("event").GetString()!;
-
-    private static string[] Names(IEnumerable<JsonElement> events) => [.. events.Select(Name).Order(StringComparer.Ordinal)];
-
-    private static JsonElement Single(IEnumerable<JsonElement> events, string name) => events.Single(e => Name(e) == name);
-
-    private static string[] Keys(JsonElement element) => [.. element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
-
-    // The object with its members sorted; a measurement named in masked (a time) is written as "*".
-    private static string Sorted(JsonElement element, string? masked = null) =>
-        "{" + string.Join(',', element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => $"\"{p.Name}\":{(p.Name == masked ? "\"*\"" : p.Value.GetRawText())}")) + "}";
 
     private static async Task<string> BuildToolAsync(SampleFixture fixture, string tool, string output, string key) =>
         Path.Combine(await SampleProcess.BuildAsync($"samples/model-toolkit/{tool}/{tool}.csproj", output, key, fixture.Collector.Endpoint), ToolName(tool));

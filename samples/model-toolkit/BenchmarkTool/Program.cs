@@ -24,21 +24,8 @@ root.SetAction(parseResult =>
         return 1;
     }
 
-    TinyModel loaded;
-    try
+    if (candor.LoadModel("benchmark", path, error) is not { } loaded)
     {
-        loaded = TinyModel.Load(path);
-    }
-    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-    {
-        error.WriteLine($"[ ERROR ] There is no model at {path}.");
-        candor.ReportError("benchmark", "missing-file");
-        return 1;
-    }
-    catch (InvalidDataException e)
-    {
-        error.WriteLine($"[ ERROR ] {e.Message}");
-        candor.ReportError("benchmark", "invalid-model");
         return 1;
     }
 

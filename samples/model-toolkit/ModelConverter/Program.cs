@@ -17,21 +17,8 @@ root.SetAction(parseResult =>
 {
     var path = parseResult.GetRequiredValue(input);
     var error = parseResult.InvocationConfiguration.Error;
-    TinyModel model;
-    try
+    if (candor.LoadModel("convert", path, error) is not { } model)
     {
-        model = TinyModel.Load(path);
-    }
-    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-    {
-        error.WriteLine($"[ ERROR ] There is no model at {path}.");
-        candor.ReportError("convert", "missing-file");
-        return 1;
-    }
-    catch (InvalidDataException e)
-    {
-        error.WriteLine($"[ ERROR ] {e.Message}");
-        candor.ReportError("convert", "invalid-model");
         return 1;
     }
 

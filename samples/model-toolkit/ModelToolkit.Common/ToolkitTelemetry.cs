@@ -44,6 +44,31 @@ public static class ToolkitTelemetry
     }
 
     /// <summary>
+    /// Loads the model a tool was given; when it is missing or not a model, tells the user why and reports the error
+    /// by its reason (never the path or the message). Returns null then.
+    /// </summary>
+    public static TinyModel? LoadModel(this CandorCommandLine candor, string tool, string path, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            return TinyModel.Load(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            error.WriteLine($"[ ERROR ] There is no model at {path}.");
+            candor.ReportError(tool, "missing-file");
+        }
+        catch (InvalidDataException e)
+        {
+            error.WriteLine($"[ ERROR ] {e.Message}");
+            candor.ReportError(tool, "invalid-model");
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Saves the user's decision for every tool of the toolkit. Opting in shows what is collected now, so the next
     /// run of a tool collects; opting out erases the toolkit's install ID and unsent events.
     /// </summary>
