@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using Candor.Consent;
 using Candor.Context;
 using Candor.Delivery;
@@ -165,7 +164,7 @@ internal sealed class ClientSetup : IDisposable
             identity!.Install,
             Identity.SessionId.Current,
             manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
-            JsonSerializer.SerializeToUtf8Bytes(context.ToWire(version), ProtocolJsonContext.Default.WireContext),
+            WireContextJson.Write(context.ToWire(version)),
             hashKey,
             own));
         CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
