@@ -5,7 +5,9 @@
 # failure's wait still running, and start no upload, the common short run; the few that try pay up to the
 # exit budget. Prints the same table as run.sh.
 #
-# Usage: bench/exit-time/compare.sh <git ref> [runs] [warmup rounds]     (default 40 and 5)
+# Both builds are published the same way as in run.sh (ReadyToRun; BUILD=jit for portable and JIT-compiled).
+#
+# Usage: [BUILD=jit] bench/exit-time/compare.sh <git ref> [runs] [warmup rounds]     (default 40 and 5)
 set -euo pipefail
 
 REF=${1:?usage: compare.sh <git ref> [runs] [warmup rounds]}
@@ -15,11 +17,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/candor-exit-compare.XXXXXX)
 
-echo "Building the tool at $REF and in the working tree..." >&2
+source "$HERE/publish.sh"
+echo "Building the tool ($BUILD_LABEL) at $REF and in the working tree..." >&2
 mkdir -p "$WORK/before-src"
 git -C "$REPO" archive "$REF" | tar -x -C "$WORK/before-src"
-dotnet publish -c Release "$WORK/before-src/bench/Candor.Benchmarks.ExitTool" -o "$WORK/before" --nologo -v quiet >&2
-dotnet publish -c Release "$REPO/bench/Candor.Benchmarks.ExitTool" -o "$WORK/after" --nologo -v quiet >&2
+publish_tool "$WORK/before-src/bench/Candor.Benchmarks.ExitTool" "$WORK/before"
+publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/after"
 REFUSED=http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 
 python3 - "$WORK" "$RUNS" "$WARMUP" "$REFUSED" "$REF" >"$WORK/config.json" <<'EOF'
@@ -50,7 +53,7 @@ EOF
 
 {
   echo "Machine: $(nproc) cores, $(uname -sr), .NET $(dotnet --version) SDK; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "$RUNS timed runs per case after $WARMUP warm-up rounds; times in ms"
+  echo "Tool: $BUILD_LABEL; $RUNS timed runs per case after $WARMUP warm-up rounds; times in ms"
   echo
   python3 "$HERE/measure.py" "$WORK/config.json"
   echo

@@ -5,7 +5,11 @@
 # that accepts and never answers); and, for reference, the same tool returning before it creates a client. Each case has its own fresh CANDOR_HOME whose disclosure was shown
 # before timing. Prints a markdown table, then what each case uploaded and what it left in its spool.
 #
-# Usage: bench/exit-time/run.sh [runs] [warmup rounds]     (default 40 and 5)
+# The tool is published as the README advises a tool author to ship it: framework-dependent and
+# ReadyToRun for this machine's runtime identifier. BUILD=jit publishes it portable and JIT-compiled instead, as
+# a tool packed the classic way (without RuntimeIdentifiers) is installed.
+#
+# Usage: [BUILD=jit] bench/exit-time/run.sh [runs] [warmup rounds]     (default 40 and 5)
 # Needs: the .NET SDK, python3, curl. Keeps its files in a temp folder it names at the end.
 set -euo pipefail
 
@@ -28,8 +32,9 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-echo "Building the tool (Release, framework-dependent) and the collector (Release)..." >&2
-dotnet publish -c Release "$REPO/bench/Candor.Benchmarks.ExitTool" -o "$WORK/tool" --nologo -v quiet >&2
+source "$HERE/publish.sh"
+echo "Building the tool ($BUILD_LABEL) and the collector (Release)..." >&2
+publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/tool"
 dotnet build -c Release "$REPO/src/Candor.Collector" --nologo -v quiet >&2
 TOOL=$WORK/tool/candor-exit-bench
 
@@ -106,7 +111,7 @@ done
 echo "Measuring: $WARMUP warm-up rounds, then $RUNS rounds of the five cases in shuffled order..." >&2
 {
   echo "Machine: $(nproc) cores, $(uname -sr), .NET $(dotnet --version) SDK; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "Tool: $TOOL (framework-dependent, Release); $RUNS timed runs per case after $WARMUP warm-up rounds; times in ms"
+  echo "Tool: $TOOL ($BUILD_LABEL); $RUNS timed runs per case after $WARMUP warm-up rounds; times in ms"
   echo
   python3 "$HERE/measure.py" "$WORK/config.json"
   echo

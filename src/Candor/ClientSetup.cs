@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using Candor.Consent;
 using Candor.Context;
 using Candor.Delivery;
@@ -154,10 +153,11 @@ internal sealed class ClientSetup : IDisposable
             }
         }
 
-        // Only a run that records something needs the key: deriving it loads the platform's cryptography, which a
-        // run with telemetry off should not pay for. It is derived here, not on the writer, whose work at exit
-        // is bounded and should stay as small as it was.
-        var hashKey = sinks.Count == 0 ? [] : ProductKey.Derive(manifest.Product, hashSecret);
+        // Only a run that records something with a keyed hash needs the key: deriving it loads the platform's
+        // cryptography (OpenSSL on Linux: two libraries and its configuration), which a run with telemetry off,
+        // or of a product that declares no hashed field and no machine hash, should not pay for. It is derived
+        // here, not on the writer, whose work at exit is bounded and should stay as small as it was.
+        var hashKey = sinks.Count == 0 || !UsesKeyedHashes(manifest) ? [] : ProductKey.Derive(manifest.Product, hashSecret);
         var identity = outcome.Identity;
         var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
             manifest.Product,
@@ -165,7 +165,7 @@ internal sealed class ClientSetup : IDisposable
             identity!.Install,
             Identity.SessionId.Current,
             manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
-            JsonSerializer.SerializeToUtf8Bytes(context.ToWire(version), ProtocolJsonContext.Default.WireContext),
+            WireContextJson.Write(context.ToWire(version)),
             hashKey,
             own));
         CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
@@ -186,6 +186,12 @@ internal sealed class ClientSetup : IDisposable
         var identity = decision.Level == TelemetryLevel.Off ? null : new InstallIdentity(Guid.NewGuid(), time.GetUtcNow(), manifest.DisclosureVersion);
         return new ConsentOutcome(decision, Home: null, identity);
     }
+
+    // The key is used by hash and name-or-hash fields (alone or as list items) and the machine hash, nothing else.
+    private static bool UsesKeyedHashes(TelemetryManifest manifest) =>
+        manifest.MachineHash || manifest.Events.Any(e => e.Fields.Any(f => IsKeyed(f) || (f.Item is { } item && IsKeyed(item))));
+
+    private static bool IsKeyed(FieldDefinition field) => field.Kind is FieldKind.Hash or FieldKind.NameOrHash;
 
     private static Func<Assembly, bool> OwnAssemblies(CandorOptions options)
     {

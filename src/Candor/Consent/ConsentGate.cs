@@ -61,11 +61,12 @@ internal sealed class ConsentGate
         // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
         // must not wait at start-up because another process is changing the settings.
         var settings = home is null ? null : new SettingsStore(home, _files, _time, lockAttempts: 1);
+        var choices = settings?.Read() ?? SettingsSnapshot.Empty;
         var decision = ConsentResolver.Resolve(new ConsentInputs
         {
             Manifest = manifest,
             Environment = _environment,
-            Settings = settings?.Read() ?? SettingsSnapshot.Empty,
+            Settings = choices,
             Policy = MachinePolicy.Read(_files, _policyPath),
             ProgramDisabled = CandorTelemetry.IsDisabled(manifest.Product),
             CommandLineOptOut = commandLineOptOut,
@@ -96,7 +97,11 @@ internal sealed class ConsentGate
 
         try
         {
-            settings.MarkSeen(manifest.Product);
+            // The file was read above: a product already seen (every run but its first) reads it only once.
+            if (!choices.IsSeen(manifest.Product))
+            {
+                settings.MarkSeen(manifest.Product);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -64,24 +64,24 @@ internal sealed class MachinePolicy
             return None(path);
         }
 
-        PolicyDocument? document;
+        string? telemetry;
         try
         {
-            document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), SettingsJsonContext.Default.PolicyDocument);
+            telemetry = SettingsJson.ReadPolicyTelemetry(Utf8Text.WithoutBom(bytes));
         }
         catch (JsonException)
         {
             return new(path, forcesOff: true, $"{path}: not valid JSON, so off");
         }
 
-        if (document?.Telemetry is null)
+        if (telemetry is null)
         {
             return new(path, forcesOff: false, $"{path}: no 'telemetry' setting");
         }
 
-        if (!TelemetryLevelText.TryParse(document.Telemetry, out var level))
+        if (!TelemetryLevelText.TryParse(telemetry, out var level))
         {
-            return new(path, forcesOff: true, $"{path}: telemetry = '{document.Telemetry}' is not {TelemetryLevelText.Choices}, so off");
+            return new(path, forcesOff: true, $"{path}: telemetry = '{telemetry}' is not {TelemetryLevelText.Choices}, so off");
         }
 
         return new(path, forcesOff: level == TelemetryLevel.Off, $"{path}: telemetry = {TelemetryLevelText.ToText(level)}");

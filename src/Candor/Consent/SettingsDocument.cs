@@ -1,11 +1,10 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Candor.Consent;
 
-// settings.json as written. Levels stay strings so that a hand-edited typo is seen (and treated as off)
-// instead of failing the whole file; unknown members are carried through so an older SDK that rewrites
-// the file keeps what a newer one added.
+// settings.json as written (by SettingsJson). Levels stay strings so that a hand-edited typo is seen (and
+// treated as off) instead of failing the whole file; unknown members are carried through so an older SDK that
+// rewrites the file keeps what a newer one added.
 internal sealed class SettingsDocument
 {
     public const int CurrentVersion = 1;
@@ -18,7 +17,7 @@ internal sealed class SettingsDocument
     /// <summary>Every product seen on this machine or given a choice, by product ID.</summary>
     public Dictionary<string, ProductSettings> Products { get; set; } = new(StringComparer.Ordinal);
 
-    [JsonExtensionData]
+    /// <summary>Members this SDK does not know, kept as they were and written after the known ones.</summary>
     public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
 
@@ -30,26 +29,6 @@ internal sealed class ProductSettings
     /// <summary>When a run of the product first found telemetry on, on this machine.</summary>
     public DateTimeOffset? Seen { get; set; }
 
-    [JsonExtensionData]
+    /// <summary>Members this SDK does not know, kept as they were.</summary>
     public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
-
-// The machine policy file an administrator places on a managed machine, e.g. {"telemetry":"off"}.
-internal sealed class PolicyDocument
-{
-    public string? Telemetry { get; set; }
-
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Unknown { get; set; }
-}
-
-// People edit these files by hand, so comments and trailing commas are accepted and output is indented.
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    ReadCommentHandling = JsonCommentHandling.Skip,
-    AllowTrailingCommas = true,
-    WriteIndented = true)]
-[JsonSerializable(typeof(SettingsDocument))]
-[JsonSerializable(typeof(PolicyDocument))]
-internal sealed partial class SettingsJsonContext : JsonSerializerContext;

@@ -60,7 +60,7 @@ internal sealed class SettingsStore
         if (changed || (current is null && _files.FileExists(Home.SettingsFile)))
         {
             document.Version = SettingsDocument.CurrentVersion;
-            _files.WriteAtomic(Home.SettingsFile, JsonSerializer.SerializeToUtf8Bytes(document, SettingsJsonContext.Default.SettingsDocument), durable: true);
+            _files.WriteAtomic(Home.SettingsFile, SettingsJson.Write(document), durable: true);
         }
     }
 
@@ -115,20 +115,7 @@ internal sealed class SettingsStore
 
         try
         {
-            var document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), SettingsJsonContext.Default.SettingsDocument);
-            if (document is null)
-            {
-                return null;
-            }
-
-            // JSON null in place of the map or an entry is as good as absent.
-            document.Products ??= new(StringComparer.Ordinal);
-            foreach (var empty in document.Products.Where(p => p.Value is null).Select(p => p.Key).ToList())
-            {
-                document.Products.Remove(empty);
-            }
-
-            return document;
+            return SettingsJson.Read(Utf8Text.WithoutBom(bytes));
         }
         catch (JsonException)
         {

@@ -3,6 +3,14 @@ using System.Net.Http.Headers;
 
 namespace Candor.Delivery;
 
+/// <summary>Gives the uploader its HTTP client, built on first call.</summary>
+/// <remarks>
+/// Its own delegate type rather than <c>Func&lt;HttpClient&gt;</c>: creating an instance of the generic type loads
+/// <c>System.Net.Http</c>, which every run with telemetry on then paid when
+/// delivery was built, although most runs send nothing.
+/// </remarks>
+internal delegate HttpClient HttpClientSource();
+
 /// <summary>Builds the HTTP client the uploader uses.</summary>
 internal static class DeliveryHttp
 {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Candor.Storage;
 
 namespace Candor.Delivery;
@@ -23,7 +22,7 @@ internal sealed class DeliveryState
     public DateTimeOffset? LastSuccess { get; set; }
 }
 
-/// <summary>Reads and writes <see cref="DeliveryState"/>; a missing or unreadable file is a fresh state.</summary>
+/// <summary>Reads and writes <see cref="DeliveryState"/>; a missing, unreadable or corrupt file is a fresh state.</summary>
 internal sealed class DeliveryStateStore
 {
     private readonly string _path;
@@ -41,7 +40,7 @@ internal sealed class DeliveryStateStore
         try
         {
             var bytes = _files.ReadAllBytesOrNull(_path);
-            return bytes is null ? new DeliveryState() : JsonSerializer.Deserialize(bytes, DeliveryJsonContext.Default.DeliveryState) ?? new DeliveryState();
+            return bytes is null ? new DeliveryState() : DeliveryStateJson.Read(Utf8Text.WithoutBom(bytes)) ?? new DeliveryState();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -55,7 +54,7 @@ internal sealed class DeliveryStateStore
         try
         {
             _files.CreatePrivateDirectory(Path.GetDirectoryName(_path)!);
-            _files.WriteAtomic(_path, JsonSerializer.SerializeToUtf8Bytes(state, DeliveryJsonContext.Default.DeliveryState), durable: true);
+            _files.WriteAtomic(_path, DeliveryStateJson.Write(state), durable: true);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -64,10 +63,3 @@ internal sealed class DeliveryStateStore
         }
     }
 }
-
-/// <summary>Source-generated JSON metadata for delivery's own files (trimming- and AOT-safe).</summary>
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(DeliveryState))]
-internal sealed partial class DeliveryJsonContext : JsonSerializerContext;

@@ -47,7 +47,7 @@ internal sealed class Uploader
     private readonly CandorHome _home;
     private readonly Uri _batchUri;
     private readonly string _key;
-    private readonly Func<HttpClient> _http;
+    private readonly HttpClientSource _http;
     private readonly Spool _spool;
     private readonly TransparencyLog _sent;
     private readonly RejectedLog _rejected;
@@ -62,7 +62,7 @@ internal sealed class Uploader
         string product,
         Uri batchUri,
         string ingestionKey,
-        Func<HttpClient> http,
+        HttpClientSource http,
         Spool spool,
         DeliveryOptions options,
         IFileSystem files,

@@ -50,10 +50,8 @@ internal sealed class IdentityStore
 
         try
         {
-            var document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), IdentityJsonContext.Default.IdentityDocument);
-            return document is null || document.Install == Guid.Empty || document.DisclosureVersion < 0
-                ? null
-                : new InstallIdentity(document.Install, document.FirstUse, document.DisclosureVersion);
+            var identity = IdentityJson.Read(Utf8Text.WithoutBom(bytes));
+            return identity is null || identity.Install == Guid.Empty || identity.DisclosureVersion < 0 ? null : identity;
         }
         catch (JsonException)
         {
@@ -120,8 +118,7 @@ internal sealed class IdentityStore
         var next = change(current);
         if (existing is null || next != existing)
         {
-            var document = new IdentityDocument { Install = next.Install, FirstUse = next.FirstUse, DisclosureVersion = next.DisclosureVersion };
-            _files.WriteAtomic(Home.IdentityFile(product), JsonSerializer.SerializeToUtf8Bytes(document, IdentityJsonContext.Default.IdentityDocument), durable: true);
+            _files.WriteAtomic(Home.IdentityFile(product), IdentityJson.Write(next), durable: true);
         }
 
         return next;

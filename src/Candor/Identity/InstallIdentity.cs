@@ -1,23 +1,7 @@
-using System.Text.Json.Serialization;
-
 namespace Candor.Identity;
 
-/// <summary>One product's identity on this machine, as kept in <c>products/{id}/identity.json</c>.</summary>
+/// <summary>One product's identity on this machine, as kept in <c>products/{id}/identity.json</c> (see <see cref="IdentityJson"/>).</summary>
 /// <param name="Install">The random install ID; it identifies nothing but this product's install.</param>
 /// <param name="FirstUse">When telemetry was first on for the product here (UTC).</param>
 /// <param name="DisclosureVersion">The highest disclosure version shown to the user; 0 when none was.</param>
 internal sealed record InstallIdentity(Guid Install, DateTimeOffset FirstUse, int DisclosureVersion);
-
-// identity.json as written.
-internal sealed class IdentityDocument
-{
-    public Guid Install { get; set; }
-
-    public DateTimeOffset FirstUse { get; set; }
-
-    public int DisclosureVersion { get; set; }
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
-[JsonSerializable(typeof(IdentityDocument))]
-internal sealed partial class IdentityJsonContext : JsonSerializerContext;

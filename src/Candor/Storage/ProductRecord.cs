@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Candor.Manifest;
 
 namespace Candor.Storage;
@@ -52,7 +51,7 @@ internal sealed class ProductRecordStore
                 IngestionKey = string.IsNullOrEmpty(endpoint) || string.IsNullOrEmpty(ingestionKey) ? null : ingestionKey,
                 Manifest = parsed.RootElement,
             };
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(document, ProductRecordJsonContext.Default.ProductRecordDocument);
+            var bytes = ProductRecordJson.Write(document);
             var path = _home.CatalogFile(manifest.Product);
             if (_files.ReadAllBytesOrNull(path) is { } current && current.AsSpan().SequenceEqual(bytes))
             {
@@ -89,7 +88,7 @@ internal sealed class ProductRecordStore
 
         try
         {
-            var document = JsonSerializer.Deserialize(Utf8Text.WithoutBom(bytes), ProductRecordJsonContext.Default.ProductRecordDocument);
+            var document = ProductRecordJson.Read(Utf8Text.WithoutBom(bytes));
             if (document is null || document.Product != product)
             {
                 return null;
@@ -134,7 +133,7 @@ internal sealed class ProductRecordStore
     }
 }
 
-// catalog/{id}.json as written. The manifest is kept as JSON (not a string) so a person can read the file.
+// catalog/{id}.json as written (by ProductRecordJson). The manifest is kept as JSON (not a string) so a person can read the file.
 internal sealed class ProductRecordDocument
 {
     public int Version { get; set; } = 1;
@@ -149,10 +148,3 @@ internal sealed class ProductRecordDocument
 
     public JsonElement Manifest { get; set; }
 }
-
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    WriteIndented = true)]
-[JsonSerializable(typeof(ProductRecordDocument))]
-internal sealed partial class ProductRecordJsonContext : JsonSerializerContext;

@@ -1,4 +1,7 @@
 using Candor.Consent;
+using Candor.Identity;
+using Candor.Manifest;
+using Candor.Privacy;
 using Candor.Testing;
 using Candor.Tests.Support;
 using Candor.Tracking;
@@ -26,6 +29,37 @@ public class CandorClientTests
         Assert.Equal("sample", recorded.Event.Product);
         Assert.Equal("2.1.0+abc", recorded.Event.Context.Version);
         Assert.NotEqual(Guid.Empty, recorded.Event.Install);
+    }
+
+    [Fact]
+    public void Track_KeyedFieldsWithoutMachineHash_AreHashedUnderTheProductKey()
+    {
+        // Without a machine hash, only the hashed fields make the client derive the key: a list item counts too.
+        var manifest = TelemetryManifest.Parse("""
+            {
+              "product": "keyed", "name": "Keyed", "revision": 1, "consent": "opt-out",
+              "disclosure": { "version": 1, "text": "keyed collects usage data." },
+              "events": [
+                { "name": "run", "description": "A run.", "purpose": "Count runs.", "level": "usage",
+                  "properties": [
+                    { "name": "packages", "kind": "list", "maxItems": 5, "description": "Packages.",
+                      "item": { "kind": "nameOrHash", "allow": ["zlib"], "description": "A package." } },
+                    { "name": "dataset", "kind": "hash", "description": "A file name, hashed." }
+                  ] }
+              ]
+            }
+            """);
+        var sink = new InMemorySink();
+        using var client = CandorClient.CreateForTesting(manifest, sink, options: new CandorOptions { HashSecret = "s3cret" });
+
+        client.Event("run").With("packages", ["zlib", "private-thing"]).With("dataset", "data.csv").Track();
+        Assert.True(client.Flush(Wait));
+
+        var key = ProductKey.Derive("keyed", "s3cret");
+        var recorded = Assert.Single(sink.Events);
+        Assert.Equal("zlib," + KeyedHash.Compute(key, "private-thing"), recorded.Property("packages"));
+        Assert.Equal(KeyedHash.Compute(key, "data.csv"), recorded.Property("dataset"));
+        Assert.Null(recorded.Event.Machine);
     }
 
     [Fact]

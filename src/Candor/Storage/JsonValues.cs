@@ -1,0 +1,153 @@
+using System.Text.Json;
+
+namespace Candor.Storage;
+
+/// <summary>
+/// Reading and writing the SDK's small files with <see cref="Utf8JsonReader"/> and <see cref="Utf8JsonWriter"/>
+/// directly. <c>JsonSerializer</c> builds its type metadata on first use, in generic framework code instantiated
+/// over Candor's types that ReadyToRun cannot precompile, so every run of a tool paid tens of milliseconds of JIT
+/// to read three small files; the reader and writer are non-generic and come precompiled with the runtime.
+/// The codecs keep the serializer's rules: a value of the wrong type, a bad date or number, or anything after
+/// the root value fails the whole file with <see cref="JsonException"/>, as it did before.
+/// </summary>
+internal static class JsonValues
+{
+    /// <summary>Indented output, as people read these files.</summary>
+    public static readonly JsonWriterOptions Indented = new() { Indented = true };
+
+    /// <summary>Compact output, for files only programs read.</summary>
+    public static readonly JsonWriterOptions Compact = new() { Indented = false };
+
+    /// <summary>The files people may edit by hand accept comments and trailing commas.</summary>
+    public static readonly JsonReaderOptions HandEdited = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>
+    /// Moves to the root value: true at the start of an object, false when the root is <c>null</c> (the serializer
+    /// read that as no document).
+    /// </summary>
+    /// <exception cref="JsonException">The root is neither an object nor <c>null</c>, or the JSON is malformed.</exception>
+    public static bool StartRoot(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw new JsonException("The file is empty.");
+        }
+
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            EndRoot(ref reader);
+            return false;
+        }
+
+        ExpectStartObject(ref reader);
+        return true;
+    }
+
+    /// <summary>Checks that nothing but whitespace (and, where allowed, comments) follows the root value.</summary>
+    /// <exception cref="JsonException">Something does.</exception>
+    public static void EndRoot(ref Utf8JsonReader reader)
+    {
+        if (reader.Read())
+        {
+            throw new JsonException($"Unexpected {reader.TokenType} after the root value.");
+        }
+    }
+
+    /// <summary>
+    /// Moves to the next property name of the object being read; false at the object's end. Match the name with
+    /// <see cref="Utf8JsonReader.ValueTextEquals(ReadOnlySpan{byte})"/>, then <see cref="Utf8JsonReader.Read"/>
+    /// moves to the value and <see cref="Utf8JsonReader.Skip"/> skips name and value.
+    /// </summary>
+    public static bool NextProperty(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
+
+    /// <summary>Reads the current member into <paramref name="unknown"/>, created when needed; the reader is on its name.</summary>
+    public static void ReadUnknown(ref Utf8JsonReader reader, ref Dictionary<string, JsonElement>? unknown)
+    {
+        var name = reader.GetString()!;
+        reader.Read();
+        (unknown ??= [])[name] = JsonElement.ParseValue(ref reader);
+    }
+
+    /// <summary>Writes members kept by <see cref="ReadUnknown"/>, as they were.</summary>
+    public static void WriteUnknown(Utf8JsonWriter writer, Dictionary<string, JsonElement>? unknown)
+    {
+        if (unknown is null)
+        {
+            return;
+        }
+
+        foreach (var (name, value) in unknown)
+        {
+            writer.WritePropertyName(name);
+            value.WriteTo(writer);
+        }
+    }
+
+    /// <exception cref="JsonException">The current token does not start an object.</exception>
+    public static void ExpectStartObject(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Mismatch(ref reader, "an object");
+        }
+    }
+
+    /// <summary>The current string, or null for JSON <c>null</c>.</summary>
+    /// <exception cref="JsonException">The value is neither.</exception>
+    public static string? NullableString(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw Mismatch(ref reader, "a string"),
+    };
+
+    /// <exception cref="JsonException">The value is not a number that fits an <see cref="int"/>.</exception>
+    public static int Int32(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) ? value : throw Mismatch(ref reader, "a 32-bit integer");
+
+    /// <exception cref="JsonException">The value is not a GUID string.</exception>
+    public static Guid Guid(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.String && reader.TryGetGuid(out var value) ? value : throw Mismatch(ref reader, "a GUID");
+
+    /// <exception cref="JsonException">The value is not an ISO 8601 date string.</exception>
+    public static DateTimeOffset DateTimeOffset(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var value) ? value : throw Mismatch(ref reader, "a date");
+
+    /// <summary>The current date, or null for JSON <c>null</c>.</summary>
+    /// <exception cref="JsonException">The value is neither.</exception>
+    public static DateTimeOffset? NullableDateTimeOffset(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Null ? null : DateTimeOffset(ref reader);
+
+    /// <summary>Writes a string property, or nothing when <paramref name="value"/> is null (the files' <c>WhenWritingNull</c>).</summary>
+    public static void WriteIfNotNull(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    /// <summary>Writes a date property, or nothing when <paramref name="value"/> is null.</summary>
+    public static void WriteIfNotNull(Utf8JsonWriter writer, ReadOnlySpan<byte> name, DateTimeOffset? value)
+    {
+        if (value is { } date)
+        {
+            writer.WriteString(name, date);
+        }
+    }
+
+    /// <summary>Writes a document with <paramref name="write"/> and returns its bytes.</summary>
+    public static byte[] Write(JsonWriterOptions options, Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream(512);
+        using (var writer = new Utf8JsonWriter(buffer, options))
+        {
+            write(writer);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static JsonException Mismatch(ref Utf8JsonReader reader, string expected) =>
+        new($"Expected {expected}, found {reader.TokenType} at byte {reader.TokenStartIndex}.");
+}

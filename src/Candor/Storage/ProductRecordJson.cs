@@ -1,0 +1,83 @@
+using System.Text.Json;
+
+namespace Candor.Storage;
+
+/// <summary>
+/// Reads and writes <c>catalog/{id}.json</c> (<see cref="ProductRecordDocument"/>) with the JSON reader and writer
+/// directly: every run with telemetry on builds the record to compare it with the file (see
+/// <see cref="JsonValues"/> for why not the serializer). Indented, camel case, without null members; unknown
+/// members are ignored.
+/// </summary>
+internal static class ProductRecordJson
+{
+    /// <summary>The record in <paramref name="json"/>, or null when the file holds JSON <c>null</c>.</summary>
+    /// <exception cref="JsonException">The file is not valid JSON or a member has the wrong type.</exception>
+    public static ProductRecordDocument? Read(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!JsonValues.StartRoot(ref reader))
+        {
+            return null;
+        }
+
+        var document = new ProductRecordDocument();
+        while (JsonValues.NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("version"u8))
+            {
+                reader.Read();
+                document.Version = JsonValues.Int32(ref reader);
+            }
+            else if (reader.ValueTextEquals("product"u8))
+            {
+                reader.Read();
+                document.Product = JsonValues.NullableString(ref reader)!;
+            }
+            else if (reader.ValueTextEquals("productVersion"u8))
+            {
+                reader.Read();
+                document.ProductVersion = JsonValues.NullableString(ref reader);
+            }
+            else if (reader.ValueTextEquals("endpoint"u8))
+            {
+                reader.Read();
+                document.Endpoint = JsonValues.NullableString(ref reader);
+            }
+            else if (reader.ValueTextEquals("ingestionKey"u8))
+            {
+                reader.Read();
+                document.IngestionKey = JsonValues.NullableString(ref reader);
+            }
+            else if (reader.ValueTextEquals("manifest"u8))
+            {
+                reader.Read();
+                document.Manifest = JsonElement.ParseValue(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        JsonValues.EndRoot(ref reader);
+        return document;
+    }
+
+    /// <summary>The record as the file holds it; a record without a manifest is written without one.</summary>
+    public static byte[] Write(ProductRecordDocument document) => JsonValues.Write(JsonValues.Indented, writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("version"u8, document.Version);
+        JsonValues.WriteIfNotNull(writer, "product"u8, document.Product);
+        JsonValues.WriteIfNotNull(writer, "productVersion"u8, document.ProductVersion);
+        JsonValues.WriteIfNotNull(writer, "endpoint"u8, document.Endpoint);
+        JsonValues.WriteIfNotNull(writer, "ingestionKey"u8, document.IngestionKey);
+        if (document.Manifest.ValueKind != JsonValueKind.Undefined)
+        {
+            writer.WritePropertyName("manifest"u8);
+            document.Manifest.WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+    });
+}
