@@ -331,29 +331,29 @@ internal sealed class SqliteEventStore : IEventStore
 
     // ---- queries over the rollups -------------------------------------------------------------------------
 
-    // Every query over the rollups streams the rows the filter selects and adds them up here, distinct installs
-    // in bitsets: SQLite's COUNT(DISTINCT) sorts each group, which cost several times the scan itself.
+    // Every query reads one day rollup (DayRollup) per event name and day and adds it up here, distinct installs
+    // in bitsets: its cost follows days and contexts, not the installs behind them.
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         var periods = new SortedDictionary<long, Group>();
         var periodOf = new PeriodOf(interval);
-        ScanRollups(connection, filter, "day, install, n", withSummaries: false, row =>
+        VisitDays(connection, filter, summaries: false, (long day, ref DayRollup.Reader context) =>
         {
-            var period = periodOf.Of(row.Long(0));
+            var period = periodOf.Of(day);
             if (!periods.TryGetValue(period, out var group))
             {
                 periods[period] = group = new Group();
             }
 
-            group.Add(row.Long(1), row.Long(2));
+            group.Add(context.Events, context.Installs);
         }, cancellationToken);
 
         return [.. periods.Select(p => new PeriodCount(PeriodStart(p.Key, interval, filter), p.Value.Events, p.Value.Installs.Count))];
     }
 
-    // Values live in each rollup row's summary, so the grouping happens here: events are added up per value and
-    // installs collected per value, which keeps the count of distinct installs exact over any range.
+    // Each value keeps its own install set in the day rollup, so the count of distinct installs per value stays
+    // exact over any range.
     public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
@@ -363,17 +363,17 @@ internal sealed class SqliteEventStore : IEventStore
         }
 
         var groups = new Dictionary<long, Group>();
-        ScanRollups(connection, filter, "install", withSummaries: true, row =>
+        VisitDays(connection, filter, summaries: true, (long day, ref DayRollup.Reader context) =>
         {
-            var install = row.Long(0);
-            foreach (var (value, n) in RollupSummary.Values(row.Summary(1), field))
+            var values = context.Values(field);
+            while (values.MoveNext())
             {
-                if (!groups.TryGetValue(value, out var group))
+                if (!groups.TryGetValue(values.Value, out var group))
                 {
-                    groups[value] = group = new Group();
+                    groups[values.Value] = group = new Group();
                 }
 
-                group.Add(install, n);
+                group.Add(values.Events, values.Installs);
             }
         }, cancellationToken);
 
@@ -398,15 +398,15 @@ internal sealed class SqliteEventStore : IEventStore
         var values = new Dictionary<long, long>();
         Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => values[row.Long(0)] = row.Long(1), cancellationToken);
         var groups = new Dictionary<long, Group>();
-        ScanRollups(connection, filter, "context, install, n", withSummaries: false, row =>
+        VisitDays(connection, filter, summaries: false, (long day, ref DayRollup.Reader context) =>
         {
-            var value = values.GetValueOrDefault(row.Long(0));
+            var value = values.GetValueOrDefault(context.Context);
             if (!groups.TryGetValue(value, out var group))
             {
                 groups[value] = group = new Group();
             }
 
-            group.Add(row.Long(1), row.Long(2));
+            group.Add(context.Events, context.Installs);
         }, cancellationToken);
 
         if (dimension is not ContextDimension.Container)
@@ -430,12 +430,13 @@ internal sealed class SqliteEventStore : IEventStore
 
         var counts = new Dictionary<(long Period, long Bucket), long>();
         var periodOf = new PeriodOf(interval);
-        ScanRollups(connection, filter, "day", withSummaries: true, row =>
+        VisitDays(connection, filter, summaries: true, (long day, ref DayRollup.Reader context) =>
         {
-            var period = periodOf.Of(row.Long(0));
-            foreach (var (bucket, n) in RollupSummary.Buckets(row.Summary(1), field))
+            var period = periodOf.Of(day);
+            var buckets = context.Buckets(field);
+            while (buckets.MoveNext())
             {
-                counts[(period, bucket)] = counts.GetValueOrDefault((period, bucket)) + n;
+                counts[(period, buckets.Bucket)] = counts.GetValueOrDefault((period, buckets.Bucket)) + buckets.Events;
             }
         }, cancellationToken);
 
@@ -444,29 +445,166 @@ internal sealed class SqliteEventStore : IEventStore
             .Select(c => new HistogramCount(PeriodStart(c.Key.Period, interval, filter), (int)c.Key.Bucket, c.Value))];
     }
 
-    // Rollup rows are ordered by event name first, so a query reads only its event's rows. Without an event,
-    // counts read the rows of name 0 (every event of the install that day); values and durations are only in the
-    // rows of real names, so those queries read each name's range.
-    private static void ScanRollups(
-        SqliteConnection connection, EventFilter filter, string columns, bool withSummaries, RowVisitor visit, CancellationToken cancellationToken)
+    // Hands the visitor every context of the filter in the day rollups of the filter's event (or of name 0, which
+    // counts every event, or of every name when values or durations are wanted), day by day in ascending order.
+    // Everything is read in one snapshot, so a day's version and its rollup rows agree. A day whose kept day
+    // rollup is missing or older than the day's version is built from its per-install rows; a built day is handed
+    // to the writer to keep unless it is one of the product's two newest days, which still change all the time
+    // (the writer keeps it only if the day's version has not moved since).
+    private void VisitDays(SqliteConnection connection, EventFilter filter, bool summaries, ContextVisitor visit, CancellationToken cancellationToken)
     {
-        var names = filter.Event is not null ? "name = (SELECT id FROM strings WHERE value = $event)"
-            : withSummaries ? $"name IN ({string.Join(',', EventNames(connection, filter.Product))})"
-            : $"name = {SqliteSchema.AnyEvent}";
-        var sql = $"""
-            SELECT {columns}{(withSummaries ? ", summary" : "")} FROM rollups
-            WHERE product = (SELECT id FROM products WHERE name = $product) AND {names} AND day BETWEEN $fromDay AND $toDay
-              AND {ContextCondition(filter, "context")}{(withSummaries ? " AND summary IS NOT NULL" : "")}
-            """;
-        Scan(connection, sql, cmd => AddFilterParameters(cmd, filter), visit, cancellationToken);
+        var fromDay = SqliteSchema.DayNumber(filter.From);
+        var toDay = SqliteSchema.DayNumber(filter.To);
+        var built = new List<DayRollupRow>();
+        using (var snapshot = connection.BeginTransaction(deferred: true))
+        {
+            if (Scalar(connection, "SELECT id FROM products WHERE name = $value", filter.Product) is not { } product)
+            {
+                return;
+            }
+
+            List<long> names;
+            if (filter.Event is not null)
+            {
+                if (Scalar(connection, "SELECT id FROM strings WHERE value = $value", filter.Event) is not { } name)
+                {
+                    return;
+                }
+
+                names = [name];
+            }
+            else
+            {
+                names = summaries ? EventNames(connection, product) : [SqliteSchema.AnyEvent];
+            }
+
+            var contexts = MatchingContexts(connection, filter, cancellationToken);
+            var versions = new List<(long Day, long Version)>();
+            Scan(
+                connection,
+                "SELECT day, version FROM day_versions WHERE product = $product AND day BETWEEN $from AND $to",
+                cmd => DayRange(cmd, product, fromDay, toDay),
+                row => versions.Add((row.Long(0), row.Long(1))),
+                cancellationToken);
+            var newest = Scalar(connection, "SELECT MAX(day) FROM day_versions WHERE product = $value", product) ?? long.MaxValue;
+
+            foreach (var name in names)
+            {
+                var kept = new Dictionary<long, (long Version, byte[] Data)>();
+                Scan(
+                    connection,
+                    "SELECT day, version, data FROM day_rollups WHERE product = $product AND name = $name AND day BETWEEN $from AND $to",
+                    cmd =>
+                    {
+                        DayRange(cmd, product, fromDay, toDay);
+                        cmd.Parameters.AddWithValue("$name", name);
+                    },
+                    row => kept[row.Long(0)] = (row.Long(1), row.Summary(2).ToArray()),
+                    cancellationToken);
+
+                foreach (var (day, version) in versions)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!kept.TryGetValue(day, out var rollup) || rollup.Version != version)
+                    {
+                        rollup = (version, BuildDay(connection, product, name, day, cancellationToken));
+                        if (day < newest - 1)
+                        {
+                            built.Add(new DayRollupRow(product, name, day, version, rollup.Data));
+                        }
+                    }
+
+                    var reader = new DayRollup.Reader(rollup.Data);
+                    while (reader.MoveNext())
+                    {
+                        if (contexts is null || contexts.Contains(reader.Context))
+                        {
+                            visit(day, ref reader);
+                        }
+                    }
+                }
+            }
+
+            snapshot.Commit();
+        }
+
+        if (built.Count > 0)
+        {
+            // Keeping them is an optimisation: a query that cannot hand them over (the store is closing) or whose
+            // writer fails to keep them has its answer already, and the next query builds them again.
+            _ = Enqueue(0, w => w.KeepDayRollups(built)).ContinueWith(
+                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
+        static void DayRange(SqliteCommand cmd, long product, long from, long to)
+        {
+            cmd.Parameters.AddWithValue("$product", product);
+            cmd.Parameters.AddWithValue("$from", from);
+            cmd.Parameters.AddWithValue("$to", to);
+        }
+    }
+
+    // One name's per-install rollup rows of one day, in key order (context, then install).
+    private static byte[] BuildDay(SqliteConnection connection, long product, long name, long day, CancellationToken cancellationToken)
+    {
+        var builder = new DayRollup.Builder();
+        Scan(
+            connection,
+            "SELECT context, install, n, summary FROM rollups WHERE product = $product AND name = $name AND day = $day",
+            cmd =>
+            {
+                cmd.Parameters.AddWithValue("$product", product);
+                cmd.Parameters.AddWithValue("$name", name);
+                cmd.Parameters.AddWithValue("$day", day);
+            },
+            row => builder.Add(row.Long(0), row.Long(1), row.Long(2), row.Summary(3)),
+            cancellationToken);
+        return builder.Build();
+    }
+
+    // The contexts the filter's version, OS and CI conditions select; null when it has none.
+    private static HashSet<long>? MatchingContexts(SqliteConnection connection, EventFilter filter, CancellationToken cancellationToken)
+    {
+        if (ContextConditions(filter) is not { } conditions)
+        {
+            return null;
+        }
+
+        var contexts = new HashSet<long>();
+        Scan(
+            connection,
+            $"SELECT id FROM contexts WHERE {conditions}",
+            cmd =>
+            {
+                if (filter.Version is not null)
+                {
+                    cmd.Parameters.AddWithValue("$version", filter.Version);
+                }
+
+                if (filter.Os is not null)
+                {
+                    cmd.Parameters.AddWithValue("$os", filter.Os);
+                }
+            },
+            row => contexts.Add(row.Long(0)),
+            cancellationToken);
+        return contexts;
+    }
+
+    private static long? Scalar(SqliteConnection connection, string sql, object value)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$value", value);
+        return cmd.ExecuteScalar() as long?;
     }
 
     // The product's event names that have rollup rows, one B-tree seek each: SELECT DISTINCT would read every row.
-    private static List<long> EventNames(SqliteConnection connection, string product)
+    private static List<long> EventNames(SqliteConnection connection, long product)
     {
         var names = new List<long>();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT MIN(name) FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND name > $after";
+        cmd.CommandText = "SELECT MIN(name) FROM rollups WHERE product = $product AND name > $after";
         cmd.Parameters.AddWithValue("$product", product);
         var after = cmd.Parameters.AddWithValue("$after", SqliteSchema.AnyEvent);
         while (cmd.ExecuteScalar() is long name)
@@ -533,6 +671,10 @@ internal sealed class SqliteEventStore : IEventStore
 
     private delegate void RowVisitor(Row row);
 
+    private delegate void ContextVisitor(long day, ref DayRollup.Reader context);
+
+    private sealed record DayRollupRow(long Product, long Name, long Day, long Version, byte[] Data);
+
     /// <summary>The current row of a stepped statement; valid only inside the visitor.</summary>
     private readonly ref struct Row(sqlite3_stmt statement)
     {
@@ -550,10 +692,10 @@ internal sealed class SqliteEventStore : IEventStore
 
         public InstallSet Installs { get; } = new();
 
-        public void Add(long install, long events)
+        public void Add(long events, ReadOnlySpan<byte> installs)
         {
             Events += events;
-            Installs.Add(install);
+            DayRollup.AddInstalls(installs, Installs);
         }
     }
 
@@ -580,11 +722,15 @@ internal sealed class SqliteEventStore : IEventStore
         return await cmd.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
-    private static string ContextCondition(EventFilter filter, string column)
+    private static string ContextCondition(EventFilter filter, string column) =>
+        ContextConditions(filter) is { } conditions ? $"{column} IN (SELECT id FROM contexts WHERE {conditions})" : "1 = 1";
+
+    // The conditions on the contexts table that the filter's version, OS and CI make; null when it has none.
+    private static string? ContextConditions(EventFilter filter)
     {
         if (filter.Version is null && filter.Os is null && filter.Ci is null)
         {
-            return "1 = 1";
+            return null;
         }
 
         var conditions = new List<string>();
@@ -603,7 +749,7 @@ internal sealed class SqliteEventStore : IEventStore
             conditions.Add(filter.Ci.Value ? "ci <> 0" : "ci = 0");
         }
 
-        return $"{column} IN (SELECT id FROM contexts WHERE {string.Join(" AND ", conditions)})";
+        return string.Join(" AND ", conditions);
     }
 
     private static void AddFilterParameters(SqliteCommand cmd, EventFilter filter)
@@ -811,6 +957,8 @@ internal sealed class SqliteEventStore : IEventStore
         private SqliteTransaction? _transaction;
         private SqliteStatement? _insert;
         private SqliteStatement? _upsert;
+        private SqliteStatement? _touch;
+        private long? _version;
 
         public void Run(List<Work> batch)
         {
@@ -993,6 +1141,17 @@ internal sealed class SqliteEventStore : IEventStore
                 deleted += delete.ExecuteNonQuery();
             }
 
+            // The install is in the day rollups of its days too: those days get a new version and their day
+            // rollups go, to be built again without it.
+            var forget = Command("DELETE FROM day_rollups WHERE product = $product AND day IN (SELECT value FROM json_each($days))");
+            forget.Parameters["$product"].Value = productId;
+            forget.Parameters["$days"].Value = "[" + string.Join(',', days.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+            forget.ExecuteNonQuery();
+            var touch = Command("UPDATE day_versions SET version = $version WHERE product = $product AND day IN (SELECT value FROM json_each($days))");
+            touch.Parameters["$version"].Value = NextVersion();
+            touch.Parameters["$product"].Value = productId;
+            touch.Parameters["$days"].Value = forget.Parameters["$days"].Value;
+            touch.ExecuteNonQuery();
             ExecuteWithId("DELETE FROM rollups WHERE install = $id", id);
             ExecuteWithId("DELETE FROM installs WHERE id = $id", id);
             _installs.Clear();
@@ -1028,6 +1187,14 @@ internal sealed class SqliteEventStore : IEventStore
                 next.Parameters["$after"].Value = name;
             }
 
+            var forget = Command("DELETE FROM day_rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
+            forget.Parameters["$product"].Value = product;
+            forget.Parameters["$day"].Value = day;
+            forget.ExecuteNonQuery();
+            var versions = Command("DELETE FROM day_versions WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
+            versions.Parameters["$product"].Value = product;
+            versions.Parameters["$day"].Value = day;
+            versions.ExecuteNonQuery();
             if (deleted > 0)
             {
                 ForgetUnusedInstalls(product);
@@ -1045,6 +1212,7 @@ internal sealed class SqliteEventStore : IEventStore
 
             _insert?.Dispose();
             _upsert?.Dispose();
+            _touch?.Dispose();
             connection.Dispose();
         }
 
@@ -1207,6 +1375,52 @@ internal sealed class SqliteEventStore : IEventStore
 
                 upsert.Execute();
             }
+
+            // Every day this transaction changed gets a new version, so that a day rollup built before no longer
+            // counts (queries build it again) and one being built from an older snapshot is not kept.
+            var touch = _touch ??= new SqliteStatement(connection, """
+                INSERT INTO day_versions(product, day, version) VALUES (?1, ?2, ?3)
+                ON CONFLICT DO UPDATE SET version = excluded.version
+                """);
+            var version = NextVersion();
+            foreach (var (product, day) in _rollup.Keys.Select(k => (k.Product, k.Day)).Distinct())
+            {
+                touch.Bind(1, product);
+                touch.Bind(2, day);
+                touch.Bind(3, version);
+                touch.Execute();
+            }
+        }
+
+        // Versions only grow, also across restarts (the largest kept is where they resume), so a version never
+        // names two different states of a day.
+        private long NextVersion()
+        {
+            _version ??= (long)Command("SELECT MAX(COALESCE((SELECT MAX(version) FROM day_versions), 0), COALESCE((SELECT MAX(version) FROM day_rollups), 0))").ExecuteScalar()!;
+            _version++;
+            return _version.Value;
+        }
+
+        /// <summary>Keeps day rollups a query built, each only if its day has not changed since.</summary>
+        public int KeepDayRollups(List<DayRollupRow> rows)
+        {
+            var keep = Command("""
+                INSERT OR REPLACE INTO day_rollups(product, name, day, version, data)
+                SELECT $product, $name, $day, $version, $data
+                WHERE (SELECT version FROM day_versions WHERE product = $product AND day = $day) = $version
+                """);
+            var kept = 0;
+            foreach (var row in rows)
+            {
+                keep.Parameters["$product"].Value = row.Product;
+                keep.Parameters["$name"].Value = row.Name;
+                keep.Parameters["$day"].Value = row.Day;
+                keep.Parameters["$version"].Value = row.Version;
+                keep.Parameters["$data"].Value = row.Data;
+                kept += keep.ExecuteNonQuery();
+            }
+
+            return kept;
         }
 
         private void ForgetCaches()
@@ -1251,7 +1465,7 @@ internal static class SqliteSchema
     public const int InteractiveFlag = 4;
 
     /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>The rollup rows under this event name count every event of the install that day (the empty string's ID).</summary>
     public const long AnyEvent = 0;
@@ -1348,6 +1562,12 @@ internal static class SqliteSchema
           install INTEGER NOT NULL, n INTEGER NOT NULL, summary BLOB,
           PRIMARY KEY(product, name, day, context, install)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS rollups_by_install ON rollups(install);
+        CREATE TABLE IF NOT EXISTS day_versions(
+          product INTEGER NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL,
+          PRIMARY KEY(product, day)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS day_rollups(
+          product INTEGER NOT NULL, name INTEGER NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL,
+          PRIMARY KEY(product, name, day));
         PRAGMA user_version = {Version};
         """;
 }
