@@ -1,21 +1,30 @@
 namespace Candor.Collector.Storage;
 
 /// <summary>
-/// Everything the queries need about one event name on one day, in one blob: per context, the event count, the
-/// set of installs, each property value's count and install set, and each duration bucket's count. It is built
-/// from that day's per-install rollup rows (which stay the record of truth) and replaces them for queries: a
-/// query then reads one blob per name and day and adds up sets, instead of stepping one SQLite row per install.
-/// <para>
-/// Layout: <c>varint contexts</c>; per context, ascending: <c>varint context, varint n</c>, then three sections,
-/// each <c>varint byte length</c> and its bytes: the installs (ascending, each the varint difference to the one
-/// before); the property values (<c>varint entries</c>, then per entry, sorted by field and value,
-/// <c>varint field, varint value, varint n, varint byte length</c> and its installs as above); the duration
-/// buckets (<c>varint entries</c>, then <c>varint field, varint bucket, varint n</c> each). The lengths let a
-/// query skip what it does not read.
-/// </para>
+/// Everything the queries need about one event name on one day, in a few blobs ("parts"), built from that day's
+/// per-install rollup rows (which stay the record of truth) and read instead of them: a query reads one blob per
+/// name and day and adds up install sets, instead of stepping one SQLite row per install.
+/// <list type="bullet">
+/// <item><see cref="TotalsPart"/>: <c>varint n</c>, then two sections, each <c>varint byte length</c> and its
+/// bytes: the day's installs (ascending, each the varint difference to the one before) and the duration buckets
+/// (<c>varint entries</c>, then <c>varint field, varint bucket, varint n</c> each, sorted).</item>
+/// <item>One part per property field, its string ID: <c>varint entries</c>, then per value, sorted,
+/// <c>varint field, varint value, varint n, varint byte length</c> and the installs with that value, as above.</item>
+/// <item><see cref="ContextsPart"/>, for filters on the context and grouping by it: <c>varint contexts</c>; per
+/// context, ascending: <c>varint context, varint n</c>, then three sections: its installs, its property values
+/// (<c>varint entries</c>, then entries as in a field part, sorted by field and value) and its duration buckets
+/// (as in the totals part).</item>
+/// </list>
+/// The section lengths let a query skip what it does not read; the parts let it not read them at all.
 /// </summary>
 internal static class DayRollup
 {
+    /// <summary>The part with the whole day's count, installs and duration buckets.</summary>
+    public const long TotalsPart = 0;
+
+    /// <summary>The part with every context's count, installs, values and buckets.</summary>
+    public const long ContextsPart = -1;
+
     /// <summary>Adds every install of an encoded install list to <paramref name="set"/>.</summary>
     public static void AddInstalls(ReadOnlySpan<byte> installs, InstallSet set)
     {
@@ -44,23 +53,43 @@ internal static class DayRollup
         return value;
     }
 
-    /// <summary>Collects one name's per-install rollup rows of one day, in any order, and encodes them.</summary>
-    internal sealed class Builder
+    /// <summary>
+    /// Collects one name's per-install rollup rows of one day, in any order, and encodes them: every part, or only
+    /// <paramref name="only"/> when the day is built for one query and not kept.
+    /// </summary>
+    internal sealed class Builder(long? only = null)
     {
         private readonly SortedDictionary<long, ContextPart> _contexts = [];
-
-        public bool IsEmpty => _contexts.Count == 0;
+        private readonly ContextPart _totals = new();
+        private readonly bool _withContexts = only is null or ContextsPart;
+        private readonly bool _withTotals = only is null or >= 0;
+        private readonly long _valuesOf = only is null ? -1 : only > 0 ? only.Value : long.MaxValue;
 
         public void Add(long context, long install, long n, ReadOnlySpan<byte> summary)
         {
-            if (!_contexts.TryGetValue(context, out var part))
+            ContextPart? part = null;
+            if (_withContexts && !_contexts.TryGetValue(context, out part))
             {
                 _contexts[context] = part = new ContextPart();
             }
 
+            if (_withContexts)
+            {
+                Add(part!, install, n, summary, valuesOf: -1);
+            }
+
+            if (_withTotals)
+            {
+                Add(_totals, install, n, summary, _valuesOf);
+            }
+        }
+
+        // valuesOf: the field whose values to gather, -1 for every field.
+        private static void Add(ContextPart part, long install, long n, ReadOnlySpan<byte> summary, long valuesOf)
+        {
             part.Events += n;
             part.Installs.Add(install);
-            var values = RollupSummary.Values(summary, field: -1);
+            var values = RollupSummary.Values(summary, valuesOf);
             while (values.MoveNext())
             {
                 var key = (values.Field, values.Current.Key);
@@ -81,7 +110,67 @@ internal static class DayRollup
             }
         }
 
-        public byte[] Build()
+        /// <summary>Every part built: the contexts, the totals, one per property field that has values.</summary>
+        public List<(long Part, byte[] Data)> BuildParts()
+        {
+            var parts = new List<(long, byte[])>();
+            if (_withContexts)
+            {
+                parts.Add((ContextsPart, Build()));
+            }
+
+            if (!_withTotals)
+            {
+                return parts;
+            }
+
+            var output = new Output();
+            var section = new Output();
+            output.Varint((ulong)_totals.Events);
+            WriteInstalls(section, _totals.Installs);
+            output.Section(section);
+            section.Clear();
+            WriteBuckets(section, _totals.Buckets);
+            output.Section(section);
+            parts.Add((TotalsPart, output.ToArray()));
+
+            foreach (var field in _totals.Values.Keys.Select(k => k.Field).Distinct())
+            {
+                output.Clear();
+                WriteValues(output, _totals.Values.Where(v => v.Key.Field == field).ToList());
+                parts.Add((field, output.ToArray()));
+            }
+
+            return parts;
+        }
+
+        private static void WriteValues(Output output, IReadOnlyCollection<KeyValuePair<(long Field, long Value), ValueEntry>> values)
+        {
+            var installs = new Output();
+            output.Varint((ulong)values.Count);
+            foreach (var ((field, value), entry) in values)
+            {
+                output.Varint((ulong)field);
+                output.Varint((ulong)value);
+                output.Varint((ulong)entry.Events);
+                installs.Clear();
+                WriteInstalls(installs, entry.Installs);
+                output.Section(installs);
+            }
+        }
+
+        private static void WriteBuckets(Output output, SortedDictionary<(long Field, long Bucket), long> buckets)
+        {
+            output.Varint((ulong)buckets.Count);
+            foreach (var ((field, bucket), n) in buckets)
+            {
+                output.Varint((ulong)field);
+                output.Varint((ulong)bucket);
+                output.Varint((ulong)n);
+            }
+        }
+
+        private byte[] Build()
         {
             var output = new Output();
             var section = new Output();
@@ -96,37 +185,20 @@ internal static class DayRollup
                 output.Section(section);
 
                 section.Clear();
-                var installs = new Output();
-                section.Varint((ulong)part.Values.Count);
-                foreach (var ((field, value), entry) in part.Values)
-                {
-                    section.Varint((ulong)field);
-                    section.Varint((ulong)value);
-                    section.Varint((ulong)entry.Events);
-                    installs.Clear();
-                    WriteInstalls(installs, entry.Installs);
-                    section.Section(installs);
-                }
-
+                WriteValues(section, part.Values);
                 output.Section(section);
 
                 section.Clear();
-                section.Varint((ulong)part.Buckets.Count);
-                foreach (var ((field, bucket), n) in part.Buckets)
-                {
-                    section.Varint((ulong)field);
-                    section.Varint((ulong)bucket);
-                    section.Varint((ulong)n);
-                }
-
+                WriteBuckets(section, part.Buckets);
                 output.Section(section);
             }
 
             return output.ToArray();
         }
 
-        // Rows usually arrive in install order already (the rollups' key ends with the install); sorting is for
-        // any other order, and an install is never listed twice because a day's row is unique per install.
+        // Within a context, rows arrive in install order (the rollups' key ends with the install); the totals
+        // gather installs from every context, and an install that changed context during the day is in two (written
+        // once; install numbers are row IDs, never 0).
         private static void WriteInstalls(Output output, List<long> installs)
         {
             if (!IsAscending(installs))
@@ -137,8 +209,11 @@ internal static class DayRollup
             long previous = 0;
             foreach (var install in installs)
             {
-                output.Varint((ulong)(install - previous));
-                previous = install;
+                if (install != previous)
+                {
+                    output.Varint((ulong)(install - previous));
+                    previous = install;
+                }
             }
         }
 
@@ -174,7 +249,36 @@ internal static class DayRollup
         }
     }
 
-    /// <summary>Steps the contexts of one encoded day rollup without allocating.</summary>
+    /// <summary>Reads a <see cref="TotalsPart"/>.</summary>
+    internal readonly ref struct Totals
+    {
+        private readonly ReadOnlySpan<byte> _buckets;
+
+        public Totals(ReadOnlySpan<byte> data)
+        {
+            if (data.IsEmpty)
+            {
+                return;
+            }
+
+            var position = 0;
+            Events = (long)ReadVarint(data, ref position);
+            var length = (int)ReadVarint(data, ref position);
+            Installs = data.Slice(position, length);
+            position += length;
+            length = (int)ReadVarint(data, ref position);
+            _buckets = data.Slice(position, length);
+        }
+
+        public long Events { get; }
+
+        public ReadOnlySpan<byte> Installs { get; }
+
+        /// <summary>The day's (bucket, n) entries of one duration field.</summary>
+        public BucketEnumerator Buckets(long field) => new(_buckets, field);
+    }
+
+    /// <summary>Steps the contexts of a <see cref="ContextsPart"/> without allocating.</summary>
     internal ref struct Reader
     {
         private readonly ReadOnlySpan<byte> _data;

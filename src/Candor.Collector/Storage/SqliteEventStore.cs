@@ -331,14 +331,42 @@ internal sealed class SqliteEventStore : IEventStore
 
     // ---- queries over the rollups -------------------------------------------------------------------------
 
-    // Every query reads one day rollup (DayRollup) per event name and day and adds it up here, distinct installs
-    // in bitsets: its cost follows days and contexts, not the installs behind them.
+    // Every query reads one part of a day rollup (DayRollup) per event name and day and adds it up here, distinct
+    // installs in bitsets: its cost follows days and values, not the per-install rows behind them. A filter on the
+    // context, and grouping by it, read the contexts part; everything else reads the whole day's totals.
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         var periods = new SortedDictionary<long, Group>();
         var periodOf = new PeriodOf(interval);
-        VisitDays(connection, filter, summaries: false, (long day, ref DayRollup.Reader context) =>
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
+        VisitDays(connection, filter, summaries: false, contexts is null ? DayRollup.TotalsPart : DayRollup.ContextsPart, (day, data) =>
+        {
+            // A day with events of other names only has an empty day rollup for this one: it makes no period.
+            if (contexts is null)
+            {
+                var totals = new DayRollup.Totals(data);
+                if (totals.Events > 0)
+                {
+                    GroupOf(day).Add(totals.Events, totals.Installs);
+                }
+
+                return;
+            }
+
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
+            {
+                if (contexts.Contains(reader.Context))
+                {
+                    GroupOf(day).Add(reader.Events, reader.Installs);
+                }
+            }
+        }, cancellationToken);
+
+        return [.. periods.Select(p => new PeriodCount(PeriodStart(p.Key, interval, filter), p.Value.Events, p.Value.Installs.Count))];
+
+        Group GroupOf(long day)
         {
             var period = periodOf.Of(day);
             if (!periods.TryGetValue(period, out var group))
@@ -346,10 +374,8 @@ internal sealed class SqliteEventStore : IEventStore
                 periods[period] = group = new Group();
             }
 
-            group.Add(context.Events, context.Installs);
-        }, cancellationToken);
-
-        return [.. periods.Select(p => new PeriodCount(PeriodStart(p.Key, interval, filter), p.Value.Events, p.Value.Installs.Count))];
+            return group;
+        }
     }
 
     // Each value keeps its own install set in the day rollup, so the count of distinct installs per value stays
@@ -363,9 +389,29 @@ internal sealed class SqliteEventStore : IEventStore
         }
 
         var groups = new Dictionary<long, Group>();
-        VisitDays(connection, filter, summaries: true, (long day, ref DayRollup.Reader context) =>
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
+        VisitDays(connection, filter, summaries: true, contexts is null ? field : DayRollup.ContextsPart, (day, data) =>
         {
-            var values = context.Values(field);
+            if (contexts is null)
+            {
+                AddValues(new DayRollup.ValueEnumerator(data, field));
+                return;
+            }
+
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
+            {
+                if (contexts.Contains(reader.Context))
+                {
+                    AddValues(reader.Values(field));
+                }
+            }
+        }, cancellationToken);
+
+        return await NamedGroupsAsync(connection, groups, cancellationToken);
+
+        void AddValues(DayRollup.ValueEnumerator values)
+        {
             while (values.MoveNext())
             {
                 if (!groups.TryGetValue(values.Value, out var group))
@@ -375,9 +421,7 @@ internal sealed class SqliteEventStore : IEventStore
 
                 group.Add(values.Events, values.Installs);
             }
-        }, cancellationToken);
-
-        return await NamedGroupsAsync(connection, groups, cancellationToken);
+        }
     }
 
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
@@ -397,16 +441,26 @@ internal sealed class SqliteEventStore : IEventStore
         await using var connection = await OpenReadAsync(cancellationToken);
         var values = new Dictionary<long, long>();
         Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => values[row.Long(0)] = row.Long(1), cancellationToken);
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
         var groups = new Dictionary<long, Group>();
-        VisitDays(connection, filter, summaries: false, (long day, ref DayRollup.Reader context) =>
+        VisitDays(connection, filter, summaries: false, DayRollup.ContextsPart, (day, data) =>
         {
-            var value = values.GetValueOrDefault(context.Context);
-            if (!groups.TryGetValue(value, out var group))
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
             {
-                groups[value] = group = new Group();
-            }
+                if (contexts is not null && !contexts.Contains(reader.Context))
+                {
+                    continue;
+                }
 
-            group.Add(context.Events, context.Installs);
+                var value = values.GetValueOrDefault(reader.Context);
+                if (!groups.TryGetValue(value, out var group))
+                {
+                    groups[value] = group = new Group();
+                }
+
+                group.Add(reader.Events, reader.Installs);
+            }
         }, cancellationToken);
 
         if (dimension is not ContextDimension.Container)
@@ -430,28 +484,67 @@ internal sealed class SqliteEventStore : IEventStore
 
         var counts = new Dictionary<(long Period, long Bucket), long>();
         var periodOf = new PeriodOf(interval);
-        VisitDays(connection, filter, summaries: true, (long day, ref DayRollup.Reader context) =>
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
+        VisitDays(connection, filter, summaries: true, contexts is null ? DayRollup.TotalsPart : DayRollup.ContextsPart, (day, data) =>
         {
             var period = periodOf.Of(day);
-            var buckets = context.Buckets(field);
-            while (buckets.MoveNext())
+            if (contexts is null)
             {
-                counts[(period, buckets.Bucket)] = counts.GetValueOrDefault((period, buckets.Bucket)) + buckets.Events;
+                AddBuckets(period, new DayRollup.Totals(data).Buckets(field));
+                return;
+            }
+
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
+            {
+                if (contexts.Contains(reader.Context))
+                {
+                    AddBuckets(period, reader.Buckets(field));
+                }
             }
         }, cancellationToken);
 
         return [.. counts
             .OrderBy(c => c.Key.Period).ThenBy(c => c.Key.Bucket)
             .Select(c => new HistogramCount(PeriodStart(c.Key.Period, interval, filter), (int)c.Key.Bucket, c.Value))];
+
+        void AddBuckets(long period, DayRollup.BucketEnumerator buckets)
+        {
+            while (buckets.MoveNext())
+            {
+                counts[(period, buckets.Bucket)] = counts.GetValueOrDefault((period, buckets.Bucket)) + buckets.Events;
+            }
+        }
     }
 
-    // Hands the visitor every context of the filter in the day rollups of the filter's event (or of name 0, which
-    // counts every event, or of every name when values or durations are wanted), day by day in ascending order.
-    // Everything is read in one snapshot, so a day's version and its rollup rows agree. A day whose kept day
-    // rollup is missing or older than the day's version is built from its per-install rows; a built day is handed
-    // to the writer to keep unless it is one of the product's two newest days, which still change all the time
-    // (the writer keeps it only if the day's version has not moved since).
-    private void VisitDays(SqliteConnection connection, EventFilter filter, bool summaries, ContextVisitor visit, CancellationToken cancellationToken)
+    // A month at a time, newest first (dashboards look at recent days), each in its own read snapshot, waiting
+    // for the writer to keep one month before building the next.
+    public async Task<long> PrepareDayRollupsAsync(string product, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        long built = 0;
+        for (var end = to; end >= from; end = end.AddDays(-30))
+        {
+            var start = end.AddDays(-29) < from ? from : end.AddDays(-29);
+            var (days, kept) = VisitDays(
+                connection, new EventFilter(product, start, end), summaries: true, DayRollup.TotalsPart, (_, _) => { }, cancellationToken, everyName: true);
+            await kept.WaitAsync(cancellationToken);
+            built += days;
+        }
+
+        return built;
+    }
+
+    // Hands the visitor one part of the day rollups of the filter's event (or of name 0, which counts every event,
+    // or of every name when values or durations are wanted), day by day in ascending order. Everything is read in
+    // one snapshot, so a day's version and its rollup rows agree. A day whose kept day rollup is missing or older
+    // than the day's version is built from its per-install rows; a built day is handed to the writer to keep
+    // unless it is one of the product's two newest days, which still change all the time (the writer keeps it
+    // only if the day's version has not moved since). A property field with no values that day has no part of
+    // its own: a current totals part says the day was built.
+    // Returns the days built for keeping and the writer's task of keeping them.
+    private (int Built, Task Kept) VisitDays(
+        SqliteConnection connection, EventFilter filter, bool summaries, long part, DayVisitor visit, CancellationToken cancellationToken, bool everyName = false)
     {
         var fromDay = SqliteSchema.DayNumber(filter.From);
         var toDay = SqliteSchema.DayNumber(filter.To);
@@ -460,7 +553,7 @@ internal sealed class SqliteEventStore : IEventStore
         {
             if (Scalar(connection, "SELECT id FROM products WHERE name = $value", filter.Product) is not { } product)
             {
-                return;
+                return (0, Task.CompletedTask);
             }
 
             List<long> names;
@@ -468,17 +561,17 @@ internal sealed class SqliteEventStore : IEventStore
             {
                 if (Scalar(connection, "SELECT id FROM strings WHERE value = $value", filter.Event) is not { } name)
                 {
-                    return;
+                    return (0, Task.CompletedTask);
                 }
 
                 names = [name];
             }
             else
             {
-                names = summaries ? EventNames(connection, product) : [SqliteSchema.AnyEvent];
+                names = everyName ? [SqliteSchema.AnyEvent, .. EventNames(connection, product)]
+                    : summaries ? EventNames(connection, product) : [SqliteSchema.AnyEvent];
             }
 
-            var contexts = MatchingContexts(connection, filter, cancellationToken);
             var versions = new List<(long Day, long Version)>();
             Scan(
                 connection,
@@ -490,51 +583,69 @@ internal sealed class SqliteEventStore : IEventStore
 
             foreach (var name in names)
             {
-                var kept = new Dictionary<long, (long Version, byte[] Data)>();
+                var kept = new Dictionary<long, (long Version, byte[]? Data)>();
                 Scan(
                     connection,
-                    "SELECT day, version, data FROM day_rollups WHERE product = $product AND name = $name AND day BETWEEN $from AND $to",
-                    cmd =>
-                    {
-                        DayRange(cmd, product, fromDay, toDay);
-                        cmd.Parameters.AddWithValue("$name", name);
-                    },
+                    """
+                    SELECT day, version, data FROM day_rollups
+                    WHERE product = $product AND name = $name AND part = $part AND day BETWEEN $from AND $to
+                    """,
+                    cmd => Parameters(cmd, part),
                     row => kept[row.Long(0)] = (row.Long(1), row.Summary(2).ToArray()),
                     cancellationToken);
+                if (part > 0)
+                {
+                    Scan(
+                        connection,
+                        """
+                        SELECT day, version FROM day_rollups
+                        WHERE product = $product AND name = $name AND part = $part AND day BETWEEN $from AND $to
+                        """,
+                        cmd => Parameters(cmd, DayRollup.TotalsPart),
+                        row => kept.TryAdd(row.Long(0), (row.Long(1), null)),
+                        cancellationToken);
+                }
 
                 foreach (var (day, version) in versions)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (!kept.TryGetValue(day, out var rollup) || rollup.Version != version)
+                    if (kept.TryGetValue(day, out var rollup) && rollup.Version == version)
                     {
-                        rollup = (version, BuildDay(connection, product, name, day, cancellationToken));
-                        if (day < newest - 1)
-                        {
-                            built.Add(new DayRollupRow(product, name, day, version, rollup.Data));
-                        }
+                        visit(day, rollup.Data);
+                        continue;
                     }
 
-                    var reader = new DayRollup.Reader(rollup.Data);
-                    while (reader.MoveNext())
+                    var keep = day < newest - 1;
+                    var parts = BuildDay(connection, product, name, day, keep ? null : part, cancellationToken);
+                    if (keep)
                     {
-                        if (contexts is null || contexts.Contains(reader.Context))
-                        {
-                            visit(day, ref reader);
-                        }
+                        built.AddRange(parts.Select(p => new DayRollupRow(product, name, p.Part, day, version, p.Data)));
                     }
+
+                    visit(day, parts.Find(p => p.Part == part).Data);
+                }
+
+                void Parameters(SqliteCommand cmd, long which)
+                {
+                    DayRange(cmd, product, fromDay, toDay);
+                    cmd.Parameters.AddWithValue("$name", name);
+                    cmd.Parameters.AddWithValue("$part", which);
                 }
             }
 
             snapshot.Commit();
         }
 
-        if (built.Count > 0)
+        if (built.Count == 0)
         {
-            // Keeping them is an optimisation: a query that cannot hand them over (the store is closing) or whose
-            // writer fails to keep them has its answer already, and the next query builds them again.
-            _ = Enqueue(0, w => w.KeepDayRollups(built)).ContinueWith(
-                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return (0, Task.CompletedTask);
         }
+
+        // Keeping them is an optimisation: a query that cannot hand them over (the store is closing) or whose
+        // writer fails to keep them has its answer already, and the next query builds them again.
+        var keeping = Enqueue(0, w => w.KeepDayRollups(built));
+        _ = keeping.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return (built.Count(r => r.Part == DayRollup.ContextsPart), keeping);
 
         static void DayRange(SqliteCommand cmd, long product, long from, long to)
         {
@@ -544,10 +655,10 @@ internal sealed class SqliteEventStore : IEventStore
         }
     }
 
-    // One name's per-install rollup rows of one day, in key order (context, then install).
-    private static byte[] BuildDay(SqliteConnection connection, long product, long name, long day, CancellationToken cancellationToken)
+    // One name's per-install rollup rows of one day, in key order (context, then install), as every part or one.
+    private static List<(long Part, byte[] Data)> BuildDay(SqliteConnection connection, long product, long name, long day, long? only, CancellationToken cancellationToken)
     {
-        var builder = new DayRollup.Builder();
+        var builder = new DayRollup.Builder(only);
         Scan(
             connection,
             "SELECT context, install, n, summary FROM rollups WHERE product = $product AND name = $name AND day = $day",
@@ -559,7 +670,7 @@ internal sealed class SqliteEventStore : IEventStore
             },
             row => builder.Add(row.Long(0), row.Long(1), row.Long(2), row.Summary(3)),
             cancellationToken);
-        return builder.Build();
+        return builder.BuildParts();
     }
 
     // The contexts the filter's version, OS and CI conditions select; null when it has none.
@@ -671,9 +782,9 @@ internal sealed class SqliteEventStore : IEventStore
 
     private delegate void RowVisitor(Row row);
 
-    private delegate void ContextVisitor(long day, ref DayRollup.Reader context);
+    private delegate void DayVisitor(long day, ReadOnlySpan<byte> data);
 
-    private sealed record DayRollupRow(long Product, long Name, long Day, long Version, byte[] Data);
+    private sealed record DayRollupRow(long Product, long Name, long Part, long Day, long Version, byte[] Data);
 
     /// <summary>The current row of a stepped statement; valid only inside the visitor.</summary>
     private readonly ref struct Row(sqlite3_stmt statement)
@@ -1405,8 +1516,8 @@ internal sealed class SqliteEventStore : IEventStore
         public int KeepDayRollups(List<DayRollupRow> rows)
         {
             var keep = Command("""
-                INSERT OR REPLACE INTO day_rollups(product, name, day, version, data)
-                SELECT $product, $name, $day, $version, $data
+                INSERT OR REPLACE INTO day_rollups(product, name, part, day, version, data)
+                SELECT $product, $name, $part, $day, $version, $data
                 WHERE (SELECT version FROM day_versions WHERE product = $product AND day = $day) = $version
                 """);
             var kept = 0;
@@ -1414,6 +1525,7 @@ internal sealed class SqliteEventStore : IEventStore
             {
                 keep.Parameters["$product"].Value = row.Product;
                 keep.Parameters["$name"].Value = row.Name;
+                keep.Parameters["$part"].Value = row.Part;
                 keep.Parameters["$day"].Value = row.Day;
                 keep.Parameters["$version"].Value = row.Version;
                 keep.Parameters["$data"].Value = row.Data;
@@ -1566,8 +1678,9 @@ internal static class SqliteSchema
           product INTEGER NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL,
           PRIMARY KEY(product, day)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS day_rollups(
-          product INTEGER NOT NULL, name INTEGER NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL,
-          PRIMARY KEY(product, name, day));
+          product INTEGER NOT NULL, name INTEGER NOT NULL, part INTEGER NOT NULL, day INTEGER NOT NULL,
+          version INTEGER NOT NULL, data BLOB NOT NULL,
+          PRIMARY KEY(product, name, part, day));
         PRAGMA user_version = {Version};
         """;
 }

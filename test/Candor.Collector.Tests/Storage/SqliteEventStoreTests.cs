@@ -120,6 +120,22 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     }
 
     [Fact]
+    public async Task PrepareDayRollups_KeepsEveryClosedDayBeforeAnyQuery()
+    {
+        var old = Some.Now.AddDays(-40);
+        await Store.AppendAsync([Incoming(Some.Install(time: old)), Incoming(Some.Crash("E at F", time: old.AddDays(35))), Incoming(Some.Install())], default);
+
+        var built = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);
+        var again = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);
+
+        // Names 0, install and crash on each of the two closed days; today is not kept, and nothing is built twice.
+        Assert.Equal((6, 0), (built, again));
+        Assert.Equal(6L, CountDayRollups());
+        var total = await Store.CountEventsAsync(new EventFilter(Some.Product, Today.AddDays(-60), Today), Interval.Total, default);
+        Assert.Equal(3, total.Single().Events);
+    }
+
+    [Fact]
     public async Task LateEvent_ForAKeptDay_IsCounted()
     {
         var old = Some.Now.AddDays(-10);
@@ -192,12 +208,13 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     // The writer runs work in order, so once an audit entry is committed the day rollups queued before are kept.
     private Task FlushWriterAsync() => Store.AppendAuditAsync(new AuditEntry(Some.Now, "test", "flush", "", ""), default);
 
+    // Names and days with a kept day rollup (of one part or more).
     private long CountDayRollups()
     {
         using var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False");
         connection.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM day_rollups";
+        cmd.CommandText = "SELECT COUNT(*) FROM (SELECT DISTINCT name, day FROM day_rollups)";
         return (long)cmd.ExecuteScalar()!;
     }
 
