@@ -20,7 +20,10 @@ internal sealed class SqliteEventStore : IEventStore
     private readonly int _deleteChunk;
     private readonly string _connectionString;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private const int MaxRecentParts = 256;
+
     private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
+    private readonly ConcurrentDictionary<(long Product, long Name, long Part, long Day), (long Version, byte[]? Data)> _recent = new();
     private Writer? _writer;
     private Task? _writerLoop;
     private int _backlog;
@@ -224,8 +227,14 @@ internal sealed class SqliteEventStore : IEventStore
         return Enqueue<IReadOnlyList<AppendOutcome>>(events.Count, w => w.Append(events));
     }
 
-    public Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken) =>
-        Enqueue(0, w => w.DeleteInstall(product, install));
+    // The parts held in memory go too: they could no longer be read (the days have new versions), but they would
+    // still hold the install.
+    public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        var deleted = await Enqueue(0, w => w.DeleteInstall(product, install));
+        _recent.Clear();
+        return deleted;
+    }
 
     // In chunks, each its own transaction, so that deleting a month of events never holds up ingestion for long.
     public async Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken)
@@ -539,9 +548,9 @@ internal sealed class SqliteEventStore : IEventStore
     // or of every name when values or durations are wanted), day by day in ascending order. Everything is read in
     // one snapshot, so a day's version and its rollup rows agree. A day whose kept day rollup is missing or older
     // than the day's version is built from its per-install rows; a built day is handed to the writer to keep
-    // unless it is one of the product's two newest days, which still change all the time (the writer keeps it
-    // only if the day's version has not moved since). A property field with no values that day has no part of
-    // its own: a current totals part says the day was built.
+    // (the writer keeps it only if the day's version has not moved since), unless it is one of the product's two
+    // newest days, which still change all the time: those are held in memory per version instead. A property
+    // field with no values that day has no part of its own: a current totals part says the day was built.
     // Returns the days built for keeping and the writer's task of keeping them.
     private (int Built, Task Kept) VisitDays(
         SqliteConnection connection, EventFilter filter, bool summaries, long part, DayVisitor visit, CancellationToken cancellationToken, bool everyName = false)
@@ -615,13 +624,14 @@ internal sealed class SqliteEventStore : IEventStore
                         continue;
                     }
 
-                    var keep = day < newest - 1;
-                    var parts = BuildDay(connection, product, name, day, keep ? null : part, cancellationToken);
-                    if (keep)
+                    if (day >= newest - 1)
                     {
-                        built.AddRange(parts.Select(p => new DayRollupRow(product, name, p.Part, day, version, p.Data)));
+                        visit(day, Recent(connection, product, name, part, day, version, cancellationToken));
+                        continue;
                     }
 
+                    var parts = BuildDay(connection, product, name, day, only: null, cancellationToken);
+                    built.AddRange(parts.Select(p => new DayRollupRow(product, name, p.Part, day, version, p.Data)));
                     visit(day, parts.Find(p => p.Part == part).Data);
                 }
 
@@ -653,6 +663,27 @@ internal sealed class SqliteEventStore : IEventStore
             cmd.Parameters.AddWithValue("$from", from);
             cmd.Parameters.AddWithValue("$to", to);
         }
+    }
+
+    // A part of one of the product's two newest days, which are not kept in the file: built for this version of
+    // the day and held in memory, so that the queries of one dashboard page, which mostly read the same parts,
+    // build each once while no commit touches the day. At most a few hundred are held (a few dozen are in use).
+    private byte[]? Recent(SqliteConnection connection, long product, long name, long part, long day, long version, CancellationToken cancellationToken)
+    {
+        var key = (product, name, part, day);
+        if (_recent.TryGetValue(key, out var held) && held.Version == version)
+        {
+            return held.Data;
+        }
+
+        var data = BuildDay(connection, product, name, day, only: part, cancellationToken).Find(p => p.Part == part).Data;
+        if (_recent.Count >= MaxRecentParts)
+        {
+            _recent.Clear();
+        }
+
+        _recent[key] = (version, data);
+        return data;
     }
 
     // One name's per-install rollup rows of one day, in key order (context, then install), as every part or one.

@@ -136,6 +136,23 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     }
 
     [Fact]
+    public async Task NewestDay_QueriedBetweenCommits_CountsEachCommit()
+    {
+        var today = new EventFilter(Some.Product, Today, Today, Event: "install");
+        await Store.AppendAsync([Incoming(Some.Install(packages: ["zlib"]))], default);
+        var first = await Store.CountByPropertyAsync(today, "packages", default);
+        var again = await Store.CountByPropertyAsync(today, "packages", default);
+
+        await Store.AppendAsync([Incoming(Some.Install(packages: ["zlib", "openssl"]))], default);
+        var after = await Store.CountByPropertyAsync(today, "packages", default);
+
+        Assert.Equal(first, again);
+        Assert.Contains(new GroupCount("zlib", 1, 1), first);
+        Assert.Contains(new GroupCount("zlib", 2, 2), after);
+        Assert.Contains(new GroupCount("openssl", 1, 1), after);
+    }
+
+    [Fact]
     public async Task LateEvent_ForAKeptDay_IsCounted()
     {
         var old = Some.Now.AddDays(-10);
