@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Candor.Collector.Retention;
 
-/// <summary>Deletes each product's raw events older than its retention, and rollups older than theirs, and logs how many.</summary>
+/// <summary>Deletes each product's raw events older than its retention, and rollups older than theirs, and logs how many; then has the store prepare the day rollups its queries read.</summary>
 internal sealed class RetentionJob(
     ProductCatalog catalog,
     IEventStore store,
@@ -23,6 +23,10 @@ internal sealed class RetentionJob(
             var events = await store.DeleteEventsBeforeAsync(product.Record.Name, cutoff, cancellationToken);
             var rollups = await store.DeleteRollupsBeforeAsync(product.Record.Name, rollupCutoff, cancellationToken);
             CollectorLog.RetentionApplied(logger, product.Record.Name, events, cutoff, rollups, rollupCutoff);
+
+            // Days that closed since the last run (and, after a start, every day never queried) get their day
+            // rollups now rather than on the first query that reads them.
+            await store.PrepareDayRollupsAsync(product.Record.Name, rollupCutoff, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
         }
     }
 }

@@ -57,6 +57,14 @@ internal interface IEventStore : IAsyncDisposable
     /// <summary>Deletes the product's rollup rows for days before <paramref name="cutoff"/>; returns how many rows.</summary>
     Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Builds and keeps whatever the store's queries read instead of the rollup rows, for the product's days from
+    /// <paramref name="from"/> to <paramref name="to"/> that lack it, so that the first query over them is as fast
+    /// as the later ones; returns how many event names and days it built. A store whose queries need nothing
+    /// prepared returns 0. Queries are right without it; it only moves work ahead of them.
+    /// </summary>
+    Task<long> PrepareDayRollupsAsync(string product, DateOnly from, DateOnly to, CancellationToken cancellationToken);
+
     /// <summary>How many raw events the product has.</summary>
     Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken);
 

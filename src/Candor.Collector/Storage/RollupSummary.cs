@@ -65,10 +65,10 @@ internal sealed class RollupSummary
         return buffer[..length];
     }
 
-    /// <summary>The (value, n) entries of one property field.</summary>
+    /// <summary>The (value, n) entries of one property field, or of every field when <paramref name="field"/> is negative.</summary>
     public static EntryEnumerator Values(ReadOnlySpan<byte> summary, long field) => new(summary, section: 0, field);
 
-    /// <summary>The (bucket, n) entries of one duration field.</summary>
+    /// <summary>The (bucket, n) entries of one duration field, or of every field when <paramref name="field"/> is negative.</summary>
     public static EntryEnumerator Buckets(ReadOnlySpan<byte> summary, long field) => new(summary, section: 1, field);
 
     private static void Add(List<Entry> entries, long field, long key, long n)
@@ -154,6 +154,12 @@ internal sealed class RollupSummary
         {
             _field = field;
             _reader = new Reader(summary);
+            _left = 0;
+            if (summary.IsEmpty)
+            {
+                return;
+            }
+
             _left = (int)_reader.Varint();
             for (var s = 0; s < section; s++)
             {
@@ -168,6 +174,9 @@ internal sealed class RollupSummary
 
         public (long Key, long N) Current { get; private set; }
 
+        /// <summary>The field of <see cref="Current"/>.</summary>
+        public long Field { get; private set; }
+
         public readonly EntryEnumerator GetEnumerator() => this;
 
         public bool MoveNext()
@@ -178,9 +187,10 @@ internal sealed class RollupSummary
                 var field = (long)_reader.Varint();
                 var key = (long)_reader.Varint();
                 var n = (long)_reader.Varint();
-                if (field == _field)
+                if (field == _field || _field < 0)
                 {
                     Current = (key, n);
+                    Field = field;
                     return true;
                 }
 

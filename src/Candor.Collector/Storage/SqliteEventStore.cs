@@ -20,7 +20,10 @@ internal sealed class SqliteEventStore : IEventStore
     private readonly int _deleteChunk;
     private readonly string _connectionString;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private const int MaxRecentParts = 256;
+
     private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
+    private readonly ConcurrentDictionary<(long Product, long Name, long Part, long Day), (long Version, byte[]? Data)> _recent = new();
     private Writer? _writer;
     private Task? _writerLoop;
     private int _backlog;
@@ -224,8 +227,14 @@ internal sealed class SqliteEventStore : IEventStore
         return Enqueue<IReadOnlyList<AppendOutcome>>(events.Count, w => w.Append(events));
     }
 
-    public Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken) =>
-        Enqueue(0, w => w.DeleteInstall(product, install));
+    // The parts held in memory go too: they could no longer be read (the days have new versions), but they would
+    // still hold the install.
+    public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        var deleted = await Enqueue(0, w => w.DeleteInstall(product, install));
+        _recent.Clear();
+        return deleted;
+    }
 
     // In chunks, each its own transaction, so that deleting a month of events never holds up ingestion for long.
     public async Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken)
@@ -331,29 +340,55 @@ internal sealed class SqliteEventStore : IEventStore
 
     // ---- queries over the rollups -------------------------------------------------------------------------
 
-    // Every query over the rollups streams the rows the filter selects and adds them up here, distinct installs
-    // in bitsets: SQLite's COUNT(DISTINCT) sorts each group, which cost several times the scan itself.
+    // Every query reads one part of a day rollup (DayRollup) per event name and day and adds it up here, distinct
+    // installs in bitsets: its cost follows days and values, not the per-install rows behind them. A filter on the
+    // context, and grouping by it, read the contexts part; everything else reads the whole day's totals.
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         var periods = new SortedDictionary<long, Group>();
         var periodOf = new PeriodOf(interval);
-        ScanRollups(connection, filter, "day, install, n", withSummaries: false, row =>
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
+        VisitDays(connection, filter, summaries: false, contexts is null ? DayRollup.TotalsPart : DayRollup.ContextsPart, (day, data) =>
         {
-            var period = periodOf.Of(row.Long(0));
+            // A day with events of other names only has an empty day rollup for this one: it makes no period.
+            if (contexts is null)
+            {
+                var totals = new DayRollup.Totals(data);
+                if (totals.Events > 0)
+                {
+                    GroupOf(day).Add(totals.Events, totals.Installs);
+                }
+
+                return;
+            }
+
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
+            {
+                if (contexts.Contains(reader.Context))
+                {
+                    GroupOf(day).Add(reader.Events, reader.Installs);
+                }
+            }
+        }, cancellationToken);
+
+        return [.. periods.Select(p => new PeriodCount(PeriodStart(p.Key, interval, filter), p.Value.Events, p.Value.Installs.Count))];
+
+        Group GroupOf(long day)
+        {
+            var period = periodOf.Of(day);
             if (!periods.TryGetValue(period, out var group))
             {
                 periods[period] = group = new Group();
             }
 
-            group.Add(row.Long(1), row.Long(2));
-        }, cancellationToken);
-
-        return [.. periods.Select(p => new PeriodCount(PeriodStart(p.Key, interval, filter), p.Value.Events, p.Value.Installs.Count))];
+            return group;
+        }
     }
 
-    // Values live in each rollup row's summary, so the grouping happens here: events are added up per value and
-    // installs collected per value, which keeps the count of distinct installs exact over any range.
+    // Each value keeps its own install set in the day rollup, so the count of distinct installs per value stays
+    // exact over any range.
     public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
@@ -363,21 +398,39 @@ internal sealed class SqliteEventStore : IEventStore
         }
 
         var groups = new Dictionary<long, Group>();
-        ScanRollups(connection, filter, "install", withSummaries: true, row =>
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
+        VisitDays(connection, filter, summaries: true, contexts is null ? field : DayRollup.ContextsPart, (day, data) =>
         {
-            var install = row.Long(0);
-            foreach (var (value, n) in RollupSummary.Values(row.Summary(1), field))
+            if (contexts is null)
             {
-                if (!groups.TryGetValue(value, out var group))
-                {
-                    groups[value] = group = new Group();
-                }
+                AddValues(new DayRollup.ValueEnumerator(data, field));
+                return;
+            }
 
-                group.Add(install, n);
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
+            {
+                if (contexts.Contains(reader.Context))
+                {
+                    AddValues(reader.Values(field));
+                }
             }
         }, cancellationToken);
 
         return await NamedGroupsAsync(connection, groups, cancellationToken);
+
+        void AddValues(DayRollup.ValueEnumerator values)
+        {
+            while (values.MoveNext())
+            {
+                if (!groups.TryGetValue(values.Value, out var group))
+                {
+                    groups[values.Value] = group = new Group();
+                }
+
+                group.Add(values.Events, values.Installs);
+            }
+        }
     }
 
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
@@ -397,16 +450,26 @@ internal sealed class SqliteEventStore : IEventStore
         await using var connection = await OpenReadAsync(cancellationToken);
         var values = new Dictionary<long, long>();
         Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => values[row.Long(0)] = row.Long(1), cancellationToken);
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
         var groups = new Dictionary<long, Group>();
-        ScanRollups(connection, filter, "context, install, n", withSummaries: false, row =>
+        VisitDays(connection, filter, summaries: false, DayRollup.ContextsPart, (day, data) =>
         {
-            var value = values.GetValueOrDefault(row.Long(0));
-            if (!groups.TryGetValue(value, out var group))
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
             {
-                groups[value] = group = new Group();
-            }
+                if (contexts is not null && !contexts.Contains(reader.Context))
+                {
+                    continue;
+                }
 
-            group.Add(row.Long(1), row.Long(2));
+                var value = values.GetValueOrDefault(reader.Context);
+                if (!groups.TryGetValue(value, out var group))
+                {
+                    groups[value] = group = new Group();
+                }
+
+                group.Add(reader.Events, reader.Installs);
+            }
         }, cancellationToken);
 
         if (dimension is not ContextDimension.Container)
@@ -430,43 +493,260 @@ internal sealed class SqliteEventStore : IEventStore
 
         var counts = new Dictionary<(long Period, long Bucket), long>();
         var periodOf = new PeriodOf(interval);
-        ScanRollups(connection, filter, "day", withSummaries: true, row =>
+        var contexts = MatchingContexts(connection, filter, cancellationToken);
+        VisitDays(connection, filter, summaries: true, contexts is null ? DayRollup.TotalsPart : DayRollup.ContextsPart, (day, data) =>
         {
-            var period = periodOf.Of(row.Long(0));
-            foreach (var (bucket, n) in RollupSummary.Buckets(row.Summary(1), field))
+            var period = periodOf.Of(day);
+            if (contexts is null)
             {
-                counts[(period, bucket)] = counts.GetValueOrDefault((period, bucket)) + n;
+                AddBuckets(period, new DayRollup.Totals(data).Buckets(field));
+                return;
+            }
+
+            var reader = new DayRollup.Reader(data);
+            while (reader.MoveNext())
+            {
+                if (contexts.Contains(reader.Context))
+                {
+                    AddBuckets(period, reader.Buckets(field));
+                }
             }
         }, cancellationToken);
 
         return [.. counts
             .OrderBy(c => c.Key.Period).ThenBy(c => c.Key.Bucket)
             .Select(c => new HistogramCount(PeriodStart(c.Key.Period, interval, filter), (int)c.Key.Bucket, c.Value))];
+
+        void AddBuckets(long period, DayRollup.BucketEnumerator buckets)
+        {
+            while (buckets.MoveNext())
+            {
+                counts[(period, buckets.Bucket)] = counts.GetValueOrDefault((period, buckets.Bucket)) + buckets.Events;
+            }
+        }
     }
 
-    // Rollup rows are ordered by event name first, so a query reads only its event's rows. Without an event,
-    // counts read the rows of name 0 (every event of the install that day); values and durations are only in the
-    // rows of real names, so those queries read each name's range.
-    private static void ScanRollups(
-        SqliteConnection connection, EventFilter filter, string columns, bool withSummaries, RowVisitor visit, CancellationToken cancellationToken)
+    // A month at a time, newest first (dashboards look at recent days), each in its own read snapshot, waiting
+    // for the writer to keep one month before building the next.
+    public async Task<long> PrepareDayRollupsAsync(string product, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
-        var names = filter.Event is not null ? "name = (SELECT id FROM strings WHERE value = $event)"
-            : withSummaries ? $"name IN ({string.Join(',', EventNames(connection, filter.Product))})"
-            : $"name = {SqliteSchema.AnyEvent}";
-        var sql = $"""
-            SELECT {columns}{(withSummaries ? ", summary" : "")} FROM rollups
-            WHERE product = (SELECT id FROM products WHERE name = $product) AND {names} AND day BETWEEN $fromDay AND $toDay
-              AND {ContextCondition(filter, "context")}{(withSummaries ? " AND summary IS NOT NULL" : "")}
-            """;
-        Scan(connection, sql, cmd => AddFilterParameters(cmd, filter), visit, cancellationToken);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        long built = 0;
+        for (var end = to; end >= from; end = end.AddDays(-30))
+        {
+            var start = end.AddDays(-29) < from ? from : end.AddDays(-29);
+            var (days, kept) = VisitDays(
+                connection, new EventFilter(product, start, end), summaries: true, DayRollup.TotalsPart, (_, _) => { }, cancellationToken, everyName: true);
+            await kept.WaitAsync(cancellationToken);
+            built += days;
+        }
+
+        return built;
+    }
+
+    // Hands the visitor one part of the day rollups of the filter's event (or of name 0, which counts every event,
+    // or of every name when values or durations are wanted), day by day in ascending order. Everything is read in
+    // one snapshot, so a day's version and its rollup rows agree. A day whose kept day rollup is missing or older
+    // than the day's version is built from its per-install rows; a built day is handed to the writer to keep
+    // (the writer keeps it only if the day's version has not moved since), unless it is one of the product's two
+    // newest days, which still change all the time: those are held in memory per version instead. A property
+    // field with no values that day has no part of its own: a current totals part says the day was built.
+    // Returns the days built for keeping and the writer's task of keeping them.
+    private (int Built, Task Kept) VisitDays(
+        SqliteConnection connection, EventFilter filter, bool summaries, long part, DayVisitor visit, CancellationToken cancellationToken, bool everyName = false)
+    {
+        var fromDay = SqliteSchema.DayNumber(filter.From);
+        var toDay = SqliteSchema.DayNumber(filter.To);
+        var built = new List<DayRollupRow>();
+        using (var snapshot = connection.BeginTransaction(deferred: true))
+        {
+            if (Scalar(connection, "SELECT id FROM products WHERE name = $value", filter.Product) is not { } product)
+            {
+                return (0, Task.CompletedTask);
+            }
+
+            List<long> names;
+            if (filter.Event is not null)
+            {
+                if (Scalar(connection, "SELECT id FROM strings WHERE value = $value", filter.Event) is not { } name)
+                {
+                    return (0, Task.CompletedTask);
+                }
+
+                names = [name];
+            }
+            else
+            {
+                names = everyName ? [SqliteSchema.AnyEvent, .. EventNames(connection, product)]
+                    : summaries ? EventNames(connection, product) : [SqliteSchema.AnyEvent];
+            }
+
+            var versions = new List<(long Day, long Version)>();
+            Scan(
+                connection,
+                "SELECT day, version FROM day_versions WHERE product = $product AND day BETWEEN $from AND $to",
+                cmd => DayRange(cmd, product, fromDay, toDay),
+                row => versions.Add((row.Long(0), row.Long(1))),
+                cancellationToken);
+            var newest = Scalar(connection, "SELECT MAX(day) FROM day_versions WHERE product = $value", product) ?? long.MaxValue;
+
+            foreach (var name in names)
+            {
+                var kept = new Dictionary<long, (long Version, byte[]? Data)>();
+                Scan(
+                    connection,
+                    """
+                    SELECT day, version, data FROM day_rollups
+                    WHERE product = $product AND name = $name AND part = $part AND day BETWEEN $from AND $to
+                    """,
+                    cmd => Parameters(cmd, part),
+                    row => kept[row.Long(0)] = (row.Long(1), row.Summary(2).ToArray()),
+                    cancellationToken);
+                if (part > 0)
+                {
+                    Scan(
+                        connection,
+                        """
+                        SELECT day, version FROM day_rollups
+                        WHERE product = $product AND name = $name AND part = $part AND day BETWEEN $from AND $to
+                        """,
+                        cmd => Parameters(cmd, DayRollup.TotalsPart),
+                        row => kept.TryAdd(row.Long(0), (row.Long(1), null)),
+                        cancellationToken);
+                }
+
+                foreach (var (day, version) in versions)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (kept.TryGetValue(day, out var rollup) && rollup.Version == version)
+                    {
+                        visit(day, rollup.Data);
+                        continue;
+                    }
+
+                    if (day >= newest - 1)
+                    {
+                        visit(day, Recent(connection, product, name, part, day, version, cancellationToken));
+                        continue;
+                    }
+
+                    var parts = BuildDay(connection, product, name, day, only: null, cancellationToken);
+                    built.AddRange(parts.Select(p => new DayRollupRow(product, name, p.Part, day, version, p.Data)));
+                    visit(day, parts.Find(p => p.Part == part).Data);
+                }
+
+                void Parameters(SqliteCommand cmd, long which)
+                {
+                    DayRange(cmd, product, fromDay, toDay);
+                    cmd.Parameters.AddWithValue("$name", name);
+                    cmd.Parameters.AddWithValue("$part", which);
+                }
+            }
+
+            snapshot.Commit();
+        }
+
+        if (built.Count == 0)
+        {
+            return (0, Task.CompletedTask);
+        }
+
+        // Keeping them is an optimisation: a query that cannot hand them over (the store is closing) or whose
+        // writer fails to keep them has its answer already, and the next query builds them again.
+        var keeping = Enqueue(0, w => w.KeepDayRollups(built));
+        _ = keeping.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return (built.Count(r => r.Part == DayRollup.ContextsPart), keeping);
+
+        static void DayRange(SqliteCommand cmd, long product, long from, long to)
+        {
+            cmd.Parameters.AddWithValue("$product", product);
+            cmd.Parameters.AddWithValue("$from", from);
+            cmd.Parameters.AddWithValue("$to", to);
+        }
+    }
+
+    // A part of one of the product's two newest days, which are not kept in the file: built for this version of
+    // the day and held in memory, so that the queries of one dashboard page, which mostly read the same parts,
+    // build each once while no commit touches the day. At most a few hundred are held (a few dozen are in use).
+    private byte[]? Recent(SqliteConnection connection, long product, long name, long part, long day, long version, CancellationToken cancellationToken)
+    {
+        var key = (product, name, part, day);
+        if (_recent.TryGetValue(key, out var held) && held.Version == version)
+        {
+            return held.Data;
+        }
+
+        var data = BuildDay(connection, product, name, day, only: part, cancellationToken).Find(p => p.Part == part).Data;
+        if (_recent.Count >= MaxRecentParts)
+        {
+            _recent.Clear();
+        }
+
+        _recent[key] = (version, data);
+        return data;
+    }
+
+    // One name's per-install rollup rows of one day, in key order (context, then install), as every part or one.
+    private static List<(long Part, byte[] Data)> BuildDay(SqliteConnection connection, long product, long name, long day, long? only, CancellationToken cancellationToken)
+    {
+        var builder = new DayRollup.Builder(only);
+        Scan(
+            connection,
+            "SELECT context, install, n, summary FROM rollups WHERE product = $product AND name = $name AND day = $day",
+            cmd =>
+            {
+                cmd.Parameters.AddWithValue("$product", product);
+                cmd.Parameters.AddWithValue("$name", name);
+                cmd.Parameters.AddWithValue("$day", day);
+            },
+            row => builder.Add(row.Long(0), row.Long(1), row.Long(2), row.Summary(3)),
+            cancellationToken);
+        return builder.BuildParts();
+    }
+
+    // The contexts the filter's version, OS and CI conditions select; null when it has none.
+    private static HashSet<long>? MatchingContexts(SqliteConnection connection, EventFilter filter, CancellationToken cancellationToken)
+    {
+        if (ContextConditions(filter) is not { } conditions)
+        {
+            return null;
+        }
+
+        var contexts = new HashSet<long>();
+        Scan(
+            connection,
+            $"SELECT id FROM contexts WHERE {conditions}",
+            cmd =>
+            {
+                if (filter.Version is not null)
+                {
+                    cmd.Parameters.AddWithValue("$version", filter.Version);
+                }
+
+                if (filter.Os is not null)
+                {
+                    cmd.Parameters.AddWithValue("$os", filter.Os);
+                }
+            },
+            row => contexts.Add(row.Long(0)),
+            cancellationToken);
+        return contexts;
+    }
+
+    private static long? Scalar(SqliteConnection connection, string sql, object value)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$value", value);
+        return cmd.ExecuteScalar() as long?;
     }
 
     // The product's event names that have rollup rows, one B-tree seek each: SELECT DISTINCT would read every row.
-    private static List<long> EventNames(SqliteConnection connection, string product)
+    private static List<long> EventNames(SqliteConnection connection, long product)
     {
         var names = new List<long>();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT MIN(name) FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND name > $after";
+        cmd.CommandText = "SELECT MIN(name) FROM rollups WHERE product = $product AND name > $after";
         cmd.Parameters.AddWithValue("$product", product);
         var after = cmd.Parameters.AddWithValue("$after", SqliteSchema.AnyEvent);
         while (cmd.ExecuteScalar() is long name)
@@ -533,6 +813,10 @@ internal sealed class SqliteEventStore : IEventStore
 
     private delegate void RowVisitor(Row row);
 
+    private delegate void DayVisitor(long day, ReadOnlySpan<byte> data);
+
+    private sealed record DayRollupRow(long Product, long Name, long Part, long Day, long Version, byte[] Data);
+
     /// <summary>The current row of a stepped statement; valid only inside the visitor.</summary>
     private readonly ref struct Row(sqlite3_stmt statement)
     {
@@ -550,10 +834,10 @@ internal sealed class SqliteEventStore : IEventStore
 
         public InstallSet Installs { get; } = new();
 
-        public void Add(long install, long events)
+        public void Add(long events, ReadOnlySpan<byte> installs)
         {
             Events += events;
-            Installs.Add(install);
+            DayRollup.AddInstalls(installs, Installs);
         }
     }
 
@@ -580,11 +864,15 @@ internal sealed class SqliteEventStore : IEventStore
         return await cmd.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
-    private static string ContextCondition(EventFilter filter, string column)
+    private static string ContextCondition(EventFilter filter, string column) =>
+        ContextConditions(filter) is { } conditions ? $"{column} IN (SELECT id FROM contexts WHERE {conditions})" : "1 = 1";
+
+    // The conditions on the contexts table that the filter's version, OS and CI make; null when it has none.
+    private static string? ContextConditions(EventFilter filter)
     {
         if (filter.Version is null && filter.Os is null && filter.Ci is null)
         {
-            return "1 = 1";
+            return null;
         }
 
         var conditions = new List<string>();
@@ -603,7 +891,7 @@ internal sealed class SqliteEventStore : IEventStore
             conditions.Add(filter.Ci.Value ? "ci <> 0" : "ci = 0");
         }
 
-        return $"{column} IN (SELECT id FROM contexts WHERE {string.Join(" AND ", conditions)})";
+        return string.Join(" AND ", conditions);
     }
 
     private static void AddFilterParameters(SqliteCommand cmd, EventFilter filter)
@@ -811,6 +1099,8 @@ internal sealed class SqliteEventStore : IEventStore
         private SqliteTransaction? _transaction;
         private SqliteStatement? _insert;
         private SqliteStatement? _upsert;
+        private SqliteStatement? _touch;
+        private long? _version;
 
         public void Run(List<Work> batch)
         {
@@ -993,6 +1283,17 @@ internal sealed class SqliteEventStore : IEventStore
                 deleted += delete.ExecuteNonQuery();
             }
 
+            // The install is in the day rollups of its days too: those days get a new version and their day
+            // rollups go, to be built again without it.
+            var forget = Command("DELETE FROM day_rollups WHERE product = $product AND day IN (SELECT value FROM json_each($days))");
+            forget.Parameters["$product"].Value = productId;
+            forget.Parameters["$days"].Value = "[" + string.Join(',', days.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+            forget.ExecuteNonQuery();
+            var touch = Command("UPDATE day_versions SET version = $version WHERE product = $product AND day IN (SELECT value FROM json_each($days))");
+            touch.Parameters["$version"].Value = NextVersion();
+            touch.Parameters["$product"].Value = productId;
+            touch.Parameters["$days"].Value = forget.Parameters["$days"].Value;
+            touch.ExecuteNonQuery();
             ExecuteWithId("DELETE FROM rollups WHERE install = $id", id);
             ExecuteWithId("DELETE FROM installs WHERE id = $id", id);
             _installs.Clear();
@@ -1028,6 +1329,14 @@ internal sealed class SqliteEventStore : IEventStore
                 next.Parameters["$after"].Value = name;
             }
 
+            var forget = Command("DELETE FROM day_rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
+            forget.Parameters["$product"].Value = product;
+            forget.Parameters["$day"].Value = day;
+            forget.ExecuteNonQuery();
+            var versions = Command("DELETE FROM day_versions WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
+            versions.Parameters["$product"].Value = product;
+            versions.Parameters["$day"].Value = day;
+            versions.ExecuteNonQuery();
             if (deleted > 0)
             {
                 ForgetUnusedInstalls(product);
@@ -1045,6 +1354,7 @@ internal sealed class SqliteEventStore : IEventStore
 
             _insert?.Dispose();
             _upsert?.Dispose();
+            _touch?.Dispose();
             connection.Dispose();
         }
 
@@ -1207,6 +1517,53 @@ internal sealed class SqliteEventStore : IEventStore
 
                 upsert.Execute();
             }
+
+            // Every day this transaction changed gets a new version, so that a day rollup built before no longer
+            // counts (queries build it again) and one being built from an older snapshot is not kept.
+            var touch = _touch ??= new SqliteStatement(connection, """
+                INSERT INTO day_versions(product, day, version) VALUES (?1, ?2, ?3)
+                ON CONFLICT DO UPDATE SET version = excluded.version
+                """);
+            var version = NextVersion();
+            foreach (var (product, day) in _rollup.Keys.Select(k => (k.Product, k.Day)).Distinct())
+            {
+                touch.Bind(1, product);
+                touch.Bind(2, day);
+                touch.Bind(3, version);
+                touch.Execute();
+            }
+        }
+
+        // Versions only grow, also across restarts (the largest kept is where they resume), so a version never
+        // names two different states of a day.
+        private long NextVersion()
+        {
+            _version ??= (long)Command("SELECT MAX(COALESCE((SELECT MAX(version) FROM day_versions), 0), COALESCE((SELECT MAX(version) FROM day_rollups), 0))").ExecuteScalar()!;
+            _version++;
+            return _version.Value;
+        }
+
+        /// <summary>Keeps day rollups a query built, each only if its day has not changed since.</summary>
+        public int KeepDayRollups(List<DayRollupRow> rows)
+        {
+            var keep = Command("""
+                INSERT OR REPLACE INTO day_rollups(product, name, part, day, version, data)
+                SELECT $product, $name, $part, $day, $version, $data
+                WHERE (SELECT version FROM day_versions WHERE product = $product AND day = $day) = $version
+                """);
+            var kept = 0;
+            foreach (var row in rows)
+            {
+                keep.Parameters["$product"].Value = row.Product;
+                keep.Parameters["$name"].Value = row.Name;
+                keep.Parameters["$part"].Value = row.Part;
+                keep.Parameters["$day"].Value = row.Day;
+                keep.Parameters["$version"].Value = row.Version;
+                keep.Parameters["$data"].Value = row.Data;
+                kept += keep.ExecuteNonQuery();
+            }
+
+            return kept;
         }
 
         private void ForgetCaches()
@@ -1251,7 +1608,7 @@ internal static class SqliteSchema
     public const int InteractiveFlag = 4;
 
     /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>The rollup rows under this event name count every event of the install that day (the empty string's ID).</summary>
     public const long AnyEvent = 0;
@@ -1348,6 +1705,13 @@ internal static class SqliteSchema
           install INTEGER NOT NULL, n INTEGER NOT NULL, summary BLOB,
           PRIMARY KEY(product, name, day, context, install)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS rollups_by_install ON rollups(install);
+        CREATE TABLE IF NOT EXISTS day_versions(
+          product INTEGER NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL,
+          PRIMARY KEY(product, day)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS day_rollups(
+          product INTEGER NOT NULL, name INTEGER NOT NULL, part INTEGER NOT NULL, day INTEGER NOT NULL,
+          version INTEGER NOT NULL, data BLOB NOT NULL,
+          PRIMARY KEY(product, name, part, day));
         PRAGMA user_version = {Version};
         """;
 }

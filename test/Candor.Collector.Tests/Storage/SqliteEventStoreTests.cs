@@ -93,6 +93,158 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
         }
     }
 
+    [Fact]
+    public async Task Queries_OverKeptDayRollups_AnswerAsTheyDidWhenBuilt()
+    {
+        var alice = Guid.NewGuid();
+        var old = Some.Now.AddDays(-10);
+        await Store.AppendAsync(
+        [
+            Incoming(Some.Install(alice, old, packages: ["zlib", "openssl"], buildTime: 900)),
+            Incoming(Some.Install(alice, old, packages: ["zlib"], triplet: "arm64-osx")),
+            Incoming(Some.Install(time: old.AddDays(1), packages: ["zlib"])),
+            Incoming(Some.Crash("E at F", time: old)),
+            Incoming(Some.Install()),
+        ], default);
+
+        var built = await AskEverythingAsync();
+        await FlushWriterAsync();
+        var kept = CountDayRollups();
+        var again = await AskEverythingAsync();
+
+        // Names 0 (every event), install and crash on each of the two old days (the crash's second day empty):
+        // the product's newest day and the one before are never kept.
+        Assert.Equal(6L, kept);
+        Assert.Equal(built, again);
+        Assert.Equal([new(Today.AddDays(-10), 3, 2), new(Today.AddDays(-9), 1, 1), new(Today, 1, 1)], built.Days);
+    }
+
+    [Fact]
+    public async Task PrepareDayRollups_KeepsEveryClosedDayBeforeAnyQuery()
+    {
+        var old = Some.Now.AddDays(-40);
+        await Store.AppendAsync([Incoming(Some.Install(time: old)), Incoming(Some.Crash("E at F", time: old.AddDays(35))), Incoming(Some.Install())], default);
+
+        var built = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);
+        var again = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);
+
+        // Names 0, install and crash on each of the two closed days; today is not kept, and nothing is built twice.
+        Assert.Equal((6, 0), (built, again));
+        Assert.Equal(6L, CountDayRollups());
+        var total = await Store.CountEventsAsync(new EventFilter(Some.Product, Today.AddDays(-60), Today), Interval.Total, default);
+        Assert.Equal(3, total.Single().Events);
+    }
+
+    [Fact]
+    public async Task NewestDay_QueriedBetweenCommits_CountsEachCommit()
+    {
+        var today = new EventFilter(Some.Product, Today, Today, Event: "install");
+        await Store.AppendAsync([Incoming(Some.Install(packages: ["zlib"]))], default);
+        var first = await Store.CountByPropertyAsync(today, "packages", default);
+        var again = await Store.CountByPropertyAsync(today, "packages", default);
+
+        await Store.AppendAsync([Incoming(Some.Install(packages: ["zlib", "openssl"]))], default);
+        var after = await Store.CountByPropertyAsync(today, "packages", default);
+
+        Assert.Equal(first, again);
+        Assert.Contains(new GroupCount("zlib", 1, 1), first);
+        Assert.Contains(new GroupCount("zlib", 2, 2), after);
+        Assert.Contains(new GroupCount("openssl", 1, 1), after);
+    }
+
+    [Fact]
+    public async Task LateEvent_ForAKeptDay_IsCounted()
+    {
+        var old = Some.Now.AddDays(-10);
+        await Store.AppendAsync([Incoming(Some.Install(time: old, packages: ["zlib"])), Incoming(Some.Install())], default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+
+        await Store.AppendAsync([Incoming(Some.Install(time: old, packages: ["zlib", "openssl"]))], default);
+        var after = await AskEverythingAsync();
+
+        // Today's install (the newest day, never kept) names zlib too.
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 2, 2), after.Days[0]);
+        Assert.Contains(new GroupCount("zlib", 3, 3), after.Packages);
+        Assert.Contains(new GroupCount("openssl", 1, 1), after.Packages);
+    }
+
+    [Fact]
+    public async Task DeleteInstall_OnAKeptDay_DropsItsDayRollupsAndItsCounts()
+    {
+        var alice = Guid.NewGuid();
+        var old = Some.Now.AddDays(-10);
+        await Store.AppendAsync([Incoming(Some.Install(alice, old, packages: ["openssl"])), Incoming(Some.Install(time: old, packages: ["zlib"])), Incoming(Some.Install())], default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+        Assert.Equal(2L, CountDayRollups());
+
+        await Store.DeleteInstallAsync(Some.Product, alice, default);
+        var left = CountDayRollups();
+        var after = await AskEverythingAsync();
+
+        Assert.Equal(0L, left);
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 1, 1), after.Days[0]);
+        Assert.Contains(new GroupCount("zlib", 2, 2), after.Packages);
+        Assert.DoesNotContain(after.Packages, p => p.Value == "openssl");
+    }
+
+    [Fact]
+    public async Task Reopen_WithAnEarlierLayout_IsRefusedWithAClearMessage()
+    {
+        await Store.DisposeAsync();
+        await using (var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = $"PRAGMA user_version = {SqliteSchema.Version - 1}";
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await using var reopened = new SqliteEventStore(Options);
+        var refused = await Assert.ThrowsAsync<IOException>(() => reopened.InitializeAsync(default));
+
+        Assert.Contains("an earlier version of the collector", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static DateOnly Today => DateOnly.FromDateTime(Some.Now.UtcDateTime);
+
+    private async Task<Answers> AskEverythingAsync()
+    {
+        var all = new EventFilter(Some.Product, Today.AddDays(-30), Today);
+        var installs = all with { Event = "install" };
+        return new Answers(
+            [.. await Store.CountEventsAsync(all, Interval.Day, default)],
+            [.. await Store.CountEventsAsync(installs with { Os = "linux" }, Interval.Total, default)],
+            [.. await Store.CountByPropertyAsync(installs, "packages", default)],
+            [.. await Store.CountByPropertyAsync(all, "triplet", default)],
+            [.. await Store.CountByContextAsync(all, ContextDimension.Version, default)],
+            [.. await Store.GetDurationHistogramAsync(installs, "buildTime", Interval.Week, default)]);
+    }
+
+    // The writer runs work in order, so once an audit entry is committed the day rollups queued before are kept.
+    private Task FlushWriterAsync() => Store.AppendAuditAsync(new AuditEntry(Some.Now, "test", "flush", "", ""), default);
+
+    // Names and days with a kept day rollup (of one part or more).
+    private long CountDayRollups()
+    {
+        using var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM (SELECT DISTINCT name, day FROM day_rollups)";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private sealed record Answers(
+        List<PeriodCount> Days, List<PeriodCount> Linux, List<GroupCount> Packages, List<GroupCount> Triplets, List<GroupCount> Versions, List<HistogramCount> Durations)
+    {
+        public bool Equals(Answers? other) =>
+            other is not null && Days.SequenceEqual(other.Days) && Linux.SequenceEqual(other.Linux) && Packages.SequenceEqual(other.Packages)
+            && Triplets.SequenceEqual(other.Triplets) && Versions.SequenceEqual(other.Versions) && Durations.SequenceEqual(other.Durations);
+
+        public override int GetHashCode() => Days.Count;
+    }
+
     private protected override async Task<IEventStore> CreateStoreAsync()
     {
         var store = new SqliteEventStore(Options);

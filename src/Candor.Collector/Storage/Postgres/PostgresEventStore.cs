@@ -308,6 +308,9 @@ internal sealed class PostgresEventStore : IEventStore
         }
     }
 
+    // Its queries aggregate the rollup rows in the database; there is nothing to prepare.
+    public Task<long> PrepareDayRollupsAsync(string product, DateOnly from, DateOnly to, CancellationToken cancellationToken) => Task.FromResult(0L);
+
     public async Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
