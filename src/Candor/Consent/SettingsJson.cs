@@ -27,19 +27,16 @@ internal static class SettingsJson
         Dictionary<string, JsonElement>? unknown = null;
         while (JsonValues.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("version"u8))
+            if (JsonValues.IsMember(ref reader, "version"u8))
             {
-                reader.Read();
                 document.Version = JsonValues.Int32(ref reader);
             }
-            else if (reader.ValueTextEquals("level"u8))
+            else if (JsonValues.IsMember(ref reader, "level"u8))
             {
-                reader.Read();
                 document.Level = JsonValues.NullableString(ref reader);
             }
-            else if (reader.ValueTextEquals("products"u8))
+            else if (JsonValues.IsMember(ref reader, "products"u8))
             {
-                reader.Read();
                 document.Products = ReadProducts(ref reader);
             }
             else
@@ -87,9 +84,8 @@ internal static class SettingsJson
         string? telemetry = null;
         while (JsonValues.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("telemetry"u8))
+            if (JsonValues.IsMember(ref reader, "telemetry"u8))
             {
-                reader.Read();
                 telemetry = JsonValues.NullableString(ref reader);
             }
             else
@@ -135,14 +131,12 @@ internal static class SettingsJson
         Dictionary<string, JsonElement>? unknown = null;
         while (JsonValues.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("level"u8))
+            if (JsonValues.IsMember(ref reader, "level"u8))
             {
-                reader.Read();
                 settings.Level = JsonValues.NullableString(ref reader);
             }
-            else if (reader.ValueTextEquals("seen"u8))
+            else if (JsonValues.IsMember(ref reader, "seen"u8))
             {
-                reader.Read();
                 settings.Seen = JsonValues.NullableDateTimeOffset(ref reader);
             }
             else

@@ -23,24 +23,20 @@ internal static class DeliveryStateJson
         var state = new DeliveryState();
         while (JsonValues.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("nextAttempt"u8))
+            if (JsonValues.IsMember(ref reader, "nextAttempt"u8))
             {
-                reader.Read();
                 state.NextAttempt = JsonValues.NullableDateTimeOffset(ref reader);
             }
-            else if (reader.ValueTextEquals("failures"u8))
+            else if (JsonValues.IsMember(ref reader, "failures"u8))
             {
-                reader.Read();
                 state.Failures = JsonValues.Int32(ref reader);
             }
-            else if (reader.ValueTextEquals("lastFailure"u8))
+            else if (JsonValues.IsMember(ref reader, "lastFailure"u8))
             {
-                reader.Read();
                 state.LastFailure = JsonValues.NullableString(ref reader);
             }
-            else if (reader.ValueTextEquals("lastSuccess"u8))
+            else if (JsonValues.IsMember(ref reader, "lastSuccess"u8))
             {
-                reader.Read();
                 state.LastSuccess = JsonValues.NullableDateTimeOffset(ref reader);
             }
             else

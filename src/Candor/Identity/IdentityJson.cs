@@ -26,19 +26,16 @@ internal static class IdentityJson
         var disclosureVersion = 0;
         while (JsonValues.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("install"u8))
+            if (JsonValues.IsMember(ref reader, "install"u8))
             {
-                reader.Read();
                 install = JsonValues.Guid(ref reader);
             }
-            else if (reader.ValueTextEquals("firstUse"u8))
+            else if (JsonValues.IsMember(ref reader, "firstUse"u8))
             {
-                reader.Read();
                 firstUse = JsonValues.DateTimeOffset(ref reader);
             }
-            else if (reader.ValueTextEquals("disclosureVersion"u8))
+            else if (JsonValues.IsMember(ref reader, "disclosureVersion"u8))
             {
-                reader.Read();
                 disclosureVersion = JsonValues.Int32(ref reader);
             }
             else

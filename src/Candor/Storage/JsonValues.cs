@@ -60,6 +60,18 @@ internal static class JsonValues
     /// </summary>
     public static bool NextProperty(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
 
+    /// <summary>Whether the current property is <paramref name="name"/>; if so, moves the reader to its value.</summary>
+    public static bool IsMember(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (!reader.ValueTextEquals(name))
+        {
+            return false;
+        }
+
+        reader.Read();
+        return true;
+    }
+
     /// <summary>Reads the current member into <paramref name="unknown"/>, created when needed; the reader is on its name.</summary>
     public static void ReadUnknown(ref Utf8JsonReader reader, ref Dictionary<string, JsonElement>? unknown)
     {

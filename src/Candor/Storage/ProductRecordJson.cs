@@ -23,34 +23,28 @@ internal static class ProductRecordJson
         var document = new ProductRecordDocument();
         while (JsonValues.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("version"u8))
+            if (JsonValues.IsMember(ref reader, "version"u8))
             {
-                reader.Read();
                 document.Version = JsonValues.Int32(ref reader);
             }
-            else if (reader.ValueTextEquals("product"u8))
+            else if (JsonValues.IsMember(ref reader, "product"u8))
             {
-                reader.Read();
                 document.Product = JsonValues.NullableString(ref reader)!;
             }
-            else if (reader.ValueTextEquals("productVersion"u8))
+            else if (JsonValues.IsMember(ref reader, "productVersion"u8))
             {
-                reader.Read();
                 document.ProductVersion = JsonValues.NullableString(ref reader);
             }
-            else if (reader.ValueTextEquals("endpoint"u8))
+            else if (JsonValues.IsMember(ref reader, "endpoint"u8))
             {
-                reader.Read();
                 document.Endpoint = JsonValues.NullableString(ref reader);
             }
-            else if (reader.ValueTextEquals("ingestionKey"u8))
+            else if (JsonValues.IsMember(ref reader, "ingestionKey"u8))
             {
-                reader.Read();
                 document.IngestionKey = JsonValues.NullableString(ref reader);
             }
-            else if (reader.ValueTextEquals("manifest"u8))
+            else if (JsonValues.IsMember(ref reader, "manifest"u8))
             {
-                reader.Read();
                 document.Manifest = JsonElement.ParseValue(ref reader);
             }
             else
