@@ -27,6 +27,7 @@ internal static class CandorTool
         root.Subcommands.Add(ShowCommand.Create(machine));
         root.Subcommands.Add(EventsCommand.Create(machine));
         root.Subcommands.Add(PendingCommand.Create(machine));
+        root.Subcommands.Add(SendCommand.Create(machine, http));
         root.Subcommands.Add(PurgeCommand.Create(machine));
         root.Subcommands.Add(ForgetCommand.Create(machine, new CollectorDeletion(http)));
 

@@ -45,6 +45,8 @@ internal static class Programs
 
     public static Task<Run> CandorAsync(TempHome home, params string[] args) => RunAsync(Candor, home, null, args);
 
+    public static Task<Run> CandorAsync(TempHome home, IReadOnlyDictionary<string, string>? environment, params string[] args) => RunAsync(Candor, home, environment, args);
+
     public static Task<Run> OfficialPackAsync(TempHome home, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunAsync(OfficialPackHost, home, environment, [OfficialPack.Verb, .. args]);
 

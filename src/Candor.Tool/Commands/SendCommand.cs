@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Candor.CommandLine.Commands;
+using Candor.CommandLine.Inspection;
+using Candor.CommandLine.Output;
+using Candor.Consent;
+using Candor.Delivery;
+
+namespace Candor.Tool.Commands;
+
+/// <summary>
+/// <c>candor send [--product P]</c>: uploads the events waiting on this machine now, instead of with a later run of
+/// their tool (a tool uploads only when enough events wait, or the oldest has waited long enough). It sends to the
+/// collector and with the key the tool's official build recorded, only what the user's consent allows here and now,
+/// and it honours a collector's earlier request to wait.
+/// </summary>
+internal static class SendCommand
+{
+    // Longer than a tool's exit budget: here someone asked for the upload and waits for its answer.
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
+
+    public static Command Create(CandorMachine machine, Func<HttpMessageHandler>? http)
+    {
+        var json = SharedOptions.Json();
+        var product = ProductOption.Create(machine, "Send this product's waiting events only.");
+        var command = new Command("send", "Send the events waiting on this machine now, instead of with a later run of their tool.") { product, json };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = CommandOutput.For(parseResult, parseResult.GetValue(json));
+            var waiting = ProductOption.Selected(machine, parseResult.GetValue(product))
+                .Select(p => (Product: p, Count: machine.Pending(p).Count))
+                .Where(p => p.Count > 0)
+                .ToList();
+            var outcomes = new List<Outcome>();
+            foreach (var (p, count) in waiting)
+            {
+                outcomes.Add(await SendAsync(machine, p, count, http, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (output.Json)
+            {
+                output.WriteJson(writer =>
+                {
+                    writer.WriteStartArray();
+                    foreach (var outcome in outcomes)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("product", outcome.Product);
+                        writer.WriteNumber("sent", outcome.Sent);
+                        writer.WriteNumber("waiting", outcome.Left);
+                        writer.WriteString("message", outcome.Message);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                });
+            }
+            else
+            {
+                outcomes.ForEach(o => output.Line(o.Message));
+                if (outcomes.Count == 0)
+                {
+                    output.Line("No event is waiting to be sent.");
+                }
+            }
+
+            return outcomes.Any(o => o.Left > 0) ? ExitCodes.Failed : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task<Outcome> SendAsync(CandorMachine machine, string product, int count, Func<HttpMessageHandler>? http, CancellationToken cancellationToken)
+    {
+        var record = machine.Record(product);
+        if (record?.Endpoint is null || record.IngestionKey is null)
+        {
+            return new(product, 0, count, $"{product}: {count} event(s) wait, but no official build of {product} recorded where to send them; nothing sent.");
+        }
+
+        var level = machine.Status(product, record.Manifest).Decision?.Level;
+        if (level is null or TelemetryLevel.Off or TelemetryLevel.Local)
+        {
+            return new(product, 0, count, $"{product}: telemetry is {(level is null ? "undecided" : TelemetryLevelText.ToText(level.Value))} here ('candor status' says why); nothing sent.");
+        }
+
+        using var delivery = new EventDelivery(machine.Home!, product, record.Endpoint, record.IngestionKey, files: machine.Files, time: machine.Time, handler: http?.Invoke());
+        delivery.StartUpload();
+        var finished = await delivery.DrainAsync(Budget, cancellationToken).ConfigureAwait(false);
+        var left = machine.Pending(product).Count;
+        var sent = count - left;
+        if (left == 0)
+        {
+            return new(product, sent, 0, $"{product}: sent {sent} event(s) to {record.Endpoint}.");
+        }
+
+        var why = finished
+            ? "the collector did not take them, or asked to wait after an earlier failure"
+            : $"the collector did not answer within {Budget.TotalSeconds:0} s";
+        return new(product, sent, left, $"{product}: sent {sent} event(s); {left} still wait ({why}). A later run of {product}, or 'candor send', tries again.");
+    }
+
+    private sealed record Outcome(string Product, int Sent, int Left, string Message);
+}
