@@ -133,6 +133,21 @@ public sealed class ModelToolkitTests(ModelToolkitTests.Fixture sample, ModelToo
     }
 
     [Fact]
+    public async Task OptIn_WhileDoNotTrackIsSet_SaysNothingIsCollectedHereAndNow()
+    {
+        using var user = sample.NewUser();
+        await user.RunAsync(sample.OptInOut, "--opt_in");
+        user.Environment["DO_NOT_TRACK"] = "1";
+
+        var optIn = await user.RunAsync(sample.OptInOut, "--opt_in");
+        await user.RunAsync(sample.Benchmark, "model.onnx", "-d", "CPU");
+
+        Assert.Equal(0, optIn.ExitCode);
+        Assert.Contains("Note: here and now DO_NOT_TRACK=1, so nothing is collected until that changes.", optIn.Output, StringComparison.Ordinal);
+        Assert.Empty(await sample.DeliveredAsync(user));
+    }
+
+    [Fact]
     public async Task OptInOut_WithoutExactlyOneSwitch_ChangesNothing()
     {
         using var user = sample.NewUser();

@@ -87,16 +87,25 @@ public static class ToolkitTelemetry
             return 1;
         }
 
+        ConsentDecision? overruled = null;
         if (optIn)
         {
             // Building the client shows the notice when this user has not seen it yet, and records that they have;
-            // it tracks nothing.
+            // it tracks nothing. It also says whether something stronger than the choice (DO_NOT_TRACK, a
+            // machine policy) keeps telemetry off here and now.
             using var client = CandorClient.Create(new CandorOptions { Assembly = typeof(ToolkitTelemetry).Assembly, DisclosureWriter = error });
+            // The run that shows the notice collects nothing by design; that is not something overruling the choice.
+            overruled = client.Consent.Level == TelemetryLevel.All || client.Consent.Source == ConsentSource.FirstRunDisclosure ? null : client.Consent;
         }
 
         output.WriteLine(optIn
             ? "Telemetry is on for every Model Toolkit tool. Stop it with 'opt_in_out --opt_out'."
             : "Telemetry is off for every Model Toolkit tool; its install ID and unsent data on this machine were erased.");
+        if (overruled is not null)
+        {
+            output.WriteLine($"Note: here and now {overruled.Detail}, so nothing is collected until that changes.");
+        }
+
         return 0;
     }
 }
