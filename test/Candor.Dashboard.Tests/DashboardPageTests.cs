@@ -150,8 +150,11 @@ public sealed class DashboardPageTests(Browser browser, AcmeCollector acme)
         Assert.NotEqual("", chosen);
         await TabToAsync(page, "button[type=submit]");
         Assert.NotEqual("none", await page.EvaluateAsync<string>("getComputedStyle(document.activeElement).outlineStyle"));
+        // The wait is registered before the key is pressed: on a busy machine the navigation can begin before a
+        // wait started afterwards, which then never sees it.
+        var navigated = page.WaitForURLAsync(new Regex("version=" + Regex.Escape(chosen)));
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("version=" + Regex.Escape(chosen)));
+        await navigated;
         await ChartsDrawnAsync(page);
 
         await TabToAsync(page, "#events summary");
