@@ -4,6 +4,7 @@ using Candor.CommandLine.Inspection;
 using Candor.CommandLine.Output;
 using Candor.Consent;
 using Candor.Delivery;
+using Candor.Storage;
 
 namespace Candor.Tool.Commands;
 
@@ -26,14 +27,16 @@ internal static class SendCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = CommandOutput.For(parseResult, parseResult.GetValue(json));
+            // One status per product: it lists the spool and resolves consent, both of which the send needs.
             var waiting = ProductOption.Selected(machine, parseResult.GetValue(product))
-                .Select(p => (Product: p, Count: machine.Pending(p).Count))
-                .Where(p => p.Count > 0)
+                .Select(p => (Record: machine.Record(p), Product: p))
+                .Select(p => (p.Record, Status: machine.Status(p.Product, p.Record?.Manifest)))
+                .Where(p => p.Status.Pending > 0)
                 .ToList();
             var outcomes = new List<Outcome>();
-            foreach (var (p, count) in waiting)
+            foreach (var (record, status) in waiting)
             {
-                outcomes.Add(await SendAsync(machine, p, count, http, cancellationToken).ConfigureAwait(false));
+                outcomes.Add(await SendAsync(machine, record, status, http, cancellationToken).ConfigureAwait(false));
             }
 
             if (output.Json)
@@ -68,15 +71,15 @@ internal static class SendCommand
         return command;
     }
 
-    private static async Task<Outcome> SendAsync(CandorMachine machine, string product, int count, Func<HttpMessageHandler>? http, CancellationToken cancellationToken)
+    private static async Task<Outcome> SendAsync(CandorMachine machine, ProductRecord? record, ProductStatus status, Func<HttpMessageHandler>? http, CancellationToken cancellationToken)
     {
-        var record = machine.Record(product);
+        var (product, count) = (status.Product, status.Pending);
         if (record?.Endpoint is null || record.IngestionKey is null)
         {
             return new(product, 0, count, $"{product}: {count} event(s) wait, but no official build of {product} recorded where to send them; nothing sent.");
         }
 
-        var level = machine.Status(product, record.Manifest).Decision?.Level;
+        var level = status.Decision?.Level;
         if (level is null or TelemetryLevel.Off or TelemetryLevel.Local)
         {
             return new(product, 0, count, $"{product}: telemetry is {(level is null ? "undecided" : TelemetryLevelText.ToText(level.Value))} here ('candor status' says why); nothing sent.");

@@ -68,12 +68,8 @@ internal sealed class EventPipeline
 
     private TelemetryEvent BeginRecording(string name)
     {
+        // A switch to off after the check in Begin is honoured by Enqueue.
         var level = _level;
-        if (level == (int)TelemetryLevel.Off)
-        {
-            return default;
-        }
-
         var definition = name is null ? null : _manifest.Find(name);
         if (definition is null)
         {
