@@ -27,7 +27,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly ClientSetup _setup;
     private readonly TimeSpan _exitBudget;
     private readonly object _gate = new();
-    private Task<bool>? _shutdown;
+    private bool? _shutdown;
 
     private CandorClient(ClientSetup setup, EventPipeline pipeline)
     {
@@ -138,19 +138,21 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <paramref name="budget"/> has passed since the call. Runs once; later calls return the first call's
     /// result. Returns whether everything finished.
     /// </summary>
-    public Task<bool> ShutdownAsync(TimeSpan budget)
+    /// <remarks>
+    /// Blocks the calling thread for that time and returns a completed task: at exit there is nothing else for
+    /// the thread to do, and staying on it is what lets a short run exit without starting the thread pool.
+    /// </remarks>
+    public Task<bool> ShutdownAsync(TimeSpan budget) => Task.FromResult(Shutdown(budget));
+
+    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>).</summary>
+    public void Dispose() => Shutdown(_exitBudget);
+
+    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>); completes synchronously.</summary>
+    public ValueTask DisposeAsync()
     {
-        lock (_gate)
-        {
-            return _shutdown ??= ShutdownOnceAsync(budget);
-        }
+        Shutdown(_exitBudget);
+        return ValueTask.CompletedTask;
     }
-
-    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>).</summary>
-    public void Dispose() => ShutdownAsync(_exitBudget).GetAwaiter().GetResult();
-
-    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>).</summary>
-    public async ValueTask DisposeAsync() => await ShutdownAsync(_exitBudget).ConfigureAwait(false);
 
     private static CandorClient Start(ClientSetup setup, CandorOptions options)
     {
@@ -161,25 +163,33 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             setup.Sinks,
             options.TimeProvider,
             setup.Drops,
-            Math.Max(16, options.QueueCapacity));
-        var client = new CandorClient(setup, pipeline);
-        setup.StartDelivery();
-        return client;
+            Math.Max(16, options.QueueCapacity),
+            setup.StartDelivery);
+        return new CandorClient(setup, pipeline);
     }
 
-    private async Task<bool> ShutdownOnceAsync(TimeSpan budget)
+    private bool Shutdown(TimeSpan budget)
+    {
+        // Later and concurrent calls get the first call's result, once it has finished.
+        lock (_gate)
+        {
+            return _shutdown ??= ShutdownOnce(budget);
+        }
+    }
+
+    private bool ShutdownOnce(TimeSpan budget)
     {
         CandorTelemetry.Changed -= OnProgramSwitch;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         var started = Stopwatch.GetTimestamp();
-
-        // Writing what is queued is local work the tool has to wait for, or its last events are lost; it gets
-        // its own bound so that a hung network home cannot hang the tool. Only uploads spend the exit budget.
-        using var writing = new CancellationTokenSource(budget > WriteBudget ? budget : WriteBudget);
         try
         {
-            var written = await _pipeline.CompleteAsync(writing.Token).ConfigureAwait(false);
-            var delivered = await _setup.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+            // Writing what is queued is local work the tool has to wait for, or its last events are lost; it gets
+            // its own bound so that a hung network home cannot hang the tool. Only uploads spend the exit budget.
+            var written = _pipeline.Complete(budget > WriteBudget ? budget : WriteBudget);
+
+            // Completed at once unless an upload is in flight, which only a few runs have.
+            var delivered = _setup.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).GetAwaiter().GetResult();
             return written && delivered;
         }
         catch (Exception ex)

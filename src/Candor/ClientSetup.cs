@@ -74,7 +74,7 @@ internal sealed class ClientSetup : IDisposable
         return _gate.ShowDisclosure(Manifest, _outcome);
     }
 
-    /// <summary>Starts the background check for spooled events worth uploading. Returns at once.</summary>
+    /// <summary>Checks whether spooled events are worth uploading and starts an upload if so; the pipeline's writer calls it once.</summary>
     public void StartDelivery() => _spool?.Start();
 
     /// <summary>At exit: waits only for an upload already in flight, at most <paramref name="budget"/>.</summary>

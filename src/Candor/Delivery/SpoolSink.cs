@@ -29,8 +29,8 @@ internal sealed class SpoolSink : IEventSink, IDisposable
         }
     }
 
-    /// <summary>Checks the spool in the background and uploads if enough waits. Returns at once.</summary>
-    public void Start() => ThreadPool.UnsafeQueueUserWorkItem(static delivery => delivery.StartUploadIfDue(), _delivery, preferLocal: false);
+    /// <summary>Checks the spool and starts an upload in the background if enough waits. Call it off the tool's thread (the pipeline's writer does).</summary>
+    public void Start() => _delivery.StartUploadIfDue();
 
     public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {

@@ -11,6 +11,11 @@ namespace Candor.Tracking;
 /// serialises each event once and hands the bytes to every sink. The tracking side takes no lock,
 /// never waits and rarely wakes the writer (<see cref="EventQueue"/>): a full queue drops the event and counts it.
 /// </summary>
+/// <remarks>
+/// The writer is a thread of its own that blocks while it waits, not a task on the thread pool: a short run of a
+/// tool then starts no thread pool and compiles no asynchronous state machines, which is most of what telemetry
+/// would otherwise add to its start and exit (see docs/benchmarks.md, "SDK: exit time").
+/// </remarks>
 internal sealed class EventPipeline
 {
     // How long the writer stays awake after a batch before it parks: a hot loop wakes it once per linger at most.
@@ -22,8 +27,11 @@ internal sealed class EventPipeline
     private readonly TimeProvider _time;
     private readonly Lazy<EventStamp> _stamp;
     private readonly IReadOnlyList<IEventSink> _sinks;
-    private readonly Task _reader;
     private readonly TelemetryLevel _builtLevel;
+    private readonly Action? _onWriterStart;
+
+    // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // A plain field read first on every Track, so "off" costs one load and a compare (Serilog's _minimumLevel).
     private volatile int _level;
@@ -38,7 +46,8 @@ internal sealed class EventPipeline
         IReadOnlyList<IEventSink> sinks,
         TimeProvider time,
         DropCounters drops,
-        int capacity)
+        int capacity,
+        Action? onWriterStart = null)
     {
         _manifest = manifest;
         _level = (int)level;
@@ -49,7 +58,15 @@ internal sealed class EventPipeline
         Drops = drops;
         _queue = new EventQueue(capacity);
         _pool = new EventPool(_queue.Capacity);
-        _reader = level == TelemetryLevel.Off ? Task.CompletedTask : Task.Run(ReadAsync);
+        _onWriterStart = onWriterStart;
+        if (level == TelemetryLevel.Off)
+        {
+            _stopped.SetResult();
+            return;
+        }
+
+        // A background thread never keeps the tool alive; Complete waits for it, within its bound.
+        new Thread(Run) { IsBackground = true, Name = "Candor writer" }.UnsafeStart();
     }
 
     public DropCounters Drops { get; }
@@ -138,7 +155,7 @@ internal sealed class EventPipeline
             // A flush may wait for room in the queue; only tracking must never wait.
             while (!_queue.TryEnqueue(marker))
             {
-                if (_reader.IsCompleted)
+                if (_stopped.Task.IsCompleted)
                 {
                     return true;
                 }
@@ -155,22 +172,9 @@ internal sealed class EventPipeline
         _queue.Wake();
 
         // A writer that has stopped (shut down, or never started because the pipeline was built off) leaves the marker.
-        return await WaitAsync(Task.WhenAny(signal.Task, _reader), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Stops accepting events and waits, within the budget, for the queued ones to be written.</summary>
-    public Task<bool> CompleteAsync(CancellationToken cancellationToken)
-    {
-        _completed = true;
-        _queue.Wake();
-        return WaitAsync(_reader, cancellationToken);
-    }
-
-    private static async Task<bool> WaitAsync(Task task, CancellationToken cancellationToken)
-    {
         try
         {
-            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(signal.Task, _stopped.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)
@@ -179,15 +183,34 @@ internal sealed class EventPipeline
         }
     }
 
-    private async Task ReadAsync()
+    /// <summary>
+    /// Stops accepting events and waits for the queued ones to be written, at most <paramref name="bound"/>.
+    /// Returns whether the writer finished. Blocks the caller; called once, at exit.
+    /// </summary>
+    public bool Complete(TimeSpan bound)
+    {
+        _completed = true;
+        _queue.Wake();
+        return _stopped.Task.Wait(bound);
+    }
+
+    private void Run()
     {
         var writer = new Writer(this);
+        var started = false;
         try
         {
             while (true)
             {
                 var completed = _completed;
                 var written = writer.Drain();
+                if (!started)
+                {
+                    // After the first batch, so that the events of a tool that exits at once are written first.
+                    started = true;
+                    Start();
+                }
+
                 if (completed)
                 {
                     return;
@@ -195,12 +218,30 @@ internal sealed class EventPipeline
 
                 // After a batch the writer lingers awake, so a tool tracking in a loop does not wake it per event;
                 // a linger that brought nothing parks it until the next event.
-                await _queue.WaitAsync(written > 0 ? Linger : Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+                _queue.Wait(written > 0 ? Linger : Timeout.InfiniteTimeSpan);
             }
+        }
+        catch (Exception ex)
+        {
+            // Nothing may escape a thread of the tool's process.
+            SelfLog.Failure("running the event writer", ex);
         }
         finally
         {
             writer.Dispose();
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Start()
+    {
+        try
+        {
+            _onWriterStart?.Invoke();
+        }
+        catch (Exception ex)
+        {
+            SelfLog.Failure("starting delivery", ex);
         }
     }
 

@@ -40,6 +40,9 @@ internal sealed class EventQueue
         _wakeAt = size / 2;
     }
 
+    /// <summary>Whether the reader is parked on an empty queue now (for tests).</summary>
+    internal bool IsParked => _parked;
+
     /// <summary>How many events the queue holds at most.</summary>
     public int Capacity => _slots.Length;
 
@@ -106,9 +109,11 @@ internal sealed class EventQueue
 
     /// <summary>
     /// The reader waits until woken, for at most <paramref name="linger"/> while producers need not wake it, or
-    /// without a limit (parked) when <paramref name="linger"/> is infinite and the queue is empty.
+    /// without a limit (parked) when <paramref name="linger"/> is infinite and the queue is empty. Blocks the
+    /// reader's thread: the writer has a thread of its own, so no asynchronous machinery runs on this path.
+    /// Returns whether the reader was woken (rather than timed out, or not parked because events wait).
     /// </summary>
-    public async Task WaitAsync(TimeSpan linger)
+    public bool Wait(TimeSpan linger)
     {
         var park = linger == Timeout.InfiniteTimeSpan;
         if (park)
@@ -118,17 +123,20 @@ internal sealed class EventQueue
             if (Volatile.Read(ref _head) != _tail)
             {
                 _parked = false;
-                return;
+                return false;
             }
         }
 
         try
         {
-            if (await _doorbell.WaitAsync(linger).ConfigureAwait(false))
+            if (!_doorbell.Wait(linger))
             {
-                // Only a consumed release is acknowledged: resetting after a timeout could allow a second release.
-                Volatile.Write(ref _rung, 0);
+                return false;
             }
+
+            // Only a consumed release is acknowledged: resetting after a timeout could allow a second release.
+            Volatile.Write(ref _rung, 0);
+            return true;
         }
         finally
         {

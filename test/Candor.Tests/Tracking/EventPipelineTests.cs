@@ -213,12 +213,12 @@ public class EventPipelineTests
     }
 
     [Fact]
-    public async Task Complete_WritesQueuedEventsThenRefusesNewOnes()
+    public void Complete_WritesQueuedEventsThenRefusesNewOnes()
     {
         var harness = new PipelineHarness();
         harness.Pipeline.Begin("install").Track();
 
-        Assert.True(await harness.Pipeline.CompleteAsync(CancellationToken.None));
+        Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
         harness.Pipeline.Begin("install").Track();
 
         Assert.Single(harness.Sink.Events);

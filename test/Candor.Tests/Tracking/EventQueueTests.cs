@@ -52,7 +52,7 @@ public class EventQueueTests
         var queue = new EventQueue(64);
         var seen = new HashSet<PendingEvent>(ReferenceEqualityComparer.Instance);
 
-        var reader = Task.Run(async () =>
+        var reader = Task.Run(() =>
         {
             while (seen.Count < Producers * PerProducer)
             {
@@ -61,7 +61,7 @@ public class EventQueueTests
                     Assert.True(seen.Add(item));
                 }
 
-                await queue.WaitAsync(TimeSpan.FromMilliseconds(1));
+                queue.Wait(TimeSpan.FromMilliseconds(1));
             }
         });
         var producers = Enumerable.Range(0, Producers).Select(_ => Task.Run(() =>
@@ -84,58 +84,59 @@ public class EventQueueTests
     }
 
     [Fact]
-    public async Task ParkedReader_IsWokenByTheNextEvent()
+    public void ParkedReader_IsWokenByTheNextEvent()
     {
         var queue = new EventQueue(16);
+        var woken = false;
+        var reader = new Thread(() => woken = queue.Wait(Timeout.InfiniteTimeSpan));
+        reader.Start();
+        SpinWait.SpinUntil(() => queue.IsParked);
 
-        var parked = queue.WaitAsync(Timeout.InfiniteTimeSpan);
-        Assert.False(parked.IsCompleted);
         queue.TryEnqueue(new PendingEvent());
 
-        await parked;
+        reader.Join();
+        Assert.True(woken);
     }
 
     [Fact]
-    public async Task Park_WithEventsWaiting_ReturnsAtOnce()
+    public void Park_WithEventsWaiting_ReturnsAtOnceWithoutBeingWoken()
     {
         var queue = new EventQueue(16);
         queue.TryEnqueue(new PendingEvent());
         queue.TryDequeue(out _);
         queue.TryEnqueue(new PendingEvent());
 
-        await queue.WaitAsync(Timeout.InfiniteTimeSpan);
+        Assert.False(queue.Wait(Timeout.InfiniteTimeSpan));
     }
 
     [Fact]
-    public async Task LingeringReader_IsNotWokenPerEvent_OnlyWhenTheQueueIsHalfFull()
+    public void LingeringReader_IsNotWokenPerEvent_OnlyWhenTheQueueIsHalfFull()
     {
         var queue = new EventQueue(16);
         queue.TryEnqueue(new PendingEvent());
         queue.TryDequeue(out _);
 
-        var lingering = queue.WaitAsync(LongLinger);
         for (var i = 0; i < 7; i++)
         {
             queue.TryEnqueue(new PendingEvent());
         }
 
-        Assert.False(lingering.IsCompleted);
+        Assert.False(queue.Wait(TimeSpan.Zero));
         queue.TryEnqueue(new PendingEvent());
-        await lingering;
+        Assert.True(queue.Wait(LongLinger));
     }
 
     [Fact]
-    public async Task Wake_TwiceBeforeTheReaderWaits_IsHarmless()
+    public void Wake_TwiceBeforeTheReaderWaits_RingsOnce()
     {
         var queue = new EventQueue(16);
 
         queue.Wake();
         queue.Wake();
 
-        await queue.WaitAsync(LongLinger);
-        var next = queue.WaitAsync(LongLinger);
-        Assert.False(next.IsCompleted);
+        Assert.True(queue.Wait(LongLinger));
+        Assert.False(queue.Wait(TimeSpan.Zero));
         queue.Wake();
-        await next;
+        Assert.True(queue.Wait(LongLinger));
     }
 }
