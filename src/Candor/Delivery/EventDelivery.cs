@@ -116,15 +116,15 @@ internal sealed class EventDelivery : IDisposable
     /// <summary>
     /// Starts an upload in the background when the spool holds enough to be worth it (see
     /// <see cref="DeliveryOptions.UploadAtEvents"/> and <see cref="DeliveryOptions.UploadAfter"/>) and no
-    /// earlier failure's wait is running. Lists one folder and may read one small file, so call it off the
-    /// tool's thread. Never throws.
+    /// earlier failure's wait is running. May list one folder (once per process, or whenever
+    /// <paramref name="remeasure"/> asks) and read one small file, so call it off the tool's thread. Never throws.
     /// </summary>
-    public void StartUploadIfDue()
+    public void StartUploadIfDue(bool remeasure = false)
     {
         // The wait is checked here too, not only by the upload: while the collector is down the spool stays
         // due, and an upload started only to find it must wait would still be in flight, and waited for, if
         // the tool exits at that moment.
-        if (!IsUploading && Spool.IsDue(_options.UploadAtEvents, _options.UploadAfter) && !_uploader.MustWait())
+        if (!IsUploading && Spool.IsDue(_options.UploadAtEvents, _options.UploadAfter, remeasure) && !_uploader.MustWait())
         {
             StartUpload();
         }

@@ -36,11 +36,12 @@ internal sealed class Spool
     // Guards the estimate below, and makes one instance trim once at a time (trims of other processes may overlap).
     private readonly object _gate = new();
 
-    // The spool's size as this instance last measured it plus what it wrote since, so a write lists the folder
-    // only when a bound may have been passed instead of on every event.
+    // The spool's size and oldest event as this instance last measured them plus what it wrote since, so a write
+    // lists the folder only when a bound may have been passed, and a run lists it once, not once per question.
     private bool _measured;
     private int _fileCount;
     private long _byteCount;
+    private DateTimeOffset _oldest;
 
     public Spool(CandorHome home, string product, IFileSystem files, TimeProvider time, DeliveryOptions options, DeliveryCounters counters)
     {
@@ -88,12 +89,22 @@ internal sealed class Spool
 
     /// <summary>
     /// Whether enough waits to be worth a request: at least <paramref name="events"/> events, or one that was
-    /// spooled <paramref name="age"/> ago or earlier. Cheap: one directory listing, no reads.
+    /// spooled <paramref name="age"/> ago or earlier. Answers from this instance's last measurement and its writes
+    /// since, measuring (one directory listing, which also applies the bounds) only when it has none or
+    /// <paramref name="remeasure"/> asks for a fresh one, as a long-running process does now and then, since
+    /// other processes send and write events too.
     /// </summary>
-    public bool IsDue(int events, TimeSpan age)
+    public bool IsDue(int events, TimeSpan age, bool remeasure = false)
     {
-        var paths = ListEventFiles();
-        return paths.Length >= events || (paths.Length > 0 && _time.GetUtcNow() - SpooledAt(paths[0]) >= age);
+        lock (_gate)
+        {
+            if (remeasure || !_measured)
+            {
+                TrimLocked();
+            }
+
+            return _fileCount >= events || (_fileCount > 0 && _time.GetUtcNow() - _oldest >= age);
+        }
     }
 
     /// <summary>
@@ -149,7 +160,24 @@ internal sealed class Spool
     }
 
     /// <summary>Deletes a sent or refused event's file; false when it could not (it will be sent again, and de-duplicated).</summary>
-    public bool Delete(SpooledEvent spooled) => TryDelete(spooled.Path);
+    public bool Delete(SpooledEvent spooled)
+    {
+        if (!TryDelete(spooled.Path))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (_measured && _fileCount > 0)
+            {
+                _fileCount--;
+                _byteCount = Math.Max(0, _byteCount - spooled.Json.Length);
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Applies the age, file and byte bounds now, oldest first, and removes abandoned temporary files.</summary>
     public void Trim()
@@ -169,7 +197,11 @@ internal sealed class Spool
         {
             if (_measured)
             {
-                _fileCount++;
+                if (_fileCount++ == 0)
+                {
+                    _oldest = _time.GetUtcNow();
+                }
+
                 _byteCount += written;
                 if (_fileCount <= _options.MaxSpoolFiles && _byteCount <= _options.MaxSpoolBytes)
                 {
@@ -222,6 +254,7 @@ internal sealed class Spool
 
         _fileCount = kept.Count - first;
         _byteCount = total;
+        _oldest = first < kept.Count ? SpooledAt(kept[first]) : now;
         _measured = true;
         RemoveStaleTemporaryFiles(now);
     }

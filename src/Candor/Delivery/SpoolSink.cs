@@ -25,7 +25,8 @@ internal sealed class SpoolSink : IEventSink, IDisposable
         _uploadAtEvents = options.UploadAtEvents;
         if (options.UploadAfter > TimeSpan.Zero)
         {
-            _timer = time.CreateTimer(static state => ((EventDelivery)state!).StartUploadIfDue(), delivery, options.UploadAfter, options.UploadAfter);
+            // Other processes send and spool too: every so often the spool is measured afresh.
+            _timer = time.CreateTimer(static state => ((EventDelivery)state!).StartUploadIfDue(remeasure: true), delivery, options.UploadAfter, options.UploadAfter);
         }
     }
 

@@ -74,6 +74,53 @@ public class SpoolTests
     }
 
     [Fact]
+    public void IsDue_AfterThisInstanceWrote_AnswersWithoutListingTheFolderAgain()
+    {
+        // A short run writes its event and then asks whether to upload: one listing of the spool, not two.
+        var files = new RecordingFileSystem();
+        using var rig = new DeliveryRig(files);
+        var spool = rig.Spool();
+        var id = Guid.NewGuid();
+        Assert.True(spool.TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow())));
+        var listings = files.Listings;
+
+        Assert.False(spool.IsDue(events: 2, age: TimeSpan.FromMinutes(10)));
+        rig.Time.Advance(TimeSpan.FromMinutes(10));
+        Assert.True(spool.IsDue(events: 2, age: TimeSpan.FromMinutes(10)));
+
+        Assert.Equal(listings, files.Listings);
+    }
+
+    [Fact]
+    public void IsDue_Remeasure_SeesWhatOtherProcessesSpooled()
+    {
+        using var rig = new DeliveryRig();
+        var spool = rig.Spool();
+        Assert.False(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
+
+        rig.Track(3);
+
+        Assert.False(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
+        Assert.True(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10), remeasure: true));
+    }
+
+    [Fact]
+    public void IsDue_AfterTheEventsWereSentAndDeleted_IsNoLongerDue()
+    {
+        using var rig = new DeliveryRig();
+        rig.Track(3);
+        var spool = rig.Spool();
+        Assert.True(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
+
+        foreach (var spooled in spool.ListPending())
+        {
+            Assert.True(spool.Delete(spooled));
+        }
+
+        Assert.False(spool.IsDue(events: 1, age: TimeSpan.Zero));
+    }
+
+    [Fact]
     public void IsDue_EmptySpool_IsNeverDue()
     {
         using var rig = new DeliveryRig();

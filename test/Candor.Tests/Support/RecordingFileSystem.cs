@@ -11,6 +11,7 @@ internal sealed class RecordingFileSystem : IFileSystem
     private readonly IFileSystem _inner;
     private readonly List<string> _changes = [];
     private readonly Lock _gate = new();
+    private int _listings;
 
     public RecordingFileSystem(IFileSystem? inner = null)
     {
@@ -85,8 +86,12 @@ internal sealed class RecordingFileSystem : IFileSystem
         return _inner.FileExists(path);
     }
 
+    /// <summary>How many folders were listed.</summary>
+    public int Listings => Volatile.Read(ref _listings);
+
     public IReadOnlyList<string> ListFiles(string directory, string pattern)
     {
+        Interlocked.Increment(ref _listings);
         Read(directory);
         return _inner.ListFiles(directory, pattern);
     }
