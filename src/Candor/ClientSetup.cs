@@ -103,18 +103,22 @@ internal sealed class ClientSetup : IDisposable
         var own = OwnAssemblies(options);
         var testing = testSink is not null;
         IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
-        var context = testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
+
+        // Consent needs only the CI vendor (environment variables). The rest of the context (OS release, container
+        // and notebook checks: a few file reads) is for the events, so it is detected with the stamp, on the
+        // writer, by runs that record something.
+        var ci = CiDetector.Detect(environment);
 
         ConsentGate? gate = null;
         ConsentOutcome outcome;
         if (testing)
         {
-            outcome = ResolveForTesting(manifest, environment, options.CommandLineOptOut, context.Ci, options.TimeProvider);
+            outcome = ResolveForTesting(manifest, environment, options.CommandLineOptOut, ci, options.TimeProvider);
         }
         else
         {
             gate = new ConsentGate(environment, PhysicalFileSystem.Instance, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
-            outcome = gate.Open(manifest, options.CommandLineOptOut, context.Ci, options.DeferDisclosure);
+            outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure);
         }
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
@@ -165,12 +169,16 @@ internal sealed class ClientSetup : IDisposable
             identity!.Install,
             Identity.SessionId.Current,
             manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
-            WireContextJson.Write(context.ToWire(version)),
+            WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
             hashKey,
             own));
         CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
         return setup;
     }
+
+    // A tool's tests detect the context from their own environment; a real run's is computed once per process.
+    private static MachineContext DetectContext(IEnvironment environment, bool testing) =>
+        testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
 
     // A tool's tests: the same resolver and order, but no file is read or written and the disclosure counts as shown.
     private static ConsentOutcome ResolveForTesting(TelemetryManifest manifest, IEnvironment environment, string? commandLineOptOut, string? ci, TimeProvider time)

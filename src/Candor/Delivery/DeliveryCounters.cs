@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Candor.Delivery;
 
 /// <summary>
@@ -9,34 +7,60 @@ namespace Candor.Delivery;
 /// </summary>
 internal sealed class DeliveryCounters
 {
-    private readonly ConcurrentDictionary<string, long> _dropped = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    // A lock and two small dictionaries rather than ConcurrentDictionary: counts change a few times per upload,
+    // and ConcurrentDictionary<string, long> is generic code the JIT would compile at every tool's start.
+    private readonly object _gate = new();
+    private readonly Dictionary<string, long> _dropped = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private volatile string? _lastFailure;
 
     /// <summary>The last upload failure in words (for example <c>timeout</c> or <c>http-503</c>), or null.</summary>
     public string? LastFailure => _lastFailure;
 
     /// <summary>Events dropped by this process, by <see cref="DropReasons"/> reason.</summary>
-    public IReadOnlyDictionary<string, long> DroppedByReason => new Dictionary<string, long>(_dropped, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> DroppedByReason => Copy(_dropped);
 
     /// <summary>Events the collector refused, by <see cref="Protocol.RejectionReasons"/> reason.</summary>
-    public IReadOnlyDictionary<string, long> RejectedByReason => new Dictionary<string, long>(_rejected, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> RejectedByReason => Copy(_rejected);
 
-    public long Dropped(string reason) => _dropped.TryGetValue(reason, out var count) ? count : 0;
+    public long Dropped(string reason) => Get(_dropped, reason);
 
-    public long Rejected(string reason) => _rejected.TryGetValue(reason, out var count) ? count : 0;
+    public long Rejected(string reason) => Get(_rejected, reason);
 
-    public void AddDropped(string reason, long count = 1)
+    public void AddDropped(string reason, long count = 1) => Add(_dropped, reason, count);
+
+    public void AddRejected(string reason) => Add(_rejected, reason, 1);
+
+    public void Failed(string what) => _lastFailure = what;
+
+    private Dictionary<string, long> Copy(Dictionary<string, long> counts)
     {
-        if (count > 0)
+        lock (_gate)
         {
-            _dropped.AddOrUpdate(reason, count, (_, old) => old + count);
+            return new Dictionary<string, long>(counts, StringComparer.Ordinal);
         }
     }
 
-    public void AddRejected(string reason) => _rejected.AddOrUpdate(reason, 1, (_, old) => old + 1);
+    private long Get(Dictionary<string, long> counts, string reason)
+    {
+        lock (_gate)
+        {
+            return counts.GetValueOrDefault(reason);
+        }
+    }
 
-    public void Failed(string what) => _lastFailure = what;
+    private void Add(Dictionary<string, long> counts, string reason, long count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            counts[reason] = counts.GetValueOrDefault(reason) + count;
+        }
+    }
 }
 
 /// <summary>Why the SDK dropped an event before the collector saw it.</summary>
