@@ -13,13 +13,21 @@ namespace Candor.Tracking;
 /// </summary>
 /// <remarks>
 /// The writer is a thread of its own that blocks while it waits, not a task on the thread pool: a short run of a
-/// tool then starts no thread pool and compiles no asynchronous state machines, which is most of what telemetry
-/// would otherwise add to its start and exit (see docs/benchmarks.md, "SDK: exit time").
+/// tool then starts no thread pool and compiles no asynchronous state machines. It lingers before its first batch
+/// instead of waiting for the first event, and <see cref="Complete"/> writes on the exiting thread whatever the
+/// writer has not taken yet: a tool that tracks a few events and exits hands nothing to another thread and waits
+/// for no other thread to be scheduled, which on a busy machine costs more than the writing itself (see
+/// docs/benchmarks.md, "SDK: exit time"). The queue has one reader at a time: whoever holds <c>_reading</c>.
 /// </remarks>
+// Complete (or the writer thread, when it finishes) disposes the writer: a pipeline ends with Complete, which the
+// client calls once at exit, not with a Dispose of its own.
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Complete disposes the writer.")]
 internal sealed class EventPipeline
 {
     // How long the writer stays awake after a batch before it parks: a hot loop wakes it once per linger at most.
-    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan DefaultLinger = TimeSpan.FromMilliseconds(50);
+
+    private readonly TimeSpan _linger;
 
     private readonly TelemetryManifest _manifest;
     private readonly EventQueue _queue;
@@ -28,7 +36,7 @@ internal sealed class EventPipeline
     private readonly Lazy<EventStamp> _stamp;
     private readonly IReadOnlyList<IEventSink> _sinks;
     private readonly TelemetryLevel _builtLevel;
-    private readonly Action? _onWriterStart;
+    private readonly Writer? _writer;
 
     // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,8 +44,11 @@ internal sealed class EventPipeline
     // A plain field read first on every Track, so "off" costs one load and a compare (Serilog's _minimumLevel).
     private volatile int _level;
 
-    // Set once by CompleteAsync; the writer drains what is queued and stops.
+    // Set once by Complete; whoever reads the queue next writes what it holds and finishes the pipeline.
     private volatile bool _completed;
+
+    // 1 while the writer thread or Complete reads the queue; whoever finishes the pipeline keeps it.
+    private int _reading;
 
     public EventPipeline(
         TelemetryManifest manifest,
@@ -47,8 +58,10 @@ internal sealed class EventPipeline
         TimeProvider time,
         DropCounters drops,
         int capacity,
-        Action? onWriterStart = null)
+        Action? onFirstBatch = null,
+        TimeSpan? linger = null)
     {
+        _linger = linger ?? DefaultLinger;
         _manifest = manifest;
         _level = (int)level;
         _builtLevel = level;
@@ -58,12 +71,13 @@ internal sealed class EventPipeline
         Drops = drops;
         _queue = new EventQueue(capacity);
         _pool = new EventPool(_queue.Capacity);
-        _onWriterStart = onWriterStart;
         if (level == TelemetryLevel.Off)
         {
             _stopped.SetResult();
             return;
         }
+
+        _writer = new Writer(this, onFirstBatch);
 
         // A background thread never keeps the tool alive; Complete waits for it, within its bound.
         new Thread(Run) { IsBackground = true, Name = "Candor writer" }.UnsafeStart();
@@ -184,73 +198,115 @@ internal sealed class EventPipeline
     }
 
     /// <summary>
-    /// Stops accepting events and waits for the queued ones to be written, at most <paramref name="bound"/>.
-    /// Returns whether the writer finished. Blocks the caller; called once, at exit.
+    /// Stops accepting events and writes the queued ones: on the calling thread when the writer is not busy, or else
+    /// by waiting for the writer, at most <paramref name="bound"/>. Returns whether everything was written.
+    /// Blocks the caller; called once, at exit.
     /// </summary>
     public bool Complete(TimeSpan bound)
     {
         _completed = true;
+        if (_writer is null || _stopped.Task.IsCompleted)
+        {
+            return true;
+        }
+
+        if (Interlocked.CompareExchange(ref _reading, 1, 0) == 0)
+        {
+            // Kept for good: the writer thread finds the queue taken when it wakes, and ends.
+            try
+            {
+                _writer.WriteQueued();
+            }
+            finally
+            {
+                Finish();
+            }
+
+            _queue.Wake();
+            return true;
+        }
+
         _queue.Wake();
         return _stopped.Task.Wait(bound);
     }
 
     private void Run()
     {
-        var writer = new Writer(this);
-        var started = false;
         try
         {
+            // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).
+            var wait = _linger;
             while (true)
             {
-                var completed = _completed;
-                var written = writer.Drain();
-                if (!started)
-                {
-                    // After the first batch, so that the events of a tool that exits at once are written first.
-                    started = true;
-                    Start();
-                }
-
-                if (completed)
+                _queue.Wait(wait);
+                if (Interlocked.CompareExchange(ref _reading, 1, 0) != 0)
                 {
                     return;
                 }
 
+                // Read before writing: every event queued before Complete is written in this pass.
+                var completed = _completed;
+                var written = _writer!.WriteQueued();
+                if (completed)
+                {
+                    Finish();
+                    return;
+                }
+
+                Volatile.Write(ref _reading, 0);
+
                 // After a batch the writer lingers awake, so a tool tracking in a loop does not wake it per event;
                 // a linger that brought nothing parks it until the next event.
-                _queue.Wait(written > 0 ? Linger : Timeout.InfiniteTimeSpan);
+                wait = written > 0 ? _linger : Timeout.InfiniteTimeSpan;
             }
         }
         catch (Exception ex)
         {
-            // Nothing may escape a thread of the tool's process.
+            // Nothing may escape a thread of the tool's process; Complete must not wait for a writer that is gone.
             SelfLog.Failure("running the event writer", ex);
-        }
-        finally
-        {
-            writer.Dispose();
             _stopped.TrySetResult();
         }
     }
 
-    private void Start()
+    private void Finish()
     {
-        try
-        {
-            _onWriterStart?.Invoke();
-        }
-        catch (Exception ex)
-        {
-            SelfLog.Failure("starting delivery", ex);
-        }
+        _writer!.Dispose();
+        _stopped.TrySetResult();
     }
 
-    // The background writer's serializer; the stamp is made on first use, on this thread unless a trace listener needed it first.
-    private sealed class Writer(EventPipeline pipeline) : IDisposable
+    // What reads the queue, on whichever thread holds it: the serializer (the stamp is made on first use, there
+    // unless a trace listener needed it first) and the work delivery does once, after the first batch.
+    private sealed class Writer(EventPipeline pipeline, Action? onFirstBatch) : IDisposable
     {
         private readonly EventSerializer _serializer = new(pipeline.Drops);
+        private Action? _onFirstBatch = onFirstBatch;
 
-        public int Drain()
+        public int WriteQueued()
+        {
+            var written = Drain();
+            if (_onFirstBatch is { } first)
+            {
+                // After the first batch, so that the events of a tool that exits at once are written first.
+                _onFirstBatch = null;
+                Start(first);
+            }
+
+            return written;
+        }
+
+        private static void Start(Action first)
+        {
+            try
+            {
+                first();
+            }
+            catch (Exception ex)
+            {
+                SelfLog.Failure("starting delivery", ex);
+            }
+        }
+
+        private int Drain()
         {
             var written = 0;
             while (pipeline._queue.TryDequeue(out var pending))

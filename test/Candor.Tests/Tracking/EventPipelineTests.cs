@@ -224,4 +224,67 @@ public class EventPipelineTests
         Assert.Single(harness.Sink.Events);
         Assert.Equal(1, harness.Drops[DropReason.ShutDown]);
     }
+
+    [Fact]
+    public void Complete_WriterNotBusy_WritesOnTheExitingThread()
+    {
+        // A short run's events must not wait for another thread to be scheduled at exit.
+        var threads = new ThreadRecordingSink();
+        var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1));
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
+
+        Assert.Single(harness.Sink.Events);
+        Assert.Equal([Environment.CurrentManagedThreadId], threads.Threads);
+    }
+
+    [Fact]
+    public async Task Complete_WriterBusy_WaitsForItToWriteEverything()
+    {
+        using var threads = new ThreadRecordingSink { Blocking = true };
+        var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1));
+        harness.Pipeline.Begin("install").Track();
+        _ = harness.Pipeline.FlushAsync(CancellationToken.None);
+        Assert.True(threads.Entered.Wait(TimeSpan.FromSeconds(30)));
+        harness.Pipeline.Begin("install").Track();
+
+        var completing = Task.Run(() => harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
+        Assert.False(completing.IsCompleted);
+        threads.Release.Set();
+
+        Assert.True(await completing);
+        Assert.Equal(2, harness.Sink.Events.Count);
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, threads.Threads);
+    }
+
+    // Records which thread wrote each event; when Blocking, the first write waits until Release is set.
+    private sealed class ThreadRecordingSink : IEventSink, IDisposable
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<int> _threads = new();
+
+        public bool Blocking { get; init; }
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public int[] Threads => [.. _threads];
+
+        public void Write(Guid id, Candor.Manifest.EventDefinition definition, ReadOnlyMemory<byte> json)
+        {
+            _threads.Enqueue(Environment.CurrentManagedThreadId);
+            Entered.Set();
+            if (Blocking)
+            {
+                Release.Wait(TimeSpan.FromSeconds(30));
+            }
+        }
+
+        public void Dispose()
+        {
+            Entered.Dispose();
+            Release.Dispose();
+        }
+    }
 }
