@@ -148,6 +148,70 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>
+    /// Writes the one JSON value in <paramref name="json"/> (comments and trailing commas allowed, as in
+    /// <see cref="HandEdited"/>) token by token, in <paramref name="writer"/>'s layout: what
+    /// <c>JsonDocument.Parse(json).RootElement.WriteTo(writer)</c> writes, without building the document (numbers
+    /// in exponent form excepted, which are written out).
+    /// </summary>
+    /// <exception cref="JsonException">The JSON is malformed or holds more than one value.</exception>
+    public static void CopyValue(ReadOnlySpan<byte> json, Utf8JsonWriter writer)
+    {
+        // The reader itself refuses a second value, and an unfinished one, with JsonException.
+        var reader = new Utf8JsonReader(json, HandEdited);
+        var copied = false;
+        while (reader.Read())
+        {
+            copied = true;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    writer.WriteStartObject();
+                    break;
+                case JsonTokenType.EndObject:
+                    writer.WriteEndObject();
+                    break;
+                case JsonTokenType.StartArray:
+                    writer.WriteStartArray();
+                    break;
+                case JsonTokenType.EndArray:
+                    writer.WriteEndArray();
+                    break;
+                case JsonTokenType.PropertyName:
+                    writer.WritePropertyName(reader.GetString()!);
+                    break;
+                case JsonTokenType.String:
+                    writer.WriteStringValue(reader.GetString());
+                    break;
+                case JsonTokenType.Number:
+                    // Written as a value, so the layout stays the writer's; decimal keeps a plainly written number's
+                    // digits (2.50 stays 2.50), and only an exponent form changes spelling (1e3 becomes 1000).
+                    if (reader.TryGetDecimal(out var number))
+                    {
+                        writer.WriteNumberValue(number);
+                    }
+                    else
+                    {
+                        writer.WriteNumberValue(reader.GetDouble());
+                    }
+
+                    break;
+                case JsonTokenType.True:
+                case JsonTokenType.False:
+                    writer.WriteBooleanValue(reader.GetBoolean());
+                    break;
+                case JsonTokenType.Null:
+                    writer.WriteNullValue();
+                    break;
+            }
+        }
+
+        if (!copied)
+        {
+            throw new JsonException("There is no value to copy.");
+        }
+    }
+
     /// <summary>Writes a document with <paramref name="write"/> and returns its bytes.</summary>
     public static byte[] Write(JsonWriterOptions options, Action<Utf8JsonWriter> write)
     {

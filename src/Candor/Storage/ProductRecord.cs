@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Candor.Manifest;
 
@@ -22,8 +23,6 @@ internal sealed record ProductRecord(string Product, string? ProductVersion, str
 /// <summary>Reads and writes <see cref="ProductRecord"/>s. Nothing here throws for a file-system failure.</summary>
 internal sealed class ProductRecordStore
 {
-    private static readonly JsonDocumentOptions ManifestReading = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     private readonly CandorHome _home;
     private readonly IFileSystem _files;
 
@@ -42,14 +41,13 @@ internal sealed class ProductRecordStore
     {
         try
         {
-            using var parsed = JsonDocument.Parse(manifest.Json, ManifestReading);
             var document = new ProductRecordDocument
             {
                 Product = manifest.Product,
                 ProductVersion = version,
                 Endpoint = string.IsNullOrEmpty(endpoint) ? null : endpoint,
                 IngestionKey = string.IsNullOrEmpty(endpoint) || string.IsNullOrEmpty(ingestionKey) ? null : ingestionKey,
-                Manifest = parsed.RootElement,
+                Manifest = Encoding.UTF8.GetBytes(manifest.Json),
             };
             var bytes = ProductRecordJson.Write(document);
             var path = _home.CatalogFile(manifest.Product);
@@ -95,11 +93,11 @@ internal sealed class ProductRecordStore
             }
 
             TelemetryManifest? manifest = null;
-            if (document.Manifest.ValueKind == JsonValueKind.Object)
+            if (document.Manifest.Span is [(byte)'{', ..])
             {
                 try
                 {
-                    manifest = TelemetryManifest.Parse(document.Manifest.GetRawText());
+                    manifest = TelemetryManifest.Parse(Encoding.UTF8.GetString(document.Manifest.Span));
                 }
                 catch (ManifestException)
                 {
@@ -133,7 +131,8 @@ internal sealed class ProductRecordStore
     }
 }
 
-// catalog/{id}.json as written (by ProductRecordJson). The manifest is kept as JSON (not a string) so a person can read the file.
+// catalog/{id}.json as written (by ProductRecordJson). The manifest is kept as JSON (not a string) so a person can read the file;
+// here it is that JSON's UTF-8 text (empty when there is none), which the codec copies without building a document.
 internal sealed class ProductRecordDocument
 {
     public int Version { get; set; } = 1;
@@ -146,5 +145,5 @@ internal sealed class ProductRecordDocument
 
     public string? IngestionKey { get; set; }
 
-    public JsonElement Manifest { get; set; }
+    public ReadOnlyMemory<byte> Manifest { get; set; }
 }

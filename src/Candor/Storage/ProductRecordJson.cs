@@ -45,7 +45,10 @@ internal static class ProductRecordJson
             }
             else if (JsonValues.IsMember(ref reader, "manifest"u8))
             {
-                document.Manifest = JsonElement.ParseValue(ref reader);
+                // The value's own text, from its first byte to its last.
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                document.Manifest = json[start..(int)reader.BytesConsumed].ToArray();
             }
             else
             {
@@ -66,10 +69,10 @@ internal static class ProductRecordJson
         JsonValues.WriteIfNotNull(writer, "productVersion"u8, document.ProductVersion);
         JsonValues.WriteIfNotNull(writer, "endpoint"u8, document.Endpoint);
         JsonValues.WriteIfNotNull(writer, "ingestionKey"u8, document.IngestionKey);
-        if (document.Manifest.ValueKind != JsonValueKind.Undefined)
+        if (!document.Manifest.IsEmpty)
         {
             writer.WritePropertyName("manifest"u8);
-            document.Manifest.WriteTo(writer);
+            JsonValues.CopyValue(document.Manifest.Span, writer);
         }
 
         writer.WriteEndObject();

@@ -62,5 +62,21 @@ internal sealed partial class SerializerDeliveryContext : JsonSerializerContext;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = true)]
-[JsonSerializable(typeof(ProductRecordDocument))]
+[JsonSerializable(typeof(SerializerProductRecord))]
 internal sealed partial class SerializerProductRecordContext : JsonSerializerContext;
+
+// catalog/{id}.json as the serializer wrote it, with the manifest as a JSON element.
+internal sealed class SerializerProductRecord
+{
+    public int Version { get; set; } = 1;
+
+    public string Product { get; set; } = "";
+
+    public string? ProductVersion { get; set; }
+
+    public string? Endpoint { get; set; }
+
+    public string? IngestionKey { get; set; }
+
+    public JsonElement Manifest { get; set; }
+}
