@@ -74,7 +74,10 @@ internal sealed class ClientSetup : IDisposable
         return _gate.ShowDisclosure(Manifest, _outcome);
     }
 
-    /// <summary>Checks whether spooled events are worth uploading and starts an upload if so; the pipeline's writer calls it once.</summary>
+    /// <summary>
+    /// Checks whether spooled events are worth uploading and starts an upload if so. The pipeline calls it once, off
+    /// the tool's thread as its writer starts (or at exit, when the tool is done before that thread ran).
+    /// </summary>
     public void StartDelivery() => _spool?.Start();
 
     /// <summary>At exit: waits only for an upload already in flight, at most <paramref name="budget"/>.</summary>

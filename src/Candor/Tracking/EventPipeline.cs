@@ -38,6 +38,10 @@ internal sealed class EventPipeline
     private readonly TelemetryLevel _builtLevel;
     private readonly Writer? _writer;
 
+    // Delivery's start-up work (is an upload due?), run once by the writer thread as it starts, or by Complete if
+    // the tool exits before that thread was scheduled: taken with an exchange, so exactly one of them runs it.
+    private Action? _onStart;
+
     // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -58,7 +62,7 @@ internal sealed class EventPipeline
         TimeProvider time,
         DropCounters drops,
         int capacity,
-        Action? onFirstBatch = null,
+        Action? onStart = null,
         TimeSpan? linger = null)
     {
         _linger = linger ?? DefaultLinger;
@@ -77,7 +81,8 @@ internal sealed class EventPipeline
             return;
         }
 
-        _writer = new Writer(this, onFirstBatch);
+        _onStart = onStart;
+        _writer = new Writer(this);
 
         // A background thread never keeps the tool alive; Complete waits for it, within its bound.
         new Thread(Run) { IsBackground = true, Name = "Candor writer" }.UnsafeStart();
@@ -216,6 +221,7 @@ internal sealed class EventPipeline
             try
             {
                 _writer.WriteQueued();
+                RunStart();
             }
             finally
             {
@@ -234,6 +240,10 @@ internal sealed class EventPipeline
     {
         try
         {
+            // Before any event, and without taking the queue: an upload that is due gets the whole run to finish in,
+            // and Complete can still write the events on the exiting thread meanwhile.
+            RunStart();
+
             // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).
             var wait = _linger;
             while (true)
@@ -268,45 +278,38 @@ internal sealed class EventPipeline
         }
     }
 
+    private void RunStart()
+    {
+        if (Interlocked.Exchange(ref _onStart, null) is not { } start)
+        {
+            return;
+        }
+
+        try
+        {
+            start();
+        }
+        catch (Exception ex)
+        {
+            SelfLog.Failure("starting delivery", ex);
+        }
+    }
+
     private void Finish()
     {
         _writer!.Dispose();
         _stopped.TrySetResult();
     }
 
-    // What reads the queue, on whichever thread holds it: the serializer (the stamp is made on first use, there
-    // unless a trace listener needed it first) and the work delivery does once, after the first batch.
-    private sealed class Writer(EventPipeline pipeline, Action? onFirstBatch) : IDisposable
+    // What reads the queue, on whichever thread holds it; the stamp is made on first use, there unless a trace
+    // listener needed it first.
+    private sealed class Writer(EventPipeline pipeline) : IDisposable
     {
         private readonly EventSerializer _serializer = new(pipeline.Drops);
-        private Action? _onFirstBatch = onFirstBatch;
+
+        public void Dispose() => _serializer.Dispose();
 
         public int WriteQueued()
-        {
-            var written = Drain();
-            if (_onFirstBatch is { } first)
-            {
-                // After the first batch, so that the events of a tool that exits at once are written first.
-                _onFirstBatch = null;
-                Start(first);
-            }
-
-            return written;
-        }
-
-        private static void Start(Action first)
-        {
-            try
-            {
-                first();
-            }
-            catch (Exception ex)
-            {
-                SelfLog.Failure("starting delivery", ex);
-            }
-        }
-
-        private int Drain()
         {
             var written = 0;
             while (pipeline._queue.TryDequeue(out var pending))
@@ -323,8 +326,6 @@ internal sealed class EventPipeline
 
             return written;
         }
-
-        public void Dispose() => _serializer.Dispose();
 
         private void Write(PendingEvent pending)
         {

@@ -258,6 +258,22 @@ public class EventPipelineTests
         Assert.DoesNotContain(Environment.CurrentManagedThreadId, threads.Threads);
     }
 
+    [Fact]
+    public void Complete_DeliveryStartWork_HasRunExactlyOnce()
+    {
+        // Whether the writer thread ran it as it started or the exit ran it because that thread was not scheduled yet.
+        var runs = 0;
+        var harness = new PipelineHarness(onStart: () => Interlocked.Increment(ref runs));
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
+
+        // The writer thread may still be inside the start work it took when Complete returned.
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref runs) > 0, TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.Single(harness.Sink.Events);
+    }
+
     // Records which thread wrote each event; when Blocking, the first write waits until Release is set.
     private sealed class ThreadRecordingSink : IEventSink, IDisposable
     {
