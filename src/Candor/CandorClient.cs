@@ -133,8 +133,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     public Task<bool> FlushAsync(CancellationToken cancellationToken = default) => _pipeline.FlushAsync(cancellationToken);
 
     /// <summary>
-    /// Stops the client: writes what is queued to the local spool (local work, bounded at two seconds so a hung
-    /// network home cannot hang the tool), then waits for an upload only if one is in flight, at most until
+    /// Stops the client: writes what is queued to the local spool (local work: on the calling thread when the
+    /// writer is idle, else by waiting for the writer at most two seconds), then waits for an upload only if one is in flight, at most until
     /// <paramref name="budget"/> has passed since the call. Runs once; later calls return the first call's
     /// result. Returns whether everything finished.
     /// </summary>
@@ -184,8 +184,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            // Writing what is queued is local work the tool has to wait for, or its last events are lost; it gets
-            // its own bound so that a hung network home cannot hang the tool. Only uploads spend the exit budget.
+            // Writing what is queued is local work the tool has to wait for, or its last events are lost. When the
+            // writer is idle it is done here, in the home this client read at start; a busy writer is waited for at
+            // most WriteBudget, so that a home that hangs mid-run cannot hang the tool. Only uploads spend the budget.
             var written = _pipeline.Complete(budget > WriteBudget ? budget : WriteBudget);
 
             // Completed at once unless an upload is in flight, which only a few runs have.
