@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Text;
-using System.Text.Json;
 
 namespace Candor.Manifest;
 
@@ -108,28 +107,6 @@ public sealed class TelemetryManifest
         ArgumentNullException.ThrowIfNull(json);
         var document = ManifestJson.Read(Encoding.UTF8.GetBytes(json))
             ?? throw new ManifestException("the manifest is empty (JSON null)");
-        return ManifestBuilder.Build(document, json);
-    }
-
-    // The serializer's reading, kept while tests compare it with ManifestJson's.
-    internal static TelemetryManifest ParseWithSerializer(string json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        ManifestDocument? document;
-        try
-        {
-            document = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.ManifestDocument);
-        }
-        catch (JsonException ex)
-        {
-            throw new ManifestException($"not valid manifest JSON at {ex.Path ?? "$"} (line {ex.LineNumber + 1}): {ex.Message}", ex);
-        }
-
-        if (document is null)
-        {
-            throw new ManifestException("the manifest is empty (JSON null)");
-        }
-
         return ManifestBuilder.Build(document, json);
     }
 
