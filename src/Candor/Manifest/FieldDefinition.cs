@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -33,8 +32,13 @@ public sealed class FieldDefinition
         Allow = allow;
         Item = item;
         MaxItems = maxItems;
-        ValueSet = values.ToFrozenSet(StringComparer.Ordinal);
-        AllowSet = allow.ToFrozenDictionary(a => a, a => a, StringComparer.OrdinalIgnoreCase);
+        ValueSet = new HashSet<string>(values, StringComparer.Ordinal);
+        AllowSet = new Dictionary<string, string>(allow.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var allowed in allow)
+        {
+            // The builder refuses names that differ only in case; until it throws, the first one counts.
+            AllowSet.TryAdd(allowed, allowed);
+        }
         BucketLabels = BucketLabel.All(boundaries);
     }
 
@@ -77,10 +81,11 @@ public sealed class FieldDefinition
     /// <summary>Whether the value is a measurement (a number on the wire) rather than a property.</summary>
     public bool IsMeasurement => Kind is FieldKind.Number or FieldKind.Duration;
 
-    internal FrozenSet<string> ValueSet { get; }
+    // Not frozen, for the reason given on TelemetryManifest.EventsByName. Never changed after construction.
+    internal HashSet<string> ValueSet { get; }
 
     // Maps any casing of an allowed name to the declared casing, so "ZLIB" and "zlib" count as one.
-    internal FrozenDictionary<string, string> AllowSet { get; }
+    internal Dictionary<string, string> AllowSet { get; }
 
     /// <summary>For <see cref="FieldKind.Bucket"/>: the label sent for each bucket, lowest first (<c>&lt;b0</c>, <c>b0-b1</c>, ..., <c>&gt;=bn</c>).</summary>
     public IReadOnlyList<string> BucketLabels { get; }

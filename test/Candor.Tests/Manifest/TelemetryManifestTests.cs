@@ -202,6 +202,19 @@ public class TelemetryManifestTests
         Assert.Contains(expected, ex.Message);
     }
 
+    [Theory]
+    [InlineData("""{ "name": "e", "description": "d", "purpose": "p" }, { "name": "e", "description": "d", "purpose": "p" }""", "event 'e': declared twice")]
+    [InlineData("""{ "name": "e", "description": "d", "purpose": "p", "properties": [ { "name": "a", "kind": "bool", "description": "d" } ], "measurements": [ { "name": "a", "kind": "duration", "description": "d" } ] }""", "event 'e', measurement 'a': declared twice in this event")]
+    [InlineData("""{ "name": "e", "description": "d", "purpose": "p", "properties": [ { "name": "a", "kind": "nameOrHash", "allow": ["zlib", "ZLIB"], "description": "d" } ] }""", "event 'e', property 'a': 'allow' lists a name twice (names match in any case)")]
+    public void Parse_NameDeclaredTwice_IsAManifestErrorNotACrash(string events, string expected)
+    {
+        var json = $$"""{ "product": "p", "disclosure": { "text": "t" }, "events": [ {{events}} ] }""";
+
+        var ex = Assert.Throws<ManifestException>(() => TelemetryManifest.Parse(json));
+
+        Assert.Contains(expected, ex.Message);
+    }
+
     [Fact]
     public void Parse_NotJson_IsAManifestException()
     {
