@@ -7,6 +7,7 @@ namespace Candor.Manifest;
 public sealed class FieldDefinition
 {
     private JsonEncodedText? _jsonName;
+    private IReadOnlyList<string>? _bucketLabels;
 
     internal FieldDefinition(
         string name,
@@ -39,7 +40,6 @@ public sealed class FieldDefinition
             // The builder refuses names that differ only in case; until it throws, the first one counts.
             AllowSet.TryAdd(allowed, allowed);
         }
-        BucketLabels = BucketLabel.All(boundaries);
     }
 
     /// <summary>The property's name, unique within its event.</summary>
@@ -88,5 +88,10 @@ public sealed class FieldDefinition
     internal Dictionary<string, string> AllowSet { get; }
 
     /// <summary>For <see cref="FieldKind.Bucket"/>: the label sent for each bucket, lowest first (<c>&lt;b0</c>, <c>b0-b1</c>, ..., <c>&gt;=bn</c>).</summary>
-    public IReadOnlyList<string> BucketLabels { get; }
+    /// <remarks>
+    /// Made by the first caller that needs them (a run that records, the privacy page), never at start-up: formatting
+    /// the boundaries uses the invariant culture, which loads ICU, and every run builds the manifest. Two threads may
+    /// both make them; they make the same labels.
+    /// </remarks>
+    public IReadOnlyList<string> BucketLabels => _bucketLabels ??= BucketLabel.All(Boundaries);
 }

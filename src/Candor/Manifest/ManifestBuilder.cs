@@ -222,7 +222,7 @@ internal sealed partial class ManifestBuilder
                 Expect(f.Minimum is null || f.Maximum is null || f.Minimum <= f.Maximum, where, "'minimum' is larger than 'maximum'");
                 break;
             case FieldKind.Bucket:
-                Expect(boundaries.Count > 0, where, "kind 'bucket' needs a non-empty 'boundaries' list");
+                Expect(boundaries.Length > 0, where, "kind 'bucket' needs a non-empty 'boundaries' list");
                 Expect(IsStrictlyAscending(boundaries), where, "'boundaries' must be strictly ascending");
                 Expect(AreFinite(boundaries), where, "'boundaries' must be finite numbers");
                 break;
@@ -257,9 +257,9 @@ internal sealed partial class ManifestBuilder
 
     // Loops rather than LINQ's Zip and All: those are generic over double, which ReadyToRun cannot precompile,
     // and the manifest is checked at every start-up, telemetry off included.
-    private static bool IsStrictlyAscending(List<double> values)
+    private static bool IsStrictlyAscending(double[] values)
     {
-        for (var i = 1; i < values.Count; i++)
+        for (var i = 1; i < values.Length; i++)
         {
             if (!(values[i - 1] < values[i]))
             {
@@ -270,9 +270,9 @@ internal sealed partial class ManifestBuilder
         return true;
     }
 
-    private static bool AreFinite(List<double> values)
+    private static bool AreFinite(double[] values)
     {
-        for (var i = 0; i < values.Count; i++)
+        for (var i = 0; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i]))
             {

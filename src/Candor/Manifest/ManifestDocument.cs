@@ -76,7 +76,7 @@ internal sealed class FieldDocument
 
     public double? Maximum { get; set; }
 
-    public List<double>? Boundaries { get; set; }
+    public double[]? Boundaries { get; set; }
 
     public List<string>? Allow { get; set; }
 

@@ -378,7 +378,9 @@ internal ref struct ManifestJson
         return items;
     }
 
-    private List<double>? NullableDoubles()
+    // An array rather than a List<double>: List<double> is generic over a value type, which ReadyToRun cannot
+    // precompile, so filling one cost half a dozen JIT compilations at every start-up of a tool with a bucket field.
+    private double[]? NullableDoubles()
     {
         if (IsNull())
         {
@@ -386,13 +388,29 @@ internal ref struct ManifestJson
         }
 
         ExpectArray();
-        var items = new List<double>();
-        while (NextItem())
+        var items = new double[CountItems()];
+        for (var i = 0; i < items.Length; i++)
         {
-            items.Add(Double());
+            NextItem();
+            items[i] = Double();
         }
 
+        NextItem(); // the array's end
         return items;
+    }
+
+    // The number of items in the array the reader is at the start of, counted on a copy of the reader.
+    private readonly int CountItems()
+    {
+        var copy = _reader;
+        var count = 0;
+        while (copy.Read() && copy.TokenType != JsonTokenType.EndArray)
+        {
+            copy.Skip();
+            count++;
+        }
+
+        return count;
     }
 
     private readonly ManifestException Mismatch(string expected) =>

@@ -57,6 +57,19 @@ public class ManifestJsonTests
         Assert.Equal(["a", "b"], document.NeverCollected!);
     }
 
+    [Theory]
+    [InlineData("[]", new double[0])]
+    [InlineData("[1, /* two */ 2.5, 1e3,]", new[] { 1, 2.5, 1000 })]
+    [InlineData("[\n  -1, // minus one\n  0\n]", new[] { -1.0, 0 })]
+    public void Read_Boundaries_AreReadInOrder(string boundaries, double[] expected)
+    {
+        var document = ManifestJson.Read(Encoding.UTF8.GetBytes($$"""{ "events": [ { "properties": [ { "boundaries": {{boundaries}}, "unit": "b" } ] } ] }"""))!;
+
+        var field = document.Events![0].Properties![0];
+        Assert.Equal(expected, field.Boundaries);
+        Assert.Equal("b", field.Unit);
+    }
+
     [Fact]
     public void Read_NullRoot_IsNoDocument()
     {
