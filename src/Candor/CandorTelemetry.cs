@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Candor;
 
 /// <summary>
@@ -14,7 +12,12 @@ namespace Candor;
 /// </remarks>
 public static class CandorTelemetry
 {
-    private static readonly ConcurrentDictionary<string, bool> DisabledProducts = new(StringComparer.Ordinal);
+    private static readonly object Gate = new();
+
+    // Replaced, never changed, so that reading it (every client build, every switch) takes no lock; the program
+    // changes it once or twice. Not a ConcurrentDictionary: that is generic over bool, which ReadyToRun cannot
+    // precompile, and loads an assembly, at every start-up of every tool, telemetry off included.
+    private static volatile HashSet<string> s_disabledProducts = new(StringComparer.Ordinal);
     private static volatile bool s_allDisabled;
 
     /// <summary>Raised after the switch changes, so clients re-resolve their level.</summary>
@@ -29,25 +32,34 @@ public static class CandorTelemetry
     public static void Enable(string? product = null) => Set(product, disabled: false);
 
     /// <summary>Whether the program has turned telemetry off for <paramref name="product"/>.</summary>
-    public static bool IsDisabled(string product) => s_allDisabled || DisabledProducts.ContainsKey(product);
+    public static bool IsDisabled(string product) => s_allDisabled || s_disabledProducts.Contains(product);
 
     private static void Set(string? product, bool disabled)
     {
-        if (product is null)
+        lock (Gate)
         {
-            s_allDisabled = disabled;
-            if (!disabled)
+            if (product is null)
             {
-                DisabledProducts.Clear();
+                s_allDisabled = disabled;
+                if (!disabled)
+                {
+                    s_disabledProducts = new(StringComparer.Ordinal);
+                }
             }
-        }
-        else if (disabled)
-        {
-            DisabledProducts[product] = true;
-        }
-        else
-        {
-            DisabledProducts.TryRemove(product, out _);
+            else
+            {
+                var products = new HashSet<string>(s_disabledProducts, StringComparer.Ordinal);
+                if (disabled)
+                {
+                    products.Add(product);
+                }
+                else
+                {
+                    products.Remove(product);
+                }
+
+                s_disabledProducts = products;
+            }
         }
 
         Changed?.Invoke();

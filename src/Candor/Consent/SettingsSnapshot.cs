@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Candor.Manifest;
 
 namespace Candor.Consent;
@@ -9,17 +8,18 @@ namespace Candor.Consent;
 /// </summary>
 internal sealed class SettingsSnapshot
 {
-    private readonly FrozenDictionary<string, ProductSettings> _products;
+    // Not frozen: freezing loads System.Collections.Immutable at every start-up for one or two lookups.
+    private readonly Dictionary<string, ProductSettings> _products;
 
-    private SettingsSnapshot(string? machineLevel, FrozenDictionary<string, ProductSettings> products)
+    private SettingsSnapshot(string? machineLevel, Dictionary<string, ProductSettings> products)
     {
         MachineLevel = machineLevel;
         _products = products;
-        Products = [.. products.Keys.Where(ManifestBuilder.IdPattern().IsMatch).Order(StringComparer.Ordinal)];
+        Products = [.. products.Keys.Where(p => ManifestBuilder.IdPattern().IsMatch(p)).Order(StringComparer.Ordinal)];
     }
 
     /// <summary>No file, or a file that could not be read: no choices.</summary>
-    public static SettingsSnapshot Empty { get; } = new(null, FrozenDictionary<string, ProductSettings>.Empty);
+    public static SettingsSnapshot Empty { get; } = new(null, new Dictionary<string, ProductSettings>(StringComparer.Ordinal));
 
     /// <summary>The machine-wide level as written (not yet checked), or null when there is no choice.</summary>
     public string? MachineLevel { get; }
@@ -34,5 +34,5 @@ internal sealed class SettingsSnapshot
     public bool IsSeen(string product) => _products.GetValueOrDefault(product)?.Seen is not null;
 
     public static SettingsSnapshot From(SettingsDocument document) =>
-        new(document.Level, document.Products.ToFrozenDictionary(StringComparer.Ordinal));
+        new(document.Level, new Dictionary<string, ProductSettings>(document.Products, StringComparer.Ordinal));
 }

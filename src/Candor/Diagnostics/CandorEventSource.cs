@@ -6,7 +6,9 @@ namespace Candor.Diagnostics;
 /// Candor's own diagnostics, for <c>dotnet-trace</c> and similar listeners (provider name <c>Candor</c>).
 /// Failures inside the SDK end here and in the opt-in <see cref="SelfLog"/>, never in the host tool.
 /// </summary>
-[EventSource(Name = "Candor")]
+// The GUID is the one EventSource derives from the name (a test checks it): deriving it calls ToUpperInvariant,
+// which loads ICU, and every run builds this source, telemetry off included.
+[EventSource(Name = "Candor", Guid = "1a5e9d8d-a1d3-5062-77b5-1726a808f1b3")]
 internal sealed class CandorEventSource : EventSource
 {
     public static readonly CandorEventSource Log = new();

@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Candor.Manifest;
 
 /// <summary>One declared event: its meaning, its level and the only properties and measurements it may carry.</summary>
@@ -12,7 +10,12 @@ public sealed class EventDefinition
         Purpose = purpose;
         Level = level;
         Fields = fields;
-        FieldsByName = fields.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
+        FieldsByName = new Dictionary<string, FieldDefinition>(fields.Count, StringComparer.Ordinal);
+        foreach (var field in fields)
+        {
+            // A name declared twice is an error the builder reports after this; until then the first one counts.
+            FieldsByName.TryAdd(field.Name, field);
+        }
     }
 
     /// <summary>The event's name, as sent.</summary>
@@ -34,5 +37,6 @@ public sealed class EventDefinition
     /// <returns><see langword="null"/> when the event does not declare <paramref name="name"/>.</returns>
     public FieldDefinition? Find(string name) => FieldsByName.GetValueOrDefault(name);
 
-    internal FrozenDictionary<string, FieldDefinition> FieldsByName { get; }
+    // Not frozen, for the reason given on TelemetryManifest.EventsByName. Never changed after construction.
+    internal Dictionary<string, FieldDefinition> FieldsByName { get; }
 }

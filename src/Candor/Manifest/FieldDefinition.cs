@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -8,6 +7,7 @@ namespace Candor.Manifest;
 public sealed class FieldDefinition
 {
     private JsonEncodedText? _jsonName;
+    private IReadOnlyList<string>? _bucketLabels;
 
     internal FieldDefinition(
         string name,
@@ -33,9 +33,13 @@ public sealed class FieldDefinition
         Allow = allow;
         Item = item;
         MaxItems = maxItems;
-        ValueSet = values.ToFrozenSet(StringComparer.Ordinal);
-        AllowSet = allow.ToFrozenDictionary(a => a, a => a, StringComparer.OrdinalIgnoreCase);
-        BucketLabels = BucketLabel.All(boundaries);
+        ValueSet = new HashSet<string>(values, StringComparer.Ordinal);
+        AllowSet = new Dictionary<string, string>(allow.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var allowed in allow)
+        {
+            // The builder refuses names that differ only in case; until it throws, the first one counts.
+            AllowSet.TryAdd(allowed, allowed);
+        }
     }
 
     /// <summary>The property's name, unique within its event.</summary>
@@ -77,11 +81,17 @@ public sealed class FieldDefinition
     /// <summary>Whether the value is a measurement (a number on the wire) rather than a property.</summary>
     public bool IsMeasurement => Kind is FieldKind.Number or FieldKind.Duration;
 
-    internal FrozenSet<string> ValueSet { get; }
+    // Not frozen, for the reason given on TelemetryManifest.EventsByName. Never changed after construction.
+    internal HashSet<string> ValueSet { get; }
 
     // Maps any casing of an allowed name to the declared casing, so "ZLIB" and "zlib" count as one.
-    internal FrozenDictionary<string, string> AllowSet { get; }
+    internal Dictionary<string, string> AllowSet { get; }
 
     /// <summary>For <see cref="FieldKind.Bucket"/>: the label sent for each bucket, lowest first (<c>&lt;b0</c>, <c>b0-b1</c>, ..., <c>&gt;=bn</c>).</summary>
-    public IReadOnlyList<string> BucketLabels { get; }
+    /// <remarks>
+    /// Made by the first caller that needs them (a run that records, the privacy page), never at start-up: formatting
+    /// the boundaries uses the invariant culture, which loads ICU, and every run builds the manifest. Two threads may
+    /// both make them; they make the same labels.
+    /// </remarks>
+    public IReadOnlyList<string> BucketLabels => _bucketLabels ??= BucketLabel.All(Boundaries);
 }

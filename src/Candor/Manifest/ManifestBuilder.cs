@@ -86,8 +86,10 @@ internal sealed partial class ManifestBuilder
             Error("'events' must declare at least one event");
         }
 
-        foreach (var (e, i) in (d.Events ?? []).Select((e, i) => (e, i)))
+        var declared = d.Events ?? [];
+        for (var i = 0; i < declared.Count; i++)
         {
+            var e = declared[i];
             var where = e.Name is null ? $"event #{i + 1}" : $"event '{e.Name}'";
             if (e.Name is null || !IdPattern().IsMatch(e.Name))
             {
@@ -207,7 +209,7 @@ internal sealed partial class ManifestBuilder
         {
             case FieldKind.Enum:
                 Expect(values.Count > 0, where, "kind 'enum' needs a non-empty 'values' list");
-                Expect(values.Distinct(StringComparer.Ordinal).Count() == values.Count, where, "'values' lists a value twice");
+                Expect(new HashSet<string>(values, StringComparer.Ordinal).Count == values.Count, where, "'values' lists a value twice");
                 foreach (var v in values.Where(v => !EnumValuePattern().IsMatch(v)))
                 {
                     Error($"{where}: enum value '{v}' must be 1-64 characters of letters, digits, '.', '_', '-', '/', '+' or ':'");
@@ -220,12 +222,13 @@ internal sealed partial class ManifestBuilder
                 Expect(f.Minimum is null || f.Maximum is null || f.Minimum <= f.Maximum, where, "'minimum' is larger than 'maximum'");
                 break;
             case FieldKind.Bucket:
-                Expect(boundaries.Count > 0, where, "kind 'bucket' needs a non-empty 'boundaries' list");
-                Expect(boundaries.Zip(boundaries.Skip(1)).All(p => p.First < p.Second), where, "'boundaries' must be strictly ascending");
-                Expect(boundaries.All(double.IsFinite), where, "'boundaries' must be finite numbers");
+                Expect(boundaries.Length > 0, where, "kind 'bucket' needs a non-empty 'boundaries' list");
+                Expect(IsStrictlyAscending(boundaries), where, "'boundaries' must be strictly ascending");
+                Expect(AreFinite(boundaries), where, "'boundaries' must be finite numbers");
                 break;
             case FieldKind.NameOrHash:
                 Expect(allow.Count > 0, where, "kind 'nameOrHash' needs an 'allow' list (use kind 'hash' when no name may be sent verbatim)");
+                Expect(new HashSet<string>(allow, StringComparer.OrdinalIgnoreCase).Count == allow.Count, where, "'allow' lists a name twice (names match in any case)");
                 foreach (var a in allow.Where(a => !EnumValuePattern().IsMatch(a) || HashPattern().IsMatch(a)))
                 {
                     Error($"{where}: allowed name '{a}' must be 1-64 characters of letters, digits, '.', '_', '-', '/', '+' or ':' and must not look like a hash");
@@ -250,6 +253,34 @@ internal sealed partial class ManifestBuilder
         }
 
         return new FieldDefinition(f.Name ?? "", kind.Value, f.Description ?? "", values, f.Unit, f.Minimum, f.Maximum, boundaries, allow, item, maxItems);
+    }
+
+    // Loops rather than LINQ's Zip and All: those are generic over double, which ReadyToRun cannot precompile,
+    // and the manifest is checked at every start-up, telemetry off included.
+    private static bool IsStrictlyAscending(double[] values)
+    {
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (!(values[i - 1] < values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AreFinite(double[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     internal static FieldKind? ParseKind(string? kind) => kind switch

@@ -1,12 +1,9 @@
-using System.Text.Json.Serialization;
-
 namespace Candor.Manifest;
 
-// The manifest file exactly as written. Strings stay strings here so that a typo in a kind or level
-// is reported by ManifestBuilder with the event and property it belongs to, not as a bare JSON error.
+// The manifest file exactly as written, read by ManifestJson. Strings stay strings here so that a typo in a
+// kind or level is reported by ManifestBuilder with the event and property it belongs to, not as a bare JSON error.
 internal sealed class ManifestDocument
 {
-    [JsonPropertyName("$schema")]
     public string? Schema { get; set; }
 
     public string? Product { get; set; }
@@ -79,7 +76,7 @@ internal sealed class FieldDocument
 
     public double? Maximum { get; set; }
 
-    public List<double>? Boundaries { get; set; }
+    public double[]? Boundaries { get; set; }
 
     public List<string>? Allow { get; set; }
 
@@ -87,11 +84,3 @@ internal sealed class FieldDocument
 
     public int? MaxItems { get; set; }
 }
-
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
-    AllowTrailingCommas = true,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
-[JsonSerializable(typeof(ManifestDocument))]
-internal sealed partial class ManifestJsonContext : JsonSerializerContext;

@@ -137,6 +137,7 @@ public sealed class ContextProbeTests : IDisposable
     [InlineData("0::/kubepods/besteffort/pod1234\n", true)]
     [InlineData("1:name=systemd:/system.slice/containerd.service\n", true)]
     [InlineData("0::/machine.slice/libpod-abc.scope\n", true)]
+    [InlineData("0::/system.slice/Docker-3f1c2a.scope\n", true)]
     [InlineData("0::/\n", false)]
     [InlineData("0::/init.scope\n", false)]
     public void Detect_Cgroup_MentionsAContainerRuntime(string cgroup, bool expected)
@@ -260,5 +261,22 @@ public sealed class ContextProbeTests : IDisposable
     {
         Assert.Same(ContextProbe.Current, ContextProbe.Current);
         Assert.Contains(ContextProbe.Current.Os, new[] { "linux", "windows", "macos", "freebsd", "other" });
+    }
+
+    [Theory]
+    [InlineData("Microsoft.DotNet.Interactive.App, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35", "Microsoft.DotNet.Interactive.App")]
+    [InlineData("sometool", "sometool")]
+    [InlineData(null, null)]
+    public void SimpleName_IsTheNameBeforeTheVersion(string? displayName, string? expected)
+    {
+        Assert.Equal(expected, ContextProbe.SimpleName(displayName));
+    }
+
+    [Fact]
+    public void SimpleName_OfARealAssembly_IsWhatGetNameSays()
+    {
+        var assembly = typeof(ContextProbe).Assembly;
+
+        Assert.Equal(assembly.GetName().Name, ContextProbe.SimpleName(assembly.FullName));
     }
 }

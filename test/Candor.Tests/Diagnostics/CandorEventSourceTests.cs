@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
+using Candor.Diagnostics;
 using Candor.Testing;
 using Candor.Tests.Support;
 
@@ -48,6 +49,16 @@ public class CandorEventSourceTests
 
         Assert.Empty(listener.Tracked);
     }
+
+    [Fact]
+    public void Guid_IsTheOneDerivedFromTheName()
+    {
+        Assert.Equal(EventSource.GetGuid(typeof(NamedOnly)), EventSource.GetGuid(typeof(CandorEventSource)));
+        Assert.Equal("Candor", EventSource.GetName(typeof(CandorEventSource)));
+    }
+
+    [EventSource(Name = "Candor")]
+    private sealed class NamedOnly : EventSource;
 
     // Listeners are process-wide, so each test keeps only its own product's events.
     private sealed class TrackedListener(string product) : EventListener
