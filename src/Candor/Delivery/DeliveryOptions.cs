@@ -1,3 +1,4 @@
+using System.Globalization;
 using Candor.Protocol;
 
 namespace Candor.Delivery;
@@ -84,21 +85,23 @@ public sealed class DeliveryOptions
         Require(UploadAtEvents >= 1, nameof(UploadAtEvents), "must be at least 1");
         Require(UploadAfter >= TimeSpan.Zero, nameof(UploadAfter), "must be zero or positive");
         Require(MaxSpoolFiles >= 1, nameof(MaxSpoolFiles), "must be at least 1");
-        Require(MaxSpoolBytes >= ProtocolConstants.MaxEventBytes, nameof(MaxSpoolBytes), $"must be at least {ProtocolConstants.MaxEventBytes} (one event)");
+        Require(MaxSpoolBytes >= ProtocolConstants.MaxEventBytes, nameof(MaxSpoolBytes), "must be at least {0} (one event)", ProtocolConstants.MaxEventBytes);
         Require(MaxSpoolAge > TimeSpan.Zero, nameof(MaxSpoolAge), "must be positive");
         Require(MaxCorruptFiles >= 0, nameof(MaxCorruptFiles), "must be zero or positive");
-        Require(MaxSentLogBytes >= MinLogBytes, nameof(MaxSentLogBytes), $"must be at least {MinLogBytes}");
-        Require(MaxRejectedLogBytes >= MinLogBytes, nameof(MaxRejectedLogBytes), $"must be at least {MinLogBytes}");
+        Require(MaxSentLogBytes >= MinLogBytes, nameof(MaxSentLogBytes), "must be at least {0}", MinLogBytes);
+        Require(MaxRejectedLogBytes >= MinLogBytes, nameof(MaxRejectedLogBytes), "must be at least {0}", MinLogBytes);
         Require(RetryBaseDelay > TimeSpan.Zero, nameof(RetryBaseDelay), "must be positive");
         Require(RetryMaxDelay >= RetryBaseDelay, nameof(RetryMaxDelay), "must be at least RetryBaseDelay");
         Require(RefusedRetryDelay > TimeSpan.Zero, nameof(RefusedRetryDelay), "must be positive");
     }
 
-    private static void Require(bool condition, string name, string rule)
+    // The rule's number is formatted only when it is broken: every run checks these, and formatting a number
+    // at start-up is work (and, with the current culture, a globalization library to load) for nothing.
+    private static void Require(bool condition, string name, string rule, long bound = 0)
     {
         if (!condition)
         {
-            throw new ArgumentOutOfRangeException(name, $"DeliveryOptions.{name} {rule}.");
+            throw new ArgumentOutOfRangeException(name, $"DeliveryOptions.{name} {string.Format(CultureInfo.InvariantCulture, rule, bound)}.");
         }
     }
 }
