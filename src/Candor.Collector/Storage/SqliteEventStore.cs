@@ -20,10 +20,10 @@ internal sealed class SqliteEventStore : IEventStore
     private readonly int _deleteChunk;
     private readonly string _connectionString;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
-    private const int MaxRecentParts = 256;
+    private const int MaxRecentDays = 256;
 
     private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
-    private readonly ConcurrentDictionary<(long Product, long Name, long Part, long Day), (long Version, byte[]? Data)> _recent = new();
+    private readonly ConcurrentDictionary<(long Product, long Name, long Day, bool Contexts), RecentDay> _recent = new();
     private Writer? _writer;
     private Task? _writerLoop;
     private int _backlog;
@@ -549,8 +549,9 @@ internal sealed class SqliteEventStore : IEventStore
     // one snapshot, so a day's version and its rollup rows agree. A day whose kept day rollup is missing or older
     // than the day's version is built from its per-install rows; a built day is handed to the writer to keep
     // (the writer keeps it only if the day's version has not moved since), unless it is one of the product's two
-    // newest days, which still change all the time: those are held in memory per version instead. A property
-    // field with no values that day has no part of its own: a current totals part says the day was built.
+    // newest days, which still change all the time: those are held in memory per version instead (and skipped
+    // when preparing every name). A property field with no values that day has no part of its own: a current
+    // totals part says the day was built.
     // Returns the days built for keeping and the writer's task of keeping them.
     private (int Built, Task Kept) VisitDays(
         SqliteConnection connection, EventFilter filter, bool summaries, long part, DayVisitor visit, CancellationToken cancellationToken, bool everyName = false)
@@ -626,11 +627,16 @@ internal sealed class SqliteEventStore : IEventStore
 
                     if (day >= newest - 1)
                     {
-                        visit(day, Recent(connection, product, name, part, day, version, cancellationToken));
+                        // Preparing keeps days; these are not kept, and the next commit would change them anyway.
+                        if (!everyName)
+                        {
+                            visit(day, Recent(connection, product, name, part, day, version, cancellationToken));
+                        }
+
                         continue;
                     }
 
-                    var parts = BuildDay(connection, product, name, day, only: null, cancellationToken);
+                    var parts = BuildDay(connection, product, name, day, new DayRollup.Builder(), cancellationToken);
                     built.AddRange(parts.Select(p => new DayRollupRow(product, name, p.Part, day, version, p.Data)));
                     visit(day, parts.Find(p => p.Part == part).Data);
                 }
@@ -666,30 +672,52 @@ internal sealed class SqliteEventStore : IEventStore
     }
 
     // A part of one of the product's two newest days, which are not kept in the file: built for this version of
-    // the day and held in memory, so that the queries of one dashboard page, which mostly read the same parts,
-    // build each once while no commit touches the day. At most a few hundred are held (a few dozen are in use).
+    // the day and held in memory, so that the queries of one dashboard page, which mostly read the same days,
+    // build each once while no commit touches the day. One scan of the day's rows builds either every part but the
+    // contexts (what unfiltered queries read) or the contexts part (what filtered and grouping queries read);
+    // queries that need a day being built wait for it rather than build it again. A query whose snapshot is older
+    // than the day held builds its own and holds nothing.
     private byte[]? Recent(SqliteConnection connection, long product, long name, long part, long day, long version, CancellationToken cancellationToken)
     {
-        var key = (product, name, part, day);
-        if (_recent.TryGetValue(key, out var held) && held.Version == version)
-        {
-            return held.Data;
-        }
-
-        var data = BuildDay(connection, product, name, day, only: part, cancellationToken).Find(p => p.Part == part).Data;
-        if (_recent.Count >= MaxRecentParts)
+        var contexts = part == DayRollup.ContextsPart;
+        var key = (product, name, day, contexts);
+        var mine = new RecentDay(version, new Lazy<List<(long Part, byte[] Data)>>(() => Build()));
+        if (_recent.Count >= MaxRecentDays && !_recent.ContainsKey(key))
         {
             _recent.Clear();
         }
 
-        _recent[key] = (version, data);
-        return data;
+        var held = _recent.AddOrUpdate(key, mine, (_, current) => current.Version >= version ? current : mine);
+        if (held.Version != version)
+        {
+            return Find(Build(), part);
+        }
+
+        try
+        {
+            return Find(held.Parts.Value, part);
+        }
+        catch (Exception) when (!ReferenceEquals(held, mine))
+        {
+            // Another query's build failed (it was cancelled, or its connection closed): build it here instead.
+            _recent.TryRemove(KeyValuePair.Create(key, held));
+            return Find(Build(), part);
+        }
+        catch (Exception)
+        {
+            _recent.TryRemove(KeyValuePair.Create(key, held));
+            throw;
+        }
+
+        List<(long Part, byte[] Data)> Build() =>
+            BuildDay(connection, product, name, day, contexts ? new DayRollup.Builder(DayRollup.ContextsPart) : DayRollup.Builder.WithoutContexts(), cancellationToken);
+
+        static byte[]? Find(List<(long Part, byte[] Data)> parts, long part) => parts.Find(p => p.Part == part).Data;
     }
 
     // One name's per-install rollup rows of one day, in key order (context, then install), as every part or one.
-    private static List<(long Part, byte[] Data)> BuildDay(SqliteConnection connection, long product, long name, long day, long? only, CancellationToken cancellationToken)
+    private static List<(long Part, byte[] Data)> BuildDay(SqliteConnection connection, long product, long name, long day, DayRollup.Builder builder, CancellationToken cancellationToken)
     {
-        var builder = new DayRollup.Builder(only);
         Scan(
             connection,
             "SELECT context, install, n, summary FROM rollups WHERE product = $product AND name = $name AND day = $day",
@@ -816,6 +844,9 @@ internal sealed class SqliteEventStore : IEventStore
     private delegate void DayVisitor(long day, ReadOnlySpan<byte> data);
 
     private sealed record DayRollupRow(long Product, long Name, long Part, long Day, long Version, byte[] Data);
+
+    /// <summary>The parts of one of the two newest days, built (or being built) for one version of the day.</summary>
+    private sealed record RecentDay(long Version, Lazy<List<(long Part, byte[] Data)>> Parts);
 
     /// <summary>The current row of a stepped statement; valid only inside the visitor.</summary>
     private readonly ref struct Row(sqlite3_stmt statement)
