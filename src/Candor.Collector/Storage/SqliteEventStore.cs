@@ -21,9 +21,12 @@ internal sealed class SqliteEventStore : IEventStore
     private readonly string _connectionString;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private const int MaxRecentDays = 256;
+    private const long MaxHeldBytes = 64L << 20;
 
     private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
     private readonly ConcurrentDictionary<(long Product, long Name, long Day, bool Contexts), RecentDay> _recent = new();
+    private readonly ConcurrentDictionary<(long Product, long Name, long Part, long Day), (long Version, byte[] Data)> _held = new();
+    private long _heldBytes;
     private Writer? _writer;
     private Task? _writerLoop;
     private int _backlog;
@@ -546,12 +549,12 @@ internal sealed class SqliteEventStore : IEventStore
 
     // Hands the visitor one part of the day rollups of the filter's event (or of name 0, which counts every event,
     // or of every name when values or durations are wanted), day by day in ascending order. Everything is read in
-    // one snapshot, so a day's version and its rollup rows agree. A day whose kept day rollup is missing or older
-    // than the day's version is built from its per-install rows; a built day is handed to the writer to keep
-    // (the writer keeps it only if the day's version has not moved since), unless it is one of the product's two
-    // newest days, which still change all the time: those are held in memory per version instead (and skipped
-    // when preparing every name). A property field with no values that day has no part of its own: a current
-    // totals part says the day was built.
+    // one snapshot, so a day's version and its rollup rows agree; a kept day rollup read lately comes from memory
+    // (see Kept). A day whose kept day rollup is missing or older than the day's version is built from its
+    // per-install rows; a built day is handed to the writer to keep (the writer keeps it only if the day's version
+    // has not moved since), unless it is one of the product's two newest days, which still change all the time:
+    // those are held in memory per version instead (and skipped when preparing every name). A property field with
+    // no values that day has no current part of its own: a current totals part says the day was built.
     // Returns the days built for keeping and the writer's task of keeping them.
     private (int Built, Task Kept) VisitDays(
         SqliteConnection connection, EventFilter filter, bool summaries, long part, DayVisitor visit, CancellationToken cancellationToken, bool everyName = false)
@@ -590,6 +593,7 @@ internal sealed class SqliteEventStore : IEventStore
                 row => versions.Add((row.Long(0), row.Long(1))),
                 cancellationToken);
             var newest = Scalar(connection, "SELECT MAX(day) FROM day_versions WHERE product = $value", product) ?? long.MaxValue;
+            var current = versions.ToDictionary(v => v.Day, v => v.Version);
 
             foreach (var name in names)
             {
@@ -601,7 +605,16 @@ internal sealed class SqliteEventStore : IEventStore
                     WHERE product = $product AND name = $name AND part = $part AND day BETWEEN $from AND $to
                     """,
                     cmd => Parameters(cmd, part),
-                    row => kept[row.Long(0)] = (row.Long(1), row.Summary(2).ToArray()),
+                    row =>
+                    {
+                        // Only a current day rollup is read, and only when it is not held already: the blob is
+                        // read from the file (its overflow pages) only when its column is asked for.
+                        var (day, version) = (row.Long(0), row.Long(1));
+                        if (current.GetValueOrDefault(day) == version)
+                        {
+                            kept[day] = (version, Kept(product, name, part, day, version, row));
+                        }
+                    },
                     cancellationToken);
                 if (part > 0)
                 {
@@ -669,6 +682,30 @@ internal sealed class SqliteEventStore : IEventStore
             cmd.Parameters.AddWithValue("$from", from);
             cmd.Parameters.AddWithValue("$to", to);
         }
+    }
+
+    // A kept day rollup as the file holds it for this version of the day, from memory when a query read it lately.
+    // A page reads the same parts several times (the shares of every context dimension all read the contexts
+    // part of every day), and other pages of the product read many of them again. The version says whether it
+    // is still current: a late event or a deletion gives the day a new one. The held parts are forgotten all at
+    // once when they reach MaxHeldBytes.
+    private byte[] Kept(long product, long name, long part, long day, long version, Row row)
+    {
+        var key = (product, name, part, day);
+        if (_held.TryGetValue(key, out var held) && held.Version == version)
+        {
+            return held.Data;
+        }
+
+        var data = row.Summary(2).ToArray();
+        if (Interlocked.Add(ref _heldBytes, data.Length) > MaxHeldBytes)
+        {
+            _held.Clear();
+            Interlocked.Exchange(ref _heldBytes, data.Length);
+        }
+
+        _held[key] = (version, data);
+        return data;
     }
 
     // A part of one of the product's two newest days, which are not kept in the file: built for this version of

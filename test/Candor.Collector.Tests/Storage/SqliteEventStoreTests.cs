@@ -231,6 +231,35 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     }
 
     [Fact]
+    public async Task KeptDay_ReadThenChangedAndKeptAgain_IsReadAtItsNewVersion()
+    {
+        var alice = Guid.NewGuid();
+        var old = Some.Now.AddDays(-10);
+        await Store.AppendAsync([Incoming(Some.Install(alice, old, packages: ["zlib"])), Incoming(Some.Install(time: old, packages: ["zlib"])), Incoming(Some.Install())], default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+        var read = await AskEverythingAsync();
+
+        // A late event: the day is built again and kept at its new version, then read from the file again.
+        await Store.AppendAsync([Incoming(Some.Install(time: old, packages: ["openssl"]))], default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+        var late = await AskEverythingAsync();
+
+        // A deletion: the same, without the install.
+        await Store.DeleteInstallAsync(Some.Product, alice, default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+        var deleted = await AskEverythingAsync();
+
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 2, 2), read.Days[0]);
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 3, 3), late.Days[0]);
+        Assert.Contains(new GroupCount("openssl", 1, 1), late.Packages);
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 2, 2), deleted.Days[0]);
+        Assert.Contains(new GroupCount("zlib", 2, 2), deleted.Packages);
+    }
+
+    [Fact]
     public async Task DeleteInstall_OnAKeptDay_DropsItsDayRollupsAndItsCounts()
     {
         var alice = Guid.NewGuid();
