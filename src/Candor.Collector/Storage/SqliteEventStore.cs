@@ -230,12 +230,14 @@ internal sealed class SqliteEventStore : IEventStore
         return Enqueue<IReadOnlyList<AppendOutcome>>(events.Count, w => w.Append(events));
     }
 
-    // The parts held in memory go too: they could no longer be read (the days have new versions), but they would
-    // still hold the install.
+    // The parts held in memory go too (the newest days' and the kept ones read lately): they could no longer be
+    // read (the days have new versions), but they would still hold the install.
     public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
     {
         var deleted = await Enqueue(0, w => w.DeleteInstall(product, install));
         _recent.Clear();
+        _held.Clear();
+        Interlocked.Exchange(ref _heldBytes, 0);
         return deleted;
     }
 
