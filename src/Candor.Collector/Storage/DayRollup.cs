@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Candor.Collector.Storage;
 
 /// <summary>
@@ -54,60 +56,83 @@ internal static class DayRollup
     }
 
     /// <summary>
-    /// Collects one name's per-install rollup rows of one day, in any order, and encodes them: every part, or only
-    /// <paramref name="only"/> when the day is built for one query and not kept.
+    /// Collects one name's per-install rollup rows of one day, in any order, and encodes them: every part, only
+    /// one (<c>only</c>), or every part but the contexts (<see cref="WithoutContexts"/>).
     /// </summary>
-    internal sealed class Builder(long? only = null)
+    // Rows are added tens of thousands at a time while a reader waits for its page, so the entries are gathered in
+    // hash maps (sorted once, when encoded) and the context of the row before is remembered (rows arrive grouped
+    // by context).
+    internal sealed class Builder
     {
-        private readonly SortedDictionary<long, ContextPart> _contexts = [];
+        private readonly Dictionary<long, ContextPart> _contexts = [];
         private readonly ContextPart _totals = new();
-        private readonly bool _withContexts = only is null or ContextsPart;
-        private readonly bool _withTotals = only is null or >= 0;
-        private readonly long _valuesOf = only is null ? -1 : only > 0 ? only.Value : long.MaxValue;
+        private readonly bool _withContexts;
+        private readonly bool _withTotals;
+        private readonly long _valuesOf;
+        private long _lastContext = -1;
+        private ContextPart? _last;
+
+        public Builder(long? only = null)
+            : this(withContexts: only is null or ContextsPart, withTotals: only is null or >= 0, valuesOf: only is null ? -1 : only > 0 ? only.Value : long.MaxValue)
+        {
+        }
+
+        private Builder(bool withContexts, bool withTotals, long valuesOf)
+        {
+            _withContexts = withContexts;
+            _withTotals = withTotals;
+            _valuesOf = valuesOf;
+        }
+
+        /// <summary>A builder of the totals part and every field part, without the contexts part.</summary>
+        public static Builder WithoutContexts() => new(withContexts: false, withTotals: true, valuesOf: -1);
 
         public void Add(long context, long install, long n, ReadOnlySpan<byte> summary)
         {
-            ContextPart? part = null;
-            if (_withContexts && !_contexts.TryGetValue(context, out part))
-            {
-                _contexts[context] = part = new ContextPart();
-            }
-
-            if (_withContexts)
-            {
-                Add(part!, install, n, summary, valuesOf: -1);
-            }
-
+            var part = _withContexts ? ContextOf(context) : null;
+            part?.Add(n, install);
             if (_withTotals)
             {
-                Add(_totals, install, n, summary, _valuesOf);
+                _totals.Add(n, install);
             }
-        }
 
-        // valuesOf: the field whose values to gather, -1 for every field.
-        private static void Add(ContextPart part, long install, long n, ReadOnlySpan<byte> summary, long valuesOf)
-        {
-            part.Events += n;
-            part.Installs.Add(install);
-            var values = RollupSummary.Values(summary, valuesOf);
+            // Every field's values go to the context; the totals take one field's or every field's.
+            var values = RollupSummary.Values(summary, part is null ? _valuesOf : -1);
             while (values.MoveNext())
             {
-                var key = (values.Field, values.Current.Key);
-                if (!part.Values.TryGetValue(key, out var entry))
+                var key = new Key(values.Field, values.Current.Key);
+                part?.AddValue(key, values.Current.N, install);
+                if (_withTotals && (_valuesOf < 0 || values.Field == _valuesOf))
                 {
-                    part.Values[key] = entry = new ValueEntry();
+                    _totals.AddValue(key, values.Current.N, install);
                 }
-
-                entry.Events += values.Current.N;
-                entry.Installs.Add(install);
             }
 
             var buckets = RollupSummary.Buckets(summary, field: -1);
             while (buckets.MoveNext())
             {
-                var key = (buckets.Field, buckets.Current.Key);
-                part.Buckets[key] = part.Buckets.GetValueOrDefault(key) + buckets.Current.N;
+                var key = new Key(buckets.Field, buckets.Current.Key);
+                part?.AddBucket(key, buckets.Current.N);
+                if (_withTotals)
+                {
+                    _totals.AddBucket(key, buckets.Current.N);
+                }
             }
+        }
+
+        private ContextPart ContextOf(long context)
+        {
+            if (_last is null || context != _lastContext)
+            {
+                if (!_contexts.TryGetValue(context, out _last))
+                {
+                    _contexts[context] = _last = new ContextPart();
+                }
+
+                _lastContext = context;
+            }
+
+            return _last;
         }
 
         /// <summary>Every part built: the contexts, the totals, one per property field that has values.</summary>
@@ -134,24 +159,40 @@ internal static class DayRollup
             output.Section(section);
             parts.Add((TotalsPart, output.ToArray()));
 
-            foreach (var field in _totals.Values.Keys.Select(k => k.Field).Distinct())
+            var values = Sorted(_totals.Values);
+            for (var start = 0; start < values.Count;)
             {
+                var field = values[start].Key.Field;
+                var end = start;
+                while (end < values.Count && values[end].Key.Field == field)
+                {
+                    end++;
+                }
+
                 output.Clear();
-                WriteValues(output, _totals.Values.Where(v => v.Key.Field == field).ToList());
+                WriteValues(output, values.GetRange(start, end - start));
                 parts.Add((field, output.ToArray()));
+                start = end;
             }
 
             return parts;
         }
 
-        private static void WriteValues(Output output, IReadOnlyCollection<KeyValuePair<(long Field, long Value), ValueEntry>> values)
+        private static List<KeyValuePair<Key, TValue>> Sorted<TValue>(Dictionary<Key, TValue> entries)
+        {
+            var sorted = entries.ToList();
+            sorted.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            return sorted;
+        }
+
+        private static void WriteValues(Output output, List<KeyValuePair<Key, ValueEntry>> values)
         {
             var installs = new Output();
             output.Varint((ulong)values.Count);
-            foreach (var ((field, value), entry) in values)
+            foreach (var (key, entry) in values)
             {
-                output.Varint((ulong)field);
-                output.Varint((ulong)value);
+                output.Varint((ulong)key.Field);
+                output.Varint((ulong)key.Value);
                 output.Varint((ulong)entry.Events);
                 installs.Clear();
                 WriteInstalls(installs, entry.Installs);
@@ -159,13 +200,13 @@ internal static class DayRollup
             }
         }
 
-        private static void WriteBuckets(Output output, SortedDictionary<(long Field, long Bucket), long> buckets)
+        private static void WriteBuckets(Output output, Dictionary<Key, long> buckets)
         {
             output.Varint((ulong)buckets.Count);
-            foreach (var ((field, bucket), n) in buckets)
+            foreach (var (key, n) in Sorted(buckets))
             {
-                output.Varint((ulong)field);
-                output.Varint((ulong)bucket);
+                output.Varint((ulong)key.Field);
+                output.Varint((ulong)key.Value);
                 output.Varint((ulong)n);
             }
         }
@@ -175,8 +216,9 @@ internal static class DayRollup
             var output = new Output();
             var section = new Output();
             output.Varint((ulong)_contexts.Count);
-            foreach (var (context, part) in _contexts)
+            foreach (var context in _contexts.Keys.Order())
             {
+                var part = _contexts[context];
                 output.Varint((ulong)context);
                 output.Varint((ulong)part.Events);
 
@@ -185,7 +227,7 @@ internal static class DayRollup
                 output.Section(section);
 
                 section.Clear();
-                WriteValues(section, part.Values);
+                WriteValues(section, Sorted(part.Values));
                 output.Section(section);
 
                 section.Clear();
@@ -230,15 +272,37 @@ internal static class DayRollup
             return true;
         }
 
+        /// <summary>A property field and one of its values, or a duration field and one of its buckets.</summary>
+        private readonly record struct Key(long Field, long Value) : IComparable<Key>
+        {
+            public int CompareTo(Key other) => Field != other.Field ? Field.CompareTo(other.Field) : Value.CompareTo(other.Value);
+        }
+
         private sealed class ContextPart
         {
-            public long Events { get; set; }
+            public long Events { get; private set; }
 
             public List<long> Installs { get; } = [];
 
-            public SortedDictionary<(long Field, long Value), ValueEntry> Values { get; } = [];
+            public Dictionary<Key, ValueEntry> Values { get; } = [];
 
-            public SortedDictionary<(long Field, long Bucket), long> Buckets { get; } = [];
+            public Dictionary<Key, long> Buckets { get; } = [];
+
+            public void Add(long n, long install)
+            {
+                Events += n;
+                Installs.Add(install);
+            }
+
+            public void AddValue(Key key, long n, long install)
+            {
+                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(Values, key, out _);
+                entry ??= new ValueEntry();
+                entry.Events += n;
+                entry.Installs.Add(install);
+            }
+
+            public void AddBucket(Key key, long n) => CollectionsMarshal.GetValueRefOrAddDefault(Buckets, key, out _) += n;
         }
 
         private sealed class ValueEntry

@@ -20,10 +20,13 @@ internal sealed class SqliteEventStore : IEventStore
     private readonly int _deleteChunk;
     private readonly string _connectionString;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
-    private const int MaxRecentParts = 256;
+    private const int MaxRecentDays = 256;
+    private const long MaxHeldBytes = 64L << 20;
 
     private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
-    private readonly ConcurrentDictionary<(long Product, long Name, long Part, long Day), (long Version, byte[]? Data)> _recent = new();
+    private readonly ConcurrentDictionary<(long Product, long Name, long Day, bool Contexts), RecentDay> _recent = new();
+    private readonly ConcurrentDictionary<(long Product, long Name, long Part, long Day), (long Version, byte[] Data)> _held = new();
+    private long _heldBytes;
     private Writer? _writer;
     private Task? _writerLoop;
     private int _backlog;
@@ -227,12 +230,14 @@ internal sealed class SqliteEventStore : IEventStore
         return Enqueue<IReadOnlyList<AppendOutcome>>(events.Count, w => w.Append(events));
     }
 
-    // The parts held in memory go too: they could no longer be read (the days have new versions), but they would
-    // still hold the install.
+    // The parts held in memory go too (the newest days' and the kept ones read lately): they could no longer be
+    // read (the days have new versions), but they would still hold the install.
     public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
     {
         var deleted = await Enqueue(0, w => w.DeleteInstall(product, install));
         _recent.Clear();
+        _held.Clear();
+        Interlocked.Exchange(ref _heldBytes, 0);
         return deleted;
     }
 
@@ -546,11 +551,12 @@ internal sealed class SqliteEventStore : IEventStore
 
     // Hands the visitor one part of the day rollups of the filter's event (or of name 0, which counts every event,
     // or of every name when values or durations are wanted), day by day in ascending order. Everything is read in
-    // one snapshot, so a day's version and its rollup rows agree. A day whose kept day rollup is missing or older
-    // than the day's version is built from its per-install rows; a built day is handed to the writer to keep
-    // (the writer keeps it only if the day's version has not moved since), unless it is one of the product's two
-    // newest days, which still change all the time: those are held in memory per version instead. A property
-    // field with no values that day has no part of its own: a current totals part says the day was built.
+    // one snapshot, so a day's version and its rollup rows agree; a kept day rollup read lately comes from memory
+    // (see Kept). A day whose kept day rollup is missing or older than the day's version is built from its
+    // per-install rows; a built day is handed to the writer to keep (the writer keeps it only if the day's version
+    // has not moved since), unless it is one of the product's two newest days, which still change all the time:
+    // those are held in memory per version instead (and skipped when preparing every name). A property field with
+    // no values that day has no current part of its own: a current totals part says the day was built.
     // Returns the days built for keeping and the writer's task of keeping them.
     private (int Built, Task Kept) VisitDays(
         SqliteConnection connection, EventFilter filter, bool summaries, long part, DayVisitor visit, CancellationToken cancellationToken, bool everyName = false)
@@ -589,6 +595,7 @@ internal sealed class SqliteEventStore : IEventStore
                 row => versions.Add((row.Long(0), row.Long(1))),
                 cancellationToken);
             var newest = Scalar(connection, "SELECT MAX(day) FROM day_versions WHERE product = $value", product) ?? long.MaxValue;
+            var current = versions.ToDictionary(v => v.Day, v => v.Version);
 
             foreach (var name in names)
             {
@@ -600,7 +607,16 @@ internal sealed class SqliteEventStore : IEventStore
                     WHERE product = $product AND name = $name AND part = $part AND day BETWEEN $from AND $to
                     """,
                     cmd => Parameters(cmd, part),
-                    row => kept[row.Long(0)] = (row.Long(1), row.Summary(2).ToArray()),
+                    row =>
+                    {
+                        // Only a current day rollup is read, and only when it is not held already: the blob is
+                        // read from the file (its overflow pages) only when its column is asked for.
+                        var (day, version) = (row.Long(0), row.Long(1));
+                        if (current.GetValueOrDefault(day) == version)
+                        {
+                            kept[day] = (version, Kept(product, name, part, day, version, row));
+                        }
+                    },
                     cancellationToken);
                 if (part > 0)
                 {
@@ -626,11 +642,16 @@ internal sealed class SqliteEventStore : IEventStore
 
                     if (day >= newest - 1)
                     {
-                        visit(day, Recent(connection, product, name, part, day, version, cancellationToken));
+                        // Preparing keeps days; these are not kept, and the next commit would change them anyway.
+                        if (!everyName)
+                        {
+                            visit(day, Recent(connection, product, name, part, day, version, cancellationToken));
+                        }
+
                         continue;
                     }
 
-                    var parts = BuildDay(connection, product, name, day, only: null, cancellationToken);
+                    var parts = BuildDay(connection, product, name, day, new DayRollup.Builder(), cancellationToken);
                     built.AddRange(parts.Select(p => new DayRollupRow(product, name, p.Part, day, version, p.Data)));
                     visit(day, parts.Find(p => p.Part == part).Data);
                 }
@@ -665,31 +686,77 @@ internal sealed class SqliteEventStore : IEventStore
         }
     }
 
-    // A part of one of the product's two newest days, which are not kept in the file: built for this version of
-    // the day and held in memory, so that the queries of one dashboard page, which mostly read the same parts,
-    // build each once while no commit touches the day. At most a few hundred are held (a few dozen are in use).
-    private byte[]? Recent(SqliteConnection connection, long product, long name, long part, long day, long version, CancellationToken cancellationToken)
+    // A kept day rollup as the file holds it for this version of the day, from memory when a query read it lately.
+    // A page reads the same parts several times (the shares of every context dimension all read the contexts
+    // part of every day), and other pages of the product read many of them again. The version says whether it
+    // is still current: a late event or a deletion gives the day a new one. The held parts are forgotten all at
+    // once when they reach MaxHeldBytes.
+    private byte[] Kept(long product, long name, long part, long day, long version, Row row)
     {
         var key = (product, name, part, day);
-        if (_recent.TryGetValue(key, out var held) && held.Version == version)
+        if (_held.TryGetValue(key, out var held) && held.Version == version)
         {
             return held.Data;
         }
 
-        var data = BuildDay(connection, product, name, day, only: part, cancellationToken).Find(p => p.Part == part).Data;
-        if (_recent.Count >= MaxRecentParts)
+        var data = row.Summary(2).ToArray();
+        if (Interlocked.Add(ref _heldBytes, data.Length) > MaxHeldBytes)
+        {
+            _held.Clear();
+            Interlocked.Exchange(ref _heldBytes, data.Length);
+        }
+
+        _held[key] = (version, data);
+        return data;
+    }
+
+    // A part of one of the product's two newest days, which are not kept in the file: built for this version of
+    // the day and held in memory, so that the queries of one dashboard page, which mostly read the same days,
+    // build each once while no commit touches the day. One scan of the day's rows builds either every part but the
+    // contexts (what unfiltered queries read) or the contexts part (what filtered and grouping queries read);
+    // queries that need a day being built wait for it rather than build it again. A query whose snapshot is older
+    // than the day held builds its own and holds nothing.
+    private byte[]? Recent(SqliteConnection connection, long product, long name, long part, long day, long version, CancellationToken cancellationToken)
+    {
+        var contexts = part == DayRollup.ContextsPart;
+        var key = (product, name, day, contexts);
+        var mine = new RecentDay(version, new Lazy<List<(long Part, byte[] Data)>>(() => Build()));
+        if (_recent.Count >= MaxRecentDays && !_recent.ContainsKey(key))
         {
             _recent.Clear();
         }
 
-        _recent[key] = (version, data);
-        return data;
+        var held = _recent.AddOrUpdate(key, mine, (_, current) => current.Version >= version ? current : mine);
+        if (held.Version != version)
+        {
+            return Find(Build(), part);
+        }
+
+        try
+        {
+            return Find(held.Parts.Value, part);
+        }
+        catch (Exception) when (!ReferenceEquals(held, mine))
+        {
+            // Another query's build failed (it was cancelled, or its connection closed): build it here instead.
+            _recent.TryRemove(KeyValuePair.Create(key, held));
+            return Find(Build(), part);
+        }
+        catch (Exception)
+        {
+            _recent.TryRemove(KeyValuePair.Create(key, held));
+            throw;
+        }
+
+        List<(long Part, byte[] Data)> Build() =>
+            BuildDay(connection, product, name, day, contexts ? new DayRollup.Builder(DayRollup.ContextsPart) : DayRollup.Builder.WithoutContexts(), cancellationToken);
+
+        static byte[]? Find(List<(long Part, byte[] Data)> parts, long part) => parts.Find(p => p.Part == part).Data;
     }
 
     // One name's per-install rollup rows of one day, in key order (context, then install), as every part or one.
-    private static List<(long Part, byte[] Data)> BuildDay(SqliteConnection connection, long product, long name, long day, long? only, CancellationToken cancellationToken)
+    private static List<(long Part, byte[] Data)> BuildDay(SqliteConnection connection, long product, long name, long day, DayRollup.Builder builder, CancellationToken cancellationToken)
     {
-        var builder = new DayRollup.Builder(only);
         Scan(
             connection,
             "SELECT context, install, n, summary FROM rollups WHERE product = $product AND name = $name AND day = $day",
@@ -816,6 +883,9 @@ internal sealed class SqliteEventStore : IEventStore
     private delegate void DayVisitor(long day, ReadOnlySpan<byte> data);
 
     private sealed record DayRollupRow(long Product, long Name, long Part, long Day, long Version, byte[] Data);
+
+    /// <summary>The parts of one of the two newest days, built (or being built) for one version of the day.</summary>
+    private sealed record RecentDay(long Version, Lazy<List<(long Part, byte[] Data)>> Parts);
 
     /// <summary>The current row of a stepped statement; valid only inside the visitor.</summary>
     private readonly ref struct Row(sqlite3_stmt statement)

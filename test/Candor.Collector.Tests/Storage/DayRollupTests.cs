@@ -66,6 +66,53 @@ public class DayRollupTests
         Assert.Equal([DayRollup.TotalsPart, 7L], parts.Select(p => p.Part).Order());
     }
 
+    [Fact]
+    public void WithoutContexts_BuildsTheTotalsAndEveryFieldAsTheFullBuilderDoes()
+    {
+        var full = new DayRollup.Builder();
+        var lean = DayRollup.Builder.WithoutContexts();
+        foreach (var builder in new[] { full, lean })
+        {
+            builder.Add(context: 6, install: 9, n: 1, Summary(values: [(7, 40), (8, 2)], buckets: [(9, 10)]));
+            builder.Add(context: 5, install: 3, n: 2, Summary(values: [(7, 41)], buckets: [(9, 10), (9, 12)]));
+            builder.Add(context: 5, install: 9, n: 1, Summary(values: [(7, 40)], buckets: []));
+        }
+
+        var parts = lean.BuildParts();
+
+        Assert.Equal([DayRollup.TotalsPart, 7L, 8L], parts.Select(p => p.Part).Order());
+        Assert.Equal(
+            full.BuildParts().Where(p => p.Part != DayRollup.ContextsPart).OrderBy(p => p.Part).Select(p => Convert.ToHexString(p.Data)),
+            parts.OrderBy(p => p.Part).Select(p => Convert.ToHexString(p.Data)));
+    }
+
+    [Fact]
+    public void Parts_DoNotDependOnTheOrderOfTheRows()
+    {
+        var rows = new (long Context, long Install, long N, byte[] Summary)[]
+        {
+            (5, 3, 2, Summary(values: [(7, 40), (8, 1)], buckets: [(9, 350)])),
+            (5, 8, 1, Summary(values: [(7, 41)], buckets: [(9, 351), (10, 2)])),
+            (6, 3, 4, Summary(values: [(7, 40), (7, 42)], buckets: [(9, 350)])),
+            (7, 1, 1, Summary(values: [], buckets: [])),
+        };
+        var forward = new DayRollup.Builder();
+        var backward = new DayRollup.Builder();
+        foreach (var row in rows)
+        {
+            forward.Add(row.Context, row.Install, row.N, row.Summary);
+        }
+
+        foreach (var row in rows.Reverse())
+        {
+            backward.Add(row.Context, row.Install, row.N, row.Summary);
+        }
+
+        Assert.Equal(
+            forward.BuildParts().OrderBy(p => p.Part).Select(p => (p.Part, Convert.ToHexString(p.Data))),
+            backward.BuildParts().OrderBy(p => p.Part).Select(p => (p.Part, Convert.ToHexString(p.Data))));
+    }
+
     private static byte[] Summary((long Field, long Value)[] values, (long Field, int Bucket)[] buckets)
     {
         var summary = new RollupSummary();

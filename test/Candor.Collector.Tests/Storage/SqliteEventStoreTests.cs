@@ -153,6 +153,67 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     }
 
     [Fact]
+    public async Task LateEvent_ForTheDayBeforeTheNewest_IsCountedByFilteredAndUnfilteredQueries()
+    {
+        var yesterday = Some.Now.AddDays(-1);
+        var packages = new EventFilter(Some.Product, Today.AddDays(-1), Today, Event: "install");
+        var linux = packages with { Os = "linux" };
+        await Store.AppendAsync([Incoming(Some.Install(time: yesterday, packages: ["zlib"])), Incoming(Some.Install(packages: ["zlib"]))], default);
+        var before = (await Store.CountByPropertyAsync(packages, "packages", default), await Store.CountByPropertyAsync(linux, "packages", default));
+
+        await Store.AppendAsync([Incoming(Some.Install(time: yesterday, packages: ["openssl"]))], default);
+        var after = (await Store.CountByPropertyAsync(packages, "packages", default), await Store.CountByPropertyAsync(linux, "packages", default));
+
+        Assert.Equal([new GroupCount("zlib", 2, 2)], before.Item1);
+        Assert.Equal(before.Item1, before.Item2);
+        Assert.Equal([new GroupCount("zlib", 2, 2), new GroupCount("openssl", 1, 1)], after.Item1);
+        Assert.Equal(after.Item1, after.Item2);
+    }
+
+    [Fact]
+    public async Task NewestDay_ManyQueriesAtOnce_EachAnswersAsItWouldAlone()
+    {
+        await Store.AppendAsync([.. Enumerable.Range(0, 60).Select(i => Incoming(Some.Install(packages: i % 3 == 0 ? ["zlib", "openssl"] : ["zlib"], buildTime: 100 * i)))], default);
+        var today = new EventFilter(Some.Product, Today, Today, Event: "install");
+        var filtered = today with { Version = "1.4.0" };
+
+        var together = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(() => AskAsync(i % 4))));
+        var alone = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            alone.Add(await AskAsync(i));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 24).Select(i => alone[i % 4]), together);
+        Assert.Contains("openssl:20:20", alone[0], StringComparison.Ordinal);
+        Assert.Equal(alone[0], alone[1]);
+
+        async Task<string> AskAsync(int which) => which switch
+        {
+            0 => string.Join(' ', (await Store.CountByPropertyAsync(today, "packages", default)).Select(g => $"{g.Value}:{g.Events}:{g.Installs}")),
+            1 => string.Join(' ', (await Store.CountByPropertyAsync(filtered, "packages", default)).Select(g => $"{g.Value}:{g.Events}:{g.Installs}")),
+            2 => string.Join(' ', (await Store.GetDurationHistogramAsync(today, "buildTime", Interval.Day, default)).Select(h => $"{h.Bucket}:{h.Count}")),
+            _ => string.Join(' ', (await Store.CountByContextAsync(today, ContextDimension.Os, default)).Select(g => $"{g.Value}:{g.Events}:{g.Installs}")),
+        };
+    }
+
+    [Fact]
+    public async Task DeleteInstall_OnTheNewestDay_DropsItFromFilteredAndUnfilteredCounts()
+    {
+        var alice = Guid.NewGuid();
+        var packages = new EventFilter(Some.Product, Today.AddDays(-1), Today, Event: "install");
+        var linux = packages with { Os = "linux" };
+        await Store.AppendAsync([Incoming(Some.Install(alice, packages: ["openssl"])), Incoming(Some.Install(packages: ["zlib"]))], default);
+        Assert.Equal(2, (await Store.CountByPropertyAsync(linux, "packages", default)).Count);
+        Assert.Equal(2, (await Store.CountByPropertyAsync(packages, "packages", default)).Count);
+
+        await Store.DeleteInstallAsync(Some.Product, alice, default);
+
+        Assert.Equal([new GroupCount("zlib", 1, 1)], await Store.CountByPropertyAsync(packages, "packages", default));
+        Assert.Equal([new GroupCount("zlib", 1, 1)], await Store.CountByPropertyAsync(linux, "packages", default));
+    }
+
+    [Fact]
     public async Task LateEvent_ForAKeptDay_IsCounted()
     {
         var old = Some.Now.AddDays(-10);
@@ -167,6 +228,35 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
         Assert.Equal(new PeriodCount(Today.AddDays(-10), 2, 2), after.Days[0]);
         Assert.Contains(new GroupCount("zlib", 3, 3), after.Packages);
         Assert.Contains(new GroupCount("openssl", 1, 1), after.Packages);
+    }
+
+    [Fact]
+    public async Task KeptDay_ReadThenChangedAndKeptAgain_IsReadAtItsNewVersion()
+    {
+        var alice = Guid.NewGuid();
+        var old = Some.Now.AddDays(-10);
+        await Store.AppendAsync([Incoming(Some.Install(alice, old, packages: ["zlib"])), Incoming(Some.Install(time: old, packages: ["zlib"])), Incoming(Some.Install())], default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+        var read = await AskEverythingAsync();
+
+        // A late event: the day is built again and kept at its new version, then read from the file again.
+        await Store.AppendAsync([Incoming(Some.Install(time: old, packages: ["openssl"]))], default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+        var late = await AskEverythingAsync();
+
+        // A deletion: the same, without the install.
+        await Store.DeleteInstallAsync(Some.Product, alice, default);
+        await AskEverythingAsync();
+        await FlushWriterAsync();
+        var deleted = await AskEverythingAsync();
+
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 2, 2), read.Days[0]);
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 3, 3), late.Days[0]);
+        Assert.Contains(new GroupCount("openssl", 1, 1), late.Packages);
+        Assert.Equal(new PeriodCount(Today.AddDays(-10), 2, 2), deleted.Days[0]);
+        Assert.Contains(new GroupCount("zlib", 2, 2), deleted.Packages);
     }
 
     [Fact]
