@@ -28,6 +28,23 @@ public class IngestionEndpointsTests
         Assert.Equal(3, await collector.Store.CountRawEventsAsync("sample", default));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Batch_ManyTimesLargerThanTheFirstBuffer_IsReadWhole(bool gzip)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var events = Enumerable.Range(0, ProtocolConstants.MaxEventsPerBatch).Select(_ => Some.Install()).ToArray();
+
+        // Twice, so that the second request reads into buffers the first one gave back.
+        var first = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events, gzip));
+        var second = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events, gzip));
+
+        Assert.Equal((events.Length, 0), (first.Accepted, first.Duplicates));
+        Assert.Equal((0, events.Length), (second.Accepted, second.Duplicates));
+    }
+
     [Fact]
     public async Task Batch_SentTwice_CountsDuplicatesAndStoresOnce()
     {
