@@ -64,7 +64,9 @@ internal sealed class TestCollector : IAsyncDisposable
     /// <param name="settings">Configuration on top of the test defaults.</param>
     /// <param name="configuredAdmin">Whether <see cref="AdminToken"/> is configured (else the first start creates one).</param>
     /// <param name="handler">Makes the handler of every client this collector hands out (for HTTPS with a test certificate).</param>
-    public static async Task<TestCollector> StartAsync(IDictionary<string, string?>? settings = null, bool configuredAdmin = true, Func<HttpMessageHandler>? handler = null)
+    /// <param name="services">Registers services in place of the collector's own (a store that fails, say).</param>
+    public static async Task<TestCollector> StartAsync(
+        IDictionary<string, string?>? settings = null, bool configuredAdmin = true, Func<HttpMessageHandler>? handler = null, Action<IServiceCollection>? services = null)
     {
         var root = Directory.CreateTempSubdirectory("candor-collector-").FullName;
         var clock = new FakeTimeProvider(Some.Now);
@@ -94,6 +96,7 @@ internal sealed class TestCollector : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             builder.Logging.AddProvider(new CapturingLoggerProvider(logs));
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync();
         return new TestCollector(app, root, clock, console, logs, handler);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using Candor.Protocol;
@@ -8,6 +9,33 @@ namespace Candor.Collector.Ingestion;
 internal sealed record RequestProblem(int Status, string Reason, string Detail);
 
 /// <summary>
+/// A request body in a buffer rented from <see cref="ArrayPool{T}.Shared"/>. A batch is ~60 KB once inflated, read
+/// into buffers that grew to 128 KB: fresh ones per request were most of the bytes ingestion allocated (and, above
+/// 85 KB, large-object-heap allocations, which only a full collection frees). Dispose it once nothing reads
+/// <see cref="Memory"/> any more (a <see cref="System.Text.Json.JsonDocument"/> parsed from it reads it).
+/// </summary>
+internal sealed class RequestBody(byte[] buffer, int length) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    /// <summary>The body's bytes; valid until <see cref="Dispose"/>.</summary>
+    public ReadOnlyMemory<byte> Memory => Buffer.AsMemory(0, length);
+
+    private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(RequestBody));
+
+    /// <summary>A stream over the bytes; read it before <see cref="Dispose"/>.</summary>
+    public Stream OpenRead() => new MemoryStream(Buffer, 0, length, writable: false);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } rented)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+}
+
+/// <summary>
 /// Reads a batch body with hard limits: the media type must be JSON, the encoding gzip or identity, the body at
 /// most <see cref="ProtocolConstants.MaxCompressedBytes"/> on the wire and at most
 /// <see cref="ProtocolConstants.MaxDecompressedBytes"/> once decompressed. Decompression streams into a capped
@@ -15,7 +43,8 @@ internal sealed record RequestProblem(int Status, string Reason, string Detail);
 /// </summary>
 internal static class BatchReader
 {
-    public static async Task<(byte[]? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The body, or why it is refused. The caller disposes the body.</summary>
+    public static async Task<(RequestBody? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (CheckMediaType(request) is { } mediaProblem)
         {
@@ -35,10 +64,10 @@ internal static class BatchReader
             return (null, TooLarge($"the body is larger than {ProtocolConstants.MaxCompressedBytes} bytes"));
         }
 
-        byte[]? raw;
+        RequestBody? raw;
         try
         {
-            raw = await ReadCappedAsync(request.Body, ProtocolConstants.MaxCompressedBytes, cancellationToken);
+            raw = await ReadCappedAsync(request.Body, ProtocolConstants.MaxCompressedBytes, (int)Math.Min(request.ContentLength ?? 0, ProtocolConstants.MaxCompressedBytes), cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or BadHttpRequestException)
         {
@@ -58,10 +87,11 @@ internal static class BatchReader
             return (raw, null);
         }
 
+        using var compressed = raw;
         try
         {
-            using var inflating = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            var body = await ReadCappedAsync(inflating, ProtocolConstants.MaxDecompressedBytes, cancellationToken);
+            using var inflating = new GZipStream(compressed.OpenRead(), CompressionMode.Decompress);
+            var body = await ReadCappedAsync(inflating, ProtocolConstants.MaxDecompressedBytes, compressed.Memory.Length * 16, cancellationToken);
             return body is null
                 ? (null, TooLarge($"the body is larger than {ProtocolConstants.MaxDecompressedBytes} bytes once decompressed"))
                 : (body, null);
@@ -86,29 +116,47 @@ internal static class BatchReader
     }
 
     // Returns null when the stream holds more than `limit` bytes; never buffers more than limit + one read.
-    private static async Task<byte[]?> ReadCappedAsync(Stream stream, int limit, CancellationToken cancellationToken)
+    // `expected` is a guess at the size (0 when there is none), so that most bodies need no second buffer.
+    private static async Task<RequestBody?> ReadCappedAsync(Stream stream, int limit, int expected, CancellationToken cancellationToken)
     {
-        var buffer = new byte[Math.Min(limit + 1, 64 * 1024)];
-        var length = 0;
-        while (true)
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, Math.Max(expected + 1, 16 * 1024)));
+        var handedOver = false;
+        try
         {
-            if (length == buffer.Length)
+            var capacity = Math.Min(buffer.Length, limit + 1);
+            var length = 0;
+            while (true)
             {
-                if (buffer.Length > limit)
+                if (length == capacity)
                 {
-                    return null;
+                    if (capacity > limit)
+                    {
+                        return null;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(capacity * 2, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                    capacity = Math.Min(buffer.Length, limit + 1);
                 }
 
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
-            }
+                var read = await stream.ReadAsync(buffer.AsMemory(length, capacity - length), cancellationToken);
+                if (read == 0)
+                {
+                    handedOver = true;
+                    return new RequestBody(buffer, length);
+                }
 
-            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
-            if (read == 0)
+                length += read;
+            }
+        }
+        finally
+        {
+            if (!handedOver)
             {
-                return buffer[..length];
+                ArrayPool<byte>.Shared.Return(buffer);
             }
-
-            length += read;
         }
     }
 

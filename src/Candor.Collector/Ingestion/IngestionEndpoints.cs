@@ -44,6 +44,7 @@ internal static class IngestionEndpoints
         }
 
         var (body, bodyProblem) = await BatchReader.ReadAsync(http.Request, cancellationToken);
+        using var bodyBuffer = body;
         if (bodyProblem is not null)
         {
             return Refuse(bodyProblem, metrics, logger);
@@ -99,13 +100,13 @@ internal static class IngestionEndpoints
         return TypedResults.Json(response, ProtocolJsonContext.Default.BatchResponse);
     }
 
-    private static JsonDocument? Parse(byte[] body, out List<JsonElement> items, out RequestProblem? problem)
+    private static JsonDocument? Parse(RequestBody body, out List<JsonElement> items, out RequestProblem? problem)
     {
         items = [];
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            document = JsonDocument.Parse(body.Memory);
         }
         catch (JsonException ex)
         {

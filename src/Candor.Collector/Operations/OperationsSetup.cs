@@ -37,7 +37,8 @@ internal static class OperationsSetup
     {
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value is var options && options.UsesPostgres
+        // TryAdd: a test that registered a store of its own (one whose disk fails, say) keeps it.
+        builder.Services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value is var options && options.UsesPostgres
             ? new PostgresEventStore(options)
             : new SqliteEventStore(options));
 

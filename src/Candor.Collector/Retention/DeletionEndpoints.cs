@@ -42,6 +42,7 @@ internal static class DeletionEndpoints
         }
 
         var (body, bodyProblem) = await BatchReader.ReadAsync(http.Request, cancellationToken);
+        using var bodyBuffer = body;
         if (bodyProblem is not null)
         {
             return IngestionEndpoints.Refuse(bodyProblem, metrics, logger);
@@ -50,7 +51,7 @@ internal static class DeletionEndpoints
         DeleteInstallRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize(body!, ProtocolJsonContext.Default.DeleteInstallRequest);
+            request = JsonSerializer.Deserialize(body!.Memory.Span, ProtocolJsonContext.Default.DeleteInstallRequest);
         }
         catch (JsonException)
         {

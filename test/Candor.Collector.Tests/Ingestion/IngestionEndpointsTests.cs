@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Candor.Collector.Storage;
 using Candor.Protocol;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Candor.Collector.Tests.Ingestion;
 
@@ -23,6 +26,23 @@ public class IngestionEndpointsTests
         Assert.Equal(0, response.Duplicates);
         Assert.Empty(response.Rejected);
         Assert.Equal(3, await collector.Store.CountRawEventsAsync("sample", default));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Batch_ManyTimesLargerThanTheFirstBuffer_IsReadWhole(bool gzip)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var events = Enumerable.Range(0, ProtocolConstants.MaxEventsPerBatch).Select(_ => Some.Install()).ToArray();
+
+        // Twice, so that the second request reads into buffers the first one gave back.
+        var first = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events, gzip));
+        var second = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events, gzip));
+
+        Assert.Equal((events.Length, 0), (first.Accepted, first.Duplicates));
+        Assert.Equal((0, events.Length), (second.Accepted, second.Duplicates));
     }
 
     [Fact]
@@ -312,6 +332,65 @@ public class IngestionEndpointsTests
     }
 
     [Fact]
+    public async Task Batch_RequestsSharingACommit_EachGetTheirOwnAnswer()
+    {
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:FlushEachCommit"] = "true" });
+        var key = await collector.RegisterAsync();
+        var store = (SqliteEventStore)collector.Store;
+        var bad = Break("undeclared event");
+
+        var (plug, first, second, commits) = await QueueBehindALockAsync(collector, key, valid: 5, [Some.Install()], [Some.Install(), Some.Install()], [Some.Install(), bad, Some.Install()]);
+
+        Assert.Equal(1, (await TestCollector.ReadBatchAsync(await plug)).Accepted);
+        var a = await TestCollector.ReadBatchAsync(await first);
+        Assert.Equal(2, a.Accepted);
+        Assert.Empty(a.Rejected);
+        var b = await TestCollector.ReadBatchAsync(await second);
+        Assert.Equal(2, b.Accepted);
+        var rejection = Assert.Single(b.Rejected);
+        Assert.Equal((1, bad.Id, RejectionReasons.UndeclaredEvent), (rejection.Index, rejection.Id, rejection.Reason));
+        // The plug may have reached the writer before the others queued or not; the two queued together share one either way.
+        Assert.InRange(store.Commits - commits, 1, 2);
+        Assert.Equal(5, await store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [Fact]
+    public async Task Batch_DiskFailsUnderAGroupCommit_EveryRequestOfTheGroupIs503WithRetryAfter_AndTheirRetriesAreDuplicates()
+    {
+        var diskFails = false;
+        await using var collector = await TestCollector.StartAsync(
+            new Dictionary<string, string?> { ["Storage:FlushEachCommit"] = "true" },
+            services: services => services.AddSingleton<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value, flushWal: wal =>
+            {
+                if (Volatile.Read(ref diskFails))
+                {
+                    throw new IOException("the disk went away");
+                }
+
+                wal.Flush(flushToDisk: true);
+            })));
+        var key = await collector.RegisterAsync();
+        Volatile.Write(ref diskFails, true);
+        WireEvent[][] batches = [[Some.Install()], [Some.Install(), Some.Install()], [Some.Install()]];
+
+        var (plug, first, second, _) = await QueueBehindALockAsync(collector, key, valid: 4, batches[0], batches[1], batches[2]);
+
+        foreach (var response in new[] { await plug, await first, await second })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal(RejectionReasons.StoreBusy, (await ReadProblemAsync(response)).Reason);
+            Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        }
+
+        Volatile.Write(ref diskFails, false);
+        foreach (var batch in batches)
+        {
+            var retry = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, batch));
+            Assert.Equal((0, batch.Length), (retry.Accepted, retry.Duplicates));
+        }
+    }
+
+    [Fact]
     public async Task Batch_ArbitraryBytes_NeverYieldA5xx()
     {
         await using var collector = await TestCollector.StartAsync();
@@ -348,6 +427,24 @@ public class IngestionEndpointsTests
         request.Content.Headers.ContentEncoding.Add("gzip");
         request.Headers.Add(ProtocolConstants.KeyHeader, key);
         return await collector.Client().SendAsync(request);
+    }
+
+    // Another connection holds the file's write lock while the plug goes to the writer (which waits for the lock)
+    // and the other two requests queue behind it, so that the writer takes them together once the lock is gone.
+    private static async Task<(Task<HttpResponseMessage> Plug, Task<HttpResponseMessage> First, Task<HttpResponseMessage> Second, long Commits)> QueueBehindALockAsync(
+        TestCollector collector, string key, int valid, WireEvent[] plugBatch, WireEvent[] firstBatch, WireEvent[] secondBatch)
+    {
+        await using var blocker = new SqliteConnection($"Data Source={Path.Combine(collector.DataPath, "candor.db")};Pooling=False");
+        await blocker.OpenAsync();
+        using var lockHeld = blocker.BeginTransaction(deferred: false);
+        var plug = collector.PostBatchAsync(key, plugBatch);
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == plugBatch.Length), "the plug to wait for the lock");
+        var first = collector.PostBatchAsync(key, firstBatch);
+        var second = collector.PostBatchAsync(key, secondBatch);
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == valid), "the other two requests to queue");
+        var commits = ((SqliteEventStore)collector.Store).Commits;
+        lockHeld.Rollback();
+        return (plug, first, second, commits);
     }
 
     private static async Task<ProblemResponse> ReadProblemAsync(HttpResponseMessage response) =>

@@ -10,6 +10,8 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
 
     private StorageOptions Options => new() { DataPath = _folder, FlushEachCommit = false };
 
+    private StorageOptions Flushed => new() { DataPath = Path.Combine(_folder, "flushed"), FlushEachCommit = true };
+
     [Fact]
     public async Task Reopen_KeepsEverythingCommitted()
     {
@@ -20,6 +22,75 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
         await reopened.InitializeAsync(default);
 
         Assert.Equal(2, await reopened.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [Fact]
+    public async Task Append_IsNotAcknowledgedBeforeTheLogIsOnTheDisk()
+    {
+        using var diskSlow = new ManualResetEventSlim(initialState: true);
+        await using var store = await OpenFlushedAsync(wal =>
+        {
+            diskSlow.Wait();
+            wal.Flush(flushToDisk: true);
+        });
+        diskSlow.Reset();
+        var commits = store.Commits;
+        try
+        {
+            var appending = store.AppendAsync([Incoming(Some.Install())], default);
+            await TestCollector.EventuallyAsync(() => Task.FromResult(store.Commits == commits + 1), "the events to be committed");
+
+            Assert.False(appending.IsCompleted);
+            diskSlow.Set();
+            Assert.Equal([AppendOutcome.Stored], await appending);
+        }
+        finally
+        {
+            diskSlow.Set();
+        }
+    }
+
+    [Fact]
+    public async Task Append_CallersQueuedTogether_ShareOneCommit_AndEachGetsItsOwnOutcomes()
+    {
+        await using var store = await OpenFlushedAsync();
+        var known = Incoming(Some.Install());
+        await store.AppendAsync([known], default);
+        var (a, b) = (Incoming(Some.Install()), Incoming(Some.Install()));
+
+        var (plug, first, second, commits) = await QueueBehindALockAsync(store, Flushed.DatabasePath, [[Incoming(Some.Install())], [a, known], [b]]);
+
+        Assert.Equal([AppendOutcome.Stored], await plug);
+        Assert.Equal([AppendOutcome.Stored, AppendOutcome.Duplicate], await first);
+        Assert.Equal([AppendOutcome.Stored], await second);
+        // The plug may have reached the writer before the others queued or not; the two queued together share one either way.
+        Assert.InRange(store.Commits - commits, 1, 2);
+        Assert.Equal(4, await store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [Fact]
+    public async Task Append_FlushFails_FailsEveryCallerOfTheGroup_AndTheirRetryFindsTheEventsStored()
+    {
+        var diskFails = false;
+        await using var store = await OpenFlushedAsync(wal =>
+        {
+            if (Volatile.Read(ref diskFails))
+            {
+                throw new IOException("the disk went away");
+            }
+
+            wal.Flush(flushToDisk: true);
+        });
+        Volatile.Write(ref diskFails, true);
+        var (a, b, c) = (Incoming(Some.Install()), Incoming(Some.Install()), Incoming(Some.Install()));
+
+        var (plug, first, second, _) = await QueueBehindALockAsync(store, Flushed.DatabasePath, [[Incoming(Some.Install())], [a, b], [c]]);
+
+        await Assert.ThrowsAsync<IOException>(() => plug);
+        await Assert.ThrowsAsync<IOException>(() => first);
+        await Assert.ThrowsAsync<IOException>(() => second);
+        Volatile.Write(ref diskFails, false);
+        Assert.Equal([AppendOutcome.Duplicate, AppendOutcome.Duplicate, AppendOutcome.Duplicate], await store.AppendAsync([a, b, c], default));
     }
 
     [Fact]
@@ -333,6 +404,34 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
             && Triplets.SequenceEqual(other.Triplets) && Versions.SequenceEqual(other.Versions) && Durations.SequenceEqual(other.Durations);
 
         public override int GetHashCode() => Days.Count;
+    }
+
+    // A store with FlushEachCommit, the sample product registered.
+    private async Task<SqliteEventStore> OpenFlushedAsync(Action<FileStream>? flushWal = null)
+    {
+        var store = new SqliteEventStore(Flushed, flushWal: flushWal);
+        await store.InitializeAsync(default);
+        await store.SaveProductAsync(new ProductRecord(Some.Product, 14, 5, Some.Now), default);
+        await store.AddManifestAsync(new ManifestRecord(Some.Product, 1, Some.ManifestJson, Some.Now), default);
+        return store;
+    }
+
+    // Another connection holds the file's write lock while the first batch goes to the writer (which waits for the
+    // lock) and the others queue behind it, so that they are taken together once the lock is gone.
+    private static async Task<(Task<IReadOnlyList<AppendOutcome>> Plug, Task<IReadOnlyList<AppendOutcome>> First, Task<IReadOnlyList<AppendOutcome>> Second, long Commits)>
+        QueueBehindALockAsync(SqliteEventStore store, string database, List<IncomingEvent>[] batches)
+    {
+        await using var blocker = new SqliteConnection($"Data Source={database};Pooling=False");
+        await blocker.OpenAsync();
+        using var lockHeld = blocker.BeginTransaction(deferred: false);
+        var plug = store.AppendAsync(batches[0], default);
+        await TestCollector.EventuallyAsync(() => Task.FromResult(store.Backlog == batches[0].Count), "the first batch to wait for the lock");
+        var first = store.AppendAsync(batches[1], default);
+        var second = store.AppendAsync(batches[2], default);
+        await TestCollector.EventuallyAsync(() => Task.FromResult(store.Backlog == batches.Sum(b => b.Count)), "the others to queue");
+        var commits = store.Commits;
+        lockHeld.Rollback();
+        return (plug, first, second, commits);
     }
 
     private protected override async Task<IEventStore> CreateStoreAsync()
