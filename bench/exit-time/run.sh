@@ -125,8 +125,8 @@ echo "Measuring: $WARMUP warm-up rounds, then $RUNS rounds of the five cases in 
     spooled=$(find "$dir/spool" -maxdepth 1 -type f -name '*.json' 2>/dev/null | wc -l || true)
     sent=0; uploads=0
     if [ -f "$dir/sent.jsonl" ]; then
-      sent=$(wc -l <"$dir/sent.jsonl")
-      uploads=$(python3 -c 'import json, sys; print(len({json.loads(l)["acknowledged"] for l in open(sys.argv[1])}))' "$dir/sent.jsonl")
+      sent=$(grep -c . "$dir/sent.jsonl" || true)
+      uploads=$(python3 -c 'import json, sys; print(len({json.loads(l)["acknowledged"] for l in open(sys.argv[1]) if l.strip()}))' "$dir/sent.jsonl")
     fi
     state=$(cat "$dir/delivery.json" 2>/dev/null || echo none)
     [ "$name" = off ] && events=0 || events=$tracked
