@@ -229,7 +229,7 @@ public class EventPipelineTests
     public void Complete_WriterNotBusy_WritesOnTheExitingThread()
     {
         // A short run's events must not wait for another thread to be scheduled at exit.
-        var threads = new ThreadRecordingSink();
+        using var threads = new ThreadRecordingSink();
         var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1));
         harness.Pipeline.Begin("install").Track();
 
