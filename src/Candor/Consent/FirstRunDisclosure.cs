@@ -11,14 +11,14 @@ namespace Candor.Consent;
 internal sealed class FirstRunDisclosure
 {
     private readonly IdentityStore _identities;
-    private readonly TextWriter _output;
+    private readonly TextWriter? _output;
 
     /// <param name="identities">Where the shown version is recorded.</param>
     /// <param name="output">Where the text goes; standard error when null.</param>
     public FirstRunDisclosure(IdentityStore identities, TextWriter? output = null)
     {
         _identities = identities;
-        _output = output ?? Console.Error;
+        _output = output;
     }
 
     /// <summary>Whether the disclosure must be shown: not in CI, and never shown before or shown in a lower version.</summary>
@@ -50,9 +50,12 @@ internal sealed class FirstRunDisclosure
         // Shown before it is recorded: if recording fails the user sees it again, which is better than never.
         try
         {
-            _output.WriteLine(manifest.DisclosureText);
-            _output.WriteLine();
-            _output.Flush();
+            // Standard error is looked up only here: setting it up (its encoding, and with it the globalization
+            // library) costs a run that shows nothing several milliseconds.
+            var output = _output ?? Console.Error;
+            output.WriteLine(manifest.DisclosureText);
+            output.WriteLine();
+            output.Flush();
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {

@@ -212,6 +212,59 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="left"/> and <paramref name="right"/> hold the same JSON value, whatever their layout:
+    /// the same tokens in the same order, strings compared after unescaping and numbers by value, comments and
+    /// trailing commas allowed (as in <see cref="HandEdited"/>). What <see cref="CopyValue"/> writes is the same
+    /// value as what it read, so a file can be checked against a value without writing anything.
+    /// </summary>
+    /// <exception cref="JsonException">Either side is malformed.</exception>
+    public static bool SameValue(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        var a = new Utf8JsonReader(left, HandEdited);
+        var b = new Utf8JsonReader(right, HandEdited);
+        while (true)
+        {
+            var more = a.Read();
+            if (more != b.Read())
+            {
+                return false;
+            }
+
+            if (!more)
+            {
+                return true;
+            }
+
+            if (a.TokenType != b.TokenType || !SameToken(ref a, ref b))
+            {
+                return false;
+            }
+        }
+    }
+
+    private static bool SameToken(ref Utf8JsonReader a, ref Utf8JsonReader b) => a.TokenType switch
+    {
+        JsonTokenType.PropertyName or JsonTokenType.String => a.ValueIsEscaped || b.ValueIsEscaped
+            ? a.GetString() == b.GetString()
+            : a.ValueSpan.SequenceEqual(b.ValueSpan),
+        JsonTokenType.Number => SameNumber(ref a, ref b),
+        _ => true,
+    };
+
+    // As CopyValue writes them: by decimal value, else by double value; a number neither can hold is compared as spelled.
+    private static bool SameNumber(ref Utf8JsonReader a, ref Utf8JsonReader b)
+    {
+        if (a.TryGetDecimal(out var x) && b.TryGetDecimal(out var y))
+        {
+            return x == y;
+        }
+
+        return a.TryGetDouble(out var p) && b.TryGetDouble(out var q) && double.IsFinite(p) && double.IsFinite(q)
+            ? p == q
+            : a.ValueSpan.SequenceEqual(b.ValueSpan);
+    }
+
     /// <summary>Writes a document with <paramref name="write"/> and returns its bytes.</summary>
     public static byte[] Write(JsonWriterOptions options, Action<Utf8JsonWriter> write)
     {

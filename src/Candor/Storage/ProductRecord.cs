@@ -49,18 +49,37 @@ internal sealed class ProductRecordStore
                 IngestionKey = string.IsNullOrEmpty(endpoint) || string.IsNullOrEmpty(ingestionKey) ? null : ingestionKey,
                 Manifest = Encoding.UTF8.GetBytes(manifest.Json),
             };
-            var bytes = ProductRecordJson.Write(document);
             var path = _home.CatalogFile(manifest.Product);
-            if (_files.ReadAllBytesOrNull(path) is { } current && current.AsSpan().SequenceEqual(bytes))
+            if (_files.ReadAllBytesOrNull(path) is { } current && Holds(current, document))
             {
                 return true;
             }
 
             _files.CreatePrivateDirectory(_home.CatalogDirectory);
-            _files.WriteAtomic(path, bytes, durable: true);
+            _files.WriteAtomic(path, ProductRecordJson.Write(document), durable: true);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return false;
+        }
+    }
+
+    // Compared by reading, not by writing the record and comparing bytes: an unchanged tool's run then never
+    // sets up the JSON writer for it. A file that cannot be read is not current, so it is written again.
+    private static bool Holds(byte[] file, ProductRecordDocument expected)
+    {
+        try
+        {
+            return ProductRecordJson.Read(Utf8Text.WithoutBom(file)) is { } stored
+                && stored.Version == expected.Version
+                && stored.Product == expected.Product
+                && stored.ProductVersion == expected.ProductVersion
+                && stored.Endpoint == expected.Endpoint
+                && stored.IngestionKey == expected.IngestionKey
+                && JsonValues.SameValue(stored.Manifest.Span, expected.Manifest.Span);
+        }
+        catch (JsonException)
         {
             return false;
         }

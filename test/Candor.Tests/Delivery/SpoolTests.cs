@@ -247,6 +247,25 @@ public class SpoolTests
         Assert.Equal(2, rig.Counters.Dropped(DropReasons.SpoolAge));
     }
 
+    [Theory]
+    [InlineData("-000000000000000001")]
+    [InlineData("+000000000000000001")]
+    [InlineData("0000000000000000x01")]
+    public void Trim_FileWhoseNameIsNotASpoolTime_IsAgedByItsWriteTime(string prefix)
+    {
+        // Read as a time, each of these names would be year 1 (or fail) and the file would be dropped as too old.
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolAge = TimeSpan.FromDays(7) });
+        rig.Track(1);
+        var path = Path.Combine(rig.Home.SpoolDirectory("sample"), $"{prefix}-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, "{}");
+        File.SetLastWriteTimeUtc(path, rig.Time.GetUtcNow().UtcDateTime.AddMinutes(-1));
+
+        rig.Spool().Trim();
+
+        Assert.True(File.Exists(path));
+        Assert.Equal(0, rig.Counters.Dropped(DropReasons.SpoolAge));
+    }
+
     [Fact]
     public void Trim_TemporaryFileAbandonedByAKilledWriter_IsRemoved()
     {

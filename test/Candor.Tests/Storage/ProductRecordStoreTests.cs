@@ -47,6 +47,48 @@ public sealed class ProductRecordStoreTests : IDisposable
     }
 
     [Fact]
+    public void Record_SameManifestInAnotherLayout_WritesNothing()
+    {
+        // A record whose manifest holds the same value spelled differently (compact, with escapes) is current.
+        Store().Record(_manifest, "1.4.2", null, null);
+        var path = _home.CatalogFile("sample");
+        var respelled = File.ReadAllText(path).Replace("\"sample\"", "\"\\u0073ample\"", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
+        File.WriteAllText(path, respelled);
+        var files = new RecordingFileSystem();
+
+        Assert.True(Store(files).Record(_manifest, "1.4.2", null, null));
+
+        Assert.Empty(files.Changes);
+        Assert.Equal(respelled, File.ReadAllText(path));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("null")]
+    [InlineData("{\"version\":1,\"product\":\"sample\",\"productVersion\":\"1.4.2\"}")]
+    public void Record_CorruptOrIncompleteRecord_IsWrittenAgain(string contents)
+    {
+        Directory.CreateDirectory(_home.CatalogDirectory);
+        File.WriteAllText(_home.CatalogFile("sample"), contents);
+
+        Assert.True(Store().Record(_manifest, "1.4.2", null, null));
+
+        Assert.Equal(_manifest.Events.Select(e => e.Name), Store().TryRead("sample")!.Manifest!.Events.Select(e => e.Name));
+    }
+
+    [Fact]
+    public void Record_ChangedManifest_Rewrites()
+    {
+        Store().Record(_manifest, "1.4.2", null, null);
+        var changed = TelemetryManifest.Parse(Some.ManifestJson.Replace("\"revision\": 1", "\"revision\": 7", StringComparison.Ordinal));
+
+        Store().Record(changed, "1.4.2", null, null);
+
+        Assert.Equal(7, Store().TryRead("sample")!.Manifest!.Revision);
+    }
+
+    [Fact]
     public void Record_NewVersion_Rewrites()
     {
         Store().Record(_manifest, "1.4.2", null, null);
