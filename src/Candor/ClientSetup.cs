@@ -76,9 +76,10 @@ internal sealed class ClientSetup : IDisposable
 
     /// <summary>
     /// Checks whether spooled events are worth uploading and starts an upload if so. The pipeline calls it once, off
-    /// the tool's thread as its writer starts (or at exit, when the tool is done before that thread ran).
+    /// the tool's thread as its writer starts (or at exit, when the tool is done before that thread ran: then
+    /// <paramref name="ending"/> is true).
     /// </summary>
-    public void StartDelivery() => _spool?.Start();
+    public void StartDelivery(bool ending) => _spool?.Start(ending);
 
     /// <summary>At exit: waits only for an upload already in flight, at most <paramref name="budget"/>.</summary>
     public Task<bool> DrainAsync(TimeSpan budget) => _spool?.DrainAsync(budget) ?? Task.FromResult(true);
@@ -175,7 +176,11 @@ internal sealed class ClientSetup : IDisposable
             WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
             hashKey,
             own));
-        CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
+        if (CandorEventSource.Log.IsEnabled())
+        {
+            // Checked here: naming the level goes through enum reflection, a few milliseconds of every run.
+            CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
+        }
         return setup;
     }
 

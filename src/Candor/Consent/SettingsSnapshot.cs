@@ -10,12 +10,12 @@ internal sealed class SettingsSnapshot
 {
     // Not frozen: freezing loads System.Collections.Immutable at every start-up for one or two lookups.
     private readonly Dictionary<string, ProductSettings> _products;
+    private IReadOnlyList<string>? _sorted;
 
     private SettingsSnapshot(string? machineLevel, Dictionary<string, ProductSettings> products)
     {
         MachineLevel = machineLevel;
         _products = products;
-        Products = [.. products.Keys.Where(p => ManifestBuilder.IdPattern().IsMatch(p)).Order(StringComparer.Ordinal)];
     }
 
     /// <summary>No file, or a file that could not be read: no choices.</summary>
@@ -25,7 +25,9 @@ internal sealed class SettingsSnapshot
     public string? MachineLevel { get; }
 
     /// <summary>The products seen on this machine or given a choice, sorted.</summary>
-    public IReadOnlyList<string> Products { get; }
+    /// <remarks>Sorted on first use: only the <c>candor</c> tool asks, and a tool's every run reads the snapshot.</remarks>
+    public IReadOnlyList<string> Products =>
+        _sorted ??= [.. _products.Keys.Where(p => ManifestBuilder.IdPattern().IsMatch(p)).Order(StringComparer.Ordinal)];
 
     /// <summary>The product's own level as written (not yet checked), or null when there is no choice.</summary>
     public string? ProductLevel(string product) => _products.GetValueOrDefault(product)?.Level;

@@ -65,7 +65,7 @@ internal sealed class ContextProbe
         return new MachineContext(
             _osFamily,
             OsVersion(),
-            AsciiLower(RuntimeInformation.ProcessArchitecture.ToString()),
+            ArchitectureName(RuntimeInformation.ProcessArchitecture),
             Environment.Version.ToString(),
             ci,
             container,
@@ -91,6 +91,16 @@ internal sealed class ContextProbe
         : OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() ? "macos"
         : OperatingSystem.IsFreeBSD() ? "freebsd"
         : "other";
+
+    // Named without Enum.ToString, whose reflection costs a few milliseconds; a value added later is still named.
+    internal static string ArchitectureName(Architecture architecture) => architecture switch
+    {
+        Architecture.X64 => "x64",
+        Architecture.X86 => "x86",
+        Architecture.Arm64 => "arm64",
+        Architecture.Arm => "arm",
+        _ => AsciiLower(architecture.ToString()),
+    };
 
     private static bool ConsoleIsInteractive() => !Console.IsInputRedirected && !Console.IsErrorRedirected;
 

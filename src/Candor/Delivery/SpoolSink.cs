@@ -15,7 +15,11 @@ internal sealed class SpoolSink : IEventSink, IDisposable
     private readonly EventDelivery _delivery;
     private readonly DropCounters _drops;
     private readonly int _uploadAtEvents;
-    private readonly ITimer? _timer;
+    private readonly TimeSpan _checkEvery;
+    private readonly TimeProvider _time;
+    private readonly object _gate = new();
+    private ITimer? _timer;
+    private bool _disposed;
     private int _sinceUpload;
 
     public SpoolSink(EventDelivery delivery, DropCounters drops, DeliveryOptions options, TimeProvider time)
@@ -23,15 +27,36 @@ internal sealed class SpoolSink : IEventSink, IDisposable
         _delivery = delivery;
         _drops = drops;
         _uploadAtEvents = options.UploadAtEvents;
-        if (options.UploadAfter > TimeSpan.Zero)
-        {
-            // Other processes send and spool too: every so often the spool is measured afresh.
-            _timer = time.CreateTimer(static state => ((EventDelivery)state!).StartUploadIfDue(remeasure: true), delivery, options.UploadAfter, options.UploadAfter);
-        }
+        _checkEvery = options.UploadAfter;
+        _time = time;
     }
 
-    /// <summary>Checks the spool and starts an upload in the background if enough waits. Call it off the tool's thread (the pipeline's writer does).</summary>
-    public void Start() => _delivery.StartUploadIfDue();
+    /// <summary>
+    /// Checks the spool and starts an upload in the background if enough waits; unless the run is
+    /// <paramref name="ending"/>, then checks again every <see cref="DeliveryOptions.UploadAfter"/>, because other
+    /// processes send and spool too. Call it once, off the tool's thread (the pipeline's writer does).
+    /// </summary>
+    /// <remarks>
+    /// The timer is made here, not when the client is built: its first use starts the runtime's timer thread, a few
+    /// milliseconds that a short run, which never lives to see it fire, would spend on the tool's own thread.
+    /// </remarks>
+    public void Start(bool ending = false)
+    {
+        _delivery.StartUploadIfDue();
+        if (ending || _checkEvery <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            // Dispose may have run meanwhile, on the tool's thread: a timer made after it would never be stopped.
+            if (!_disposed)
+            {
+                _timer = _time.CreateTimer(static state => ((EventDelivery)state!).StartUploadIfDue(remeasure: true), _delivery, _checkEvery, _checkEvery);
+            }
+        }
+    }
 
     public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {
@@ -54,7 +79,12 @@ internal sealed class SpoolSink : IEventSink, IDisposable
 
     public void Dispose()
     {
-        _timer?.Dispose();
+        lock (_gate)
+        {
+            _disposed = true;
+            _timer?.Dispose();
+        }
+
         _delivery.Dispose();
     }
 }

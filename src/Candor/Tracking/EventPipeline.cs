@@ -40,7 +40,8 @@ internal sealed class EventPipeline
 
     // Delivery's start-up work (is an upload due?), run once by the writer thread as it starts, or by Complete if
     // the tool exits before that thread was scheduled: taken with an exchange, so exactly one of them runs it.
-    private Action? _onStart;
+    // Its argument says which: true when the run is ending, so nothing meant for a long run should start.
+    private Action<bool>? _onStart;
 
     // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,7 +63,7 @@ internal sealed class EventPipeline
         TimeProvider time,
         DropCounters drops,
         int capacity,
-        Action? onStart = null,
+        Action<bool>? onStart = null,
         TimeSpan? linger = null)
     {
         _linger = linger ?? DefaultLinger;
@@ -221,7 +222,7 @@ internal sealed class EventPipeline
             try
             {
                 _writer.WriteQueued();
-                RunStart();
+                RunStart(ending: true);
             }
             finally
             {
@@ -242,7 +243,7 @@ internal sealed class EventPipeline
         {
             // Before any event, and without taking the queue: an upload that is due gets the whole run to finish in,
             // and Complete can still write the events on the exiting thread meanwhile.
-            RunStart();
+            RunStart(ending: false);
 
             // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).
             var wait = _linger;
@@ -278,7 +279,7 @@ internal sealed class EventPipeline
         }
     }
 
-    private void RunStart()
+    private void RunStart(bool ending)
     {
         if (Interlocked.Exchange(ref _onStart, null) is not { } start)
         {
@@ -287,7 +288,7 @@ internal sealed class EventPipeline
 
         try
         {
-            start();
+            start(ending);
         }
         catch (Exception ex)
         {

@@ -279,4 +279,13 @@ public sealed class ContextProbeTests : IDisposable
 
         Assert.Equal(assembly.GetName().Name, ContextProbe.SimpleName(assembly.FullName));
     }
+
+    [Fact]
+    public void ArchitectureName_EveryArchitecture_IsItsNameInLowerCase()
+    {
+        foreach (var architecture in Enum.GetValues<Architecture>().Append((Architecture)99))
+        {
+            Assert.Equal(architecture.ToString().ToLowerInvariant(), ContextProbe.ArchitectureName(architecture));
+        }
+    }
 }

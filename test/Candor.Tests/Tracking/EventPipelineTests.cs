@@ -259,18 +259,19 @@ public class EventPipelineTests
     }
 
     [Fact]
-    public void Complete_DeliveryStartWork_HasRunExactlyOnce()
+    public void Complete_DeliveryStartWork_HasRunExactlyOnceAndKnowsWhetherTheRunEnds()
     {
         // Whether the writer thread ran it as it started or the exit ran it because that thread was not scheduled yet.
-        var runs = 0;
-        var harness = new PipelineHarness(onStart: () => Interlocked.Increment(ref runs));
+        var runs = new System.Collections.Concurrent.ConcurrentQueue<(bool Ending, int Thread)>();
+        var harness = new PipelineHarness(onStart: ending => runs.Enqueue((ending, Environment.CurrentManagedThreadId)));
         harness.Pipeline.Begin("install").Track();
 
         Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
 
         // The writer thread may still be inside the start work it took when Complete returned.
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref runs) > 0, TimeSpan.FromSeconds(30)));
-        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.True(SpinWait.SpinUntil(() => !runs.IsEmpty, TimeSpan.FromSeconds(30)));
+        var run = Assert.Single(runs);
+        Assert.Equal(run.Thread == Environment.CurrentManagedThreadId, run.Ending);
         Assert.Single(harness.Sink.Events);
     }
 

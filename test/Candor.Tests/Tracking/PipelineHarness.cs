@@ -10,7 +10,7 @@ namespace Candor.Tests.Tracking;
 /// <summary>An event pipeline wired to an in-memory sink, for tests below the client.</summary>
 internal sealed class PipelineHarness
 {
-    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action? onStart = null)
+    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action<bool>? onStart = null)
     {
         Time = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
         Manifest = TelemetryManifest.Parse(manifestJson ?? Some.ManifestJson);
