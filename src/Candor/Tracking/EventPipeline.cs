@@ -241,8 +241,10 @@ internal sealed class EventPipeline
     {
         try
         {
-            // Before any event, and without taking the queue: an upload that is due gets the whole run to finish in,
-            // and Complete can still write the events on the exiting thread meanwhile.
+            // Before any event, and without taking the queue, so Complete can still write the events on the exiting
+            // thread meanwhile: the stamp (the machine context above all) is made while the tool works, so an exit
+            // that writes only serializes; and an upload that is due gets the whole run to finish in.
+            PrepareStamp();
             RunStart(ending: false);
 
             // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).
@@ -276,6 +278,19 @@ internal sealed class EventPipeline
             // Nothing may escape a thread of the tool's process; Complete must not wait for a writer that is gone.
             SelfLog.Failure("running the event writer", ex);
             _stopped.TrySetResult();
+        }
+    }
+
+    private void PrepareStamp()
+    {
+        try
+        {
+            _ = _stamp.Value;
+        }
+        catch (Exception ex)
+        {
+            // Thrown again to each write, which drops its event and counts it.
+            SelfLog.Failure("preparing the event stamp", ex);
         }
     }
 

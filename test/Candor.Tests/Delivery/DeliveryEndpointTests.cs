@@ -11,6 +11,8 @@ public class DeliveryEndpointTests
     [InlineData("http://127.0.0.1:5000", "http://127.0.0.1:5000/v1/events")]
     [InlineData("http://localhost:5000", "http://localhost:5000/v1/events")]
     [InlineData("http://[::1]:5000", "http://[::1]:5000/v1/events")]
+    [InlineData("https://example.org:8443/a%20b/c/", "https://example.org:8443/a%20b/c/v1/events")]
+    [InlineData("https://EXAMPLE.org/Candor", "https://example.org/Candor/v1/events")]
     public void BatchUri_HttpsOrLoopback_IsTheBatchPathUnderTheEndpoint(string endpoint, string expected)
     {
         Assert.Equal(new Uri(expected), DeliveryEndpoint.BatchUri(endpoint));
