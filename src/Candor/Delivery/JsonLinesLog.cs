@@ -123,7 +123,7 @@ internal sealed class JsonLinesLog
 
         public void WriteLine(Action<Utf8JsonWriter> writeObject)
         {
-            using (var writer = new Utf8JsonWriter(_buffer))
+            using (var writer = new Utf8JsonWriter(_buffer, JsonValues.Compact))
             {
                 writer.WriteStartObject();
                 writeObject(writer);

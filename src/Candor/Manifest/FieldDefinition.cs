@@ -1,5 +1,5 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using Candor.Storage;
 
 namespace Candor.Manifest;
 
@@ -46,7 +46,7 @@ public sealed class FieldDefinition
     public string Name { get; }
 
     /// <summary>The name as a JSON property name, encoded once by the first writer that needs it (never at start-up).</summary>
-    internal JsonEncodedText JsonName => _jsonName ??= JsonEncodedText.Encode(Name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+    internal JsonEncodedText JsonName => _jsonName ??= JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance);
 
     /// <summary>What the property holds.</summary>
     public FieldKind Kind { get; }

@@ -15,7 +15,7 @@ internal static class WireContextJson
     public static byte[] Write(WireContext context)
     {
         using var buffer = new MemoryStream(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonValues.Compact))
         {
             writer.WriteStartObject();
             JsonValues.WriteIfNotNull(writer, "version"u8, context.Version);

@@ -13,10 +13,10 @@ namespace Candor.Storage;
 internal static class JsonValues
 {
     /// <summary>Indented output, as people read these files.</summary>
-    public static readonly JsonWriterOptions Indented = new() { Indented = true };
+    public static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = AsciiJsonEncoder.Instance };
 
     /// <summary>Compact output, for files only programs read.</summary>
-    public static readonly JsonWriterOptions Compact = new() { Indented = false };
+    public static readonly JsonWriterOptions Compact = new() { Indented = false, Encoder = AsciiJsonEncoder.Instance };
 
     /// <summary>The files people may edit by hand accept comments and trailing commas.</summary>
     public static readonly JsonReaderOptions HandEdited = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };

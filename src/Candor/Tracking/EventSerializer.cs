@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Candor.Manifest;
 using Candor.Privacy;
+using Candor.Storage;
 
 namespace Candor.Tracking;
 
@@ -14,17 +14,17 @@ namespace Candor.Tracking;
 /// </summary>
 internal sealed class EventSerializer : IDisposable
 {
-    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
-    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
-    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
-    private static readonly JsonEncodedText ProductName = JsonEncodedText.Encode("product");
-    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode("revision");
-    private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode("install");
-    private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode("session");
-    private static readonly JsonEncodedText MachineName = JsonEncodedText.Encode("machine");
-    private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode("context");
-    private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode("properties");
-    private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode("measurements");
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText ProductName = JsonEncodedText.Encode("product", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode("revision", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode("install", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode("session", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText MachineName = JsonEncodedText.Encode("machine", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode("context", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode("properties", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode("measurements", AsciiJsonEncoder.Instance);
 
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;
@@ -33,10 +33,10 @@ internal sealed class EventSerializer : IDisposable
     public EventSerializer(DropCounters drops)
     {
         _drops = drops;
-        // Relaxed escaping keeps labels such as "<1000" readable in print mode and the logs; the JSON is never
+        // JSON-only escaping keeps labels such as "<1000" readable in print mode and the logs; the JSON is never
         // embedded in HTML, where the default's extra escaping would matter. The shape of every event is fixed by
         // this class (and its tests), so the writer does not check it again for each one.
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = AsciiJsonEncoder.Instance });
     }
 
     public void Dispose() => _writer.Dispose();
@@ -106,8 +106,9 @@ internal sealed class EventSerializer : IDisposable
     private void WriteSection(Utf8JsonWriter w, PendingEvent pending, EventStamp stamp, bool measurements)
     {
         var started = false;
-        foreach (var value in pending.Values)
+        for (var i = 0; i < pending.Count; i++)
         {
+            ref readonly var value = ref pending.Value(i);
             if (value.Field.IsMeasurement != measurements)
             {
                 continue;

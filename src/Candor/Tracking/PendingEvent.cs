@@ -21,7 +21,9 @@ internal sealed class PendingEvent
 
     public TaskCompletionSource<bool>? FlushSignal { get; private set; }
 
-    public ReadOnlySpan<FieldValue> Values => _values.AsSpan(0, Count);
+    /// <summary>The value at <paramref name="index"/>, below <see cref="Count"/>.</summary>
+    /// <remarks>By index, not as a span: a span over this type is generic code a ReadyToRun tool compiles at run time.</remarks>
+    public ref readonly FieldValue Value(int index) => ref _values[index];
 
     public static PendingEvent Marker(TaskCompletionSource<bool> signal) => new() { FlushSignal = signal };
 

@@ -37,7 +37,7 @@ public sealed class SettingsJsonTests
         };
 
         Assert.Equal(
-            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(expected, SerializerSettingsContext.Default.SerializerSettingsDocument)),
+            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(expected, SerializerSettingsContext.Default.Options.AsCandorWrites())),
             Encoding.UTF8.GetString(SettingsJson.Write(document)));
     }
 
@@ -45,7 +45,7 @@ public sealed class SettingsJsonTests
     public void Write_NoChoices_IsByteForByteWhatTheSerializerWrote()
     {
         Assert.Equal(
-            JsonSerializer.SerializeToUtf8Bytes(new SerializerSettingsDocument(), SerializerSettingsContext.Default.SerializerSettingsDocument),
+            JsonSerializer.SerializeToUtf8Bytes(new SerializerSettingsDocument(), SerializerSettingsContext.Default.Options.AsCandorWrites()),
             SettingsJson.Write(new SettingsDocument()));
     }
 

@@ -15,7 +15,7 @@ public sealed class DeliveryStateJsonTests
     {
         var state = State(name);
         Assert.Equal(
-            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(state, SerializerDeliveryContext.Default.DeliveryState)),
+            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(state, SerializerDeliveryContext.Default.Options.AsCandorWrites())),
             Encoding.UTF8.GetString(DeliveryStateJson.Write(state)));
     }
 

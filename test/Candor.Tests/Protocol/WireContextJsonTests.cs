@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Candor.Protocol;
+using Candor.Tests.Support;
 
 namespace Candor.Tests.Protocol;
 
@@ -18,7 +19,7 @@ public sealed class WireContextJsonTests
     public void Write_IsByteForByteWhatTheProtocolContextWrites(WireContext context)
     {
         Assert.Equal(
-            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(context, ProtocolJsonContext.Default.WireContext)),
+            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(context, ProtocolJsonContext.Default.Options.AsCandorWrites())),
             Encoding.UTF8.GetString(WireContextJson.Write(context)));
     }
 

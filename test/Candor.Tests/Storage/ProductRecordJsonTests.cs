@@ -33,7 +33,7 @@ public sealed class ProductRecordJsonTests
         var record = Record(endpoint);
 
         Assert.Equal(
-            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(AsSerializerWroteIt(record), SerializerProductRecordContext.Default.SerializerProductRecord)),
+            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(AsSerializerWroteIt(record), SerializerProductRecordContext.Default.Options.AsCandorWrites())),
             Encoding.UTF8.GetString(ProductRecordJson.Write(record)));
     }
 
@@ -94,7 +94,7 @@ public sealed class ProductRecordJsonTests
         var record = new ProductRecordDocument { Product = "cafe", Manifest = Encoding.UTF8.GetBytes(manifest) };
 
         Assert.Equal(
-            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(AsSerializerWroteIt(record), SerializerProductRecordContext.Default.SerializerProductRecord)),
+            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(AsSerializerWroteIt(record), SerializerProductRecordContext.Default.Options.AsCandorWrites())),
             Encoding.UTF8.GetString(ProductRecordJson.Write(record)));
     }
 

@@ -80,3 +80,10 @@ internal sealed class SerializerProductRecord
 
     public JsonElement Manifest { get; set; }
 }
+
+// The codecs write with the SDK's own escaping (AsciiJsonEncoder); the serializer is given the same to compare.
+internal static class SerializerEscaping
+{
+    /// <summary>The options with the SDK's escaping (AsciiJsonEncoder), which is all the codecs' layout adds.</summary>
+    public static JsonSerializerOptions AsCandorWrites(this JsonSerializerOptions options) => new(options) { Encoder = AsciiJsonEncoder.Instance };
+}
