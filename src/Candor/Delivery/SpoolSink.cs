@@ -40,7 +40,7 @@ internal sealed class SpoolSink : IEventSink, IDisposable
     /// The timer is made here, not when the client is built: its first use starts the runtime's timer thread, a few
     /// milliseconds that a short run, which never lives to see it fire, would spend on the tool's own thread.
     /// </remarks>
-    public void Start(bool ending = false)
+    public void Start(bool ending)
     {
         _delivery.StartUploadIfDue();
         if (ending || _checkEvery <= TimeSpan.Zero)
