@@ -54,6 +54,22 @@ internal sealed class SqliteStatement : IDisposable
         return changes;
     }
 
+    /// <summary>Runs the statement to its first row and says whether there was one (an existence check).</summary>
+    /// <exception cref="SqliteException">SQLite refused it; the statement is reset either way.</exception>
+    public bool HasRow()
+    {
+        var step = raw.sqlite3_step(_statement);
+        if (step is not (raw.SQLITE_ROW or raw.SQLITE_DONE))
+        {
+            var message = raw.sqlite3_errmsg(_connection.Handle).utf8_to_string();
+            raw.sqlite3_reset(_statement);
+            throw new SqliteException(message, step);
+        }
+
+        raw.sqlite3_reset(_statement);
+        return step == raw.SQLITE_ROW;
+    }
+
     public void Dispose() => _statement.Dispose();
 
     private void Check(int code)
