@@ -74,7 +74,7 @@ internal sealed class SqliteEventStore : IEventStore
         // disk before anyone is told (see RunFlusher); SQLite's own FULL would make the writer wait for that.
         Execute(connection, "PRAGMA synchronous=NORMAL;");
         SqliteSchema.CheckLayout(connection, _options.DatabasePath);
-        Execute(connection, SqliteSchema.Create);
+        Execute(connection, "BEGIN IMMEDIATE;" + SqliteSchema.Create + "COMMIT;");
         if (_options.FlushEachCommit)
         {
             // The log is the same file for the life of the store: SQLite removes it only when its last connection
@@ -1331,6 +1331,7 @@ internal sealed class SqliteEventStore : IEventStore
         private SqliteStatement? _stageRollups;
         private SqliteStatement? _upsert;
         private SqliteStatement? _touch;
+        private SqliteStatement? _installDay;
         private long? _version;
         private long _stagedCount;
 
@@ -1490,9 +1491,9 @@ internal sealed class SqliteEventStore : IEventStore
             return outcomes;
         }
 
-        // Events carry no index by install (it would cost ~11 bytes per event); the install's rollup rows say which
-        // days it has events on, so each day is one range of the time index. Days older than every rollup row of
-        // the product (rollups are kept by day, for the whole product) are covered by one more range.
+        // Events carry no index by install (it would cost ~11 bytes per event); install_days says which days the
+        // install has rollup rows (so events) on, so each day is one range of the time index. Days older than every
+        // rollup row of the product (rollups are kept by day, for the whole product) are covered by one more range.
         public long DeleteInstall(string product, Guid install)
         {
             Fold();
@@ -1511,7 +1512,7 @@ internal sealed class SqliteEventStore : IEventStore
             }
 
             var days = new List<long>();
-            var dayQuery = Command("SELECT DISTINCT day FROM rollups WHERE install = $id");
+            var dayQuery = Command("SELECT day FROM install_days WHERE install = $id");
             dayQuery.Parameters["$id"].Value = id;
             using (var reader = dayQuery.ExecuteReader())
             {
@@ -1547,7 +1548,32 @@ internal sealed class SqliteEventStore : IEventStore
             touch.Parameters["$product"].Value = productId;
             touch.Parameters["$days"].Value = forget.Parameters["$days"].Value;
             touch.ExecuteNonQuery();
-            ExecuteWithId("DELETE FROM rollups WHERE install = $id", id);
+            // Rollups have no index by install (see install_days): the install's rows of a day are found in the
+            // range of each event name and that day.
+            var next = Command("SELECT MIN(name) FROM rollups WHERE product = $product AND name > $after");
+            next.Parameters["$product"].Value = productId;
+            next.Parameters["$after"].Value = SqliteSchema.AnyEvent - 1;
+            var names = new List<long>();
+            while (next.ExecuteScalar() is long name)
+            {
+                names.Add(name);
+                next.Parameters["$after"].Value = name;
+            }
+
+            var rows = Command("DELETE FROM rollups WHERE product = $product AND name = $name AND day = $day AND install = $id");
+            rows.Parameters["$product"].Value = productId;
+            rows.Parameters["$id"].Value = id;
+            foreach (var name in names)
+            {
+                rows.Parameters["$name"].Value = name;
+                foreach (var d in days)
+                {
+                    rows.Parameters["$day"].Value = d;
+                    rows.ExecuteNonQuery();
+                }
+            }
+
+            ExecuteWithId("DELETE FROM install_days WHERE install = $id", id);
             ExecuteWithId("DELETE FROM installs WHERE id = $id", id);
             _installs.Clear();
             return deleted;
@@ -1588,6 +1614,13 @@ internal sealed class SqliteEventStore : IEventStore
             forget.Parameters["$product"].Value = product;
             forget.Parameters["$day"].Value = day;
             forget.ExecuteNonQuery();
+            var installDays = Command("""
+                DELETE FROM install_days WHERE day < $day
+                  AND install IN (SELECT id FROM installs WHERE product = (SELECT id FROM products WHERE name = $product))
+                """);
+            installDays.Parameters["$product"].Value = product;
+            installDays.Parameters["$day"].Value = day;
+            installDays.ExecuteNonQuery();
             var versions = Command("DELETE FROM day_versions WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
             versions.Parameters["$product"].Value = product;
             versions.Parameters["$day"].Value = day;
@@ -1612,6 +1645,7 @@ internal sealed class SqliteEventStore : IEventStore
             _stageRollups?.Dispose();
             _upsert?.Dispose();
             _touch?.Dispose();
+            _installDay?.Dispose();
             connection.Dispose();
         }
 
@@ -1623,7 +1657,7 @@ internal sealed class SqliteEventStore : IEventStore
             var cmd = Command("""
                 DELETE FROM installs WHERE product = (SELECT id FROM products WHERE name = $product)
                   AND id NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = $product))
-                  AND NOT EXISTS (SELECT 1 FROM rollups r WHERE r.install = installs.id)
+                  AND NOT EXISTS (SELECT 1 FROM install_days d WHERE d.install = installs.id)
                 """);
             cmd.Parameters["$product"].Value = product;
             var forgotten = cmd.ExecuteNonQuery();
@@ -1825,6 +1859,19 @@ internal sealed class SqliteEventStore : IEventStore
                 upsert.Execute();
             }
 
+            // Which installs have rollup rows on which days, for deleting an install: a table of its own, written in
+            // install order, rather than an index of the rollups by install, which took a page of the log for
+            // about every new rollup row (its keys are in another order than the rollups').
+            var installDay = _installDay ??= new SqliteStatement(connection, "INSERT OR IGNORE INTO install_days(install, day) VALUES (?1, ?2)");
+            var installDays = keys.Select(k => (k.Install, k.Day)).Distinct().ToArray();
+            Array.Sort(installDays);
+            foreach (var (install, day) in installDays)
+            {
+                installDay.Bind(1, install);
+                installDay.Bind(2, day);
+                installDay.Execute();
+            }
+
             // Every day this fold changed gets a new version, so that a day rollup built before no longer counts
             // (queries build it again) and one being built from an older snapshot is not kept.
             var touch = _touch ??= new SqliteStatement(connection, """
@@ -1934,7 +1981,8 @@ internal static class SqliteSchema
     /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
     public const int Version = 5;
 
-    // Layout 5 is layout 4 with the staging tables, which Create adds: such a file is taken as it is.
+    // Layout 5 is layout 4 with the staging tables and install_days instead of an index of the rollups by install;
+    // Create makes a layout-4 file one, in its transaction.
     private const int UpgradableVersion = 4;
 
     /// <summary>The rollup rows under this event name count every event of the install that day (the empty string's ID).</summary>
@@ -2032,7 +2080,12 @@ internal static class SqliteSchema
           product INTEGER NOT NULL, name INTEGER NOT NULL, day INTEGER NOT NULL, context INTEGER NOT NULL,
           install INTEGER NOT NULL, n INTEGER NOT NULL, summary BLOB,
           PRIMARY KEY(product, name, day, context, install)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS rollups_by_install ON rollups(install);
+        CREATE TABLE IF NOT EXISTS install_days(
+          install INTEGER NOT NULL, day INTEGER NOT NULL,
+          PRIMARY KEY(install, day)) WITHOUT ROWID;
+        INSERT OR IGNORE INTO install_days(install, day)
+          SELECT DISTINCT install, day FROM rollups WHERE (SELECT user_version FROM pragma_user_version) = {UpgradableVersion};
+        DROP INDEX IF EXISTS rollups_by_install;
         CREATE TABLE IF NOT EXISTS staged_events(
           product INTEGER NOT NULL, time INTEGER NOT NULL, id BLOB NOT NULL, name INTEGER NOT NULL, revision INTEGER NOT NULL,
           install INTEGER NOT NULL, context INTEGER NOT NULL, machine INTEGER NOT NULL, data BLOB);

@@ -368,22 +368,31 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     }
 
     [Fact]
-    public async Task Reopen_Layout4_GetsTheStagingTablesAndKeepsItsEvents()
+    public async Task Reopen_Layout4_IsUpgradedInPlace_AndItsInstallsCanStillBeDeleted()
     {
-        await Store.AppendAsync([Incoming(Some.Install())], default);
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(Some.Install(alice, time: Some.Now.AddDays(-2))), Incoming(Some.Install())], default);
         await Store.DisposeAsync();
         await using (var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False"))
         {
             await connection.OpenAsync();
-            Execute(connection, "DROP TABLE staged_events; DROP TABLE staged_rollups; PRAGMA user_version = 4;");
+            Execute(connection, """
+                DROP TABLE staged_events; DROP TABLE staged_rollups; DROP TABLE install_days;
+                CREATE INDEX rollups_by_install ON rollups(install);
+                PRAGMA user_version = 4;
+                """);
         }
 
         await using var reopened = new SqliteEventStore(Options);
         await reopened.InitializeAsync(default);
         await reopened.AppendAsync([Incoming(Some.Install())], default);
+        var deleted = await reopened.DeleteInstallAsync(Some.Product, alice, default);
 
+        Assert.Equal(2, deleted);
         Assert.Equal(2, await reopened.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(2, Count(Options.DatabasePath, $"SELECT SUM(n) FROM rollups WHERE name = {SqliteSchema.AnyEvent}"));
         Assert.Equal(SqliteSchema.Version, Count(Options.DatabasePath, "SELECT user_version FROM pragma_user_version"));
+        Assert.Equal(0, Count(Options.DatabasePath, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'rollups_by_install'"));
     }
 
     [Fact]
