@@ -10,8 +10,9 @@ namespace Candor.Collector.Storage;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Every write goes through one writer that takes whatever
 /// has queued up (many requests' events, catalogue changes, deletions), runs it in one transaction, commits,
-/// and only then completes the callers' tasks: an acknowledged event is on disk. Reads use their own pooled
-/// connections and never wait for the writer. Rows are kept small: names, versions and contexts are interned,
+/// and only then completes the callers' tasks: an acknowledged event is on disk. Events are staged by those
+/// commits and folded into the events and rollups thousands at a time (see Writer). Reads use their own pooled
+/// connections; reads of events and rollups first have the writer fold what is staged. Rows are kept small: names, versions and contexts are interned,
 /// IDs are 16-byte blobs and properties are packed by <see cref="PropertyCodec"/>.
 /// </summary>
 internal sealed class SqliteEventStore : IEventStore

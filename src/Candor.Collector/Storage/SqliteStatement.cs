@@ -5,9 +5,9 @@ namespace Candor.Collector.Storage;
 
 /// <summary>
 /// One prepared statement on the writer's connection, bound by parameter position and stepped directly. The
-/// writer runs its insert and its rollup upsert once per event; through <see cref="SqliteCommand"/> each run
-/// looked every parameter up by name, boxed every value, copied every blob and built a data reader, which
-/// together cost more than SQLite's own insert. Statements run inside whatever transaction the connection has
+/// writer runs its de-duplication lookup and staging insert once per event and its rollup upsert once per row;
+/// through <see cref="SqliteCommand"/> each run looked every parameter up by name, boxed every value, copied
+/// every blob and built a data reader, which together cost more than SQLite's own insert. Statements run inside whatever transaction the connection has
 /// open. Not thread-safe: only the writer loop uses it.
 /// </summary>
 internal sealed class SqliteStatement : IDisposable
