@@ -163,6 +163,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             errors.Add("Storage:MaxEventsPerTransaction must be 1 or more");
         }
 
+        if (options.EventsPerFold < 1)
+        {
+            errors.Add("Storage:EventsPerFold must be 1 or more");
+        }
+
         if (options.MaxBacklog < ProtocolConstants.MaxEventsPerBatch)
         {
             errors.Add($"Storage:MaxBacklog must be at least one batch ({ProtocolConstants.MaxEventsPerBatch})");

@@ -10,8 +10,9 @@ namespace Candor.Collector.Storage;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Every write goes through one writer that takes whatever
 /// has queued up (many requests' events, catalogue changes, deletions), runs it in one transaction, commits,
-/// and only then completes the callers' tasks: an acknowledged event is on disk. Reads use their own pooled
-/// connections and never wait for the writer. Rows are kept small: names, versions and contexts are interned,
+/// and only then completes the callers' tasks: an acknowledged event is on disk. Events are staged by those
+/// commits and folded into the events and rollups thousands at a time (see Writer). Reads use their own pooled
+/// connections; reads of events and rollups first have the writer fold what is staged. Rows are kept small: names, versions and contexts are interned,
 /// IDs are 16-byte blobs and properties are packed by <see cref="PropertyCodec"/>.
 /// </summary>
 internal sealed class SqliteEventStore : IEventStore
@@ -74,7 +75,7 @@ internal sealed class SqliteEventStore : IEventStore
         // disk before anyone is told (see RunFlusher); SQLite's own FULL would make the writer wait for that.
         Execute(connection, "PRAGMA synchronous=NORMAL;");
         SqliteSchema.CheckLayout(connection, _options.DatabasePath);
-        Execute(connection, SqliteSchema.Create);
+        Execute(connection, "BEGIN IMMEDIATE;" + SqliteSchema.Create + "COMMIT;");
         if (_options.FlushEachCommit)
         {
             // The log is the same file for the life of the store: SQLite removes it only when its last connection
@@ -87,7 +88,9 @@ internal sealed class SqliteEventStore : IEventStore
 
         connection.CreateFunction<object, object, object>(
             SqliteSchema.MergeFunction, (stored, adding) => (object?)RollupSummary.Merge(stored as byte[], adding as byte[]) ?? DBNull.Value, isDeterministic: true);
-        _writer = new Writer(connection);
+        _writer = new Writer(connection, _options.EventsPerFold);
+        // What a stopped process staged is folded before anything else reads or writes.
+        _writer.Run([new Work<long>(0, w => w.Fold(whatTheFileHolds: true))]);
         // A thread of its own: the writer is the one serial part of ingestion, so it should neither wait for a
         // thread-pool thread after every wait nor share one with request handlers. The name shows it in `top -H`.
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -97,6 +100,18 @@ internal sealed class SqliteEventStore : IEventStore
 
     public async ValueTask DisposeAsync()
     {
+        if (_writer is { Staged: > 0 } && _writerLoop is { IsCompleted: false })
+        {
+            try
+            {
+                await Enqueue(0, w => w.Fold());
+            }
+            catch (Exception)
+            {
+                // The staged events are committed: the next start folds them.
+            }
+        }
+
         _queue.Writer.TryComplete();
         if (_writerLoop is not null)
         {
@@ -308,7 +323,7 @@ internal sealed class SqliteEventStore : IEventStore
 
     public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var connection = await OpenFoldedReadAsync(cancellationToken);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT COUNT(*) FROM events WHERE product = (SELECT id FROM products WHERE name = $product)";
         cmd.Parameters.AddWithValue("$product", product);
@@ -317,7 +332,7 @@ internal sealed class SqliteEventStore : IEventStore
 
     public async Task<IReadOnlyList<RawEvent>> ReadRawAsync(EventFilter filter, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var connection = await OpenFoldedReadAsync(cancellationToken);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
             SELECT e.id, n.value, e.revision, e.time, i.uid, m.value, e.data,
@@ -391,7 +406,7 @@ internal sealed class SqliteEventStore : IEventStore
     // context, and grouping by it, read the contexts part; everything else reads the whole day's totals.
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var connection = await OpenFoldedReadAsync(cancellationToken);
         var periods = new SortedDictionary<long, Group>();
         var periodOf = new PeriodOf(interval);
         var contexts = MatchingContexts(connection, filter, cancellationToken);
@@ -437,7 +452,7 @@ internal sealed class SqliteEventStore : IEventStore
     // exact over any range.
     public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var connection = await OpenFoldedReadAsync(cancellationToken);
         if (await FindStringAsync(connection, property, cancellationToken) is not { } field)
         {
             return [];
@@ -493,7 +508,7 @@ internal sealed class SqliteEventStore : IEventStore
             ContextDimension.Container => $"(flags & {SqliteSchema.ContainerFlag}) <> 0",
             _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
         };
-        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var connection = await OpenFoldedReadAsync(cancellationToken);
         var values = new Dictionary<long, long>();
         Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => values[row.Long(0)] = row.Long(1), cancellationToken);
         var contexts = MatchingContexts(connection, filter, cancellationToken);
@@ -531,7 +546,7 @@ internal sealed class SqliteEventStore : IEventStore
 
     public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var connection = await OpenFoldedReadAsync(cancellationToken);
         if (await FindStringAsync(connection, measurement, cancellationToken) is not { } field)
         {
             return [];
@@ -576,7 +591,7 @@ internal sealed class SqliteEventStore : IEventStore
     // for the writer to keep one month before building the next.
     public async Task<long> PrepareDayRollupsAsync(string product, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var connection = await OpenFoldedReadAsync(cancellationToken);
         long built = 0;
         for (var end = to; end >= from; end = end.AddDays(-30))
         {
@@ -1088,6 +1103,18 @@ internal sealed class SqliteEventStore : IEventStore
         return value;
     }
 
+    // Reads of events and rollups first fold the staged events into them (see Writer.Fold), so that they see
+    // every acknowledged event; the catalogue reads (products, keys, audit) need not wait for that.
+    private async Task<SqliteConnection> OpenFoldedReadAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is { Staged: > 0 })
+        {
+            await Enqueue(0, w => w.Fold()).WaitAsync(cancellationToken);
+        }
+
+        return await OpenReadAsync(cancellationToken);
+    }
+
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -1278,7 +1305,15 @@ internal sealed class SqliteEventStore : IEventStore
 
     // Owns the one write connection. Its caches map strings, contexts, installs and products to row IDs; they
     // are only touched from the writer loop and are dropped whenever a transaction rolls back.
-    private sealed class Writer(SqliteConnection connection) : IDisposable
+    //
+    // Events are staged: a commit appends them to staged_events (in arrival order, so a few pages per commit) and
+    // what they add to the rollups to staged_rollups (one blob per commit), which is all it takes to make them
+    // durable. Every eventsPerFold events they are folded into the events and rollups trees in one transaction,
+    // sorted by key. Inserting a few hundred events at random times of the day into the events tree and upserting
+    // their rollup rows dirtied about one page per event, and every dirty page is written to the log at every
+    // commit; a fold of thousands shares those pages. Queries and deletions fold first; a start folds what a
+    // stopped process left.
+    private sealed class Writer(SqliteConnection connection, int eventsPerFold) : IDisposable
     {
         private const int MaxCacheEntries = 200_000;
 
@@ -1287,12 +1322,22 @@ internal sealed class SqliteEventStore : IEventStore
         private readonly Dictionary<EventContext, long> _contexts = [];
         private readonly Dictionary<(long, Guid), long> _installs = [];
         private readonly Dictionary<string, long> _products = new(StringComparer.Ordinal);
-        private readonly Dictionary<(long Product, long Day, long Name, long Context, long Install), RollupSummary> _rollup = [];
+        private readonly Dictionary<RollupKey, RollupSummary> _rollup = [];
+
+        // The keys of the staged events, for de-duplication: an event is new if it is neither here nor in events.
+        private readonly HashSet<(long Product, long Time, Guid Id)> _staged = [];
         private SqliteTransaction? _transaction;
-        private SqliteStatement? _insert;
+        private SqliteStatement? _exists;
+        private SqliteStatement? _stage;
+        private SqliteStatement? _stageRollups;
         private SqliteStatement? _upsert;
         private SqliteStatement? _touch;
+        private SqliteStatement? _installDay;
         private long? _version;
+        private long _stagedCount;
+
+        /// <summary>How many committed events are staged, not folded yet; read from any thread.</summary>
+        public long Staged => Volatile.Read(ref _stagedCount);
 
         public void Run(List<Work> batch)
         {
@@ -1304,18 +1349,28 @@ internal sealed class SqliteEventStore : IEventStore
                     work.Execute(this);
                 }
 
-                FlushRollups();
+                StageRollups();
+                if (_staged.Count >= eventsPerFold)
+                {
+                    Fold();
+                }
+
                 _transaction.Commit();
+                // Before the callers are told: a read that comes after an acknowledgement must see it staged.
+                Volatile.Write(ref _stagedCount, _staged.Count);
             }
             catch
             {
                 _transaction.Rollback();
+                _transaction.Dispose();
+                _transaction = null;
                 ForgetCaches();
+                ReloadStaged();
                 throw;
             }
             finally
             {
-                _transaction.Dispose();
+                _transaction?.Dispose();
                 _transaction = null;
                 _rollup.Clear();
             }
@@ -1355,57 +1410,64 @@ internal sealed class SqliteEventStore : IEventStore
         public AppendOutcome[] Append(IReadOnlyList<IncomingEvent> events)
         {
             var outcomes = new AppendOutcome[events.Count];
-            var insert = _insert ??= new SqliteStatement(connection, """
-                INSERT INTO events(id, product, time, name, revision, install, context, machine, data)
+            var exists = _exists ??= new SqliteStatement(connection, "SELECT 1 FROM events WHERE product = ?1 AND time = ?2 AND id = ?3");
+            var stage = _stage ??= new SqliteStatement(connection, """
+                INSERT INTO staged_events(product, time, id, name, revision, install, context, machine, data)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                ON CONFLICT(product, time, id) DO NOTHING
                 """);
             Span<byte> id = stackalloc byte[16];
             for (var i = 0; i < events.Count; i++)
             {
                 var e = events[i];
                 var product = ProductId(e.Product);
-                var name = Intern(e.Definition.Name);
-                var install = InstallId(product, e.Install);
-                var context = ContextId(e.Context);
                 var time = e.Time.ToUnixTimeMilliseconds();
                 e.Id.TryWriteBytes(id);
-                insert.Bind(1, id);
-                insert.Bind(2, product);
-                insert.Bind(3, time);
-                insert.Bind(4, name);
-                insert.Bind(5, e.Revision);
-                insert.Bind(6, install);
-                insert.Bind(7, context);
-                insert.Bind(8, e.Machine is null ? 0 : Intern(e.Machine));
-                if (PropertyCodec.Encode(e, Intern) is { } data)
-                {
-                    insert.Bind(9, data);
-                }
-                else
-                {
-                    insert.BindNull(9);
-                }
-
-                if (insert.Execute() == 0)
+                // The ID is de-duplicated together with the time, which a retry carries unchanged (the events key).
+                exists.Bind(1, product);
+                exists.Bind(2, time);
+                exists.Bind(3, id);
+                if (exists.HasRow() || !_staged.Add((product, time, e.Id)))
                 {
                     outcomes[i] = AppendOutcome.Duplicate;
                     continue;
                 }
 
+                var name = Intern(e.Definition.Name);
+                var install = InstallId(product, e.Install);
+                var context = ContextId(e.Context);
+                stage.Bind(1, product);
+                stage.Bind(2, time);
+                stage.Bind(3, id);
+                stage.Bind(4, name);
+                stage.Bind(5, e.Revision);
+                stage.Bind(6, install);
+                stage.Bind(7, context);
+                stage.Bind(8, e.Machine is null ? 0 : Intern(e.Machine));
+                if (PropertyCodec.Encode(e, Intern) is { } data)
+                {
+                    stage.Bind(9, data);
+                }
+                else
+                {
+                    stage.BindNull(9);
+                }
+
+                stage.Execute();
                 outcomes[i] = AppendOutcome.Stored;
                 var day = Math.DivRem(time, SqliteSchema.MillisecondsPerDay).Quotient;
-                if (!_rollup.TryGetValue((product, day, name, context, install), out var summary))
+                var key = new RollupKey(product, name, day, context, install);
+                if (!_rollup.TryGetValue(key, out var summary))
                 {
                     summary = new RollupSummary();
-                    _rollup[(product, day, name, context, install)] = summary;
+                    _rollup[key] = summary;
                 }
 
                 summary.Events++;
-                if (!_rollup.TryGetValue((product, day, SqliteSchema.AnyEvent, context, install), out var any))
+                var anyKey = key with { Name = SqliteSchema.AnyEvent };
+                if (!_rollup.TryGetValue(anyKey, out var any))
                 {
                     any = new RollupSummary();
-                    _rollup[(product, day, SqliteSchema.AnyEvent, context, install)] = any;
+                    _rollup[anyKey] = any;
                 }
 
                 any.Events++;
@@ -1430,11 +1492,12 @@ internal sealed class SqliteEventStore : IEventStore
             return outcomes;
         }
 
-        // Events carry no index by install (it would cost ~11 bytes per event); the install's rollup rows say which
-        // days it has events on, so each day is one range of the time index. Days older than every rollup row of
-        // the product (rollups are kept by day, for the whole product) are covered by one more range.
+        // Events carry no index by install (it would cost ~11 bytes per event); install_days says which days the
+        // install has rollup rows (so events) on, so each day is one range of the time index. Days older than every
+        // rollup row of the product (rollups are kept by day, for the whole product) are covered by one more range.
         public long DeleteInstall(string product, Guid install)
         {
+            Fold();
             var find = Command("SELECT id, product FROM installs WHERE product = (SELECT id FROM products WHERE name = $product) AND uid = $uid");
             find.Parameters["$product"].Value = product;
             find.Parameters["$uid"].Value = install.ToByteArray();
@@ -1450,7 +1513,7 @@ internal sealed class SqliteEventStore : IEventStore
             }
 
             var days = new List<long>();
-            var dayQuery = Command("SELECT DISTINCT day FROM rollups WHERE install = $id");
+            var dayQuery = Command("SELECT day FROM install_days WHERE install = $id");
             dayQuery.Parameters["$id"].Value = id;
             using (var reader = dayQuery.ExecuteReader())
             {
@@ -1486,7 +1549,32 @@ internal sealed class SqliteEventStore : IEventStore
             touch.Parameters["$product"].Value = productId;
             touch.Parameters["$days"].Value = forget.Parameters["$days"].Value;
             touch.ExecuteNonQuery();
-            ExecuteWithId("DELETE FROM rollups WHERE install = $id", id);
+            // Rollups have no index by install (see install_days): the install's rows of a day are found in the
+            // range of each event name and that day.
+            var next = Command("SELECT MIN(name) FROM rollups WHERE product = $product AND name > $after");
+            next.Parameters["$product"].Value = productId;
+            next.Parameters["$after"].Value = SqliteSchema.AnyEvent - 1;
+            var names = new List<long>();
+            while (next.ExecuteScalar() is long name)
+            {
+                names.Add(name);
+                next.Parameters["$after"].Value = name;
+            }
+
+            var rows = Command("DELETE FROM rollups WHERE product = $product AND name = $name AND day = $day AND install = $id");
+            rows.Parameters["$product"].Value = productId;
+            rows.Parameters["$id"].Value = id;
+            foreach (var name in names)
+            {
+                rows.Parameters["$name"].Value = name;
+                foreach (var d in days)
+                {
+                    rows.Parameters["$day"].Value = d;
+                    rows.ExecuteNonQuery();
+                }
+            }
+
+            ExecuteWithId("DELETE FROM install_days WHERE install = $id", id);
             ExecuteWithId("DELETE FROM installs WHERE id = $id", id);
             _installs.Clear();
             return deleted;
@@ -1494,6 +1582,7 @@ internal sealed class SqliteEventStore : IEventStore
 
         public long DeleteEventsBefore(string product, DateTimeOffset cutoff, int limit)
         {
+            Fold();
             var delete = Command("""
                 DELETE FROM events WHERE (product, time, id) IN (
                   SELECT product, time, id FROM events WHERE product = (SELECT id FROM products WHERE name = $product) AND time < $cutoff LIMIT $limit)
@@ -1506,6 +1595,7 @@ internal sealed class SqliteEventStore : IEventStore
 
         public long DeleteRollupsBefore(string product, long day)
         {
+            Fold();
             // Name by name, so that each delete is a range of the rollups' B-tree rather than a pass over all of it.
             var next = Command("SELECT MIN(name) FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND name > $after");
             var delete = Command("DELETE FROM rollups WHERE product = (SELECT id FROM products WHERE name = $product) AND name = $name AND day < $day");
@@ -1525,6 +1615,13 @@ internal sealed class SqliteEventStore : IEventStore
             forget.Parameters["$product"].Value = product;
             forget.Parameters["$day"].Value = day;
             forget.ExecuteNonQuery();
+            var installDays = Command("""
+                DELETE FROM install_days WHERE day < $day
+                  AND install IN (SELECT id FROM installs WHERE product = (SELECT id FROM products WHERE name = $product))
+                """);
+            installDays.Parameters["$product"].Value = product;
+            installDays.Parameters["$day"].Value = day;
+            installDays.ExecuteNonQuery();
             var versions = Command("DELETE FROM day_versions WHERE product = (SELECT id FROM products WHERE name = $product) AND day < $day");
             versions.Parameters["$product"].Value = product;
             versions.Parameters["$day"].Value = day;
@@ -1544,9 +1641,12 @@ internal sealed class SqliteEventStore : IEventStore
                 cmd.Dispose();
             }
 
-            _insert?.Dispose();
+            _exists?.Dispose();
+            _stage?.Dispose();
+            _stageRollups?.Dispose();
             _upsert?.Dispose();
             _touch?.Dispose();
+            _installDay?.Dispose();
             connection.Dispose();
         }
 
@@ -1554,10 +1654,11 @@ internal sealed class SqliteEventStore : IEventStore
         // One pass over the product's events (NOT IN builds a set), as events have no index by install.
         public long ForgetUnusedInstalls(string product)
         {
+            Fold();
             var cmd = Command("""
                 DELETE FROM installs WHERE product = (SELECT id FROM products WHERE name = $product)
                   AND id NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = $product))
-                  AND NOT EXISTS (SELECT 1 FROM rollups r WHERE r.install = installs.id)
+                  AND NOT EXISTS (SELECT 1 FROM install_days d WHERE d.install = installs.id)
                 """);
             cmd.Parameters["$product"].Value = product;
             var forgotten = cmd.ExecuteNonQuery();
@@ -1678,11 +1779,57 @@ internal sealed class SqliteEventStore : IEventStore
             return found;
         }
 
-        private void FlushRollups()
+        // What this transaction's events add to the rollups, staged with them.
+        private void StageRollups()
         {
             if (_rollup.Count == 0)
             {
                 return;
+            }
+
+            var stage = _stageRollups ??= new SqliteStatement(connection, "INSERT INTO staged_rollups(data) VALUES (?1)");
+            stage.Bind(1, RollupDeltas.Encode(_rollup));
+            stage.Execute();
+            _rollup.Clear();
+        }
+
+        /// <summary>
+        /// Moves every staged event into the events tree and adds what they count to the rollups, in the open
+        /// transaction and in key order, and gives every day that changed a new version. Returns how many events moved.
+        /// </summary>
+        /// <param name="whatTheFileHolds">
+        /// Look at the staging tables even when this process staged nothing (at start, for what a stopped one left).
+        /// </param>
+        public long Fold(bool whatTheFileHolds = false)
+        {
+            StageRollups();
+            if (_staged.Count == 0 && !whatTheFileHolds)
+            {
+                return 0;
+            }
+
+            var moved = Command("""
+                INSERT INTO events(product, time, id, name, revision, install, context, machine, data)
+                SELECT product, time, id, name, revision, install, context, machine, data FROM staged_events WHERE true
+                ORDER BY product, time, id
+                ON CONFLICT DO NOTHING
+                """).ExecuteNonQuery();
+            Command("DELETE FROM staged_events").ExecuteNonQuery();
+            _staged.Clear();
+
+            var rows = new Dictionary<RollupKey, (long Events, byte[]? Summary)>();
+            using (var reader = Command("SELECT data FROM staged_rollups ORDER BY id").ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    RollupDeltas.AddTo((byte[])reader.GetValue(0), rows);
+                }
+            }
+
+            Command("DELETE FROM staged_rollups").ExecuteNonQuery();
+            if (rows.Count == 0)
+            {
+                return moved;
             }
 
             var upsert = _upsert ??= new SqliteStatement(connection, $"""
@@ -1690,17 +1837,20 @@ internal sealed class SqliteEventStore : IEventStore
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 ON CONFLICT DO UPDATE SET n = n + excluded.n, summary = {SqliteSchema.MergeFunction}(summary, excluded.summary)
                 """);
-            foreach (var ((product, day, name, context, install), summary) in _rollup)
+            var keys = rows.Keys.ToArray();
+            Array.Sort(keys);
+            foreach (var key in keys)
             {
-                upsert.Bind(1, product);
-                upsert.Bind(2, day);
-                upsert.Bind(3, name);
-                upsert.Bind(4, context);
-                upsert.Bind(5, install);
-                upsert.Bind(6, summary.Events);
-                if (summary.Encode() is { } encoded)
+                var (events, summary) = rows[key];
+                upsert.Bind(1, key.Product);
+                upsert.Bind(2, key.Day);
+                upsert.Bind(3, key.Name);
+                upsert.Bind(4, key.Context);
+                upsert.Bind(5, key.Install);
+                upsert.Bind(6, events);
+                if (summary is not null)
                 {
-                    upsert.Bind(7, encoded);
+                    upsert.Bind(7, summary);
                 }
                 else
                 {
@@ -1710,20 +1860,50 @@ internal sealed class SqliteEventStore : IEventStore
                 upsert.Execute();
             }
 
-            // Every day this transaction changed gets a new version, so that a day rollup built before no longer
-            // counts (queries build it again) and one being built from an older snapshot is not kept.
+            // Which installs have rollup rows on which days, for deleting an install: a table of its own, written in
+            // install order, rather than an index of the rollups by install, which took a page of the log for
+            // about every new rollup row (its keys are in another order than the rollups').
+            var installDay = _installDay ??= new SqliteStatement(connection, "INSERT OR IGNORE INTO install_days(install, day) VALUES (?1, ?2)");
+            var installDays = keys.Select(k => (k.Install, k.Day)).Distinct().ToArray();
+            Array.Sort(installDays);
+            foreach (var (install, day) in installDays)
+            {
+                installDay.Bind(1, install);
+                installDay.Bind(2, day);
+                installDay.Execute();
+            }
+
+            // Every day this fold changed gets a new version, so that a day rollup built before no longer counts
+            // (queries build it again) and one being built from an older snapshot is not kept.
             var touch = _touch ??= new SqliteStatement(connection, """
                 INSERT INTO day_versions(product, day, version) VALUES (?1, ?2, ?3)
                 ON CONFLICT DO UPDATE SET version = excluded.version
                 """);
             var version = NextVersion();
-            foreach (var (product, day) in _rollup.Keys.Select(k => (k.Product, k.Day)).Distinct())
+            foreach (var (product, day) in keys.Select(k => (k.Product, k.Day)).Distinct())
             {
                 touch.Bind(1, product);
                 touch.Bind(2, day);
                 touch.Bind(3, version);
                 touch.Execute();
             }
+
+            return moved;
+        }
+
+        // After a rollback the staged events are what the file holds, not what this process had added.
+        private void ReloadStaged()
+        {
+            _staged.Clear();
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT product, time, id FROM staged_events";
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                _staged.Add((reader.GetInt64(0), reader.GetInt64(1), new Guid((byte[])reader.GetValue(2))));
+            }
+
+            Volatile.Write(ref _stagedCount, _staged.Count);
         }
 
         // Versions only grow, also across restarts (the largest kept is where they resume), so a version never
@@ -1800,7 +1980,11 @@ internal static class SqliteSchema
     public const int InteractiveFlag = 4;
 
     /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
+
+    // Layout 5 is layout 4 with the staging tables and install_days instead of an index of the rollups by install;
+    // Create makes a layout-4 file one, in its transaction.
+    private const int UpgradableVersion = 4;
 
     /// <summary>The rollup rows under this event name count every event of the install that day (the empty string's ID).</summary>
     public const long AnyEvent = 0;
@@ -1823,7 +2007,7 @@ internal static class SqliteSchema
         using var reader = cmd.ExecuteReader();
         reader.Read();
         var (version, hasEvents) = (reader.GetInt64(0), reader.GetInt64(1) > 0);
-        if (version > Version || (version < Version && hasEvents))
+        if (version > Version || (version < Version && version != UpgradableVersion && hasEvents))
         {
             throw new IOException(
                 $"{path} was written by {(version > Version ? "a newer" : "an earlier")} version of the collector (layout {version}, this one reads {Version}); " +
@@ -1839,7 +2023,8 @@ internal static class SqliteSchema
     // counts and k-anonymity) exact over any range of days, and the values and durations of those events are a
     // small summary blob in the row rather than a row each. Name comes before day so that a query about one event
     // reads only that event's rows; the rows under name 0 count all events of an install that day, for queries
-    // about every event. A stored event costs one insert and at most two rollup upserts.
+    // about every event. A stored event costs one insert and at most two rollup upserts, made when it is folded
+    // from the staging tables (staged_events in arrival order, staged_rollups one blob per commit; see Writer).
     public static readonly string Create = $"""
         CREATE TABLE IF NOT EXISTS products(
           id INTEGER PRIMARY KEY,
@@ -1896,7 +2081,18 @@ internal static class SqliteSchema
           product INTEGER NOT NULL, name INTEGER NOT NULL, day INTEGER NOT NULL, context INTEGER NOT NULL,
           install INTEGER NOT NULL, n INTEGER NOT NULL, summary BLOB,
           PRIMARY KEY(product, name, day, context, install)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS rollups_by_install ON rollups(install);
+        CREATE TABLE IF NOT EXISTS install_days(
+          install INTEGER NOT NULL, day INTEGER NOT NULL,
+          PRIMARY KEY(install, day)) WITHOUT ROWID;
+        INSERT OR IGNORE INTO install_days(install, day)
+          SELECT DISTINCT install, day FROM rollups WHERE (SELECT user_version FROM pragma_user_version) = {UpgradableVersion};
+        DROP INDEX IF EXISTS rollups_by_install;
+        CREATE TABLE IF NOT EXISTS staged_events(
+          product INTEGER NOT NULL, time INTEGER NOT NULL, id BLOB NOT NULL, name INTEGER NOT NULL, revision INTEGER NOT NULL,
+          install INTEGER NOT NULL, context INTEGER NOT NULL, machine INTEGER NOT NULL, data BLOB);
+        CREATE TABLE IF NOT EXISTS staged_rollups(
+          id INTEGER PRIMARY KEY,
+          data BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS day_versions(
           product INTEGER NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL,
           PRIMARY KEY(product, day)) WITHOUT ROWID;

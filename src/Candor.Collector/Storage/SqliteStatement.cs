@@ -5,9 +5,9 @@ namespace Candor.Collector.Storage;
 
 /// <summary>
 /// One prepared statement on the writer's connection, bound by parameter position and stepped directly. The
-/// writer runs its insert and its rollup upsert once per event; through <see cref="SqliteCommand"/> each run
-/// looked every parameter up by name, boxed every value, copied every blob and built a data reader, which
-/// together cost more than SQLite's own insert. Statements run inside whatever transaction the connection has
+/// writer runs its de-duplication lookup and staging insert once per event and its rollup upsert once per row;
+/// through <see cref="SqliteCommand"/> each run looked every parameter up by name, boxed every value, copied
+/// every blob and built a data reader, which together cost more than SQLite's own insert. Statements run inside whatever transaction the connection has
 /// open. Not thread-safe: only the writer loop uses it.
 /// </summary>
 internal sealed class SqliteStatement : IDisposable
@@ -52,6 +52,22 @@ internal sealed class SqliteStatement : IDisposable
         var changes = raw.sqlite3_changes(_connection.Handle);
         raw.sqlite3_reset(_statement);
         return changes;
+    }
+
+    /// <summary>Runs the statement to its first row and says whether there was one (an existence check).</summary>
+    /// <exception cref="SqliteException">SQLite refused it; the statement is reset either way.</exception>
+    public bool HasRow()
+    {
+        var step = raw.sqlite3_step(_statement);
+        if (step is not (raw.SQLITE_ROW or raw.SQLITE_DONE))
+        {
+            var message = raw.sqlite3_errmsg(_connection.Handle).utf8_to_string();
+            raw.sqlite3_reset(_statement);
+            throw new SqliteException(message, step);
+        }
+
+        raw.sqlite3_reset(_statement);
+        return step == raw.SQLITE_ROW;
     }
 
     public void Dispose() => _statement.Dispose();

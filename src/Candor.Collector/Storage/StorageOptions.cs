@@ -29,6 +29,14 @@ internal sealed class StorageOptions
     /// <summary>The most events one transaction commits; requests that arrive together share a transaction up to this.</summary>
     public int MaxEventsPerTransaction { get; set; } = 5000;
 
+    /// <summary>
+    /// How many acknowledged events the SQLite store keeps in its staging tables before it folds them into the
+    /// events and rollups in one transaction. Larger folds write each page of those trees fewer times per event;
+    /// requests that arrive during a fold wait for it. Queries and deletions fold first, so they always see every
+    /// acknowledged event.
+    /// </summary>
+    public int EventsPerFold { get; set; } = 10_000;
+
     /// <summary>Events waiting for the writer above which ingestion answers 503 with Retry-After instead of queueing more.</summary>
     public int MaxBacklog { get; set; } = 50_000;
 

@@ -51,6 +51,7 @@ public class OperationsTests
     [InlineData("Network:TrustedProxies:0", "not-an-address", "'not-an-address' is neither an IP address nor a network")]
     [InlineData("Network:CountryDatabase", "/nonexistent/countries.csv", "Network:CountryDatabase: no file at '/nonexistent/countries.csv'")]
     [InlineData("Storage:MaxEventsPerTransaction", "0", "Storage:MaxEventsPerTransaction must be 1 or more")]
+    [InlineData("Storage:EventsPerFold", "0", "Storage:EventsPerFold must be 1 or more")]
     [InlineData("Storage:Provider", "mysql", "Storage:Provider must be 'sqlite' or 'postgres', not 'mysql'")]
     [InlineData("Storage:Provider", "postgres", "Storage:ConnectionString must be set when Storage:Provider is postgres")]
     public async Task Start_InvalidConfiguration_FailsWithAClearSentence(string setting, string value, string expected)

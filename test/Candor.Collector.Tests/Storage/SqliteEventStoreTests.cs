@@ -353,19 +353,125 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     [Fact]
     public async Task Reopen_WithAnEarlierLayout_IsRefusedWithAClearMessage()
     {
+        await Store.AppendAsync([Incoming(Some.Install())], default);
         await Store.DisposeAsync();
         await using (var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False"))
         {
             await connection.OpenAsync();
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"PRAGMA user_version = {SqliteSchema.Version - 1}";
-            await cmd.ExecuteNonQueryAsync();
+            Execute(connection, "PRAGMA user_version = 3");
         }
 
         await using var reopened = new SqliteEventStore(Options);
         var refused = await Assert.ThrowsAsync<IOException>(() => reopened.InitializeAsync(default));
 
         Assert.Contains("an earlier version of the collector", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reopen_Layout4_IsUpgradedInPlace_AndItsInstallsCanStillBeDeleted()
+    {
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(Some.Install(alice, time: Some.Now.AddDays(-2))), Incoming(Some.Install())], default);
+        await Store.DisposeAsync();
+        await using (var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            Execute(connection, """
+                DROP TABLE staged_events; DROP TABLE staged_rollups; DROP TABLE install_days;
+                CREATE INDEX rollups_by_install ON rollups(install);
+                PRAGMA user_version = 4;
+                """);
+        }
+
+        await using var reopened = new SqliteEventStore(Options);
+        await reopened.InitializeAsync(default);
+        await reopened.AppendAsync([Incoming(Some.Install())], default);
+        var deleted = await reopened.DeleteInstallAsync(Some.Product, alice, default);
+
+        Assert.Equal(2, deleted);
+        Assert.Equal(2, await reopened.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(2, Count(Options.DatabasePath, $"SELECT SUM(n) FROM rollups WHERE name = {SqliteSchema.AnyEvent}"));
+        Assert.Equal(SqliteSchema.Version, Count(Options.DatabasePath, "SELECT user_version FROM pragma_user_version"));
+        Assert.Equal(0, Count(Options.DatabasePath, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'rollups_by_install'"));
+    }
+
+    [Fact]
+    public async Task Append_BelowAFold_IsStaged_AndQueriesFoldItFirst()
+    {
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(Some.Install(alice)), Incoming(Some.Failed())], default);
+        var staged = Count(Options.DatabasePath, "SELECT COUNT(*) FROM staged_events");
+
+        var days = await Store.CountEventsAsync(new EventFilter(Some.Product, Today.AddDays(-1), Today), Interval.Day, default);
+
+        Assert.Equal(3, staged);
+        Assert.Equal([new PeriodCount(Today, 3, 2)], days);
+        Assert.Equal(0, Count(Options.DatabasePath, "SELECT COUNT(*) FROM staged_events"));
+        Assert.Equal(0, Count(Options.DatabasePath, "SELECT COUNT(*) FROM staged_rollups"));
+        Assert.Equal(3, Count(Options.DatabasePath, "SELECT COUNT(*) FROM events"));
+    }
+
+    [Fact]
+    public async Task Append_ReachingAFold_MovesTheStagedEventsIntoEventsAndRollups()
+    {
+        var options = new StorageOptions { DataPath = Path.Combine(_folder, "fold"), FlushEachCommit = false, EventsPerFold = 5 };
+        await using var store = new SqliteEventStore(options);
+        await store.InitializeAsync(default);
+        await store.SaveProductAsync(new ProductRecord(Some.Product, 14, 5, Some.Now), default);
+        await store.AddManifestAsync(new ManifestRecord(Some.Product, 1, Some.ManifestJson, Some.Now), default);
+        var first = Enumerable.Range(0, 3).Select(_ => Incoming(Some.Install())).ToList();
+        await store.AppendAsync(first, default);
+        var stagedBefore = Count(options.DatabasePath, "SELECT COUNT(*) FROM staged_events");
+
+        var second = await store.AppendAsync([Incoming(Some.Install()), first[0], Incoming(Some.Install()), Incoming(Some.Failed())], default);
+
+        Assert.Equal(3, stagedBefore);
+        Assert.Equal([AppendOutcome.Stored, AppendOutcome.Duplicate, AppendOutcome.Stored, AppendOutcome.Stored], second);
+        Assert.Equal(0, Count(options.DatabasePath, "SELECT COUNT(*) FROM staged_events"));
+        Assert.Equal(0, Count(options.DatabasePath, "SELECT COUNT(*) FROM staged_rollups"));
+        Assert.Equal(6, Count(options.DatabasePath, "SELECT COUNT(*) FROM events"));
+        Assert.Equal(6, Count(options.DatabasePath, $"SELECT SUM(n) FROM rollups WHERE name = {SqliteSchema.AnyEvent}"));
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([first[1]], default));
+    }
+
+    [Fact]
+    public async Task Start_AfterAProcessStoppedWithStagedEvents_FoldsThemOnce()
+    {
+        var alice = Guid.NewGuid();
+        var events = new List<IncomingEvent> { Incoming(Some.Install(alice, packages: ["zlib"])), Incoming(Some.Install(alice, packages: ["zlib"])), Incoming(Some.Failed()) };
+        await Store.AppendAsync(events, default);
+        // The file as a kill -9 would leave it now: the store is still open, its staged events committed, not folded.
+        var crashed = new StorageOptions { DataPath = Path.Combine(_folder, "crashed"), FlushEachCommit = false };
+        Directory.CreateDirectory(crashed.FullDataPath);
+        File.Copy(Options.DatabasePath, crashed.DatabasePath);
+        File.Copy(Options.DatabasePath + "-wal", crashed.DatabasePath + "-wal");
+        Assert.Equal(3, Count(crashed.DatabasePath, "SELECT COUNT(*) FROM staged_events"));
+
+        await using var restarted = new SqliteEventStore(crashed);
+        await restarted.InitializeAsync(default);
+        var retried = await restarted.AppendAsync(events, default);
+
+        Assert.Equal([AppendOutcome.Duplicate, AppendOutcome.Duplicate, AppendOutcome.Duplicate], retried);
+        Assert.Equal(0, Count(crashed.DatabasePath, "SELECT COUNT(*) FROM staged_events"));
+        Assert.Equal(3, await restarted.CountRawEventsAsync(Some.Product, default));
+        var installs = new EventFilter(Some.Product, Today.AddDays(-1), Today, Event: "install");
+        Assert.Equal([new GroupCount("zlib", 2, 1)], await restarted.CountByPropertyAsync(installs, "packages", default));
+    }
+
+    [Fact]
+    public async Task Append_SharingATransactionWithWorkThatFails_IsStoredOnceWhenRunAlone()
+    {
+        await using var store = await OpenFlushedAsync();
+        var good = Incoming(Some.Install());
+        var unknownProduct = Incoming(Some.Install()) with { Product = "not-registered" };
+
+        var (plug, withGood, withUnknown, _) = await QueueBehindALockAsync(store, Flushed.DatabasePath, [[Incoming(Some.Install())], [good], [unknownProduct]]);
+
+        Assert.Equal([AppendOutcome.Stored], await plug);
+        Assert.Equal([AppendOutcome.Stored], await withGood);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => withUnknown);
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([good], default));
+        Assert.Equal(2, await store.CountRawEventsAsync(Some.Product, default));
     }
 
     private static DateOnly Today => DateOnly.FromDateTime(Some.Now.UtcDateTime);
@@ -385,6 +491,22 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
 
     // The writer runs work in order, so once an audit entry is committed the day rollups queued before are kept.
     private Task FlushWriterAsync() => Store.AppendAuditAsync(new AuditEntry(Some.Now, "test", "flush", "", ""), default);
+
+    private static long Count(string database, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
 
     // Names and days with a kept day rollup (of one part or more).
     private long CountDayRollups()
