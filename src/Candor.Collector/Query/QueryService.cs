@@ -304,6 +304,19 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
         }
     }
 
+    private static long InstallsIn(IReadOnlyList<PeriodCount> periods, DateOnly period)
+    {
+        foreach (var row in periods)
+        {
+            if (row.Period == period)
+            {
+                return row.Installs;
+            }
+        }
+
+        return 0;
+    }
+
     public static QueryProblem? CheckDurations(QueryScope scope, string measurement) =>
         scope.Filter.Event is null || scope.Product.FindFields(scope.Filter.Event, measurement).FirstOrDefault() is not { Kind: FieldKind.Duration }
             ? QueryProblem.BadRequest($"'event' must name an event that declares the duration '{measurement}'")
@@ -316,12 +329,7 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="DurationsAsync"/>
     public static QueryResult<DurationRow> Durations(QueryScope scope, RollupBatch batch, (int Installs, int Histogram) asked)
     {
-        var installs = new Dictionary<DateOnly, long>();
-        foreach (var period in batch[asked.Installs].PeriodRows)
-        {
-            installs[period.Period] = period.Installs;
-        }
-
+        var installs = batch[asked.Installs].PeriodRows;
         // The store gives the histogram ordered by period, then bucket.
         var histogram = batch[asked.Histogram].HistogramRows;
         var k = scope.Product.Record.KThreshold;
@@ -340,7 +348,7 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             }
 
             start = end;
-            if (installs.GetValueOrDefault(period) < k)
+            if (InstallsIn(installs, period) < k)
             {
                 suppressed++;
                 continue;

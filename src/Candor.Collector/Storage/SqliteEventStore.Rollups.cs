@@ -48,7 +48,7 @@ internal sealed partial class SqliteEventStore
             var toDay = SqliteSchema.DayNumber(filter.To);
             var reads = new List<Read>();
             var matches = new List<ContextMatch>();
-            var dimensions = new Dictionary<ContextDimension, Dictionary<long, long>>();
+            var dimensions = new Dictionary<long, long>?[Enum.GetValues<ContextDimension>().Length];
             List<DayRollupRow> built;
             using (var snapshot = connection.BeginTransaction(deferred: true))
             {
@@ -334,7 +334,7 @@ internal sealed partial class SqliteEventStore
     // parts are forgotten all at once when they reach MaxHeldBytes.
     private byte[] Kept(long product, long name, long part, long day, long version, Row row)
     {
-        var key = (product, name, part, day);
+        var key = new HeldKey(product, name, part, day);
         if (_held.TryGetValue(key, out var held) && held.Version == version)
         {
             return held.Data;
@@ -347,7 +347,7 @@ internal sealed partial class SqliteEventStore
             Interlocked.Exchange(ref _heldBytes, data.Length);
         }
 
-        _held[key] = (version, data);
+        _held[key] = new HeldPart(version, data);
         return data;
     }
 
@@ -360,7 +360,7 @@ internal sealed partial class SqliteEventStore
     private byte[]? Recent(SqliteConnection connection, long product, long name, long part, long day, long version, CancellationToken cancellationToken)
     {
         var contexts = part == DayRollup.ContextsPart;
-        var key = (product, name, day, contexts);
+        var key = new RecentKey(product, name, day, contexts);
         var mine = new RecentDay(version, new Lazy<List<(long Part, byte[] Data)>>(() => Build()));
         if (_recent.Count >= MaxRecentDays && !_recent.ContainsKey(key))
         {
@@ -451,9 +451,9 @@ internal sealed partial class SqliteEventStore
 
     // Each context's value of one dimension: interned dimensions by their string ID (named afterwards), the
     // container flag as 1 and 0 (named "true" and "false").
-    private static Dictionary<long, long> ContextValues(SqliteConnection connection, ContextDimension dimension, Dictionary<ContextDimension, Dictionary<long, long>> known, CancellationToken cancellationToken)
+    private static Dictionary<long, long> ContextValues(SqliteConnection connection, ContextDimension dimension, Dictionary<long, long>?[] known, CancellationToken cancellationToken)
     {
-        if (known.TryGetValue(dimension, out var values))
+        if (known[(int)dimension] is { } values)
         {
             return values;
         }
@@ -468,7 +468,7 @@ internal sealed partial class SqliteEventStore
             ContextDimension.Container => $"(flags & {SqliteSchema.ContainerFlag}) <> 0",
             _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
         };
-        var found = known[dimension] = [];
+        var found = known[(int)dimension] = [];
         Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => found[row.Long(0)] = row.Long(1), cancellationToken);
         return found;
     }
@@ -566,8 +566,20 @@ internal sealed partial class SqliteEventStore
 
     private sealed record DayRollupRow(long Product, long Name, long Part, long Day, long Version, byte[] Data);
 
+    // The keys of the parts held in memory are classes rather than tuples, and the held part too: a dictionary
+    // over reference types runs code already compiled for others, where each tuple type needs its own.
+
+    /// <summary>One of the two newest days of one event name, as every part but the contexts or as the contexts part.</summary>
+    private sealed record RecentKey(long Product, long Name, long Day, bool Contexts);
+
     /// <summary>The parts of one of the two newest days, built (or being built) for one version of the day.</summary>
     private sealed record RecentDay(long Version, Lazy<List<(long Part, byte[] Data)>> Parts);
+
+    /// <summary>One kept part of one event name and day.</summary>
+    private sealed record HeldKey(long Product, long Name, long Part, long Day);
+
+    /// <summary>A kept part read lately, and the version of its day it was kept for.</summary>
+    private sealed record HeldPart(long Version, byte[] Data);
 
     /// <summary>The contexts that one combination of version, OS and CI filters selects.</summary>
     private sealed record ContextMatch(string? Version, string? Os, bool? Ci, HashSet<long> Contexts);
@@ -621,17 +633,18 @@ internal sealed partial class SqliteEventStore
     /// <summary>String IDs looked up by value as asked, and values by ID all at once at the end.</summary>
     private sealed class Strings(SqliteConnection connection)
     {
-        private readonly Dictionary<string, long?> _ids = new(StringComparer.Ordinal);
+        // -1: no such string (IDs are row IDs, never negative).
+        private readonly Dictionary<string, long> _ids = new(StringComparer.Ordinal);
         private readonly Dictionary<long, string> _values = [];
 
         public long? Find(string value)
         {
             if (!_ids.TryGetValue(value, out var id))
             {
-                _ids[value] = id = Scalar(connection, "SELECT id FROM strings WHERE value = $value", value);
+                _ids[value] = id = Scalar(connection, "SELECT id FROM strings WHERE value = $value", value) ?? -1;
             }
 
-            return id;
+            return id < 0 ? null : id;
         }
 
         /// <summary>Asks for the value of an ID, which <see cref="LookUp"/> then reads.</summary>

@@ -24,8 +24,8 @@ internal sealed partial class SqliteEventStore : IEventStore
     private const long MaxHeldBytes = 64L << 20;
 
     private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
-    private readonly ConcurrentDictionary<(long Product, long Name, long Day, bool Contexts), RecentDay> _recent = new();
-    private readonly ConcurrentDictionary<(long Product, long Name, long Part, long Day), (long Version, byte[] Data)> _held = new();
+    private readonly ConcurrentDictionary<RecentKey, RecentDay> _recent = new();
+    private readonly ConcurrentDictionary<HeldKey, HeldPart> _held = new();
     private long _heldBytes;
     private Writer? _writer;
     private readonly Channel<Work> _committed = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
