@@ -35,13 +35,13 @@ internal static class Program
 
         Console.WriteLine();
         Console.WriteLine($"{events:N0} events from {installs:N0} installs over {from:yyyy-MM-dd}..{to:yyyy-MM-dd}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
-        Console.WriteLine("| view | first load: total (server; CPU, of which JIT) ms | later loads, median: total (server, charts) ms | later loads, max ms |");
+        Console.WriteLine("| view | first load: total (server, charts; CPU, of which JIT) ms | later loads, median: total (server, charts) ms | later loads, max ms |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         foreach (var (view, first, later) in results)
         {
             var sorted = later.OrderBy(l => l.Total).ToList();
             var median = sorted[sorted.Count / 2];
-            Console.WriteLine($"| {view} | {first.Total:N0} ({first.Server:N0}; {first.Cpu:N0}, {first.Jit:N0}) | {median.Total:N0} ({median.Server:N0}, {median.Charts:N0}) | {sorted[^1].Total:N0} |");
+            Console.WriteLine($"| {view} | {first.Total:N0} ({first.Server:N0}, {first.Charts:N0}; {first.Cpu:N0}, {first.Jit:N0}) | {median.Total:N0} ({median.Server:N0}, {median.Charts:N0}) | {sorted[^1].Total:N0} |");
         }
 
         return 0;

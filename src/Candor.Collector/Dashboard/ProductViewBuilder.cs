@@ -8,9 +8,12 @@ namespace Candor.Collector.Dashboard;
 
 /// <summary>
 /// Plans a product page from the product's manifests and fills it through <see cref="QueryService"/>, so the
-/// page hides exactly what the query API hides. The queries run in parallel, as many at a time as there are
-/// processors (SQLite answers synchronously, so each runs on its own thread).
+/// page hides exactly what the query API hides. The page's queries are asked of one <see cref="RollupBatch"/>,
+/// which the store answers in one pass over the day rollups; a second, small batch then asks what depends on the
+/// first answers (the adoption of the most used versions).
 /// </summary>
+// A page computed right after a start runs all of this for the first time: the plan is plain loops over the
+// manifest and the answers, with two awaits in all, rather than a task, an async method and LINQ query per chart.
 internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time)
 {
     private const int MaxChartBars = 15;
@@ -38,160 +41,333 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             throw new ArgumentException(problem.Detail, nameof(filter));
         }
 
-        await using var plan = new Plan(cancellationToken);
-        var events = Events(product);
-        var period = filter.To.DayNumber - filter.From.DayNumber < MaxDailyDays ? Interval.Day : Interval.Week;
+        var plan = new Plan(product, filter, scope);
+        await queries.RunAsync(plan.Batch, cancellationToken);
 
-        var total = plan.Run(() => queries.EventsAsync(scope, Interval.Total, cancellationToken));
-        var perPeriod = plan.Run(() => queries.EventsAsync(scope, period, cancellationToken));
-        var weekly = plan.Run(() => queries.InstallsAsync(scope, Interval.Week, cancellationToken));
-        var monthly = plan.Run(() => queries.InstallsAsync(scope, Interval.Month, cancellationToken));
-        var byName = events.Select(e => (e.Name, Task: plan.Run(() => queries.EventsAsync(scope.ForEvent(e.Name), Interval.Total, cancellationToken)))).ToList();
-        var properties = events
-            .SelectMany(e => e.Fields.Where(IsGroupable).Select(f => (Event: e, Field: f)))
-            .Select(x => (x.Event, x.Field, Task: plan.Run(() => queries.ByPropertyAsync(scope.ForEvent(x.Event.Name), x.Field.Name, cancellationToken))))
-            .ToList();
-        var failures = FailurePairs(events)
-            .Select(x => (x.Error, x.Usage, x.Field,
-                Overall: plan.Run(() => queries.RatioAsync(scope, x.Error.Name, x.Usage.Name, null, cancellationToken)),
-                Task: plan.Run(() => queries.RatioAsync(scope, x.Error.Name, x.Usage.Name, x.Field.Name, cancellationToken))))
-            .ToList();
-        var durations = events
-            .SelectMany(e => e.Fields.Where(f => f.Kind is FieldKind.Duration).Select(f => (Event: e, Field: f)))
-            .Select(x => (x.Event, x.Field, Task: plan.Run(() => queries.DurationsAsync(scope.ForEvent(x.Event.Name), x.Field.Name, period, cancellationToken))))
-            .ToList();
-        var versions = plan.Run(() => queries.SharesAsync(scope, ContextDimension.Version, cancellationToken));
-        var platforms = Platforms.Select(p => (p.Dimension, p.Title, p.Description, Task: plan.Run(() => queries.SharesAsync(scope, p.Dimension, cancellationToken)))).ToList();
-        var exceptions = events
-            .SelectMany(e => e.Fields.Where(f => f.Kind is FieldKind.Stack).Select(f => (Event: e, Field: f)))
-            .Select(x => (x.Event, x.Field, Task: plan.Run(() => queries.ExceptionsAsync(scope.ForEvent(x.Event.Name), x.Field.Name, 10, cancellationToken))))
-            .ToList();
-
-        // The filters offer every value the page could narrow to, so they ignore their own filter.
-        var versionOptions = filter.Version is null ? versions : plan.Run(() => queries.SharesAsync(scope.With(scope.Filter with { Version = null }), ContextDimension.Version, cancellationToken));
-        var osOptions = filter.Os is null ? platforms[0].Task : plan.Run(() => queries.SharesAsync(scope.With(scope.Filter with { Os = null }), ContextDimension.Os, cancellationToken));
-
-        var topVersions = (await versions).Rows.Take(AdoptionVersions).Select(r => r.Value).ToList();
-        var adoption = topVersions.Select(v => (Version: v, Task: plan.Run(() => queries.InstallsAsync(scope.With(scope.Filter with { Version = v }), period, cancellationToken)))).ToList();
-
-        var totals = await total;
-        var hasAnyData = totals.Rows.Count > 0 || totals.Suppressed > 0 || await HasAnyDataAsync(product, cancellationToken);
-        var axis = Axis(filter.From, filter.To, period);
-        var groups = new List<SectionGroup>
+        // Hidden data is still data: a product whose only installs are fewer than k has data, all of it hidden.
+        var everything = (QueryScope?)null;
+        if (!plan.HasDataInRange)
         {
-            new("activity", "Activity",
-            [
-                TimeSection("events", $"Events per {Name(period)}", "Every event the product sent, per period.", axis, await perPeriod, "Events", r => r.Period, r => r.Events, r => r.Installs),
-                TimeSection("installs-day", $"Active installs per {Name(period)}", "Distinct installs that sent at least one event in the period.", axis, await perPeriod, "Installs", r => r.Period, r => r.Installs, null),
-                TimeSection("installs-week", "Active installs per week", "Distinct installs per week (weeks start on Monday).", Axis(filter.From, filter.To, Interval.Week), await weekly, "Installs", r => r.Period, r => r.Installs, null),
-                TimeSection("installs-month", "Active installs per month", "Distinct installs per calendar month.", Axis(filter.From, filter.To, Interval.Month), await monthly, "Installs", r => r.Period, r => r.Installs, null),
-            ]),
-        };
-
-        var nameRows = new List<(string Name, long Events, long Installs)>();
-        var hiddenNames = 0;
-        foreach (var (name, task) in byName)
-        {
-            var result = await task;
-            hiddenNames += result.Suppressed;
-            nameRows.AddRange(result.Rows.Select(r => (name, r.Events, r.Installs)));
+            var today = queries.Today;
+            queries.Resolve(new QueryArguments(product.Record.Name, today.AddDays(-QueryService.MaxDays), today), out everything);
         }
 
-        var usage = new List<Section> { BarSection("by-event", "Events by name", "How often each declared event was sent.", "Event", [.. nameRows.OrderByDescending(r => r.Events)], hiddenNames) };
-        foreach (var (e, field, task) in properties)
+        var more = plan.AskMore(everything);
+        await queries.RunAsync(more, cancellationToken);
+        return plan.Compose(more, time.GetUtcNow());
+    }
+
+    /// <summary>The queries of one page, where their answers are in the batches, and how the page is made of them.</summary>
+    private sealed class Plan
+    {
+        private readonly CatalogProduct _product;
+        private readonly DashboardFilter _filter;
+        private readonly QueryScope _scope;
+        private readonly Interval _period;
+        private readonly int _total;
+        private readonly int _perPeriod;
+        private readonly int _weekly;
+        private readonly int _monthly;
+        private readonly List<(string Name, int Asked)> _byName = [];
+        private readonly List<(EventDefinition Event, FieldDefinition Field, QueryScope Scope, int Asked)> _properties = [];
+        private readonly List<(EventDefinition Error, EventDefinition Usage, FieldDefinition Field, (int, int) Overall, (int, int) ByField)> _failures = [];
+        private readonly List<(EventDefinition Event, FieldDefinition Field, QueryScope Scope, (int, int) Asked)> _durations = [];
+        private readonly (int, int) _versions;
+        private readonly List<(ContextDimension Dimension, string Title, string Description, (int, int) Asked)> _platforms = [];
+        private readonly List<(EventDefinition Event, FieldDefinition Field, QueryScope Scope, int Asked)> _exceptions = [];
+        private readonly (QueryScope Scope, (int, int) Asked) _versionOptions;
+        private readonly (QueryScope Scope, (int, int) Asked) _osOptions;
+        private readonly List<(string Version, QueryScope Scope, int Asked)> _adoption = [];
+        private int _everything = -1;
+
+        public Plan(CatalogProduct product, DashboardFilter filter, QueryScope scope)
         {
-            var result = (await task).Result!;
-            usage.Add(BarSection(
-                Id("property", e.Name, field.Name), $"{e.Name}: {field.Name}", field.Description, field.Name,
-                [.. result.Rows.Select(r => (Display(r.Value), r.Events, r.Installs))], result.Suppressed));
-        }
+            _product = product;
+            _filter = filter;
+            _scope = scope;
+            _period = filter.To.DayNumber - filter.From.DayNumber < MaxDailyDays ? Interval.Day : Interval.Week;
+            var batch = Batch;
+            _total = QueryService.AskEvents(batch, scope, Interval.Total);
+            _perPeriod = QueryService.AskEvents(batch, scope, _period);
+            _weekly = QueryService.AskEvents(batch, scope, Interval.Week);
+            _monthly = QueryService.AskEvents(batch, scope, Interval.Month);
 
-        groups.Add(new SectionGroup("usage", "Commands and features", usage));
-
-        var failureSections = new List<Section>();
-        foreach (var (error, use, field, overallTask, task) in failures)
-        {
-            var overall = (await overallTask).Result!;
-            var result = (await task).Result!;
-            failureSections.Add(FailureSection(error, use, field, overall, result));
-        }
-
-        if (failureSections.Count > 0)
-        {
-            groups.Add(new SectionGroup("failures", "Failure rates", failureSections));
-        }
-
-        var durationSections = new List<Section>();
-        foreach (var (e, field, task) in durations)
-        {
-            durationSections.Add(DurationSection(e, field, axis, period, (await task).Result!));
-        }
-
-        if (durationSections.Count > 0)
-        {
-            groups.Add(new SectionGroup("durations", "Durations", durationSections));
-        }
-
-        var adoptionResults = new List<(string Version, QueryResult<InstallRow> Result)>();
-        foreach (var (version, task) in adoption)
-        {
-            adoptionResults.Add((version, await task));
-        }
-
-        groups.Add(new SectionGroup("versions", "Versions",
-        [
-            ShareSection("version-shares", "Installs by version", "The share of installs on each version of the product.", "Version", await versions, Display),
-            AdoptionSection(axis, period, adoptionResults),
-        ]));
-
-        var platformSections = new List<Section>();
-        foreach (var (dimension, title, description, task) in platforms)
-        {
-            var result = await task;
-            if (dimension is ContextDimension.Country && result.Rows.All(r => r.Value.Length == 0))
+            var events = Events(product);
+            foreach (var e in events)
             {
-                continue;
+                var forEvent = scope.ForEvent(e.Name);
+                _byName.Add((e.Name, QueryService.AskEvents(batch, forEvent, Interval.Total)));
+                foreach (var field in e.Fields)
+                {
+                    if (IsGroupable(field))
+                    {
+                        _properties.Add((e, field, forEvent, QueryService.AskByProperty(batch, forEvent, field.Name)));
+                    }
+                }
             }
 
-            platformSections.Add(ShareSection(Id("platform", dimension.ToString()), title, description, title, result, v => Display(dimension, v)));
+            // Each error event against each usage event, by every groupable property both declare (failing packages per install).
+            foreach (var error in events)
+            {
+                if (error.Level is not EventLevel.Error)
+                {
+                    continue;
+                }
+
+                foreach (var use in events)
+                {
+                    if (use.Level is not EventLevel.Usage)
+                    {
+                        continue;
+                    }
+
+                    foreach (var field in error.Fields)
+                    {
+                        if (IsGroupable(field) && use.Find(field.Name) is { IsMeasurement: false } shared && IsGroupable(shared))
+                        {
+                            _failures.Add((error, use, field,
+                                QueryService.AskRatio(batch, scope, error.Name, use.Name, null),
+                                QueryService.AskRatio(batch, scope, error.Name, use.Name, field.Name)));
+                        }
+                    }
+                }
+            }
+
+            foreach (var e in events)
+            {
+                var forEvent = scope.ForEvent(e.Name);
+                foreach (var field in e.Fields)
+                {
+                    if (field.Kind is FieldKind.Duration)
+                    {
+                        _durations.Add((e, field, forEvent, QueryService.AskDurations(batch, forEvent, field.Name, _period)));
+                    }
+                }
+            }
+
+            _versions = QueryService.AskShares(batch, scope, ContextDimension.Version);
+            foreach (var (dimension, title, description) in Platforms)
+            {
+                _platforms.Add((dimension, title, description, QueryService.AskShares(batch, scope, dimension)));
+            }
+
+            foreach (var e in events)
+            {
+                var forEvent = scope.ForEvent(e.Name);
+                foreach (var field in e.Fields)
+                {
+                    if (field.Kind is FieldKind.Stack)
+                    {
+                        _exceptions.Add((e, field, forEvent, QueryService.AskByProperty(batch, forEvent, field.Name)));
+                    }
+                }
+            }
+
+            // The filters offer every value the page could narrow to, so they ignore their own filter.
+            var versionScope = filter.Version is null ? scope : scope.With(scope.Filter with { Version = null });
+            _versionOptions = (versionScope, QueryService.AskShares(batch, versionScope, ContextDimension.Version));
+            var osScope = filter.Os is null ? scope : scope.With(scope.Filter with { Os = null });
+            _osOptions = (osScope, QueryService.AskShares(batch, osScope, ContextDimension.Os));
         }
 
-        groups.Add(new SectionGroup("platforms", "Platforms", platformSections));
+        /// <summary>Every query of the page but what depends on the answers.</summary>
+        public RollupBatch Batch { get; } = new();
 
-        var exceptionSections = new List<Section>();
-        foreach (var (e, field, task) in exceptions)
+        /// <summary>Whether the range and filters match any event, shown or hidden (known once <see cref="Batch"/> has run).</summary>
+        public bool HasDataInRange => Batch[_total].PeriodRows.Count > 0;
+
+        /// <summary>
+        /// Asks what depends on the first answers: the adoption of the most used versions, and whether the product
+        /// has any data at all (<paramref name="everything"/>, when the range has none).
+        /// </summary>
+        public RollupBatch AskMore(QueryScope? everything)
         {
-            var result = (await task).Result!;
-            exceptionSections.Add(new Section(
-                Id("exceptions", e.Name, field.Name), $"Top exception signatures of {e.Name}", field.Description, ChartKind.None, Measure.Count, [], [],
-                [new Column("Signature", Measure.Text), new Column("Events", Measure.Count), new Column("Installs", Measure.Count)],
-                [.. result.Rows.Select(r => (IReadOnlyList<object>)[r.Signature, r.Events, r.Installs])], result.Suppressed));
+            var more = new RollupBatch();
+            var versions = QueryService.Shares(_scope, Batch, _versions).Rows;
+            for (var i = 0; i < versions.Count && i < AdoptionVersions; i++)
+            {
+                var scope = _scope.With(_scope.Filter with { Version = versions[i].Value });
+                _adoption.Add((versions[i].Value, scope, QueryService.AskEvents(more, scope, _period)));
+            }
+
+            if (everything is not null)
+            {
+                _everything = QueryService.AskEvents(more, everything, Interval.Total);
+            }
+
+            return more;
         }
 
-        if (exceptionSections.Count > 0)
+        public ProductView Compose(RollupBatch more, DateTimeOffset now)
         {
-            groups.Add(new SectionGroup("exceptions", "Exceptions", exceptionSections));
+            var batch = Batch;
+            var (scope, filter, period) = (_scope, _filter, _period);
+            var totals = QueryService.Events(scope, batch, _total);
+            var hasAnyData = HasDataInRange || _everything >= 0 && more[_everything].PeriodRows.Count > 0;
+            var axis = Axis(filter.From, filter.To, period);
+            var perPeriod = QueryService.Events(scope, batch, _perPeriod);
+            var groups = new List<SectionGroup>
+            {
+                new("activity", "Activity",
+                [
+                    EventsSection($"Events per {Name(period)}", axis, perPeriod),
+                    InstallsSection("installs-day", $"Active installs per {Name(period)}", "Distinct installs that sent at least one event in the period.", axis, QueryService.Installs(scope, batch, _perPeriod)),
+                    InstallsSection("installs-week", "Active installs per week", "Distinct installs per week (weeks start on Monday).", Axis(filter.From, filter.To, Interval.Week), QueryService.Installs(scope, batch, _weekly)),
+                    InstallsSection("installs-month", "Active installs per month", "Distinct installs per calendar month.", Axis(filter.From, filter.To, Interval.Month), QueryService.Installs(scope, batch, _monthly)),
+                ]),
+            };
+
+            var nameRows = new List<(string Name, long Events, long Installs)>();
+            var hiddenNames = 0;
+            foreach (var (name, asked) in _byName)
+            {
+                var result = QueryService.Events(scope.ForEvent(name), batch, asked);
+                hiddenNames += result.Suppressed;
+                foreach (var row in result.Rows)
+                {
+                    nameRows.Add((name, row.Events, row.Installs));
+                }
+            }
+
+            // Most events first; equal counts keep the manifest's order (a stable sort).
+            var byEvents = new List<(string Name, long Events, long Installs)>(nameRows.Count);
+            foreach (var row in nameRows)
+            {
+                var at = byEvents.Count;
+                while (at > 0 && byEvents[at - 1].Events < row.Events)
+                {
+                    at--;
+                }
+
+                byEvents.Insert(at, row);
+            }
+
+            var usage = new List<Section> { BarSection("by-event", "Events by name", "How often each declared event was sent.", "Event", byEvents, hiddenNames) };
+            foreach (var (e, field, forEvent, asked) in _properties)
+            {
+                var result = QueryService.ByProperty(forEvent, batch, asked);
+                var rows = new List<(string Value, long Events, long Installs)>(result.Rows.Count);
+                foreach (var row in result.Rows)
+                {
+                    rows.Add((Display(row.Value), row.Events, row.Installs));
+                }
+
+                usage.Add(BarSection(Id("property", e.Name, field.Name), $"{e.Name}: {field.Name}", field.Description, field.Name, rows, result.Suppressed));
+            }
+
+            groups.Add(new SectionGroup("usage", "Commands and features", usage));
+
+            var failureSections = new List<Section>();
+            foreach (var (error, use, field, overall, byField) in _failures)
+            {
+                failureSections.Add(FailureSection(error, use, field, QueryService.Ratio(scope, batch, overall), QueryService.Ratio(scope, batch, byField)));
+            }
+
+            if (failureSections.Count > 0)
+            {
+                groups.Add(new SectionGroup("failures", "Failure rates", failureSections));
+            }
+
+            var durationSections = new List<Section>();
+            foreach (var (e, field, forEvent, asked) in _durations)
+            {
+                durationSections.Add(DurationSection(e, field, axis, period, QueryService.Durations(forEvent, batch, asked)));
+            }
+
+            if (durationSections.Count > 0)
+            {
+                groups.Add(new SectionGroup("durations", "Durations", durationSections));
+            }
+
+            var adoption = new List<(string Version, QueryResult<InstallRow> Result)>();
+            foreach (var (version, versionScope, asked) in _adoption)
+            {
+                adoption.Add((version, QueryService.Installs(versionScope, more, asked)));
+            }
+
+            var versions = QueryService.Shares(scope, batch, _versions);
+            groups.Add(new SectionGroup("versions", "Versions",
+            [
+                ShareSection("version-shares", "Installs by version", "The share of installs on each version of the product.", "Version", versions, ContextDimension.Version),
+                AdoptionSection(axis, period, adoption),
+            ]));
+
+            var platformSections = new List<Section>();
+            foreach (var (dimension, title, description, asked) in _platforms)
+            {
+                var result = QueryService.Shares(scope, batch, asked);
+                if (dimension is ContextDimension.Country && AllEmpty(result))
+                {
+                    continue;
+                }
+
+                platformSections.Add(ShareSection(Id("platform", dimension.ToString()), title, description, title, result, dimension));
+            }
+
+            groups.Add(new SectionGroup("platforms", "Platforms", platformSections));
+
+            var exceptionSections = new List<Section>();
+            foreach (var (e, field, forEvent, asked) in _exceptions)
+            {
+                var result = QueryService.Exceptions(forEvent, batch, asked, 10);
+                var rows = new List<IReadOnlyList<object>>(result.Rows.Count);
+                foreach (var row in result.Rows)
+                {
+                    rows.Add([row.Signature, row.Events, row.Installs]);
+                }
+
+                exceptionSections.Add(new Section(
+                    Id("exceptions", e.Name, field.Name), $"Top exception signatures of {e.Name}", field.Description, ChartKind.None, Measure.Count, [], [],
+                    [new Column("Signature", Measure.Text), new Column("Events", Measure.Count), new Column("Installs", Measure.Count)],
+                    rows, result.Suppressed));
+            }
+
+            if (exceptionSections.Count > 0)
+            {
+                groups.Add(new SectionGroup("exceptions", "Exceptions", exceptionSections));
+            }
+
+            var summary = totals.Rows.Count > 0 ? totals.Rows[0] : null;
+            var versionOptions = QueryService.Shares(_versionOptions.Scope, batch, _versionOptions.Asked);
+            var osOptions = QueryService.Shares(_osOptions.Scope, batch, _osOptions.Asked);
+            return new ProductView(
+                _product, filter, _product.Record.KThreshold, now, summary?.Events, summary?.Installs, hasAnyData, groups,
+                Options(versionOptions, filter.Version), Options(osOptions, filter.Os));
         }
 
-        var summary = totals.Rows.Count > 0 ? totals.Rows[0] : null;
-        return new ProductView(
-            product, filter, product.Record.KThreshold, time.GetUtcNow(), summary?.Events, summary?.Installs, hasAnyData, groups,
-            Options((await versionOptions).Rows.Select(r => r.Value), filter.Version),
-            Options((await osOptions).Rows.Select(r => r.Value), filter.Os));
+        private static bool AllEmpty(QueryResult<ShareRow> result)
+        {
+            foreach (var row in result.Rows)
+            {
+                if (row.Value.Length > 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
-    // Hidden data is still data: a product whose only installs are fewer than k has data, all of it hidden.
-    private async Task<bool> HasAnyDataAsync(CatalogProduct product, CancellationToken cancellationToken)
+    /// <summary>Every event any revision declares, each once (its newest declaration), newest revision first, in manifest order.</summary>
+    private static List<EventDefinition> Events(CatalogProduct product)
     {
-        var today = queries.Today;
-        queries.Resolve(new QueryArguments(product.Record.Name, today.AddDays(-QueryService.MaxDays), today), out var everything);
-        var result = await Task.Run(() => queries.EventsAsync(everything, Interval.Total, cancellationToken), cancellationToken);
-        return result.Rows.Count > 0 || result.Suppressed > 0;
-    }
+        var revisions = new List<TelemetryManifest>(product.Revisions.Values);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var events = new List<EventDefinition>();
+        for (var i = revisions.Count - 1; i >= 0; i--)
+        {
+            foreach (var e in revisions[i].Events)
+            {
+                if (seen.Add(e.Name))
+                {
+                    events.Add(e);
+                }
+            }
+        }
 
-    /// <summary>Every event any revision declares, each once (its newest declaration), in manifest order.</summary>
-    private static List<EventDefinition> Events(CatalogProduct product) =>
-        [.. product.Revisions.Values.Reverse().SelectMany(m => m.Events).DistinctBy(e => e.Name, StringComparer.Ordinal)];
+        return events;
+    }
 
     // Hashes and signatures group fine but read as noise in a bar chart; signatures have their own section.
     private static bool IsGroupable(FieldDefinition field) => field.Kind switch
@@ -201,55 +377,104 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
         _ => false,
     };
 
-    /// <summary>Each error event against each usage event, by every groupable property both declare (failing packages per install).</summary>
-    private static IEnumerable<(EventDefinition Error, EventDefinition Usage, FieldDefinition Field)> FailurePairs(List<EventDefinition> events) =>
-        from error in events
-        where error.Level is EventLevel.Error
-        from use in events
-        where use.Level is EventLevel.Usage
-        from field in error.Fields
-        where IsGroupable(field) && use.Find(field.Name) is { IsMeasurement: false } shared && IsGroupable(shared)
-        select (error, use, field);
-
-    private static Section TimeSection<T>(
-        string id, string title, string description, List<DateOnly> axis, QueryResult<T> result, string series,
-        Func<T, DateOnly> period, Func<T, long> value, Func<T, long>? installs)
+    private static Section EventsSection(string title, List<DateOnly> axis, QueryResult<PeriodRow> result)
     {
-        var byPeriod = result.Rows.ToDictionary(period, value);
-        var columns = new List<Column> { new("Period", Measure.Text), new(series, Measure.Count) };
-        if (installs is not null)
+        var values = new List<double?>(axis.Count);
+        foreach (var day in axis)
         {
-            columns.Add(new Column("Installs", Measure.Count));
+            values.Add(Find(result.Rows, day) is { } row ? row.Events : null);
+        }
+
+        var rows = new List<IReadOnlyList<object>>(result.Rows.Count);
+        foreach (var row in result.Rows)
+        {
+            rows.Add([DashboardFilter.Day(row.Period), row.Events, row.Installs]);
+        }
+
+        return new Section(
+            "events", title, "Every event the product sent, per period.", ChartKind.Line, Measure.Count,
+            Labels(axis), [new Series("Events", values)],
+            [new Column("Period", Measure.Text), new Column("Events", Measure.Count), new Column("Installs", Measure.Count)],
+            rows, result.Suppressed);
+
+        static PeriodRow? Find(IReadOnlyList<PeriodRow> rows, DateOnly day)
+        {
+            foreach (var row in rows)
+            {
+                if (row.Period == day)
+                {
+                    return row;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private static Section InstallsSection(string id, string title, string description, List<DateOnly> axis, QueryResult<InstallRow> result)
+    {
+        var values = new List<double?>(axis.Count);
+        foreach (var day in axis)
+        {
+            values.Add(Installs(result.Rows, day));
+        }
+
+        var rows = new List<IReadOnlyList<object>>(result.Rows.Count);
+        foreach (var row in result.Rows)
+        {
+            rows.Add([DashboardFilter.Day(row.Period), row.Installs]);
         }
 
         return new Section(
             id, title, description, ChartKind.Line, Measure.Count,
-            [.. axis.Select(DashboardFilter.Day)],
-            [new Series(series, [.. axis.Select(d => byPeriod.TryGetValue(d, out var v) ? v : (double?)null)])],
-            columns,
-            [.. result.Rows.Select(r => installs is null
-                ? (IReadOnlyList<object>)[DashboardFilter.Day(period(r)), value(r)]
-                : [DashboardFilter.Day(period(r)), value(r), installs(r)])],
-            result.Suppressed);
+            Labels(axis), [new Series("Installs", values)],
+            [new Column("Period", Measure.Text), new Column("Installs", Measure.Count)],
+            rows, result.Suppressed);
     }
 
     private static Section BarSection(string id, string title, string description, string valueTitle, List<(string Value, long Events, long Installs)> rows, int suppressed)
     {
-        var shown = rows.Take(MaxChartBars).ToList();
+        var labels = new List<string>();
+        var values = new List<double?>();
+        var table = new List<IReadOnlyList<object>>();
+        for (var i = 0; i < rows.Count && i < MaxTableRows; i++)
+        {
+            var (value, events, installs) = rows[i];
+            if (i < MaxChartBars)
+            {
+                labels.Add(value);
+                values.Add(events);
+            }
+
+            table.Add([value, events, installs]);
+        }
+
         return new Section(
             id, title, description, ChartKind.Bar, Measure.Count,
-            [.. shown.Select(r => r.Value)],
-            [new Series("Events", [.. shown.Select(r => (double?)r.Events)])],
+            labels, [new Series("Events", values)],
             [new Column(valueTitle, Measure.Text), new Column("Events", Measure.Count), new Column("Installs", Measure.Count)],
-            [.. rows.Take(MaxTableRows).Select(r => (IReadOnlyList<object>)[r.Value, r.Events, r.Installs])],
-            suppressed,
+            table, suppressed,
             rows.Count > MaxTableRows ? $"The table shows the top {MaxTableRows} of {rows.Count} values." : null);
     }
 
     private static Section FailureSection(EventDefinition error, EventDefinition use, FieldDefinition field, QueryResult<RatioRow> overall, QueryResult<RatioRow> result)
     {
-        var rows = result.Rows.Select(r => r with { Group = Display(r.Group) }).ToList();
-        var shown = rows.Take(MaxChartBars).ToList();
+        var labels = new List<string>();
+        var values = new List<double?>();
+        var table = new List<IReadOnlyList<object>>();
+        for (var i = 0; i < result.Rows.Count && i < MaxTableRows; i++)
+        {
+            var row = result.Rows[i];
+            var group = Display(row.Group);
+            if (i < MaxChartBars)
+            {
+                labels.Add(group);
+                values.Add(row.Rate);
+            }
+
+            table.Add([group, row.Numerator, row.Denominator, row.Rate]);
+        }
+
         var note = overall.Rows.Count > 0 && overall.Rows[0] is var all
             ? string.Create(CultureInfo.InvariantCulture, $"Overall: {all.Rate:P1} ({all.Numerator:N0} {error.Name} per {all.Denominator:N0} {use.Name}).")
             : $"The overall rate is hidden: fewer than {overall.K} installs sent {use.Name} or {error.Name}.";
@@ -257,55 +482,127 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             Id("failure", error.Name, use.Name, field.Name), $"{error.Name} per {use.Name}, by {field.Name}",
             $"How often {error.Name} happened for each {field.Name}, relative to {use.Name}. {error.Purpose}",
             ChartKind.Bar, Measure.Percent,
-            [.. shown.Select(r => r.Group)],
-            [new Series("Failure rate", [.. shown.Select(r => (double?)r.Rate)])],
+            labels, [new Series("Failure rate", values)],
             [new Column(field.Name, Measure.Text), new Column(error.Name, Measure.Count), new Column(use.Name, Measure.Count), new Column("Rate", Measure.Percent)],
-            [.. rows.Take(MaxTableRows).Select(r => (IReadOnlyList<object>)[r.Group, r.Numerator, r.Denominator, r.Rate])],
-            result.Suppressed,
-            note);
+            table, result.Suppressed, note);
     }
 
     private static Section DurationSection(EventDefinition e, FieldDefinition field, List<DateOnly> axis, Interval period, QueryResult<DurationRow> result)
     {
-        var byPeriod = result.Rows.ToDictionary(r => r.Period);
+        var (p50, p90, p99) = (new List<double?>(axis.Count), new List<double?>(axis.Count), new List<double?>(axis.Count));
+        foreach (var day in axis)
+        {
+            var found = Find(result.Rows, day);
+            p50.Add(found?.P50);
+            p90.Add(found?.P90);
+            p99.Add(found?.P99);
+        }
+
+        var rows = new List<IReadOnlyList<object>>(result.Rows.Count);
+        foreach (var row in result.Rows)
+        {
+            rows.Add([DashboardFilter.Day(row.Period), row.Count, row.P50, row.P90, row.P99]);
+        }
+
         return new Section(
             Id("duration", e.Name, field.Name), $"{e.Name}: {field.Name} per {Name(period)}", $"{field.Description} Percentiles in milliseconds, within 1%.",
             ChartKind.Line, Measure.Milliseconds,
-            [.. axis.Select(DashboardFilter.Day)],
-            [
-                new Series("p50", [.. axis.Select(d => byPeriod.TryGetValue(d, out var r) ? r.P50 : (double?)null)]),
-                new Series("p90", [.. axis.Select(d => byPeriod.TryGetValue(d, out var r) ? r.P90 : (double?)null)]),
-                new Series("p99", [.. axis.Select(d => byPeriod.TryGetValue(d, out var r) ? r.P99 : (double?)null)]),
-            ],
+            Labels(axis), [new Series("p50", p50), new Series("p90", p90), new Series("p99", p99)],
             [new Column("Period", Measure.Text), new Column("Count", Measure.Count), new Column("p50", Measure.Milliseconds), new Column("p90", Measure.Milliseconds), new Column("p99", Measure.Milliseconds)],
-            [.. result.Rows.Select(r => (IReadOnlyList<object>)[DashboardFilter.Day(r.Period), r.Count, r.P50, r.P90, r.P99])],
-            result.Suppressed);
+            rows, result.Suppressed);
+
+        static DurationRow? Find(IReadOnlyList<DurationRow> rows, DateOnly day)
+        {
+            foreach (var row in rows)
+            {
+                if (row.Period == day)
+                {
+                    return row;
+                }
+            }
+
+            return null;
+        }
     }
 
-    private static Section ShareSection(string id, string title, string description, string valueTitle, QueryResult<ShareRow> result, Func<string, string> display)
+    private static Section ShareSection(string id, string title, string description, string valueTitle, QueryResult<ShareRow> result, ContextDimension dimension)
     {
-        var shown = result.Rows.Take(MaxChartBars).ToList();
+        var labels = new List<string>();
+        var values = new List<double?>();
+        var table = new List<IReadOnlyList<object>>();
+        for (var i = 0; i < result.Rows.Count && i < MaxTableRows; i++)
+        {
+            var row = result.Rows[i];
+            var value = Display(dimension, row.Value);
+            if (i < MaxChartBars)
+            {
+                labels.Add(value);
+                values.Add(row.Share);
+            }
+
+            table.Add([value, row.Installs, row.Share]);
+        }
+
         return new Section(
             id, title, description, ChartKind.Bar, Measure.Percent,
-            [.. shown.Select(r => display(r.Value))],
-            [new Series("Share of installs", [.. shown.Select(r => (double?)r.Share)])],
+            labels, [new Series("Share of installs", values)],
             [new Column(valueTitle, Measure.Text), new Column("Installs", Measure.Count), new Column("Share", Measure.Percent)],
-            [.. result.Rows.Take(MaxTableRows).Select(r => (IReadOnlyList<object>)[display(r.Value), r.Installs, r.Share])],
-            result.Suppressed);
+            table, result.Suppressed);
     }
 
     private static Section AdoptionSection(List<DateOnly> axis, Interval period, List<(string Version, QueryResult<InstallRow> Result)> versions)
     {
-        var byVersion = versions.Select(v => (v.Version, Rows: v.Result.Rows.ToDictionary(r => r.Period, r => r.Installs))).ToList();
-        var periods = byVersion.SelectMany(v => v.Rows.Keys).Distinct().Order().ToList();
+        var series = new List<Series>(versions.Count);
+        var columns = new List<Column> { new("Period", Measure.Text) };
+        var suppressed = 0;
+        foreach (var (version, result) in versions)
+        {
+            var values = new List<double?>(axis.Count);
+            foreach (var day in axis)
+            {
+                values.Add(Installs(result.Rows, day));
+            }
+
+            series.Add(new Series(Display(version), values));
+            columns.Add(new Column(Display(version), Measure.Count));
+            suppressed += result.Suppressed;
+        }
+
+        // A row per period that any version has figures for; every period of the range is on the axis, in order.
+        var rows = new List<IReadOnlyList<object>>();
+        foreach (var day in axis)
+        {
+            var row = new List<object>(versions.Count + 1) { DashboardFilter.Day(day) };
+            var any = false;
+            foreach (var (_, result) in versions)
+            {
+                var n = Installs(result.Rows, day);
+                any |= n is not null;
+                row.Add(n is { } installs ? installs : "hidden");
+            }
+
+            if (any)
+            {
+                rows.Add(row);
+            }
+        }
+
         return new Section(
             "adoption", $"Version adoption per {Name(period)}", $"Active installs of the {versions.Count} most used versions, per {Name(period)}.",
-            ChartKind.Line, Measure.Count,
-            [.. axis.Select(DashboardFilter.Day)],
-            [.. byVersion.Select(v => new Series(Display(v.Version), [.. axis.Select(d => v.Rows.TryGetValue(d, out var n) ? n : (double?)null)]))],
-            [new Column("Period", Measure.Text), .. byVersion.Select(v => new Column(Display(v.Version), Measure.Count))],
-            [.. periods.Select(p => (IReadOnlyList<object>)[DashboardFilter.Day(p), .. byVersion.Select(v => v.Rows.TryGetValue(p, out var n) ? (object)n : "hidden")])],
-            versions.Sum(v => v.Result.Suppressed));
+            ChartKind.Line, Measure.Count, Labels(axis), series, columns, rows, suppressed);
+    }
+
+    private static long? Installs(IReadOnlyList<InstallRow> rows, DateOnly day)
+    {
+        foreach (var row in rows)
+        {
+            if (row.Period == day)
+            {
+                return row.Installs;
+            }
+        }
+
+        return null;
     }
 
     private static List<DateOnly> Axis(DateOnly from, DateOnly to, Interval interval)
@@ -325,9 +622,28 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
         return axis;
     }
 
-    private static List<string> Options(IEnumerable<string> values, string? selected)
+    private static List<string> Labels(List<DateOnly> axis)
     {
-        var options = values.Where(v => v.Length > 0).ToList();
+        var labels = new List<string>(axis.Count);
+        foreach (var day in axis)
+        {
+            labels.Add(DashboardFilter.Day(day));
+        }
+
+        return labels;
+    }
+
+    private static List<string> Options(QueryResult<ShareRow> shares, string? selected)
+    {
+        var options = new List<string>();
+        foreach (var row in shares.Rows)
+        {
+            if (row.Value.Length > 0)
+            {
+                options.Add(row.Value);
+            }
+        }
+
         if (selected is not null && !options.Contains(selected, StringComparer.Ordinal))
         {
             options.Insert(0, selected);
@@ -338,8 +654,24 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
 
     private static string Name(Interval period) => period is Interval.Week ? "week" : "day";
 
-    private static string Id(params string[] parts) =>
-        string.Join('-', parts.Select(p => new string([.. p.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')])));
+    private static string Id(params string[] parts)
+    {
+        var id = new System.Text.StringBuilder();
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i > 0)
+            {
+                id.Append('-');
+            }
+
+            foreach (var c in parts[i].ToLowerInvariant())
+            {
+                id.Append(char.IsAsciiLetterOrDigit(c) ? c : '-');
+            }
+        }
+
+        return id.ToString();
+    }
 
     private static string Display(string value) => value.Length == 0 ? "(none)" : value;
 
@@ -351,46 +683,4 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
         (ContextDimension.Country, "") => "unknown",
         _ => Display(value),
     };
-
-    /// <summary>Starts queries on the thread pool, as many at a time as there are processors.</summary>
-    // Disposing waits for every query started, so none is left running against the store when a page build fails.
-    private sealed class Plan(CancellationToken cancellationToken) : IAsyncDisposable
-    {
-        private readonly SemaphoreSlim _gate = new(Math.Max(1, Environment.ProcessorCount));
-        private readonly List<Task> _started = [];
-
-        public Task<T> Run<T>(Func<Task<T>> query)
-        {
-            var task = Task.Run(async () =>
-            {
-                await _gate.WaitAsync(cancellationToken);
-                try
-                {
-                    return await query();
-                }
-                finally
-                {
-                    _gate.Release();
-                }
-            }, cancellationToken);
-            lock (_started)
-            {
-                _started.Add(task);
-            }
-
-            return task;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Task[] started;
-            lock (_started)
-            {
-                started = [.. _started];
-            }
-
-            await Task.WhenAll(started).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            _gate.Dispose();
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using Candor.Collector.Access;
 using Candor.Collector.Products;
@@ -10,7 +9,9 @@ namespace Candor.Collector.Query;
 /// <summary>
 /// The queries behind the query API and the dashboard, in one place so that both suppress small groups the same
 /// way. Everything but <see cref="RawAsync"/> reads the daily rollups, and every answer leaves out the groups
-/// that fewer than the product's k distinct installs are in, saying how many it left out.
+/// that fewer than the product's k distinct installs are in, saying how many it left out. Each query can also be
+/// asked of a <see cref="RollupBatch"/> together with others and shaped from its answers, as the dashboard does
+/// for a whole page: the results are the same.
 /// </summary>
 internal sealed class QueryService(ProductCatalog catalog, IEventStore store, AuditLog audit, TimeProvider time)
 {
@@ -49,33 +50,40 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
         return null;
     }
 
+    /// <summary>Answers every query asked of <paramref name="batch"/> at once (the store reads each day rollup once for all of them).</summary>
+    public async Task RunAsync(RollupBatch batch, CancellationToken cancellationToken) =>
+        batch.Answers = await store.CountAsync(batch.Queries, cancellationToken);
+
     /// <summary>Events and distinct installs per period.</summary>
     public async Task<QueryResult<PeriodRow>> EventsAsync(QueryScope scope, Interval interval, CancellationToken cancellationToken)
     {
-        var rows = await CountAsync(scope, scope.Filter, interval, cancellationToken);
-        return Suppress(scope, rows, r => r.Installs, r => new PeriodRow(r.Period, r.Events, r.Installs));
+        var batch = new RollupBatch();
+        var asked = AskEvents(batch, scope, interval);
+        await RunAsync(batch, cancellationToken);
+        return Events(scope, batch, asked);
     }
 
     /// <summary>Distinct installs per period.</summary>
     public async Task<QueryResult<InstallRow>> InstallsAsync(QueryScope scope, Interval interval, CancellationToken cancellationToken)
     {
-        var rows = await CountAsync(scope, scope.Filter, interval, cancellationToken);
-        return Suppress(scope, rows, r => r.Installs, r => new InstallRow(r.Period, r.Installs));
+        var batch = new RollupBatch();
+        var asked = AskEvents(batch, scope, interval);
+        await RunAsync(batch, cancellationToken);
+        return Installs(scope, batch, asked);
     }
 
     /// <summary>Events and distinct installs per value of a declared property (a list counts each item).</summary>
     public async Task<QueryAnswer<GroupRow>> ByPropertyAsync(QueryScope scope, string property, CancellationToken cancellationToken)
     {
-        var field = scope.Product.FindFields(scope.Filter.Event, property).FirstOrDefault();
-        if (field is null || field.IsMeasurement)
+        if (CheckProperty(scope, property) is { } problem)
         {
-            return QueryProblem.BadRequest(field is null
-                ? $"no event{(scope.Filter.Event is null ? "" : $" '{scope.Filter.Event}'")} declares a property '{property}'"
-                : $"'{property}' is a measurement; use /durations");
+            return problem;
         }
 
-        var rows = await store.CountByPropertyAsync(scope.Filter, property, cancellationToken);
-        return Suppress(scope, rows, r => r.Installs, r => new GroupRow(r.Value, r.Events, r.Installs));
+        var batch = new RollupBatch();
+        var asked = AskByProperty(batch, scope, property);
+        await RunAsync(batch, cancellationToken);
+        return ByProperty(scope, batch, asked);
     }
 
     /// <summary>
@@ -83,6 +91,126 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// range or per value of a property both declare. The scope's own event is ignored.
     /// </summary>
     public async Task<QueryAnswer<RatioRow>> RatioAsync(QueryScope scope, string numerator, string denominator, string? by, CancellationToken cancellationToken)
+    {
+        if (CheckRatio(scope, numerator, denominator, by) is { } problem)
+        {
+            return problem;
+        }
+
+        var batch = new RollupBatch();
+        var asked = AskRatio(batch, scope, numerator, denominator, by);
+        await RunAsync(batch, cancellationToken);
+        return Ratio(scope, batch, asked);
+    }
+
+    /// <summary>p50, p90 and p99 of a duration measurement of the scope's event, per period.</summary>
+    public async Task<QueryAnswer<DurationRow>> DurationsAsync(QueryScope scope, string measurement, Interval interval, CancellationToken cancellationToken)
+    {
+        if (CheckDurations(scope, measurement) is { } problem)
+        {
+            return problem;
+        }
+
+        var batch = new RollupBatch();
+        var asked = AskDurations(batch, scope, measurement, interval);
+        await RunAsync(batch, cancellationToken);
+        return Durations(scope, batch, asked);
+    }
+
+    /// <summary>The share of all installs in the scope that each value of a context dimension has.</summary>
+    public async Task<QueryResult<ShareRow>> SharesAsync(QueryScope scope, ContextDimension dimension, CancellationToken cancellationToken)
+    {
+        var batch = new RollupBatch();
+        var asked = AskShares(batch, scope, dimension);
+        await RunAsync(batch, cancellationToken);
+        return Shares(scope, batch, asked);
+    }
+
+    /// <summary>The most frequent signatures of the scope's event's stack property (the first one it declares, unless named).</summary>
+    public async Task<QueryAnswer<SignatureRow>> ExceptionsAsync(QueryScope scope, string? property, int top, CancellationToken cancellationToken)
+    {
+        if (StackField(scope, property) is not { } field)
+        {
+            return QueryProblem.BadRequest("'event' must name an event that declares a stack property (name it with 'property' if it has several)");
+        }
+
+        var batch = new RollupBatch();
+        var asked = AskByProperty(batch, scope, field.Name);
+        await RunAsync(batch, cancellationToken);
+        return Exceptions(scope, batch, asked, top);
+    }
+
+    // Each query above is three steps, so that a page can ask many queries of one batch and shape each answer:
+    // check what was asked (a problem, or nothing), ask the batch for the rollup queries it needs (their places in
+    // the batch), and shape their answers into the result, leaving out the groups of fewer than k installs.
+
+    /// <summary>Asks for events and distinct installs per period (<see cref="Events"/> or <see cref="Installs"/>).</summary>
+    public static int AskEvents(RollupBatch batch, QueryScope scope, Interval interval) => batch.Ask(RollupQuery.Events(scope.Filter, interval));
+
+    /// <inheritdoc cref="EventsAsync"/>
+    public static QueryResult<PeriodRow> Events(QueryScope scope, RollupBatch batch, int asked)
+    {
+        var rows = batch[asked].PeriodRows;
+        var k = scope.Product.Record.KThreshold;
+        var shown = new List<PeriodRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row.Installs >= k)
+            {
+                shown.Add(new PeriodRow(row.Period, row.Events, row.Installs));
+            }
+        }
+
+        return Result(scope, rows.Count - shown.Count, shown);
+    }
+
+    /// <inheritdoc cref="InstallsAsync"/>
+    public static QueryResult<InstallRow> Installs(QueryScope scope, RollupBatch batch, int asked)
+    {
+        var rows = batch[asked].PeriodRows;
+        var k = scope.Product.Record.KThreshold;
+        var shown = new List<InstallRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row.Installs >= k)
+            {
+                shown.Add(new InstallRow(row.Period, row.Installs));
+            }
+        }
+
+        return Result(scope, rows.Count - shown.Count, shown);
+    }
+
+    public static QueryProblem? CheckProperty(QueryScope scope, string property)
+    {
+        var field = scope.Product.FindFields(scope.Filter.Event, property).FirstOrDefault();
+        return field is null || field.IsMeasurement
+            ? QueryProblem.BadRequest(field is null
+                ? $"no event{(scope.Filter.Event is null ? "" : $" '{scope.Filter.Event}'")} declares a property '{property}'"
+                : $"'{property}' is a measurement; use /durations")
+            : null;
+    }
+
+    public static int AskByProperty(RollupBatch batch, QueryScope scope, string property) => batch.Ask(RollupQuery.ByProperty(scope.Filter, property));
+
+    /// <inheritdoc cref="ByPropertyAsync"/>
+    public static QueryResult<GroupRow> ByProperty(QueryScope scope, RollupBatch batch, int asked)
+    {
+        var rows = batch[asked].GroupRows;
+        var k = scope.Product.Record.KThreshold;
+        var shown = new List<GroupRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row.Installs >= k)
+            {
+                shown.Add(new GroupRow(row.Value, row.Events, row.Installs));
+            }
+        }
+
+        return Result(scope, rows.Count - shown.Count, shown);
+    }
+
+    public static QueryProblem? CheckRatio(QueryScope scope, string numerator, string denominator, string? by)
     {
         var product = scope.Product;
         foreach (var name in new[] { numerator, denominator })
@@ -98,27 +226,39 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             }
         }
 
+        return null;
+    }
+
+    /// <summary>Asks for the numerator's and the denominator's counts, over the range or by <paramref name="by"/>.</summary>
+    public static (int Top, int Bottom) AskRatio(RollupBatch batch, QueryScope scope, string numerator, string denominator, string? by)
+    {
         var filter = scope.Filter;
-        IReadOnlyList<GroupCount> top, bottom;
-        if (by is null)
-        {
-            top = [.. (await CountAsync(scope, filter with { Event = numerator }, Interval.Total, cancellationToken)).Select(r => new GroupCount("", r.Events, r.Installs))];
-            bottom = [.. (await CountAsync(scope, filter with { Event = denominator }, Interval.Total, cancellationToken)).Select(r => new GroupCount("", r.Events, r.Installs))];
-        }
-        else
-        {
-            top = await store.CountByPropertyAsync(filter with { Event = numerator }, by, cancellationToken);
-            bottom = await store.CountByPropertyAsync(filter with { Event = denominator }, by, cancellationToken);
-        }
+        return by is null
+            ? (batch.Ask(RollupQuery.Events(filter with { Event = numerator }, Interval.Total)), batch.Ask(RollupQuery.Events(filter with { Event = denominator }, Interval.Total)))
+            : (batch.Ask(RollupQuery.ByProperty(filter with { Event = numerator }, by)), batch.Ask(RollupQuery.ByProperty(filter with { Event = denominator }, by)));
+    }
+
+    /// <inheritdoc cref="RatioAsync"/>
+    public static QueryResult<RatioRow> Ratio(QueryScope scope, RollupBatch batch, (int Top, int Bottom) asked)
+    {
+        var top = Groups(batch[asked.Top]);
+        var bottom = Groups(batch[asked.Bottom]);
 
         // A rate shows the numerator's count next to the denominator's, so both groups must be large enough;
         // a group nobody failed in (numerator 0) reveals nothing about anyone and stays.
-        var k = product.Record.KThreshold;
-        var numerators = top.ToDictionary(g => g.Value, StringComparer.Ordinal);
+        var k = scope.Product.Record.KThreshold;
+        var numerators = new Dictionary<string, GroupCount>(StringComparer.Ordinal);
+        foreach (var group in top)
+        {
+            numerators[group.Value] = group;
+        }
+
         var rows = new List<RatioRow>();
         var suppressed = 0;
+        var denominators = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in bottom)
         {
+            denominators.Add(group.Value);
             var failed = numerators.GetValueOrDefault(group.Value) ?? new GroupCount(group.Value, 0, 0);
             if (group.Installs < k || failed.Installs is > 0 && failed.Installs < k)
             {
@@ -129,72 +269,169 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             rows.Add(new RatioRow(group.Value, failed.Events, group.Events, group.Events == 0 ? 0 : (double)failed.Events / group.Events));
         }
 
-        suppressed += numerators.Keys.Count(v => !bottom.Any(b => b.Value == v));
-        return new QueryResult<RatioRow>(product.Record.Name, filter.From, filter.To, k, suppressed, [.. rows.OrderByDescending(r => r.Rate)]);
-    }
-
-    /// <summary>p50, p90 and p99 of a duration measurement of the scope's event, per period.</summary>
-    public async Task<QueryAnswer<DurationRow>> DurationsAsync(QueryScope scope, string measurement, Interval interval, CancellationToken cancellationToken)
-    {
-        var filter = scope.Filter;
-        if (filter.Event is null || scope.Product.FindFields(filter.Event, measurement).FirstOrDefault() is not { Kind: FieldKind.Duration })
+        foreach (var value in numerators.Keys)
         {
-            return QueryProblem.BadRequest($"'event' must name an event that declares the duration '{measurement}'");
+            suppressed += denominators.Contains(value) ? 0 : 1;
         }
 
-        var installs = (await CountAsync(scope, filter, interval, cancellationToken)).ToDictionary(r => r.Period, r => r.Installs);
-        var histogram = await store.GetDurationHistogramAsync(filter, measurement, interval, cancellationToken);
+        // Highest rate first; equal rates keep the denominator's order (a stable sort).
+        var ordered = new RatioRow[rows.Count];
+        var keys = new double[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            ordered[i] = rows[i];
+            keys[i] = -rows[i].Rate;
+        }
+
+        StableSort(keys, ordered);
+        return Result(scope, suppressed, ordered);
+
+        // The counts over the whole range are one unnamed group.
+        static IReadOnlyList<GroupCount> Groups(RollupAnswer answer)
+        {
+            if (answer.Groups is { } groups)
+            {
+                return groups;
+            }
+
+            var rows = new List<GroupCount>();
+            foreach (var period in answer.PeriodRows)
+            {
+                rows.Add(new GroupCount("", period.Events, period.Installs));
+            }
+
+            return rows;
+        }
+    }
+
+    private static long InstallsIn(IReadOnlyList<PeriodCount> periods, DateOnly period)
+    {
+        foreach (var row in periods)
+        {
+            if (row.Period == period)
+            {
+                return row.Installs;
+            }
+        }
+
+        return 0;
+    }
+
+    public static QueryProblem? CheckDurations(QueryScope scope, string measurement) =>
+        scope.Filter.Event is null || scope.Product.FindFields(scope.Filter.Event, measurement).FirstOrDefault() is not { Kind: FieldKind.Duration }
+            ? QueryProblem.BadRequest($"'event' must name an event that declares the duration '{measurement}'")
+            : null;
+
+    /// <summary>Asks for the installs per period (a period of fewer than k installs hides its percentiles) and the histogram.</summary>
+    public static (int Installs, int Histogram) AskDurations(RollupBatch batch, QueryScope scope, string measurement, Interval interval) =>
+        (batch.Ask(RollupQuery.Events(scope.Filter, interval)), batch.Ask(RollupQuery.Histogram(scope.Filter, measurement, interval)));
+
+    /// <inheritdoc cref="DurationsAsync"/>
+    public static QueryResult<DurationRow> Durations(QueryScope scope, RollupBatch batch, (int Installs, int Histogram) asked)
+    {
+        var installs = batch[asked.Installs].PeriodRows;
+        // The store gives the histogram ordered by period, then bucket.
+        var histogram = batch[asked.Histogram].HistogramRows;
         var k = scope.Product.Record.KThreshold;
         var rows = new List<DurationRow>();
         var suppressed = 0;
-        foreach (var group in histogram.GroupBy(h => h.Period))
+        for (var start = 0; start < histogram.Count;)
         {
-            if (installs.GetValueOrDefault(group.Key) < k)
+            var period = histogram[start].Period;
+            var buckets = new List<(int Bucket, long Count)>();
+            long count = 0;
+            var end = start;
+            for (; end < histogram.Count && histogram[end].Period == period; end++)
+            {
+                buckets.Add((histogram[end].Bucket, histogram[end].Count));
+                count += histogram[end].Count;
+            }
+
+            start = end;
+            if (InstallsIn(installs, period) < k)
             {
                 suppressed++;
                 continue;
             }
 
-            var buckets = group.OrderBy(h => h.Bucket).Select(h => (h.Bucket, h.Count)).ToList();
-            var count = buckets.Sum(b => b.Count);
             rows.Add(new DurationRow(
-                group.Key,
+                period,
                 count,
                 DurationHistogram.Percentile(buckets, count, 0.50),
                 DurationHistogram.Percentile(buckets, count, 0.90),
                 DurationHistogram.Percentile(buckets, count, 0.99)));
         }
 
-        return new QueryResult<DurationRow>(scope.Product.Record.Name, filter.From, filter.To, k, suppressed, rows);
+        return Result(scope, suppressed, rows);
     }
 
-    /// <summary>The share of all installs in the scope that each value of a context dimension has.</summary>
-    public async Task<QueryResult<ShareRow>> SharesAsync(QueryScope scope, ContextDimension dimension, CancellationToken cancellationToken)
+    /// <summary>Asks for the installs of the whole scope (what each share divides by) and the groups of the dimension.</summary>
+    public static (int Total, int Groups) AskShares(RollupBatch batch, QueryScope scope, ContextDimension dimension) =>
+        (batch.Ask(RollupQuery.Events(scope.Filter, Interval.Total)), batch.Ask(RollupQuery.ByContext(scope.Filter, dimension)));
+
+    /// <inheritdoc cref="SharesAsync"/>
+    public static QueryResult<ShareRow> Shares(QueryScope scope, RollupBatch batch, (int Total, int Groups) asked)
     {
-        var total = (await CountAsync(scope, scope.Filter, Interval.Total, cancellationToken)).Sum(r => r.Installs);
-        var groups = await store.CountByContextAsync(scope.Filter, dimension, cancellationToken);
-        var ordered = groups.OrderByDescending(g => g.Installs).ThenBy(g => g.Value, StringComparer.Ordinal).ToList();
-        return Suppress(scope, ordered, g => g.Installs, g => new ShareRow(g.Value, g.Installs, total == 0 ? 0 : (double)g.Installs / total));
+        long total = 0;
+        foreach (var period in batch[asked.Total].PeriodRows)
+        {
+            total += period.Installs;
+        }
+
+        // Most installs first, then by value.
+        var groups = batch[asked.Groups].GroupRows;
+        var ordered = new GroupCount[groups.Count];
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            ordered[i] = groups[i];
+        }
+
+        Array.Sort(ordered, static (a, b) => a.Installs != b.Installs ? b.Installs.CompareTo(a.Installs) : string.CompareOrdinal(a.Value, b.Value));
+        var k = scope.Product.Record.KThreshold;
+        var shown = new List<ShareRow>(ordered.Length);
+        foreach (var group in ordered)
+        {
+            if (group.Installs >= k)
+            {
+                shown.Add(new ShareRow(group.Value, group.Installs, total == 0 ? 0 : (double)group.Installs / total));
+            }
+        }
+
+        return Result(scope, ordered.Length - shown.Count, shown);
     }
 
-    /// <summary>The most frequent signatures of the scope's event's stack property (the first one it declares, unless named).</summary>
-    public async Task<QueryAnswer<SignatureRow>> ExceptionsAsync(QueryScope scope, string? property, int top, CancellationToken cancellationToken)
+    /// <summary>The stack property <see cref="ExceptionsAsync"/> reads: the named one, else the first the scope's event declares; <see langword="null"/> when there is none.</summary>
+    public static FieldDefinition? StackField(QueryScope scope, string? property)
     {
         var filter = scope.Filter;
-        var field = filter.Event is null
+        return filter.Event is null
             ? null
             : property is null
                 ? scope.Product.Revisions.Values.Reverse().Select(m => m.Find(filter.Event)).OfType<EventDefinition>().SelectMany(e => e.Fields).FirstOrDefault(f => f.Kind is FieldKind.Stack)
                 : scope.Product.FindFields(filter.Event, property).FirstOrDefault(f => f.Kind is FieldKind.Stack);
-        if (field is null)
+    }
+
+    /// <inheritdoc cref="ExceptionsAsync"/>
+    public static QueryResult<SignatureRow> Exceptions(QueryScope scope, RollupBatch batch, int asked, int top)
+    {
+        var rows = batch[asked].GroupRows;
+        var k = scope.Product.Record.KThreshold;
+        var limit = Math.Clamp(top, 1, 1000);
+        var shown = new List<SignatureRow>();
+        var suppressed = 0;
+        foreach (var row in rows)
         {
-            return QueryProblem.BadRequest("'event' must name an event that declares a stack property (name it with 'property' if it has several)");
+            if (row.Installs < k)
+            {
+                suppressed++;
+            }
+            else if (shown.Count < limit)
+            {
+                shown.Add(new SignatureRow(row.Value, row.Events, row.Installs));
+            }
         }
 
-        var rows = await store.CountByPropertyAsync(filter, field.Name, cancellationToken);
-        var k = scope.Product.Record.KThreshold;
-        var shown = rows.Where(r => r.Installs >= k).Take(Math.Clamp(top, 1, 1000)).Select(r => new SignatureRow(r.Value, r.Events, r.Installs)).ToList();
-        return new QueryResult<SignatureRow>(scope.Product.Record.Name, filter.From, filter.To, k, rows.Count(r => r.Installs < k), shown);
+        return Result(scope, suppressed, shown);
     }
 
     /// <summary>Raw events in time order, at most <paramref name="limit"/>; the read is written to the audit log in <paramref name="user"/>'s name.</summary>
@@ -210,16 +447,26 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
         return new QueryResult<RawRow>(scope.Product.Record.Name, filter.From, filter.To, scope.Product.Record.KThreshold, 0, rows);
     }
 
-    // Several queries of one scope need the same counts (shares all divide by the installs of the whole range),
-    // so a scope asks the store for each filter and period once, even when its queries run in parallel.
-    private Task<IReadOnlyList<PeriodCount>> CountAsync(QueryScope scope, EventFilter filter, Interval interval, CancellationToken cancellationToken) =>
-        scope.Counts.GetOrAdd((filter, interval), key => new Lazy<Task<IReadOnlyList<PeriodCount>>>(() => store.CountEventsAsync(key.Filter, key.Interval, cancellationToken))).Value;
+    private static QueryResult<T> Result<T>(QueryScope scope, int suppressed, IReadOnlyList<T> rows) =>
+        new(scope.Product.Record.Name, scope.Filter.From, scope.Filter.To, scope.Product.Record.KThreshold, suppressed, rows);
 
-    private static QueryResult<TRow> Suppress<TIn, TRow>(QueryScope scope, IReadOnlyList<TIn> rows, Func<TIn, long> installs, Func<TIn, TRow> map)
+    // Array.Sort is not stable; ties keep their order by sorting on (key, index).
+    private static void StableSort(double[] keys, RatioRow[] rows)
     {
-        var k = scope.Product.Record.KThreshold;
-        var shown = rows.Where(r => installs(r) >= k).Select(map).ToList();
-        return new QueryResult<TRow>(scope.Product.Record.Name, scope.Filter.From, scope.Filter.To, k, rows.Count - shown.Count, shown);
+        var order = new int[rows.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
+        var sorted = new RatioRow[rows.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            sorted[i] = rows[order[i]];
+        }
+
+        sorted.CopyTo(rows, 0);
     }
 }
 
@@ -233,26 +480,18 @@ internal sealed record QueryArguments(
     string? Os = null,
     bool? Ci = null);
 
-/// <summary>
-/// A checked product and filter that queries run in. Counts asked for twice within one scope are asked of the
-/// store once; a scope is meant for one page or one request, not to be kept.
-/// </summary>
+/// <summary>A checked product and filter that queries run in.</summary>
 internal sealed class QueryScope(CatalogProduct product, EventFilter filter)
 {
     public CatalogProduct Product { get; } = product;
 
     public EventFilter Filter { get; } = filter;
 
-    internal ConcurrentDictionary<(EventFilter Filter, Interval Interval), Lazy<Task<IReadOnlyList<PeriodCount>>>> Counts { get; } = new();
+    /// <summary>The same product, for one event (or all events with <see langword="null"/>).</summary>
+    public QueryScope ForEvent(string? eventName) => new(Product, Filter with { Event = eventName });
 
-    /// <summary>The same product and counts, for one event (or all events with <see langword="null"/>).</summary>
-    public QueryScope ForEvent(string? eventName) => new(Product, Filter with { Event = eventName }, Counts);
-
-    /// <summary>The same product and counts, with another filter.</summary>
-    public QueryScope With(EventFilter filter) => new(Product, filter, Counts);
-
-    private QueryScope(CatalogProduct product, EventFilter filter, ConcurrentDictionary<(EventFilter, Interval), Lazy<Task<IReadOnlyList<PeriodCount>>>> counts)
-        : this(product, filter) => Counts = counts;
+    /// <summary>The same product, with another filter.</summary>
+    public QueryScope With(EventFilter filter) => new(Product, filter);
 }
 
 /// <summary>Why a query cannot be answered, with the HTTP status the query API answers it with.</summary>

@@ -100,7 +100,7 @@ internal static class DayRollup
             var values = RollupSummary.Values(summary, part is null ? _valuesOf : -1);
             while (values.MoveNext())
             {
-                var key = new Key(values.Field, values.Current.Key);
+                var key = Key(values.Field, values.Current.Key);
                 part?.AddValue(key, values.Current.N, install);
                 if (_withTotals && (_valuesOf < 0 || values.Field == _valuesOf))
                 {
@@ -111,7 +111,7 @@ internal static class DayRollup
             var buckets = RollupSummary.Buckets(summary, field: -1);
             while (buckets.MoveNext())
             {
-                var key = new Key(buckets.Field, buckets.Current.Key);
+                var key = Key(buckets.Field, buckets.Current.Key);
                 part?.AddBucket(key, buckets.Current.N);
                 if (_withTotals)
                 {
@@ -159,18 +159,18 @@ internal static class DayRollup
             output.Section(section);
             parts.Add((TotalsPart, output.ToArray()));
 
-            var values = Sorted(_totals.Values);
-            for (var start = 0; start < values.Count;)
+            var values = SortedKeys(_totals.Values.Keys);
+            for (var start = 0; start < values.Length;)
             {
-                var field = values[start].Key.Field;
+                var field = FieldOf(values[start]);
                 var end = start;
-                while (end < values.Count && values[end].Key.Field == field)
+                while (end < values.Length && FieldOf(values[end]) == field)
                 {
                     end++;
                 }
 
                 output.Clear();
-                WriteValues(output, values.GetRange(start, end - start));
+                WriteValues(output, values.AsSpan(start, end - start), _totals.Values);
                 parts.Add((field, output.ToArray()));
                 start = end;
             }
@@ -178,21 +178,23 @@ internal static class DayRollup
             return parts;
         }
 
-        private static List<KeyValuePair<Key, TValue>> Sorted<TValue>(Dictionary<Key, TValue> entries)
+        private static long[] SortedKeys(Dictionary<long, ValueEntry>.KeyCollection keys)
         {
-            var sorted = entries.ToList();
-            sorted.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            var sorted = new long[keys.Count];
+            keys.CopyTo(sorted, 0);
+            Array.Sort(sorted);
             return sorted;
         }
 
-        private static void WriteValues(Output output, List<KeyValuePair<Key, ValueEntry>> values)
+        private static void WriteValues(Output output, ReadOnlySpan<long> keys, Dictionary<long, ValueEntry> values)
         {
             var installs = new Output();
-            output.Varint((ulong)values.Count);
-            foreach (var (key, entry) in values)
+            output.Varint((ulong)keys.Length);
+            foreach (var key in keys)
             {
-                output.Varint((ulong)key.Field);
-                output.Varint((ulong)key.Value);
+                var entry = values[key];
+                output.Varint((ulong)FieldOf(key));
+                output.Varint((ulong)ValueOf(key));
                 output.Varint((ulong)entry.Events);
                 installs.Clear();
                 WriteInstalls(installs, entry.Installs);
@@ -200,14 +202,17 @@ internal static class DayRollup
             }
         }
 
-        private static void WriteBuckets(Output output, Dictionary<Key, long> buckets)
+        private static void WriteBuckets(Output output, Dictionary<long, long> buckets)
         {
-            output.Varint((ulong)buckets.Count);
-            foreach (var (key, n) in Sorted(buckets))
+            var keys = new long[buckets.Count];
+            buckets.Keys.CopyTo(keys, 0);
+            Array.Sort(keys);
+            output.Varint((ulong)keys.Length);
+            foreach (var key in keys)
             {
-                output.Varint((ulong)key.Field);
-                output.Varint((ulong)key.Value);
-                output.Varint((ulong)n);
+                output.Varint((ulong)FieldOf(key));
+                output.Varint((ulong)ValueOf(key));
+                output.Varint((ulong)buckets[key]);
             }
         }
 
@@ -227,7 +232,7 @@ internal static class DayRollup
                 output.Section(section);
 
                 section.Clear();
-                WriteValues(section, Sorted(part.Values));
+                WriteValues(section, SortedKeys(part.Values.Keys), part.Values);
                 output.Section(section);
 
                 section.Clear();
@@ -272,11 +277,23 @@ internal static class DayRollup
             return true;
         }
 
-        /// <summary>A property field and one of its values, or a duration field and one of its buckets.</summary>
-        private readonly record struct Key(long Field, long Value) : IComparable<Key>
+        // A property field and one of its values, or a duration field and one of its buckets, as one number that
+        // sorts as the pair does: maps keyed by a long need no code compiled for a key type of their own, which a
+        // page built right after a start would otherwise wait for. Fields and values are string row IDs and
+        // buckets small numbers, far below the 2^31 and 2^32 this leaves them.
+        private static long Key(long field, long value)
         {
-            public int CompareTo(Key other) => Field != other.Field ? Field.CompareTo(other.Field) : Value.CompareTo(other.Value);
+            if ((ulong)field > int.MaxValue || (ulong)value > uint.MaxValue)
+            {
+                throw new InvalidOperationException($"field {field} or value {value} is out of the range a day rollup encodes");
+            }
+
+            return (field << 32) | value;
         }
+
+        private static long FieldOf(long key) => key >> 32;
+
+        private static long ValueOf(long key) => key & uint.MaxValue;
 
         private sealed class ContextPart
         {
@@ -284,9 +301,9 @@ internal static class DayRollup
 
             public List<long> Installs { get; } = [];
 
-            public Dictionary<Key, ValueEntry> Values { get; } = [];
+            public Dictionary<long, ValueEntry> Values { get; } = [];
 
-            public Dictionary<Key, long> Buckets { get; } = [];
+            public Dictionary<long, long> Buckets { get; } = [];
 
             public void Add(long n, long install)
             {
@@ -294,7 +311,7 @@ internal static class DayRollup
                 Installs.Add(install);
             }
 
-            public void AddValue(Key key, long n, long install)
+            public void AddValue(long key, long n, long install)
             {
                 ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(Values, key, out _);
                 entry ??= new ValueEntry();
@@ -302,7 +319,7 @@ internal static class DayRollup
                 entry.Installs.Add(install);
             }
 
-            public void AddBucket(Key key, long n) => CollectionsMarshal.GetValueRefOrAddDefault(Buckets, key, out _) += n;
+            public void AddBucket(long key, long n) => CollectionsMarshal.GetValueRefOrAddDefault(Buckets, key, out _) += n;
         }
 
         private sealed class ValueEntry

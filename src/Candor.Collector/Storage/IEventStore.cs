@@ -82,4 +82,11 @@ internal interface IEventStore : IAsyncDisposable
 
     /// <summary>The duration histogram of one measurement per period (see <see cref="DurationHistogram"/>).</summary>
     Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Answers several rollup queries at once, each exactly as its kind's single method would (same rows, same
+    /// order), in the order asked. A page of the dashboard asks a few dozen queries that read the same day rollups;
+    /// a store may read each day rollup once for all of them.
+    /// </summary>
+    Task<IReadOnlyList<RollupAnswer>> CountAsync(IReadOnlyList<RollupQuery> queries, CancellationToken cancellationToken);
 }

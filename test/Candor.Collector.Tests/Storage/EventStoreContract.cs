@@ -227,6 +227,77 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [DatabaseFact]
+    public async Task Count_Batch_AnswersEachQueryAsItsSingleMethodDoes()
+    {
+        // Days that are kept as day rollups and the newest two that are built per query, values, contexts and durations.
+        var events = new List<IncomingEvent>();
+        var installs = Enumerable.Range(0, 6).Select(_ => Guid.NewGuid()).ToList();
+        for (var day = 0; day < 9; day++)
+        {
+            for (var i = 0; i <= day % 4 + 1; i++)
+            {
+                var wire = Some.Install(installs[(day + i) % installs.Count], Some.Now.AddDays(-day), packages: i % 2 == 0 ? ["zlib", "openssl"] : ["zlib"], buildTime: 100 + (day * 37) + i);
+                wire.Context.Version = i % 3 == 0 ? "1.3.0" : "1.4.0";
+                wire.Context.Ci = day % 2 == 0 ? "github-actions" : null;
+                wire.Context.Container = i == 1;
+                events.Add(Incoming(wire, i % 2 == 0 ? "NZ" : "DE"));
+            }
+
+            events.Add(Incoming(Some.Crash($"System.IO.IOException at Sample.F{day % 2}", installs[day % installs.Count], Some.Now.AddDays(-day))));
+        }
+
+        await Store.AppendAsync(events, default);
+        var range = new EventFilter(Some.Product, Today.AddDays(-8), Today);
+        var filters = new[]
+        {
+            range, range with { Event = "install" }, range with { Version = "1.4.0" }, range with { Ci = false, Event = "install" },
+            range with { Os = "linux", Version = "1.3.0" }, range with { From = Today.AddDays(-3) }, range with { Event = "crash", Ci = true },
+        };
+        var queries = new List<RollupQuery>();
+        foreach (var filter in filters)
+        {
+            queries.AddRange(
+            [
+                RollupQuery.Events(filter, Interval.Day), RollupQuery.Events(filter, Interval.Week), RollupQuery.Events(filter, Interval.Month), RollupQuery.Events(filter, Interval.Total),
+                RollupQuery.ByProperty(filter, "packages"), RollupQuery.ByProperty(filter, "triplet"), RollupQuery.ByProperty(filter, "stack"), RollupQuery.ByProperty(filter, "undeclared"),
+                RollupQuery.ByContext(filter, ContextDimension.Version), RollupQuery.ByContext(filter, ContextDimension.Container), RollupQuery.ByContext(filter, ContextDimension.Ci),
+                RollupQuery.ByContext(filter, ContextDimension.Country), RollupQuery.Histogram(filter, "buildTime", Interval.Day), RollupQuery.Histogram(filter, "buildTime", Interval.Total),
+            ]);
+        }
+
+        // Asked twice: before the older days are kept, and after (from the kept day rollups).
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var answers = await Store.CountAsync(queries, default);
+
+            Assert.Equal(queries.Count, answers.Count);
+            for (var i = 0; i < queries.Count; i++)
+            {
+                var (query, answer) = (queries[i], answers[i]);
+                switch (query.Kind)
+                {
+                    case RollupQueryKind.Events:
+                        Assert.Equal(await Store.CountEventsAsync(query.Filter, query.Interval, default), answer.PeriodRows);
+                        break;
+                    case RollupQueryKind.ByProperty:
+                        Assert.Equal(await Store.CountByPropertyAsync(query.Filter, query.Field!, default), answer.GroupRows);
+                        break;
+                    case RollupQueryKind.ByContext:
+                        Assert.Equal(await Store.CountByContextAsync(query.Filter, query.Dimension, default), answer.GroupRows);
+                        break;
+                    default:
+                        Assert.Equal(await Store.GetDurationHistogramAsync(query.Filter, query.Field!, query.Interval, default), answer.HistogramRows);
+                        break;
+                }
+            }
+
+            Assert.NotEmpty(answers[0].PeriodRows);
+            Assert.Contains(answers, a => a.GroupRows.Count > 1);
+            Assert.Contains(answers, a => a.HistogramRows.Count > 1);
+        }
+    }
+
+    [DatabaseFact]
     public async Task DeleteInstall_RemovesItsEventsAndRollupRows_AndNothingElse()
     {
         var alice = Guid.NewGuid();

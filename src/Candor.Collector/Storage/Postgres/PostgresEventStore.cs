@@ -479,6 +479,11 @@ internal sealed class PostgresEventStore : IEventStore
         return await ReadGroupsAsync(cmd, cancellationToken);
     }
 
+    // Each query is one SQL statement that PostgreSQL plans and runs over its own rollup rows; there is no day
+    // rollup here to share between them.
+    public Task<IReadOnlyList<RollupAnswer>> CountAsync(IReadOnlyList<RollupQuery> queries, CancellationToken cancellationToken) =>
+        RollupQuery.AnswerEachAsync(this, queries, cancellationToken);
+
     public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
     {
         await using var cmd = _dataSource.CreateCommand($"""
