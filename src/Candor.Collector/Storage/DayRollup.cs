@@ -34,25 +34,9 @@ internal static class DayRollup
         var position = 0;
         while (position < installs.Length)
         {
-            install += (long)ReadVarint(installs, ref position);
+            install += (long)Varint.Read(installs, ref position);
             set.Add(install);
         }
-    }
-
-    internal static ulong ReadVarint(ReadOnlySpan<byte> data, ref int position)
-    {
-        ulong value = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = data[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while ((b & 0x80) != 0);
-
-        return value;
     }
 
     /// <summary>
@@ -343,11 +327,11 @@ internal static class DayRollup
             }
 
             var position = 0;
-            Events = (long)ReadVarint(data, ref position);
-            var length = (int)ReadVarint(data, ref position);
+            Events = (long)Varint.Read(data, ref position);
+            var length = (int)Varint.Read(data, ref position);
             Installs = data.Slice(position, length);
             position += length;
-            length = (int)ReadVarint(data, ref position);
+            length = (int)Varint.Read(data, ref position);
             _buckets = data.Slice(position, length);
         }
 
@@ -369,7 +353,7 @@ internal static class DayRollup
         public Reader(ReadOnlySpan<byte> data)
         {
             _data = data;
-            _left = data.IsEmpty ? 0 : (long)ReadVarint(data, ref _position);
+            _left = data.IsEmpty ? 0 : (long)Varint.Read(data, ref _position);
         }
 
         public long Context { get; private set; }
@@ -391,8 +375,8 @@ internal static class DayRollup
             }
 
             _left--;
-            Context = (long)ReadVarint(_data, ref _position);
-            Events = (long)ReadVarint(_data, ref _position);
+            Context = (long)Varint.Read(_data, ref _position);
+            Events = (long)Varint.Read(_data, ref _position);
             Installs = Section();
             ValuesSection = Section();
             BucketsSection = Section();
@@ -407,7 +391,7 @@ internal static class DayRollup
 
         private ReadOnlySpan<byte> Section()
         {
-            var length = (int)ReadVarint(_data, ref _position);
+            var length = (int)Varint.Read(_data, ref _position);
             var section = _data.Slice(_position, length);
             _position += length;
             return section;
@@ -426,7 +410,7 @@ internal static class DayRollup
         {
             _data = data;
             _field = field;
-            _left = data.IsEmpty ? 0 : (long)ReadVarint(data, ref _position);
+            _left = data.IsEmpty ? 0 : (long)Varint.Read(data, ref _position);
         }
 
         public long Value { get; private set; }
@@ -440,10 +424,10 @@ internal static class DayRollup
             while (_left > 0)
             {
                 _left--;
-                var field = (long)ReadVarint(_data, ref _position);
-                Value = (long)ReadVarint(_data, ref _position);
-                Events = (long)ReadVarint(_data, ref _position);
-                var length = (int)ReadVarint(_data, ref _position);
+                var field = (long)Varint.Read(_data, ref _position);
+                Value = (long)Varint.Read(_data, ref _position);
+                Events = (long)Varint.Read(_data, ref _position);
+                var length = (int)Varint.Read(_data, ref _position);
                 Installs = _data.Slice(_position, length);
                 _position += length;
                 if (field == _field)
@@ -473,7 +457,7 @@ internal static class DayRollup
         {
             _data = data;
             _field = field;
-            _left = data.IsEmpty ? 0 : (long)ReadVarint(data, ref _position);
+            _left = data.IsEmpty ? 0 : (long)Varint.Read(data, ref _position);
         }
 
         public long Bucket { get; private set; }
@@ -485,9 +469,9 @@ internal static class DayRollup
             while (_left > 0)
             {
                 _left--;
-                var field = (long)ReadVarint(_data, ref _position);
-                Bucket = (long)ReadVarint(_data, ref _position);
-                Events = (long)ReadVarint(_data, ref _position);
+                var field = (long)Varint.Read(_data, ref _position);
+                Bucket = (long)Varint.Read(_data, ref _position);
+                Events = (long)Varint.Read(_data, ref _position);
                 if (field == _field)
                 {
                     return true;
@@ -507,20 +491,16 @@ internal static class DayRollup
     {
         private byte[] _buffer = new byte[256];
 
-        public int Length { get; private set; }
+        private int _length;
 
-        public void Clear() => Length = 0;
+        public int Length => _length;
+
+        public void Clear() => _length = 0;
 
         public void Varint(ulong value)
         {
-            Ensure(10);
-            while (value >= 0x80)
-            {
-                _buffer[Length++] = (byte)(value | 0x80);
-                value >>= 7;
-            }
-
-            _buffer[Length++] = (byte)value;
+            Ensure(Storage.Varint.MaxLength);
+            Storage.Varint.Write(_buffer, ref _length, value);
         }
 
         public void Section(Output section)
@@ -528,7 +508,7 @@ internal static class DayRollup
             Varint((ulong)section.Length);
             Ensure(section.Length);
             section._buffer.AsSpan(0, section.Length).CopyTo(_buffer.AsSpan(Length));
-            Length += section.Length;
+            _length += section.Length;
         }
 
         public byte[] ToArray() => _buffer[..Length];

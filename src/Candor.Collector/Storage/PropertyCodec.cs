@@ -181,14 +181,8 @@ internal static class PropertyCodec
 
         public void Varint(ulong value)
         {
-            Ensure(10);
-            while (value >= 0x80)
-            {
-                _buffer[_length++] = (byte)(value | 0x80);
-                value >>= 7;
-            }
-
-            _buffer[_length++] = (byte)value;
+            Ensure(Storage.Varint.MaxLength);
+            Storage.Varint.Write(_buffer, ref _length, value);
         }
 
         public void Double(double value)
@@ -225,21 +219,7 @@ internal static class PropertyCodec
 
         public byte Byte() => _data[_position++];
 
-        public ulong Varint()
-        {
-            ulong value = 0;
-            var shift = 0;
-            byte b;
-            do
-            {
-                b = _data[_position++];
-                value |= (ulong)(b & 0x7F) << shift;
-                shift += 7;
-            }
-            while ((b & 0x80) != 0);
-
-            return value;
-        }
+        public ulong Varint() => Storage.Varint.Read(_data, ref _position);
 
         public double Double()
         {

@@ -63,31 +63,7 @@ internal static class RollupDeltas
         }
     }
 
-    private static void Varint(Span<byte> buffer, ref int length, long value)
-    {
-        var v = (ulong)value;
-        while (v >= 0x80)
-        {
-            buffer[length++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
+    private static void Varint(Span<byte> buffer, ref int length, long value) => Storage.Varint.Write(buffer, ref length, (ulong)value);
 
-        buffer[length++] = (byte)v;
-    }
-
-    private static long Read(ReadOnlySpan<byte> data, ref int position)
-    {
-        ulong value = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = data[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while ((b & 0x80) != 0);
-
-        return (long)value;
-    }
+    private static long Read(ReadOnlySpan<byte> data, ref int position) => (long)Storage.Varint.Read(data, ref position);
 }

@@ -87,7 +87,7 @@ internal sealed class RollupSummary
 
     private static void Write(byte[] buffer, ref int length, List<Entry> entries)
     {
-        Varint(buffer, ref length, (ulong)entries.Count);
+        Varint.Write(buffer, ref length, (ulong)entries.Count);
         foreach (var entry in entries)
         {
             WriteEntry(buffer, ref length, entry);
@@ -96,9 +96,9 @@ internal sealed class RollupSummary
 
     private static void WriteEntry(byte[] buffer, ref int length, Entry entry)
     {
-        Varint(buffer, ref length, (ulong)entry.Field);
-        Varint(buffer, ref length, (ulong)entry.Key);
-        Varint(buffer, ref length, (ulong)entry.N);
+        Varint.Write(buffer, ref length, (ulong)entry.Field);
+        Varint.Write(buffer, ref length, (ulong)entry.Key);
+        Varint.Write(buffer, ref length, (ulong)entry.N);
     }
 
     // The merged count is written before the entries, so the section is merged into a list first; sections hold
@@ -127,16 +127,6 @@ internal sealed class RollupSummary
         Write(buffer, ref length, merged);
     }
 
-    private static void Varint(byte[] buffer, ref int length, ulong value)
-    {
-        while (value >= 0x80)
-        {
-            buffer[length++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        buffer[length++] = (byte)value;
-    }
 
     private readonly record struct Entry(long Field, long Key, long N) : IComparable<Entry>
     {
@@ -209,21 +199,7 @@ internal sealed class RollupSummary
         private readonly ReadOnlySpan<byte> _data = data;
         private int _position;
 
-        public ulong Varint()
-        {
-            ulong value = 0;
-            var shift = 0;
-            byte b;
-            do
-            {
-                b = _data[_position++];
-                value |= (ulong)(b & 0x7F) << shift;
-                shift += 7;
-            }
-            while ((b & 0x80) != 0);
-
-            return value;
-        }
+        public ulong Varint() => Storage.Varint.Read(_data, ref _position);
 
         public List<Entry> Entries()
         {
