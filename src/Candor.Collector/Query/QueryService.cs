@@ -150,35 +150,13 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="EventsAsync"/>
     public static QueryResult<PeriodRow> Events(QueryScope scope, RollupBatch batch, int asked)
     {
-        var rows = batch[asked].PeriodRows;
-        var k = scope.Product.Record.KThreshold;
-        var shown = new List<PeriodRow>(rows.Count);
-        foreach (var row in rows)
-        {
-            if (row.Installs >= k)
-            {
-                shown.Add(new PeriodRow(row.Period, row.Events, row.Installs));
-            }
-        }
-
-        return Result(scope, rows.Count - shown.Count, shown);
+        return Shown(scope, batch[asked].PeriodRows, static count => count.Installs, static count => new PeriodRow(count.Period, count.Events, count.Installs));
     }
 
     /// <inheritdoc cref="InstallsAsync"/>
     public static QueryResult<InstallRow> Installs(QueryScope scope, RollupBatch batch, int asked)
     {
-        var rows = batch[asked].PeriodRows;
-        var k = scope.Product.Record.KThreshold;
-        var shown = new List<InstallRow>(rows.Count);
-        foreach (var row in rows)
-        {
-            if (row.Installs >= k)
-            {
-                shown.Add(new InstallRow(row.Period, row.Installs));
-            }
-        }
-
-        return Result(scope, rows.Count - shown.Count, shown);
+        return Shown(scope, batch[asked].PeriodRows, static count => count.Installs, static count => new InstallRow(count.Period, count.Installs));
     }
 
     public static QueryProblem? CheckProperty(QueryScope scope, string property)
@@ -196,18 +174,7 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="ByPropertyAsync"/>
     public static QueryResult<GroupRow> ByProperty(QueryScope scope, RollupBatch batch, int asked)
     {
-        var rows = batch[asked].GroupRows;
-        var k = scope.Product.Record.KThreshold;
-        var shown = new List<GroupRow>(rows.Count);
-        foreach (var row in rows)
-        {
-            if (row.Installs >= k)
-            {
-                shown.Add(new GroupRow(row.Value, row.Events, row.Installs));
-            }
-        }
-
-        return Result(scope, rows.Count - shown.Count, shown);
+        return Shown(scope, batch[asked].GroupRows, static count => count.Installs, static count => new GroupRow(count.Value, count.Events, count.Installs));
     }
 
     public static QueryProblem? CheckRatio(QueryScope scope, string numerator, string denominator, string? by)
@@ -449,6 +416,22 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
 
     private static QueryResult<T> Result<T>(QueryScope scope, int suppressed, IReadOnlyList<T> rows) =>
         new(scope.Product.Record.Name, scope.Filter.From, scope.Filter.To, scope.Product.Record.KThreshold, suppressed, rows);
+
+    // The rule every count-based result follows: a group of fewer than k distinct installs is left out, and counted.
+    private static QueryResult<TRow> Shown<TCount, TRow>(QueryScope scope, IReadOnlyList<TCount> counts, Func<TCount, long> installs, Func<TCount, TRow> row)
+    {
+        var k = scope.Product.Record.KThreshold;
+        var shown = new List<TRow>(counts.Count);
+        foreach (var count in counts)
+        {
+            if (installs(count) >= k)
+            {
+                shown.Add(row(count));
+            }
+        }
+
+        return Result(scope, counts.Count - shown.Count, shown);
+    }
 
     // Array.Sort is not stable; ties keep their order by sorting on (key, index).
     private static void StableSort(double[] keys, RatioRow[] rows)
