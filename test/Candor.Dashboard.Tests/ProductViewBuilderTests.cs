@@ -48,6 +48,19 @@ public sealed class ProductViewBuilderTests(AcmeCollector acme) : IClassFixture<
         Assert.Equal(Options(systems, os), view.OperatingSystems);
     }
 
+    [Theory]
+    [InlineData("Container", "true", "in a container")]
+    [InlineData("Container", "false", "not in a container")]
+    [InlineData("Ci", "", "not CI")]
+    [InlineData("Ci", "github-actions", "github-actions")]
+    [InlineData("Country", "", "unknown")]
+    [InlineData("Os", "", "(none)")]
+    [InlineData("Os", "linux", "linux")]
+    public void Display_ContextValue_IsNamedAsThePageShowsIt(string dimension, string value, string shown)
+    {
+        Assert.Equal(shown, ProductViewBuilder.Display(Enum.Parse<ContextDimension>(dimension), value));
+    }
+
     [Fact]
     public async Task BuildAsync_FilterMatchingOnlyHiddenInstalls_ShowsNothingAndSaysItHidSome()
     {
@@ -91,20 +104,20 @@ public sealed class ProductViewBuilderTests(AcmeCollector acme) : IClassFixture<
         foreach (var (e, field) in new[] { ("command", "command"), ("command", "features"), ("command", "packages"), ("command-failed", "command"), ("command-failed", "packages") })
         {
             var result = (await queries.ByPropertyAsync(scope.ForEvent(e), field, default)).Result!;
-            Expect($"property-{e}-{field}", result.Rows.Select(r => Row(Display(r.Value), r.Events, r.Installs)), result.Suppressed);
+            Expect($"property-{e}-{field}", result.Rows.Select(r => Row(ProductViewBuilder.Display(r.Value), r.Events, r.Installs)), result.Suppressed);
         }
 
         foreach (var field in new[] { "command", "packages" })
         {
             var result = (await queries.RatioAsync(scope, "command-failed", "command", field, default)).Result!;
-            Expect($"failure-command-failed-command-{field}", result.Rows.Select(r => Row(Display(r.Group), r.Numerator, r.Denominator, r.Rate)), result.Suppressed);
+            Expect($"failure-command-failed-command-{field}", result.Rows.Select(r => Row(ProductViewBuilder.Display(r.Group), r.Numerator, r.Denominator, r.Rate)), result.Suppressed);
         }
 
         var durations = (await queries.DurationsAsync(scope.ForEvent("command"), "duration", Interval.Day, default)).Result!;
         Expect("duration-command-duration", durations.Rows.Select(r => Row(Day(r.Period), r.Count, r.P50, r.P90, r.P99)), durations.Suppressed);
 
         var versions = await queries.SharesAsync(scope, ContextDimension.Version, default);
-        Expect("version-shares", versions.Rows.Select(r => Row(Display(r.Value), r.Installs, r.Share)), versions.Suppressed);
+        Expect("version-shares", versions.Rows.Select(r => Row(ProductViewBuilder.Display(r.Value), r.Installs, r.Share)), versions.Suppressed);
         var adoption = new List<(string Version, QueryResult<InstallRow> Result)>();
         foreach (var top in versions.Rows.Take(5))
         {
@@ -122,7 +135,7 @@ public sealed class ProductViewBuilderTests(AcmeCollector acme) : IClassFixture<
             var result = await queries.SharesAsync(scope, dimension, default);
             if (dimension is not ContextDimension.Country || result.Rows.Any(r => r.Value.Length > 0))
             {
-                Expect($"platform-{dimension.ToString().ToLowerInvariant()}", result.Rows.Select(r => Row(Display(dimension, r.Value), r.Installs, r.Share)), result.Suppressed);
+                Expect($"platform-{dimension.ToString().ToLowerInvariant()}", result.Rows.Select(r => Row(ProductViewBuilder.Display(dimension, r.Value), r.Installs, r.Share)), result.Suppressed);
             }
         }
 
@@ -145,17 +158,6 @@ public sealed class ProductViewBuilderTests(AcmeCollector acme) : IClassFixture<
     private static object[] Row(params object[] values) => values;
 
     private static string Day(DateOnly day) => DashboardFilter.Day(day);
-
-    private static string Display(string value) => value.Length == 0 ? "(none)" : value;
-
-    private static string Display(ContextDimension dimension, string value) => (dimension, value) switch
-    {
-        (ContextDimension.Container, "true") => "in a container",
-        (ContextDimension.Container, _) => "not in a container",
-        (ContextDimension.Ci, "") => "not CI",
-        (ContextDimension.Country, "") => "unknown",
-        _ => Display(value),
-    };
 
     private sealed class RowComparer : IEqualityComparer<IReadOnlyList<object>>
     {

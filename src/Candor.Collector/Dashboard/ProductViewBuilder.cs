@@ -673,9 +673,11 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
         return id.ToString();
     }
 
-    private static string Display(string value) => value.Length == 0 ? "(none)" : value;
+    /// <summary>How the page names a group's value: an empty value is "(none)".</summary>
+    internal static string Display(string value) => value.Length == 0 ? "(none)" : value;
 
-    private static string Display(ContextDimension dimension, string value) => (dimension, value) switch
+    /// <summary>How the page names a value of a context dimension.</summary>
+    internal static string Display(ContextDimension dimension, string value) => (dimension, value) switch
     {
         (ContextDimension.Container, "true") => "in a container",
         (ContextDimension.Container, _) => "not in a container",
