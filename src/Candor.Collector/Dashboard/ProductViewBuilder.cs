@@ -382,7 +382,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
         var values = new List<double?>(axis.Count);
         foreach (var day in axis)
         {
-            values.Add(Find(result.Rows, day) is { } row ? row.Events : null);
+            values.Add(AtDay(result.Rows, day, static row => row.Period) is { } row ? row.Events : null);
         }
 
         var rows = new List<IReadOnlyList<object>>(result.Rows.Count);
@@ -396,19 +396,6 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             Labels(axis), [new Series("Events", values)],
             [new Column("Period", Measure.Text), new Column("Events", Measure.Count), new Column("Installs", Measure.Count)],
             rows, result.Suppressed);
-
-        static PeriodRow? Find(IReadOnlyList<PeriodRow> rows, DateOnly day)
-        {
-            foreach (var row in rows)
-            {
-                if (row.Period == day)
-                {
-                    return row;
-                }
-            }
-
-            return null;
-        }
     }
 
     private static Section InstallsSection(string id, string title, string description, List<DateOnly> axis, QueryResult<InstallRow> result)
@@ -416,7 +403,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
         var values = new List<double?>(axis.Count);
         foreach (var day in axis)
         {
-            values.Add(Installs(result.Rows, day));
+            values.Add(AtDay(result.Rows, day, static row => row.Period)?.Installs);
         }
 
         var rows = new List<IReadOnlyList<object>>(result.Rows.Count);
@@ -492,7 +479,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
         var (p50, p90, p99) = (new List<double?>(axis.Count), new List<double?>(axis.Count), new List<double?>(axis.Count));
         foreach (var day in axis)
         {
-            var found = Find(result.Rows, day);
+            var found = AtDay(result.Rows, day, static row => row.Period);
             p50.Add(found?.P50);
             p90.Add(found?.P90);
             p99.Add(found?.P99);
@@ -510,19 +497,6 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             Labels(axis), [new Series("p50", p50), new Series("p90", p90), new Series("p99", p99)],
             [new Column("Period", Measure.Text), new Column("Count", Measure.Count), new Column("p50", Measure.Milliseconds), new Column("p90", Measure.Milliseconds), new Column("p99", Measure.Milliseconds)],
             rows, result.Suppressed);
-
-        static DurationRow? Find(IReadOnlyList<DurationRow> rows, DateOnly day)
-        {
-            foreach (var row in rows)
-            {
-                if (row.Period == day)
-                {
-                    return row;
-                }
-            }
-
-            return null;
-        }
     }
 
     private static Section ShareSection(string id, string title, string description, string valueTitle, QueryResult<ShareRow> result, ContextDimension dimension)
@@ -560,7 +534,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             var values = new List<double?>(axis.Count);
             foreach (var day in axis)
             {
-                values.Add(Installs(result.Rows, day));
+                values.Add(AtDay(result.Rows, day, static row => row.Period)?.Installs);
             }
 
             series.Add(new Series(Display(version), values));
@@ -576,7 +550,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             var any = false;
             foreach (var (_, result) in versions)
             {
-                var n = Installs(result.Rows, day);
+                var n = AtDay(result.Rows, day, static row => row.Period)?.Installs;
                 any |= n is not null;
                 row.Add(n is { } installs ? installs : "hidden");
             }
@@ -592,13 +566,15 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             ChartKind.Line, Measure.Count, Labels(axis), series, columns, rows, suppressed);
     }
 
-    private static long? Installs(IReadOnlyList<InstallRow> rows, DateOnly day)
+    // The row of one day of the chart's axis, or null when the period had nothing to show (none, or suppressed).
+    private static TRow? AtDay<TRow>(IReadOnlyList<TRow> rows, DateOnly day, Func<TRow, DateOnly> period)
+        where TRow : class
     {
         foreach (var row in rows)
         {
-            if (row.Period == day)
+            if (period(row) == day)
             {
-                return row.Installs;
+                return row;
             }
         }
 
