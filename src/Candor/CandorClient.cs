@@ -164,7 +164,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             options.TimeProvider,
             setup.Drops,
             Math.Max(16, options.QueueCapacity),
-            setup.StartDelivery);
+            setup.StartDelivery,
+            onLongRun: setup.KeepDelivering);
         return new CandorClient(setup, pipeline);
     }
 

@@ -76,10 +76,12 @@ internal sealed class ClientSetup : IDisposable
 
     /// <summary>
     /// Checks whether spooled events are worth uploading and starts an upload if so. The pipeline calls it once, off
-    /// the tool's thread as its writer starts (or at exit, when the tool is done before that thread ran: then
-    /// <paramref name="ending"/> is true).
+    /// the tool's thread as its writer starts (or at exit, when the tool is done before that thread ran).
     /// </summary>
-    public void StartDelivery(bool ending) => _spool?.Start(ending);
+    public void StartDelivery() => _spool?.Start();
+
+    /// <summary>Checks the spool every so often from now on; the pipeline calls it once a run proves long.</summary>
+    public void KeepDelivering() => _spool?.KeepChecking();
 
     /// <summary>At exit: waits only for an upload already in flight, at most <paramref name="budget"/>.</summary>
     public Task<bool> DrainAsync(TimeSpan budget) => _spool?.DrainAsync(budget) ?? Task.FromResult(true);

@@ -26,7 +26,7 @@ internal sealed class JsonLinesLog
     /// <summary>Appends lines built by <paramref name="writeLines"/>, then trims. Throws on a file-system failure.</summary>
     public void Append(Action<LineWriter> writeLines)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        var buffer = new ByteBuffer();
 
         // Each append starts on a fresh line, so a line torn by a crash or a full disk never swallows the next.
         buffer.Write("\n"u8);
@@ -114,9 +114,9 @@ internal sealed class JsonLinesLog
     /// <summary>Writes one compact JSON object per line.</summary>
     internal readonly struct LineWriter
     {
-        private readonly ArrayBufferWriter<byte> _buffer;
+        private readonly ByteBuffer _buffer;
 
-        public LineWriter(ArrayBufferWriter<byte> buffer)
+        public LineWriter(ByteBuffer buffer)
         {
             _buffer = buffer;
         }

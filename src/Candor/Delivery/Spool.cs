@@ -197,7 +197,7 @@ internal sealed class Spool
         Span<byte> name = stackalloc byte[TimeDigits + 1 + 32 + Extension.Length];
         Utf8Formatter.TryFormat(time.UtcTicks, name, out _, new StandardFormat('D', TimeDigits));
         name[TimeDigits] = (byte)'-';
-        id.TryFormat(name[(TimeDigits + 1)..], out _, "N");
+        GuidText.Format(id, name[(TimeDigits + 1)..], dashes: false);
         Encoding.ASCII.GetBytes(Extension, name[^Extension.Length..]);
         return Encoding.ASCII.GetString(name);
     }

@@ -32,18 +32,22 @@ internal sealed class SpoolSink : IEventSink, IDisposable
     }
 
     /// <summary>
-    /// Checks the spool and starts an upload in the background if enough waits; unless the run is
-    /// <paramref name="ending"/>, then checks again every <see cref="DeliveryOptions.UploadAfter"/>, because other
-    /// processes send and spool too. Call it once, off the tool's thread (the pipeline's writer does).
+    /// Checks the spool and starts an upload in the background if enough waits. Call it once, off the tool's thread
+    /// (the pipeline's writer does as it starts, or the exit when the tool was done before that thread ran).
+    /// </summary>
+    public void Start() => _delivery.StartUploadIfDue();
+
+    /// <summary>
+    /// Checks the spool again every <see cref="DeliveryOptions.UploadAfter"/>, because other processes send and
+    /// spool too. The pipeline's writer calls it once the run has outlived its first wait.
     /// </summary>
     /// <remarks>
-    /// The timer is made here, not when the client is built: its first use starts the runtime's timer thread, a few
-    /// milliseconds that a short run, which never lives to see it fire, would spend on the tool's own thread.
+    /// The timer is made here, not in <see cref="Start"/>: its first use starts the runtime's timer thread, a few
+    /// milliseconds of CPU that a short run, which never lives to see it fire, would spend while the tool exits.
     /// </remarks>
-    public void Start(bool ending)
+    public void KeepChecking()
     {
-        _delivery.StartUploadIfDue();
-        if (ending || _checkEvery <= TimeSpan.Zero)
+        if (_checkEvery <= TimeSpan.Zero)
         {
             return;
         }
@@ -53,7 +57,7 @@ internal sealed class SpoolSink : IEventSink, IDisposable
             // Dispose may have run meanwhile, on the tool's thread: a timer made after it would never be stopped.
             if (!_disposed)
             {
-                _timer = _time.CreateTimer(static state => ((EventDelivery)state!).StartUploadIfDue(remeasure: true), _delivery, _checkEvery, _checkEvery);
+                _timer ??= _time.CreateTimer(static state => ((EventDelivery)state!).StartUploadIfDue(remeasure: true), _delivery, _checkEvery, _checkEvery);
             }
         }
     }

@@ -66,7 +66,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
     public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
     {
         // A unique temporary name in the same folder, so the rename is atomic and two writers never share it.
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        var temp = path + "." + GuidText.Digits(Guid.NewGuid()) + ".tmp";
         try
         {
             using (var stream = Create(temp, FileMode.CreateNew))
@@ -132,6 +132,9 @@ internal sealed class PhysicalFileSystem : IFileSystem
             Mode = mode,
             Access = mode == FileMode.Append ? FileAccess.Write : FileAccess.ReadWrite,
             Share = share,
+
+            // Every write is one whole span: a buffer would only be copied through (and allocated, in every run).
+            BufferSize = 0,
         };
         if (!OperatingSystem.IsWindows())
         {

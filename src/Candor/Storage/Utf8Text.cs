@@ -6,7 +6,7 @@ internal static class Utf8Text
     /// <summary>The bytes without a leading UTF-8 byte order mark, which Windows editors add and JSON readers refuse.</summary>
     public static ReadOnlySpan<byte> WithoutBom(byte[] bytes)
     {
-        var span = bytes.AsSpan();
+        ReadOnlySpan<byte> span = bytes;
         return span.StartsWith("\uFEFF"u8) ? span[3..] : span;
     }
 }

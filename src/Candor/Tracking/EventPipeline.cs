@@ -40,8 +40,11 @@ internal sealed class EventPipeline
 
     // Delivery's start-up work (is an upload due?), run once by the writer thread as it starts, or by Complete if
     // the tool exits before that thread was scheduled: taken with an exchange, so exactly one of them runs it.
-    // Its argument says which: true when the run is ending, so nothing meant for a long run should start.
-    private Action<bool>? _onStart;
+    private Action? _onStart;
+
+    // What only a long run needs (delivery's periodic check, whose timer starts the runtime's timer thread), run
+    // once by the writer when its first wait ends without the run having ended: a short run never pays for it.
+    private Action? _onLongRun;
 
     // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,8 +66,9 @@ internal sealed class EventPipeline
         TimeProvider time,
         DropCounters drops,
         int capacity,
-        Action<bool>? onStart = null,
-        TimeSpan? linger = null)
+        Action? onStart = null,
+        TimeSpan? linger = null,
+        Action? onLongRun = null)
     {
         _linger = linger ?? DefaultLinger;
         _manifest = manifest;
@@ -83,6 +87,7 @@ internal sealed class EventPipeline
         }
 
         _onStart = onStart;
+        _onLongRun = onLongRun;
         _writer = new Writer(this);
 
         // A background thread never keeps the tool alive; Complete waits for it, within its bound.
@@ -222,7 +227,7 @@ internal sealed class EventPipeline
             try
             {
                 _writer.WriteQueued();
-                RunStart(ending: true);
+                RunOnce(ref _onStart, "starting delivery");
             }
             finally
             {
@@ -245,7 +250,7 @@ internal sealed class EventPipeline
             // thread meanwhile: the stamp (the machine context above all) is made while the tool works, so an exit
             // that writes only serializes; and an upload that is due gets the whole run to finish in.
             PrepareStamp();
-            RunStart(ending: false);
+            RunOnce(ref _onStart, "starting delivery");
 
             // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).
             var wait = _linger;
@@ -267,6 +272,9 @@ internal sealed class EventPipeline
                 }
 
                 Volatile.Write(ref _reading, 0);
+
+                // The run outlived the writer's first wait without ending: whatever only a long run needs starts now.
+                RunOnce(ref _onLongRun, "keeping delivery going");
 
                 // After a batch the writer lingers awake, so a tool tracking in a loop does not wake it per event;
                 // a linger that brought nothing parks it until the next event.
@@ -294,20 +302,21 @@ internal sealed class EventPipeline
         }
     }
 
-    private void RunStart(bool ending)
+    // Runs a one-time hook at most once, whichever thread gets to it first; a failure is logged, never thrown.
+    private static void RunOnce(ref Action? hook, string what)
     {
-        if (Interlocked.Exchange(ref _onStart, null) is not { } start)
+        if (Interlocked.Exchange(ref hook, null) is not { } run)
         {
             return;
         }
 
         try
         {
-            start(ending);
+            run();
         }
         catch (Exception ex)
         {
-            SelfLog.Failure("starting delivery", ex);
+            SelfLog.Failure(what, ex);
         }
     }
 

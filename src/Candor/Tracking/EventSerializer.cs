@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Candor.Manifest;
@@ -26,7 +25,7 @@ internal sealed class EventSerializer : IDisposable
     private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode("properties", AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode("measurements", AsciiJsonEncoder.Instance);
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly ByteBuffer _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;
     private readonly DropCounters _drops;
 
@@ -44,19 +43,19 @@ internal sealed class EventSerializer : IDisposable
     /// <summary>Serialises the event; the result is valid until the next call.</summary>
     public ReadOnlyMemory<byte> Write(PendingEvent pending, EventStamp stamp)
     {
-        _buffer.ResetWrittenCount();
+        _buffer.Clear();
         _writer.Reset(_buffer);
         var w = _writer;
         w.WriteStartObject();
-        w.WriteString(IdName, pending.Id);
+        WriteGuid(w, IdName, pending.Id);
         w.WriteString(NameName, pending.Definition!.Name);
         Span<byte> time = stackalloc byte[TimeLength];
         FormatTime(pending.Time.UtcDateTime, time);
         w.WriteString(TimeName, time);
         w.WriteString(ProductName, stamp.Product);
         w.WriteNumber(RevisionName, stamp.Revision);
-        w.WriteString(InstallName, stamp.Install);
-        w.WriteString(SessionName, stamp.Session);
+        WriteGuid(w, InstallName, stamp.Install);
+        WriteGuid(w, SessionName, stamp.Session);
         if (stamp.Machine is not null)
         {
             w.WriteString(MachineName, stamp.Machine);
@@ -70,6 +69,12 @@ internal sealed class EventSerializer : IDisposable
         w.WriteEndObject();
         w.Flush();
         return _buffer.WrittenMemory;
+    }
+
+    private static void WriteGuid(Utf8JsonWriter w, JsonEncodedText name, Guid id)
+    {
+        Span<byte> text = stackalloc byte[GuidText.MaxLength];
+        w.WriteString(name, text[..GuidText.Format(id, text, dashes: true)]);
     }
 
     // yyyy-MM-ddTHH:mm:ss.fffZ, the wire format's time, written digit by digit: a custom format string is parsed

@@ -8,7 +8,7 @@ public sealed class SpoolSinkTests
     private static readonly DeliveryOptions CheckEveryTenMinutes = new() { UploadAtEvents = 3, UploadAfter = TimeSpan.FromMinutes(10) };
 
     [Fact]
-    public async Task Start_RunGoesOn_ChecksTheSpoolAgainEveryUploadAfter()
+    public async Task KeepChecking_ChecksTheSpoolAgainEveryUploadAfter()
     {
         await using var collector = await TestCollector.StartAsync();
         using var rig = new DeliveryRig(options: CheckEveryTenMinutes);
@@ -16,7 +16,8 @@ public sealed class SpoolSinkTests
         using var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
         var ids = rig.Track(1);
 
-        sink.Start(ending: false);
+        sink.Start();
+        sink.KeepChecking();
         Assert.False(delivery.IsUploading);
         rig.Time.Advance(rig.Options.UploadAfter);
 
@@ -26,14 +27,14 @@ public sealed class SpoolSinkTests
     }
 
     [Fact]
-    public void Start_RunEnding_ChecksOnceAndStartsNoTimer()
+    public void Start_Alone_ChecksOnceAndStartsNoTimer()
     {
         using var rig = new DeliveryRig(options: CheckEveryTenMinutes);
         using var delivery = Create(rig, new Uri("http://127.0.0.1:9"));
         using var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
         rig.Track(1);
 
-        sink.Start(ending: true);
+        sink.Start();
         rig.Time.Advance(rig.Options.UploadAfter * 3);
 
         Assert.False(delivery.IsUploading);
@@ -42,7 +43,7 @@ public sealed class SpoolSinkTests
     }
 
     [Fact]
-    public void Start_AfterDispose_StartsNoTimer()
+    public void KeepChecking_AfterDispose_StartsNoTimer()
     {
         // The writer thread may get to Start only after the tool's thread disposed the client.
         using var rig = new DeliveryRig(options: CheckEveryTenMinutes);
@@ -51,7 +52,7 @@ public sealed class SpoolSinkTests
         rig.Track(1);
         sink.Dispose();
 
-        sink.Start(ending: false);
+        sink.KeepChecking();
         rig.Time.Advance(rig.Options.UploadAfter * 3);
 
         Assert.False(delivery.HasHttpClient);

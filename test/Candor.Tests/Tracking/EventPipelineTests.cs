@@ -259,20 +259,48 @@ public class EventPipelineTests
     }
 
     [Fact]
-    public void Complete_DeliveryStartWork_HasRunExactlyOnceAndKnowsWhetherTheRunEnds()
+    public void Complete_DeliveryStartWork_HasRunExactlyOnce()
     {
         // Whether the writer thread ran it as it started or the exit ran it because that thread was not scheduled yet.
-        var runs = new System.Collections.Concurrent.ConcurrentQueue<(bool Ending, int Thread)>();
-        var harness = new PipelineHarness(onStart: ending => runs.Enqueue((ending, Environment.CurrentManagedThreadId)));
+        var runs = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var harness = new PipelineHarness(onStart: () => runs.Enqueue(Environment.CurrentManagedThreadId));
         harness.Pipeline.Begin("install").Track();
 
         Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
 
         // The writer thread may still be inside the start work it took when Complete returned.
         Assert.True(SpinWait.SpinUntil(() => !runs.IsEmpty, TimeSpan.FromSeconds(30)));
-        var run = Assert.Single(runs);
-        Assert.Equal(run.Thread == Environment.CurrentManagedThreadId, run.Ending);
+        Assert.Single(runs);
         Assert.Single(harness.Sink.Events);
+    }
+
+    [Fact]
+    public async Task LongRunWork_RunOutlivesTheFirstWait_RunsOnceOnTheWriter()
+    {
+        var runs = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var harness = new PipelineHarness(linger: TimeSpan.FromMilliseconds(1), onLongRun: () => runs.Enqueue(Environment.CurrentManagedThreadId));
+
+        // Two batches, each waking the writer: the work still runs once.
+        harness.Pipeline.Begin("install").Track();
+        Assert.True(SpinWait.SpinUntil(() => !runs.IsEmpty, TimeSpan.FromSeconds(30)));
+        harness.Pipeline.Begin("install").Track();
+        Assert.True(await harness.Pipeline.FlushAsync(CancellationToken.None));
+        Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
+
+        Assert.NotEqual(Environment.CurrentManagedThreadId, Assert.Single(runs));
+    }
+
+    [Fact]
+    public void LongRunWork_RunEndsWithinTheFirstWait_NeverRuns()
+    {
+        var ran = 0;
+        var harness = new PipelineHarness(linger: TimeSpan.FromDays(1), onLongRun: () => Interlocked.Increment(ref ran));
+        harness.Pipeline.Begin("install").Track();
+
+        Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
+
+        Assert.Single(harness.Sink.Events);
+        Assert.Equal(0, Volatile.Read(ref ran));
     }
 
     // Records which thread wrote each event; when Blocking, the first write waits until Release is set.

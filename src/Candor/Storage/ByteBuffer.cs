@@ -1,0 +1,49 @@
+using System.Buffers;
+
+namespace Candor.Storage;
+
+/// <summary>
+/// A growable byte buffer for <see cref="System.Text.Json.Utf8JsonWriter"/>, as <see cref="ArrayBufferWriter{T}"/>
+/// is, but not generic: its code is precompiled with Candor's, where <c>ArrayBufferWriter&lt;byte&gt;</c> is compiled
+/// at run time in every run that records an event.
+/// </summary>
+internal sealed class ByteBuffer(int initialCapacity = 256) : IBufferWriter<byte>
+{
+    private byte[] _bytes = new byte[Math.Max(16, initialCapacity)];
+    private int _written;
+
+    public ReadOnlyMemory<byte> WrittenMemory => _bytes.AsMemory(0, _written);
+
+    public ReadOnlySpan<byte> WrittenSpan => _bytes.AsSpan(0, _written);
+
+    public void Clear() => _written = 0;
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _bytes.Length - _written);
+        _written += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _bytes.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _bytes.AsSpan(_written);
+    }
+
+    private void Reserve(int sizeHint)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        var needed = _written + Math.Max(sizeHint, 1);
+        if (needed > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, Math.Max(needed, checked(_bytes.Length * 2)));
+        }
+    }
+}
