@@ -166,6 +166,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             Math.Max(16, options.QueueCapacity),
             setup.StartDelivery,
             onLongRun: setup.KeepDelivering);
+        setup.TraceConsent();
         return new CandorClient(setup, pipeline);
     }
 

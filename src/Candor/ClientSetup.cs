@@ -178,12 +178,20 @@ internal sealed class ClientSetup : IDisposable
             WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
             hashKey,
             own));
+        return setup;
+    }
+
+    /// <summary>
+    /// Tells a trace listener what consent decided. The client calls it once its pipeline runs: building the event
+    /// source takes milliseconds in every run, and the writer thread prepares the event stamp meanwhile.
+    /// </summary>
+    public void TraceConsent()
+    {
         if (CandorEventSource.Log.IsEnabled())
         {
             // Checked here: naming the level goes through enum reflection, a few milliseconds of every run.
-            CandorEventSource.Log.ConsentResolved(manifest.Product, decision.Level.ToString(), decision.Detail);
+            CandorEventSource.Log.ConsentResolved(Manifest.Product, Decision.Level.ToString(), Decision.Detail);
         }
-        return setup;
     }
 
     // A tool's tests detect the context from their own environment; a real run's is computed once per process.
