@@ -1,6 +1,8 @@
+using System.Text;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Products;
 using Candor.Collector.Tests;
+using Candor.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.Dashboard.Tests;
@@ -67,6 +69,27 @@ public sealed class ProductViewsTests
         patched.EnsureSuccessStatusCode();
 
         Assert.Null((await views.GetAsync(product(), filter, default)).Events);
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterAnInstallAskedForDeletion_NoLongerCountsIt()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        var leaving = Guid.NewGuid();
+        await Send(collector, key, 2);
+        Assert.Equal(1, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [Acme.Event("command", leaving, Some.Now.AddHours(-1))]))).Accepted);
+        var (views, product, filter) = Parts(collector);
+        var before = await views.GetAsync(product(), filter, default);
+
+        var deleted = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install": "{{leaving}}"}"""), gzip: false, "application/json", path: ProtocolConstants.DeletePath);
+        deleted.EnsureSuccessStatusCode();
+        var after = await views.GetAsync(product(), filter, default);
+
+        Assert.Equal(3, before.Events);
+        Assert.Equal(3, before.Installs);
+        Assert.Equal(2, after.Events);
+        Assert.Equal(2, after.Installs);
     }
 
     private static (ProductViews Views, Func<CatalogProduct> Product, DashboardFilter Filter) Parts(TestCollector collector)

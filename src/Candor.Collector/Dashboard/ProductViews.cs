@@ -10,23 +10,29 @@ namespace Candor.Collector.Dashboard;
 /// <see cref="DashboardOptions.FreshFor"/> is shown as it is; an older one (up to
 /// <see cref="DashboardOptions.ServeStaleFor"/>) is shown at once while a new one is computed in the background.
 /// Pages of products with no data at all are never kept, so a team sending its first event sees it at once.
-/// Concurrent requests for the same page share one computation.
+/// Concurrent requests for the same page share one computation. Deleting an install's data forgets the product's
+/// pages at once (<see cref="Forget"/>), so the figures of a deleted install are never shown again.
 /// </summary>
 internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time, IOptions<DashboardOptions> options, ILogger<ProductViews> logger)
 {
     private const int MaxPages = 200;
 
     private readonly Dictionary<PageKey, Entry> _pages = [];
+
+    // Per product, how many times its data was deleted: part of every page's key, so a page computed before a
+    // deletion (even one still being computed as it happened) is never found again.
+    private readonly Dictionary<string, int> _deletions = [];
     private readonly Lock _lock = new();
 
     /// <summary>The page for a product and filter: kept, refreshed in the background, or computed now (the caller waits).</summary>
     public async Task<ProductView> GetAsync(CatalogProduct product, DashboardFilter filter, CancellationToken cancellationToken)
     {
-        // The threshold and the manifests are part of the key: raising k must hide groups at once.
-        var key = new PageKey(product.Record.Name, product.Record.KThreshold, product.Revisions.Count, filter);
         Task<ProductView> page;
         lock (_lock)
         {
+            // The threshold and the manifests are part of the key: raising k must hide groups at once.
+            var name = product.Record.Name;
+            var key = new PageKey(name, product.Record.KThreshold, product.Revisions.Count, _deletions.GetValueOrDefault(name), filter);
             if (!_pages.TryGetValue(key, out var entry) || !Usable(entry))
             {
                 // The computation belongs to no request: one reader closing the tab must not cancel the page for
@@ -46,6 +52,19 @@ internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time
         }
 
         return await page.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Drops every kept page of <paramref name="product"/>: some of its data was deleted.</summary>
+    public void Forget(string product)
+    {
+        lock (_lock)
+        {
+            _deletions[product] = _deletions.GetValueOrDefault(product) + 1;
+            foreach (var key in _pages.Keys.Where(k => k.Product == product).ToList())
+            {
+                _pages.Remove(key);
+            }
+        }
     }
 
     private bool Usable(Entry entry) =>
@@ -121,7 +140,7 @@ internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time
         }
     }
 
-    private sealed record PageKey(string Product, int K, int Revisions, DashboardFilter Filter);
+    private sealed record PageKey(string Product, int K, int Revisions, int Deletions, DashboardFilter Filter);
 
     private sealed class Entry(Task<ProductView> current)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Candor.Collector.Access;
+using Candor.Collector.Dashboard;
 using Candor.Collector.Ingestion;
 using Candor.Collector.Operations;
 using Candor.Collector.Products;
@@ -31,6 +32,7 @@ internal static class DeletionEndpoints
         ProductCatalog catalog,
         IEventStore store,
         AuditLog audit,
+        ProductViews views,
         CollectorMetrics metrics,
         ILogger<DeleteInstallRequest> logger,
         CancellationToken cancellationToken)
@@ -67,6 +69,9 @@ internal static class DeletionEndpoints
         var name = product!.Record.Name;
         var deleted = await store.DeleteInstallAsync(name, request.Install, CancellationToken.None);
         CollectorLog.InstallDeleted(logger, name, deleted);
+
+        // The dashboard's kept pages count the install too; the next page is computed without it.
+        views.Forget(name);
 
         // The audit names the product and the count, never the install: keeping the ID would undo the deletion.
         await audit.RecordAsync("ingestion key", "install.delete", name, $"{deleted} raw events of one install", CancellationToken.None);
