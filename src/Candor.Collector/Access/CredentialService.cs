@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 using Candor.Collector.Storage;
 
@@ -7,18 +7,33 @@ namespace Candor.Collector.Access;
 /// <summary>
 /// Creates, finds and revokes credentials. Live credentials are held in memory by hash so that checking a key
 /// on every ingestion request costs one SHA-256 and one dictionary lookup. The lookup is by hash, so its timing
-/// says nothing about the secret; the final comparison is constant-time anyway.
+/// says nothing about the secret; the final comparison is constant-time anyway. They are read again from the
+/// store now and then (<see cref="AccessOptions.RefreshEvery"/>), so collectors sharing a database see each other's.
 /// </summary>
-internal sealed class CredentialService(IEventStore store, TimeProvider time)
+internal sealed class CredentialService(IEventStore store, TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, CredentialRecord> _byHash = new(StringComparer.Ordinal);
+    // Changes (a load, a new credential, a revocation) take turns, so a load that read the store just before a
+    // change cannot put back what the change replaced; lookups read whichever snapshot is current.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ImmutableDictionary<string, CredentialRecord> _byHash = ImmutableDictionary.Create<string, CredentialRecord>(StringComparer.Ordinal);
 
+    /// <summary>Reads the live credentials from the store, replacing the ones held.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        _byHash.Clear();
-        foreach (var credential in await store.GetCredentialsAsync(cancellationToken))
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            _byHash[Convert.ToHexString(credential.Hash)] = credential;
+            var loaded = ImmutableDictionary.CreateBuilder<string, CredentialRecord>(StringComparer.Ordinal);
+            foreach (var credential in await store.GetCredentialsAsync(cancellationToken))
+            {
+                loaded[Convert.ToHexString(credential.Hash)] = credential;
+            }
+
+            _byHash = loaded.ToImmutable();
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -51,23 +66,34 @@ internal sealed class CredentialService(IEventStore store, TimeProvider time)
     {
         var hash = Secrets.Hash(secret);
         var record = new CredentialRecord(0, hash, role, product, name, time.GetUtcNow());
-        var id = await store.AddCredentialAsync(record, cancellationToken);
-        record = record with { Id = id };
-        _byHash[Convert.ToHexString(hash)] = record;
-        return record;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var id = await store.AddCredentialAsync(record, cancellationToken);
+            record = record with { Id = id };
+            _byHash = _byHash.SetItem(Convert.ToHexString(hash), record);
+            return record;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     public async Task<bool> RevokeAsync(long id, CancellationToken cancellationToken)
     {
-        var revoked = await store.RevokeCredentialAsync(id, time.GetUtcNow(), cancellationToken);
-        foreach (var (hash, credential) in _byHash)
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            if (credential.Id == id)
-            {
-                _byHash.TryRemove(hash, out _);
-            }
+            var revoked = await store.RevokeCredentialAsync(id, time.GetUtcNow(), cancellationToken);
+            _byHash = _byHash.RemoveRange(_byHash.Where(c => c.Value.Id == id).Select(c => c.Key));
+            return revoked;
         }
-
-        return revoked;
+        finally
+        {
+            _gate.Release();
+        }
     }
+
+    public void Dispose() => _gate.Dispose();
 }

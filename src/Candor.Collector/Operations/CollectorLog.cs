@@ -31,4 +31,7 @@ internal static partial class CollectorLog
 
     [LoggerMessage(9, LogLevel.Information, "Country database {Path}: {Ranges} ranges")]
     public static partial void CountryDatabaseLoaded(ILogger logger, string path, int ranges);
+
+    [LoggerMessage(10, LogLevel.Warning, "Reading products and credentials from the store failed; the ones read before stay in use until the next try")]
+    public static partial void RefreshFailed(ILogger logger, Exception exception);
 }

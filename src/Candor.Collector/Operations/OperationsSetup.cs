@@ -54,6 +54,7 @@ internal static class OperationsSetup
         builder.Services.AddSingleton<CredentialService>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AdminBootstrap>();
+        builder.Services.AddHostedService<StoreRefresh>();
         builder.Services.AddAuthentication(TokenAuthentication.Scheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthentication.Scheme, null);
         builder.Services.AddAuthorizationBuilder()

@@ -50,17 +50,33 @@ internal sealed class ProductCatalog(IEventStore store, TimeProvider time) : IDi
 
     public CatalogProduct? Find(string product) => _products.GetValueOrDefault(product);
 
+    /// <summary>
+    /// Reads the products and their manifests from the store, replacing the ones held: at start, and now and then
+    /// (<see cref="Access.AccessOptions.RefreshEvery"/>) so that collectors sharing a database see each other's
+    /// registrations and settings. A revision already held is not parsed again: a revision's text never changes.
+    /// </summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var manifests = (await store.GetManifestsAsync(cancellationToken)).ToLookup(m => m.Product);
-        var products = ImmutableDictionary.CreateBuilder<string, CatalogProduct>(StringComparer.Ordinal);
-        foreach (var record in await store.GetProductsAsync(cancellationToken))
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            var revisions = manifests[record.Name].ToImmutableSortedDictionary(m => m.Revision, m => TelemetryManifest.Parse(m.Json));
-            products[record.Name] = new CatalogProduct(record, revisions);
-        }
+            var manifests = (await store.GetManifestsAsync(cancellationToken)).ToLookup(m => m.Product);
+            var products = ImmutableDictionary.CreateBuilder<string, CatalogProduct>(StringComparer.Ordinal);
+            foreach (var record in await store.GetProductsAsync(cancellationToken))
+            {
+                var held = Find(record.Name)?.Revisions;
+                var revisions = manifests[record.Name].ToImmutableSortedDictionary(
+                    m => m.Revision,
+                    m => held?.GetValueOrDefault(m.Revision) ?? TelemetryManifest.Parse(m.Json));
+                products[record.Name] = new CatalogProduct(record, revisions);
+            }
 
-        _products = products.ToImmutable();
+            _products = products.ToImmutable();
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Registers a manifest revision; settings left null keep their current value (or the defaults for a new product).</summary>

@@ -1,7 +1,10 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Candor.Collector.Products;
 using Candor.Protocol;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.Collector.Tests.Storage.Postgres;
 
@@ -42,6 +45,50 @@ public class PostgresCollectorTests
             Assert.Equal((1, 1), Totals(after));
             Assert.Equal(1, await collector.Store.CountRawEventsAsync(Some.Product, default));
             Assert.Matches($"Data: PostgreSQL database '.+' on .+, schema {schema}", collector.Console.ToString());
+        }
+        finally
+        {
+            await PostgresServer.DropSchemaAsync(schema);
+        }
+    }
+
+    [DatabaseFact]
+    public async Task Collectors_SharingOneDatabase_SeeEachOthersKeysRevocationsAndSettings()
+    {
+        var (schema, connectionString) = await PostgresServer.CreateSchemaAsync();
+        try
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Storage:Provider"] = "Postgres",
+                ["Storage:ConnectionString"] = connectionString,
+            };
+            await using var first = await TestCollector.StartAsync(settings);
+            await using var second = await TestCollector.StartAsync(settings);
+            var key = await first.RegisterAsync(k: 1);
+            var readerToken = await first.CreateReaderAsync();
+            var reader = second.Client(readerToken);
+            var install = Some.Install();
+
+            // Unknown to the second collector until it reads the store again.
+            var early = await second.PostBatchAsync(key, [install]);
+            var readerEarly = await reader.GetAsync($"/query/sample/events?{Range}");
+            second.Clock.Advance(TimeSpan.FromSeconds(30));
+            await TestCollector.EventuallyAsync(async () => (await second.PostBatchAsync(key, [install])).IsSuccessStatusCode, "the key on the second collector");
+            Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync($"/query/sample/events?{Range}")).StatusCode);
+
+            // Revoked and re-set through the first: the second follows at its next refresh.
+            var tokens = await first.Admin.GetFromJsonAsync<JsonArray>("/admin/tokens");
+            var readerId = tokens!.Single(t => t!["role"]!.GetValue<string>() == "reader")!["id"]!.GetValue<long>();
+            Assert.Equal(HttpStatusCode.NoContent, (await first.Admin.DeleteAsync($"/admin/tokens/{readerId}")).StatusCode);
+            (await first.Admin.PatchAsync("/admin/products/sample", TestCollector.JsonContent("""{"kThreshold": 7}"""))).EnsureSuccessStatusCode();
+            second.Clock.Advance(TimeSpan.FromSeconds(30));
+            await TestCollector.EventuallyAsync(async () => (await reader.GetAsync($"/query/sample/events?{Range}")).StatusCode == HttpStatusCode.Unauthorized, "the revocation on the second collector");
+            var catalog = second.Services.GetRequiredService<ProductCatalog>();
+            await TestCollector.EventuallyAsync(() => Task.FromResult(catalog.Find("sample")!.Record.KThreshold == 7), "the new k on the second collector");
+
+            Assert.Equal(HttpStatusCode.Unauthorized, early.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, readerEarly.StatusCode);
         }
         finally
         {
