@@ -1,0 +1,135 @@
+using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
+
+namespace Candor.Conformance.Tests;
+
+/// <summary>
+/// The Candor package as a tool author gets it: packed from source, restored from a feed by a tool of its own,
+/// published the classic way (portable, compiled at run time) and run as a real process.
+/// </summary>
+public sealed class PackageTests : IDisposable
+{
+    private const string Manifest = """
+        {
+          "product": "package-check",
+          "revision": 1,
+          "consent": "opt-out",
+          "disclosure": { "version": 1, "text": "package-check records one event per run." },
+          "events": [
+            { "name": "run", "description": "The tool ran.", "purpose": "Check the package.", "level": "usage",
+              "properties": [ { "name": "mode", "kind": "enum", "values": ["plain", "verbose"], "description": "How it ran." } ] }
+          ]
+        }
+        """;
+
+    private const string Program = """
+        using Candor;
+
+        using var telemetry = CandorClient.Create(new CandorOptions
+        {
+            Assembly = typeof(Program).Assembly,
+            IngestionKey = "package-check-key",
+            Endpoint = new Uri("http://127.0.0.1:9"),
+        });
+        telemetry.Event("run").With("mode", "plain").Track();
+        """;
+
+    private readonly string _root = Directory.CreateTempSubdirectory("candor-package-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Package_CarriesTheSdkPrecompiled_SoAToolCompiledAtRunTimeCompilesNoneOfIt()
+    {
+        var rid = RuntimeInformation.RuntimeIdentifier;
+        var version = "1.0.0-check." + Guid.NewGuid().ToString("N")[..8];
+        var feed = Path.Combine(_root, "feed");
+
+        // Its own configuration, so the Debug build the tests run from and the samples' builds are never touched.
+        var packed = await SampleProcess.RunBuildStepAsync(
+            "dotnet",
+            ["pack", Path.Combine(SampleProcess.RepositoryRoot, "src", "Candor"), "-c", "Package", "-o", feed, $"-p:Version={version}", $"-p:CandorPrecompiledRuntimes={rid}", "-nologo", "-v", "q"],
+            new Dictionary<string, string>(),
+            SampleProcess.RepositoryRoot);
+        Assert.True(packed.ExitCode == 0, $"dotnet pack failed:\n{packed.Output}\n{packed.Error}");
+
+        using (var package = ZipFile.OpenRead(Path.Combine(feed, $"Candor.{version}.nupkg")))
+        {
+            var portable = Inspect(package, "lib/net8.0/Candor.dll");
+            var precompiled = Inspect(package, $"runtimes/{rid}/lib/net10.0/Candor.dll");
+            Assert.False(portable.Precompiled);
+            Assert.True(precompiled.Precompiled);
+            Assert.Equal(portable.Version, precompiled.Version);
+            Assert.Equal(new Version(1, 0, 0, 0), precompiled.Version);
+        }
+
+        var tool = WriteTool(version, feed);
+        var published = await SampleProcess.RunBuildStepAsync("dotnet", ["publish", tool, "-c", "Release", "-o", Path.Combine(_root, "out"), "-nologo", "-v", "q"], new Dictionary<string, string>(), tool);
+        Assert.True(published.ExitCode == 0, $"publishing the tool failed:\n{published.Output}\n{published.Error}");
+
+        // The first run shows the disclosure; the second records its event, through the whole recording path.
+        var home = Path.Combine(_root, "home");
+        var executable = Path.Combine(_root, "out", "package-check");
+        var first = await SampleProcess.RunAsync(executable, [], new Dictionary<string, string> { ["CANDOR_HOME"] = home });
+        var compiled = Path.Combine(_root, "compiled.txt");
+        var second = await SampleProcess.RunAsync(executable, [], new Dictionary<string, string>
+        {
+            ["CANDOR_HOME"] = home,
+            ["DOTNET_JitStdOutFile"] = compiled,
+            ["DOTNET_JitDisasmSummary"] = "1",
+        });
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("package-check records one event per run.", first.Error, StringComparison.Ordinal);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Single(Directory.GetFiles(Path.Combine(home, "products", "package-check", "spool"), "*.json"));
+        var methods = File.ReadAllLines(compiled);
+        Assert.Contains(methods, m => m.Contains("JIT compiled Program:", StringComparison.Ordinal));
+        Assert.DoesNotContain(methods, m => m.Contains("JIT compiled Candor.", StringComparison.Ordinal));
+    }
+
+    // Whether an assembly in the package carries ReadyToRun code, and its assembly version.
+    private static (bool Precompiled, Version Version) Inspect(ZipArchive package, string path)
+    {
+        var entry = package.GetEntry(path) ?? throw new Xunit.Sdk.XunitException($"the package has no {path}: {string.Join(", ", package.Entries.Select(e => e.FullName))}");
+        using var copy = new MemoryStream();
+        using (var stream = entry.Open())
+        {
+            stream.CopyTo(copy);
+        }
+
+        copy.Position = 0;
+        using var reader = new PEReader(copy);
+        var version = reader.GetMetadataReader().GetAssemblyDefinition().Version;
+        return (reader.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, version);
+    }
+
+    // A project of its own, outside the repository's build settings, that restores Candor from the feed alone.
+    private string WriteTool(string version, string feed)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "tool")).FullName;
+        File.WriteAllText(Path.Combine(_root, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
+        File.WriteAllText(Path.Combine(folder, "candor.json"), Manifest);
+        File.WriteAllText(Path.Combine(folder, "Program.cs"), Program);
+        File.WriteAllText(Path.Combine(folder, "package-check.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <AssemblyName>package-check</AssemblyName>
+                <CandorManifest>candor.json</CandorManifest>
+                <RestoreSources>{feed}</RestoreSources>
+                <RestorePackagesPath>{Path.Combine(_root, "packages")}</RestorePackagesPath>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Candor" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        return folder;
+    }
+}
