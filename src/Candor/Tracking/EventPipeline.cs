@@ -302,10 +302,11 @@ internal sealed class EventPipeline
         }
     }
 
-    // Runs a one-time hook at most once, whichever thread gets to it first; a failure is logged, never thrown.
+    // Runs a one-time hook at most once, whichever thread gets to it first; a failure is logged, never thrown. The
+    // writer calls it after every batch, so a hook already run costs one read, not an interlocked exchange.
     private static void RunOnce(ref Action? hook, string what)
     {
-        if (Interlocked.Exchange(ref hook, null) is not { } run)
+        if (Volatile.Read(ref hook) is null || Interlocked.Exchange(ref hook, null) is not { } run)
         {
             return;
         }
