@@ -14,8 +14,8 @@ internal sealed class AccessOptions
     public string? AdminToken { get; set; }
 
     /// <summary>
-    /// How often products and credentials are read again from the store (default 30 s; zero turns it off), so that
-    /// collectors sharing one PostgreSQL database see each other's new keys, revocations and product settings.
+    /// How often a collector on PostgreSQL reads products and credentials again (default 30 s; zero turns it off),
+    /// so that collectors sharing the database see each other's new keys, revocations and product settings.
     /// </summary>
     public TimeSpan RefreshEvery { get; set; } = TimeSpan.FromSeconds(30);
 }
