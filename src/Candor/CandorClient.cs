@@ -16,8 +16,9 @@ namespace Candor;
 /// </summary>
 /// <remarks>
 /// Build one per product per process with <see cref="Create"/> and dispose it when the tool exits; disposing
-/// writes what is queued to the local spool and waits for an upload only if one is already in flight, and
-/// then no longer than <see cref="DeliveryOptions.ExitBudget"/>.
+/// writes what is queued to the local spool, waits for an upload only if one is already in flight, and then no
+/// longer than <see cref="DeliveryOptions.ExitBudget"/>, and hands what is left to the detached uploader, which
+/// sends it after the tool has exited (<see cref="DeliveryOptions.DetachedUpload"/>).
 /// </remarks>
 public sealed class CandorClient : IDisposable, IAsyncDisposable
 {
@@ -135,8 +136,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <summary>
     /// Stops the client: writes what is queued to the local spool (local work: on the calling thread when the
     /// writer is idle, else by waiting for the writer at most two seconds), then waits for an upload only if one is in flight, at most until
-    /// <paramref name="budget"/> has passed since the call. Runs once; later calls return the first call's
-    /// result. Returns whether everything finished.
+    /// <paramref name="budget"/> has passed since the call, and starts the detached uploader for what is left (it
+    /// does not wait for it). Runs once; later calls return the first call's result. Returns whether everything was
+    /// written and is sent or in an uploader's hands.
     /// </summary>
     /// <remarks>
     /// Blocks the calling thread for that time and returns a completed task: at exit there is nothing else for
@@ -164,7 +166,6 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             options.TimeProvider,
             setup.Drops,
             Math.Max(16, options.QueueCapacity),
-            setup.StartDelivery,
             onLongRun: setup.KeepDelivering);
         setup.TraceConsent();
         return new CandorClient(setup, pipeline);
@@ -191,7 +192,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             // most WriteBudget, so that a home that hangs mid-run cannot hang the tool. Only uploads spend the budget.
             var written = _pipeline.Complete(budget > WriteBudget ? budget : WriteBudget);
 
-            // Completed at once unless an upload is in flight, which only a few runs have.
+            // Completed at once unless an upload is in flight, which only a long run has; then hands off what is left.
             var delivered = _setup.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).GetAwaiter().GetResult();
             return written && delivered;
         }
@@ -202,7 +203,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         }
         finally
         {
-            // Ends an upload that outlived the budget; its files stay spooled for a later run.
+            // Ends an upload that outlived the budget; the detached uploader sends its files once this process is gone.
             _setup.Dispose();
         }
     }

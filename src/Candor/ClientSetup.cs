@@ -74,16 +74,13 @@ internal sealed class ClientSetup : IDisposable
         return _gate.ShowDisclosure(Manifest, _outcome);
     }
 
+    /// <summary>Uploads in process from now on; the pipeline calls it once a run proves long.</summary>
+    public void KeepDelivering() => _spool?.KeepUploading();
+
     /// <summary>
-    /// Checks whether spooled events are worth uploading and starts an upload if so. The pipeline calls it once, off
-    /// the tool's thread as its writer starts (or at exit, when the tool is done before that thread ran).
+    /// At exit: waits only for an upload already in flight, at most <paramref name="budget"/>, and hands what is left
+    /// to the detached uploader.
     /// </summary>
-    public void StartDelivery() => _spool?.Start();
-
-    /// <summary>Checks the spool every so often from now on; the pipeline calls it once a run proves long.</summary>
-    public void KeepDelivering() => _spool?.KeepChecking();
-
-    /// <summary>At exit: waits only for an upload already in flight, at most <paramref name="budget"/>.</summary>
     public Task<bool> DrainAsync(TimeSpan budget) => _spool?.DrainAsync(budget) ?? Task.FromResult(true);
 
     public void Dispose() => _spool?.Dispose();

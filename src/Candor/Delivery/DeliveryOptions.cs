@@ -11,8 +11,9 @@ namespace Candor.Delivery;
 public sealed class DeliveryOptions
 {
     /// <summary>
-    /// The longest the tool waits at exit for an upload that is already in flight (default 200 ms). When no
-    /// upload is in flight the tool does not wait at all. Must not be negative.
+    /// The longest the tool waits at exit for an upload in process that is already in flight (default 200 ms); only
+    /// a run that lived past <see cref="UploadDelay"/> has one, and what it did not finish goes to the detached
+    /// uploader. When no upload is in flight the tool does not wait at all. Must not be negative.
     /// </summary>
     public TimeSpan ExitBudget { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -23,19 +24,38 @@ public sealed class DeliveryOptions
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// A tool's client starts an upload only when this many events wait in the spool (default 25) or the oldest
-    /// has waited <see cref="UploadAfter"/>, so most short runs send nothing and never wait at exit, and the
-    /// collector gets fewer, fuller requests. 1 uploads after every event.
+    /// Whether a run that spooled events hands them, as it exits, to the detached uploader: a small process
+    /// (<c>candor-upload</c>, carried in the tool's folder by the <c>Candor</c> package) that sends them after the tool
+    /// has exited, one per Candor home, and ends when the spool is empty or after <see cref="UploaderLifetime"/>
+    /// (default true). When it is off, or no .NET host is found to run it, a run's events wait for a later run
+    /// that lives long enough to upload in process, or for <c>candor send</c>.
     /// </summary>
-    public int UploadAtEvents { get; set; } = 25;
+    public bool DetachedUpload { get; set; } = true;
 
-    /// <summary>How long an event may wait in the spool before a run uploads it however few wait (default 10 minutes).</summary>
-    public TimeSpan UploadAfter { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// The longest the detached uploader keeps trying while the collector cannot be reached (default 1 minute);
+    /// what it could not send stays spooled for the next run.
+    /// </summary>
+    public TimeSpan UploaderLifetime { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The most events a product's spool holds (default 10,000); past it the oldest are dropped and counted.</summary>
+    /// <summary>
+    /// In a process that lives on (a long-running host, or any run that outlives its first events), how long after
+    /// an event the upload in process starts, so a burst of events goes in one request (default 2 s). Zero uploads at
+    /// once. A short run does not upload in process: its exit hands the events to the detached uploader.
+    /// </summary>
+    public TimeSpan UploadDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The most events a product's spool holds while the collector cannot be reached (default 10,000); past it the
+    /// oldest are dropped and counted. While deliveries succeed, only four times this bound drops anything: events
+    /// that wait for an uploader that is keeping up are not lost.
+    /// </summary>
     public int MaxSpoolFiles { get; set; } = 10_000;
 
-    /// <summary>The most bytes a product's spool holds (default 16 MiB); past it the oldest are dropped and counted.</summary>
+    /// <summary>
+    /// The most bytes a product's spool holds while the collector cannot be reached (default 16 MiB); past it the
+    /// oldest are dropped and counted. While deliveries succeed, only four times this bound drops anything.
+    /// </summary>
     public long MaxSpoolBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>How long an event may wait in the spool (default 14 days); older events are dropped and counted.</summary>
@@ -82,8 +102,8 @@ public sealed class DeliveryOptions
 
         Require(ExitBudget >= TimeSpan.Zero && ExitBudget != Timeout.InfiniteTimeSpan, nameof(ExitBudget), "must be zero or positive and finite");
         Require(RequestTimeout > TimeSpan.Zero, nameof(RequestTimeout), "must be positive");
-        Require(UploadAtEvents >= 1, nameof(UploadAtEvents), "must be at least 1");
-        Require(UploadAfter >= TimeSpan.Zero, nameof(UploadAfter), "must be zero or positive");
+        Require(UploaderLifetime > TimeSpan.Zero && UploaderLifetime <= TimeSpan.FromDays(1), nameof(UploaderLifetime), "must be positive and at most a day");
+        Require(UploadDelay >= TimeSpan.Zero && UploadDelay != Timeout.InfiniteTimeSpan, nameof(UploadDelay), "must be zero or positive and finite");
         Require(MaxSpoolFiles >= 1, nameof(MaxSpoolFiles), "must be at least 1");
         Require(MaxSpoolBytes >= ProtocolConstants.MaxEventBytes, nameof(MaxSpoolBytes), "must be at least {0} (one event)", ProtocolConstants.MaxEventBytes);
         Require(MaxSpoolAge > TimeSpan.Zero, nameof(MaxSpoolAge), "must be positive");

@@ -3,13 +3,18 @@ using Candor.Storage;
 namespace Candor.Delivery;
 
 /// <summary>
-/// Delivery for one product, as the client uses it: spool each serialized event, start an upload in the
-/// background (after start-up and after tracking), and at exit wait for an upload only if one is in flight,
-/// and never longer than the exit budget. Whatever is left stays spooled for a later run of any Candor tool
-/// for the product.
+/// Delivery for one product, as the client uses it: spool each serialized event; in a process that lives on, upload
+/// in the background; at exit wait for an upload only if one is in flight, never longer than the exit budget, and
+/// hand what this run left unsent to the detached uploader (<see cref="HandOff"/>), which sends it after the tool
+/// has exited. Whatever it cannot send stays spooled for a later run of any Candor tool for the product.
 /// </summary>
 internal sealed class EventDelivery : IDisposable
 {
+    private readonly CandorHome _home;
+    private readonly string _product;
+    private readonly IFileSystem _files;
+    private readonly UploadRequests _requests;
+    private readonly IUploaderStarter _starter;
     private readonly Uploader _uploader;
     private readonly HttpMessageHandler? _handler;
     private readonly TimeProvider _time;
@@ -29,6 +34,11 @@ internal sealed class EventDelivery : IDisposable
     private int _disposing;
     private bool _disposed;
 
+    // Events this process spooled, and how many of them an upload in process had spooled when it last emptied the
+    // spool: at exit, the difference is what is left to hand off. Written on the pipeline's writer and the upload.
+    private long _written;
+    private long _sentThrough;
+
     /// <summary>Builds delivery for <paramref name="product"/>; checks everything a wrong build could get wrong.</summary>
     /// <exception cref="ArgumentException">
     /// The endpoint is not https (or plain http on loopback), the key is empty or not a header value, or an
@@ -42,7 +52,8 @@ internal sealed class EventDelivery : IDisposable
         DeliveryOptions? options = null,
         IFileSystem? files = null,
         TimeProvider? time = null,
-        HttpMessageHandler? handler = null)
+        HttpMessageHandler? handler = null,
+        IUploaderStarter? starter = null)
     {
         ArgumentNullException.ThrowIfNull(home);
         ArgumentException.ThrowIfNullOrEmpty(product);
@@ -54,7 +65,13 @@ internal sealed class EventDelivery : IDisposable
         _exitBudget = checkedOptions.ExitBudget;
         _options = checkedOptions;
         Counters = new DeliveryCounters();
-        Spool = new Spool(home, product, files, _time, checkedOptions, Counters);
+        _home = home;
+        _product = product;
+        _files = files;
+        _requests = new UploadRequests(home, files);
+        _starter = starter ?? UploaderProcess.Instance;
+        var state = new DeliveryStateStore(home.DeliveryState(product), files);
+        Spool = new Spool(home, product, files, _time, checkedOptions, Counters, () => state.Load().Failures > 0);
         _handler = handler;
         _uploader = new Uploader(home, product, batchUri, ingestionKey, Http, Spool, checkedOptions, files, _time, Counters);
     }
@@ -113,21 +130,39 @@ internal sealed class EventDelivery : IDisposable
         }
     }
 
+    /// <summary>Counts an event this process spooled; called on the pipeline's writer.</summary>
+    public void NoteWritten() => Interlocked.Increment(ref _written);
+
     /// <summary>
-    /// Starts an upload in the background when the spool holds enough to be worth it (see
-    /// <see cref="DeliveryOptions.UploadAtEvents"/> and <see cref="DeliveryOptions.UploadAfter"/>) and no
-    /// earlier failure's wait is running. May list one folder (once per process, or whenever
-    /// <paramref name="remeasure"/> asks) and read one small file, so call it off the tool's thread. Never throws.
+    /// At exit, once no upload in process runs or the budget for it is spent: asks the detached uploader to send what
+    /// this run left in the spool, and starts one unless one is at work already. While an earlier failure's wait
+    /// runs, or when no uploader can be started, it applies the spool's bounds instead and leaves the events for a
+    /// later run. Lists nothing and writes one empty file in the usual case. Never throws, never waits.
     /// </summary>
-    public void StartUploadIfDue(bool remeasure = false)
+    /// <param name="uploadInFlight">An upload in process did not finish: the uploader waits for this process's lock.</param>
+    /// <returns>Whether an uploader was started or one at work will send the events.</returns>
+    public bool HandOff(bool uploadInFlight)
     {
-        // The wait is checked here too, not only by the upload: while the collector is down the spool stays
-        // due, and an upload started only to find it must wait would still be in flight, and waited for, if
-        // the tool exits at that moment.
-        if (!IsUploading && Spool.IsDue(_options.UploadAtEvents, _options.UploadAfter, remeasure) && !_uploader.MustWait())
+        if (!uploadInFlight && Interlocked.Read(ref _sentThrough) >= Interlocked.Read(ref _written))
         {
-            StartUpload();
+            return true;
         }
+
+        if (_options.DetachedUpload && !_uploader.MustWait() && _requests.Add(_product))
+        {
+            if (uploadInFlight
+                ? _starter.TryStart(_home, _options.UploaderLifetime, waitForLock: true)
+                : UploadLock.IsHeld(_home, _files) || _starter.TryStart(_home, _options.UploaderLifetime, waitForLock: false))
+            {
+                return true;
+            }
+
+            Counters.Failed("uploader-unavailable");
+        }
+
+        // Nobody sends now: keep the spool within its bounds until a later run does.
+        Spool.Trim();
+        return false;
     }
 
     /// <summary>
@@ -199,15 +234,9 @@ internal sealed class EventDelivery : IDisposable
         {
             try
             {
+                var through = Interlocked.Read(ref _written);
                 var result = await _uploader.UploadAsync(_stopping.Token).ConfigureAwait(false);
-                if (result.Status == UploadStatus.Failed)
-                {
-                    // No point in running again at once: the retry wait has just been set.
-                    lock (_gate)
-                    {
-                        _again = false;
-                    }
-                }
+                AfterUpload(result, through);
             }
             catch (Exception e)
             {
@@ -225,6 +254,43 @@ internal sealed class EventDelivery : IDisposable
 
                 _again = false;
             }
+        }
+    }
+
+    private void AfterUpload(UploadResult result, long through)
+    {
+        switch (result.Status)
+        {
+            case UploadStatus.Delivered or UploadStatus.NothingToSend:
+                Interlocked.Exchange(ref _sentThrough, through);
+                break;
+            case UploadStatus.Failed:
+                // No point in running again at once: the retry wait has just been set.
+                lock (_gate)
+                {
+                    _again = false;
+                }
+
+                return;
+            case UploadStatus.Busy:
+                // Another uploader of the home is at work: it takes this product's events too, when it sees the request.
+                _requests.Add(_product);
+                return;
+        }
+
+        // This upload held the home's lock: runs that found it held left their requests to it. The detached uploader
+        // takes them, unless this process is ending (its exit hands off) or another uploader took the lock meanwhile.
+        if (!IsDisposed() && _requests.Pending().Count > 0 && !UploadLock.IsHeld(_home, _files))
+        {
+            _starter.TryStart(_home, _options.UploaderLifetime, waitForLock: false);
+        }
+    }
+
+    private bool IsDisposed()
+    {
+        lock (_gate)
+        {
+            return _disposed;
         }
     }
 

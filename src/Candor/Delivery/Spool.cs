@@ -34,18 +34,25 @@ internal sealed class Spool
     private readonly TimeProvider _time;
     private readonly DeliveryOptions _options;
     private readonly DeliveryCounters _counters;
+    private readonly Func<bool> _deliveryFailing;
 
     // Guards the estimate below, and makes one instance trim once at a time (trims of other processes may overlap).
     private readonly object _gate = new();
 
-    // The spool's size and oldest event as this instance last measured them plus what it wrote since, so a write
-    // lists the folder only when a bound may have been passed, and a run lists it once, not once per question.
+    // The spool's size as this instance last measured it plus what it wrote since, so a write lists the folder only
+    // when a bound may have been passed.
     private bool _measured;
     private int _fileCount;
     private long _byteCount;
-    private DateTimeOffset _oldest;
 
-    public Spool(CandorHome home, string product, IFileSystem files, TimeProvider time, DeliveryOptions options, DeliveryCounters counters)
+    // The bounds as the last measurement found them: the options' while deliveries fail, a multiple while they succeed.
+    private int _maxFiles;
+    private long _maxBytes;
+
+    // deliveryFailing: whether the product's last upload failed, read when the spool is measured. Past the options'
+    // bounds the oldest events are dropped only then, or past HealthyBoundFactor times them, so events that wait for
+    // an uploader keeping up with many writers are not lost. Null: the options' bounds always.
+    public Spool(CandorHome home, string product, IFileSystem files, TimeProvider time, DeliveryOptions options, DeliveryCounters counters, Func<bool>? deliveryFailing = null)
     {
         _directory = home.SpoolDirectory(product);
         _corruptDirectory = home.CorruptDirectory(product);
@@ -53,12 +60,16 @@ internal sealed class Spool
         _time = time;
         _options = options;
         _counters = counters;
+        _deliveryFailing = deliveryFailing ?? (static () => true);
     }
+
+    /// <summary>How many times the options' bounds the spool may hold while deliveries succeed.</summary>
+    public const int HealthyBoundFactor = 4;
 
     /// <summary>
     /// Writes one serialized event. Returns false, and counts why, when it was dropped: too large, the disk
-    /// full, the folder not writable. Never throws for a file-system failure. May drop the oldest events
-    /// to stay within the bounds.
+    /// full, the folder not writable. Never throws for a file-system failure. Once this instance has measured the
+    /// spool (<see cref="Trim"/>), may drop the oldest events to stay within the bounds.
     /// </summary>
     public bool TryWrite(Guid id, ReadOnlySpan<byte> utf8Json)
     {
@@ -88,26 +99,6 @@ internal sealed class Spool
 
     /// <summary>Whether any event file waits (cheap: one directory listing, no reads).</summary>
     public bool HasPending() => ListEventFiles().Length > 0;
-
-    /// <summary>
-    /// Whether enough waits to be worth a request: at least <paramref name="events"/> events, or one that was
-    /// spooled <paramref name="age"/> ago or earlier. Answers from this instance's last measurement and its writes
-    /// since, measuring (one directory listing, which also applies the bounds) only when it has none or
-    /// <paramref name="remeasure"/> asks for a fresh one, as a long-running process does now and then, since
-    /// other processes send and write events too.
-    /// </summary>
-    public bool IsDue(int events, TimeSpan age, bool remeasure = false)
-    {
-        lock (_gate)
-        {
-            if (remeasure || !_measured)
-            {
-                TrimLocked();
-            }
-
-            return _fileCount >= events || (_fileCount > 0 && _time.GetUtcNow() - _oldest >= age);
-        }
-    }
 
     /// <summary>
     /// Every readable event, oldest first, byte for byte as it will be sent (for <c>candor pending</c>).
@@ -202,32 +193,33 @@ internal sealed class Spool
         return Encoding.ASCII.GetString(name);
     }
 
+    // Writing does not measure the spool: listing a folder costs a short run milliseconds at exit. The bounds are
+    // applied by whoever measures it: every upload before it sends, and a run that cannot hand its events to an
+    // uploader (see SpoolSink). An instance that has measured keeps its estimate and trims when it passes a bound.
     private void KeepWithinBounds(int written)
     {
         lock (_gate)
         {
-            if (_measured)
+            if (!_measured)
             {
-                if (_fileCount++ == 0)
-                {
-                    _oldest = _time.GetUtcNow();
-                }
-
-                _byteCount += written;
-                if (_fileCount <= _options.MaxSpoolFiles && _byteCount <= _options.MaxSpoolBytes)
-                {
-                    return;
-                }
+                return;
             }
 
-            // The first write of an instance measures, so old events and other processes' writes are counted too.
-            TrimLocked();
+            _fileCount++;
+            _byteCount += written;
+            if (_fileCount > _maxFiles || _byteCount > _maxBytes)
+            {
+                TrimLocked();
+            }
         }
     }
 
     private void TrimLocked()
     {
         var now = _time.GetUtcNow();
+        var failing = _deliveryFailing();
+        _maxFiles = failing ? _options.MaxSpoolFiles : (int)Math.Min(int.MaxValue, (long)_options.MaxSpoolFiles * HealthyBoundFactor);
+        _maxBytes = failing ? _options.MaxSpoolBytes : _options.MaxSpoolBytes * HealthyBoundFactor;
         var paths = ListEventFiles();
         var kept = new List<string>(paths.Length);
         foreach (var path in paths)
@@ -242,7 +234,7 @@ internal sealed class Spool
             }
         }
 
-        var first = Math.Max(0, kept.Count - _options.MaxSpoolFiles);
+        var first = Math.Max(0, kept.Count - _maxFiles);
         for (var i = 0; i < first; i++)
         {
             Drop(kept[i], DropReasons.SpoolFiles);
@@ -256,7 +248,7 @@ internal sealed class Spool
             total += lengths[i];
         }
 
-        while (total > _options.MaxSpoolBytes && first < kept.Count)
+        while (total > _maxBytes && first < kept.Count)
         {
             Drop(kept[first], DropReasons.SpoolBytes);
             total -= lengths[first];
@@ -265,7 +257,6 @@ internal sealed class Spool
 
         _fileCount = kept.Count - first;
         _byteCount = total;
-        _oldest = first < kept.Count ? SpooledAt(kept[first]) : now;
         _measured = true;
         RemoveStaleTemporaryFiles(now);
     }

@@ -4,62 +4,45 @@ using Candor.Tracking;
 namespace Candor.Delivery;
 
 /// <summary>
-/// Hands each written event to the spool and decides when to upload: at start-up and every so often when
-/// enough waits (see <see cref="DeliveryOptions.UploadAtEvents"/>), after every
-/// <see cref="DeliveryOptions.UploadAtEvents"/> events in this process, and, in a long-running process, every
-/// <see cref="DeliveryOptions.UploadAfter"/>. A short run that tracks a few events therefore usually starts no
-/// upload and waits for nothing at exit; its events go with a later run.
+/// Hands each written event to the spool. A short run uploads nothing itself: its exit hands the events to the
+/// detached uploader (<see cref="EventDelivery.HandOff"/>), so the tool waits for no request. A run that outlives
+/// its first events (a long-running host) uploads in process instead, <see cref="DeliveryOptions.UploadDelay"/>
+/// after an event, so a burst goes in one request.
 /// </summary>
 internal sealed class SpoolSink : IEventSink, IDisposable
 {
     private readonly EventDelivery _delivery;
     private readonly DropCounters _drops;
-    private readonly int _uploadAtEvents;
-    private readonly TimeSpan _checkEvery;
+    private readonly TimeSpan _delay;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
     private ITimer? _timer;
     private bool _disposed;
-    private int _sinceUpload;
+    private bool _scheduled;
+
+    // Set once the run has proved long; read on every write, so a plain volatile field.
+    private volatile bool _longRun;
 
     public SpoolSink(EventDelivery delivery, DropCounters drops, DeliveryOptions options, TimeProvider time)
     {
         _delivery = delivery;
         _drops = drops;
-        _uploadAtEvents = options.UploadAtEvents;
-        _checkEvery = options.UploadAfter;
+        _delay = options.UploadDelay;
         _time = time;
     }
 
     /// <summary>
-    /// Checks the spool and starts an upload in the background if enough waits. Call it once, off the tool's thread
-    /// (the pipeline's writer does as it starts, or the exit when the tool was done before that thread ran).
-    /// </summary>
-    public void Start() => _delivery.StartUploadIfDue();
-
-    /// <summary>
-    /// Checks the spool again every <see cref="DeliveryOptions.UploadAfter"/>, because other processes send and
-    /// spool too. The pipeline's writer calls it once the run has outlived its first wait.
+    /// From now on, uploads in process: at once for what this run spooled so far, and after each further event. The
+    /// pipeline's writer calls it once the run has outlived its first wait.
     /// </summary>
     /// <remarks>
-    /// The timer is made here, not in <see cref="Start"/>: its first use starts the runtime's timer thread, a few
-    /// milliseconds of CPU that a short run, which never lives to see it fire, would spend while the tool exits.
+    /// A short run never gets here: its first use of a timer would start the runtime's timer thread, a few milliseconds
+    /// of CPU while the tool exits.
     /// </remarks>
-    public void KeepChecking()
+    public void KeepUploading()
     {
-        if (_checkEvery <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            // Dispose may have run meanwhile, on the tool's thread: a timer made after it would never be stopped.
-            if (!_disposed)
-            {
-                _timer ??= _time.CreateTimer(static state => ((EventDelivery)state!).StartUploadIfDue(remeasure: true), _delivery, _checkEvery, _checkEvery);
-            }
-        }
+        _longRun = true;
+        Schedule();
     }
 
     public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
@@ -70,16 +53,22 @@ internal sealed class SpoolSink : IEventSink, IDisposable
             return;
         }
 
-        // Called on the pipeline's one writer, so a plain counter is enough.
-        if (++_sinceUpload >= _uploadAtEvents)
+        _delivery.NoteWritten();
+        if (_longRun)
         {
-            _sinceUpload = 0;
-            _delivery.StartUpload();
+            Schedule();
         }
     }
 
-    /// <summary>At exit: waits only for an upload in flight, at most <paramref name="budget"/>.</summary>
-    public Task<bool> DrainAsync(TimeSpan budget) => _delivery.DrainAsync(budget < TimeSpan.Zero ? TimeSpan.Zero : budget);
+    /// <summary>
+    /// At exit: waits only for an upload in flight, at most <paramref name="budget"/>, then hands what is left to the
+    /// detached uploader. Returns whether everything this run spooled is sent or in an uploader's hands.
+    /// </summary>
+    public async Task<bool> DrainAsync(TimeSpan budget)
+    {
+        var finished = await _delivery.DrainAsync(budget < TimeSpan.Zero ? TimeSpan.Zero : budget).ConfigureAwait(false);
+        return _delivery.HandOff(uploadInFlight: !finished) && finished;
+    }
 
     public void Dispose()
     {
@@ -90,5 +79,32 @@ internal sealed class SpoolSink : IEventSink, IDisposable
         }
 
         _delivery.Dispose();
+    }
+
+    private void Schedule()
+    {
+        lock (_gate)
+        {
+            // Dispose may have run meanwhile, on the tool's thread: a timer made after it would never be stopped.
+            if (_disposed || _scheduled)
+            {
+                return;
+            }
+
+            _scheduled = true;
+            _timer ??= _time.CreateTimer(static state => ((SpoolSink)state!).Upload(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(_delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Upload()
+    {
+        lock (_gate)
+        {
+            _scheduled = false;
+        }
+
+        // An upload already running goes once more when done, so events spooled meanwhile are not left behind.
+        _delivery.StartUpload();
     }
 }

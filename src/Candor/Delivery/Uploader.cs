@@ -89,11 +89,13 @@ internal sealed class Uploader
     /// </summary>
     public bool MustWait() => IsBackingOff(_state.Load());
 
+    /// <summary>When the wait after the last failure ends, or null when the last upload did not fail. Never throws.</summary>
+    public DateTimeOffset? NextAttempt() => _state.Load().NextAttempt;
+
     /// <summary>
-    /// Sends what the spool holds, batch after batch, until it is empty, a request fails or
-    /// <paramref name="cancellationToken"/> fires. Returns at once, without waiting, when the retry wait has
-    /// not passed, the spool is empty or another uploader holds the machine's lock. Never throws for a
-    /// network or file-system failure, nor for cancellation.
+    /// Takes the home's upload lock and sends what the spool holds (see <see cref="SendPendingAsync"/>). Returns
+    /// <see cref="UploadStatus.Busy"/> at once when another uploader holds the lock. Never throws for a network or
+    /// file-system failure, nor for cancellation.
     /// </summary>
     public async Task<UploadResult> UploadAsync(CancellationToken cancellationToken)
     {
@@ -107,12 +109,21 @@ internal sealed class Uploader
             return new UploadResult(UploadStatus.NothingToSend);
         }
 
-        using var held = TryLock();
-        if (held is null)
-        {
-            return new UploadResult(UploadStatus.Busy);
-        }
+        using var held = UploadLock.TryTake(_home, _files);
+        return held is null
+            ? new UploadResult(UploadStatus.Busy)
+            : await SendPendingAsync(cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Sends what the spool holds, batch after batch, until it is empty, a request fails or
+    /// <paramref name="cancellationToken"/> fires; the caller holds the home's upload lock. Returns at once when
+    /// an earlier failure's wait has not passed. Only what the collector said counts: a refusal or a request that
+    /// could not reach it is a failure (and sets the retry wait), a cancelled upload is not. Never throws for a
+    /// network or file-system failure, nor for cancellation.
+    /// </summary>
+    public async Task<UploadResult> SendPendingAsync(CancellationToken cancellationToken)
+    {
         // Read again under the lock: the uploader that held it a moment ago may have just failed.
         var state = _state.Load();
         if (IsBackingOff(state))
@@ -121,7 +132,6 @@ internal sealed class Uploader
         }
 
         _spool.Trim();
-        RecordAttempt(state);
         var tally = new Tally();
 
         // Files this upload already answered for but could not delete are not sent twice in one run.
@@ -131,8 +141,13 @@ internal sealed class Uploader
             var batch = _spool.ReadBatch(ProtocolConstants.MaxEventsPerBatch, ProtocolConstants.MaxDecompressedBytes, handled);
             if (batch.Count == 0)
             {
+                if (tally.Acknowledged + tally.Rejected == 0)
+                {
+                    return tally.Result(UploadStatus.NothingToSend);
+                }
+
                 RecordSuccess(state);
-                return tally.Result(tally.Acknowledged + tally.Rejected > 0 ? UploadStatus.Delivered : UploadStatus.NothingToSend);
+                return tally.Result(UploadStatus.Delivered);
             }
 
             foreach (var spooled in batch)
@@ -151,6 +166,12 @@ internal sealed class Uploader
                 RecordFailure(state, failed);
                 return tally.Result(UploadStatus.Failed);
             }
+        }
+
+        // What the collector answered before the cancellation is a success: the next run need not wait.
+        if (tally.Acknowledged + tally.Rejected > 0)
+        {
+            RecordSuccess(state);
         }
 
         return tally.Result(UploadStatus.Cancelled);
@@ -342,26 +363,15 @@ internal sealed class Uploader
         _counters.Failed(failure.Reason);
     }
 
-    /// <summary>
-    /// Saves, before the first request, the state a failure would leave. A run that exits within its budget
-    /// while the collector does not answer (or is killed) never learns the outcome; without this, every one of
-    /// a thousand quick runs would try the black-holed collector again and wait out its exit budget.
-    /// </summary>
-    private void RecordAttempt(DeliveryState state)
-    {
-        var failures = state.Failures == int.MaxValue ? int.MaxValue : state.Failures + 1;
-        _state.Save(new DeliveryState
-        {
-            Failures = failures,
-            NextAttempt = _time.GetUtcNow() + Backoff(failures),
-            LastFailure = "interrupted",
-            LastSuccess = state.LastSuccess,
-        });
-    }
-
     private void RecordSuccess(DeliveryState state)
     {
-        // Always saved: it replaces what RecordAttempt saved.
+        if (state is { Failures: 0, NextAttempt: null, LastFailure: null } && state.LastSuccess is { } last && _time.GetUtcNow() - last < TimeSpan.FromMinutes(1))
+        {
+            // Nothing to change but the time of a success a moment ago: an uploader sending batch after batch of many
+            // runs' events does not rewrite (and flush) the file for each.
+            return;
+        }
+
         state.Failures = 0;
         state.NextAttempt = null;
         state.LastFailure = null;
@@ -383,19 +393,6 @@ internal sealed class Uploader
     {
         var wait = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
         return wait is { } w ? Max(TimeSpan.Zero, w < MaxRetryAfter ? w : MaxRetryAfter) : null;
-    }
-
-    private IDisposable? TryLock()
-    {
-        try
-        {
-            _files.CreatePrivateDirectory(_home.Root);
-            return _files.TryLock(_home.UploadLock);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     private static string Describe(HttpRequestException e) => e.HttpRequestError switch

@@ -15,6 +15,7 @@ namespace Candor.Storage;
 /// products/{id}/rejected.jsonl  events the collector refused, with the reason (bounded)
 /// products/{id}/local.jsonl  events recorded at the 'local' level, never sent
 /// products/{id}/delivery.json  retry and backoff state that survives short runs
+/// products/{id}/upload.request  a run's request that the detached uploader send the product's spool
 /// catalog/{id}.json          the product's manifest and collector, for the candor tool (outlives an opt-out)
 /// </code>
 /// </summary>
@@ -55,6 +56,12 @@ internal sealed class CandorHome
     public string LocalLog(string product) => Path.Combine(ProductDirectory(product), "local.jsonl");
 
     public string DeliveryState(string product) => Path.Combine(ProductDirectory(product), "delivery.json");
+
+    /// <summary>
+    /// The mark a run leaves when it hands its events to the detached uploader. It lives in the product's folder so
+    /// that an opt-out, which erases that folder, also withdraws the request.
+    /// </summary>
+    public string UploadRequest(string product) => Path.Combine(ProductDirectory(product), "upload.request");
 
     public string CatalogDirectory => Path.Combine(Root, "catalog");
 

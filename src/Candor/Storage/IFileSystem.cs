@@ -39,6 +39,9 @@ internal interface IFileSystem
     /// <summary>The files in a folder that match a pattern; empty when the folder does not exist.</summary>
     IReadOnlyList<string> ListFiles(string directory, string pattern);
 
+    /// <summary>The folders in a folder; empty when the folder does not exist.</summary>
+    IReadOnlyList<string> ListDirectories(string directory);
+
     /// <summary>The size of a file in bytes.</summary>
     long FileLength(string path);
 

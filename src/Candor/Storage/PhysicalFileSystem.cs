@@ -107,6 +107,9 @@ internal sealed class PhysicalFileSystem : IFileSystem
     public IReadOnlyList<string> ListFiles(string directory, string pattern) =>
         Directory.Exists(directory) ? Directory.GetFiles(directory, pattern) : [];
 
+    public IReadOnlyList<string> ListDirectories(string directory) =>
+        Directory.Exists(directory) ? Directory.GetDirectories(directory) : [];
+
     public long FileLength(string path) => new FileInfo(path).Length;
 
     public DateTimeOffset LastWriteTime(string path) => File.GetLastWriteTimeUtc(path);

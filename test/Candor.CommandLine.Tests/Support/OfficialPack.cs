@@ -1,5 +1,3 @@
-using System.Globalization;
-using Candor.Delivery;
 using Candor.Samples.Cli;
 
 namespace Candor.CommandLine.Tests.Support;
@@ -15,9 +13,6 @@ internal static class OfficialPack
     public const string EndpointVariable = "CANDOR_TEST_ENDPOINT";
     public const string KeyVariable = "CANDOR_TEST_KEY";
 
-    /// <summary>When set, the tool uploads after every event and waits this many milliseconds at exit for it.</summary>
-    public const string EagerVariable = "CANDOR_TEST_EAGER_MS";
-
     public static async Task<int> Main(string[] args)
     {
         if (args is not [Verb, .. var packArgs])
@@ -26,16 +21,12 @@ internal static class OfficialPack
             return 2;
         }
 
-        var eager = Environment.GetEnvironmentVariable(EagerVariable);
         var endpoint = Environment.GetEnvironmentVariable(EndpointVariable);
         var pack = PackTool.Create(new CandorOptions
         {
             Assembly = typeof(PackTool).Assembly,
             Endpoint = endpoint is null ? null : new Uri(endpoint),
             IngestionKey = Environment.GetEnvironmentVariable(KeyVariable),
-            Delivery = eager is null
-                ? new DeliveryOptions()
-                : new DeliveryOptions { UploadAtEvents = 1, ExitBudget = TimeSpan.FromMilliseconds(int.Parse(eager, CultureInfo.InvariantCulture)) },
         });
         return await pack.InvokeAsync(packArgs);
     }

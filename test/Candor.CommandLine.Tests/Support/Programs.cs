@@ -22,7 +22,7 @@ internal static class Programs
     private static readonly string[] Cleared =
     [
         "DO_NOT_TRACK", "CANDOR_TELEMETRY", "CANDOR_TELEMETRY_DEBUG", "CANDOR_HOME", "CANDOR_SELFLOG", "PACK_DISABLE_METRICS", "NO_COLOR",
-        OfficialPack.EndpointVariable, OfficialPack.KeyVariable, OfficialPack.EagerVariable,
+        OfficialPack.EndpointVariable, OfficialPack.KeyVariable,
         "CI", "TF_BUILD", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL",
         "BUILD_ID", "BUILD_URL", "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER",
     ];
@@ -49,6 +49,20 @@ internal static class Programs
 
     public static Task<Run> OfficialPackAsync(TempHome home, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunAsync(OfficialPackHost, home, environment, [OfficialPack.Verb, .. args]);
+
+    /// <summary>
+    /// Waits until the detached uploader that an official run started has sent <paramref name="product"/>'s spool: no
+    /// event file and no request left (the sent log is written before the files go).
+    /// </summary>
+    public static async Task WaitUntilSentAsync(TempHome home, string product)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        var spool = home.Home.SpoolDirectory(product);
+        while ((Directory.Exists(spool) && Directory.EnumerateFiles(spool, "*.json").Any()) || File.Exists(home.Home.UploadRequest(product)))
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
 
     /// <summary>Starts <paramref name="assembly"/> with the home and variables given, and returns what it printed once it exited.</summary>
     public static async Task<Run> RunAsync(string assembly, TempHome home, IReadOnlyDictionary<string, string>? environment, string[] args)

@@ -22,12 +22,13 @@ public sealed class ForgetEndToEndTests : IDisposable
         {
             [OfficialPack.EndpointVariable] = collector.Endpoint.ToString(),
             [OfficialPack.KeyVariable] = key,
-            [OfficialPack.EagerVariable] = "30000",
         };
         await Programs.OfficialPackAsync(_home, environment, "list");
         await Programs.OfficialPackAsync(_home, environment, "install", "zlib");
+        await Programs.WaitUntilSentAsync(_home, "pack");
         await Programs.PackAsync(_home, "telemetry", "reset-id");
         await Programs.OfficialPackAsync(_home, environment, "list");
+        await Programs.WaitUntilSentAsync(_home, "pack");
 
         var events = JsonDocument.Parse((await Programs.CandorAsync(_home, "events", "--json")).Output).RootElement;
         var forget = await Programs.CandorAsync(_home, "forget", "--product", "pack", "--json");

@@ -17,20 +17,12 @@ internal static class ClientProcess
     public const string EndpointVariable = "CANDOR_TEST_ENDPOINT";
     public const string KeyVariable = "CANDOR_TEST_KEY";
 
-    /// <summary>When set, the client uploads after every event and waits this many milliseconds at exit.</summary>
-    public const string EagerVariable = "CANDOR_TEST_EAGER_MS";
-
     public static int Run(string[] args)
     {
         var canaries = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         var endpoint = Environment.GetEnvironmentVariable(EndpointVariable);
-        var eager = Environment.GetEnvironmentVariable(EagerVariable);
-        var delivery = eager is null
-            ? new DeliveryOptions()
-            : new DeliveryOptions { UploadAtEvents = 1, ExitBudget = TimeSpan.FromMilliseconds(int.Parse(eager, System.Globalization.CultureInfo.InvariantCulture)) };
         using var client = CandorClient.Create(new CandorOptions
         {
-            Delivery = delivery,
             Manifest = TelemetryManifest.Parse(Some.ManifestJson),
             Assembly = typeof(ClientProcess).Assembly,
             ProductVersion = "1.4.2",
@@ -87,7 +79,7 @@ internal static class ClientProcess
         }
 
         // Nothing of the test runner's telemetry settings may leak in.
-        foreach (var inherited in new[] { "DO_NOT_TRACK", "CANDOR_TELEMETRY", "CANDOR_TELEMETRY_DEBUG", "SAMPLE_DISABLE_METRICS", "CANDOR_HOME", EndpointVariable, KeyVariable, EagerVariable })
+        foreach (var inherited in new[] { "DO_NOT_TRACK", "CANDOR_TELEMETRY", "CANDOR_TELEMETRY_DEBUG", "SAMPLE_DISABLE_METRICS", "CANDOR_HOME", EndpointVariable, KeyVariable })
         {
             start.Environment.Remove(inherited);
         }

@@ -1,6 +1,7 @@
 using System.Net.NetworkInformation;
 using System.Text;
 using Candor.Consent;
+using Candor.Delivery;
 using Candor.Storage;
 using Candor.Tests.Delivery;
 using Candor.Tests.Support;
@@ -118,21 +119,32 @@ public class ClientProcessTests
     }
 
     [Fact]
-    public async Task Eager_UploadsToTheCollector_EmptiesTheSpoolAndLogsWhatWasSent()
+    public async Task ARun_ItsEventsReachTheCollectorAfterItExits_WithoutAnotherRun()
     {
         await using var collector = await TestCollector.StartAsync();
         using var home = new TempFolder();
         var environment = Environment(home, collector.Endpoint);
-        environment[ClientProcess.EagerVariable] = "30000";
         await RunAsync(environment);
-
-        await RunAsync(environment);
-
         Assert.Empty(SpoolFiles(home));
+
+        // The first run only showed the notice; this one records two events. Its output is read to its end: a
+        // detached uploader that held the run's pipes would hang this.
+        await RunAsync(environment);
+
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (collector.Stored.Count < 2 || SpoolFiles(home).Length > 0)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+
         Assert.Equal(2, collector.Stored.Count);
-        var sent = File.ReadAllLines(new CandorHome(home.Path).SentLog("sample")).Where(l => l.Length > 0).ToArray();
+        Assert.All(collector.Received.Values, times => Assert.Equal(1, times));
+        var layout = new CandorHome(home.Path);
+        var sent = File.ReadAllLines(layout.SentLog("sample")).Where(l => l.Length > 0).ToArray();
         Assert.Equal(2, sent.Length);
         Assert.All(collector.Stored.Keys, id => Assert.Contains(sent, line => line.Contains(id.ToString(), StringComparison.Ordinal)));
+        Assert.False(File.Exists(layout.UploadRequest("sample")));
+        Assert.Equal(0, DeliveryStateJson.Read(File.ReadAllBytes(layout.DeliveryState("sample")))!.Failures);
     }
 
     private static Dictionary<string, string> Environment(TempFolder home, Uri? endpoint)

@@ -126,39 +126,69 @@ public class EventDeliveryTests
     }
 
     [Fact]
-    public void StartUploadIfDue_FewerEventsThanTheThreshold_StartsNothingAndBuildsNoHttpClient()
+    public void HandOff_EventsWrittenThisRun_AsksForTheProductAndStartsTheUploader()
     {
-        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 3 });
-        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"));
-        rig.Track(2);
+        using var rig = new DeliveryRig();
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
+        Write(delivery, 2);
 
-        delivery.StartUploadIfDue();
+        Assert.True(delivery.HandOff(uploadInFlight: false));
 
-        Assert.False(delivery.IsUploading);
+        Assert.Equal([(rig.Home.Root, false)], starter.Starts);
+        Assert.Equal([DeliveryRig.Product], new UploadRequests(rig.Home, rig.Files).Pending());
         Assert.False(delivery.HasHttpClient);
     }
 
     [Fact]
-    public async Task StartUploadIfDue_EnoughEvents_UploadsThem()
+    public void HandOff_NothingWrittenThisRun_StartsNothing()
     {
-        await using var collector = await TestCollector.StartAsync();
-        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 3 });
-        using var delivery = Create(rig, collector.Endpoint);
-        var ids = rig.Track(3);
+        using var rig = new DeliveryRig();
+        rig.Track(2);
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
 
-        delivery.StartUploadIfDue();
+        Assert.True(delivery.HandOff(uploadInFlight: false));
 
-        Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
-        Assert.Equal(ids.Order(), collector.Stored.Keys.Order());
-        Assert.True(delivery.HasHttpClient);
+        Assert.Empty(starter.Starts);
+        Assert.Empty(new UploadRequests(rig.Home, rig.Files).Pending());
     }
 
     [Fact]
-    public async Task StartUploadIfDue_EarlierFailureStillWaiting_StartsNothing()
+    public void HandOff_AnotherUploaderHoldsTheLock_AsksButStartsNone()
+    {
+        using var rig = new DeliveryRig();
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
+        Write(delivery, 1);
+        using var held = UploadLock.TryTake(rig.Home, rig.Files);
+        Assert.NotNull(held);
+
+        Assert.True(delivery.HandOff(uploadInFlight: false));
+
+        // The holder looks for requests when it lets go of the lock, so it sends this one too.
+        Assert.Empty(starter.Starts);
+        Assert.Equal([DeliveryRig.Product], new UploadRequests(rig.Home, rig.Files).Pending());
+    }
+
+    [Fact]
+    public void HandOff_UploadInProcessUnfinished_StartsAnUploaderThatWaitsForTheLock()
+    {
+        using var rig = new DeliveryRig();
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
+
+        Assert.True(delivery.HandOff(uploadInFlight: true));
+
+        Assert.Equal([(rig.Home.Root, true)], starter.Starts);
+    }
+
+    [Fact]
+    public async Task HandOff_EarlierFailureStillWaiting_StartsNothingAndAppliesTheBounds()
     {
         using var refusing = new RefusingEndpoint();
-        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 1 });
-        rig.Track(2);
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 2 });
+        rig.Track(3);
         using (var failing = Create(rig, refusing.Endpoint))
         {
             failing.StartUpload();
@@ -166,36 +196,75 @@ public class EventDeliveryTests
         }
 
         Assert.Equal("connection-failed", rig.State().LastFailure);
+        var starter = new RecordingStarter();
+        using var later = Create(rig, refusing.Endpoint, starter);
+        Write(later, 1);
 
-        // A later run, still within the wait: the spool is due, but nothing starts, so its exit waits for nothing.
-        using var later = Create(rig, refusing.Endpoint);
-        later.StartUploadIfDue();
+        Assert.False(later.HandOff(uploadInFlight: false));
 
-        Assert.False(later.IsUploading);
-        Assert.False(later.HasHttpClient);
+        Assert.Empty(starter.Starts);
+        Assert.Empty(new UploadRequests(rig.Home, rig.Files).Pending());
         Assert.Equal(2, rig.SpoolFiles().Length);
     }
 
     [Fact]
-    public async Task StartUploadIfDue_EarlierFailuresWaitOver_UploadsAgain()
+    public void HandOff_DetachedUploadOff_StartsNothing()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { DetachedUpload = false });
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
+        Write(delivery, 1);
+
+        Assert.False(delivery.HandOff(uploadInFlight: false));
+
+        Assert.Empty(starter.Starts);
+        Assert.Single(rig.SpoolFiles());
+    }
+
+    [Fact]
+    public void HandOff_NoUploaderCanBeStarted_CountsItAndKeepsTheEvents()
+    {
+        using var rig = new DeliveryRig();
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), new RecordingStarter(succeeds: false));
+        Write(delivery, 1);
+
+        Assert.False(delivery.HandOff(uploadInFlight: false));
+
+        Assert.Equal("uploader-unavailable", delivery.Counters.LastFailure);
+        Assert.Single(rig.SpoolFiles());
+    }
+
+    [Fact]
+    public async Task UploadInProcess_AfterItLetsGoOfTheLock_StartsTheUploaderForWhatOtherRunsAsked()
     {
         await using var collector = await TestCollector.StartAsync();
-        using var refusing = new RefusingEndpoint();
-        using var rig = new DeliveryRig(options: new DeliveryOptions { UploadAtEvents = 1 });
-        var ids = rig.Track(2);
-        using (var failing = Create(rig, refusing.Endpoint))
+        using var rig = new DeliveryRig();
+        rig.Track(1);
+        new UploadRequests(rig.Home, rig.Files).Add("other-tool");
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, collector.Endpoint, starter);
+
+        delivery.StartUpload();
+        Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
+
+        Assert.Equal([(rig.Home.Root, false)], starter.Starts);
+    }
+
+    [Fact]
+    public async Task UploadInProcess_AnotherUploaderHoldsTheLock_LeavesItARequest()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var rig = new DeliveryRig();
+        rig.Track(1);
+        using var delivery = Create(rig, collector.Endpoint, new RecordingStarter());
+        using (var held = UploadLock.TryTake(rig.Home, rig.Files))
         {
-            failing.StartUpload();
-            Assert.True(await failing.DrainAsync(TimeSpan.FromDays(1)));
+            delivery.StartUpload();
+            Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
         }
 
-        rig.Time.Advance(rig.Options.RetryBaseDelay);
-        using var later = Create(rig, collector.Endpoint);
-        later.StartUploadIfDue();
-
-        Assert.True(await later.DrainAsync(TimeSpan.FromDays(1)));
-        Assert.Equal(ids.Order(), collector.Stored.Keys.Order());
-        Assert.Empty(rig.SpoolFiles());
+        Assert.Equal([DeliveryRig.Product], new UploadRequests(rig.Home, rig.Files).Pending());
+        Assert.Empty(collector.Stored);
     }
 
     [Fact]
@@ -212,7 +281,9 @@ public class EventDeliveryTests
 
         Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
         Assert.Equal(2, rig.SpoolFiles().Length);
-        Assert.Equal("interrupted", rig.State().LastFailure);
+
+        // The collector never answered, so nothing says it is down: the next run sends at once.
+        Assert.Equal(0, rig.State().Failures);
         delivery.StartUpload();
         Assert.False(delivery.IsUploading);
     }
@@ -294,6 +365,17 @@ public class EventDeliveryTests
         Assert.Contains("DeliveryOptions.MaxSpoolFiles", e.Message);
     }
 
-    private static EventDelivery Create(DeliveryRig rig, Uri endpoint) =>
-        new(rig.Home, DeliveryRig.Product, endpoint.ToString(), TestCollector.Key, rig.Options, rig.Files, rig.Time);
+    private static EventDelivery Create(DeliveryRig rig, Uri endpoint, IUploaderStarter? starter = null) =>
+        new(rig.Home, DeliveryRig.Product, endpoint.ToString(), TestCollector.Key, rig.Options, rig.Files, rig.Time, starter: starter ?? new RecordingStarter());
+
+    // Spools events the way the client's sink does: written and counted as this run's.
+    private static void Write(EventDelivery delivery, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.NewGuid();
+            Assert.True(delivery.Spool.TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, DateTimeOffset.UtcNow)));
+            delivery.NoteWritten();
+        }
+    }
 }

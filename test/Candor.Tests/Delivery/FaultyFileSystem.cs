@@ -83,6 +83,12 @@ internal sealed class FaultyFileSystem : IFileSystem
         return _inner.ListFiles(directory, pattern);
     }
 
+    public IReadOnlyList<string> ListDirectories(string directory)
+    {
+        Check(nameof(ListDirectories), directory);
+        return _inner.ListDirectories(directory);
+    }
+
     public long FileLength(string path) => _inner.FileLength(path);
 
     public DateTimeOffset LastWriteTime(string path) => _inner.LastWriteTime(path);

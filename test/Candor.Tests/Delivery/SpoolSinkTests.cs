@@ -5,60 +5,79 @@ namespace Candor.Tests.Delivery;
 
 public sealed class SpoolSinkTests
 {
-    private static readonly DeliveryOptions CheckEveryTenMinutes = new() { UploadAtEvents = 3, UploadAfter = TimeSpan.FromMinutes(10) };
+    private static readonly DeliveryOptions TwoSecondDelay = new() { UploadDelay = TimeSpan.FromSeconds(2) };
 
     [Fact]
-    public async Task KeepChecking_ChecksTheSpoolAgainEveryUploadAfter()
+    public async Task ShortRun_UploadsNothingItself_AndItsExitHandsTheEventsToTheUploader()
+    {
+        using var rig = new DeliveryRig(options: TwoSecondDelay);
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
+        using var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
+        Write(sink, rig, 2);
+        rig.Time.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.False(delivery.IsUploading);
+        Assert.True(await sink.DrainAsync(TimeSpan.FromMilliseconds(200)));
+
+        Assert.False(delivery.HasHttpClient);
+        Assert.Equal([(rig.Home.Root, false)], starter.Starts);
+        Assert.Equal(2, rig.SpoolFiles().Length);
+    }
+
+    [Fact]
+    public async Task KeepUploading_UploadsWhatTheRunSpooled_OneDelayAfterTheEvents()
     {
         await using var collector = await TestCollector.StartAsync();
-        using var rig = new DeliveryRig(options: CheckEveryTenMinutes);
-        using var delivery = Create(rig, collector.Endpoint);
+        using var rig = new DeliveryRig(options: TwoSecondDelay);
+        var starter = new RecordingStarter();
+        using var delivery = Create(rig, collector.Endpoint, starter);
         using var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
-        var ids = rig.Track(1);
+        var first = Write(sink, rig, 1);
 
-        sink.Start();
-        sink.KeepChecking();
+        sink.KeepUploading();
+        var second = Write(sink, rig, 2);
         Assert.False(delivery.IsUploading);
-        rig.Time.Advance(rig.Options.UploadAfter);
+        rig.Time.Advance(rig.Options.UploadDelay);
 
-        // The timer found the one event old enough and started an upload.
+        // One request for the burst; the run then has nothing left to hand off at exit.
         Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
-        Assert.Equal(ids, collector.Stored.Keys);
+        Assert.Equal(first.Concat(second).Order(), collector.Stored.Keys.Order());
+        Assert.Single(collector.Requests);
+        Assert.True(await sink.DrainAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.Empty(starter.Starts);
     }
 
     [Fact]
-    public void Start_Alone_ChecksOnceAndStartsNoTimer()
+    public void KeepUploading_AfterDispose_StartsNoTimer()
     {
-        using var rig = new DeliveryRig(options: CheckEveryTenMinutes);
-        using var delivery = Create(rig, new Uri("http://127.0.0.1:9"));
-        using var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
-        rig.Track(1);
-
-        sink.Start();
-        rig.Time.Advance(rig.Options.UploadAfter * 3);
-
-        Assert.False(delivery.IsUploading);
-        Assert.False(delivery.HasHttpClient);
-        Assert.Single(rig.SpoolFiles());
-    }
-
-    [Fact]
-    public void KeepChecking_AfterDispose_StartsNoTimer()
-    {
-        // The writer thread may get to Start only after the tool's thread disposed the client.
-        using var rig = new DeliveryRig(options: CheckEveryTenMinutes);
-        var delivery = Create(rig, new Uri("http://127.0.0.1:9"));
+        // The writer thread may get to KeepUploading only after the tool's thread disposed the client.
+        using var rig = new DeliveryRig(options: TwoSecondDelay);
+        var delivery = Create(rig, new Uri("http://127.0.0.1:9"), new RecordingStarter());
         var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
-        rig.Track(1);
+        Write(sink, rig, 1);
         sink.Dispose();
 
-        sink.KeepChecking();
-        rig.Time.Advance(rig.Options.UploadAfter * 3);
+        sink.KeepUploading();
+        rig.Time.Advance(TimeSpan.FromMinutes(1));
 
         Assert.False(delivery.HasHttpClient);
         Assert.Single(rig.SpoolFiles());
     }
 
-    private static EventDelivery Create(DeliveryRig rig, Uri endpoint) =>
-        new(rig.Home, DeliveryRig.Product, endpoint.ToString(), TestCollector.Key, rig.Options, rig.Files, rig.Time);
+    private static Guid[] Write(SpoolSink sink, DeliveryRig rig, int count)
+    {
+        var manifest = Candor.Manifest.TelemetryManifest.Parse(Some.ManifestJson);
+        var ids = new Guid[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = Guid.NewGuid();
+            sink.Write(ids[i], manifest.Events[0], DeliveryRig.WireJson(ids[i], DeliveryRig.Product, rig.Time.GetUtcNow()));
+        }
+
+        return ids;
+    }
+
+    private static EventDelivery Create(DeliveryRig rig, Uri endpoint, IUploaderStarter starter) =>
+        new(rig.Home, DeliveryRig.Product, endpoint.ToString(), TestCollector.Key, rig.Options, rig.Files, rig.Time, starter: starter);
 }

@@ -46,86 +46,62 @@ public class SpoolTests
     }
 
     [Fact]
-    public void IsDue_FewerEventsThanTheThresholdAndAllYoung_IsNotDue()
+    public void TryWrite_BeforeTheSpoolWasMeasured_ListsNoFolder()
     {
-        using var rig = new DeliveryRig();
-        rig.Track(2);
-
-        Assert.False(rig.Spool().IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
-    }
-
-    [Fact]
-    public void IsDue_EnoughEvents_IsDue()
-    {
-        using var rig = new DeliveryRig();
-        rig.Track(3);
-
-        Assert.True(rig.Spool().IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
-    }
-
-    [Fact]
-    public void IsDue_OneEventThatWaitedLongEnough_IsDue()
-    {
-        using var rig = new DeliveryRig();
-        rig.Track(1);
-        rig.Time.Advance(TimeSpan.FromMinutes(10));
-
-        Assert.True(rig.Spool().IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
-    }
-
-    [Fact]
-    public void IsDue_AfterThisInstanceWrote_AnswersWithoutListingTheFolderAgain()
-    {
-        // A short run writes its event and then asks whether to upload: one listing of the spool, not two.
+        // A short run writes its events and exits: listing the spool would cost it milliseconds at exit.
         var files = new RecordingFileSystem();
-        using var rig = new DeliveryRig(files);
+        using var rig = new DeliveryRig(files, new DeliveryOptions { MaxSpoolFiles = 1 });
         var spool = rig.Spool();
-        var id = Guid.NewGuid();
-        Assert.True(spool.TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow())));
-        var listings = files.Listings;
-
-        Assert.False(spool.IsDue(events: 2, age: TimeSpan.FromMinutes(10)));
-        rig.Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.True(spool.IsDue(events: 2, age: TimeSpan.FromMinutes(10)));
-
-        Assert.Equal(listings, files.Listings);
-    }
-
-    [Fact]
-    public void IsDue_Remeasure_SeesWhatOtherProcessesSpooled()
-    {
-        using var rig = new DeliveryRig();
-        var spool = rig.Spool();
-        Assert.False(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
-
-        rig.Track(3);
-
-        Assert.False(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
-        Assert.True(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10), remeasure: true));
-    }
-
-    [Fact]
-    public void IsDue_AfterTheEventsWereSentAndDeleted_IsNoLongerDue()
-    {
-        using var rig = new DeliveryRig();
-        rig.Track(3);
-        var spool = rig.Spool();
-        Assert.True(spool.IsDue(events: 3, age: TimeSpan.FromMinutes(10)));
-
-        foreach (var spooled in spool.ListPending())
+        for (var i = 0; i < 3; i++)
         {
-            Assert.True(spool.Delete(spooled));
+            var id = Guid.NewGuid();
+            Assert.True(spool.TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow())));
         }
 
-        Assert.False(spool.IsDue(events: 1, age: TimeSpan.Zero));
+        Assert.Equal(0, files.Listings);
+        Assert.Equal(3, rig.SpoolFiles().Length);
     }
 
     [Fact]
-    public void IsDue_EmptySpool_IsNeverDue()
+    public void Trim_DeliveriesSucceeding_KeepsUpToFourTimesTheBounds()
     {
-        using var rig = new DeliveryRig();
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 2 });
+        var ids = rig.Track(9);
+        var spool = new Spool(rig.Home, DeliveryRig.Product, rig.Files, rig.Time, rig.Options, rig.Counters, deliveryFailing: () => false);
 
-        Assert.False(rig.Spool().IsDue(events: 1, age: TimeSpan.Zero));
+        spool.Trim();
+
+        // Events waiting for an uploader that is keeping up are not lost; past four times the bound, the oldest go.
+        Assert.Equal(ids[1..], spool.ListPending().Select(e => e.Id));
+        Assert.Equal(1, rig.Counters.Dropped(DropReasons.SpoolFiles));
+    }
+
+    [Fact]
+    public void Trim_DeliveriesFailing_KeepsTheBounds()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 2 });
+        var ids = rig.Track(5);
+        var spool = new Spool(rig.Home, DeliveryRig.Product, rig.Files, rig.Time, rig.Options, rig.Counters, deliveryFailing: () => true);
+
+        spool.Trim();
+
+        Assert.Equal(ids[3..], spool.ListPending().Select(e => e.Id));
+        Assert.Equal(3, rig.Counters.Dropped(DropReasons.SpoolFiles));
+    }
+
+    [Fact]
+    public void TryWrite_AfterAMeasurement_TrimsWhenABoundIsPassed()
+    {
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 2 });
+        rig.Track(2);
+        var spool = rig.Spool();
+        spool.Trim();
+
+        var id = Guid.NewGuid();
+        Assert.True(spool.TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow())));
+
+        Assert.Equal(2, rig.SpoolFiles().Length);
+        Assert.Equal(1, rig.Counters.Dropped(DropReasons.SpoolFiles));
     }
 
     [Fact]
@@ -190,18 +166,19 @@ public class SpoolTests
     }
 
     [Fact]
-    public void TryWrite_PastFileBound_DropsOldestAndCounts()
+    public void Trim_PastFileBound_DropsOldestAndCounts()
     {
         using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 3 });
-
         var ids = rig.Track(5);
+
+        rig.Spool().Trim();
 
         Assert.Equal(ids[2..], rig.Spool().ListPending().Select(e => e.Id));
         Assert.Equal(2, rig.Counters.Dropped(DropReasons.SpoolFiles));
     }
 
     [Fact]
-    public void TryWrite_PastByteBound_DropsOldestAndCounts()
+    public void Trim_PastByteBound_DropsOldestAndCounts()
     {
         using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolBytes = 32 * 1000 });
         var spool = rig.Spool();
@@ -215,21 +192,10 @@ public class SpoolTests
             rig.Time.Advance(TimeSpan.FromMilliseconds(1));
         }
 
+        spool.Trim();
+
         Assert.Equal(ids[2..], rig.Spool().ListPending().Select(e => e.Id));
         Assert.Equal(2, rig.Counters.Dropped(DropReasons.SpoolBytes));
-    }
-
-    [Fact]
-    public void TryWrite_SpoolGrownByOtherProcesses_IsMeasuredOnFirstWrite()
-    {
-        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 3 });
-        var earlier = rig.Track(3);
-
-        // A new instance (a new run) writes once: it measures the whole spool, not just its own event.
-        var later = Guid.NewGuid();
-        rig.Spool().TryWrite(later, DeliveryRig.WireJson(later, "sample", rig.Time.GetUtcNow()));
-
-        Assert.Equal([earlier[1], earlier[2], later], rig.Spool().ListPending().Select(e => e.Id));
     }
 
     [Fact]

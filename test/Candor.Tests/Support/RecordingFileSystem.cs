@@ -96,6 +96,13 @@ internal sealed class RecordingFileSystem : IFileSystem
         return _inner.ListFiles(directory, pattern);
     }
 
+    public IReadOnlyList<string> ListDirectories(string directory)
+    {
+        Interlocked.Increment(ref _listings);
+        Read(directory);
+        return _inner.ListDirectories(directory);
+    }
+
     public long FileLength(string path)
     {
         Read(path);

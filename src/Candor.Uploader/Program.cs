@@ -1,0 +1,1 @@
+return Candor.Delivery.DetachedUpload.Main(args);

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Candor.Storage;
+
+namespace Candor.Delivery;
+
+/// <summary>Starts the detached uploader for a Candor home; the seam that lets tests run it in process.</summary>
+internal interface IUploaderStarter
+{
+    /// <summary>
+    /// Starts an uploader for <paramref name="home"/> without waiting for it. With <paramref name="waitForLock"/>, it
+    /// waits a little for the home's upload lock (this process holds it, and is exiting). Returns whether one was
+    /// started. Never throws.
+    /// </summary>
+    bool TryStart(CandorHome home, TimeSpan lifetime, bool waitForLock);
+}
+
+/// <summary>
+/// Starts <c>candor-upload</c>, the small program the <c>Candor</c> package puts in a <c>candor-upload/</c> folder
+/// beside the tool, with the machine's .NET host: the host that runs the tool, else the one the runtime lives in,
+/// <c>DOTNET_ROOT</c>'s, or the first <c>dotnet</c> on the path (a self-contained or Native AOT tool on a machine
+/// with .NET). The child gets no console and pipes nobody reads, so a shell that captures the tool's output does
+/// not wait for it; it lowers its own priority. Without a host or the program, nothing is started and the events
+/// wait for a later run.
+/// </summary>
+internal sealed class UploaderProcess : IUploaderStarter
+{
+    /// <summary>The folder, beside the tool's assemblies, that holds the uploader.</summary>
+    public const string Folder = "candor-upload";
+
+    /// <summary>The uploader's assembly in <see cref="Folder"/>.</summary>
+    public const string Assembly = "candor-upload.dll";
+
+    public static UploaderProcess Instance { get; } = new();
+
+    public bool TryStart(CandorHome home, TimeSpan lifetime, bool waitForLock)
+    {
+        try
+        {
+            var program = Path.Combine(AppContext.BaseDirectory, Folder, Assembly);
+            if (!File.Exists(program) || FindHost() is not { } host)
+            {
+                return false;
+            }
+
+            var start = new ProcessStartInfo(host)
+            {
+                UseShellExecute = false,
+                CreateNoWindow = true,
+
+                // Not the tool's own streams: a pipe the tool writes to (`$(tool)`, `tool | less`) would stay open,
+                // and its reader waiting, until the uploader ended. Nobody reads these; the uploader writes nothing.
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var argument in Arguments(program, home, lifetime, waitForLock))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start);
+            return process is not null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception or PlatformNotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The uploader's command line after the host: <c>candor-upload.dll home --lifetime seconds [--wait]</c>.</summary>
+    internal static IEnumerable<string> Arguments(string program, CandorHome home, TimeSpan lifetime, bool waitForLock)
+    {
+        yield return program;
+        yield return home.Root;
+        yield return "--lifetime";
+        yield return ((long)Math.Ceiling(lifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        if (waitForLock)
+        {
+            yield return "--wait";
+        }
+    }
+
+    /// <summary>The .NET host (<c>dotnet</c>) that can run the uploader, or null when this machine has none to be found.</summary>
+    internal static string? FindHost()
+    {
+        var name = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.ProcessPath is { } current && string.Equals(Path.GetFileName(current), name, StringComparison.OrdinalIgnoreCase))
+        {
+            return current;
+        }
+
+        // A framework-dependent tool's runtime lives in {root}/shared/Microsoft.NETCore.App/{version}/, beside its host.
+        var candidates = new List<string>();
+        if (RuntimeEnvironment.GetRuntimeDirectory() is { Length: > 0 } runtime)
+        {
+            candidates.Add(Path.GetFullPath(Path.Combine(runtime, "..", "..", "..", name)));
+        }
+
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
+        {
+            candidates.Add(Path.Combine(root, name));
+        }
+
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            candidates.Add(Path.Combine(directory, name));
+        }
+
+        return candidates.FirstOrDefault(File.Exists);
+    }
+}
