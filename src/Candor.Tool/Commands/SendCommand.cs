@@ -10,7 +10,7 @@ namespace Candor.Tool.Commands;
 
 /// <summary>
 /// <c>candor send [--product P]</c>: uploads the events waiting on this machine now, instead of with a later run of
-/// their tool (a tool uploads only when enough events wait, or the oldest has waited long enough). It sends to the
+/// their tool (a run's events wait when its uploader could not reach the collector, or could not start). It sends to the
 /// collector and with the key the tool's official build recorded, only what the user's consent allows here and now,
 /// and it honours a collector's earlier request to wait.
 /// </summary>
@@ -86,20 +86,30 @@ internal static class SendCommand
         }
 
         using var delivery = new EventDelivery(machine.Home!, product, record.Endpoint, record.IngestionKey, files: machine.Files, time: machine.Time, handler: http?.Invoke());
-        delivery.StartUpload();
-        var finished = await delivery.DrainAsync(Budget, cancellationToken).ConfigureAwait(false);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(Budget);
+        var result = await delivery.UploadNowAsync(budget.Token).ConfigureAwait(false);
+
+        // What the collector acknowledged or refused, not what left the spool: the spool's bounds may drop events too.
+        var sent = result.Acknowledged;
         var left = machine.Pending(product).Count;
-        var sent = count - left;
-        if (left == 0)
+        if (left == 0 && result.Status is UploadStatus.Delivered or UploadStatus.NothingToSend)
         {
-            return new(product, sent, 0, $"{product}: sent {sent} event(s) to {record.Endpoint}.");
+            return new(product, sent, 0, $"{product}: sent {sent} event(s) to {record.Endpoint}.{Refused(result)}");
         }
 
-        var why = finished
-            ? "the collector did not take them, or asked to wait after an earlier failure"
-            : $"the collector did not answer within {Budget.TotalSeconds:0} s";
-        return new(product, sent, left, $"{product}: sent {sent} event(s); {left} still wait ({why}). A later run of {product}, or 'candor send', tries again.");
+        var why = result.Status switch
+        {
+            UploadStatus.Busy => "another upload of this machine is under way and will send them",
+            UploadStatus.Cancelled => $"the collector did not answer within {Budget.TotalSeconds:0} s",
+            UploadStatus.BackingOff => "the collector asked to wait after an earlier failure",
+            _ => "the collector did not take them",
+        };
+        return new(product, sent, left, $"{product}: sent {sent} event(s); {left} still wait ({why}). A later run of {product}, or 'candor send', tries again.{Refused(result)}");
     }
+
+    private static string Refused(UploadResult result) =>
+        result.Rejected == 0 ? "" : $" The collector refused {result.Rejected} as invalid ('candor events' lists them).";
 
     private sealed record Outcome(string Product, int Sent, int Left, string Message);
 }

@@ -130,6 +130,23 @@ internal sealed class EventDelivery : IDisposable
         }
     }
 
+    /// <summary>
+    /// Uploads now and returns what the collector said (for <c>candor send</c>, where someone waits for the answer);
+    /// <see cref="UploadStatus.Busy"/> when another uploader holds the home's lock. Never throws.
+    /// </summary>
+    public async Task<UploadResult> UploadNowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _uploader.UploadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Counters.Failed("upload-crashed: " + e.GetType().Name);
+            return new UploadResult(UploadStatus.Failed);
+        }
+    }
+
     /// <summary>Counts an event this process spooled; called on the pipeline's writer.</summary>
     public void NoteWritten() => Interlocked.Increment(ref _written);
 

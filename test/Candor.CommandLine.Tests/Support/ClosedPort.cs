@@ -24,6 +24,9 @@ internal sealed class ClosedPort : IDisposable
     {
         [OfficialPack.EndpointVariable] = Endpoint.ToString(),
         [OfficialPack.KeyVariable] = "test-ingestion-key",
+
+        // These tests read what the runs spooled; an uploader retrying the closed port would race them for the files.
+        [OfficialPack.DetachedVariable] = "off",
     };
 
     public void Dispose() => _socket.Dispose();

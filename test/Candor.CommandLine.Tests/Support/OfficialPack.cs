@@ -1,3 +1,4 @@
+using Candor.Delivery;
 using Candor.Samples.Cli;
 
 namespace Candor.CommandLine.Tests.Support;
@@ -13,6 +14,9 @@ internal static class OfficialPack
     public const string EndpointVariable = "CANDOR_TEST_ENDPOINT";
     public const string KeyVariable = "CANDOR_TEST_KEY";
 
+    /// <summary>When "off", the build hands nothing to the detached uploader, so tests can read what a run spooled.</summary>
+    public const string DetachedVariable = "CANDOR_TEST_DETACHED";
+
     public static async Task<int> Main(string[] args)
     {
         if (args is not [Verb, .. var packArgs])
@@ -27,6 +31,7 @@ internal static class OfficialPack
             Assembly = typeof(PackTool).Assembly,
             Endpoint = endpoint is null ? null : new Uri(endpoint),
             IngestionKey = Environment.GetEnvironmentVariable(KeyVariable),
+            Delivery = new DeliveryOptions { DetachedUpload = Environment.GetEnvironmentVariable(DetachedVariable) != "off" },
         });
         return await pack.InvokeAsync(packArgs);
     }

@@ -22,7 +22,7 @@ internal static class Programs
     private static readonly string[] Cleared =
     [
         "DO_NOT_TRACK", "CANDOR_TELEMETRY", "CANDOR_TELEMETRY_DEBUG", "CANDOR_HOME", "CANDOR_SELFLOG", "PACK_DISABLE_METRICS", "NO_COLOR",
-        OfficialPack.EndpointVariable, OfficialPack.KeyVariable,
+        OfficialPack.EndpointVariable, OfficialPack.KeyVariable, OfficialPack.DetachedVariable,
         "CI", "TF_BUILD", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL",
         "BUILD_ID", "BUILD_URL", "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER",
     ];

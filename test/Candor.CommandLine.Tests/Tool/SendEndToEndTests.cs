@@ -4,8 +4,8 @@ using Candor.CommandLine.Tests.Support;
 namespace Candor.CommandLine.Tests.Tool;
 
 /// <summary>
-/// <c>candor send</c> against the real collector: the pack sample's official build leaves its events spooled (too
-/// few to upload), and the user sends them at once, as separate processes.
+/// <c>candor send</c> against the real collector: the pack sample's official build leaves its events spooled (as when
+/// its detached uploader could not start), and the user sends them at once, as separate processes.
 /// </summary>
 public sealed class SendEndToEndTests : IDisposable
 {
@@ -22,6 +22,7 @@ public sealed class SendEndToEndTests : IDisposable
         {
             [OfficialPack.EndpointVariable] = collector.Endpoint.ToString(),
             [OfficialPack.KeyVariable] = key,
+            [OfficialPack.DetachedVariable] = "off",
         };
         await Programs.OfficialPackAsync(_home, environment, "list");
         await Programs.OfficialPackAsync(_home, environment, "install", "zlib");

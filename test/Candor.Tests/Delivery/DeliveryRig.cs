@@ -51,6 +51,13 @@ internal sealed class DeliveryRig : IDisposable
         return new Uploader(Home, product, DeliveryEndpoint.BatchUri(endpoint.ToString()), key, () => http, Spool(product), Options, Files, time ?? Time, Counters);
     }
 
+    /// <summary>Records where <paramref name="product"/>'s events go, as a run of its official build does.</summary>
+    public static void RecordProduct(CandorHome home, string product, string endpoint)
+    {
+        var manifest = Candor.Manifest.TelemetryManifest.Parse(Some.ManifestJson.Replace("\"product\": \"sample\"", $"\"product\": \"{product}\"", StringComparison.Ordinal));
+        Assert.True(new ProductRecordStore(home, PhysicalFileSystem.Instance).Record(manifest, "1.0.0", endpoint, TestCollector.Key));
+    }
+
     /// <summary>Spools <paramref name="count"/> events one millisecond apart; returns their IDs, oldest first.</summary>
     public Guid[] Track(int count, string product = Product)
     {

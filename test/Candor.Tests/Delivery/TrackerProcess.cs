@@ -8,7 +8,7 @@ namespace Candor.Tests.Delivery;
 /// <summary>
 /// The test assembly's entry point, so cross-process tests can run real short-lived tools without another
 /// project: <c>dotnet Candor.Tests.dll track {home} {product} {endpoint} {count}</c> tracks events the way a
-/// tool does (spool each, start uploads in the background, drain at exit) and prints each event ID;
+/// tool's short run does (spool each, hand them to the detached uploader at exit) and prints each event ID;
 /// <c>dotnet Candor.Tests.dll client ...</c> runs <see cref="Client.ClientProcess"/>.
 /// </summary>
 internal static class TrackerProcess
@@ -26,10 +26,11 @@ internal static class TrackerProcess
             return 2;
         }
 
-        // A generous request timeout: sixteen cold processes on a busy machine can take longer than the default
-        // ten seconds to send one request, and the backoff a timeout leaves would hold the rest back.
-        var options = new DeliveryOptions { RequestTimeout = TimeSpan.FromMinutes(1) };
-        using var delivery = new EventDelivery(new CandorHome(home), product, endpoint, TestCollector.Key, options);
+        // What a tool's run does: the product's record (where its events go), each event spooled, and at exit the
+        // events handed to the detached uploader, which sends them after this process is gone.
+        var candorHome = new CandorHome(home);
+        DeliveryRig.RecordProduct(candorHome, product, endpoint);
+        using var delivery = new EventDelivery(candorHome, product, endpoint, TestCollector.Key);
         var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
         for (var i = 0; i < count; i++)
         {
@@ -39,18 +40,11 @@ internal static class TrackerProcess
                 return 3;
             }
 
+            delivery.NoteWritten();
             await Console.Out.WriteLineAsync(id.ToString());
-            if (i % 25 == 24)
-            {
-                delivery.StartUpload();
-            }
         }
 
-        delivery.StartUpload();
-
-        // A generous budget: this test is about exactly-once delivery, not the exit budget, so no run
-        // abandons an upload whose answer would then make the collector see a duplicate.
-        return await delivery.DrainAsync(TimeSpan.FromSeconds(30)) ? 0 : 4;
+        return delivery.HandOff(uploadInFlight: false) ? 0 : 4;
     }
 
     /// <summary>Starts one tracking run as a child process.</summary>
