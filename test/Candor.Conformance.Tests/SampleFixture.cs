@@ -29,12 +29,12 @@ public abstract class SampleFixture : IAsyncLifetime
     /// <summary>A new user of the sample: a home of their own and a working folder.</summary>
     public virtual SampleUser NewUser() => new(Path.Combine(Collector.Root, "users", Guid.NewGuid().ToString("N")));
 
-    /// <summary>Sends what the user's runs left spooled, then returns every event of that user's install on the collector.</summary>
+    /// <summary>Waits until the user's runs' uploader has sent what they spooled, then returns every event of that user's install on the collector.</summary>
     public async Task<IReadOnlyList<JsonElement>> DeliveredAsync(SampleUser user, string product)
     {
         if (Directory.Exists(user.Home))
         {
-            await Collector.UploadLeftoversAsync(user.Home, product, Key);
+            await ConformanceCollector.WaitUntilDeliveredAsync(user.Home, product);
         }
 
         var install = user.InstallId(product);

@@ -53,7 +53,7 @@ internal sealed class DeliveryStateStore
     {
         try
         {
-            _files.CreatePrivateDirectory(Path.GetDirectoryName(_path)!);
+            // Into the product's folder only if it is there: an opt-out that erased it while an upload ran stays erased.
             _files.WriteAtomic(_path, DeliveryStateJson.Write(state), durable: true);
             return true;
         }

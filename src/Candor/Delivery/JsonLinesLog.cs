@@ -13,11 +13,20 @@ namespace Candor.Delivery;
 internal sealed class JsonLinesLog
 {
     private readonly string _path;
+    private readonly bool _createsFolder;
     private readonly long _maxBytes;
     private readonly IFileSystem _files;
 
-    public JsonLinesLog(string path, long maxBytes, IFileSystem files)
+    /// <param name="path">The log file.</param>
+    /// <param name="maxBytes">Past this size the oldest lines are trimmed.</param>
+    /// <param name="files">The file system.</param>
+    /// <param name="createsFolder">
+    /// Whether an append creates the product's folder. Only a recording run's log does: the uploader's logs must not
+    /// bring back a folder that an opt-out erased while it was sending.
+    /// </param>
+    public JsonLinesLog(string path, long maxBytes, IFileSystem files, bool createsFolder)
     {
+        _createsFolder = createsFolder;
         _path = path;
         _maxBytes = maxBytes;
         _files = files;
@@ -31,7 +40,11 @@ internal sealed class JsonLinesLog
         // Each append starts on a fresh line, so a line torn by a crash or a full disk never swallows the next.
         buffer.Write("\n"u8);
         writeLines(new LineWriter(buffer));
-        _files.CreatePrivateDirectory(Path.GetDirectoryName(_path)!);
+        if (_createsFolder)
+        {
+            _files.CreatePrivateDirectory(Path.GetDirectoryName(_path)!);
+        }
+
         _files.Append(_path, buffer.WrittenSpan);
         if (_files.FileLength(_path) > _maxBytes)
         {

@@ -14,7 +14,7 @@ internal sealed class RejectedLog
 
     public RejectedLog(CandorHome home, string product, IFileSystem files, DeliveryOptions options)
     {
-        _log = new JsonLinesLog(home.RejectedLog(product), options.MaxRejectedLogBytes, files);
+        _log = new JsonLinesLog(home.RejectedLog(product), options.MaxRejectedLogBytes, files, createsFolder: false);
     }
 
     /// <summary>Records refused events. Throws on a file-system failure.</summary>

@@ -14,7 +14,7 @@ internal sealed class TransparencyLog
 
     public TransparencyLog(CandorHome home, string product, IFileSystem files, DeliveryOptions options)
     {
-        _log = new JsonLinesLog(home.SentLog(product), options.MaxSentLogBytes, files);
+        _log = new JsonLinesLog(home.SentLog(product), options.MaxSentLogBytes, files, createsFolder: false);
     }
 
     /// <summary>Records events the collector acknowledged. Throws on a file-system failure.</summary>

@@ -25,7 +25,7 @@ internal sealed class UploadRequests
     {
         try
         {
-            _files.CreatePrivateDirectory(_home.ProductDirectory(product));
+            // Into the product's folder only if it is there: the run that asks has spooled into it, and an opt-out erases it.
             _files.WriteAtomic(_home.UploadRequest(product), [], durable: false);
             return true;
         }

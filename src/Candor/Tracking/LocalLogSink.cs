@@ -10,7 +10,7 @@ namespace Candor.Tracking;
 /// </summary>
 internal sealed class LocalLogSink(CandorHome home, string product, IFileSystem files, DeliveryOptions options, TimeProvider time) : IEventSink
 {
-    private readonly JsonLinesLog _log = new(home.LocalLog(product), options.MaxSentLogBytes, files);
+    private readonly JsonLinesLog _log = new(home.LocalLog(product), options.MaxSentLogBytes, files, createsFolder: true);
 
     public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {

@@ -177,6 +177,7 @@ public class EventDeliveryTests
         using var rig = new DeliveryRig();
         var starter = new RecordingStarter();
         using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
+        Write(delivery, 1);
 
         Assert.True(delivery.HandOff(uploadInFlight: true));
 
@@ -240,6 +241,7 @@ public class EventDeliveryTests
         await using var collector = await TestCollector.StartAsync();
         using var rig = new DeliveryRig();
         rig.Track(1);
+        rig.Track(1, "other-tool");
         new UploadRequests(rig.Home, rig.Files).Add("other-tool");
         var starter = new RecordingStarter();
         using var delivery = Create(rig, collector.Endpoint, starter);

@@ -10,7 +10,7 @@ public class TransparencyLogTests
     public void Read_AfterAppends_ListsEveryEventNewestLastWithItsAcknowledgementTime()
     {
         using var rig = new DeliveryRig();
-        var log = new TransparencyLog(rig.Home, "sample", rig.Files, rig.Options);
+        var log = Log(rig);
         var first = Events(rig, 2);
         var firstAt = rig.Time.GetUtcNow();
         log.Append(first, firstAt);
@@ -29,7 +29,7 @@ public class TransparencyLogTests
     public void Append_PastTheSizeCap_TrimsTheOldestEntries()
     {
         using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSentLogBytes = 64 * 1024 });
-        var log = new TransparencyLog(rig.Home, "sample", rig.Files, rig.Options);
+        var log = Log(rig);
         var all = new List<SpooledEvent>();
         for (var i = 0; i < 40; i++)
         {
@@ -49,7 +49,7 @@ public class TransparencyLogTests
     public void Read_LineTornByACrash_SkipsOnlyThatLine()
     {
         using var rig = new DeliveryRig();
-        var log = new TransparencyLog(rig.Home, "sample", rig.Files, rig.Options);
+        var log = Log(rig);
         var before = Events(rig, 1);
         log.Append(before, rig.Time.GetUtcNow());
         File.AppendAllText(rig.Home.SentLog("sample"), "{\"acknowledged\":\"2025-01-01T00:00:00+00:00\",\"event\":{\"id\":\"");
@@ -63,7 +63,7 @@ public class TransparencyLogTests
     public void Append_EventWrittenOverSeveralLines_IsKeptOnOneLine()
     {
         using var rig = new DeliveryRig();
-        var log = new TransparencyLog(rig.Home, "sample", rig.Files, rig.Options);
+        var log = Log(rig);
         var id = Guid.NewGuid();
         var indented = Encoding.UTF8.GetBytes($$"""
             {
@@ -85,6 +85,13 @@ public class TransparencyLogTests
         using var rig = new DeliveryRig();
 
         Assert.Empty(new TransparencyLog(rig.Home, "sample", rig.Files, rig.Options).Read());
+    }
+
+    // The log goes into the product's folder, which a recording run made; the log itself never creates it.
+    private static TransparencyLog Log(DeliveryRig rig)
+    {
+        Directory.CreateDirectory(rig.Home.ProductDirectory("sample"));
+        return new TransparencyLog(rig.Home, "sample", rig.Files, rig.Options);
     }
 
     private static SpooledEvent[] Events(DeliveryRig rig, int count) =>

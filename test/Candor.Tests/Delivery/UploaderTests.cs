@@ -457,6 +457,24 @@ public class UploaderTests
     }
 
     [Fact]
+    public async Task Upload_OptOutErasesTheProductMidUpload_NothingBringsItsFolderBack()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var rig = new DeliveryRig();
+        rig.Track(2);
+        collector.Respond = async (request, context) =>
+        {
+            Directory.Delete(rig.Home.ProductDirectory(DeliveryRig.Product), recursive: true);
+            await collector.AcknowledgeAsync(request, context);
+        };
+
+        await rig.Uploader(collector.Endpoint).UploadAsync(None);
+
+        // Neither the log of what was sent nor the delivery state recreates what the opt-out erased.
+        Assert.False(Directory.Exists(rig.Home.ProductDirectory(DeliveryRig.Product)));
+    }
+
+    [Fact]
     public async Task Upload_KilledBeforeTheAcknowledgement_ResendsAndTheCollectorCountsEachEventOnce()
     {
         await using var collector = await TestCollector.StartAsync();
