@@ -121,14 +121,16 @@ public class IngestionEndpointsTests
         var key = await collector.RegisterAsync();
         var good = JsonSerializer.Serialize(Some.Install(), ProtocolJsonContext.Default.WireEvent);
         var huge = good.Replace("\"name\":", $"\"padding\":\"{new string('x', ProtocolConstants.MaxEventBytes)}\",\"name\":");
-        var body = $$"""{"events":[{{good}}, 42, {"id": "not-a-guid"}, {{huge}}, {"name": null}]}""";
+        var body = $$$"""{"events":[{{{good}}}, 42, {"id": "not-a-guid"}, {{{huge}}}, {"name": null}, {"id": 42}, {"id": {"id": "{{{Guid.NewGuid()}}}"}}, {"id": null}]}""";
 
         var response = await TestCollector.ReadBatchAsync(await collector.PostRawAsync(key, Encoding.UTF8.GetBytes(body), gzip: true));
 
         Assert.Equal(1, response.Accepted);
         Assert.Equal(
-            [(1, RejectionReasons.Malformed), (2, RejectionReasons.Malformed), (3, RejectionReasons.TooLarge), (4, RejectionReasons.Malformed)],
+            [(1, RejectionReasons.Malformed), (2, RejectionReasons.Malformed), (3, RejectionReasons.TooLarge), (4, RejectionReasons.Malformed),
+                (5, RejectionReasons.Malformed), (6, RejectionReasons.Malformed), (7, RejectionReasons.Malformed)],
             response.Rejected.Select(r => (r.Index, r.Reason)));
+        Assert.All(response.Rejected.Where(r => r.Index != 3), r => Assert.Null(r.Id));
     }
 
     [Theory]
