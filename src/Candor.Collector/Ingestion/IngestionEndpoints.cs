@@ -118,7 +118,7 @@ internal static class IngestionEndpoints
         }
 
         if (document.RootElement.ValueKind is not JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("events", out var events)
+            || !JsonText.TryGetMember(document.RootElement, "events"u8, out var events)
             || events.ValueKind is not JsonValueKind.Array)
         {
             problem = Malformed("the body must be an object with an 'events' array");
@@ -179,7 +179,7 @@ internal static class IngestionEndpoints
     // string, or not valid text, is not read at all (both would throw).
     private static Guid? ReadId(JsonElement item, bool checkText) =>
         item.ValueKind is JsonValueKind.Object
-        && item.TryGetProperty("id"u8, out var element)
+        && JsonText.TryGetMember(item, "id"u8, out var element)
         && element.ValueKind is JsonValueKind.String
         && (!checkText || JsonText.Find(JsonMarshal.GetRawUtf8Value(element)) is null)
         && element.TryGetGuid(out var id)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -17,8 +18,9 @@ internal readonly record struct TextProblem(string Path, bool InName, bool Surro
 /// Checks that the strings and member names of JSON text are valid Unicode text. The JSON reader accepts bytes
 /// that are not UTF-8 and escapes of half a surrogate pair inside strings, and only the later reads of those
 /// strings (<see cref="JsonElement.GetString"/>, <see cref="JsonProperty.Name"/>, <see cref="JsonElement.TryGetGuid"/>,
-/// <see cref="JsonElement.ValueEquals(string)"/>, ...) throw <see cref="InvalidOperationException"/>. Checking first
-/// lets one bad item be refused on its own instead of failing the request.
+/// <see cref="JsonElement.ValueEquals(string)"/>, even <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>
+/// when it passes a name with such an escape) throw <see cref="InvalidOperationException"/>. Checking first lets one
+/// bad item be refused on its own instead of failing the request.
 /// </summary>
 internal static class JsonText
 {
@@ -46,6 +48,30 @@ internal static class JsonText
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The value of the object's last member of that name (the one <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>
+    /// finds), without unescaping a name that is not valid text: such a name cannot be the one looked for.
+    /// </summary>
+    public static bool TryGetMember(JsonElement value, ReadOnlySpan<byte> name, out JsonElement member)
+    {
+        member = default;
+        var found = false;
+        foreach (var property in value.EnumerateObject())
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            var matches = raw.IndexOf((byte)'\\') < 0
+                ? raw.SequenceEqual(name)
+                : Check(raw, escaped: true) is null && property.NameEquals(name);
+            if (matches)
+            {
+                member = property.Value;
+                found = true;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The first string or member name of a well-formed JSON value that is not valid text, or null.</summary>

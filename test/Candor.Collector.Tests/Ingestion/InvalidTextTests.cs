@@ -42,6 +42,8 @@ public class InvalidTextTests
         ["lone surrogate escape in a property name"] = ("\"triplet\"", Bytes("\"\\ud800\"")),
         ["raw 0xFF in a measurement name"] = ("\"retries\"", Bytes("\"retr", [0xFF], "es\"")),
         ["raw 0xFF in a member name of the event"] = ("\"session\"", Bytes("\"sess", [0xFF], "on\"")),
+        ["lone surrogate escape starting a member name of the event"] = ("\"name\":", Bytes("\"\\uDEF0name\":")),
+        ["lone high surrogate escape before a member name of the event"] = ("\"product\":", Bytes("\"\\uDB00product\":")),
         ["lone surrogate escape in a member name of the context"] = ("\"osVersion\"", Bytes("\"os\\udfffVersion\"")),
         ["raw 0xFF in a context value"] = ("\"ubuntu 22.04\"", Bytes("\"ubuntu", [0xFF], "22.04\"")),
         ["lone surrogate escape in the event name"] = ("\"install\"", Bytes("\"inst\\ud800all\"")),
@@ -155,6 +157,8 @@ public class InvalidTextTests
     [InlineData("{\"\\ud800\":1,\"events\":[{0}]}", false)]
     [InlineData("{\"ver\u00ffsion\":\"\u00ff\",\"events\":[{0}],\"\\udc00\":\"\\ud800\"}", true)]
     [InlineData("{\"ver\u00ffsion\":\"\u00ff\",\"events\":[{0}],\"\\udc00\":\"\\ud800\"}", false)]
+    [InlineData("{\"events\":[{0}],\"\\uDEF0\":1,\"\\uDB00events\":1}", true)]
+    [InlineData("{\"events\":[{0}],\"\\uDEF0\":1,\"\\uDB00events\":1}", false)]
     public async Task Batch_EnvelopeMemberWithInvalidText_DoesNotHideTheEvents(string envelope, bool gzip)
     {
         await using var collector = await TestCollector.StartAsync();
@@ -178,7 +182,10 @@ public class InvalidTextTests
         await using var collector = await TestCollector.StartAsync();
         var key = await collector.RegisterAsync();
 
-        var response = await collector.PostRawAsync(key, [.. "{\"even"u8, 0xFF, .. "s\":[]}"u8], gzip);
+        var raw = await collector.PostRawAsync(key, [.. "{\"even"u8, 0xFF, .. "s\":[]}"u8], gzip);
+        var response = await collector.PostRawAsync(key, "{\"\\uDA28vents\":[]}"u8.ToArray(), gzip);
+
+        Assert.Equal(HttpStatusCode.BadRequest, raw.StatusCode);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(RejectionReasons.Malformed, (await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.ProblemResponse))!.Reason);

@@ -66,6 +66,29 @@ public class JsonTextTests
         Assert.False(JsonText.IsSurelyValid([.. "{\"a\":\"x"u8, 0xFF, .. "\"}"u8]));
     }
 
+    [Theory]
+    [InlineData("""{"id": 1, "\uDEF0": 2}""", 1)]
+    [InlineData("""{"id": 1, "\uDB00product": 2, "\uDEF0name": 3}""", 1)]
+    [InlineData("""{"id": 1, "i\u0064": 2}""", 2)]
+    [InlineData("""{"\u0069\u0064": 1, "x\ud800": 2}""", 1)]
+    [InlineData("""{"id": 1, "id": 2, "\ud800id": 3}""", 2)]
+    public void TryGetMember_NamesNotValidText_AreSkippedWithoutThrowing(string json, int expected)
+    {
+        using var document = JsonDocument.Parse(json);
+
+        Assert.True(JsonText.TryGetMember(document.RootElement, "id"u8, out var value));
+        Assert.Equal(expected, value.GetInt32());
+    }
+
+    [Fact]
+    public void TryGetMember_NoSuchMember_IsFalse()
+    {
+        byte[] json = [.. """{"\uDEF0": 1, "i"""u8, 0xFF, .. "d\": 2}"u8];
+        using var document = JsonDocument.Parse(json);
+
+        Assert.False(JsonText.TryGetMember(document.RootElement, "id"u8, out _));
+    }
+
     [Fact]
     public void Find_WhatItPasses_CanBeReadWithoutThrowing()
     {
