@@ -27,30 +27,34 @@ public class InvalidTextTests
         }
     }
 
-    private static readonly Dictionary<string, (string Find, byte[] Replace)> Corruptions = new()
+    private const string NotUtf8 = "bytes that are not UTF-8";
+    private const string Half = "an unpaired surrogate escape (\\uD800-\\uDFFF)";
+
+    // The place the detail names, as docs/protocol.md shows it.
+    private static readonly Dictionary<string, (string Find, byte[] Replace, string Detail)> Corruptions = new()
     {
-        ["raw 0xFF in a string value"] = ("\"x64-linux\"", Bytes("\"x64", [0xFF], "linux\"")),
-        ["lone high surrogate escape in a string value"] = ("\"x64-linux\"", Bytes("\"x64\\ud800linux\"")),
-        ["lone low surrogate escape in a string value"] = ("\"x64-linux\"", Bytes("\"x64\\uDC00linux\"")),
-        ["high surrogate escape followed by another escape"] = ("\"x64-linux\"", Bytes("\"x64\\ud800\\u0041\"")),
-        ["high surrogate escape at the end of a string"] = ("\"x64-linux\"", Bytes("\"x64\\ud800\"")),
-        ["surrogate escapes in the wrong order"] = ("\"x64-linux\"", Bytes("\"\\udc00\\ud800\"")),
-        ["overlong encoding 0xC0 0xAF"] = ("\"x64-linux\"", Bytes("\"x64", [0xC0, 0xAF], "linux\"")),
-        ["surrogate encoded as UTF-8"] = ("\"x64-linux\"", Bytes("\"x64", [0xED, 0xA0, 0x80], "\"")),
-        ["sequence cut short before the closing quote"] = ("\"x64-linux\"", Bytes("\"x64", [0xE2, 0x82], "\"")),
-        ["raw 0xFF in a property name"] = ("\"triplet\"", Bytes("\"trip", [0xFF], "let\"")),
-        ["lone surrogate escape in a property name"] = ("\"triplet\"", Bytes("\"\\ud800\"")),
-        ["raw 0xFF in a measurement name"] = ("\"retries\"", Bytes("\"retr", [0xFF], "es\"")),
-        ["raw 0xFF in a member name of the event"] = ("\"session\"", Bytes("\"sess", [0xFF], "on\"")),
-        ["lone surrogate escape starting a member name of the event"] = ("\"name\":", Bytes("\"\\uDEF0name\":")),
-        ["lone high surrogate escape before a member name of the event"] = ("\"product\":", Bytes("\"\\uDB00product\":")),
-        ["lone surrogate escape in a member name of the context"] = ("\"osVersion\"", Bytes("\"os\\udfffVersion\"")),
-        ["raw 0xFF in a context value"] = ("\"ubuntu 22.04\"", Bytes("\"ubuntu", [0xFF], "22.04\"")),
-        ["lone surrogate escape in the event name"] = ("\"install\"", Bytes("\"inst\\ud800all\"")),
-        ["raw 0xFF in a list item"] = ("\"zlib\"", Bytes("\"zl", [0xFF], "b\"")),
-        ["lone surrogate escape in the time"] = ("\"time\":\"", Bytes("\"time\":\"\\ud800")),
-        ["raw 0xFF in the install id"] = ("\"install\":\"", Bytes("\"install\":\"", [0xFF])),
-        ["raw 0xFF in an unknown member"] = ("\"name\":", Bytes("\"note\":\"", [0xFF], "\",\"name\":")),
+        ["raw 0xFF in a string value"] = ("\"x64-linux\"", Bytes("\"x64", [0xFF], "linux\""), $"the string at $.properties.triplet holds {NotUtf8}"),
+        ["lone high surrogate escape in a string value"] = ("\"x64-linux\"", Bytes("\"x64\\ud800linux\""), $"the string at $.properties.triplet holds {Half}"),
+        ["lone low surrogate escape in a string value"] = ("\"x64-linux\"", Bytes("\"x64\\uDC00linux\""), $"the string at $.properties.triplet holds {Half}"),
+        ["high surrogate escape followed by another escape"] = ("\"x64-linux\"", Bytes("\"x64\\ud800\\u0041\""), $"the string at $.properties.triplet holds {Half}"),
+        ["high surrogate escape at the end of a string"] = ("\"x64-linux\"", Bytes("\"x64\\ud800\""), $"the string at $.properties.triplet holds {Half}"),
+        ["surrogate escapes in the wrong order"] = ("\"x64-linux\"", Bytes("\"\\udc00\\ud800\""), $"the string at $.properties.triplet holds {Half}"),
+        ["overlong encoding 0xC0 0xAF"] = ("\"x64-linux\"", Bytes("\"x64", [0xC0, 0xAF], "linux\""), $"the string at $.properties.triplet holds {NotUtf8}"),
+        ["surrogate encoded as UTF-8"] = ("\"x64-linux\"", Bytes("\"x64", [0xED, 0xA0, 0x80], "\""), $"the string at $.properties.triplet holds {NotUtf8}"),
+        ["sequence cut short before the closing quote"] = ("\"x64-linux\"", Bytes("\"x64", [0xE2, 0x82], "\""), $"the string at $.properties.triplet holds {NotUtf8}"),
+        ["raw 0xFF in a property name"] = ("\"triplet\"", Bytes("\"trip", [0xFF], "let\""), $"a member name in $.properties holds {NotUtf8}"),
+        ["lone surrogate escape in a property name"] = ("\"triplet\"", Bytes("\"\\ud800\""), $"a member name in $.properties holds {Half}"),
+        ["raw 0xFF in a measurement name"] = ("\"retries\"", Bytes("\"retr", [0xFF], "es\""), $"a member name in $.measurements holds {NotUtf8}"),
+        ["raw 0xFF in a member name of the event"] = ("\"session\"", Bytes("\"sess", [0xFF], "on\""), $"a member name in $ holds {NotUtf8}"),
+        ["lone surrogate escape starting a member name of the event"] = ("\"name\":", Bytes("\"\\uDEF0name\":"), $"a member name in $ holds {Half}"),
+        ["lone high surrogate escape before a member name of the event"] = ("\"product\":", Bytes("\"\\uDB00product\":"), $"a member name in $ holds {Half}"),
+        ["lone surrogate escape in a member name of the context"] = ("\"osVersion\"", Bytes("\"os\\udfffVersion\""), $"a member name in $.context holds {Half}"),
+        ["raw 0xFF in a context value"] = ("\"ubuntu 22.04\"", Bytes("\"ubuntu", [0xFF], "22.04\""), $"the string at $.context.osVersion holds {NotUtf8}"),
+        ["lone surrogate escape in the event name"] = ("\"install\"", Bytes("\"inst\\ud800all\""), $"the string at $.name holds {Half}"),
+        ["raw 0xFF in a list item"] = ("\"zlib\"", Bytes("\"zl", [0xFF], "b\""), $"the string at $.properties.packages[0] holds {NotUtf8}"),
+        ["lone surrogate escape in the time"] = ("\"time\":\"", Bytes("\"time\":\"\\ud800"), $"the string at $.time holds {Half}"),
+        ["raw 0xFF in the install id"] = ("\"install\":\"", Bytes("\"install\":\"", [0xFF]), $"the string at $.install holds {NotUtf8}"),
+        ["raw 0xFF in an unknown member"] = ("\"name\":", Bytes("\"note\":\"", [0xFF], "\",\"name\":"), $"the string at $.note holds {NotUtf8}"),
     };
 
     [Theory]
@@ -59,7 +63,7 @@ public class InvalidTextTests
     {
         await using var collector = await TestCollector.StartAsync();
         var key = await collector.RegisterAsync();
-        var (find, replace) = Corruptions[corruption];
+        var (find, replace, detail) = Corruptions[corruption];
         var (first, bad, last) = (Some.Install(), Some.Install(), Some.Install());
 
         var response = await collector.PostRawAsync(key, Batch(Json(first), Replace(Json(bad), find, replace), Json(last)), gzip);
@@ -68,7 +72,7 @@ public class InvalidTextTests
         Assert.Equal(2, answer.Accepted);
         var rejection = Assert.Single(answer.Rejected);
         Assert.Equal((1, bad.Id, RejectionReasons.Malformed), (rejection.Index, rejection.Id, rejection.Reason));
-        Assert.Contains("not valid text", rejection.Detail, StringComparison.Ordinal);
+        Assert.Equal("the item is not valid text: " + detail, rejection.Detail);
         await AssertStoredAsync(collector, [first.Id, last.Id], [bad.Id]);
         AssertNoErrorLogged(collector);
     }
