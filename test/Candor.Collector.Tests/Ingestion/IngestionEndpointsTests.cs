@@ -80,6 +80,8 @@ public class IngestionEndpointsTests
         { "stack with a drive path", RejectionReasons.InvalidValue },
         { "stack with an address", RejectionReasons.InvalidValue },
         { "stack too long", RejectionReasons.InvalidValue },
+        { "stack with a NUL", RejectionReasons.InvalidValue },
+        { "stack with a line break", RejectionReasons.InvalidValue },
         { "number above maximum", RejectionReasons.InvalidValue },
         { "negative duration", RejectionReasons.InvalidValue },
         { "measurement sent as property", RejectionReasons.InvalidValue },
@@ -475,6 +477,8 @@ public class IngestionEndpointsTests
             case "stack with a drive path": e.Properties!["stack"] = Some.Json("IOException at C:\\Users\\alice\\tool.cs"); break;
             case "stack with an address": e.Properties!["stack"] = Some.Json("AuthException for alice@example.org"); break;
             case "stack too long": e.Properties!["stack"] = Some.Json(new string('a', 5000)); break;
+            case "stack with a NUL": e.Properties!["stack"] = Some.Json("System.IO.IOException\0 at Sample.Cli.Run"); break;
+            case "stack with a line break": e.Properties!["stack"] = Some.Json("System.IO.IOException\n at Sample.Cli.Run"); break;
             case "number above maximum": e.Measurements!["retries"] = 101; break;
             case "negative duration": e.Measurements!["buildTime"] = -1; break;
             case "measurement sent as property": e.Properties!["buildTime"] = Some.Json("12"); break;
