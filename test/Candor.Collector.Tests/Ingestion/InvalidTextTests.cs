@@ -195,6 +195,34 @@ public class InvalidTextTests
         Assert.Equal(RejectionReasons.Malformed, (await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.ProblemResponse))!.Reason);
     }
 
+    [Theory]
+    [InlineData("X-Candor-Key: candor_ingest_\u00ff\u00fe")]
+    [InlineData("Content-Type: application/json; charset=\u00ff")]
+    [InlineData("Content-Encoding: gz\u00ffip")]
+    public async Task Batch_HeaderWithBytesThatAreNotAscii_IsA4xx(string header)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var body = Batch(Json(Some.Install()));
+        var name = header[..header.IndexOf(':', StringComparison.Ordinal)];
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Host"] = collector.BaseAddress.Authority,
+            ["X-Candor-Key"] = key,
+            ["Content-Type"] = "application/json",
+            ["Content-Length"] = body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Connection"] = "close",
+        };
+
+        var clean = await SendOverSocketAsync(collector, headers, body);
+        headers[name] = header[(name.Length + 2)..];
+        var damaged = await SendOverSocketAsync(collector, headers, body);
+
+        Assert.Equal(200, clean);
+        Assert.InRange(damaged, 400, 499);
+        AssertNoErrorLogged(collector);
+    }
+
     internal static byte[] Json(WireEvent e) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(e, ProtocolJsonContext.Default.WireEvent);
 
     internal static byte[] Batch(params byte[][] items)
@@ -225,6 +253,19 @@ public class InvalidTextTests
     // An unhandled exception is logged at Error with its stack trace; client input must never get there.
     internal static void AssertNoErrorLogged(TestCollector collector) =>
         Assert.DoesNotContain(collector.Logs, line => line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal));
+
+    // HttpClient refuses to send a header that is not ASCII, so the request goes over a plain socket, one byte per character.
+    private static async Task<int> SendOverSocketAsync(TestCollector collector, Dictionary<string, string> headers, byte[] body)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(collector.BaseAddress.Host, collector.BaseAddress.Port);
+        var stream = socket.GetStream();
+        var head = $"POST {ProtocolConstants.BatchPath} HTTP/1.1\r\n" + string.Concat(headers.Select(h => $"{h.Key}: {h.Value}\r\n")) + "\r\n";
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(head));
+        await stream.WriteAsync(body);
+        var answer = await new StreamReader(stream, Encoding.Latin1).ReadToEndAsync();
+        return int.Parse(answer.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static byte[] Replace(byte[] json, string find, byte[] replace)
     {
