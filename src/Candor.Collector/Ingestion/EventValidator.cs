@@ -194,9 +194,13 @@ internal sealed partial class EventValidator(TimeProvider time)
         _ => $"kind {KindName(field.Kind)} cannot be a property value",
     };
 
+    // A signature is one line of type and method names. A control character has no place in it, and NUL is more
+    // than odd: PostgreSQL cannot store it in text, so it would fail the commit of every batch that shares it.
     private static string? CheckStack(string value) =>
         value.Length == 0 ? "must not be empty"
         : value.Length > MaxStackLength ? $"is longer than {MaxStackLength.ToString(CultureInfo.InvariantCulture)} characters"
+        : value.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || value.AsSpan().IndexOfAnyInRange('\u007f', '\u009f') >= 0
+            ? "must not hold control characters; send the scrubbed signature only"
         : LooksPersonal(value) ? "looks like it holds a path or an address; send the scrubbed signature only"
         : null;
 

@@ -66,9 +66,12 @@ internal static class IngestionEndpoints
         var country = place.CountryOf(http.Connection.RemoteIpAddress);
         var rejected = new List<ItemRejection>();
         var valid = new List<IncomingEvent>(items.Count);
+
+        // Almost every body is plain valid text, known at once; only the others have their items checked one by one.
+        var checkText = !JsonText.IsSurelyValid(body!.Memory.Span);
         for (var index = 0; index < items.Count; index++)
         {
-            var (incoming, refusal, id) = ReadItem(items[index], product!, country, validator, ingestion.Value);
+            var (incoming, refusal, id) = ReadItem(items[index], product!, country, validator, ingestion.Value, checkText);
             if (refusal is not null)
             {
                 rejected.Add(new ItemRejection { Index = index, Id = id, Reason = refusal.Reason, Detail = refusal.Detail });
@@ -115,7 +118,7 @@ internal static class IngestionEndpoints
         }
 
         if (document.RootElement.ValueKind is not JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("events", out var events)
+            || !JsonText.TryGetMember(document.RootElement, "events"u8, out var events)
             || events.ValueKind is not JsonValueKind.Array)
         {
             problem = Malformed("the body must be an object with an 'events' array");
@@ -135,17 +138,24 @@ internal static class IngestionEndpoints
     }
 
     private static (IncomingEvent? Event, Refusal? Refusal, Guid? Id) ReadItem(
-        JsonElement item, CatalogProduct product, string country, EventValidator validator, IngestionOptions options)
+        JsonElement item, CatalogProduct product, string country, EventValidator validator, IngestionOptions options, bool checkText)
     {
-        Guid? id = item.ValueKind is JsonValueKind.Object && item.TryGetProperty("id", out var idElement) && idElement.TryGetGuid(out var parsed) ? parsed : null;
+        var id = ReadId(item, checkText);
         if (item.ValueKind is not JsonValueKind.Object)
         {
             return (null, new Refusal(RejectionReasons.Malformed, "the item is not a JSON object"), id);
         }
 
-        if (JsonMarshal.GetRawUtf8Value(item).Length > ProtocolConstants.MaxEventBytes)
+        var raw = JsonMarshal.GetRawUtf8Value(item);
+        if (raw.Length > ProtocolConstants.MaxEventBytes)
         {
             return (null, new Refusal(RejectionReasons.TooLarge, $"the event is larger than {ProtocolConstants.MaxEventBytes} bytes"), id);
+        }
+
+        // Every later read of the item's strings and names throws on text that is not valid; refuse it here instead.
+        if (checkText && JsonText.Find(raw) is { } textProblem)
+        {
+            return (null, new Refusal(RejectionReasons.Malformed, textProblem.Describe()), id);
         }
 
         var (e, problemPath) = WireEventReader.Read(item);
@@ -164,6 +174,17 @@ internal static class IngestionEndpoints
         var (incoming, refusal) = validator.Validate(e, product, country, options.MaxClockSkew);
         return (incoming, refusal, id);
     }
+
+    // The ID is named in the item's rejection whenever it can be read, so the SDK can match it; an ID that is not a
+    // string, or not valid text, is not read at all (both would throw).
+    private static Guid? ReadId(JsonElement item, bool checkText) =>
+        item.ValueKind is JsonValueKind.Object
+        && JsonText.TryGetMember(item, "id"u8, out var element)
+        && element.ValueKind is JsonValueKind.String
+        && (!checkText || JsonText.Find(JsonMarshal.GetRawUtf8Value(element)) is null)
+        && element.TryGetGuid(out var id)
+            ? id
+            : null;
 
     internal static JsonHttpResult<ProblemResponse> Refuse(RequestProblem problem, CollectorMetrics metrics, ILogger logger)
     {

@@ -80,6 +80,8 @@ public class IngestionEndpointsTests
         { "stack with a drive path", RejectionReasons.InvalidValue },
         { "stack with an address", RejectionReasons.InvalidValue },
         { "stack too long", RejectionReasons.InvalidValue },
+        { "stack with a NUL", RejectionReasons.InvalidValue },
+        { "stack with a line break", RejectionReasons.InvalidValue },
         { "number above maximum", RejectionReasons.InvalidValue },
         { "negative duration", RejectionReasons.InvalidValue },
         { "measurement sent as property", RejectionReasons.InvalidValue },
@@ -121,14 +123,16 @@ public class IngestionEndpointsTests
         var key = await collector.RegisterAsync();
         var good = JsonSerializer.Serialize(Some.Install(), ProtocolJsonContext.Default.WireEvent);
         var huge = good.Replace("\"name\":", $"\"padding\":\"{new string('x', ProtocolConstants.MaxEventBytes)}\",\"name\":");
-        var body = $$"""{"events":[{{good}}, 42, {"id": "not-a-guid"}, {{huge}}, {"name": null}]}""";
+        var body = $$$"""{"events":[{{{good}}}, 42, {"id": "not-a-guid"}, {{{huge}}}, {"name": null}, {"id": 42}, {"id": {"id": "{{{Guid.NewGuid()}}}"}}, {"id": null}]}""";
 
         var response = await TestCollector.ReadBatchAsync(await collector.PostRawAsync(key, Encoding.UTF8.GetBytes(body), gzip: true));
 
         Assert.Equal(1, response.Accepted);
         Assert.Equal(
-            [(1, RejectionReasons.Malformed), (2, RejectionReasons.Malformed), (3, RejectionReasons.TooLarge), (4, RejectionReasons.Malformed)],
+            [(1, RejectionReasons.Malformed), (2, RejectionReasons.Malformed), (3, RejectionReasons.TooLarge), (4, RejectionReasons.Malformed),
+                (5, RejectionReasons.Malformed), (6, RejectionReasons.Malformed), (7, RejectionReasons.Malformed)],
             response.Rejected.Select(r => (r.Index, r.Reason)));
+        Assert.All(response.Rejected.Where(r => r.Index != 3), r => Assert.Null(r.Id));
     }
 
     [Theory]
@@ -473,6 +477,8 @@ public class IngestionEndpointsTests
             case "stack with a drive path": e.Properties!["stack"] = Some.Json("IOException at C:\\Users\\alice\\tool.cs"); break;
             case "stack with an address": e.Properties!["stack"] = Some.Json("AuthException for alice@example.org"); break;
             case "stack too long": e.Properties!["stack"] = Some.Json(new string('a', 5000)); break;
+            case "stack with a NUL": e.Properties!["stack"] = Some.Json("System.IO.IOException\0 at Sample.Cli.Run"); break;
+            case "stack with a line break": e.Properties!["stack"] = Some.Json("System.IO.IOException\n at Sample.Cli.Run"); break;
             case "number above maximum": e.Measurements!["retries"] = 101; break;
             case "negative duration": e.Measurements!["buildTime"] = -1; break;
             case "measurement sent as property": e.Properties!["buildTime"] = Some.Json("12"); break;

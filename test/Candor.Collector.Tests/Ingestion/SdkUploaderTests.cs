@@ -64,6 +64,38 @@ public class SdkUploaderTests
     }
 
     [Fact]
+    public async Task Upload_SpooledEventsWithADamagedByte_CostOnlyThoseEvents()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        var home = new CandorHome(Path.Combine(collector.Root, "home"));
+        using var delivery = Create(collector, home, key);
+        WireEvent[] good = [Some.Install(), Some.Failed(), Some.Install()];
+        var (flipped, halfPair) = (Some.Install(), Some.Install());
+        foreach (var e in good)
+        {
+            Assert.True(delivery.Spool.TryWrite(e.Id, JsonSerializer.SerializeToUtf8Bytes(e, ProtocolJsonContext.Default.WireEvent)));
+        }
+
+        // As a disk may leave a spool file: one byte of a value changed to one that is not UTF-8, or an escape
+        // changed to half a surrogate pair. Both files are still JSON with a readable id, so the SDK sends them.
+        var json = JsonSerializer.SerializeToUtf8Bytes(flipped, ProtocolJsonContext.Default.WireEvent);
+        json[System.Text.Encoding.UTF8.GetString(json).IndexOf("x64-linux", StringComparison.Ordinal) + 3] = 0xFF;
+        Assert.True(delivery.Spool.TryWrite(flipped.Id, json));
+        var escaped = JsonSerializer.Serialize(halfPair, ProtocolJsonContext.Default.WireEvent).Replace("x64-linux", "x64\\ud800", StringComparison.Ordinal);
+        Assert.True(delivery.Spool.TryWrite(halfPair.Id, System.Text.Encoding.UTF8.GetBytes(escaped)));
+
+        delivery.StartUpload();
+
+        Assert.True(await delivery.DrainAsync(TimeSpan.FromMinutes(1)));
+        Assert.False(delivery.Spool.HasPending());
+        var stored = await collector.Store.ReadRawAsync(new EventFilter(Some.Product, new(2026, 1, 1), new(2026, 12, 31)), 100, default);
+        Assert.Equal(good.Select(e => e.Id).Order(), stored.Select(e => e.Id).Order());
+        Assert.Equal(2, delivery.Counters.Rejected(RejectionReasons.Malformed));
+        Assert.Equal(2, File.ReadAllLines(home.RejectedLog(Some.Product)).Count(line => line.Contains("\"reason\":\"malformed\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Upload_EventsSentAgainAfterALostAnswer_AreStoredOnce()
     {
         await using var collector = await TestCollector.StartAsync();

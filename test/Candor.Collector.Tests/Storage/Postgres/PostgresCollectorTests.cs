@@ -96,6 +96,33 @@ public class PostgresCollectorTests
         }
     }
 
+    [DatabaseFact]
+    public async Task Batch_OnPostgres_StackWithControlCharacters_IsRejectedByIndexAndTheRestStored()
+    {
+        var (schema, connectionString) = await PostgresServer.CreateSchemaAsync();
+        try
+        {
+            await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?>
+            {
+                ["Storage:Provider"] = "Postgres",
+                ["Storage:ConnectionString"] = connectionString,
+            });
+            var key = await collector.RegisterAsync();
+            var (first, nul, last) = (Some.Install(), Some.Crash("System.IO.IOException\0 at Sample.Cli.Run"), Some.Crash("System.IO.IOException at Sample.Cli.Run"));
+
+            var response = await collector.PostBatchAsync(key, [first, nul, last]);
+
+            var answer = await TestCollector.ReadBatchAsync(response);
+            Assert.Equal(2, answer.Accepted);
+            Assert.Equal([(1, nul.Id, RejectionReasons.InvalidValue)], answer.Rejected.Select(r => (r.Index, r.Id, r.Reason)));
+            Assert.Equal(2, await collector.Store.CountRawEventsAsync(Some.Product, default));
+        }
+        finally
+        {
+            await PostgresServer.DropSchemaAsync(schema);
+        }
+    }
+
     private static async Task<JsonObject> GetAsync(HttpClient reader, string path)
     {
         var response = await reader.GetAsync(path);
