@@ -117,7 +117,7 @@ internal sealed class CandorMachine
         }
 
         var local = new List<LoggedEvent>();
-        foreach (var document in new JsonLinesLog(Home.LocalLog(product), new DeliveryOptions().MaxSentLogBytes, Files).ReadObjects())
+        foreach (var document in new JsonLinesLog(Home.LocalLog(product), new DeliveryOptions().MaxSentLogBytes, Files, createsFolder: false).ReadObjects())
         {
             using (document)
             {
