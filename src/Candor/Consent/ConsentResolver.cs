@@ -96,7 +96,7 @@ internal static class ConsentResolver
         if (settings.Problem is { } problem)
         {
             // Privacy first: the file may hold an opt-out, which "no choice" would turn into the product's default.
-            return Off(ConsentSource.UserMachine, $"{problem}, so off until you choose again ('candor status' says where it was set aside)");
+            return Off(ConsentSource.UserMachine, $"{problem}: off until you choose again, and 'candor status' names the file");
         }
 
         if (settings.ProductLevel(manifest.Product) is { } productLevel)
