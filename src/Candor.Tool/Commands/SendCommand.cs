@@ -95,10 +95,27 @@ internal static class SendCommand
             return new(product, sent, 0, $"{product}: sent {sent} event(s) to {record.Endpoint}.");
         }
 
-        var why = finished
-            ? "the collector did not take them, or asked to wait after an earlier failure"
-            : $"the collector did not answer within {Budget.TotalSeconds:0} s";
+        var why = finished ? WhyLeft(machine, product) : $"the collector did not answer within {Budget.TotalSeconds:0} s";
         return new(product, sent, left, $"{product}: sent {sent} event(s); {left} still wait ({why}). A later run of {product}, or 'candor send', tries again.");
+    }
+
+    // A problem with this machine's files is said as one: blaming the collector would send the user the wrong way.
+    private static string WhyLeft(CandorMachine machine, string product)
+    {
+        if (machine.UploadLockProblem() is { } local)
+        {
+            return local;
+        }
+
+        var state = new DeliveryStateStore(machine.Home!.DeliveryState(product), machine.Files).Read().Value;
+        if (state?.NextAttempt is { } next && next > machine.Time.GetUtcNow())
+        {
+            return state.LastFailure is { } failure
+                ? $"the last upload failed ({failure}); the next waits until {Reports.Time(next)}"
+                : $"the collector asked to wait until {Reports.Time(next)}";
+        }
+
+        return "the collector did not take them";
     }
 
     private sealed record Outcome(string Product, int Sent, int Left, string Message);
