@@ -63,6 +63,23 @@ public sealed class BrokenSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Open_HugeSettings_IsOffAndSetAsideWithoutBeingRead()
+    {
+        // Larger than Candor ever writes: read in full, a runaway file would cost every tool its memory.
+        Directory.CreateDirectory(_home.Root);
+        using (var huge = File.Create(_home.SettingsFile))
+        {
+            huge.SetLength(HomeFiles.MaxStateBytes + 1);
+        }
+
+        var outcome = Gate().Open(Manifests.Sample());
+
+        Assert.Equal(TelemetryLevel.Off, outcome.Decision.Level);
+        Assert.Contains("larger than", outcome.Decision.Detail, StringComparison.Ordinal);
+        Assert.Single(BrokenBytes.SetAsideCopies(_home.SettingsFile));
+    }
+
+    [Fact]
     public void Open_SettingsBrokenWhileAVariableOptsOut_TouchesNoFile()
     {
         // An opt-out run writes nothing, not even the repair: the next run that reads the file does it.
