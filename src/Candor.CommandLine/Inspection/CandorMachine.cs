@@ -95,7 +95,7 @@ internal sealed class CandorMachine
             decision,
             record is null ? null : new CollectorInfo(record.Endpoint),
             Parse(settings.ProductLevel(product)),
-            Parse(settings.MachineLevel),
+            settings.Problem is null ? Parse(settings.MachineLevel) : TelemetryLevel.Off,
             identity,
             noticePending,
             Home?.ProductDirectory(product),
@@ -104,11 +104,28 @@ internal sealed class CandorMachine
             Local(product).Count);
     }
 
-    /// <summary>Events the collector acknowledged (the transparency log), oldest first.</summary>
-    public IReadOnlyList<SentEvent> Sent(string product) =>
-        Home is null ? [] : new TransparencyLog(Home, product, Files, new DeliveryOptions()).Read();
+    /// <summary>
+    /// Events the collector acknowledged (the transparency log), oldest first; none when the log holds text that is
+    /// not UTF-8 (<see cref="FileIssues"/> then names it).
+    /// </summary>
+    public IReadOnlyList<SentEvent> Sent(string product)
+    {
+        if (Home is null)
+        {
+            return [];
+        }
 
-    /// <summary>Events recorded at the <c>local</c> level, never sent, oldest first.</summary>
+        try
+        {
+            return new TransparencyLog(Home, product, Files, new DeliveryOptions()).Read();
+        }
+        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Events recorded at the <c>local</c> level, never sent, oldest first; none when the log holds text that is not UTF-8.</summary>
     public IReadOnlyList<LoggedEvent> Local(string product)
     {
         if (Home is null)
@@ -117,20 +134,58 @@ internal sealed class CandorMachine
         }
 
         var local = new List<LoggedEvent>();
-        foreach (var document in new JsonLinesLog(Home.LocalLog(product), new DeliveryOptions().MaxSentLogBytes, Files, createsFolder: false).ReadObjects())
+        try
         {
-            using (document)
+            foreach (var document in new JsonLinesLog(Home.LocalLog(product), new DeliveryOptions().MaxSentLogBytes, Files, createsFolder: false).ReadObjects())
             {
-                var root = document.RootElement;
-                if (root.TryGetProperty("recorded", out var at) && at.TryGetDateTimeOffset(out var recorded)
-                    && root.TryGetProperty("event", out var json) && json.ValueKind == System.Text.Json.JsonValueKind.Object)
+                using (document)
                 {
-                    local.Add(new LoggedEvent(recorded, EventState.Local, json.GetRawText()));
+                    var root = document.RootElement;
+                    if (root.TryGetProperty("recorded", out var at) && at.ValueKind == System.Text.Json.JsonValueKind.String && at.TryGetDateTimeOffset(out var recorded)
+                        && root.TryGetProperty("event", out var json) && json.ValueKind == System.Text.Json.JsonValueKind.Object)
+                    {
+                        local.Add(new LoggedEvent(recorded, EventState.Local, json.GetRawText()));
+                    }
                 }
             }
         }
+        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        {
+            return [];
+        }
 
         return local;
+    }
+
+    /// <summary>
+    /// The files of the home that Candor set aside, or cannot use where they are: the machine's own (settings, locks),
+    /// then those of <paramref name="products"/>. Reads only.
+    /// </summary>
+    public IReadOnlyList<FileIssue> FileIssues(IReadOnlyList<string> products) =>
+        Home is null ? [] : HomeFileIssues.Find(Home, Files, Time, products);
+
+    /// <summary>
+    /// Why this machine cannot upload now for a reason of its own, not the collector's: the upload lock is not a
+    /// file and cannot be set aside, or another process holds it. Null when the lock can be taken. Takes and releases
+    /// the lock, creating its file.
+    /// </summary>
+    public string? UploadLockProblem()
+    {
+        if (Home is null)
+        {
+            return HomeProblem;
+        }
+
+        try
+        {
+            Files.CreatePrivateDirectory(Home.Root);
+            using var held = Files.TryLock(Home.UploadLock);
+            return held is null ? $"another process on this machine is uploading: it holds '{Home.UploadLock}'" : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"a problem with this machine's files, not with the collector: {ex.Message}";
+        }
     }
 
     /// <summary>Events spooled and not yet sent, oldest first, byte for byte as they will be sent.</summary>

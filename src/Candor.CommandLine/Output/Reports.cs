@@ -108,6 +108,46 @@ internal static class Reports
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// The home's files that Candor set aside or cannot use, one line each: what the file was, what is wrong with it
+    /// and where it is now.
+    /// </summary>
+    public static void WriteFileIssues(CommandOutput output, IReadOnlyList<FileIssue> issues)
+    {
+        foreach (var issue in issues)
+        {
+            output.Line(issue.SetAside
+                ? $"set aside     {issue.File}, which {issue.Problem}{(issue.At is { } at ? ", on " + Time(at) : "")}: now {issue.Path}"
+                : $"cannot use    {output.Notable(issue.File)}, which {issue.Problem}: {issue.Path}");
+        }
+    }
+
+    /// <summary>The same as a JSON array.</summary>
+    public static void WriteFileIssues(Utf8JsonWriter json, IReadOnlyList<FileIssue> issues)
+    {
+        json.WriteStartArray();
+        foreach (var issue in issues)
+        {
+            json.WriteStartObject();
+            json.WriteString("file", issue.File);
+            json.WriteString("problem", issue.Problem);
+            json.WriteBoolean("setAside", issue.SetAside);
+            json.WriteString("path", issue.Path);
+            if (issue.At is { } at)
+            {
+                json.WriteString("at", at);
+            }
+            else
+            {
+                json.WriteNull("at");
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
     /// <summary>Logged events: a heading line each, then the event's JSON exactly as it was sent or kept.</summary>
     public static void WriteEvents(CommandOutput output, string product, IReadOnlyList<LoggedEvent> events)
     {

@@ -3,12 +3,14 @@ using Candor.CommandLine.Commands;
 using Candor.CommandLine.Inspection;
 using Candor.CommandLine.Output;
 using Candor.Identity;
+using Candor.Storage;
 
 namespace Candor.Tool.Commands;
 
 /// <summary>
 /// <c>candor purge</c>: deletes every file Candor keeps for this user (install IDs, unsent events, logs, the
-/// catalogue) but the choices in <c>settings.json</c>: deleting an opt-out would turn telemetry back on.
+/// catalogue, what Candor set aside) but the choices in <c>settings.json</c>, and the settings files Candor set aside:
+/// deleting an opt-out would turn telemetry back on.
 /// </summary>
 internal static class PurgeCommand
 {
@@ -40,6 +42,22 @@ internal static class PurgeCommand
                 {
                     machine.Files.DeleteFile(home.UploadLock);
                     deleted.Add(home.UploadLock);
+                }
+
+                // What Candor set aside goes too, but for old settings files: they may hold choices the user wants back.
+                var setAside = Directory.Exists(home.Root) ? Directory.GetFileSystemEntries(home.Root, SetAsideName.Pattern("*")) : [];
+                foreach (var path in setAside.Where(p => !Path.GetFileName(p).StartsWith("settings.json" + SetAsideName.Marker, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+                {
+                    if (Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null)
+                    {
+                        IdentityStore.EraseDirectory(machine.Files, path);
+                    }
+                    else
+                    {
+                        machine.Files.DeleteFile(path);
+                    }
+
+                    deleted.Add(path);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

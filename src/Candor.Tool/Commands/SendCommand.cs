@@ -100,16 +100,34 @@ internal static class SendCommand
 
         var why = result.Status switch
         {
-            UploadStatus.Busy => "another upload of this machine is under way and will send them",
             UploadStatus.Cancelled => $"the collector did not answer within {Budget.TotalSeconds:0} s",
-            UploadStatus.BackingOff => "the collector asked to wait after an earlier failure",
-            _ => "the collector did not take them",
+            UploadStatus.Busy when machine.UploadLockProblem() is null => "another upload of this machine is under way and will send them",
+            _ => WhyLeft(machine, product),
         };
         return new(product, sent, left, $"{product}: sent {sent} event(s); {left} still wait ({why}). A later run of {product}, or 'candor send', tries again.{Refused(result)}");
     }
 
     private static string Refused(UploadResult result) =>
         result.Rejected == 0 ? "" : $" The collector refused {result.Rejected} as invalid ('candor events' lists them).";
+
+    // A problem with this machine's files is said as one: blaming the collector would send the user the wrong way.
+    private static string WhyLeft(CandorMachine machine, string product)
+    {
+        if (machine.UploadLockProblem() is { } local)
+        {
+            return local;
+        }
+
+        var state = new DeliveryStateStore(machine.Home!.DeliveryState(product), machine.Files).Read().Value;
+        if (state?.NextAttempt is { } next && next > machine.Time.GetUtcNow())
+        {
+            return state.LastFailure is { } failure
+                ? $"the last upload failed ({failure}); the next waits until {Reports.Time(next)}"
+                : $"the collector asked to wait until {Reports.Time(next)}";
+        }
+
+        return "the collector did not take them";
+    }
 
     private sealed record Outcome(string Product, int Sent, int Left, string Message);
 }

@@ -6,7 +6,10 @@ using Candor.Consent;
 
 namespace Candor.Tool.Commands;
 
-/// <summary><c>candor status</c>: the machine-wide choice, then every product with its level and why.</summary>
+/// <summary>
+/// <c>candor status</c>: the machine-wide choice, the home's files that Candor set aside or cannot use, then every
+/// product with its level and why.
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create(CandorMachine machine)
@@ -21,6 +24,7 @@ internal static class StatusCommand
             var states = products.Select(p => machine.Status(p, machine.Record(p)?.Manifest)).ToList();
             var policy = machine.ReadPolicy();
             var machineChoice = machine.Settings.GetLevel();
+            var issues = machine.FileIssues(products);
             if (output.Json)
             {
                 output.WriteJson(writer =>
@@ -34,6 +38,8 @@ internal static class StatusCommand
                     writer.WriteBoolean("forcesOff", policy.ForcesOff);
                     writer.WriteString("detail", policy.Detail);
                     writer.WriteEndObject();
+                    writer.WritePropertyName("files");
+                    Reports.WriteFileIssues(writer, issues);
                     writer.WriteStartArray("products");
                     foreach (var state in states)
                     {
@@ -53,6 +59,7 @@ internal static class StatusCommand
                 output.Line($"policy        {output.Notable(policy.Detail)}");
             }
 
+            Reports.WriteFileIssues(output, issues);
             foreach (var state in states)
             {
                 output.Line();

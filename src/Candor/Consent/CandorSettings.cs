@@ -49,11 +49,18 @@ public sealed class CandorSettings
     /// </summary>
     /// <remarks>
     /// This is the stored choice only, not the effective level: a product without its own choice follows the
-    /// machine-wide one, and variables, flags and policy can still turn it off. Never throws.
+    /// machine-wide one, and variables, flags and policy can still turn it off. A settings file that is there but
+    /// cannot be read has no product choices and a machine-wide <see cref="TelemetryLevel.Off"/>, as consent reads
+    /// it. Never throws.
     /// </remarks>
     public TelemetryLevel? GetLevel(string? product = null)
     {
         var snapshot = Read();
+        if (snapshot.Problem is not null)
+        {
+            return product is null ? TelemetryLevel.Off : null;
+        }
+
         var written = product is null ? snapshot.MachineLevel : snapshot.ProductLevel(product);
         if (written is null)
         {
@@ -75,8 +82,10 @@ public sealed class CandorSettings
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="product"/> is not a product ID.</exception>
     /// <exception cref="IOException">
-    /// The settings cannot be written (no home, a read-only or full disk, the lock stayed taken), or the choice was
-    /// saved but some of the product's data could not be erased (the message says which).
+    /// The settings cannot be written (no home, a read-only or full disk, the lock stayed taken, a settings file that
+    /// is there but cannot be read now), or the choice was saved but some of the product's data could not be erased
+    /// (the message says which). A settings file that can never be read is set aside, and the new one starts with
+    /// the machine-wide choice off.
     /// </exception>
     public void SetLevel(TelemetryLevel level, string? product = null)
     {

@@ -53,11 +53,28 @@ internal sealed class ConsentGate
     /// <see cref="ConsentOutcome.DisclosurePending"/> set, and the tool calls <see cref="ShowDisclosure"/>
     /// before its first real command (never for <c>--help</c>).
     /// </param>
-    /// <remarks>Never throws. The first run of a product may block briefly on the identity lock while another first run creates it.</remarks>
+    /// <remarks>
+    /// Never throws, whatever the home's files hold. The first run of a product may block briefly on the identity lock
+    /// while another first run creates it.
+    /// </remarks>
     public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var (home, homeProblem) = HomeLocator.Find(_environment);
+        try
+        {
+            return OpenIn(manifest, home, homeProblem, commandLineOptOut, ciVendor, deferDisclosure);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The readers and writers below catch what the home can throw at them; this is the promise kept for
+            // what they did not foresee: the tool runs, with telemetry off.
+            return new(new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, $"the Candor home '{home?.Root}' could not be used ({ex.GetType().Name})"), home, null);
+        }
+    }
+
+    private ConsentOutcome OpenIn(TelemetryManifest manifest, CandorHome? home, string? homeProblem, string? commandLineOptOut, string? ciVendor, bool deferDisclosure)
+    {
         // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
         // must not wait at start-up because another process is changing the settings.
         var settings = home is null ? null : new SettingsStore(home, _files, _time, lockAttempts: 1);
@@ -74,6 +91,14 @@ internal sealed class ConsentGate
             HomeProblem = homeProblem,
         });
 
+        if (choices.Problem is not null && decision.Source == ConsentSource.UserMachine)
+        {
+            // The unreadable file decided this run is off. It is set aside and replaced by one that says off, so every
+            // later run of every tool reads off at once, and the user finds the old file named in 'candor status'.
+            // (A run that a variable or a flag turned off writes nothing, as always.)
+            settings!.Repair();
+        }
+
         if (decision.Level == TelemetryLevel.Off || home is null || settings is null)
         {
             return new(decision, home, null);
@@ -89,6 +114,9 @@ internal sealed class ConsentGate
         {
             return new(new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, $"the Candor home '{home.Root}' cannot be written ({ex.GetType().Name})"), home, null);
         }
+
+        // A file or a named pipe where the spool folder belongs would drop every event of every run.
+        HomeFiles.ClearWay(_files, home, home.SpoolDirectory(manifest.Product));
 
         var pending = deferDisclosure && FirstRunDisclosure.MustShow(manifest, identity, ciVendor);
         decision = pending

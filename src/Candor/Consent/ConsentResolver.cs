@@ -14,7 +14,8 @@ namespace Candor.Consent;
 /// <item>the product's own opt-out variables (off only; <see cref="EnvironmentFlag"/> rule);</item>
 /// <item><c>DO_NOT_TRACK</c> (off only; <see cref="EnvironmentFlag"/> rule);</item>
 /// <item><c>CANDOR_TELEMETRY</c>: <c>off|local|errors|all</c> in any case; any other non-empty value is off;</item>
-/// <item>the user's choice for this product, then the user's machine-wide choice (unreadable values are off);</item>
+/// <item>the user's choice for this product, then the user's machine-wide choice (unreadable values are off, and so is
+/// a settings file that is there but cannot be read: it may hold an opt-out);</item>
 /// <item>the product's default: opt-out products are on (<see cref="TelemetryLevel.All"/>), opt-in products off.</item>
 /// </list>
 /// A level other than off is then withdrawn when this is a CI run of a product that suppresses CI, or when
@@ -92,6 +93,12 @@ internal static class ConsentResolver
         }
 
         var settings = inputs.Settings;
+        if (settings.Problem is { } problem)
+        {
+            // Privacy first: the file may hold an opt-out, which "no choice" would turn into the product's default.
+            return Off(ConsentSource.UserMachine, $"{problem}: off until you choose again, and 'candor status' names the file");
+        }
+
         if (settings.ProductLevel(manifest.Product) is { } productLevel)
         {
             return FromSettings(ConsentSource.UserProduct, $"products.{manifest.Product}", productLevel);

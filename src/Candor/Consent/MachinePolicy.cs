@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Candor.Storage;
 
 namespace Candor.Consent;
@@ -69,7 +68,7 @@ internal sealed class MachinePolicy
         {
             telemetry = SettingsJson.ReadPolicyTelemetry(Utf8Text.WithoutBom(bytes));
         }
-        catch (JsonException)
+        catch (Exception ex) when (JsonValues.IsMalformed(ex))
         {
             return new(path, forcesOff: true, $"{path}: not valid JSON, so off");
         }

@@ -12,14 +12,21 @@ internal sealed class SettingsSnapshot
     private readonly Dictionary<string, ProductSettings> _products;
     private IReadOnlyList<string>? _sorted;
 
-    private SettingsSnapshot(string? machineLevel, Dictionary<string, ProductSettings> products)
+    private SettingsSnapshot(string? machineLevel, Dictionary<string, ProductSettings> products, string? problem = null)
     {
         MachineLevel = machineLevel;
         _products = products;
+        Problem = problem;
     }
 
-    /// <summary>No file, or a file that could not be read: no choices.</summary>
+    /// <summary>No file (or no home): no choices.</summary>
     public static SettingsSnapshot Empty { get; } = new(null, new Dictionary<string, ProductSettings>(StringComparer.Ordinal));
+
+    /// <summary>
+    /// Why the file that is there cannot be read, e.g. <c>settings.json is not UTF-8 text</c>; null when it was read
+    /// (or is absent). Such a file may hold an opt-out, so the resolver takes it as off.
+    /// </summary>
+    public string? Problem { get; }
 
     /// <summary>The machine-wide level as written (not yet checked), or null when there is no choice.</summary>
     public string? MachineLevel { get; }
@@ -34,6 +41,9 @@ internal sealed class SettingsSnapshot
 
     /// <summary>Whether a run of the product has been recorded as seen.</summary>
     public bool IsSeen(string product) => _products.GetValueOrDefault(product)?.Seen is not null;
+
+    /// <summary>A file that is there but cannot be read: no choices known, and <see cref="Problem"/> says why.</summary>
+    public static SettingsSnapshot Unreadable(string problem) => new(null, new Dictionary<string, ProductSettings>(StringComparer.Ordinal), problem);
 
     public static SettingsSnapshot From(SettingsDocument document) =>
         new(document.Level, new Dictionary<string, ProductSettings>(document.Products, StringComparer.Ordinal));

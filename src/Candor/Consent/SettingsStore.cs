@@ -34,33 +34,49 @@ internal sealed class SettingsStore
     public CandorHome Home { get; }
 
     /// <summary>
-    /// The choices as they are now. Never throws and never writes: a missing, unreadable, truncated or
-    /// corrupt file reads as "no choices" (the next change repairs it).
+    /// The choices as they are now. Never throws and never writes: a missing file reads as "no choices", and a
+    /// file that is there but cannot be read (not UTF-8, truncated JSON, a folder or a named pipe in its place, no
+    /// permission) as a snapshot whose <see cref="SettingsSnapshot.Problem"/> says why, which consent takes as off.
     /// </summary>
     public SettingsSnapshot Read()
     {
-        var document = TryReadDocument();
-        return document is null ? SettingsSnapshot.Empty : SettingsSnapshot.From(document);
+        var file = ReadFile();
+        return file.State switch
+        {
+            HomeFileState.Read => file.Value is null ? SettingsSnapshot.Empty : SettingsSnapshot.From(file.Value),
+            HomeFileState.Missing => SettingsSnapshot.Empty,
+            _ => SettingsSnapshot.Unreadable("settings.json " + file.Problem),
+        };
     }
 
     /// <summary>
     /// Changes the file under <c>settings.lock</c>: reads the current file, lets <paramref name="change"/> modify
     /// it and writes it back when <paramref name="change"/> returns true (or the file needed repair).
     /// </summary>
-    /// <remarks>Blocks while another process holds the lock, for at most about five seconds.</remarks>
-    /// <exception cref="IOException">The home cannot be written, or the lock stayed taken.</exception>
+    /// <remarks>
+    /// Blocks while another process holds the lock, for at most about five seconds. A file that cannot be used
+    /// (see <see cref="HomeFileState.Unusable"/>) is set aside and the change starts from a file whose machine-wide
+    /// choice is off: it may have held opt-outs, and a change to one product must not turn the others on.
+    /// </remarks>
+    /// <exception cref="IOException">The home cannot be written, the lock stayed taken, or the file is there but cannot be read now.</exception>
     /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
-    public void Update(Func<SettingsDocument, bool> change)
+    public void Update(Func<SettingsDocument, bool> change) => Change(change);
+
+    /// <summary>
+    /// When the file is there but can never be read as it is, sets it aside and writes in its place a file whose
+    /// machine-wide choice is off, so every tool keeps telemetry off, quickly and for good, until the user chooses
+    /// again; the set-aside copy stays for them to look at. Does nothing to a file that reads, or that only cannot
+    /// be read now. Returns whether it repaired. Never throws.
+    /// </summary>
+    public bool Repair()
     {
-        _files.CreatePrivateDirectory(Home.Root);
-        using var settingsLock = LockRetry.Acquire(_files, Home.SettingsLock, _lockAttempts, _lockRetryDelay);
-        var current = TryReadDocument();
-        var document = current ?? new SettingsDocument();
-        var changed = change(document);
-        if (changed || (current is null && _files.FileExists(Home.SettingsFile)))
+        try
         {
-            document.Version = SettingsDocument.CurrentVersion;
-            _files.WriteAtomic(Home.SettingsFile, SettingsJson.Write(document), durable: true);
+            return Change(static _ => false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -96,30 +112,44 @@ internal sealed class SettingsStore
         });
     }
 
-    private SettingsDocument? TryReadDocument()
+    // Returns whether the file was unusable and so replaced.
+    private bool Change(Func<SettingsDocument, bool> change)
     {
-        byte[]? bytes;
-        try
+        _files.CreatePrivateDirectory(Home.Root);
+        using var settingsLock = LockRetry.Acquire(_files, Home.SettingsLock, _lockAttempts, _lockRetryDelay);
+        var current = ReadFile();
+        SettingsDocument document;
+        var repair = false;
+        switch (current.State)
         {
-            bytes = _files.ReadAllBytesOrNull(Home.SettingsFile);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
+            case HomeFileState.Read:
+                document = current.Value ?? new SettingsDocument();
+                break;
+            case HomeFileState.Missing:
+                document = new SettingsDocument();
+                break;
+            case HomeFileState.Unusable:
+                // Set aside before the new file replaces it; a folder in its place must go for the write to work.
+                // A copy that could not be set aside is still replaced by the write below.
+                HomeFiles.TrySetAside(_files, Home.SettingsFile);
+                document = new SettingsDocument { Level = TelemetryLevelText.ToText(TelemetryLevel.Off) };
+                repair = true;
+                break;
+            default:
+                // Perhaps a passing I/O error, perhaps no permission: either way it may hold choices, so it stays.
+                throw new IOException($"'{Home.SettingsFile}' {current.Problem}; it was left as it is");
         }
 
-        if (bytes is null)
+        if (change(document) || repair)
         {
-            return null;
+            document.Version = SettingsDocument.CurrentVersion;
+            _files.WriteAtomic(Home.SettingsFile, SettingsJson.Write(document), durable: true);
         }
 
-        try
-        {
-            return SettingsJson.Read(Utf8Text.WithoutBom(bytes));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return repair;
     }
+
+    /// <summary>The file as read, or why it cannot be used (for <c>candor status</c>). Never throws, never writes.</summary>
+    public HomeFile<SettingsDocument> ReadFile() =>
+        HomeFiles.Read(_files, Home.SettingsFile, HomeFiles.MaxStateBytes, static json => SettingsJson.Read(json));
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Candor.Storage;
 
 namespace Candor.Delivery;
@@ -34,19 +33,28 @@ internal sealed class DeliveryStateStore
         _files = files;
     }
 
-    /// <summary>The saved state, or a fresh one. Never throws for I/O or a corrupt file.</summary>
+    /// <summary>
+    /// The saved state, or a fresh one. Never throws. A file that cannot be used (corrupt, not UTF-8, a folder or a
+    /// named pipe in its place) is set aside, so the next save can replace it and it no longer hides a retry wait.
+    /// </summary>
+    /// <remarks>
+    /// A fresh state means "no wait": at worst one upload is tried early. The file is not locked, so another process
+    /// may just have saved a good one in its place; setting that aside too only costs the same early try.
+    /// </remarks>
     public DeliveryState Load()
     {
-        try
+        var file = Read();
+        if (file.State == HomeFileState.Unusable)
         {
-            var bytes = _files.ReadAllBytesOrNull(_path);
-            return bytes is null ? new DeliveryState() : DeliveryStateJson.Read(Utf8Text.WithoutBom(bytes)) ?? new DeliveryState();
+            HomeFiles.TrySetAside(_files, _path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return new DeliveryState();
-        }
+
+        return file.Value ?? new DeliveryState();
     }
+
+    /// <summary>The file as read, or why it cannot be used; writes nothing (for <c>candor status</c>). Never throws.</summary>
+    public HomeFile<DeliveryState> Read() =>
+        HomeFiles.Read(_files, _path, HomeFiles.MaxStateBytes, static json => DeliveryStateJson.Read(json));
 
     /// <summary>Saves the state atomically; false when it could not (the next run then tries again at once).</summary>
     public bool Save(DeliveryState state)

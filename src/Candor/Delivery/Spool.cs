@@ -104,18 +104,43 @@ internal sealed class Spool
     /// Every readable event, oldest first, byte for byte as it will be sent (for <c>candor pending</c>).
     /// Read-only: corrupt files are skipped here and set aside only by an upload.
     /// </summary>
-    public IReadOnlyList<SpooledEvent> ListPending()
+    public IReadOnlyList<SpooledEvent> ListPending() => Inspect().Pending;
+
+    /// <summary>
+    /// Every readable event, oldest first, and every spool file that is not one, with why (for <c>candor status</c>
+    /// and <c>candor pending</c>). Read-only: an upload sets those files aside. Never waits on a named pipe.
+    /// </summary>
+    public SpoolListing Inspect()
     {
         var pending = new List<SpooledEvent>();
+        var unusable = new List<(string Path, string Problem)>();
         foreach (var path in ListEventFiles())
         {
-            if (TryRead(path, setAside: false) is { } spooled)
+            var (spooled, problem) = Read(path, setAside: false);
+            if (spooled is not null)
             {
                 pending.Add(spooled);
             }
+            else if (problem is not null)
+            {
+                unusable.Add((path, problem));
+            }
         }
 
-        return pending;
+        return new SpoolListing(pending, unusable);
+    }
+
+    /// <summary>The files set aside in <c>corrupt/</c>, oldest first. Never throws.</summary>
+    public IReadOnlyList<string> ListSetAside()
+    {
+        try
+        {
+            return Sorted(_files.ListFiles(_corruptDirectory, "*"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     /// <summary>
@@ -261,35 +286,45 @@ internal sealed class Spool
         RemoveStaleTemporaryFiles(now);
     }
 
-    private SpooledEvent? TryRead(string path, bool setAside)
+    private SpooledEvent? TryRead(string path, bool setAside) => Read(path, setAside).Event;
+
+    // The event in a spool file, or why the file is not one (null for a file gone under us or unreadable for now).
+    private (SpooledEvent? Event, string? Problem) Read(string path, bool setAside)
     {
-        byte[]? json;
+        FileContents contents;
         try
         {
-            // Checked before reading, so a stray huge file is never loaded into memory.
-            if (_files.FileLength(path) > ProtocolConstants.MaxEventBytes)
-            {
+            // Bounded, so a stray huge file is never loaded into memory; and never waiting on a named pipe.
+            contents = _files.ReadFile(path, ProtocolConstants.MaxEventBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable for now (no permission, an I/O error): tried again later.
+            return (null, null);
+        }
+
+        switch (contents.State)
+        {
+            case FileState.Missing:
+                // Gone under us (sent by another uploader, trimmed by another writer).
+                return (null, null);
+            case FileState.TooLarge:
                 if (setAside)
                 {
                     Drop(path, DropReasons.TooLarge);
                 }
 
-                return null;
-            }
+                return (null, "is " + contents.Problem);
+            case FileState.NotAFile:
+                if (setAside)
+                {
+                    SetAside(path);
+                }
 
-            json = _files.ReadAllBytesOrNull(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Gone under us (sent by another uploader, trimmed by another writer) or unreadable for now.
-            return null;
-        }
-
-        if (json is null)
-        {
-            return null;
+                return (null, "is " + contents.Problem);
         }
 
+        var json = contents.Bytes!;
         if (!TryReadId(json, out var id))
         {
             if (setAside)
@@ -297,10 +332,10 @@ internal sealed class Spool
                 SetAside(path);
             }
 
-            return null;
+            return (null, "is not an event (not one JSON object with an 'id')");
         }
 
-        return new SpooledEvent(path, id, SpooledAt(path), json);
+        return (new SpooledEvent(path, id, SpooledAt(path), json), null);
     }
 
     /// <summary>Whether the bytes are one JSON object with a GUID <c>id</c>: what the batch body can carry verbatim.</summary>
@@ -308,8 +343,9 @@ internal sealed class Spool
     {
         id = default;
 
-        // A BOM is valid in a file but not inside the batch body, which embeds the bytes as they are.
-        if (json.AsSpan().StartsWith(Utf8Bom))
+        // A BOM is valid in a file but not inside the batch body, which embeds the bytes as they are; nor is text
+        // that is not UTF-8, which the collector could not read.
+        if (json.AsSpan().StartsWith(Utf8Bom) || !System.Text.Unicode.Utf8.IsValid(json))
         {
             return false;
         }
@@ -323,7 +359,7 @@ internal sealed class Spool
                 && value.ValueKind == JsonValueKind.String
                 && value.TryGetGuid(out id);
         }
-        catch (JsonException)
+        catch (Exception e) when (JsonValues.IsMalformed(e))
         {
             return false;
         }
@@ -477,3 +513,6 @@ internal sealed class Spool
             || (OperatingSystem.IsMacOS() && e.HResult == 69);
     }
 }
+
+/// <summary>What a spool holds: its events, and the files in it that are not events, with why.</summary>
+internal sealed record SpoolListing(IReadOnlyList<SpooledEvent> Pending, IReadOnlyList<(string Path, string Problem)> Unusable);

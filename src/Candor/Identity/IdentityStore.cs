@@ -31,36 +31,19 @@ internal sealed class IdentityStore
     /// The product's identity, or null when it has none yet or its file is unreadable or corrupt.
     /// Never throws, never writes.
     /// </summary>
-    public InstallIdentity? TryRead(string product)
-    {
-        byte[]? bytes;
-        try
-        {
-            bytes = _files.ReadAllBytesOrNull(Home.IdentityFile(product));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+    public InstallIdentity? TryRead(string product) => ReadFile(product).Value;
 
-        if (bytes is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            var identity = IdentityJson.Read(Utf8Text.WithoutBom(bytes));
-            return identity is null || identity.Install == Guid.Empty || identity.DisclosureVersion < 0 ? null : identity;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The product's identity file as read, or why it cannot be used (for <c>candor status</c>). Never throws, never writes.</summary>
+    public HomeFile<InstallIdentity> ReadFile(string product) =>
+        HomeFiles.Read(_files, Home.IdentityFile(product), HomeFiles.MaxStateBytes, static json =>
+            IdentityJson.Read(json) is { } identity && identity.Install != Guid.Empty && identity.DisclosureVersion >= 0
+                ? identity
+                : throw new JsonException("no install ID"));
 
     /// <summary>
-    /// The product's identity, created with a new random install ID when it has none (or its file is corrupt).
+    /// The product's identity, created with a new random install ID when it has none. A file that cannot be used
+    /// (corrupt, a folder or a named pipe in its place) is set aside and replaced; the new identity has shown no
+    /// disclosure, so the product shows it again before it collects.
     /// </summary>
     /// <exception cref="IOException">The home cannot be written (or the lock stayed taken).</exception>
     /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
@@ -111,9 +94,20 @@ internal sealed class IdentityStore
 
     private InstallIdentity Change(string product, Func<InstallIdentity, InstallIdentity> change)
     {
-        _files.CreatePrivateDirectory(Home.ProductDirectory(product));
+        HomeFiles.CreateFolder(_files, Home, Home.ProductDirectory(product));
         using var identityLock = LockRetry.Acquire(_files, Home.IdentityLock(product), _lockAttempts, _lockRetryDelay);
-        var existing = TryRead(product);
+        var file = ReadFile(product);
+        switch (file.State)
+        {
+            case HomeFileState.Unusable:
+                HomeFiles.TrySetAside(_files, Home.IdentityFile(product));
+                break;
+            case HomeFileState.Unreadable:
+                // It may hold the install ID the user's events carry; a passing error must not replace it.
+                throw new IOException($"'{Home.IdentityFile(product)}' {file.Problem}");
+        }
+
+        var existing = file.Value;
         var current = existing ?? new InstallIdentity(Guid.NewGuid(), _time.GetUtcNow(), DisclosureVersion: 0);
         var next = change(current);
         if (existing is null || next != existing)

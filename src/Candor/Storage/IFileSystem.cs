@@ -10,8 +10,28 @@ internal interface IFileSystem
     /// <summary>Creates a folder (and its parents) readable by its owner only.</summary>
     void CreatePrivateDirectory(string path);
 
-    /// <summary>Reads a whole file, or returns <see langword="null"/> when it does not exist.</summary>
+    /// <summary>
+    /// Reads a whole file, or returns <see langword="null"/> when it does not exist. Never waits on a named pipe or
+    /// a device: anything that is not a file fails the read with <see cref="IOException"/>.
+    /// </summary>
     byte[]? ReadAllBytesOrNull(string path);
+
+    /// <summary>
+    /// Reads a whole file of at most <paramref name="maxBytes"/> bytes, never waiting: a folder, a named pipe, a
+    /// device or a looping link in the file's place is reported as <see cref="FileState.NotAFile"/>, and a larger
+    /// file as <see cref="FileState.TooLarge"/> without being read in full.
+    /// </summary>
+    FileContents ReadFile(string path, int maxBytes);
+
+    /// <summary>What stands at <paramref name="path"/>, found without waiting.</summary>
+    PathKind Kind(string path);
+
+    /// <summary>
+    /// Moves whatever stands at <paramref name="path"/> (a file, a folder, a named pipe, a link: the link itself)
+    /// out of the way, to a name <see cref="SetAsideName"/> makes beside it, and deletes the oldest set-aside copies
+    /// of that path past <see cref="SetAsideName.Copies"/>. Returns the new path, or null when nothing was there.
+    /// </summary>
+    string? SetAside(string path);
 
     /// <summary>
     /// Replaces a file's contents atomically (a temporary file, then a rename), owner-only. Either way the
@@ -21,7 +41,7 @@ internal interface IFileSystem
     /// </summary>
     void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable);
 
-    /// <summary>Appends to a file, creating it owner-only.</summary>
+    /// <summary>Appends to a file, creating it owner-only; something that is not a file in its place is set aside first.</summary>
     void Append(string path, ReadOnlySpan<byte> contents);
 
     /// <summary>Deletes a file if it exists.</summary>
@@ -50,7 +70,9 @@ internal interface IFileSystem
 
     /// <summary>
     /// Takes an exclusive cross-process lock on a lock file, or returns <see langword="null"/> when
-    /// another process holds it. Disposing the result releases the lock.
+    /// another process holds it. Disposing the result releases the lock. Something that is not a file in the lock
+    /// file's place (a folder, a named pipe) is set aside first; when it cannot be, this throws
+    /// <see cref="IOException"/> saying so, rather than reporting the lock as held.
     /// </summary>
     IDisposable? TryLock(string path);
 }

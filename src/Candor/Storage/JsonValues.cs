@@ -72,12 +72,30 @@ internal static class JsonValues
         return true;
     }
 
+    /// <summary>
+    /// Whether <paramref name="exception"/>, thrown while reading one of these files, says the file is malformed:
+    /// bad JSON or a value of the wrong type (<see cref="JsonException"/>), or text that is not valid UTF-8, or an
+    /// escape that is not valid UTF-16 (a lone surrogate, <c>"\ud800"</c>), which the reader reports with
+    /// <see cref="InvalidOperationException"/> when the string is read.
+    /// </summary>
+    public static bool IsMalformed(Exception exception) => exception is JsonException or InvalidOperationException;
+
     /// <summary>Reads the current member into <paramref name="unknown"/>, created when needed; the reader is on its name.</summary>
+    /// <exception cref="InvalidOperationException">The member holds text that could never be written back (see <see cref="IsMalformed"/>).</exception>
     public static void ReadUnknown(ref Utf8JsonReader reader, ref Dictionary<string, JsonElement>? unknown)
     {
         var name = reader.GetString()!;
         reader.Read();
-        (unknown ??= [])[name] = JsonElement.ParseValue(ref reader);
+        var value = JsonElement.ParseValue(ref reader);
+
+        // The element keeps its strings escaped and unchecked: a lone surrogate would only fail when the file is
+        // written back, after the change was made. Writing it once here fails the read instead.
+        using (var check = new Utf8JsonWriter(Stream.Null))
+        {
+            value.WriteTo(check);
+        }
+
+        (unknown ??= [])[name] = value;
     }
 
     /// <summary>Writes members kept by <see cref="ReadUnknown"/>, as they were.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Candor.Storage;
 
 /// <summary>The real file system, with owner-only permissions on Unix for everything the SDK writes.</summary>
@@ -41,17 +43,93 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
     public byte[]? ReadAllBytesOrNull(string path)
     {
-        // Most of the files read are often absent (the machine policy, a first run's settings), and the first
-        // exception a process throws costs it tens of milliseconds; the catches below only cover a race. A
-        // folder in the file's place exists, and fails the read as it always did.
-        if (!Path.Exists(path))
+        var contents = ReadFile(path, Array.MaxLength - 1);
+        return contents.State switch
         {
-            return null;
+            FileState.Missing => null,
+            FileState.Read => contents.Bytes,
+            _ => throw new IOException($"'{path}' is {contents.Problem}"),
+        };
+    }
+
+    public FileContents ReadFile(string path, int maxBytes)
+    {
+        var handle = Open(path, out var notAFile);
+        if (handle is null)
+        {
+            return notAFile == PathKind.Missing ? FileContents.Missing : FileContents.NotAFile(notAFile);
         }
 
+        using (handle)
+        {
+            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+
+            // A FIFO, a socket or a terminal cannot seek; a file can.
+            if (!stream.CanSeek)
+            {
+                return FileContents.NotAFile(PathKind.Other);
+            }
+
+            // A folder opens on Unix, reports its own size and fails the read: it is looked for only then.
+            FileContents contents;
+            try
+            {
+                contents = ReadAll(stream, maxBytes);
+            }
+            catch (IOException) when (Directory.Exists(path))
+            {
+                return FileContents.NotAFile(PathKind.Folder);
+            }
+
+            return contents.State == FileState.TooLarge && Directory.Exists(path) ? FileContents.NotAFile(PathKind.Folder) : contents;
+        }
+    }
+
+    public PathKind Kind(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return PathKind.Folder;
+        }
+
+        if (OperatingSystem.IsWindows() || !NonBlockingOpen.IsSupported)
+        {
+            return File.Exists(path) ? PathKind.File : PathKind.Missing;
+        }
+
+        SafeFileHandle? handle;
         try
         {
-            return File.ReadAllBytes(path);
+            handle = NonBlockingOpen.TryOpen(path, out var notAFile);
+            if (handle is null)
+            {
+                return notAFile;
+            }
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Something is there that may not be read: the read that needs it will say so.
+            return PathKind.File;
+        }
+
+        using (handle)
+        {
+            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+            return stream.CanSeek ? PathKind.File : PathKind.Other;
+        }
+    }
+
+    public string? SetAside(string path)
+    {
+        var target = SetAsideName.For(path, DateTimeOffset.UtcNow);
+        try
+        {
+            // File.Move renames files, named pipes and links (a link to a folder excepted); Directory.Move the rest.
+            File.Move(path, target);
+        }
+        catch (FileNotFoundException) when (Directory.Exists(path))
+        {
+            Directory.Move(path, target);
         }
         catch (FileNotFoundException)
         {
@@ -61,6 +139,9 @@ internal sealed class PhysicalFileSystem : IFileSystem
         {
             return null;
         }
+
+        RemoveOldCopies(path);
+        return target;
     }
 
     public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
@@ -86,6 +167,8 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
     public void Append(string path, ReadOnlySpan<byte> contents)
     {
+        // Opening a FIFO for writing waits for a reader, and a folder cannot be appended to: a log is a file.
+        SetAsideIfNotAFile(path);
         using var stream = Create(path, FileMode.Append);
         stream.Write(contents);
     }
@@ -116,6 +199,8 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
     public IDisposable? TryLock(string path)
     {
+        // A folder in the lock file's place would make every attempt fail as if another process held the lock.
+        SetAsideIfNotAFile(path);
         try
         {
             // FileShare.None is an advisory exclusive lock (flock) on Unix and a share lock on Windows:
@@ -125,6 +210,126 @@ internal sealed class PhysicalFileSystem : IFileSystem
         catch (IOException)
         {
             return null;
+        }
+    }
+
+    private void SetAsideIfNotAFile(string path)
+    {
+        var kind = Kind(path);
+        if (kind is PathKind.Folder or PathKind.Other)
+        {
+            try
+            {
+                SetAside(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"'{path}' is {FileContents.Describe(kind)}, and could not be set aside: {ex.Message}", ex);
+            }
+        }
+    }
+
+    // Opens for reading without waiting where the platform allows it; null when nothing (or no file) is there.
+    private static SafeFileHandle? Open(string path, out PathKind notAFile)
+    {
+        if (!OperatingSystem.IsWindows() && NonBlockingOpen.IsSupported)
+        {
+            return NonBlockingOpen.TryOpen(path, out notAFile);
+        }
+
+        // Windows has no FIFOs in the file system; a folder is refused before it is opened. Most files read are
+        // often absent (the machine policy, a first run's settings), and the first exception a process throws costs
+        // it tens of milliseconds: the catches below only cover a race.
+        notAFile = PathKind.Missing;
+        if (!Path.Exists(path))
+        {
+            return null;
+        }
+
+        if (Directory.Exists(path))
+        {
+            notAFile = PathKind.Folder;
+            return null;
+        }
+
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // Reads to the end, without trusting the length the file system reports (files under /proc report none).
+    private static FileContents ReadAll(FileStream stream, int maxBytes)
+    {
+        var length = stream.Length;
+        if (length > maxBytes)
+        {
+            return FileContents.TooLarge(maxBytes);
+        }
+
+        var buffer = new byte[length == 0 ? Math.Min(4096, maxBytes + 1) : (int)Math.Min(length + 1, (long)maxBytes + 1)];
+        var read = 0;
+        while (true)
+        {
+            if (read == buffer.Length)
+            {
+                if (read > maxBytes)
+                {
+                    return FileContents.TooLarge(maxBytes);
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, (long)maxBytes + 1));
+            }
+
+            var n = stream.Read(buffer, read, buffer.Length - read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        if (read > maxBytes)
+        {
+            return FileContents.TooLarge(maxBytes);
+        }
+
+        Array.Resize(ref buffer, read);
+        return FileContents.Of(buffer);
+    }
+
+    private static void RemoveOldCopies(string path)
+    {
+        try
+        {
+            var folder = Path.GetDirectoryName(path)!;
+            var copies = Directory.GetFileSystemEntries(folder, SetAsideName.Pattern(Path.GetFileName(path)));
+            Array.Sort(copies, StringComparer.Ordinal);
+            for (var i = 0; i < copies.Length - SetAsideName.Copies; i++)
+            {
+                var copy = new FileInfo(copies[i]);
+                if (copy.Attributes.HasFlag(FileAttributes.Directory) && copy.LinkTarget is null)
+                {
+                    Directory.Delete(copies[i], recursive: true);
+                }
+                else
+                {
+                    File.Delete(copies[i]);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The copy at hand was set aside; the old ones go next time.
         }
     }
 

@@ -50,16 +50,22 @@ internal sealed class ProductRecordStore
                 Manifest = Encoding.UTF8.GetBytes(manifest.Json),
             };
             var path = _home.CatalogFile(manifest.Product);
-            if (_files.ReadAllBytesOrNull(path) is { } current && Holds(current, document))
+            var current = ReadDocument(manifest.Product);
+            if (current.Value is { } stored && Holds(stored, document))
             {
                 return true;
             }
 
-            _files.CreatePrivateDirectory(_home.CatalogDirectory);
+            if (current.State == HomeFileState.Unusable)
+            {
+                HomeFiles.TrySetAside(_files, path);
+            }
+
+            HomeFiles.CreateFolder(_files, _home, _home.CatalogDirectory);
             _files.WriteAtomic(path, ProductRecordJson.Write(document), durable: true);
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException || JsonValues.IsMalformed(ex))
         {
             return false;
         }
@@ -67,19 +73,18 @@ internal sealed class ProductRecordStore
 
     // Compared by reading, not by writing the record and comparing bytes: an unchanged tool's run then never
     // sets up the JSON writer for it. A file that cannot be read is not current, so it is written again.
-    private static bool Holds(byte[] file, ProductRecordDocument expected)
+    private static bool Holds(ProductRecordDocument stored, ProductRecordDocument expected)
     {
         try
         {
-            return ProductRecordJson.Read(Utf8Text.WithoutBom(file)) is { } stored
-                && stored.Version == expected.Version
+            return stored.Version == expected.Version
                 && stored.Product == expected.Product
                 && stored.ProductVersion == expected.ProductVersion
                 && stored.Endpoint == expected.Endpoint
                 && stored.IngestionKey == expected.IngestionKey
                 && JsonValues.SameValue(stored.Manifest.Span, expected.Manifest.Span);
         }
-        catch (JsonException)
+        catch (Exception ex) when (JsonValues.IsMalformed(ex))
         {
             return false;
         }
@@ -88,49 +93,31 @@ internal sealed class ProductRecordStore
     /// <summary>The product's record, or null when there is none or it cannot be read. Never throws.</summary>
     public ProductRecord? TryRead(string product)
     {
-        byte[]? bytes;
-        try
-        {
-            bytes = _files.ReadAllBytesOrNull(_home.CatalogFile(product));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        var file = ReadDocument(product);
+        if (file.Value is not { } document || document.Product != product)
         {
             return null;
         }
 
-        if (bytes is null)
+        TelemetryManifest? manifest = null;
+        if (document.Manifest.Span is [(byte)'{', ..])
         {
-            return null;
-        }
-
-        try
-        {
-            var document = ProductRecordJson.Read(Utf8Text.WithoutBom(bytes));
-            if (document is null || document.Product != product)
+            try
             {
-                return null;
+                manifest = TelemetryManifest.Parse(Encoding.UTF8.GetString(document.Manifest.Span));
             }
-
-            TelemetryManifest? manifest = null;
-            if (document.Manifest.Span is [(byte)'{', ..])
+            catch (Exception ex) when (ex is ManifestException || JsonValues.IsMalformed(ex))
             {
-                try
-                {
-                    manifest = TelemetryManifest.Parse(Encoding.UTF8.GetString(document.Manifest.Span));
-                }
-                catch (ManifestException)
-                {
-                    // A record written by a newer SDK whose manifest this one cannot read: the collector is still useful.
-                }
+                // A record written by a newer SDK whose manifest this one cannot read: the collector is still useful.
             }
+        }
 
-            return new ProductRecord(document.Product, document.ProductVersion, document.Endpoint, document.IngestionKey, manifest?.Product == product ? manifest : null);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return new ProductRecord(document.Product, document.ProductVersion, document.Endpoint, document.IngestionKey, manifest?.Product == product ? manifest : null);
     }
+
+    /// <summary>The product's catalogue file as read, or why it cannot be used (for <c>candor status</c>). Never throws, never writes.</summary>
+    public HomeFile<ProductRecordDocument> ReadDocument(string product) =>
+        HomeFiles.Read(_files, _home.CatalogFile(product), HomeFiles.MaxCatalogBytes, static json => ProductRecordJson.Read(json));
 
     /// <summary>The products that have a record, sorted. Never throws.</summary>
     public IReadOnlyList<string> List()

@@ -88,4 +88,24 @@ public sealed class MachinePolicyTests : IDisposable
             Assert.Equal("/etc/candor/policy.json", path);
         }
     }
+
+    [Fact]
+    public void Read_PolicyWithInvalidUtf8_ForcesOff()
+    {
+        File.WriteAllBytes(_path, BrokenBytes.For(BrokenBytes.InvalidUtf8, "telemetry", "all"));
+
+        var policy = MachinePolicy.Read(PhysicalFileSystem.Instance, _path);
+
+        Assert.True(policy.ForcesOff);
+    }
+
+    [Fact]
+    public void Read_PolicyThatIsANamedPipe_ForcesOffWithoutWaiting()
+    {
+        Fifo.Make(_path);
+
+        var policy = Bounded.Run(() => MachinePolicy.Read(PhysicalFileSystem.Instance, _path), "reading the policy");
+
+        Assert.True(policy.ForcesOff);
+    }
 }

@@ -66,11 +66,13 @@ public sealed class SettingsStoreTests : IDisposable
 
         Assert.Null(snapshot.MachineLevel);
         Assert.Empty(snapshot.Products);
+        Assert.Equal(contents == "null", snapshot.Problem is null);
     }
 
     [Fact]
-    public void Update_CorruptFile_IsRepaired()
+    public void Update_CorruptFile_SetsItAsideAndStartsFromMachineWideOff()
     {
+        // The truncated file may have held opt-outs for other products: a change to one product must not turn them on.
         Directory.CreateDirectory(_home.Root);
         File.WriteAllText(_home.SettingsFile, "{\"level\": \"off\", \"prod");
         var store = new SettingsStore(_home, PhysicalFileSystem.Instance);
@@ -82,8 +84,10 @@ public sealed class SettingsStoreTests : IDisposable
         });
 
         Assert.Equal("all", store.Read().ProductLevel("kmpkg"));
-        Assert.Null(store.Read().MachineLevel);
+        Assert.Equal("off", store.Read().MachineLevel);
         Assert.Contains("\"kmpkg\"", File.ReadAllText(_home.SettingsFile));
+        var copy = Assert.Single(Directory.GetFiles(_home.Root, "settings.json.corrupt-*"));
+        Assert.Equal("{\"level\": \"off\", \"prod", File.ReadAllText(copy));
     }
 
     [Fact]
@@ -215,13 +219,14 @@ public sealed class SettingsStoreTests : IDisposable
     }
 
     [Fact]
-    public void Read_UnreadableFile_IsNoChoices()
+    public void Read_UnreadableFile_IsNoChoicesAndSaysWhy()
     {
         var files = new RecordingFileSystem { FailReads = _ => new UnauthorizedAccessException("denied") };
 
         var snapshot = new SettingsStore(_home, files).Read();
 
         Assert.Null(snapshot.MachineLevel);
+        Assert.Equal("settings.json cannot be read (denied)", snapshot.Problem);
     }
 
     [Fact]

@@ -45,6 +45,20 @@ internal sealed class FaultyFileSystem : IFileSystem
         return _inner.ReadAllBytesOrNull(path);
     }
 
+    public FileContents ReadFile(string path, int maxBytes)
+    {
+        Check(nameof(ReadFile), path);
+        return _inner.ReadFile(path, maxBytes);
+    }
+
+    public PathKind Kind(string path) => _inner.Kind(path);
+
+    public string? SetAside(string path)
+    {
+        Check(nameof(SetAside), path);
+        return _inner.SetAside(path);
+    }
+
     public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
     {
         Check(nameof(WriteAtomic), path);

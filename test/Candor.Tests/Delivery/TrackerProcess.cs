@@ -9,7 +9,8 @@ namespace Candor.Tests.Delivery;
 /// The test assembly's entry point, so cross-process tests can run real short-lived tools without another
 /// project: <c>dotnet Candor.Tests.dll track {home} {product} {endpoint} {count}</c> tracks events the way a
 /// tool's short run does (spool each, hand them to the detached uploader at exit) and prints each event ID;
-/// <c>dotnet Candor.Tests.dll client ...</c> runs <see cref="Client.ClientProcess"/>.
+/// <c>dotnet Candor.Tests.dll client ...</c> runs <see cref="Client.ClientProcess"/>, and
+/// <c>dotnet Candor.Tests.dll broken-home ...</c> <see cref="Client.BrokenHomeProcess"/>.
 /// </summary>
 internal static class TrackerProcess
 {
@@ -18,6 +19,11 @@ internal static class TrackerProcess
         if (args is ["client", .. var clientArgs])
         {
             return Client.ClientProcess.Run(clientArgs);
+        }
+
+        if (args is ["broken-home", .. var brokenArgs])
+        {
+            return Client.BrokenHomeProcess.Run(brokenArgs);
         }
 
         if (args is not ["track", var home, var product, var endpoint, var countText])

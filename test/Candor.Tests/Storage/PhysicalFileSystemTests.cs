@@ -26,7 +26,7 @@ public sealed class PhysicalFileSystemTests : IDisposable
         // A folder where a file should be is a broken home, not an absent file; callers decide what that means.
         Directory.CreateDirectory(_temp.Combine("settings.json"));
 
-        Assert.Throws<UnauthorizedAccessException>(() => PhysicalFileSystem.Instance.ReadAllBytesOrNull(_temp.Combine("settings.json")));
+        Assert.Throws<IOException>(() => PhysicalFileSystem.Instance.ReadAllBytesOrNull(_temp.Combine("settings.json")));
     }
 
     [Fact]
@@ -78,5 +78,180 @@ public sealed class PhysicalFileSystemTests : IDisposable
         PhysicalFileSystem.Instance.WriteAtomic(path, "new"u8, durable);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void ReadFile_NamedPipe_IsNotAFileAndDoesNotWaitForAWriter()
+    {
+        var path = _temp.Combine("settings.json");
+        Fifo.Make(path);
+
+        var contents = Bounded.Run(() => PhysicalFileSystem.Instance.ReadFile(path, 1024), "reading a FIFO");
+
+        Assert.Equal(FileState.NotAFile, contents.State);
+        Assert.Contains("named pipe", contents.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadAllBytesOrNull_NamedPipe_ThrowsInsteadOfWaiting()
+    {
+        var path = _temp.Combine("policy.json");
+        Fifo.Make(path);
+
+        var thrown = Bounded.Run(() => Record.Exception(() => PhysicalFileSystem.Instance.ReadAllBytesOrNull(path)), "reading a FIFO");
+
+        Assert.IsType<IOException>(thrown);
+    }
+
+    [Fact]
+    public void ReadFile_LinkThatLoops_IsNotAFile()
+    {
+        File.CreateSymbolicLink(_temp.Combine("a"), _temp.Combine("b"));
+        File.CreateSymbolicLink(_temp.Combine("b"), _temp.Combine("a"));
+
+        Assert.Equal(FileState.NotAFile, PhysicalFileSystem.Instance.ReadFile(_temp.Combine("a"), 1024).State);
+        Assert.Equal(PathKind.Other, PhysicalFileSystem.Instance.Kind(_temp.Combine("a")));
+    }
+
+    [Fact]
+    public void ReadFile_Folder_IsNotAFile()
+    {
+        Directory.CreateDirectory(_temp.Combine("identity.json"));
+
+        var contents = PhysicalFileSystem.Instance.ReadFile(_temp.Combine("identity.json"), 1024);
+
+        Assert.Equal(FileState.NotAFile, contents.State);
+        Assert.Equal("a folder, not a file", contents.Problem);
+    }
+
+    [Theory]
+    [InlineData(10, true)]
+    [InlineData(11, false)]
+    [InlineData(100_000, false)]
+    public void ReadFile_LargerThanAllowed_IsTooLarge(int length, bool read)
+    {
+        File.WriteAllBytes(_temp.Combine("delivery.json"), new byte[length]);
+
+        Assert.Equal(read ? FileState.Read : FileState.TooLarge, PhysicalFileSystem.Instance.ReadFile(_temp.Combine("delivery.json"), 10).State);
+    }
+
+    [Fact]
+    public void ReadFile_DeviceThatNeverEnds_IsTooLargeNotReadForever()
+    {
+        if (!File.Exists("/dev/zero"))
+        {
+            return;
+        }
+
+        File.CreateSymbolicLink(_temp.Combine("settings.json"), "/dev/zero");
+
+        var contents = Bounded.Run(() => PhysicalFileSystem.Instance.ReadFile(_temp.Combine("settings.json"), 4096), "reading /dev/zero");
+
+        Assert.Equal(FileState.TooLarge, contents.State);
+    }
+
+    [Fact]
+    public void ReadFile_UnderProc_ReadsPastTheLengthTheFileSystemReports()
+    {
+        if (!File.Exists("/proc/self/status"))
+        {
+            return;
+        }
+
+        var contents = PhysicalFileSystem.Instance.ReadFile("/proc/self/status", 1024 * 1024);
+
+        Assert.Equal(FileState.Read, contents.State);
+        Assert.StartsWith("Name:", System.Text.Encoding.UTF8.GetString(contents.Bytes!), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("folder")]
+    [InlineData("fifo")]
+    [InlineData("loop")]
+    public void SetAside_AnythingInAFilesPlace_IsRenamedBesideItAndLeavesThePlaceFree(string kind)
+    {
+        var path = _temp.Combine("settings.json");
+        Make(kind, path);
+
+        var aside = PhysicalFileSystem.Instance.SetAside(path);
+
+        Assert.NotNull(aside);
+        Assert.False(Path.Exists(path) || new FileInfo(path).LinkTarget is not null);
+        Assert.True(SetAsideName.TryParse(aside, out var original, out _));
+        Assert.Equal("settings.json", original);
+        Assert.Equal(_temp.Path, Path.GetDirectoryName(aside));
+    }
+
+    [Fact]
+    public void SetAside_Nothing_IsNull()
+    {
+        Assert.Null(PhysicalFileSystem.Instance.SetAside(_temp.Combine("absent.json")));
+    }
+
+    [Fact]
+    public void SetAside_ManyTimes_KeepsOnlyTheNewestCopies()
+    {
+        var path = _temp.Combine("settings.json");
+        var kept = new List<string>();
+        for (var i = 0; i < SetAsideName.Copies + 3; i++)
+        {
+            File.WriteAllText(path, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            kept.Add(PhysicalFileSystem.Instance.SetAside(path)!);
+            Thread.Sleep(2);
+        }
+
+        var copies = Directory.GetFileSystemEntries(_temp.Path, SetAsideName.Pattern("settings.json")).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(SetAsideName.Copies, copies.Length);
+        Assert.Equal(kept.TakeLast(SetAsideName.Copies), copies);
+        Assert.Equal((SetAsideName.Copies + 2).ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(copies[^1]));
+    }
+
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("fifo")]
+    public void TryLock_SomethingNotAFileInTheLocksPlace_SetsItAsideAndLocks(string kind)
+    {
+        var path = _temp.Combine("upload.lock");
+        Make(kind, path);
+
+        using var held = Bounded.Run(() => PhysicalFileSystem.Instance.TryLock(path), "taking a lock");
+
+        Assert.NotNull(held);
+        Assert.Equal(PathKind.File, PhysicalFileSystem.Instance.Kind(path));
+        Assert.Single(Directory.GetFileSystemEntries(_temp.Path, SetAsideName.Pattern("upload.lock")));
+    }
+
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("fifo")]
+    public void Append_SomethingNotAFileInTheLogsPlace_SetsItAsideAndAppends(string kind)
+    {
+        var path = _temp.Combine("local.jsonl");
+        Make(kind, path);
+
+        Bounded.Run(() => PhysicalFileSystem.Instance.Append(path, "{}\n"u8), "appending");
+
+        Assert.Equal("{}\n", File.ReadAllText(path));
+        Assert.Single(Directory.GetFileSystemEntries(_temp.Path, SetAsideName.Pattern("local.jsonl")));
+    }
+
+    private static void Make(string kind, string path)
+    {
+        switch (kind)
+        {
+            case "file":
+                File.WriteAllText(path, "{");
+                break;
+            case "folder":
+                Directory.CreateDirectory(Path.Combine(path, "inside"));
+                break;
+            case "fifo":
+                Fifo.Make(path);
+                break;
+            case "loop":
+                File.CreateSymbolicLink(path, path);
+                break;
+        }
     }
 }

@@ -50,6 +50,24 @@ internal sealed class RecordingFileSystem : IFileSystem
         return _inner.ReadAllBytesOrNull(path);
     }
 
+    public FileContents ReadFile(string path, int maxBytes)
+    {
+        Read(path);
+        return _inner.ReadFile(path, maxBytes);
+    }
+
+    public PathKind Kind(string path)
+    {
+        Read(path);
+        return _inner.Kind(path);
+    }
+
+    public string? SetAside(string path)
+    {
+        Change("set-aside", path);
+        return _inner.SetAside(path);
+    }
+
     public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable)
     {
         Change(durable ? "write" : "write-unflushed", path);

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Candor.Storage;
+
+/// <summary>
+/// Opens a path for reading without ever waiting, on Linux, macOS and FreeBSD. .NET opens files without
+/// <c>O_NONBLOCK</c>, so opening a named pipe (FIFO) for reading waits until some process opens it for writing,
+/// which may be never: a FIFO where a Candor file belongs would hang every tool that reads it. With
+/// <c>O_NONBLOCK</c> the open returns at once for a FIFO too, and the caller looks at what it got before reading.
+/// </summary>
+/// <remarks>
+/// <c>open</c> is found in the process's own symbols rather than through <c>DllImport("libc")</c>: the library
+/// search that a name like <c>libc</c> starts costs a few milliseconds of every run, and every run reads a file.
+/// </remarks>
+internal static unsafe class NonBlockingOpen
+{
+    private const int EINTR = 4;
+    private const int EPERM = 1;
+    private const int ENOENT = 2;
+    private const int ENXIO = 6;
+    private const int EACCES = 13;
+    private const int ENOTDIR = 20;
+
+    private static readonly int Flags = ReadFlags();
+    private static readonly int LoopErrno = OperatingSystem.IsLinux() ? 40 : 62;
+    private static readonly delegate* unmanaged<byte*, int, int> Open = FindOpen();
+
+    /// <summary>Whether this platform opens without waiting; elsewhere callers open as .NET does.</summary>
+    public static bool IsSupported => Open != null && Flags != 0;
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading without waiting. Returns null when nothing is there, or when
+    /// something that can never be a file is (<paramref name="notAFile"/> is then <see cref="PathKind.Other"/>).
+    /// A handle may still be a FIFO, a terminal or a folder: the caller checks.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="IOException">Any other failure.</exception>
+    public static SafeFileHandle? TryOpen(string path, out PathKind notAFile)
+    {
+        notAFile = PathKind.Missing;
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new IOException($"'{path}' is not a path");
+        }
+
+        var length = Encoding.UTF8.GetByteCount(path) + 1;
+        Span<byte> name = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(path, name);
+        name[^1] = 0;
+
+        int fd;
+        int errno;
+        fixed (byte* text = name)
+        {
+            do
+            {
+                Marshal.SetLastSystemError(0);
+                fd = Open(text, Flags);
+                errno = fd < 0 ? Marshal.GetLastSystemError() : 0;
+            }
+            while (fd < 0 && errno == EINTR);
+        }
+
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        if (errno is ENOENT or ENOTDIR)
+        {
+            return null;
+        }
+
+        // A link that loops, or a socket (or a device without its driver): nothing a file can be read from.
+        if (errno == LoopErrno || errno == ENXIO)
+        {
+            notAFile = PathKind.Other;
+            return null;
+        }
+
+        if (errno is EACCES or EPERM)
+        {
+            throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
+        }
+
+        throw new IOException($"'{path}' cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+    }
+
+    // O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC: no wait for a FIFO's writer, never a controlling terminal, and
+    // not inherited by a process the tool starts. The values differ per kernel; 0 where they are not known here.
+    private static int ReadFlags()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return 0x800 | 0x100 | 0x80000;
+        }
+
+        if (OperatingSystem.IsMacOS())
+        {
+            return 0x4 | 0x20000 | 0x1000000;
+        }
+
+        if (OperatingSystem.IsFreeBSD())
+        {
+            return 0x4 | 0x8000 | 0x100000;
+        }
+
+        return 0;
+    }
+
+    private static delegate* unmanaged<byte*, int, int> FindOpen()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        try
+        {
+            return NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), "open", out var address)
+                ? (delegate* unmanaged<byte*, int, int>)address
+                : null;
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException or PlatformNotSupportedException)
+        {
+            return null;
+        }
+    }
+}
