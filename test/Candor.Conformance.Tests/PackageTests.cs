@@ -69,6 +69,10 @@ public sealed class PackageTests : IDisposable
         var published = await SampleProcess.RunBuildStepAsync("dotnet", ["publish", tool, "-c", "Release", "-o", Path.Combine(_root, "out"), "-nologo", "-v", "q"], new Dictionary<string, string>(), tool);
         Assert.True(published.ExitCode == 0, $"publishing the tool failed:\n{published.Output}\n{published.Error}");
 
+        // The package puts its detached uploader beside the tool, with the Candor.dll it runs on.
+        Assert.True(File.Exists(Path.Combine(_root, "out", "candor-upload", "candor-upload.dll")));
+        Assert.True(File.Exists(Path.Combine(_root, "out", "candor-upload", "Candor.dll")));
+
         // The first run shows the disclosure; the second records its event, through the whole recording path.
         var home = Path.Combine(_root, "home");
         var executable = Path.Combine(_root, "out", "package-check");

@@ -32,6 +32,9 @@ internal sealed class UploaderProcess : IUploaderStarter
     /// <summary>The uploader's assembly in <see cref="Folder"/>.</summary>
     public const string Assembly = "candor-upload.dll";
 
+    // Runtime settings that make a process write trace, dump, log or JIT output to files or ports named for the tool.
+    private static readonly string[] DiagnosticsPrefixes = ["EnableEventPipe", "EventPipe", "DiagnosticPorts", "Jit", "DbgEnableMiniDump", "DbgMiniDump", "CreateDumpDiagnostics", "EnableCrashReport", "LogEnable", "LogFacility", "LogLevel", "LogFile"];
+
     public static UploaderProcess Instance { get; } = new();
 
     public bool TryStart(CandorHome home, TimeSpan lifetime, bool waitForLock)
@@ -60,6 +63,13 @@ internal sealed class UploaderProcess : IUploaderStarter
                 start.ArgumentList.Add(argument);
             }
 
+            // The runtime's diagnostics settings are the tool's: an uploader that kept them would write into the
+            // tool's trace, dump or JIT output files (DOTNET_EnableEventPipe with DOTNET_EventPipeOutputPath, ...).
+            foreach (var name in start.Environment.Keys.Where(IsDiagnosticsSetting).ToList())
+            {
+                start.Environment.Remove(name);
+            }
+
             using var process = Process.Start(start);
             return process is not null;
         }
@@ -80,6 +90,14 @@ internal sealed class UploaderProcess : IUploaderStarter
         {
             yield return "--wait";
         }
+    }
+
+    internal static bool IsDiagnosticsSetting(string name)
+    {
+        var setting = name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase) ? name["DOTNET_".Length..]
+            : name.StartsWith("COMPlus_", StringComparison.OrdinalIgnoreCase) ? name["COMPlus_".Length..]
+            : null;
+        return setting is not null && DiagnosticsPrefixes.Any(prefix => setting.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The .NET host (<c>dotnet</c>) that can run the uploader, or null when this machine has none to be found.</summary>
