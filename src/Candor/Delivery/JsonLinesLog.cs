@@ -89,9 +89,9 @@ internal sealed class JsonLinesLog
                     document.Dispose();
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (JsonValues.IsMalformed(e))
             {
-                // A line torn by a crash: the rest of the log is still good.
+                // A line torn by a crash, or bytes that are not text: the rest of the log is still good.
             }
         }
 

@@ -331,9 +331,10 @@ internal sealed class Uploader
         {
             append();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || JsonValues.IsMalformed(e))
         {
-            // The collector has the events; keeping the files would only send them again.
+            // The collector has the events (or refused them for good); keeping the files would only send them again,
+            // and an event whose bytes the log cannot re-encode must not stop every later upload.
             _counters.Failed(what + "-write-failed");
         }
     }

@@ -457,6 +457,25 @@ public class UploaderTests
     }
 
     [Fact]
+    public async Task Upload_RefusedEventTheLogCannotWriteAgain_IsDeletedAndTheRestStillGoes()
+    {
+        // An event spread over lines is re-encoded for the one-line log; a lone surrogate escape cannot be.
+        await using var collector = await TestCollector.StartAsync();
+        using var rig = new DeliveryRig();
+        var good = rig.Track(1);
+        var bad = Guid.NewGuid();
+        File.WriteAllText(Path.Combine(rig.Home.SpoolDirectory(DeliveryRig.Product), Spool.FileName(rig.Time.GetUtcNow(), bad)), $"{{\n\"id\": \"{bad}\",\n\"x\": \"\\ud800\"}}");
+        collector.Reject = item => item.GetProperty("id").GetGuid() == bad ? RejectionReasons.Malformed : null;
+
+        var result = await rig.Uploader(collector.Endpoint).UploadAsync(None);
+
+        Assert.Equal(new UploadResult(UploadStatus.Delivered, 1, 1), result);
+        Assert.Equal(good, collector.Stored.Keys);
+        Assert.Empty(rig.SpoolFiles());
+        Assert.Equal(UploadStatus.NothingToSend, (await rig.Uploader(collector.Endpoint).UploadAsync(None)).Status);
+    }
+
+    [Fact]
     public async Task Upload_OptOutErasesTheProductMidUpload_NothingBringsItsFolderBack()
     {
         await using var collector = await TestCollector.StartAsync();
