@@ -333,6 +333,38 @@ public class EventDeliveryTests
         }
     }
 
+    [Fact]
+    public async Task ExitDuringAnUploadInProcess_TheDetachedUploaderFinishesIt_AndNothingIsCountedAsAFailure()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        using var rig = new DeliveryRig();
+
+        // The first request is stored but answered only after the run has given up on it and exited.
+        collector.Respond = async (request, context) =>
+        {
+            collector.Respond = null;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await collector.AcknowledgeAsync(request, context);
+        };
+        using var process = TrackerProcess.Start(rig.Home.Root, DeliveryRig.Product, collector.Endpoint, 5, "in-process");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
+        var errors = process.StandardError.ReadToEndAsync(deadline.Token);
+        await process.WaitForExitAsync(deadline.Token);
+        Assert.True(process.ExitCode == 0, $"the run exited with {process.ExitCode}: {await errors}");
+        var ids = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse).ToArray();
+
+        while (collector.Stored.Count < ids.Length || rig.SpoolFiles().Length > 0 || File.Exists(rig.Home.UploadRequest(DeliveryRig.Product)))
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+
+        // The unanswered batch went again (the collector counts it once); nothing says the collector failed.
+        Assert.Equal(ids.Order(), collector.Stored.Keys.Order());
+        Assert.All(ids, id => Assert.InRange(collector.Received[id], 1, 2));
+        Assert.True(!File.Exists(rig.Home.DeliveryState(DeliveryRig.Product)) || rig.State().Failures == 0);
+    }
+
     [Theory]
     [InlineData("http://collector.example.org", "must use https://")]
     [InlineData("ftp://collector.example.org", "not an absolute https:// URL")]

@@ -8,7 +8,8 @@ namespace Candor.Tests.Delivery;
 /// <summary>
 /// The test assembly's entry point, so cross-process tests can run real short-lived tools without another
 /// project: <c>dotnet Candor.Tests.dll track {home} {product} {endpoint} {count}</c> tracks events the way a
-/// tool's short run does (spool each, hand them to the detached uploader at exit) and prints each event ID;
+/// tool's short run does (spool each, hand them to the detached uploader at exit) and prints each event ID, or with
+/// <c>in-process</c> after the count as a host's run does (upload in process, exit while it is in flight);
 /// <c>dotnet Candor.Tests.dll client ...</c> runs <see cref="Client.ClientProcess"/>, and
 /// <c>dotnet Candor.Tests.dll broken-home ...</c> <see cref="Client.BrokenHomeProcess"/>.
 /// </summary>
@@ -26,7 +27,7 @@ internal static class TrackerProcess
             return Client.BrokenHomeProcess.Run(brokenArgs);
         }
 
-        if (args is not ["track", var home, var product, var endpoint, var countText])
+        if (args is not ["track", var home, var product, var endpoint, var countText, .. var mode])
         {
             await Console.Error.WriteLineAsync("usage: track {home} {product} {endpoint} {count}");
             return 2;
@@ -50,11 +51,19 @@ internal static class TrackerProcess
             await Console.Out.WriteLineAsync(id.ToString());
         }
 
+        if (mode is ["in-process"])
+        {
+            // A host's run: it uploads in process and exits while the collector has not answered yet.
+            delivery.StartUpload();
+            var finished = await delivery.DrainAsync(TimeSpan.FromMilliseconds(200));
+            return delivery.HandOff(uploadInFlight: !finished) ? 0 : 4;
+        }
+
         return delivery.HandOff(uploadInFlight: false) ? 0 : 4;
     }
 
     /// <summary>Starts one tracking run as a child process.</summary>
-    public static Process Start(string home, string product, Uri endpoint, int count)
+    public static Process Start(string home, string product, Uri endpoint, int count, string? mode = null)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -62,9 +71,12 @@ internal static class TrackerProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { typeof(TrackerProcess).Assembly.Location, "track", home, product, endpoint.ToString(), count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { typeof(TrackerProcess).Assembly.Location, "track", home, product, endpoint.ToString(), count.ToString(System.Globalization.CultureInfo.InvariantCulture), mode })
         {
-            start.ArgumentList.Add(argument);
+            if (argument is not null)
+            {
+                start.ArgumentList.Add(argument);
+            }
         }
 
         // The child must not inherit a test's telemetry settings or write to the runner's home.
