@@ -238,20 +238,13 @@ public sealed class PhysicalFileSystemTests : IDisposable
 
     private static void Make(string kind, string path)
     {
-        switch (kind)
+        if (kind == "file")
         {
-            case "file":
-                File.WriteAllText(path, "{");
-                break;
-            case "folder":
-                Directory.CreateDirectory(Path.Combine(path, "inside"));
-                break;
-            case "fifo":
-                Fifo.Make(path);
-                break;
-            case "loop":
-                File.CreateSymbolicLink(path, path);
-                break;
+            File.WriteAllText(path, "{");
+        }
+        else
+        {
+            BrokenBytes.MakeNotAFile(kind, path);
         }
     }
 }
