@@ -27,6 +27,8 @@ internal sealed class TestCollector : IAsyncDisposable
 {
     public const string AdminToken = "test-admin-token-0123456789-abcdefghijklmnop";
 
+    private bool _stopped;
+
     private readonly WebApplication _app;
     private readonly Func<HttpMessageHandler>? _handler;
 
@@ -198,10 +200,20 @@ internal sealed class TestCollector : IAsyncDisposable
         Assert.Fail($"timed out waiting for: {what}");
     }
 
+    /// <summary>Stops the collector as its host does at shutdown, keeping its data folder for the test to read.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await StopAsync();
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -74,6 +74,10 @@ internal sealed partial class SqliteEventStore : IEventStore
         // already survives a crash of the process. With FlushEachCommit the flusher then forces the log to the
         // disk before anyone is told (see RunFlusher); SQLite's own FULL would make the writer wait for that.
         Execute(connection, "PRAGMA synchronous=NORMAL;");
+        // Deleted rows and freed pages are overwritten with zeros, so an erased install's ID and events cannot be read
+        // back from the file's free space. On always, not only for deletions: a fold frees the staged copies of every
+        // event, and those pages would otherwise keep the IDs of events deleted later.
+        Execute(connection, "PRAGMA secure_delete=ON;");
         SqliteSchema.CheckLayout(connection, _options.DatabasePath);
         Execute(connection, "BEGIN IMMEDIATE;" + SqliteSchema.Create + "COMMIT;");
         if (_options.FlushEachCommit)
@@ -294,7 +298,28 @@ internal sealed partial class SqliteEventStore : IEventStore
         _recent.Clear();
         _held.Clear();
         Interlocked.Exchange(ref _heldBytes, 0);
+        await TruncateLogAsync(cancellationToken);
         return deleted;
+    }
+
+    // The write-ahead log still holds the pages as they were before a deletion (the install's events among them)
+    // until they are copied into the database and the log is cut to nothing. A checkpoint waits for readers and the
+    // writer's current transaction; under steady ingestion it may not finish at once, so it is tried a few times. If it
+    // never does, the log is cut when the store closes (SQLite checkpoints and removes it with its last connection).
+    private async Task TruncateLogAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken);
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout=2000; PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 0)
+            {
+                return;
+            }
+        }
     }
 
     // In chunks, each its own transaction, so that deleting a month of events never holds up ingestion for long.
@@ -313,13 +338,24 @@ internal sealed partial class SqliteEventStore : IEventStore
         if (total > 0)
         {
             await Enqueue(0, w => w.ForgetUnusedInstalls(product));
+            await TruncateLogAsync(cancellationToken);
         }
 
         return total;
     }
 
-    public Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken) =>
-        Enqueue(0, w => w.DeleteRollupsBefore(product, SqliteSchema.DayNumber(cutoff)));
+    // An install whose last rollup row expired is forgotten with it: its ID would otherwise stay after every trace of it.
+    public async Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken)
+    {
+        var deleted = await Enqueue(0, w => w.DeleteRollupsBefore(product, SqliteSchema.DayNumber(cutoff)));
+        if (deleted > 0)
+        {
+            await Enqueue(0, w => w.ForgetUnusedInstalls(product));
+            await TruncateLogAsync(cancellationToken);
+        }
+
+        return deleted;
+    }
 
     public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
     {
