@@ -42,26 +42,36 @@ internal sealed class UploaderProcess : IUploaderStarter
         try
         {
             var program = Path.Combine(AppContext.BaseDirectory, Folder, Assembly);
-            if (!File.Exists(program) || FindHost() is not { } host)
+            ProcessStartInfo start;
+            if (File.Exists(program) && FindHost() is { } host)
+            {
+                start = new ProcessStartInfo(host);
+                foreach (var argument in Arguments(program, home, lifetime, waitForLock))
+                {
+                    start.ArgumentList.Add(argument);
+                }
+            }
+            else if (SelfHostedUploader.IsAvailable && Environment.ProcessPath is { } tool)
+            {
+                // A Native AOT tool without a .NET host on the machine: its own executable is the uploader.
+                start = new ProcessStartInfo(tool);
+                var arguments = Arguments(program, home, lifetime, waitForLock).Skip(2);
+                start.Environment[SelfHostedUploader.Variable] = home.Root;
+                start.Environment[SelfHostedUploader.ArgumentsVariable] = string.Join(' ', arguments);
+            }
+            else
             {
                 return false;
             }
 
-            var start = new ProcessStartInfo(host)
-            {
-                UseShellExecute = false,
-                CreateNoWindow = true,
+            start.UseShellExecute = false;
+            start.CreateNoWindow = true;
 
-                // Not the tool's own streams: a pipe the tool writes to (`$(tool)`, `tool | less`) would stay open,
-                // and its reader waiting, until the uploader ended. Nobody reads these; the uploader writes nothing.
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var argument in Arguments(program, home, lifetime, waitForLock))
-            {
-                start.ArgumentList.Add(argument);
-            }
+            // Not the tool's own streams: a pipe the tool writes to (`$(tool)`, `tool | less`) would stay open,
+            // and its reader waiting, until the uploader ended. Nobody reads these; the uploader writes nothing.
+            start.RedirectStandardInput = true;
+            start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
 
             // The runtime's diagnostics settings are the tool's: an uploader that kept them would write into the
             // tool's trace, dump or JIT output files (DOTNET_EnableEventPipe with DOTNET_EventPipeOutputPath, ...).
