@@ -133,9 +133,13 @@ internal sealed class TestCollector : IAsyncDisposable
         return (await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!.GetValue<string>();
     }
 
-    public async Task<string> CreateReaderAsync()
+    public Task<string> CreateReaderAsync() => CreateTokenAsync("reader", "analyst");
+
+    public Task<string> CreateAdminAsync(string name) => CreateTokenAsync("admin", name);
+
+    private async Task<string> CreateTokenAsync(string role, string name)
     {
-        var created = await Admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "analyst" });
+        var created = await Admin.PostAsJsonAsync("/admin/tokens", new { role, name });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!.GetValue<string>();
     }

@@ -9,8 +9,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace Candor.Collector.Query;
 
 /// <summary>
-/// The query API (reader token). Everything but the raw export reads the daily rollups, and every answer drops
-/// the groups that fewer than the product's k distinct installs are in, saying how many it dropped.
+/// The query API (reader token; the raw export, admin token). Everything but the raw export reads the daily rollups,
+/// and every answer drops the groups that fewer than the product's k distinct installs are in, saying how many it dropped.
 /// </summary>
 internal static class QueryEndpoints
 {
@@ -41,8 +41,10 @@ internal static class QueryEndpoints
         query.MapGet("/exceptions", ExceptionsAsync)
             .WithSummary("The most frequent exception signatures of an event")
             .Produces<QueryResult<SignatureRow>>();
+        // Raw rows carry install IDs and every stored value, with no group hidden: an export for administrators only.
         query.MapGet("/raw", RawAsync)
-            .WithSummary("Raw events, for export; every call is written to the audit log")
+            .RequireAuthorization(TokenAuthentication.AdminPolicy)
+            .WithSummary("Raw events, for export by an administrator; every call is written to the audit log")
             .Produces<QueryResult<RawRow>>();
         return routes;
     }

@@ -59,20 +59,36 @@ public class AccessEndpointsTests
     }
 
     [Fact]
-    public async Task Audit_RecordsAdminActionsAndRawReads_WithTheActor()
+    public async Task Raw_WithAReaderToken_IsForbidden_ForItShowsInstallIds()
     {
         await using var collector = await TestCollector.StartAsync();
         var key = await collector.RegisterAsync();
         await collector.PostBatchAsync(key, [Some.Install()]);
         var reader = collector.Client(await collector.CreateReaderAsync());
-        await reader.GetAsync("/query/sample/events");
-        await reader.GetAsync("/query/sample/raw?from=2026-03-01&to=2026-03-31");
+
+        var raw = await reader.GetAsync("/query/sample/raw?from=2026-03-01&to=2026-03-31");
+        var events = await reader.GetAsync("/query/sample/events?from=2026-03-01&to=2026-03-31");
+
+        Assert.Equal(HttpStatusCode.Forbidden, raw.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+        Assert.DoesNotContain("raw.read", await collector.Admin.GetStringAsync("/admin/audit"));
+    }
+
+    [Fact]
+    public async Task Audit_RecordsAdminActionsAndRawReads_WithTheActor()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        await collector.PostBatchAsync(key, [Some.Install()]);
+        var exporter = collector.Client(await collector.CreateAdminAsync("exporter"));
+        await exporter.GetAsync("/query/sample/events");
+        await exporter.GetAsync("/query/sample/raw?from=2026-03-01&to=2026-03-31");
 
         var audit = (await collector.Admin.GetFromJsonAsync<JsonArray>("/admin/audit"))!.Select(e => e!.AsObject()).ToList();
 
         var actions = audit.Select(e => e["action"]!.GetValue<string>()).ToList();
         Assert.Equal(["raw.read", "token.create", "key.create", "product.register"], actions);
-        Assert.Contains("(analyst)", audit[0]["actor"]!.GetValue<string>());
+        Assert.Contains("(exporter)", audit[0]["actor"]!.GetValue<string>());
         Assert.Contains("1 raw events", audit[0]["detail"]!.GetValue<string>());
         Assert.Contains("(configured admin token)", audit[3]["actor"]!.GetValue<string>());
     }

@@ -209,8 +209,8 @@ public class QueryEndpointsTests
         sent.Context.Container = true;
         await using var collector = await StartAsync(k: 1, [sent]);
 
-        var result = await GetAsync(collector, $"/query/sample/raw?{Range}");
-        var csv = await (await collector.Client(await collector.CreateReaderAsync()).GetAsync($"/query/sample/raw?{Range}&format=csv")).Content.ReadAsStringAsync();
+        var result = (await collector.Admin.GetFromJsonAsync<JsonObject>($"/query/sample/raw?{Range}"))!;
+        var csv = await (await collector.Admin.GetAsync($"/query/sample/raw?{Range}&format=csv")).Content.ReadAsStringAsync();
 
         var row = Assert.Single(result["rows"]!.AsArray())!;
         Assert.Equal(
