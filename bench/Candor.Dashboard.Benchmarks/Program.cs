@@ -132,7 +132,7 @@ internal static class Program
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             using var admin = new HttpClient { BaseAddress = address };
             admin.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
-            var created = await admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "bench" });
+            var created = await admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "bench", products = new[] { TelemetryManifest.Parse(ManifestJson()).Product } });
             var reader = (await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!.GetValue<string>();
 
             using var playwright = await Playwright.CreateAsync();

@@ -133,13 +133,23 @@ internal sealed class TestCollector : IAsyncDisposable
         return (await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!.GetValue<string>();
     }
 
-    public Task<string> CreateReaderAsync() => CreateTokenAsync("reader", "analyst");
-
-    public Task<string> CreateAdminAsync(string name) => CreateTokenAsync("admin", name);
-
-    private async Task<string> CreateTokenAsync(string role, string name)
+    /// <summary>A reader token for <paramref name="products"/>, by default every product registered so far.</summary>
+    public async Task<string> CreateReaderAsync(params string[] products)
     {
-        var created = await Admin.PostAsJsonAsync("/admin/tokens", new { role, name });
+        if (products.Length == 0)
+        {
+            var registered = await Admin.GetFromJsonAsync<JsonArray>("/admin/products");
+            products = [.. registered!.Select(p => p!["product"]!.GetValue<string>())];
+        }
+
+        return await CreateTokenAsync("reader", "analyst", products);
+    }
+
+    public Task<string> CreateAdminAsync(string name) => CreateTokenAsync("admin", name, null);
+
+    private async Task<string> CreateTokenAsync(string role, string name, string[]? products)
+    {
+        var created = await Admin.PostAsJsonAsync("/admin/tokens", new { role, name, products });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!.GetValue<string>();
     }

@@ -30,7 +30,7 @@ public sealed class DashboardEndpointsTests(DashboardEndpointsTests.Collector sh
     public async Task Session_EndsWhenItsTokenIsRevoked()
     {
         var collector = shared.Instance;
-        var created = await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "leaving" });
+        var created = await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "leaving", products = new[] { "acme" } });
         var token = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
         var (client, _) = Browserless(collector);
         await SignInAsync(client, token["secret"]!.GetValue<string>());

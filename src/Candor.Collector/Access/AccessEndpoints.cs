@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Candor.Collector.Products;
 using Candor.Collector.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,7 +22,7 @@ internal static class AccessEndpoints
     }
 
     private static async Task<Results<Created<CreatedSecret>, BadRequest<string>>> CreateTokenAsync(
-        CreateTokenRequest request, ClaimsPrincipal user, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
+        CreateTokenRequest request, ClaimsPrincipal user, CredentialService credentials, ProductCatalog catalog, AuditLog audit, CancellationToken cancellationToken)
     {
         CredentialRole? role = request.Role switch
         {
@@ -34,10 +35,28 @@ internal static class AccessEndpoints
             return TypedResults.BadRequest("'role' must be 'reader' or 'admin'");
         }
 
+        // A reader reads the products it was made for, and only those; an admin reads every product.
+        var products = (request.Products ?? []).Select(p => p?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
+        if (role is CredentialRole.Reader && products.Count == 0)
+        {
+            return TypedResults.BadRequest("a reader token is made for named products: give 'products', e.g. [\"kmpkg\"]");
+        }
+
+        if (role is CredentialRole.Admin && products.Count > 0)
+        {
+            return TypedResults.BadRequest("an admin token reads every product: leave 'products' out");
+        }
+
+        if (products.FirstOrDefault(p => catalog.Find(p) is null) is { } unknown)
+        {
+            return TypedResults.BadRequest($"no product '{unknown}' is registered here (GET /admin/products lists them)");
+        }
+
         var name = string.IsNullOrWhiteSpace(request.Name) ? request.Role! : request.Name.Trim();
-        var (credential, secret) = await credentials.CreateAsync(role.Value, null, name, cancellationToken);
-        await audit.RecordAsync(user, "token.create", $"token {credential.Id}", $"{request.Role} token '{name}'", cancellationToken);
-        return TypedResults.Created($"/admin/tokens/{credential.Id}", new CreatedSecret(credential.Id, request.Role!, name, null, secret));
+        var (credential, secret) = await credentials.CreateAsync(role.Value, products.Count == 0 ? null : ProductAccess.Join(products), name, cancellationToken);
+        var scope = products.Count == 0 ? "" : $" for {string.Join(", ", products)}";
+        await audit.RecordAsync(user, "token.create", $"token {credential.Id}", $"{request.Role} token '{name}'{scope}", cancellationToken);
+        return TypedResults.Created($"/admin/tokens/{credential.Id}", new CreatedSecret(credential.Id, request.Role!, name, null, secret, products.Count == 0 ? null : products));
     }
 
     private static Ok<IEnumerable<CredentialInfo>> ListTokens(CredentialService credentials) =>
@@ -61,18 +80,23 @@ internal static class AccessEndpoints
 }
 
 /// <summary>Asks for a person's token.</summary>
-/// <param name="Role"><c>reader</c> (the query API) or <c>admin</c> (everything).</param>
+/// <param name="Role"><c>reader</c> (the query API and dashboard of its products) or <c>admin</c> (everything).</param>
 /// <param name="Name">Whose token it is, for the audit log.</param>
-internal sealed record CreateTokenRequest(string? Role, string? Name);
+/// <param name="Products">For a reader: the products it may read (required). An admin reads every product.</param>
+internal sealed record CreateTokenRequest(string? Role, string? Name, IReadOnlyList<string?>? Products = null);
 
-/// <summary>A credential just created, with its secret: the only time the secret is shown.</summary>
-internal sealed record CreatedSecret(long Id, string Role, string Name, string? Product, string Secret);
+/// <summary>
+/// A credential just created, with its secret: the only time the secret is shown. <c>Product</c> is an ingestion
+/// key's product, <c>Products</c> a reader token's.
+/// </summary>
+internal sealed record CreatedSecret(long Id, string Role, string Name, string? Product, string Secret, IReadOnlyList<string>? Products = null);
 
-/// <summary>A credential without its secret.</summary>
-internal sealed record CredentialInfo(long Id, string Role, string Name, string? Product, DateTimeOffset Created)
+/// <summary>A credential without its secret: an ingestion key's product, or a reader token's products.</summary>
+internal sealed record CredentialInfo(long Id, string Role, string Name, string? Product, DateTimeOffset Created, IReadOnlyList<string>? Products)
 {
-    public static CredentialInfo From(CredentialRecord c) =>
-        new(c.Id, RoleName(c.Role), c.Name, c.Product, c.Created);
+    public static CredentialInfo From(CredentialRecord c) => c.Role is CredentialRole.Reader
+        ? new(c.Id, RoleName(c.Role), c.Name, null, c.Created, ProductAccess.Products(c))
+        : new(c.Id, RoleName(c.Role), c.Name, c.Product, c.Created, null);
 
     public static string RoleName(CredentialRole role) => role switch
     {

@@ -151,13 +151,14 @@ internal static class DashboardEndpoints
         return TypedResults.LocalRedirect("/dashboard/sign-in?signedOut=1");
     }
 
-    private static ContentHttpResult ProductList(HttpContext http, IAntiforgery antiforgery, ProductCatalog catalog) =>
-        Page(DashboardPages.Products(Session(http, antiforgery), [.. catalog.All], BaseUrl(http)));
+    private static ContentHttpResult ProductList(HttpContext http, IAntiforgery antiforgery, ProductCatalog catalog, CredentialService credentials) =>
+        Page(DashboardPages.Products(Session(http, antiforgery), Readable(http, catalog, credentials), BaseUrl(http)));
 
     private static async Task<IResult> ProductAsync(
-        string product, HttpContext http, IAntiforgery antiforgery, ProductCatalog catalog, QueryService queries, ProductViews views, CancellationToken cancellationToken)
+        string product, HttpContext http, IAntiforgery antiforgery, ProductCatalog catalog, CredentialService credentials, QueryService queries, ProductViews views, CancellationToken cancellationToken)
     {
-        if (catalog.Find(product) is not { } found)
+        // A product the token was not made for is answered as one that does not exist: its name is not the reader's.
+        if (catalog.Find(product) is not { } found || !ProductAccess.Allows(http.User, credentials, product))
         {
             return TypedResults.NotFound($"no product '{product}'");
         }
@@ -165,8 +166,11 @@ internal static class DashboardEndpoints
         var today = queries.Today;
         var filter = DashboardFilter.Parse(http.Request.Query, today, out var problems);
         var view = await views.GetAsync(found, filter, cancellationToken);
-        return Page(DashboardPages.Product(view, Session(http, antiforgery), [.. catalog.All], problems, today, BaseUrl(http)));
+        return Page(DashboardPages.Product(view, Session(http, antiforgery), Readable(http, catalog, credentials), problems, today, BaseUrl(http)));
     }
+
+    private static List<CatalogProduct> Readable(HttpContext http, ProductCatalog catalog, CredentialService credentials) =>
+        [.. catalog.All.Where(p => ProductAccess.Allows(http.User, credentials, p.Record.Name))];
 
     // A session ends as soon as its token is revoked, not when the cookie expires.
     private static Task ValidateSessionAsync(CookieValidatePrincipalContext context)

@@ -18,6 +18,7 @@ internal static class QueryEndpoints
     {
         var query = routes.MapGroup("/query/{product}")
             .RequireAuthorization(TokenAuthentication.ReaderPolicy)
+            .AddEndpointFilter(ProductAccess.RequireProductAsync)
             .WithTags("Query");
 
         query.MapGet("/events", EventsAsync)

@@ -38,7 +38,7 @@ public class AccessEndpointsTests
     {
         await using var collector = await TestCollector.StartAsync();
         await collector.RegisterAsync();
-        var created = await (await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "analyst" })).Content.ReadFromJsonAsync<JsonObject>();
+        var created = await (await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "reader", name = "analyst", products = new[] { "sample" } })).Content.ReadFromJsonAsync<JsonObject>();
         var reader = collector.Client(created!["secret"]!.GetValue<string>());
 
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/query/sample/events")).StatusCode);
@@ -56,6 +56,41 @@ public class AccessEndpointsTests
         var response = await collector.Admin.PostAsJsonAsync("/admin/tokens", new { role = "root" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReaderToken_ReadsTheProductsItWasMadeFor_AndGets403OnAnyOther()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync();
+        await collector.RegisterAsync(Some.ManifestJson.Replace("\"product\": \"sample\"", "\"product\": \"other\""));
+        await collector.PostBatchAsync(key, [Some.Install()]);
+        var reader = collector.Client(await collector.CreateReaderAsync("sample"));
+
+        var own = await reader.GetAsync("/query/sample/events?from=2026-03-01&to=2026-03-31");
+        var other = await reader.GetAsync("/query/other/events?from=2026-03-01&to=2026-03-31");
+        var tokens = await collector.Admin.GetFromJsonAsync<JsonArray>("/admin/tokens");
+
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        Assert.Contains("not made for product 'other'", await other.Content.ReadAsStringAsync());
+        Assert.Equal(["sample"], tokens!.Single(t => t!["role"]!.GetValue<string>() == "reader")!["products"]!.AsArray().Select(p => p!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("{\"role\": \"reader\", \"name\": \"a\"}", "give 'products'")]
+    [InlineData("{\"role\": \"reader\", \"name\": \"a\", \"products\": []}", "give 'products'")]
+    [InlineData("{\"role\": \"reader\", \"name\": \"a\", \"products\": [\"nope\"]}", "no product 'nope'")]
+    [InlineData("{\"role\": \"admin\", \"name\": \"a\", \"products\": [\"sample\"]}", "leave 'products' out")]
+    public async Task CreateToken_ReaderWithoutRegisteredProducts_OrAdminWithSome_Is400(string body, string reason)
+    {
+        await using var collector = await TestCollector.StartAsync();
+        await collector.RegisterAsync();
+
+        var response = await collector.Admin.PostAsync("/admin/tokens", TestCollector.JsonContent(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(reason, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -172,8 +172,17 @@ public class QueryEndpointsTests
         Assert.Equal(await byParameter.Content.ReadAsStringAsync(), await byAccept.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task UnknownProduct_IsA404ForAnAdmin_AndA403ForAReaderWhichLearnsNothingOfWhatExists()
+    {
+        await using var collector = await StartAsync(k: 1, [Some.Install()]);
+        var reader = collector.Client(await collector.CreateReaderAsync());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await collector.Admin.GetAsync("/query/nope/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/query/nope/events")).StatusCode);
+    }
+
     [Theory]
-    [InlineData("/query/nope/events", HttpStatusCode.NotFound)]
     [InlineData("/query/sample/events?from=2026-03-10&to=2026-03-01", HttpStatusCode.BadRequest)]
     [InlineData("/query/sample/events?from=yesterday", HttpStatusCode.BadRequest)]
     [InlineData("/query/sample/events?event=uninstall", HttpStatusCode.BadRequest)]
