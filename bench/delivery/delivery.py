@@ -28,6 +28,7 @@ import threading
 import time
 import urllib.request
 
+sys.dont_write_bytecode = True  # importing measure.py leaves nothing in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exit-time"))
 from measure import percentile, spawn_and_wait  # noqa: E402
 
