@@ -1,7 +1,8 @@
 using Candor;
 
 // Tracks one event and exits: what a short command of a dotnet tool does, with nothing else around it.
-// The collector comes from the environment (unset: no upload, as in a source build).
+// The collector comes from the environment (unset: no upload, as in a source build). CANDOR_EXIT_BENCH_EVENTS=N
+// tracks N events instead of one (the delivery benchmark counts what arrives of each run).
 // CANDOR_EXIT_BENCH_WITHOUT=1 skips Candor entirely, to show what the runtime alone costs.
 if (Environment.GetEnvironmentVariable("CANDOR_EXIT_BENCH_WITHOUT") == "1")
 {
@@ -18,4 +19,8 @@ using var telemetry = CandorClient.Create(new CandorOptions
     Endpoint = string.IsNullOrEmpty(endpoint) ? null : new Uri(endpoint),
 });
 
-telemetry.Event("run").With("mode", args.Contains("--verbose") ? "verbose" : "plain").Track();
+var events = int.TryParse(Environment.GetEnvironmentVariable("CANDOR_EXIT_BENCH_EVENTS"), out var count) && count > 0 ? count : 1;
+for (var i = 0; i < events; i++)
+{
+    telemetry.Event("run").With("mode", args.Contains("--verbose") ? "verbose" : "plain").Track();
+}
