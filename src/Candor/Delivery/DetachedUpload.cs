@@ -106,7 +106,9 @@ internal sealed class DetachedUpload
                 total = await SendAskedAsync(total, deadline, cancellationToken).ConfigureAwait(false);
             }
 
-            // A run that asked after the last look found the lock held and left its request to this uploader.
+            // A run that asked after the last look found the lock held, or this uploader on its way, and left its request
+            // to it. The mark goes first, so a run that asks from now on starts an uploader of its own (UploaderLaunch).
+            UploaderLaunch.Unmark(_home, _files);
             held = _requests.Pending().Count > 0 && _time.GetUtcNow() < deadline ? UploadLock.TryTake(_home, _files) : null;
         }
 

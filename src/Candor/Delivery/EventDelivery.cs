@@ -169,7 +169,7 @@ internal sealed class EventDelivery : IDisposable
         {
             if (uploadInFlight
                 ? _starter.TryStart(_home, _options.UploaderLifetime, waitForLock: true)
-                : UploadLock.IsHeld(_home, _files) || _starter.TryStart(_home, _options.UploaderLifetime, waitForLock: false))
+                : UploaderLaunch.StartUnlessUnderWay(_home, _files, _time, _starter, _options.UploaderLifetime))
             {
                 return true;
             }
@@ -297,9 +297,9 @@ internal sealed class EventDelivery : IDisposable
 
         // This upload held the home's lock: runs that found it held left their requests to it. The detached uploader
         // takes them, unless this process is ending (its exit hands off) or another uploader took the lock meanwhile.
-        if (!IsDisposed() && _requests.Pending().Count > 0 && !UploadLock.IsHeld(_home, _files))
+        if (!IsDisposed() && _requests.Pending().Count > 0)
         {
-            _starter.TryStart(_home, _options.UploaderLifetime, waitForLock: false);
+            UploaderLaunch.StartUnlessUnderWay(_home, _files, _time, _starter, _options.UploaderLifetime);
         }
     }
 

@@ -24,8 +24,8 @@ internal static class UploadLock
     {
         try
         {
-            using var taken = files.TryLock(home.UploadLock);
-            return taken is null;
+            using var taken = TryTake(home, files);
+            return taken is null && files.FileExists(home.UploadLock);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -7,6 +7,7 @@ namespace Candor.Storage;
 /// settings.json              consent choices: machine-wide and per product
 /// settings.lock              serialises changes to settings.json
 /// upload.lock                one uploader at a time per machine
+/// upload.starting            when a run last started the detached uploader, so runs that exit meanwhile start no other
 /// products/{id}/identity.json  install ID, first use, disclosure version shown
 /// products/{id}/identity.lock  serialises the creation and changes of identity.json
 /// products/{id}/spool/       events waiting to be sent, one file each
@@ -36,6 +37,8 @@ internal sealed class CandorHome
     public string SettingsLock => Path.Combine(Root, "settings.lock");
 
     public string UploadLock => Path.Combine(Root, "upload.lock");
+
+    public string UploadStarting => Path.Combine(Root, "upload.starting");
 
     public string ProductsDirectory => Path.Combine(Root, "products");
 
