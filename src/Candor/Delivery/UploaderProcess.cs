@@ -51,13 +51,17 @@ internal sealed class UploaderProcess : IUploaderStarter
                     start.ArgumentList.Add(argument);
                 }
             }
-            else if (SelfHostedUploader.IsAvailable && Environment.ProcessPath is { } tool)
+            else if (Environment.ProcessPath is { } tool && (SelfHostedUploader.IsCompiledAheadOfTime || (File.Exists(program) && StartupHooksRun())))
             {
-                // A Native AOT tool without a .NET host on the machine: its own executable is the uploader.
+                // No .NET host on the machine (a self-contained or Native AOT tool): the tool's own executable is the
+                // uploader, run by the SDK's code before the tool's Main (see SelfHostedUploader).
                 start = new ProcessStartInfo(tool);
-                var arguments = Arguments(program, home, lifetime, waitForLock).Skip(2);
                 start.Environment[SelfHostedUploader.Variable] = home.Root;
-                start.Environment[SelfHostedUploader.ArgumentsVariable] = string.Join(' ', arguments);
+                start.Environment[SelfHostedUploader.ArgumentsVariable] = string.Join(' ', Arguments(program, home, lifetime, waitForLock).Skip(2));
+                if (!SelfHostedUploader.IsCompiledAheadOfTime)
+                {
+                    start.Environment[SelfHostedUploader.StartupHooksVariable] = program;
+                }
             }
             else
             {
@@ -101,6 +105,10 @@ internal sealed class UploaderProcess : IUploaderStarter
             yield return "--wait";
         }
     }
+
+    // A trimmed tool turns startup hooks off: started again, it would then run its own Main, as if the user had.
+    private static bool StartupHooksRun() =>
+        !AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var supported) || supported;
 
     internal static bool IsDiagnosticsSetting(string name)
     {
