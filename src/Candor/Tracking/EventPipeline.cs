@@ -38,10 +38,6 @@ internal sealed class EventPipeline
     private readonly TelemetryLevel _builtLevel;
     private readonly Writer? _writer;
 
-    // Delivery's start-up work (is an upload due?), run once by the writer thread as it starts, or by Complete if
-    // the tool exits before that thread was scheduled: taken with an exchange, so exactly one of them runs it.
-    private Action? _onStart;
-
     // What only a long run needs (delivery's periodic check, whose timer starts the runtime's timer thread), run
     // once by the writer when its first wait ends without the run having ended: a short run never pays for it.
     private Action? _onLongRun;
@@ -66,7 +62,6 @@ internal sealed class EventPipeline
         TimeProvider time,
         DropCounters drops,
         int capacity,
-        Action? onStart = null,
         TimeSpan? linger = null,
         Action? onLongRun = null)
     {
@@ -86,7 +81,6 @@ internal sealed class EventPipeline
             return;
         }
 
-        _onStart = onStart;
         _onLongRun = onLongRun;
         _writer = new Writer(this);
 
@@ -227,7 +221,6 @@ internal sealed class EventPipeline
             try
             {
                 _writer.WriteQueued();
-                RunOnce(ref _onStart, "starting delivery");
             }
             finally
             {
@@ -248,9 +241,8 @@ internal sealed class EventPipeline
         {
             // Before any event, and without taking the queue, so Complete can still write the events on the exiting
             // thread meanwhile: the stamp (the machine context above all) is made while the tool works, so an exit
-            // that writes only serializes; and an upload that is due gets the whole run to finish in.
+            // that writes only serializes.
             PrepareStamp();
-            RunOnce(ref _onStart, "starting delivery");
 
             // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).
             var wait = _linger;

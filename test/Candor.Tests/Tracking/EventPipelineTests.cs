@@ -259,22 +259,6 @@ public class EventPipelineTests
     }
 
     [Fact]
-    public void Complete_DeliveryStartWork_HasRunExactlyOnce()
-    {
-        // Whether the writer thread ran it as it started or the exit ran it because that thread was not scheduled yet.
-        var runs = new System.Collections.Concurrent.ConcurrentQueue<int>();
-        var harness = new PipelineHarness(onStart: () => runs.Enqueue(Environment.CurrentManagedThreadId));
-        harness.Pipeline.Begin("install").Track();
-
-        Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
-
-        // The writer thread may still be inside the start work it took when Complete returned.
-        Assert.True(SpinWait.SpinUntil(() => !runs.IsEmpty, TimeSpan.FromSeconds(30)));
-        Assert.Single(runs);
-        Assert.Single(harness.Sink.Events);
-    }
-
-    [Fact]
     public async Task LongRunWork_RunOutlivesTheFirstWait_RunsOnceOnTheWriter()
     {
         var runs = new System.Collections.Concurrent.ConcurrentQueue<int>();

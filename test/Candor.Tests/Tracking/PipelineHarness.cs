@@ -10,7 +10,7 @@ namespace Candor.Tests.Tracking;
 /// <summary>An event pipeline wired to an in-memory sink, for tests below the client.</summary>
 internal sealed class PipelineHarness
 {
-    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action? onStart = null, Action? onLongRun = null)
+    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action? onLongRun = null)
     {
         Time = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
         Manifest = TelemetryManifest.Parse(manifestJson ?? Some.ManifestJson);
@@ -23,7 +23,7 @@ internal sealed class PipelineHarness
             Encoding.UTF8.GetBytes("""{"version":"1.0.0","os":"linux","osVersion":"debian 12","arch":"x64","runtime":"10.0.0","container":false,"wsl":false,"interactive":false,"host":"process"}"""),
             hashKey ?? Encoding.UTF8.GetBytes("product-key"),
             assembly => assembly == typeof(PipelineHarness).Assembly);
-        Pipeline = new EventPipeline(Manifest, level, () => Stamp, sink is null ? [Sink] : [Sink, sink], Time, Drops, capacity, onStart, linger, onLongRun);
+        Pipeline = new EventPipeline(Manifest, level, () => Stamp, sink is null ? [Sink] : [Sink, sink], Time, Drops, capacity, linger, onLongRun);
     }
 
     public TelemetryManifest Manifest { get; }
