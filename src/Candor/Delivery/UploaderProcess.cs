@@ -32,8 +32,9 @@ internal sealed class UploaderProcess : IUploaderStarter
     /// <summary>The uploader's assembly in <see cref="Folder"/>.</summary>
     public const string Assembly = "candor-upload.dll";
 
-    // Runtime settings that make a process write trace, dump, log or JIT output to files or ports named for the tool.
-    private static readonly string[] DiagnosticsPrefixes = ["EnableEventPipe", "EventPipe", "DiagnosticPorts", "Jit", "DbgEnableMiniDump", "DbgMiniDump", "CreateDumpDiagnostics", "EnableCrashReport", "LogEnable", "LogFacility", "LogLevel", "LogFile"];
+    // Runtime settings that make a process write trace, dump, log or JIT output to files or ports named for the tool,
+    // or run the tool's startup hooks.
+    private static readonly string[] DiagnosticsPrefixes = ["STARTUP_HOOKS", "EnableEventPipe", "EventPipe", "DiagnosticPorts", "Jit", "DbgEnableMiniDump", "DbgMiniDump", "CreateDumpDiagnostics", "EnableCrashReport", "LogEnable", "LogFacility", "LogLevel", "LogFile"];
 
     public static UploaderProcess Instance { get; } = new();
 
@@ -42,46 +43,53 @@ internal sealed class UploaderProcess : IUploaderStarter
         try
         {
             var program = Path.Combine(AppContext.BaseDirectory, Folder, Assembly);
-            ProcessStartInfo start;
-            if (File.Exists(program) && FindHost() is { } host)
-            {
-                start = new ProcessStartInfo(host);
-                foreach (var argument in Arguments(program, home, lifetime, waitForLock))
-                {
-                    start.ArgumentList.Add(argument);
-                }
-            }
-            else if (Environment.ProcessPath is { } tool && (SelfHostedUploader.IsCompiledAheadOfTime || (File.Exists(program) && StartupHooksRun())))
-            {
-                // No .NET host on the machine (a self-contained or Native AOT tool): the tool's own executable is the
-                // uploader, run by the SDK's code before the tool's Main (see SelfHostedUploader).
-                start = new ProcessStartInfo(tool);
-                start.Environment[SelfHostedUploader.Variable] = home.Root;
-                start.Environment[SelfHostedUploader.ArgumentsVariable] = string.Join(' ', Arguments(program, home, lifetime, waitForLock).Skip(2));
-                if (!SelfHostedUploader.IsCompiledAheadOfTime)
-                {
-                    start.Environment[SelfHostedUploader.StartupHooksVariable] = program;
-                }
-            }
-            else
+            var host = File.Exists(program) ? FindHost() : null;
+
+            // Without a host, the tool's own executable can be the uploader: compiled ahead of time always, compiled at
+            // run time when the uploader can be its startup hook.
+            var selfHosted = SelfHostedUploader.IsCompiledAheadOfTime || (File.Exists(program) && StartupHooksRun());
+            if ((host ?? (selfHosted ? Environment.ProcessPath : null)) is not { } executable)
             {
                 return false;
             }
 
-            start.UseShellExecute = false;
-            start.CreateNoWindow = true;
+            var start = new ProcessStartInfo(executable)
+            {
+                UseShellExecute = false,
+                CreateNoWindow = true,
 
-            // Not the tool's own streams: a pipe the tool writes to (`$(tool)`, `tool | less`) would stay open,
-            // and its reader waiting, until the uploader ended. Nobody reads these; the uploader writes nothing.
-            start.RedirectStandardInput = true;
-            start.RedirectStandardOutput = true;
-            start.RedirectStandardError = true;
+                // Not the tool's own streams: a pipe the tool writes to (`$(tool)`, `tool | less`) would stay open,
+                // and its reader waiting, until the uploader ended. Nobody reads these; the uploader writes nothing.
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
 
-            // The runtime's diagnostics settings are the tool's: an uploader that kept them would write into the
-            // tool's trace, dump or JIT output files (DOTNET_EnableEventPipe with DOTNET_EventPipeOutputPath, ...).
+            // The runtime's diagnostics settings and startup hooks are the tool's: an uploader that kept them would
+            // write into the tool's trace, dump or JIT output files, or run the tool's hooks.
             foreach (var name in start.Environment.Keys.Where(IsDiagnosticsSetting).ToList())
             {
                 start.Environment.Remove(name);
+            }
+
+            var arguments = Arguments(program, home, lifetime, waitForLock);
+            if (host is not null)
+            {
+                foreach (var argument in arguments)
+                {
+                    start.ArgumentList.Add(argument);
+                }
+            }
+            else
+            {
+                // No .NET host on the machine (a self-contained or Native AOT tool): the tool's own executable is the
+                // uploader, run by the SDK's code before the tool's Main (see SelfHostedUploader).
+                start.Environment[SelfHostedUploader.Variable] = home.Root;
+                start.Environment[SelfHostedUploader.ArgumentsVariable] = string.Join(' ', arguments.Skip(2));
+                if (!SelfHostedUploader.IsCompiledAheadOfTime)
+                {
+                    start.Environment[SelfHostedUploader.StartupHooksVariable] = program;
+                }
             }
 
             using var process = Process.Start(start);

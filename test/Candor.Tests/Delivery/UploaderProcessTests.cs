@@ -11,6 +11,7 @@ public sealed class UploaderProcessTests
     [InlineData("DOTNET_JitStdOutFile", true)]
     [InlineData("COMPlus_DbgEnableMiniDump", true)]
     [InlineData("dotnet_diagnosticports", true)]
+    [InlineData("DOTNET_STARTUP_HOOKS", true)]
     [InlineData("DOTNET_ROOT", false)]
     [InlineData("DOTNET_gcServer", false)]
     [InlineData("CANDOR_HOME", false)]
