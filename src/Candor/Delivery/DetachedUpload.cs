@@ -117,79 +117,63 @@ internal sealed class DetachedUpload
 
     private async Task<Outcome> SendAskedAsync(Outcome total, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
-        var http = new Lazy<HttpClient>(() => DeliveryHttp.Create(_options, _handler()));
-        try
+        while (!cancellationToken.IsCancellationRequested && _requests.Pending() is { Count: > 0 } asked)
         {
-            while (!cancellationToken.IsCancellationRequested)
+            DateTimeOffset? retry = null;
+            foreach (var product in asked)
             {
-                var asked = _requests.Pending();
-                if (asked.Count == 0)
+                _requests.Remove(product);
+                var (result, next) = await SendAsync(product, cancellationToken).ConfigureAwait(false);
+                total = total with
                 {
-                    return total;
-                }
+                    Acknowledged = total.Acknowledged + result.Acknowledged,
+                    Rejected = total.Rejected + result.Rejected,
+                    Failures = total.Failures + (result.Status == UploadStatus.Failed ? 1 : 0),
+                };
 
-                DateTimeOffset? retry = null;
-                foreach (var product in asked)
+                // Tried again by this uploader if the wait and one more request fit in its lifetime.
+                if (next is { } at && at + _options.RequestTimeout <= deadline)
                 {
-                    _requests.Remove(product);
-                    if (Uploader(product, http) is not { } uploader)
-                    {
-                        continue;
-                    }
-
-                    var result = await uploader.SendPendingAsync(cancellationToken).ConfigureAwait(false);
-                    total = total with
-                    {
-                        Acknowledged = total.Acknowledged + result.Acknowledged,
-                        Rejected = total.Rejected + result.Rejected,
-                        Failures = total.Failures + (result.Status == UploadStatus.Failed ? 1 : 0),
-                    };
-                    if (result.Status is UploadStatus.Failed or UploadStatus.BackingOff && uploader.NextAttempt() is { } next)
-                    {
-                        // Tried again by this uploader if the wait and one more request fit in its lifetime.
-                        if (next + _options.RequestTimeout <= deadline)
-                        {
-                            _requests.Add(product);
-                            retry = retry is { } r && r < next ? r : next;
-                        }
-                    }
-                }
-
-                if (retry is { } at && _requests.Pending().Count > 0 && !await WaitUntilAsync(at, cancellationToken).ConfigureAwait(false))
-                {
-                    return total;
+                    _requests.Add(product);
+                    retry = retry < at ? retry : at;
                 }
             }
 
-            return total;
-        }
-        finally
-        {
-            if (http.IsValueCreated)
+            // A pass that left retries waits for the earliest; products asked meanwhile go with the next pass.
+            if (retry is { } wake && !await WaitUntilAsync(wake, cancellationToken).ConfigureAwait(false))
             {
-                http.Value.Dispose();
+                return total;
             }
         }
+
+        return total;
     }
 
-    private Uploader? Uploader(string product, Lazy<HttpClient> http)
+    // Sends one product's spool, built as a run builds it (EventDelivery), with this uploader holding the home's
+    // lock; returns what the collector said and, after a failure, when the wait it set ends.
+    private async Task<(UploadResult Result, DateTimeOffset? RetryAt)> SendAsync(string product, CancellationToken cancellationToken)
     {
         if (_records.TryRead(product) is not { Endpoint: { } endpoint, IngestionKey: { } key })
         {
             // No official build of the product said where to send: nothing is sent (a private build never uploads).
-            return null;
+            return (new UploadResult(UploadStatus.NothingToSend), null);
         }
 
+        EventDelivery delivery;
         try
         {
-            var counters = new DeliveryCounters();
-            var spool = new Spool(_home, product, _files, _time, _options, counters, () => new DeliveryStateStore(_home.DeliveryState(product), _files).Load().Failures > 0);
-            return new Uploader(_home, product, DeliveryEndpoint.BatchUri(endpoint), key, () => http.Value, spool, _options, _files, _time, counters);
+            delivery = new EventDelivery(_home, product, endpoint, key, _options, _files, _time, _handler());
         }
         catch (ArgumentException)
         {
-            // A record whose collector address is not one the SDK would send to.
-            return null;
+            // A record whose collector address or key is not one the SDK would send to.
+            return (new UploadResult(UploadStatus.NothingToSend), null);
+        }
+
+        using (delivery)
+        {
+            var result = await delivery.SendPendingAsync(cancellationToken).ConfigureAwait(false);
+            return (result, result.Status is UploadStatus.Failed or UploadStatus.BackingOff ? delivery.NextAttempt() : null);
         }
     }
 

@@ -147,6 +147,15 @@ internal sealed class EventDelivery : IDisposable
         }
     }
 
+    /// <summary>
+    /// The detached uploader's send: the spool, batch after batch, with the caller holding the home's upload lock
+    /// (see <see cref="Uploader.SendPendingAsync"/>). Never throws for a network or file-system failure.
+    /// </summary>
+    public Task<UploadResult> SendPendingAsync(CancellationToken cancellationToken) => _uploader.SendPendingAsync(cancellationToken);
+
+    /// <summary>When the wait after the last failed upload ends, or null when the last one did not fail.</summary>
+    public DateTimeOffset? NextAttempt() => _uploader.NextAttempt();
+
     /// <summary>Counts an event this process spooled; called on the pipeline's writer.</summary>
     public void NoteWritten() => Interlocked.Increment(ref _written);
 
