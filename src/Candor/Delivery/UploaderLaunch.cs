@@ -23,7 +23,8 @@ internal static class UploaderLaunch
     public static bool StartUnlessUnderWay(CandorHome home, IFileSystem files, TimeProvider time, IUploaderStarter starter, TimeSpan lifetime)
     {
         var now = time.GetUtcNow();
-        if (UploadLock.IsHeld(home, files) || IsStarting(home, files, now))
+        // The mark first: one small read, where the lock costs a folder check, an open and a lock call.
+        if (IsStarting(home, files, now) || UploadLock.IsHeld(home, files))
         {
             return true;
         }
