@@ -16,19 +16,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/candor-delivery.XXXXXX)
 PRODUCT=candor-exit-bench
-GROUPS_TO_STOP=()
-
-stop_all() {
-  for group in "${GROUPS_TO_STOP[@]}"; do
-    kill -- "-$group" 2>/dev/null || true
-  done
+source "$HERE/../collector.sh"
+stop_and_say_where() {
+  stop_all
   echo "Files: $WORK" >&2
 }
-trap stop_all EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+trap stop_and_say_where EXIT
 
 BUILD=r2r
 source "$HERE/../exit-time/publish.sh"
@@ -38,28 +31,11 @@ dotnet publish -c Release "$REPO/bench/Candor.Benchmarks.AzureMonitorTool" -o "$
 dotnet build -c Release "$REPO/src/Candor.Collector" --nologo -v quiet >&2
 
 echo "Starting the collector and the peer's sink..." >&2
-ADMIN=delivery-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-COLLECTOR_PORT=$(free_port)
-COLLECTOR=http://127.0.0.1:$COLLECTOR_PORT
-Access__AdminToken=$ADMIN Storage__DataPath=$WORK/collector-data \
-  setsid dotnet run -c Release --no-build --project "$REPO/src/Candor.Collector" --urls "$COLLECTOR" \
-  >"$WORK/collector.log" 2>&1 &
-GROUPS_TO_STOP+=($!)
 setsid python3 "$HERE/sink.py" "$WORK/sink.jsonl" >"$WORK/sink.port" 2>"$WORK/sink.log" &
 GROUPS_TO_STOP+=($!)
-for _ in $(seq 1 120); do
-  curl -sf "$COLLECTOR/healthz" >/dev/null 2>&1 && [ -s "$WORK/sink.port" ] && break
-  sleep 0.5
-done
-curl -sf "$COLLECTOR/healthz" >/dev/null || { cat "$WORK/collector.log" >&2; exit 1; }
+start_collector
+for _ in $(seq 1 50); do [ -s "$WORK/sink.port" ] && break; sleep 0.1; done
 SINK_PORT=$(head -n1 "$WORK/sink.port")
-
-auth=(-H "Authorization: Bearer $ADMIN")
-curl -sf "${auth[@]}" -H 'Content-Type: application/json' \
-  -d "{\"manifest\": $(cat "$REPO/bench/Candor.Benchmarks.ExitTool/candor.json")}" \
-  "$COLLECTOR/admin/products" >/dev/null
-KEY=$(curl -sf "${auth[@]}" -X POST "$COLLECTOR/admin/products/$PRODUCT/keys" \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
 
 python3 - >"$WORK/config.json" <<EOF
 import json, os

@@ -2,8 +2,9 @@
 # Whole-process wall time of a dotnet tool that tracks one event and exits, in four cases measured in the
 # same run, interleaved: telemetry off (DO_NOT_TRACK=1), on with the real collector reachable, on with the
 # collector refusing (a loopback port nothing listens on) and on with it black-holed (a loopback listener
-# that accepts and never answers); and, for reference, the same tool returning before it creates a client. Each case has its own fresh CANDOR_HOME whose disclosure was shown
-# before timing. Prints a markdown table, then what each case uploaded and what it left in its spool.
+# that accepts and never answers); and the same tool returning before it creates a client, the baseline every
+# difference is taken from (what a user compares with). Each case has its own fresh CANDOR_HOME whose disclosure
+# was shown before timing. Prints a markdown table, then what each case uploaded and what it left in its spool.
 #
 # The tool is published as the README advises a tool author to ship it: framework-dependent and
 # ReadyToRun for this machine's runtime identifier. BUILD=jit publishes it portable and JIT-compiled instead, as
@@ -19,18 +20,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/candor-exit-time.XXXXXX)
 PRODUCT=candor-exit-bench
-GROUPS_TO_STOP=()
-
-stop_all() {
-  for group in "${GROUPS_TO_STOP[@]}"; do
-    kill -- "-$group" 2>/dev/null || true
-  done
-}
+source "$HERE/../collector.sh"
 trap stop_all EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 source "$HERE/publish.sh"
 echo "Building the tool ($BUILD_LABEL) and the collector (Release)..." >&2
@@ -39,26 +30,7 @@ dotnet build -c Release "$REPO/src/Candor.Collector" --nologo -v quiet >&2
 TOOL=$WORK/tool/candor-exit-bench
 
 echo "Starting the collector..." >&2
-ADMIN=exit-time-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-COLLECTOR_PORT=$(free_port)
-COLLECTOR=http://127.0.0.1:$COLLECTOR_PORT
-# Its own process group, so that stopping it stops `dotnet run` and the collector it started.
-Access__AdminToken=$ADMIN Storage__DataPath=$WORK/collector-data \
-  setsid dotnet run -c Release --no-build --project "$REPO/src/Candor.Collector" --urls "$COLLECTOR" \
-  >"$WORK/collector.log" 2>&1 &
-GROUPS_TO_STOP+=($!)
-for _ in $(seq 1 120); do
-  curl -sf "$COLLECTOR/healthz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -sf "$COLLECTOR/healthz" >/dev/null || { cat "$WORK/collector.log" >&2; exit 1; }
-
-auth=(-H "Authorization: Bearer $ADMIN")
-curl -sf "${auth[@]}" -H 'Content-Type: application/json' \
-  -d "{\"manifest\": $(cat "$REPO/bench/Candor.Benchmarks.ExitTool/candor.json")}" \
-  "$COLLECTOR/admin/products" >/dev/null
-KEY=$(curl -sf "${auth[@]}" -X POST "$COLLECTOR/admin/products/$PRODUCT/keys" \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
+start_collector
 
 echo "Starting the black hole; choosing a refusing port..." >&2
 setsid python3 "$HERE/blackhole.py" >"$WORK/blackhole.port" 2>"$WORK/blackhole.log" &
@@ -83,7 +55,7 @@ json.dump({
     "runs": int(runs),
     "warmup": int(warmup),
     "seed": 1,
-    "baseline": "off",
+    "baseline": "without Candor",
     "raw": f"{work}/times.json",
     "cases": [
         case("without Candor", collector, CANDOR_EXIT_BENCH_WITHOUT="1"),
