@@ -5,7 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Candor.Collector.Retention;
 
-/// <summary>Deletes each product's raw events older than its retention, and rollups older than theirs, and logs how many; then has the store prepare the day rollups its queries read.</summary>
+/// <summary>
+/// Deletes each product's raw events older than its retention, and rollups older than theirs, and logs how many; then
+/// has the store prepare the day rollups its queries read, and remove what deletions left in its files in time for
+/// <see cref="RetentionOptions.ErasureCompaction"/>.
+/// </summary>
 internal sealed class RetentionJob(
     ProductCatalog catalog,
     IEventStore store,
@@ -27,6 +31,13 @@ internal sealed class RetentionJob(
             // Days that closed since the last run (and, after a start, every day never queried) get their day
             // rollups now rather than on the first query that reads them.
             await store.PrepareDayRollupsAsync(product.Record.Name, rollupCutoff, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
+        }
+
+        // Runs after this run's own deletions, so that with a bound of zero they are compacted at once.
+        var settings = options.Value;
+        if (await store.CompactErasedAsync(settings.ErasureCompaction - settings.Interval, cancellationToken))
+        {
+            CollectorLog.ErasuresCompacted(logger, settings.ErasureCompaction);
         }
     }
 }

@@ -12,6 +12,14 @@ internal sealed class RetentionOptions
 
     /// <summary>How many months the daily rollups are kept, for every product.</summary>
     public int RollupMonths { get; set; } = 36;
+
+    /// <summary>
+    /// The longest time the bytes of deleted rows (on request or by retention) may stay in the store's files. Only the
+    /// PostgreSQL store needs it: each retention run rewrites its tables when a deletion is older than this less one
+    /// <see cref="Interval"/>, so the bound holds; zero rewrites them at every run that follows a deletion. SQLite erases
+    /// as it deletes.
+    /// </summary>
+    public TimeSpan ErasureCompaction { get; set; } = TimeSpan.FromDays(1);
 }
 
 internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>

@@ -58,6 +58,12 @@ internal interface IEventStore : IAsyncDisposable
     Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Removes from the store's files the bytes that deletions made at least <paramref name="age"/> ago left behind,
+    /// where deleting a row does not remove them at once; returns whether there was such work and it was done.
+    /// </summary>
+    Task<bool> CompactErasedAsync(TimeSpan age, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Builds and keeps whatever the store's queries read instead of the rollup rows, for the product's days from
     /// <paramref name="from"/> to <paramref name="to"/> that lack it, so that the first query over them is as fast
     /// as the later ones; returns how many event names and days it built. A store whose queries need nothing

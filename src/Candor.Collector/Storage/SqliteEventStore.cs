@@ -357,6 +357,9 @@ internal sealed partial class SqliteEventStore : IEventStore
         return deleted;
     }
 
+    // Deletions here erase as they go (secure delete, then the write-ahead log cut to nothing): nothing is left to compact.
+    public Task<bool> CompactErasedAsync(TimeSpan age, CancellationToken cancellationToken) => Task.FromResult(false);
+
     public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
     {
         await using var connection = await OpenFoldedReadAsync(cancellationToken);

@@ -267,6 +267,7 @@ internal sealed class PostgresEventStore : IEventStore
             await rollups.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
@@ -299,6 +300,11 @@ internal sealed class PostgresEventStore : IEventStore
             }
             while (deleted == _deleteChunk);
 
+            if (total > 0)
+            {
+                await PostgresErasure.MarkAsync(connection, null, cancellationToken);
+            }
+
             return total;
         }
         finally
@@ -329,9 +335,17 @@ internal sealed class PostgresEventStore : IEventStore
             deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        if (deleted > 0)
+        {
+            await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
+
+    public Task<bool> CompactErasedAsync(TimeSpan age, CancellationToken cancellationToken) =>
+        PostgresErasure.CompactAsync(_dataSource, age, cancellationToken);
 
     public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
     {

@@ -88,6 +88,11 @@ internal static class PostgresSchema
           context integer NOT NULL, bucket integer NOT NULL, n bigint NOT NULL,
           PRIMARY KEY(product, day, name, field, context, bucket));
         """,
+
+        // A mark per deletion whose bytes are still in the table files, until PostgresErasure rewrites them.
+        """
+        CREATE TABLE erasures(since timestamptz NOT NULL);
+        """,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>

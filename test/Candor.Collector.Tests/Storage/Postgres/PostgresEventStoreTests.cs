@@ -1,3 +1,4 @@
+using System.Text;
 using Candor.Collector.Storage;
 using Candor.Collector.Storage.Postgres;
 using Npgsql;
@@ -120,6 +121,55 @@ public class PostgresEventStoreTests : EventStoreContract
         Assert.Equal(sunday.AddHours(1), Assert.Single(raw).Time);
     }
 
+    // On PostgreSQL a deleted row's bytes stay in the table and index files until the tables are rewritten: after
+    // CompactErasedAsync none are in any file of the schema's tables, indexes or their TOAST storage. The files are
+    // read through the server (pg_read_binary_file, which needs a superuser, as the test server's user is), after a
+    // checkpoint so that what is in memory is in the files too.
+    [DatabaseFact]
+    public async Task DeleteInstall_ThenCompact_LeavesNoByteOfTheInstallOrItsEventsInTheFiles()
+    {
+        var alice = Guid.NewGuid();
+        var hers = Enumerable.Range(0, 40).Select(i => Some.Install(alice, Some.Now.AddMinutes(-i), packages: ["zlib"])).ToList();
+        var bob = Some.Install();
+        await Store.AppendAsync([.. hers.Select(e => Incoming(e)), Incoming(bob)], default);
+        Assert.True(await FilesHoldAsync(alice), "the search must find the install before it is deleted");
+        Assert.False(await Store.CompactErasedAsync(TimeSpan.Zero, default), "nothing was deleted yet");
+
+        await Store.DeleteInstallAsync(Some.Product, alice, default);
+        Assert.False(await Store.CompactErasedAsync(TimeSpan.FromHours(1), default), "the deletion is younger than the bound");
+        Assert.True(await Store.CompactErasedAsync(TimeSpan.Zero, default));
+
+        Assert.False(await FilesHoldAsync(alice), "the install ID is still in a table file");
+        foreach (var e in hers)
+        {
+            Assert.False(await FilesHoldAsync(e.Id), $"event {e.Id} is still in a table file");
+        }
+
+        Assert.True(await FilesHoldAsync(bob.Id), "another install's event must stay");
+        Assert.False(await Store.CompactErasedAsync(TimeSpan.Zero, default), "the deletion was compacted already");
+    }
+
+    [DatabaseFact]
+    public async Task Retention_ThenCompact_LeavesNoByteOfTheExpiredEventsOrTheirInstall()
+    {
+        var alice = Guid.NewGuid();
+        var old = Enumerable.Range(0, 30).Select(i => Some.Install(alice, Some.Now.AddDays(-400).AddMinutes(-i))).ToList();
+        var recent = Some.Install(time: Some.Now);
+        await Store.AppendAsync([.. old.Select(e => Incoming(e)), Incoming(recent)], default);
+
+        await Store.DeleteEventsBeforeAsync(Some.Product, Some.Now.AddDays(-200), default);
+        await Store.DeleteRollupsBeforeAsync(Some.Product, DateOnly.FromDateTime(Some.Now.AddDays(-200).UtcDateTime), default);
+        Assert.True(await Store.CompactErasedAsync(TimeSpan.Zero, default));
+
+        Assert.False(await FilesHoldAsync(alice), "the install of only expired events is still in a table file");
+        foreach (var e in old)
+        {
+            Assert.False(await FilesHoldAsync(e.Id), $"expired event {e.Id} is still in a table file");
+        }
+
+        Assert.True(await FilesHoldAsync(recent.Id));
+    }
+
     private protected override async Task<IEventStore> CreateStoreAsync()
     {
         (_schema, _connectionString) = await PostgresServer.CreateSchemaAsync();
@@ -136,5 +186,47 @@ public class PostgresEventStoreTests : EventStoreContract
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, connection);
         return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    // The ID as it could be stored: a uuid's 16 bytes (PostgreSQL keeps them in network order), either order to be
+    // sure, or its text with or without dashes, in either case.
+    private async Task<bool> FilesHoldAsync(Guid id)
+    {
+        byte[][] forms =
+        [
+            id.ToByteArray(),
+            id.ToByteArray(bigEndian: true),
+            .. new[] { "D", "N" }.SelectMany(f => new[] { id.ToString(f), id.ToString(f).ToUpperInvariant() }).Select(Encoding.ASCII.GetBytes),
+        ];
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using (var checkpoint = new NpgsqlCommand("CHECKPOINT", connection))
+        {
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+
+        // Every table and index of the schema, and the TOAST table and index of each table.
+        await using var files = new NpgsqlCommand("""
+            WITH own AS (SELECT oid, reltoastrelid FROM pg_class WHERE relnamespace = current_schema()::regnamespace),
+                 toast AS (SELECT reltoastrelid AS oid FROM own WHERE reltoastrelid <> 0),
+                 toast_index AS (SELECT indexrelid AS oid FROM pg_index WHERE indrelid IN (SELECT oid FROM toast))
+            SELECT pg_read_binary_file(path) FROM (
+              SELECT pg_relation_filepath(oid) AS path FROM (SELECT oid FROM own UNION SELECT oid FROM toast UNION SELECT oid FROM toast_index) r
+            ) p WHERE path IS NOT NULL
+            """, connection);
+        await using var reader = await files.ExecuteReaderAsync();
+        var read = 0;
+        while (await reader.ReadAsync())
+        {
+            read++;
+            var bytes = (byte[])reader.GetValue(0);
+            if (forms.Any(form => bytes.AsSpan().IndexOf(form) >= 0))
+            {
+                return true;
+            }
+        }
+
+        Assert.True(read > 0, "no table file was read");
+        return false;
     }
 }
