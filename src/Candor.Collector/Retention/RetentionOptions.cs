@@ -37,6 +37,11 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
             errors.Add("Retention:RollupMonths must be between 1 and 240");
         }
 
+        if (options.ErasureCompaction < TimeSpan.Zero || options.ErasureCompaction > TimeSpan.FromDays(30))
+        {
+            errors.Add("Retention:ErasureCompaction must be between 0 and 30.00:00:00");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -47,6 +47,7 @@ public class OperationsTests
     [Theory]
     [InlineData("Ingestion:PermitsPerKey", "0", "Ingestion:PermitsPerKey must be 1 or more")]
     [InlineData("Retention:RollupMonths", "0", "Retention:RollupMonths must be between 1 and 240")]
+    [InlineData("Retention:ErasureCompaction", "-00:00:01", "Retention:ErasureCompaction must be between 0 and 30.00:00:00")]
     [InlineData("Access:AdminToken", "short", "Access:AdminToken must be 32 to 200 characters")]
     [InlineData("Access:RefreshEvery", "-00:00:01", "Access:RefreshEvery must not be negative")]
     [InlineData("Network:TrustedProxies:0", "not-an-address", "'not-an-address' is neither an IP address nor a network")]
