@@ -77,8 +77,9 @@ public static partial class StackGrammar
             cut = cut[..end];
         }
 
+        // "<.ctor>b__0_0", a lambda in a constructor: the dot is part of the name in brackets, not a separator.
         var segments = new List<string>();
-        foreach (var part in SplitNames(cut.ToString()))
+        foreach (var part in SplitNames(cut.ToString().Replace("<.", "<", StringComparison.Ordinal)))
         {
             if (Identifier(part) is { } identifier)
             {
