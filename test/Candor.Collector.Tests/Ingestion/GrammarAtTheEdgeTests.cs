@@ -39,7 +39,7 @@ public class GrammarAtTheEdgeTests
                 Assert.True(InGrammar(member, value) == (rejection is null), $"{member} '{value}': {rejection?.Reason} {rejection?.Detail}");
                 if (rejection is not null)
                 {
-                    Assert.Contains(rejection.Reason, new[] { RejectionReasons.InvalidValue, RejectionReasons.Malformed });
+                    Assert.Contains(rejection.Reason, new[] { RejectionReasons.InvalidValue, RejectionReasons.Malformed, RejectionReasons.TooLarge });
                     Assert.Equal(events[i].Id, rejection.Id);
                 }
             }
@@ -164,7 +164,7 @@ public class GrammarAtTheEdgeTests
         try
         {
             Func<int> fail = () => throw new InvalidOperationException(message, new IOException(message));
-            return new Exception(message, new AggregateException(message, new InvalidOperationException(fail().ToString())));
+            return new InvalidDataException(message, new AggregateException(message, new InvalidOperationException(fail().ToString())));
         }
         catch (Exception ex)
         {
