@@ -120,7 +120,7 @@ public sealed class ValidationLibraryTests(ValidationLibraryTests.Fixture sample
     private static string ExpectedOs() =>
         OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : "other";
 
-    // "ID VERSION_ID" of /etc/os-release, as Candor reports it (e.g. "debian 12"); null elsewhere, where the OS version number is sent.
+    // "ID VERSION_ID" of /etc/os-release in the context's grammar, as Candor reports it (e.g. "debian 12"); null elsewhere, where the OS version number is sent.
     private static string? ExpectedOsVersion()
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/etc/os-release"))
@@ -129,7 +129,8 @@ public sealed class ValidationLibraryTests(ValidationLibraryTests.Fixture sample
         }
 
         var fields = File.ReadAllLines("/etc/os-release").Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim('"'));
-        return fields.TryGetValue("VERSION_ID", out var version) ? $"{fields["ID"]} {version}" : fields["ID"];
+        var named = fields.TryGetValue("VERSION_ID", out var version) ? $"{fields["ID"]} {version}" : fields["ID"];
+        return Candor.Protocol.ContextGrammar.NormalizeOsVersion(named);
     }
 
     // What a run with no container or notebook variable reports: the machine's own container markers decide.

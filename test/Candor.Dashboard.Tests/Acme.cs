@@ -64,9 +64,9 @@ internal static class Acme
     private static readonly (string Version, int Weight)[] Versions = [("1.4.0", 5), ("1.3.0", 3), ("1.2.0", 1)];
     private static readonly string[] Stacks =
     [
-        "System.IO.IOException at Acme.Cli.Download.Fetch at Acme.Cli.Install.Run",
+        "System.IO.IOException at Acme.Cli.Download.Fetch | Acme.Cli.Install.Run",
         "System.InvalidOperationException at Acme.Cli.Manifest.Load",
-        "System.UnauthorizedAccessException at Acme.Cli.Cache.Write at Acme.Cli.Build.Run",
+        "System.UnauthorizedAccessException at Acme.Cli.Cache.Write | Acme.Cli.Build.Run",
     ];
 
     /// <summary>

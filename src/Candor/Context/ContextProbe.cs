@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using Candor.Consent;
+using Candor.Protocol;
 using Candor.Storage;
 
 namespace Candor.Context;
@@ -116,18 +117,20 @@ internal sealed class ContextProbe
         }
     }
 
+    // In ContextGrammar's form: a distribution it does not list is reported by its version, and one with neither a
+    // listed name nor a numeric version by the kernel's version.
     private string OsVersion()
     {
         if (_osFamily is "linux" or "freebsd")
         {
             var release = ReadText("/etc/os-release") ?? ReadText("/usr/lib/os-release");
-            if (release is not null && ParseOsRelease(release) is { } name)
+            if (release is not null && ContextGrammar.NormalizeOsVersion(ParseOsRelease(release)) is { } name)
             {
                 return name;
             }
         }
 
-        return Environment.OSVersion.Version.ToString();
+        return ContextGrammar.NormalizeOsVersion(Environment.OSVersion.Version.ToString()) ?? "0";
     }
 
     /// <summary>

@@ -23,8 +23,11 @@ internal sealed record MachineContext(
     bool Interactive,
     string Host)
 {
-    /// <summary>A new wire context for one product's events (each client owns its instance).</summary>
-    public WireContext ToWire(string productVersion) => new()
+    /// <summary>
+    /// A new wire context for one product's events (each client owns its instance), with every member in its
+    /// <see cref="ContextGrammar"/>: a product version with a free-text label is cut to its numbers and label.
+    /// </summary>
+    public WireContext ToWire(string productVersion) => ContextGrammar.Normalize(new()
     {
         Version = productVersion,
         Os = Os,
@@ -36,5 +39,5 @@ internal sealed record MachineContext(
         Wsl = Wsl,
         Interactive = Interactive,
         Host = Host,
-    };
+    });
 }

@@ -24,7 +24,10 @@ public enum FieldKind
     /// <summary>A value replaced by its keyed hash (HMAC-SHA256, keyed per product); the raw value never leaves.</summary>
     Hash,
 
-    /// <summary>A version number such as <c>1.2.3</c> or <c>1.2.3-preview.1</c>; build metadata is dropped.</summary>
+    /// <summary>
+    /// A version number such as <c>1.2.3</c> or <c>1.2.3-preview.1</c> in <see cref="Protocol.VersionGrammar"/>: build
+    /// metadata and any pre-release label other than alpha, beta, preview or rc are cut.
+    /// </summary>
     Version,
 
     /// <summary>A name sent verbatim only if it is on the declared allow list, else hashed like <see cref="Hash"/>.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Candor.Manifest;
 using Candor.Privacy;
+using Candor.Protocol;
 using Candor.Storage;
 
 namespace Candor.Tracking;
@@ -153,7 +154,15 @@ internal sealed class EventSerializer : IDisposable
                 w.WriteBoolean(field.JsonName, value.Number != 0);
                 break;
             case FieldKind.Stack:
-                w.WriteString(field.JsonName, StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly));
+                if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly) is { } signature)
+                {
+                    w.WriteString(field.JsonName, signature);
+                }
+                else
+                {
+                    _drops.Add(DropReason.InvalidValue);
+                }
+
                 break;
             case FieldKind.List:
                 var items = (string[])value.Reference!;
@@ -197,7 +206,7 @@ internal sealed class EventSerializer : IDisposable
         {
             FieldKind.Enum => field.ValueSet.Contains(raw) ? raw : null,
             FieldKind.Hash => KeyedHash.Compute(stamp.HashKey, raw),
-            FieldKind.Version => VersionValue.Normalize(raw),
+            FieldKind.Version => VersionGrammar.Normalize(raw),
             FieldKind.NameOrHash => field.AllowSet.TryGetValue(raw, out var declared) ? declared : KeyedHash.Compute(stamp.HashKey, raw),
             FieldKind.Bucket => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
                 ? field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, number)]

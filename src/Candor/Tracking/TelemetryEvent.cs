@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Candor.Manifest;
+using Candor.Protocol;
 
 namespace Candor.Tracking;
 
@@ -75,8 +76,7 @@ public readonly struct TelemetryEvent
 
         var fits = double.IsFinite(value) && field.Kind switch
         {
-            FieldKind.Number => value >= field.Minimum && value <= field.Maximum,
-            FieldKind.Duration => value >= 0,
+            FieldKind.Number or FieldKind.Duration => PropertyGrammar.CheckMeasurement(field, value) is null,
             FieldKind.Bucket => true,
             _ => false,
         };
@@ -98,7 +98,8 @@ public readonly struct TelemetryEvent
             return this;
         }
 
-        return Set(field.Kind == FieldKind.Duration && value >= TimeSpan.Zero, FieldValue.Numeric(field, value.TotalMilliseconds));
+        var milliseconds = value.TotalMilliseconds;
+        return Set(field.Kind == FieldKind.Duration && PropertyGrammar.CheckMeasurement(field, milliseconds) is null, FieldValue.Numeric(field, milliseconds));
     }
 
     /// <summary>Sets a <c>version</c> property.</summary>

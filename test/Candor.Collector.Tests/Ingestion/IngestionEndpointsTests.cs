@@ -93,6 +93,19 @@ public class IngestionEndpointsTests
         { "machine not a hash", RejectionReasons.InvalidValue },
         { "unknown os family", RejectionReasons.InvalidValue },
         { "os version with a path", RejectionReasons.InvalidValue },
+        { "os version with a host name", RejectionReasons.InvalidValue },
+        { "os version of an unlisted distribution", RejectionReasons.InvalidValue },
+        { "version with a free-text label", RejectionReasons.InvalidValue },
+        { "version label not canonical", RejectionReasons.InvalidValue },
+        { "arch not listed", RejectionReasons.InvalidValue },
+        { "runtime with words", RejectionReasons.InvalidValue },
+        { "ci not listed", RejectionReasons.InvalidValue },
+        { "unknown host", RejectionReasons.InvalidValue },
+        { "property version with a free-text label", RejectionReasons.InvalidValue },
+        { "stack with a key path in a frame", RejectionReasons.InvalidValue },
+        { "stack with an escape", RejectionReasons.InvalidValue },
+        { "stack with a message", RejectionReasons.InvalidValue },
+        { "stack with more frames than allowed", RejectionReasons.InvalidValue },
         { "empty install", RejectionReasons.Malformed },
     };
 
@@ -490,6 +503,19 @@ public class IngestionEndpointsTests
             case "machine not a hash": e.Machine = "alice-laptop"; break;
             case "unknown os family": e.Context.Os = "beos"; break;
             case "os version with a path": e.Context.OsVersion = "/home/alice"; break;
+            case "os version with a host name": e.Context.OsVersion = "ubuntu 22.04 alice-laptop"; break;
+            case "os version of an unlisted distribution": e.Context.OsVersion = "alice 1"; break;
+            case "version with a free-text label": e.Context.Version = "1.2.3-alice-laptop"; break;
+            case "version label not canonical": e.Context.Version = "1.2.3-RC1"; break;
+            case "arch not listed": e.Context.Arch = "alice"; break;
+            case "runtime with words": e.Context.Runtime = ".NET 8.0.11"; break;
+            case "ci not listed": e.Context.Ci = "alice-ci"; break;
+            case "unknown host": e.Context.Host = "laptop"; break;
+            case "property version with a free-text label": e.Properties!["toolVersion"] = Some.Json("13.2.0-jsmith"); break;
+            case "stack with a key path in a frame": e.Properties!["stack"] = Some.Json("System.IO.IOException at root.ssh.id_rsa | /root/.ssh/id_rsa"); break;
+            case "stack with an escape": e.Properties!["stack"] = Some.Json("System.IO.IOException\u001b[31m at Sample.Cli.Run"); break;
+            case "stack with a message": e.Properties!["stack"] = Some.Json("System.IO.IOException: could not open the file at Sample.Cli.Run"); break;
+            case "stack with more frames than allowed": e.Properties!["stack"] = Some.Json("System.IO.IOException at " + string.Join(" | ", Enumerable.Range(0, 17).Select(i => $"Sample.Cli.F{i}"))); break;
             case "empty install": e.Install = Guid.Empty; break;
             default: throw new ArgumentException(problem);
         }

@@ -27,7 +27,7 @@ public class CandorClientTests
         Assert.Equal("true", recorded.Property("cached"));
         Assert.Equal(2000, recorded.Measurement("buildTime"));
         Assert.Equal("sample", recorded.Event.Product);
-        Assert.Equal("2.1.0+abc", recorded.Event.Context.Version);
+        Assert.Equal("2.1.0", recorded.Event.Context.Version);
         Assert.NotEqual(Guid.Empty, recorded.Event.Install);
     }
 

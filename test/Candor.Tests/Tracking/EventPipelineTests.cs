@@ -78,8 +78,8 @@ public class EventPipelineTests
 
     [Theory]
     [InlineData("triplet", "not-a-listed-triplet")]
-    [InlineData("toolVersion", "1.2.3-/home/alice")]
     [InlineData("toolVersion", "the latest one")]
+    [InlineData("toolVersion", "v1.2.3")]
     public void Track_InvalidTextValue_IsDroppedAndCounted(string property, string value)
     {
         var harness = new PipelineHarness();
@@ -90,6 +90,24 @@ public class EventPipelineTests
         Assert.Null(e.Property(property));
         Assert.DoesNotContain(value, e.Json);
         Assert.Equal(1, harness.Drops[DropReason.InvalidValue]);
+    }
+
+    [Theory]
+    [InlineData("1.2.3-/home/alice", "1.2.3")]
+    [InlineData("1.2.3-alice-laptop", "1.2.3")]
+    [InlineData("1.2.3-Preview4+sha.5", "1.2.3-preview.4")]
+    [InlineData("10.0.100-rc.2.24474.11", "10.0.100-rc.2")]
+    [InlineData("1.2.3.4.5", "1.2.3.4")]
+    public void Track_VersionWithTextOutsideTheGrammar_IsCutToItsNumbersAndLabel(string value, string sent)
+    {
+        var harness = new PipelineHarness();
+
+        harness.Pipeline.Begin("install").With("toolVersion", value).Track();
+
+        var e = Assert.Single(harness.Flush());
+        Assert.Equal(sent, e.Property("toolVersion"));
+        Assert.DoesNotContain("alice", e.Json);
+        Assert.Equal(0, harness.Drops[DropReason.InvalidValue]);
     }
 
     [Fact]
