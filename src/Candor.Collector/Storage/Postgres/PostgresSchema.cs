@@ -88,6 +88,12 @@ internal static class PostgresSchema
           context integer NOT NULL, bucket integer NOT NULL, n bigint NOT NULL,
           PRIMARY KEY(product, day, name, field, context, bucket));
         """,
+        // The secrets that key the noise of published figures, shared by every collector on the database.
+        """
+        CREATE TABLE collector_secrets(
+          name text PRIMARY KEY,
+          value bytea NOT NULL);
+        """,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>
