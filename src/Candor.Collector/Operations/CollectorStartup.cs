@@ -1,6 +1,7 @@
 using Candor.Collector.Access;
 using Candor.Collector.Ingestion;
 using Candor.Collector.Products;
+using Candor.Collector.Query;
 using Candor.Collector.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -9,12 +10,13 @@ using Microsoft.Extensions.Options;
 namespace Candor.Collector.Operations;
 
 /// <summary>
-/// Brings the collector up before it listens: opens the store, loads the catalogue and credentials, reads the
+/// Brings the collector up before it listens: opens the store, loads the catalogue, the noise secret and credentials, reads the
 /// country database and makes sure an admin token exists; once listening, says where.
 /// </summary>
 internal sealed class CollectorStartup(
     IEventStore store,
     ProductCatalog catalog,
+    FigureNoise noise,
     CredentialService credentials,
     AdminBootstrap admin,
     CountryDatabase countries,
@@ -29,6 +31,7 @@ internal sealed class CollectorStartup(
     {
         await store.InitializeAsync(cancellationToken);
         await catalog.LoadAsync(cancellationToken);
+        await noise.LoadAsync(cancellationToken);
         await credentials.LoadAsync(cancellationToken);
         await admin.RunAsync(cancellationToken);
         if (network.Value.CountryDatabase is { } path)

@@ -80,6 +80,9 @@ internal static class OperationsSetup
 
     public static WebApplicationBuilder AddQuery(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<NoiseOptions>().BindConfiguration(NoiseOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<NoiseOptions>, NoiseOptionsValidator>();
+        builder.Services.AddSingleton<FigureNoise>();
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {

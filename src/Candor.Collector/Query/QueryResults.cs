@@ -3,14 +3,15 @@ using System.Text;
 
 namespace Candor.Collector.Query;
 
-/// <summary>A query's answer: the rows that passed k-anonymity and how many groups were hidden.</summary>
+/// <summary>A query's answer: the rows that passed the low-count filter, with noisy counts, and how many groups were hidden.</summary>
 /// <param name="Product">The product queried.</param>
 /// <param name="From">The first day (UTC) included.</param>
 /// <param name="To">The last day (UTC) included.</param>
-/// <param name="K">The product's threshold: groups with fewer distinct installs are not shown.</param>
-/// <param name="Suppressed">How many groups were hidden because they had fewer than <paramref name="K"/> installs.</param>
+/// <param name="K">The product's threshold: a group is shown when its distinct installs reach k plus a little sticky noise.</param>
+/// <param name="Suppressed">How many groups were hidden by that filter.</param>
 /// <param name="Rows">The groups shown.</param>
-internal sealed record QueryResult<T>(string Product, DateOnly From, DateOnly To, int K, int Suppressed, IReadOnlyList<T> Rows);
+/// <param name="Noise">The noise the counts carry (see docs/privacy-model.md); <see langword="null"/> for the exact raw export.</param>
+internal sealed record QueryResult<T>(string Product, DateOnly From, DateOnly To, int K, int Suppressed, IReadOnlyList<T> Rows, NoiseDescription? Noise);
 
 /// <summary>A row that can be written as one CSV line.</summary>
 internal interface ICsvRow
@@ -54,7 +55,10 @@ internal sealed record RatioRow(string Group, long Numerator, long Denominator, 
     public IEnumerable<string> CsvValues() => [Group, Csv.Number(Numerator), Csv.Number(Denominator), Csv.Number(Rate)];
 }
 
-/// <summary>Duration percentiles in one period, in milliseconds (within 1% of the exact values).</summary>
+/// <summary>
+/// Duration percentiles in one period, in milliseconds, read from noisy bucket counts (each bucket within 1% of
+/// the durations in it) and never from the slowest few durations of the period (see <see cref="FigureNoise.Tail"/>).
+/// </summary>
 internal sealed record DurationRow(DateOnly Period, long Count, double P50, double P90, double P99) : ICsvRow
 {
     public IEnumerable<string> CsvValues() => [Csv.Date(Period), Csv.Number(Count), Csv.Number(P50), Csv.Number(P90), Csv.Number(P99)];

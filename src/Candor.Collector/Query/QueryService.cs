@@ -7,13 +7,15 @@ using Candor.Manifest;
 namespace Candor.Collector.Query;
 
 /// <summary>
-/// The queries behind the query API and the dashboard, in one place so that both suppress small groups the same
-/// way. Everything but <see cref="RawAsync"/> reads the daily rollups, and every answer leaves out the groups
-/// that fewer than the product's k distinct installs are in, saying how many it left out. Each query can also be
+/// The queries behind the query API and the dashboard, in one place so that both publish the same figures.
+/// Everything but <see cref="RawAsync"/> reads the daily rollups, and every answer leaves out the groups whose
+/// distinct installs do not pass the noisy low-count filter (about the product's k), saying how many it left out;
+/// every count it publishes carries the sticky noise of <see cref="FigureNoise"/>, and every share, rate and
+/// percentile is made from noisy counts, so no combination of answers gives back what the filter hides. Each query can also be
 /// asked of a <see cref="RollupBatch"/> together with others and shaped from its answers, as the dashboard does
 /// for a whole page: the results are the same.
 /// </summary>
-internal sealed class QueryService(ProductCatalog catalog, IEventStore store, AuditLog audit, TimeProvider time)
+internal sealed class QueryService(ProductCatalog catalog, IEventStore store, AuditLog audit, FigureNoise noise, TimeProvider time)
 {
     /// <summary>The longest range one query may cover, in days.</summary>
     public const int MaxDays = 3 * 366;
@@ -46,7 +48,7 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             return QueryProblem.BadRequest($"'{arguments.Event}' is not a declared event of '{arguments.Product}'");
         }
 
-        scope = new QueryScope(product, new EventFilter(product.Record.Name, from, to, arguments.Event, arguments.Version, arguments.Os, arguments.Ci));
+        scope = new QueryScope(product, new EventFilter(product.Record.Name, from, to, arguments.Event, arguments.Version, arguments.Os, arguments.Ci), noise);
         return null;
     }
 
@@ -142,7 +144,8 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
 
     // Each query above is three steps, so that a page can ask many queries of one batch and shape each answer:
     // check what was asked (a problem, or nothing), ask the batch for the rollup queries it needs (their places in
-    // the batch), and shape their answers into the result, leaving out the groups of fewer than k installs.
+    // the batch), and shape their answers into the result, leaving out the groups that do not pass the noisy
+    // filter and adding noise to every count.
 
     /// <summary>Asks for events and distinct installs per period (<see cref="Events"/> or <see cref="Installs"/>).</summary>
     public static int AskEvents(RollupBatch batch, QueryScope scope, Interval interval) => batch.Ask(RollupQuery.Events(scope.Filter, interval));
@@ -150,13 +153,17 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="EventsAsync"/>
     public static QueryResult<PeriodRow> Events(QueryScope scope, RollupBatch batch, int asked)
     {
-        return Shown(scope, batch[asked].PeriodRows, static count => count.Installs, static count => new PeriodRow(count.Period, count.Events, count.Installs));
+        var (noise, figure) = (scope.Noise, Figure.Of(scope.Filter));
+        return Shown(scope, batch[asked].PeriodRows, figure, static count => (count.Installs, count.Fingerprint),
+            count => new PeriodRow(count.Period, noise.Events(figure, count.Events, count.Fingerprint, count.Heaviest), noise.Installs(figure, count.Installs, count.Fingerprint)));
     }
 
     /// <inheritdoc cref="InstallsAsync"/>
     public static QueryResult<InstallRow> Installs(QueryScope scope, RollupBatch batch, int asked)
     {
-        return Shown(scope, batch[asked].PeriodRows, static count => count.Installs, static count => new InstallRow(count.Period, count.Installs));
+        var (noise, figure) = (scope.Noise, Figure.Of(scope.Filter));
+        return Shown(scope, batch[asked].PeriodRows, figure, static count => (count.Installs, count.Fingerprint),
+            count => new InstallRow(count.Period, noise.Installs(figure, count.Installs, count.Fingerprint)));
     }
 
     public static QueryProblem? CheckProperty(QueryScope scope, string property)
@@ -174,7 +181,9 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="ByPropertyAsync"/>
     public static QueryResult<GroupRow> ByProperty(QueryScope scope, RollupBatch batch, int asked)
     {
-        return Shown(scope, batch[asked].GroupRows, static count => count.Installs, static count => new GroupRow(count.Value, count.Events, count.Installs));
+        var query = batch.Queries[asked];
+        var (rows, suppressed) = NoisyGroups(scope, batch[asked].GroupRows, Figure.GroupOf(query.Field!));
+        return Result(scope, suppressed, [.. rows.Select(static r => new GroupRow(r.Value, r.Events, r.Installs))]);
     }
 
     public static QueryProblem? CheckRatio(QueryScope scope, string numerator, string denominator, string? by)
@@ -208,32 +217,39 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="RatioAsync"/>
     public static QueryResult<RatioRow> Ratio(QueryScope scope, RollupBatch batch, (int Top, int Bottom) asked)
     {
+        var (topQuery, bottomQuery) = (batch.Queries[asked.Top], batch.Queries[asked.Bottom]);
+        var group = topQuery.Kind is RollupQueryKind.ByProperty ? Figure.GroupOf(topQuery.Field!) : null;
         var top = Groups(batch[asked.Top]);
         var bottom = Groups(batch[asked.Bottom]);
 
-        // A rate shows the numerator's count next to the denominator's, so both groups must be large enough;
-        // a group nobody failed in (numerator 0) reveals nothing about anyone and stays.
-        var k = scope.Product.Record.KThreshold;
+        // A rate shows the numerator's count next to the denominator's, so both groups must pass the filter;
+        // a group nobody failed in (numerator 0) reveals nothing about anyone and stays. Both counts are noisy
+        // events counts, and the rate is theirs.
+        var (noise, k) = (scope.Noise, scope.Product.Record.KThreshold);
         var numerators = new Dictionary<string, GroupCount>(StringComparer.Ordinal);
-        foreach (var group in top)
+        foreach (var row in top)
         {
-            numerators[group.Value] = group;
+            numerators[row.Value] = row;
         }
 
         var rows = new List<RatioRow>();
         var suppressed = 0;
         var denominators = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var group in bottom)
+        foreach (var row in bottom)
         {
-            denominators.Add(group.Value);
-            var failed = numerators.GetValueOrDefault(group.Value) ?? new GroupCount(group.Value, 0, 0);
-            if (group.Installs < k || failed.Installs is > 0 && failed.Installs < k)
+            denominators.Add(row.Value);
+            var failed = numerators.GetValueOrDefault(row.Value) ?? new GroupCount(row.Value, 0, 0);
+            var bottomFigure = Figure.Of(bottomQuery.Filter, group, group is null ? null : row.Value);
+            var topFigure = Figure.Of(topQuery.Filter, group, group is null ? null : row.Value);
+            if (!noise.Shown(bottomFigure, k, row.Installs, row.Fingerprint) || failed.Installs > 0 && !noise.Shown(topFigure, k, failed.Installs, failed.Fingerprint))
             {
                 suppressed++;
                 continue;
             }
 
-            rows.Add(new RatioRow(group.Value, failed.Events, group.Events, group.Events == 0 ? 0 : (double)failed.Events / group.Events));
+            var numerator = noise.Events(topFigure, failed.Events, failed.Fingerprint, failed.Heaviest);
+            var denominator = noise.Events(bottomFigure, row.Events, row.Fingerprint, row.Heaviest);
+            rows.Add(new RatioRow(row.Value, numerator, denominator, denominator == 0 ? 0 : (double)numerator / denominator));
         }
 
         foreach (var value in numerators.Keys)
@@ -264,24 +280,11 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             var rows = new List<GroupCount>();
             foreach (var period in answer.PeriodRows)
             {
-                rows.Add(new GroupCount("", period.Events, period.Installs));
+                rows.Add(new GroupCount("", period.Events, period.Installs, period.Fingerprint, period.Heaviest));
             }
 
             return rows;
         }
-    }
-
-    private static long InstallsIn(IReadOnlyList<PeriodCount> periods, DateOnly period)
-    {
-        foreach (var row in periods)
-        {
-            if (row.Period == period)
-            {
-                return row.Installs;
-            }
-        }
-
-        return 0;
     }
 
     public static QueryProblem? CheckDurations(QueryScope scope, string measurement) =>
@@ -294,28 +297,54 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
         (batch.Ask(RollupQuery.Events(scope.Filter, interval)), batch.Ask(RollupQuery.Histogram(scope.Filter, measurement, interval)));
 
     /// <inheritdoc cref="DurationsAsync"/>
+    /// <remarks>
+    /// A period's percentiles are shown only when its installs pass the filter; they are read from the noisy
+    /// bucket counts, and never from the slowest <see cref="FigureNoise.Tail"/> durations, so that no install's
+    /// own slowest durations are an order statistic that is shown.
+    /// </remarks>
     public static QueryResult<DurationRow> Durations(QueryScope scope, RollupBatch batch, (int Installs, int Histogram) asked)
     {
-        var installs = batch[asked.Installs].PeriodRows;
+        var periods = new Dictionary<DateOnly, PeriodCount>();
+        foreach (var row in batch[asked.Installs].PeriodRows)
+        {
+            periods[row.Period] = row;
+        }
+
+        var measurement = batch.Queries[asked.Histogram].Field!;
         // The store gives the histogram ordered by period, then bucket.
         var histogram = batch[asked.Histogram].HistogramRows;
-        var k = scope.Product.Record.KThreshold;
+        var (noise, figure, k) = (scope.Noise, Figure.Of(scope.Filter), scope.Product.Record.KThreshold);
         var rows = new List<DurationRow>();
         var suppressed = 0;
         for (var start = 0; start < histogram.Count;)
         {
             var period = histogram[start].Period;
-            var buckets = new List<(int Bucket, long Count)>();
-            long count = 0;
             var end = start;
-            for (; end < histogram.Count && histogram[end].Period == period; end++)
+            while (end < histogram.Count && histogram[end].Period == period)
             {
-                buckets.Add((histogram[end].Bucket, histogram[end].Count));
-                count += histogram[end].Count;
+                end++;
+            }
+
+            var installs = periods.GetValueOrDefault(period);
+            if (installs is null || !noise.Shown(figure, k, installs.Installs, installs.Fingerprint))
+            {
+                suppressed++;
+                start = end;
+                continue;
+            }
+
+            var buckets = new List<(int Bucket, long Count)>(end - start);
+            long count = 0;
+            for (var i = start; i < end; i++)
+            {
+                var noisy = noise.Bucket(figure, measurement, histogram[i].Bucket, histogram[i].Count, installs.Fingerprint);
+                buckets.Add((histogram[i].Bucket, noisy));
+                count += noisy;
             }
 
             start = end;
-            if (InstallsIn(installs, period) < k)
+            var highest = count - noise.Tail(figure, measurement, k, installs.Heaviest, installs.Fingerprint);
+            if (highest < 1)
             {
                 suppressed++;
                 continue;
@@ -324,12 +353,14 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             rows.Add(new DurationRow(
                 period,
                 count,
-                DurationHistogram.Percentile(buckets, count, 0.50),
-                DurationHistogram.Percentile(buckets, count, 0.90),
-                DurationHistogram.Percentile(buckets, count, 0.99)));
+                DurationHistogram.ValueAtRank(buckets, Math.Min(Rank(count, 0.50), highest)),
+                DurationHistogram.ValueAtRank(buckets, Math.Min(Rank(count, 0.90), highest)),
+                DurationHistogram.ValueAtRank(buckets, Math.Min(Rank(count, 0.99), highest))));
         }
 
         return Result(scope, suppressed, rows);
+
+        static long Rank(long count, double percentile) => (long)Math.Ceiling(percentile * count);
     }
 
     /// <summary>Asks for the installs of the whole scope (what each share divides by) and the groups of the dimension.</summary>
@@ -339,32 +370,21 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="SharesAsync"/>
     public static QueryResult<ShareRow> Shares(QueryScope scope, RollupBatch batch, (int Total, int Groups) asked)
     {
+        // The total is published as noisily as any other count, so that it minus the groups shown is no exact
+        // count of the groups hidden.
+        var (noise, figure) = (scope.Noise, Figure.Of(scope.Filter));
         long total = 0;
         foreach (var period in batch[asked.Total].PeriodRows)
         {
-            total += period.Installs;
+            total += noise.Installs(figure, period.Installs, period.Fingerprint);
         }
+
+        var dimension = batch.Queries[asked.Groups].Dimension;
+        var (shown, suppressed) = NoisyGroups(scope, batch[asked.Groups].GroupRows, Figure.GroupOf(dimension));
 
         // Most installs first, then by value.
-        var groups = batch[asked.Groups].GroupRows;
-        var ordered = new GroupCount[groups.Count];
-        for (var i = 0; i < ordered.Length; i++)
-        {
-            ordered[i] = groups[i];
-        }
-
-        Array.Sort(ordered, static (a, b) => a.Installs != b.Installs ? b.Installs.CompareTo(a.Installs) : string.CompareOrdinal(a.Value, b.Value));
-        var k = scope.Product.Record.KThreshold;
-        var shown = new List<ShareRow>(ordered.Length);
-        foreach (var group in ordered)
-        {
-            if (group.Installs >= k)
-            {
-                shown.Add(new ShareRow(group.Value, group.Installs, total == 0 ? 0 : (double)group.Installs / total));
-            }
-        }
-
-        return Result(scope, ordered.Length - shown.Count, shown);
+        shown.Sort(static (a, b) => a.Installs != b.Installs ? b.Installs.CompareTo(a.Installs) : string.CompareOrdinal(a.Value, b.Value));
+        return Result(scope, suppressed, [.. shown.Select(g => new ShareRow(g.Value, g.Installs, total == 0 ? 0 : Math.Min(1, (double)g.Installs / total)))]);
     }
 
     /// <summary>The stack property <see cref="ExceptionsAsync"/> reads: the named one, else the first the scope's event declares; <see langword="null"/> when there is none.</summary>
@@ -381,24 +401,8 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     /// <inheritdoc cref="ExceptionsAsync"/>
     public static QueryResult<SignatureRow> Exceptions(QueryScope scope, RollupBatch batch, int asked, int top)
     {
-        var rows = batch[asked].GroupRows;
-        var k = scope.Product.Record.KThreshold;
-        var limit = Math.Clamp(top, 1, 1000);
-        var shown = new List<SignatureRow>();
-        var suppressed = 0;
-        foreach (var row in rows)
-        {
-            if (row.Installs < k)
-            {
-                suppressed++;
-            }
-            else if (shown.Count < limit)
-            {
-                shown.Add(new SignatureRow(row.Value, row.Events, row.Installs));
-            }
-        }
-
-        return Result(scope, suppressed, shown);
+        var (shown, suppressed) = NoisyGroups(scope, batch[asked].GroupRows, Figure.GroupOf(batch.Queries[asked].Field!));
+        return Result(scope, suppressed, [.. shown.Take(Math.Clamp(top, 1, 1000)).Select(static r => new SignatureRow(r.Value, r.Events, r.Installs))]);
     }
 
     /// <summary>Raw events in time order, at most <paramref name="limit"/>; the read is written to the audit log in <paramref name="user"/>'s name.</summary>
@@ -411,26 +415,46 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
         var rows = events.Select(e => new RawRow(
             e.Id, e.Name, e.Revision, e.Time, e.Install, e.Context.Version, e.Context.Os, e.Context.Runtime, e.Context.Ci, e.Context.Country, e.Properties, e.Measurements,
             e.Context.OsVersion, e.Context.Arch, e.Context.Host, e.Context.Container, e.Context.Wsl, e.Context.Interactive, e.Machine)).ToList();
-        return new QueryResult<RawRow>(scope.Product.Record.Name, filter.From, filter.To, scope.Product.Record.KThreshold, 0, rows);
+        return new QueryResult<RawRow>(scope.Product.Record.Name, filter.From, filter.To, scope.Product.Record.KThreshold, 0, rows, null);
     }
 
     private static QueryResult<T> Result<T>(QueryScope scope, int suppressed, IReadOnlyList<T> rows) =>
-        new(scope.Product.Record.Name, scope.Filter.From, scope.Filter.To, scope.Product.Record.KThreshold, suppressed, rows);
+        new(scope.Product.Record.Name, scope.Filter.From, scope.Filter.To, scope.Product.Record.KThreshold, suppressed, rows, scope.Noise.Description);
 
-    // The rule every count-based result follows: a group of fewer than k distinct installs is left out, and counted.
-    private static QueryResult<TRow> Shown<TCount, TRow>(QueryScope scope, IReadOnlyList<TCount> counts, Func<TCount, long> installs, Func<TCount, TRow> row)
+    // The rule every period result follows: a period whose installs do not pass the noisy filter is left out, and counted.
+    private static QueryResult<TRow> Shown<TCount, TRow>(QueryScope scope, IReadOnlyList<TCount> counts, Figure figure, Func<TCount, (long Installs, long Fingerprint)> installs, Func<TCount, TRow> row)
     {
         var k = scope.Product.Record.KThreshold;
         var shown = new List<TRow>(counts.Count);
         foreach (var count in counts)
         {
-            if (installs(count) >= k)
+            var (n, fingerprint) = installs(count);
+            if (scope.Noise.Shown(figure, k, n, fingerprint))
             {
                 shown.Add(row(count));
             }
         }
 
         return Result(scope, counts.Count - shown.Count, shown);
+    }
+
+    // The groups of a breakdown that pass the noisy filter, their counts noisy, most events first (then by value),
+    // and how many were left out. Each group is the figure of the scope with the group's value as one more condition.
+    private static (List<GroupCount> Shown, int Suppressed) NoisyGroups(QueryScope scope, IReadOnlyList<GroupCount> groups, string grouping)
+    {
+        var (noise, k) = (scope.Noise, scope.Product.Record.KThreshold);
+        var shown = new List<GroupCount>(groups.Count);
+        foreach (var group in groups)
+        {
+            var figure = Figure.Of(scope.Filter, grouping, group.Value);
+            if (noise.Shown(figure, k, group.Installs, group.Fingerprint))
+            {
+                shown.Add(new GroupCount(group.Value, noise.Events(figure, group.Events, group.Fingerprint, group.Heaviest), noise.Installs(figure, group.Installs, group.Fingerprint)));
+            }
+        }
+
+        shown.Sort(static (a, b) => a.Events != b.Events ? b.Events.CompareTo(a.Events) : string.CompareOrdinal(a.Value, b.Value));
+        return (shown, groups.Count - shown.Count);
     }
 
     // Array.Sort is not stable; ties keep their order by sorting on (key, index).
@@ -464,17 +488,20 @@ internal sealed record QueryArguments(
     bool? Ci = null);
 
 /// <summary>A checked product and filter that queries run in.</summary>
-internal sealed class QueryScope(CatalogProduct product, EventFilter filter)
+internal sealed class QueryScope(CatalogProduct product, EventFilter filter, FigureNoise noise)
 {
     public CatalogProduct Product { get; } = product;
 
     public EventFilter Filter { get; } = filter;
 
+    /// <summary>The noise every figure shaped in this scope is published with.</summary>
+    public FigureNoise Noise { get; } = noise;
+
     /// <summary>The same product, for one event (or all events with <see langword="null"/>).</summary>
-    public QueryScope ForEvent(string? eventName) => new(Product, Filter with { Event = eventName });
+    public QueryScope ForEvent(string? eventName) => new(Product, Filter with { Event = eventName }, Noise);
 
     /// <summary>The same product, with another filter.</summary>
-    public QueryScope With(EventFilter filter) => new(Product, filter);
+    public QueryScope With(EventFilter filter) => new(Product, filter, Noise);
 }
 
 /// <summary>Why a query cannot be answered, with the HTTP status the query API answers it with.</summary>

@@ -7,17 +7,23 @@ namespace Candor.Collector.Storage;
 /// per-install rollup rows (which stay the record of truth) and read instead of them: a query reads one blob per
 /// name and day and adds up install sets, instead of stepping one SQLite row per install.
 /// <list type="bullet">
-/// <item><see cref="TotalsPart"/>: <c>varint n</c>, then two sections, each <c>varint byte length</c> and its
+/// <item><see cref="TotalsPart"/>: <c>varint n, varint top</c>, then two sections, each <c>varint byte length</c> and its
 /// bytes: the day's installs (ascending, each the varint difference to the one before) and the duration buckets
 /// (<c>varint entries</c>, then <c>varint field, varint bucket, varint n</c> each, sorted).</item>
 /// <item>One part per property field, its string ID: <c>varint entries</c>, then per value, sorted,
-/// <c>varint field, varint value, varint n, varint byte length</c> and the installs with that value, as above.</item>
+/// <c>varint field, varint value, varint n, varint top, varint byte length</c> and the installs with that value, as above.</item>
 /// <item><see cref="ContextsPart"/>, for filters on the context and grouping by it: <c>varint contexts</c>; per
-/// context, ascending: <c>varint context, varint n</c>, then three sections: its installs, its property values
+/// context, ascending: <c>varint context, varint n, varint top</c>, then three sections: its installs, its property values
 /// (<c>varint entries</c>, then entries as in a field part, sorted by field and value) and its duration buckets
 /// (as in the totals part).</item>
 /// </list>
 /// The section lengths let a query skip what it does not read; the parts let it not read them at all.
+/// <para>
+/// <c>top</c> is the largest count of one per-install rollup row (one install in one context) behind the entry:
+/// the most that one install added to it that day, as far as one row shows. The queries add up the days' tops to
+/// bound what one install can have added to a figure, which scales the noise of event counts (see
+/// <c>FigureNoise</c>), without keeping every install's count.
+/// </para>
 /// </summary>
 internal static class DayRollup
 {
@@ -136,6 +142,7 @@ internal static class DayRollup
             var output = new Output();
             var section = new Output();
             output.Varint((ulong)_totals.Events);
+            output.Varint((ulong)_totals.Top);
             WriteInstalls(section, _totals.Installs);
             output.Section(section);
             section.Clear();
@@ -180,6 +187,7 @@ internal static class DayRollup
                 output.Varint((ulong)FieldOf(key));
                 output.Varint((ulong)ValueOf(key));
                 output.Varint((ulong)entry.Events);
+                output.Varint((ulong)entry.Top);
                 installs.Clear();
                 WriteInstalls(installs, entry.Installs);
                 output.Section(installs);
@@ -210,6 +218,7 @@ internal static class DayRollup
                 var part = _contexts[context];
                 output.Varint((ulong)context);
                 output.Varint((ulong)part.Events);
+                output.Varint((ulong)part.Top);
 
                 section.Clear();
                 WriteInstalls(section, part.Installs);
@@ -283,6 +292,9 @@ internal static class DayRollup
         {
             public long Events { get; private set; }
 
+            /// <summary>The largest count of one row added.</summary>
+            public long Top { get; private set; }
+
             public List<long> Installs { get; } = [];
 
             public Dictionary<long, ValueEntry> Values { get; } = [];
@@ -292,6 +304,7 @@ internal static class DayRollup
             public void Add(long n, long install)
             {
                 Events += n;
+                Top = Math.Max(Top, n);
                 Installs.Add(install);
             }
 
@@ -300,6 +313,7 @@ internal static class DayRollup
                 ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(Values, key, out _);
                 entry ??= new ValueEntry();
                 entry.Events += n;
+                entry.Top = Math.Max(entry.Top, n);
                 entry.Installs.Add(install);
             }
 
@@ -309,6 +323,8 @@ internal static class DayRollup
         private sealed class ValueEntry
         {
             public long Events { get; set; }
+
+            public long Top { get; set; }
 
             public List<long> Installs { get; } = [];
         }
@@ -328,6 +344,7 @@ internal static class DayRollup
 
             var position = 0;
             Events = (long)Varint.Read(data, ref position);
+            Top = (long)Varint.Read(data, ref position);
             var length = (int)Varint.Read(data, ref position);
             Installs = data.Slice(position, length);
             position += length;
@@ -336,6 +353,9 @@ internal static class DayRollup
         }
 
         public long Events { get; }
+
+        /// <summary>The largest count of one install in one context that day.</summary>
+        public long Top { get; }
 
         public ReadOnlySpan<byte> Installs { get; }
 
@@ -360,6 +380,9 @@ internal static class DayRollup
 
         public long Events { get; private set; }
 
+        /// <summary>The current context's largest count of one install.</summary>
+        public long Top { get; private set; }
+
         /// <summary>The current context's installs, for <see cref="AddInstalls"/>.</summary>
         public ReadOnlySpan<byte> Installs { get; private set; }
 
@@ -377,6 +400,7 @@ internal static class DayRollup
             _left--;
             Context = (long)Varint.Read(_data, ref _position);
             Events = (long)Varint.Read(_data, ref _position);
+            Top = (long)Varint.Read(_data, ref _position);
             Installs = Section();
             ValuesSection = Section();
             BucketsSection = Section();
@@ -417,6 +441,9 @@ internal static class DayRollup
 
         public long Events { get; private set; }
 
+        /// <summary>The largest count of the value in one install's row.</summary>
+        public long Top { get; private set; }
+
         public ReadOnlySpan<byte> Installs { get; private set; }
 
         public bool MoveNext()
@@ -427,6 +454,7 @@ internal static class DayRollup
                 var field = (long)Varint.Read(_data, ref _position);
                 Value = (long)Varint.Read(_data, ref _position);
                 Events = (long)Varint.Read(_data, ref _position);
+                Top = (long)Varint.Read(_data, ref _position);
                 var length = (int)Varint.Read(_data, ref _position);
                 Installs = _data.Slice(_position, length);
                 _position += length;

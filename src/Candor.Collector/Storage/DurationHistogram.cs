@@ -26,7 +26,17 @@ internal static class DurationHistogram
             return 0;
         }
 
-        var rank = (long)Math.Ceiling(percentile * total);
+        return ValueAtRank(sortedBuckets, (long)Math.Ceiling(percentile * total));
+    }
+
+    /// <summary>The value of the <paramref name="rank"/>-th smallest duration (from 1) of a histogram sorted by bucket; the largest when there are fewer.</summary>
+    public static double ValueAtRank(IReadOnlyList<(int Bucket, long Count)> sortedBuckets, long rank)
+    {
+        if (sortedBuckets.Count == 0)
+        {
+            return 0;
+        }
+
         long seen = 0;
         foreach (var (bucket, count) in sortedBuckets)
         {

@@ -17,6 +17,13 @@ internal interface IEventStore : IAsyncDisposable
     /// <summary>Creates the product, or updates its retention and k threshold when it exists.</summary>
     Task<ProductRecord> SaveProductAsync(ProductRecord product, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The collector's secret of that name: 32 random bytes made by whichever collector asks first and kept in the
+    /// store, so that every collector sharing the store gets the same bytes. The noise of published figures is keyed
+    /// with one (<c>FigureNoise</c>); no endpoint ever shows it.
+    /// </summary>
+    Task<byte[]> GetSecretAsync(string name, CancellationToken cancellationToken);
+
     /// <summary>Every registered product.</summary>
     Task<IReadOnlyList<ProductRecord>> GetProductsAsync(CancellationToken cancellationToken);
 

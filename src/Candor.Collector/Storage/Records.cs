@@ -137,10 +137,28 @@ internal sealed record EventFilter(
     bool? Ci = null);
 
 /// <summary>Events and distinct installs in one period (the period's first day).</summary>
-internal sealed record PeriodCount(DateOnly Period, long Events, long Installs);
+/// <param name="Period">The period's first day.</param>
+/// <param name="Events">How many events.</param>
+/// <param name="Installs">How many distinct installs sent them.</param>
+/// <param name="Fingerprint">
+/// A fingerprint of the set of installs counted: equal sets give equal fingerprints in one store, sets that differ
+/// in any install give unrelated ones. It seeds the noise of what the query API publishes; the stores need not
+/// agree on it (SQLite hashes install row IDs, PostgreSQL install IDs).
+/// </param>
+/// <param name="Heaviest">
+/// A bound on the events one install added to <paramref name="Events"/>: the sum, over the days (and, for property
+/// values, the event names) counted, of the largest count of one install in one context that day. It scales the
+/// noise of published event counts so that one heavy install cannot be read from them.
+/// </param>
+internal sealed record PeriodCount(DateOnly Period, long Events, long Installs, long Fingerprint = 0, long Heaviest = 0);
 
 /// <summary>Events and distinct installs for one value.</summary>
-internal sealed record GroupCount(string Value, long Events, long Installs);
+/// <param name="Value">The value.</param>
+/// <param name="Events">How many events.</param>
+/// <param name="Installs">How many distinct installs sent them.</param>
+/// <param name="Fingerprint">As in <see cref="PeriodCount"/>.</param>
+/// <param name="Heaviest">As in <see cref="PeriodCount"/>.</param>
+internal sealed record GroupCount(string Value, long Events, long Installs, long Fingerprint = 0, long Heaviest = 0);
 
 /// <summary>How many durations fell into one histogram bucket in one period.</summary>
 internal sealed record HistogramCount(DateOnly Period, int Bucket, long Count);

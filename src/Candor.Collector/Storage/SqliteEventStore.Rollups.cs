@@ -606,16 +606,35 @@ internal sealed partial class SqliteEventStore
         public string Text(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
     }
 
-    /// <summary>Events and the distinct installs they came from, for one group of a query.</summary>
+    /// <summary>
+    /// Events and the distinct installs they came from, for one group of a query, and the bound on one install's
+    /// events (<see cref="PeriodCount.Heaviest"/>): per day rollup part read (one event name and day) the largest
+    /// top among the entries added from it, summed over the parts.
+    /// </summary>
     private sealed class Group
     {
+        private long _part = -1;
+        private long _partTop;
+        private long _tops;
+
         public long Events { get; private set; }
 
         public InstallSet Installs { get; } = new();
 
-        public void Add(long events, ReadOnlySpan<byte> installs)
+        public long Heaviest => _tops + _partTop;
+
+        /// <summary>Adds one entry of the part numbered <paramref name="part"/> (each part read has its own number).</summary>
+        public void Add(long events, long top, ReadOnlySpan<byte> installs, long part)
         {
             Events += events;
+            if (part != _part)
+            {
+                _tops += _partTop;
+                _partTop = 0;
+                _part = part;
+            }
+
+            _partTop = Math.Max(_partTop, top);
             DayRollup.AddInstalls(installs, Installs);
         }
 
@@ -683,8 +702,18 @@ internal sealed partial class SqliteEventStore
         /// <summary>Whether the query reads anything (a property nobody sent has no ID and no values).</summary>
         public virtual bool Reads => true;
 
+        /// <summary>How many parts <see cref="Add"/> was handed: the number of the part being added.</summary>
+        protected long Part { get; private set; }
+
         /// <summary>Adds one day's part: the totals part, a property's part or the contexts part, as the query asked.</summary>
-        public abstract void Add(long day, ReadOnlySpan<byte> data);
+        public void Add(long day, ReadOnlySpan<byte> data)
+        {
+            Part++;
+            AddPart(day, data);
+        }
+
+        /// <inheritdoc cref="Add"/>
+        protected abstract void AddPart(long day, ReadOnlySpan<byte> data);
 
         /// <summary>Asks <paramref name="strings"/> for the value of every ID the answer names.</summary>
         public virtual void Name(Strings strings)
@@ -698,7 +727,7 @@ internal sealed partial class SqliteEventStore
             var rows = new List<GroupCount>(groups.Count);
             foreach (var (id, group) in groups)
             {
-                rows.Add(new GroupCount(strings.Value(id), group.Events, group.Installs.Count));
+                rows.Add(new GroupCount(strings.Value(id), group.Events, group.Installs.Count, group.Installs.Fingerprint, group.Heaviest));
             }
 
             rows.Sort(ByEventsThenValue);
@@ -719,14 +748,14 @@ internal sealed partial class SqliteEventStore
     {
         private readonly Dictionary<long, Group> _periods = [];
 
-        public override void Add(long day, ReadOnlySpan<byte> data)
+        protected override void AddPart(long day, ReadOnlySpan<byte> data)
         {
             if (Contexts is null)
             {
                 var totals = new DayRollup.Totals(data);
                 if (totals.Events > 0)
                 {
-                    Group.Of(_periods, PeriodOf(day, interval)).Add(totals.Events, totals.Installs);
+                    Group.Of(_periods, PeriodOf(day, interval)).Add(totals.Events, totals.Top, totals.Installs, Part);
                 }
 
                 return;
@@ -737,7 +766,7 @@ internal sealed partial class SqliteEventStore
             {
                 if (Contexts.Contains(reader.Context))
                 {
-                    Group.Of(_periods, PeriodOf(day, interval)).Add(reader.Events, reader.Installs);
+                    Group.Of(_periods, PeriodOf(day, interval)).Add(reader.Events, reader.Top, reader.Installs, Part);
                 }
             }
         }
@@ -751,7 +780,7 @@ internal sealed partial class SqliteEventStore
             for (var i = 0; i < periods.Length; i++)
             {
                 var group = _periods[periods[i]];
-                rows[i] = new PeriodCount(PeriodStart(periods[i], interval, filter), group.Events, group.Installs.Count);
+                rows[i] = new PeriodCount(PeriodStart(periods[i], interval, filter), group.Events, group.Installs.Count, group.Installs.Fingerprint, group.Heaviest);
             }
 
             return new RollupAnswer(Periods: rows);
@@ -770,7 +799,7 @@ internal sealed partial class SqliteEventStore
 
         public override bool Reads => property is not null;
 
-        public override void Add(long day, ReadOnlySpan<byte> data)
+        protected override void AddPart(long day, ReadOnlySpan<byte> data)
         {
             if (Contexts is null)
             {
@@ -796,7 +825,7 @@ internal sealed partial class SqliteEventStore
         {
             while (values.MoveNext())
             {
-                Group.Of(_values, values.Value).Add(values.Events, values.Installs);
+                Group.Of(_values, values.Value).Add(values.Events, values.Top, values.Installs, Part);
             }
         }
     }
@@ -806,14 +835,14 @@ internal sealed partial class SqliteEventStore
     {
         private readonly Dictionary<long, Group> _groups = [];
 
-        public override void Add(long day, ReadOnlySpan<byte> data)
+        protected override void AddPart(long day, ReadOnlySpan<byte> data)
         {
             var reader = new DayRollup.Reader(data);
             while (reader.MoveNext())
             {
                 if (Contexts is null || Contexts.Contains(reader.Context))
                 {
-                    Group.Of(_groups, values.GetValueOrDefault(reader.Context)).Add(reader.Events, reader.Installs);
+                    Group.Of(_groups, values.GetValueOrDefault(reader.Context)).Add(reader.Events, reader.Top, reader.Installs, Part);
                 }
             }
         }
@@ -836,7 +865,7 @@ internal sealed partial class SqliteEventStore
             var rows = new List<GroupCount>(_groups.Count);
             foreach (var (flag, group) in _groups)
             {
-                rows.Add(new GroupCount(flag != 0 ? "true" : "false", group.Events, group.Installs.Count));
+                rows.Add(new GroupCount(flag != 0 ? "true" : "false", group.Events, group.Installs.Count, group.Installs.Fingerprint, group.Heaviest));
             }
 
             rows.Sort(ByEventsThenValue);
@@ -852,7 +881,7 @@ internal sealed partial class SqliteEventStore
 
         public override bool Reads => measurement is not null;
 
-        public override void Add(long day, ReadOnlySpan<byte> data)
+        protected override void AddPart(long day, ReadOnlySpan<byte> data)
         {
             var period = PeriodOf(day, interval);
             if (Contexts is null)

@@ -158,6 +158,18 @@ internal sealed partial class SqliteEventStore : IEventStore
             return product with { Created = DateTimeOffset.FromUnixTimeMilliseconds(created) };
         });
 
+    public Task<byte[]> GetSecretAsync(string name, CancellationToken cancellationToken) =>
+        Enqueue(0, w =>
+        {
+            var insert = w.Command("INSERT INTO collector_secrets(name, value) VALUES ($name, $value) ON CONFLICT DO NOTHING");
+            insert.Parameters["$name"].Value = name;
+            insert.Parameters["$value"].Value = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            insert.ExecuteNonQuery();
+            var read = w.Command("SELECT value FROM collector_secrets WHERE name = $name");
+            read.Parameters["$name"].Value = name;
+            return (byte[])read.ExecuteScalar()!;
+        });
+
     public async Task<IReadOnlyList<ProductRecord>> GetProductsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
@@ -1396,11 +1408,14 @@ internal static class SqliteSchema
     public const int InteractiveFlag = 4;
 
     /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     // Layout 5 is layout 4 with the staging tables and install_days instead of an index of the rollups by install;
-    // Create makes a layout-4 file one, in its transaction.
+    // layout 6 is layout 5 with each day rollup entry's top count (DayRollup). Create makes a layout-4 or -5 file a
+    // layout-6 one, in its transaction: the day rollups are derived, so it forgets them and the queries rebuild them.
     private const int UpgradableVersion = 4;
+
+    private const int TopsVersion = 6;
 
     /// <summary>The rollup rows under this event name count every event of the install that day (the empty string's ID).</summary>
     public const long AnyEvent = 0;
@@ -1423,7 +1438,7 @@ internal static class SqliteSchema
         using var reader = cmd.ExecuteReader();
         reader.Read();
         var (version, hasEvents) = (reader.GetInt64(0), reader.GetInt64(1) > 0);
-        if (version > Version || (version < Version && version != UpgradableVersion && hasEvents))
+        if (version > Version || (version < UpgradableVersion && hasEvents))
         {
             throw new IOException(
                 $"{path} was written by {(version > Version ? "a newer" : "an earlier")} version of the collector (layout {version}, this one reads {Version}); " +
@@ -1516,6 +1531,10 @@ internal static class SqliteSchema
           product INTEGER NOT NULL, name INTEGER NOT NULL, part INTEGER NOT NULL, day INTEGER NOT NULL,
           version INTEGER NOT NULL, data BLOB NOT NULL,
           PRIMARY KEY(product, name, part, day));
+        DELETE FROM day_rollups WHERE (SELECT user_version FROM pragma_user_version) < {TopsVersion};
+        CREATE TABLE IF NOT EXISTS collector_secrets(
+          name TEXT PRIMARY KEY,
+          value BLOB NOT NULL);
         PRAGMA user_version = {Version};
         """;
 }

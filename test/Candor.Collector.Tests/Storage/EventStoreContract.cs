@@ -106,7 +106,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         await Store.AppendAsync([Incoming(crash), Incoming(Some.Crash(signature))], default);
 
         var filter = new EventFilter(Some.Product, Today, Today, Event: "crash");
-        Assert.Equal([new GroupCount(signature, 2, 2)], await Store.CountByPropertyAsync(filter, "stack", default));
+        Assert.Equal([new GroupCount(signature, 2, 2)], await Store.CountByPropertyExactAsync(filter, "stack", default));
         Assert.Equal(signature, (await Store.ReadRawAsync(filter, 1, default)).Single().Properties["stack"]);
     }
 
@@ -125,15 +125,73 @@ public abstract class EventStoreContract : IAsyncLifetime
         ], default);
         var filter = new EventFilter(Some.Product, new(2026, 2, 1), new(2026, 3, 31), Event: "install");
 
-        var days = await Store.CountEventsAsync(filter, Interval.Day, default);
-        var weeks = await Store.CountEventsAsync(filter, Interval.Week, default);
-        var months = await Store.CountEventsAsync(filter with { Event = null }, Interval.Month, default);
-        var total = await Store.CountEventsAsync(filter with { Event = null }, Interval.Total, default);
+        var days = await Store.CountEventsExactAsync(filter, Interval.Day, default);
+        var weeks = await Store.CountEventsExactAsync(filter, Interval.Week, default);
+        var months = await Store.CountEventsExactAsync(filter with { Event = null }, Interval.Month, default);
+        var total = await Store.CountEventsExactAsync(filter with { Event = null }, Interval.Total, default);
 
         Assert.Equal([new(new(2026, 3, 2), 3, 2), new(new(2026, 3, 3), 1, 1), new(new(2026, 3, 9), 1, 1)], days);
         Assert.Equal([new(new(2026, 3, 2), 4, 2), new(new(2026, 3, 9), 1, 1)], weeks);
         Assert.Equal([new(new(2026, 2, 1), 1, 1), new(new(2026, 3, 1), 5, 2)], months);
         Assert.Equal([new PeriodCount(new(2026, 2, 1), 6, 2)], total);
+    }
+
+    [DatabaseFact]
+    public async Task Counts_FingerprintTheSetOfInstalls_HoweverTheyAreAskedFor()
+    {
+        var (alice, bob, carol) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await Store.AppendAsync(
+        [
+            Incoming(Some.Install(alice, Some.Now.AddDays(-1), packages: ["zlib"])), Incoming(Some.Install(bob, Some.Now.AddDays(-1), packages: ["zlib"])),
+            Incoming(Some.Install(alice, packages: ["zlib"])), Incoming(Some.Install(carol, packages: ["openssl"])),
+        ], default);
+        var both = new EventFilter(Some.Product, Today.AddDays(-1), Today, Event: "install");
+
+        var everyone = Assert.Single(await Store.CountEventsAsync(both, Interval.Total, default));
+        var days = await Store.CountEventsAsync(both, Interval.Day, default);
+        var onLinux = Assert.Single(await Store.CountEventsAsync(both with { Os = "linux" }, Interval.Total, default));
+        var byOs = Assert.Single(await Store.CountByContextAsync(both, ContextDimension.Os, default));
+        var zlibYesterday = (await Store.CountByPropertyAsync(both with { To = Today.AddDays(-1) }, "packages", default)).Single(g => g.Value == "zlib");
+        var aliceAndCarol = (await Store.CountByPropertyAsync(both with { From = Today }, "triplet", default)).Single();
+
+        Assert.NotEqual(0, everyone.Fingerprint);
+        Assert.Equal(everyone.Fingerprint, onLinux.Fingerprint);
+        Assert.Equal(everyone.Fingerprint, byOs.Fingerprint);
+        Assert.Equal(days[0].Fingerprint, zlibYesterday.Fingerprint);
+        Assert.Equal(days[1].Fingerprint, aliceAndCarol.Fingerprint);
+        Assert.Equal(3, new[] { everyone.Fingerprint, days[0].Fingerprint, days[1].Fingerprint }.Distinct().Count());
+    }
+
+    [DatabaseFact]
+    public async Task Counts_BoundOneInstallsEvents_ByTheLargestCountOfEachDay()
+    {
+        var (alice, bob) = (Guid.NewGuid(), Guid.NewGuid());
+        var yesterday = Some.Now.AddDays(-1);
+        await Store.AppendAsync(
+        [
+            .. Enumerable.Range(0, 3).Select(_ => Incoming(Some.Install(alice, yesterday, packages: ["zlib"]))), Incoming(Some.Crash("E at F", alice, yesterday)),
+            Incoming(Some.Install(bob, yesterday, packages: ["zlib"])),
+            Incoming(Some.Install(alice, packages: ["zlib"])), .. Enumerable.Range(0, 2).Select(_ => Incoming(Some.Install(bob, packages: ["zlib"]))),
+        ], default);
+        var installs = new EventFilter(Some.Product, Today.AddDays(-1), Today, Event: "install");
+
+        Assert.Equal([3L, 2L], (await Store.CountEventsAsync(installs, Interval.Day, default)).Select(d => d.Heaviest));
+        Assert.Equal(5, Assert.Single(await Store.CountEventsAsync(installs, Interval.Total, default)).Heaviest);
+        Assert.Equal(6, Assert.Single(await Store.CountEventsAsync(installs with { Event = null }, Interval.Total, default)).Heaviest);
+        Assert.Equal(5, Assert.Single(await Store.CountByPropertyAsync(installs, "packages", default)).Heaviest);
+        Assert.Equal(5, Assert.Single(await Store.CountByContextAsync(installs with { Os = "linux" }, ContextDimension.Version, default)).Heaviest);
+    }
+
+    [DatabaseFact]
+    public async Task Secret_IsMadeOnce_AndTheSameForEveryAsker()
+    {
+        var first = await Store.GetSecretAsync("figure-noise", default);
+        var again = await Store.GetSecretAsync("figure-noise", default);
+        var other = await Store.GetSecretAsync("another", default);
+
+        Assert.Equal(32, first.Length);
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
     }
 
     [DatabaseFact]
@@ -149,7 +207,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         await Store.AppendAsync([Incoming(windows), Incoming(ci), Incoming(old), Incoming(earlier), Incoming(Some.Install())], default);
         var today = new EventFilter(Some.Product, Today, Today);
 
-        async Task<long> Count(EventFilter f) => (await Store.CountEventsAsync(f, Interval.Total, default)).Sum(r => r.Events);
+        async Task<long> Count(EventFilter f) => (await Store.CountEventsExactAsync(f, Interval.Total, default)).Sum(r => r.Events);
 
         Assert.Equal(4, await Count(today));
         Assert.Equal(5, await Count(today with { From = Today.AddDays(-3) }));
@@ -172,9 +230,9 @@ public abstract class EventStoreContract : IAsyncLifetime
         ], default);
         var filter = new EventFilter(Some.Product, Today, Today, Event: "install");
 
-        var packages = await Store.CountByPropertyAsync(filter, "packages", default);
-        var triplets = await Store.CountByPropertyAsync(filter, "triplet", default);
-        var cached = await Store.CountByPropertyAsync(filter, "cached", default);
+        var packages = await Store.CountByPropertyExactAsync(filter, "packages", default);
+        var triplets = await Store.CountByPropertyExactAsync(filter, "triplet", default);
+        var cached = await Store.CountByPropertyExactAsync(filter, "cached", default);
 
         Assert.Equal([new("zlib", 3, 2), new("openssl", 1, 1)], packages);
         Assert.Equal([new("x64-linux", 2, 1), new("arm64-osx", 1, 1)], triplets);
@@ -190,10 +248,10 @@ public abstract class EventStoreContract : IAsyncLifetime
         await Store.AppendAsync([Incoming(older, "DE"), Incoming(Some.Install(), "NZ"), Incoming(Some.Install(), "NZ")], default);
         var filter = new EventFilter(Some.Product, Today, Today);
 
-        Assert.Equal([new("1.4.0", 2, 2), new("1.3.0", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Version, default));
-        Assert.Equal([new("linux", 3, 3)], await Store.CountByContextAsync(filter, ContextDimension.Os, default));
-        Assert.Equal([new("8.0.11", 2, 2), new("9.0.1", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Runtime, default));
-        Assert.Equal([new("NZ", 2, 2), new("DE", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Country, default));
+        Assert.Equal([new("1.4.0", 2, 2), new("1.3.0", 1, 1)], await Store.CountByContextExactAsync(filter, ContextDimension.Version, default));
+        Assert.Equal([new("linux", 3, 3)], await Store.CountByContextExactAsync(filter, ContextDimension.Os, default));
+        Assert.Equal([new("8.0.11", 2, 2), new("9.0.1", 1, 1)], await Store.CountByContextExactAsync(filter, ContextDimension.Runtime, default));
+        Assert.Equal([new("NZ", 2, 2), new("DE", 1, 1)], await Store.CountByContextExactAsync(filter, ContextDimension.Country, default));
     }
 
     [DatabaseFact]
@@ -206,8 +264,8 @@ public abstract class EventStoreContract : IAsyncLifetime
         await Store.AppendAsync([Incoming(container), Incoming(ci), Incoming(Some.Install()), Incoming(Some.Install())], default);
         var filter = new EventFilter(Some.Product, Today, Today);
 
-        Assert.Equal([new("false", 3, 3), new("true", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Container, default));
-        Assert.Equal([new("", 3, 3), new("github-actions", 1, 1)], await Store.CountByContextAsync(filter, ContextDimension.Ci, default));
+        Assert.Equal([new("false", 3, 3), new("true", 1, 1)], await Store.CountByContextExactAsync(filter, ContextDimension.Container, default));
+        Assert.Equal([new("", 3, 3), new("github-actions", 1, 1)], await Store.CountByContextExactAsync(filter, ContextDimension.Ci, default));
     }
 
     [DatabaseFact]
@@ -309,9 +367,9 @@ public abstract class EventStoreContract : IAsyncLifetime
 
         Assert.Equal((2, 0), (deleted, again));
         Assert.Equal(1, await Store.CountRawEventsAsync(Some.Product, default));
-        var total = Assert.Single(await Store.CountEventsAsync(new EventFilter(Some.Product, Today, Today), Interval.Total, default));
+        var total = Assert.Single(await Store.CountEventsExactAsync(new EventFilter(Some.Product, Today, Today), Interval.Total, default));
         Assert.Equal((1, 1), (total.Events, total.Installs));
-        Assert.Empty(await Store.CountByPropertyAsync(new EventFilter(Some.Product, Today, Today), "stack", default));
+        Assert.Empty(await Store.CountByPropertyExactAsync(new EventFilter(Some.Product, Today, Today), "stack", default));
     }
 
     [DatabaseFact]
@@ -336,7 +394,7 @@ public abstract class EventStoreContract : IAsyncLifetime
 
         Assert.Equal(2, deleted);
         Assert.Equal(1, await Store.CountRawEventsAsync(Some.Product, default));
-        var total = await Store.CountEventsAsync(new EventFilter(Some.Product, Today.AddDays(-30), Today), Interval.Total, default);
+        var total = await Store.CountEventsExactAsync(new EventFilter(Some.Product, Today.AddDays(-30), Today), Interval.Total, default);
         Assert.Equal(3, total.Single().Events);
     }
 
@@ -348,7 +406,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         var deleted = await Store.DeleteRollupsBeforeAsync(Some.Product, Today.AddDays(-5), default);
 
         Assert.True(deleted > 0);
-        var days = await Store.CountEventsAsync(new EventFilter(Some.Product, Today.AddDays(-30), Today), Interval.Day, default);
+        var days = await Store.CountEventsExactAsync(new EventFilter(Some.Product, Today.AddDays(-30), Today), Interval.Day, default);
         Assert.Equal([Today], days.Select(d => d.Period));
         Assert.Equal(2, await Store.CountRawEventsAsync(Some.Product, default));
     }

@@ -77,6 +77,25 @@ internal sealed class PostgresEventStore : IEventStore
         return product with { Created = new DateTimeOffset(created) };
     }
 
+    // Collectors that ask at once both insert and the first insert wins; the loser's statement may not yet see the
+    // winner's row in its snapshot, and asks again.
+    public async Task<byte[]> GetSecretAsync(string name, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await using var cmd = _dataSource.CreateCommand("""
+                WITH made AS (INSERT INTO collector_secrets(name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING RETURNING value)
+                SELECT value FROM made UNION ALL SELECT value FROM collector_secrets WHERE name = @name LIMIT 1
+                """);
+            cmd.Parameters.AddWithValue("name", name);
+            cmd.Parameters.AddWithValue("value", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            if (await cmd.ExecuteScalarAsync(cancellationToken) is byte[] secret)
+            {
+                return secret;
+            }
+        }
+    }
+
     public async Task<IReadOnlyList<ProductRecord>> GetProductsAsync(CancellationToken cancellationToken)
     {
         await using var cmd = _dataSource.CreateCommand("SELECT name, retention_months, k, created FROM products ORDER BY name COLLATE \"C\"");
@@ -434,20 +453,31 @@ internal sealed class PostgresEventStore : IEventStore
 
     // ---- queries over the rollups -------------------------------------------------------------------------
 
+    // The fingerprint of a set of installs is the XOR of a 64-bit hash of each install ID (see PeriodCount), and
+    // the bound on one install's events adds up, per day, the largest count of one install in one context: the rows
+    // of all event names are summed per install first, as the SQLite store's rows under every event's name are.
+    private const string Fingerprint = "bit_xor(DISTINCT hashtextextended(r.install::text, 0))";
+
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
         await using var cmd = _dataSource.CreateCommand($"""
-            SELECT {PeriodExpression(interval)} AS period, SUM(n)::bigint, COUNT(DISTINCT install)
-            FROM rollup_events
-            WHERE {RollupConditions(filter)}
-            GROUP BY period ORDER BY period
+            WITH r AS (
+              SELECT {PeriodExpression(interval)} AS period, day, context, install, SUM(n) AS n
+              FROM rollup_events
+              WHERE {RollupConditions(filter)}
+              GROUP BY period, day, context, install),
+            tops AS (SELECT period, day, MAX(n) AS top FROM r GROUP BY period, day)
+            SELECT r.period, SUM(r.n)::bigint, COUNT(DISTINCT r.install), {Fingerprint},
+              (SELECT SUM(t.top) FROM tops t WHERE t.period IS NOT DISTINCT FROM r.period)::bigint
+            FROM r
+            GROUP BY r.period ORDER BY r.period
             """);
         AddFilterParameters(cmd, filter);
         var rows = new List<PeriodCount>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new PeriodCount(PeriodStart(reader, interval, filter), reader.GetInt64(1), reader.GetInt64(2)));
+            rows.Add(new PeriodCount(PeriodStart(reader, interval, filter), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
         }
 
         return rows;
@@ -456,10 +486,16 @@ internal sealed class PostgresEventStore : IEventStore
     public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
     {
         // Ordered by code point ("C"), as SQLite compares text, whatever the database's collation.
+        // A value's rows are kept per event name, so its bound adds up the largest row per event name and day.
         await using var cmd = _dataSource.CreateCommand($"""
-            SELECT s.value, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install)
-            FROM rollup_values r JOIN strings s ON s.id = r.value
-            WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE key = @property)
+            WITH r AS (
+              SELECT r.value, r.day, r.name, r.install, r.n
+              FROM rollup_values r
+              WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE key = @property)),
+            tops AS (SELECT value, day, name, MAX(n) AS top FROM r GROUP BY value, day, name)
+            SELECT s.value, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install), {Fingerprint},
+              (SELECT SUM(t.top) FROM tops t WHERE t.value = r.value)::bigint
+            FROM r JOIN strings s ON s.id = r.value
             GROUP BY r.value, s.value ORDER BY events DESC, s.value COLLATE "C"
             """);
         AddFilterParameters(cmd, filter);
@@ -482,12 +518,17 @@ internal sealed class PostgresEventStore : IEventStore
         };
         var value = column is null ? $"CASE WHEN c.flags & {PostgresSchema.ContainerFlag} <> 0 THEN 'true' ELSE 'false' END" : "COALESCE(s.value, '')";
         var join = column is null ? "" : $"LEFT JOIN strings s ON s.id = c.{column}";
-        var group = column is null ? $"c.flags & {PostgresSchema.ContainerFlag}" : $"c.{column}, s.value";
         await using var cmd = _dataSource.CreateCommand($"""
-            SELECT {value}, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install)
-            FROM rollup_events r JOIN contexts c ON c.id = r.context {join}
-            WHERE {RollupConditions(filter, "r.")}
-            GROUP BY {group} ORDER BY events DESC, {value} COLLATE "C"
+            WITH r AS (
+              SELECT {value} AS grp, r.day, r.context, r.install, SUM(r.n) AS n
+              FROM rollup_events r JOIN contexts c ON c.id = r.context {join}
+              WHERE {RollupConditions(filter, "r.")}
+              GROUP BY grp, r.day, r.context, r.install),
+            tops AS (SELECT grp, day, MAX(n) AS top FROM r GROUP BY grp, day)
+            SELECT r.grp, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install), {Fingerprint},
+              (SELECT SUM(t.top) FROM tops t WHERE t.grp = r.grp)::bigint
+            FROM r
+            GROUP BY r.grp ORDER BY events DESC, r.grp COLLATE "C"
             """);
         AddFilterParameters(cmd, filter);
         return await ReadGroupsAsync(cmd, cancellationToken);
@@ -524,7 +565,7 @@ internal sealed class PostgresEventStore : IEventStore
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new GroupCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+            rows.Add(new GroupCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
         }
 
         return rows;

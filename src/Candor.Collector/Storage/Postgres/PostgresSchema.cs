@@ -93,6 +93,13 @@ internal static class PostgresSchema
         """
         CREATE TABLE erasures(since timestamptz NOT NULL);
         """,
+
+        // The secrets that key the noise of published figures, shared by every collector on the database.
+        """
+        CREATE TABLE collector_secrets(
+          name text PRIMARY KEY,
+          value bytea NOT NULL);
+        """,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>
