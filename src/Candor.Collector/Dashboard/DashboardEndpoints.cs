@@ -111,8 +111,14 @@ internal static class DashboardEndpoints
     private static async Task<IResult> SignInAsync(
         HttpContext http, IAntiforgery antiforgery, CredentialService credentials, AuditLog audit, ILoggerFactory logs, CancellationToken cancellationToken)
     {
-        var form = await http.Request.ReadFormAsync(cancellationToken);
-        var returnUrl = LocalReturnUrl(form[ReturnUrlField]);
+        var logger = logs.CreateLogger(typeof(DashboardEndpoints));
+        var (form, formProblem) = await DashboardForm.ReadAsync(http, logger, cancellationToken);
+        if (formProblem is not null)
+        {
+            return formProblem;
+        }
+
+        var returnUrl = LocalReturnUrl(form![ReturnUrlField]);
         if (!await antiforgery.IsRequestValidAsync(http))
         {
             return SignInPage(http, antiforgery, returnUrl, "The sign-in form had expired or did not come from this page. Enter the token again.", StatusCodes.Status400BadRequest);
@@ -121,7 +127,7 @@ internal static class DashboardEndpoints
         var credential = credentials.Find(form["token"].ToString().Trim());
         if (credential is null || credential.Role is CredentialRole.Ingestion)
         {
-            DashboardLog.SignInRefused(logs.CreateLogger(typeof(DashboardEndpoints)));
+            DashboardLog.SignInRefused(logger);
             return SignInPage(http, antiforgery, returnUrl,
                 "That token was not accepted: it is not a reader or admin token of this collector, or it was revoked. Check that you copied all of it.",
                 StatusCodes.Status401Unauthorized);
@@ -136,12 +142,19 @@ internal static class DashboardEndpoints
             Scheme));
         await http.SignInAsync(Scheme, principal);
         await audit.RecordAsync(principal, "dashboard.sign-in", "dashboard", "", cancellationToken);
-        DashboardLog.SignedIn(logs.CreateLogger(typeof(DashboardEndpoints)), TokenAuthentication.Actor(principal));
+        DashboardLog.SignedIn(logger, TokenAuthentication.Actor(principal));
         return TypedResults.LocalRedirect(returnUrl);
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext http, IAntiforgery antiforgery)
+    private static async Task<IResult> SignOutAsync(HttpContext http, IAntiforgery antiforgery, ILoggerFactory logs, CancellationToken cancellationToken)
     {
+        // Read here, within the form's limits, so that antiforgery finds it read instead of reading an unbounded body itself.
+        var (_, formProblem) = await DashboardForm.ReadAsync(http, logs.CreateLogger(typeof(DashboardEndpoints)), cancellationToken);
+        if (formProblem is not null)
+        {
+            return formProblem;
+        }
+
         if (!await antiforgery.IsRequestValidAsync(http))
         {
             return TypedResults.BadRequest("The sign-out form had expired; reload the page and sign out again.");

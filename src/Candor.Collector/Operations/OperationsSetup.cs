@@ -108,6 +108,7 @@ internal static class OperationsSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<JsonCharset>();
         return app;
     }
 
