@@ -38,4 +38,7 @@ internal static partial class CollectorLog
     // Information, one line, no exception: a client can send these at the rate limit, so they must not flood the log.
     [LoggerMessage(11, LogLevel.Information, "Refused a request to {Route} ({Status}): {Detail}")]
     public static partial void BodyRefused(ILogger logger, string route, int status, string detail);
+
+    [LoggerMessage(12, LogLevel.Warning, "The configured admin token (Access:AdminToken) was revoked on {Revoked:yyyy-MM-dd}; it stays revoked and is refused. Remove it from configuration")]
+    public static partial void ConfiguredAdminTokenRevoked(ILogger logger, DateTimeOffset revoked);
 }
