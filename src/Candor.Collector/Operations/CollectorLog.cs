@@ -41,4 +41,7 @@ internal static partial class CollectorLog
 
     [LoggerMessage(12, LogLevel.Warning, "The configured admin token (Access:AdminToken) was revoked on {Revoked:yyyy-MM-dd}; it stays revoked and is refused. Remove it from configuration")]
     public static partial void ConfiguredAdminTokenRevoked(ILogger logger, DateTimeOffset revoked);
+
+    [LoggerMessage(13, LogLevel.Warning, "Writing a refused credential to the audit log failed; it is counted in the metrics")]
+    public static partial void RefusalAuditFailed(ILogger logger, Exception exception);
 }
