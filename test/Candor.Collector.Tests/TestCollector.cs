@@ -12,6 +12,7 @@ using Candor.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -62,6 +63,10 @@ internal sealed class TestCollector : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public IEventStore Store => _app.Services.GetRequiredService<IEventStore>();
+
+    /// <summary>Every route the collector maps, as the router sees them (so a test covers routes added later too).</summary>
+    public IReadOnlyList<RouteEndpoint> Endpoints =>
+        [.. ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()];
 
     /// <param name="settings">Configuration on top of the test defaults.</param>
     /// <param name="configuredAdmin">Whether <see cref="AdminToken"/> is configured (else the first start creates one).</param>

@@ -62,11 +62,22 @@ internal static class AccessEndpoints
     private static Ok<IEnumerable<CredentialInfo>> ListTokens(CredentialService credentials) =>
         TypedResults.Ok(credentials.Live.Where(c => c.Role is not CredentialRole.Ingestion).Select(CredentialInfo.From));
 
-    private static async Task<Results<NoContent, NotFound>> RevokeTokenAsync(
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RevokeTokenAsync(
         long id, ClaimsPrincipal user, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
     {
         var target = credentials.Live.FirstOrDefault(c => c.Id == id && c.Role is not CredentialRole.Ingestion);
-        if (target is null || !await credentials.RevokeAsync(id, cancellationToken))
+        if (target is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // Without an admin token nobody could administer the collector (nor revoke anything) until a restart made one.
+        if (target.Role is CredentialRole.Admin && !credentials.Live.Any(c => c.Role is CredentialRole.Admin && c.Id != id))
+        {
+            return TypedResults.Problem("this is the last admin token: create another admin token first, then revoke this one", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        if (!await credentials.RevokeAsync(id, cancellationToken))
         {
             return TypedResults.NotFound();
         }

@@ -51,6 +51,10 @@ internal sealed class CredentialService(IEventStore store, TimeProvider time) : 
             : null;
     }
 
+    /// <summary>When the credential whose secret is <paramref name="secret"/> was revoked, or <see langword="null"/> (unknown or live).</summary>
+    public Task<DateTimeOffset?> RevokedAtAsync(string secret, CancellationToken cancellationToken) =>
+        store.FindRevocationAsync(Secrets.Hash(secret), cancellationToken);
+
     public IEnumerable<CredentialRecord> Live => _byHash.Values.OrderBy(c => c.Id);
 
     /// <summary>Creates a credential and returns it with its secret, which is not kept anywhere.</summary>

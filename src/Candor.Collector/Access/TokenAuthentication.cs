@@ -25,7 +25,8 @@ internal sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    CredentialService credentials)
+    CredentialService credentials,
+    RefusedCredentials refusals)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -39,6 +40,7 @@ internal sealed class TokenAuthenticationHandler(
         var credential = credentials.Find(header["Bearer ".Length..].Trim());
         if (credential is null || credential.Role is CredentialRole.Ingestion)
         {
+            refusals.Record(Context, RefusedCredentials.Token, credential is null ? "unknown" : "an ingestion key is not a token", credential);
             return Task.FromResult(AuthenticateResult.Fail("unknown token"));
         }
 
@@ -50,5 +52,14 @@ internal sealed class TokenAuthenticationHandler(
             ],
             TokenAuthentication.Scheme);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), TokenAuthentication.Scheme)));
+    }
+
+    // A live token without the rights for the route (a reader's token on /admin): refused as much as an unknown one.
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var id = Context.User.FindFirstValue(TokenAuthentication.CredentialIdClaim);
+        var credential = credentials.Live.FirstOrDefault(c => c.Id.ToString(CultureInfo.InvariantCulture) == id);
+        refusals.Record(Context, RefusedCredentials.Token, "not allowed here", credential);
+        return base.HandleForbiddenAsync(properties);
     }
 }

@@ -39,6 +39,7 @@ internal static class DashboardEndpoints
         services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton<ProductViewBuilder>();
         services.AddSingleton<ProductViews>();
+        services.AddSingleton<SignInBackoff>();
         services.AddHostedService<DashboardWarmup>();
 
         // Session cookies and form tokens are protected with keys kept in the data folder, so a restart does not sign everyone out.
@@ -109,10 +110,25 @@ internal static class DashboardEndpoints
     // The form's token is checked by hand (not by the antiforgery middleware) so that an expired form gets the
     // sign-in page back with a sentence, rather than a bare 400.
     private static async Task<IResult> SignInAsync(
-        HttpContext http, IAntiforgery antiforgery, CredentialService credentials, AuditLog audit, ILoggerFactory logs, CancellationToken cancellationToken)
+        HttpContext http, IAntiforgery antiforgery, CredentialService credentials, AuditLog audit, RefusedCredentials refusals, SignInBackoff backoff, ILoggerFactory logs, CancellationToken cancellationToken)
     {
-        var form = await http.Request.ReadFormAsync(cancellationToken);
-        var returnUrl = LocalReturnUrl(form[ReturnUrlField]);
+        var logger = logs.CreateLogger(typeof(DashboardEndpoints));
+        var (form, formProblem) = await DashboardForm.ReadAsync(http, logger, cancellationToken);
+        if (formProblem is not null)
+        {
+            return formProblem;
+        }
+
+        var returnUrl = LocalReturnUrl(form![ReturnUrlField]);
+        if (backoff.WaitFor(http) is { Ticks: > 0 } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            refusals.Record(http, RefusedCredentials.SignIn, "waiting after failed sign-ins", credential: null);
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return SignInPage(http, antiforgery, returnUrl,
+                $"Too many failed sign-ins from your network. Try again in {seconds} seconds.", StatusCodes.Status429TooManyRequests);
+        }
+
         if (!await antiforgery.IsRequestValidAsync(http))
         {
             return SignInPage(http, antiforgery, returnUrl, "The sign-in form had expired or did not come from this page. Enter the token again.", StatusCodes.Status400BadRequest);
@@ -121,7 +137,9 @@ internal static class DashboardEndpoints
         var credential = credentials.Find(form["token"].ToString().Trim());
         if (credential is null || credential.Role is CredentialRole.Ingestion)
         {
-            DashboardLog.SignInRefused(logs.CreateLogger(typeof(DashboardEndpoints)));
+            DashboardLog.SignInRefused(logger);
+            backoff.Failed(http);
+            refusals.Record(http, RefusedCredentials.SignIn, credential is null ? "unknown" : "an ingestion key is not a token", credential);
             return SignInPage(http, antiforgery, returnUrl,
                 "That token was not accepted: it is not a reader or admin token of this collector, or it was revoked. Check that you copied all of it.",
                 StatusCodes.Status401Unauthorized);
@@ -134,14 +152,22 @@ internal static class DashboardEndpoints
                 new Claim(TokenAuthentication.CredentialIdClaim, credential.Id.ToString(CultureInfo.InvariantCulture)),
             ],
             Scheme));
+        backoff.Succeeded(http);
         await http.SignInAsync(Scheme, principal);
         await audit.RecordAsync(principal, "dashboard.sign-in", "dashboard", "", cancellationToken);
-        DashboardLog.SignedIn(logs.CreateLogger(typeof(DashboardEndpoints)), TokenAuthentication.Actor(principal));
+        DashboardLog.SignedIn(logger, TokenAuthentication.Actor(principal));
         return TypedResults.LocalRedirect(returnUrl);
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext http, IAntiforgery antiforgery)
+    private static async Task<IResult> SignOutAsync(HttpContext http, IAntiforgery antiforgery, ILoggerFactory logs, CancellationToken cancellationToken)
     {
+        // Read here, within the form's limits, so that antiforgery finds it read instead of reading an unbounded body itself.
+        var (_, formProblem) = await DashboardForm.ReadAsync(http, logs.CreateLogger(typeof(DashboardEndpoints)), cancellationToken);
+        if (formProblem is not null)
+        {
+            return formProblem;
+        }
+
         if (!await antiforgery.IsRequestValidAsync(http))
         {
             return TypedResults.BadRequest("The sign-out form had expired; reload the page and sign out again.");

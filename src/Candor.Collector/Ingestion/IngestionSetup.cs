@@ -59,7 +59,7 @@ internal static class IngestionSetup
             limits.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 Unlimited.Any(p => http.Request.Path.StartsWithSegments(p, StringComparison.Ordinal))
                     ? RateLimitPartition.GetNoLimiter("")
-                    : Bucket(http, http.Connection.RemoteIpAddress?.ToString() ?? "", o => o.PermitsPerAddress));
+                    : Bucket(http, AddressPartition.Of(http.Connection.RemoteIpAddress), o => o.PermitsPerAddress));
             limits.AddPolicy(PerKeyPolicy, http => Bucket(http, http.Request.Headers[ProtocolConstants.KeyHeader].ToString(), o => o.PermitsPerKey));
             limits.OnRejected = OnRejectedAsync;
         });

@@ -37,4 +37,14 @@ internal static partial class CollectorLog
 
     [LoggerMessage(10, LogLevel.Warning, "Reading products and credentials from the store failed; the ones read before stay in use until the next try")]
     public static partial void RefreshFailed(ILogger logger, Exception exception);
+
+    // Information, one line, no exception: a client can send these at the rate limit, so they must not flood the log.
+    [LoggerMessage(11, LogLevel.Information, "Refused a request to {Route} ({Status}): {Detail}")]
+    public static partial void BodyRefused(ILogger logger, string route, int status, string detail);
+
+    [LoggerMessage(12, LogLevel.Warning, "The configured admin token (Access:AdminToken) was revoked on {Revoked:yyyy-MM-dd}; it stays revoked and is refused. Remove it from configuration")]
+    public static partial void ConfiguredAdminTokenRevoked(ILogger logger, DateTimeOffset revoked);
+
+    [LoggerMessage(13, LogLevel.Warning, "Writing a refused credential to the audit log failed; it is counted in the metrics")]
+    public static partial void RefusalAuditFailed(ILogger logger, Exception exception);
 }

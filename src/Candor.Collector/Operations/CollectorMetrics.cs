@@ -12,6 +12,8 @@ internal sealed class CollectorMetrics
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _batchDuration;
+    private readonly Counter<long> _credentialsRefused;
+    private readonly Counter<long> _refusalsFolded;
 
     public CollectorMetrics(IMeterFactory meters, IEventStore store)
     {
@@ -20,6 +22,8 @@ internal sealed class CollectorMetrics
         _duplicates = meter.CreateCounter<long>("candor.collector.events.duplicate", "{event}", "Events received again and not stored twice.");
         _rejected = meter.CreateCounter<long>("candor.collector.events.rejected", "{event}", "Events or requests refused, by reason.");
         _batchDuration = meter.CreateHistogram<double>("candor.collector.batch.duration", "s", "Time from a batch's arrival to its acknowledgement.");
+        _credentialsRefused = meter.CreateCounter<long>("candor.collector.credentials.refused", "{request}", "Requests whose credential was refused, by kind and reason.");
+        _refusalsFolded = meter.CreateCounter<long>("candor.collector.audit.refusals_folded", "{request}", "Refused credentials counted but not written to the audit log, which takes one per address and credential a minute.");
         meter.CreateObservableGauge("candor.collector.store.backlog", () => store.Backlog, "{event}", "Events waiting to be committed.");
     }
 
@@ -32,6 +36,12 @@ internal sealed class CollectorMetrics
     /// <summary>Counts refusals: of single events (the batch was read) or of whole requests.</summary>
     public void Rejected(string reason, int count = 1) =>
         _rejected.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Counts a refused credential: <paramref name="kind"/> is what was offered, <paramref name="reason"/> why it was refused.</summary>
+    public void CredentialRefused(string kind, string reason) =>
+        _credentialsRefused.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("reason", reason));
+
+    public void RefusalFolded() => _refusalsFolded.Add(1);
 
     public void BatchDone(TimeSpan duration) => _batchDuration.Record(duration.TotalSeconds);
 }

@@ -53,6 +53,7 @@ internal static class OperationsSetup
         builder.Services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         builder.Services.AddSingleton<CredentialService>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<RefusedCredentials>();
         builder.Services.AddSingleton<AdminBootstrap>();
         builder.Services.AddHostedService<StoreRefresh>();
         builder.Services.AddAuthentication(TokenAuthentication.Scheme)
@@ -111,6 +112,7 @@ internal static class OperationsSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<JsonCharset>();
         return app;
     }
 

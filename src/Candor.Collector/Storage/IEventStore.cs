@@ -39,6 +39,12 @@ internal interface IEventStore : IAsyncDisposable
     /// <summary>Every credential that has not been revoked.</summary>
     Task<IReadOnlyList<CredentialRecord>> GetCredentialsAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// When the credential whose secret hashes to <paramref name="hash"/> was revoked; <see langword="null"/> when
+    /// none has that hash or it is live. A revoked hash stays in the store, so the same secret is never stored twice.
+    /// </summary>
+    Task<DateTimeOffset?> FindRevocationAsync(byte[] hash, CancellationToken cancellationToken);
+
     /// <summary>Revokes a credential; <see langword="false"/> when no live credential has that ID.</summary>
     Task<bool> RevokeCredentialAsync(long id, DateTimeOffset at, CancellationToken cancellationToken);
 

@@ -253,6 +253,15 @@ internal sealed partial class SqliteEventStore : IEventStore
         return credentials;
     }
 
+    public async Task<DateTimeOffset?> FindRevocationAsync(byte[] hash, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT revoked FROM credentials WHERE hash = $hash AND revoked IS NOT NULL";
+        cmd.Parameters.AddWithValue("$hash", hash);
+        return await cmd.ExecuteScalarAsync(cancellationToken) is long revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null;
+    }
+
     public Task<bool> RevokeCredentialAsync(long id, DateTimeOffset at, CancellationToken cancellationToken) =>
         Enqueue(0, w =>
         {

@@ -433,6 +433,19 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.Equal(["second", "first"], (await Store.GetAuditAsync(10, default)).Select(a => a.Action));
     }
 
+    [DatabaseFact]
+    public async Task FindRevocation_NamesTheTimeOfARevokedHashOnly()
+    {
+        var revokedAt = Some.Now.AddHours(-3);
+        var id = await Store.AddCredentialAsync(new CredentialRecord(0, [7, 7, 7], CredentialRole.Admin, null, "configured", Some.Now.AddDays(-1)), default);
+        await Store.AddCredentialAsync(new CredentialRecord(0, [8, 8, 8], CredentialRole.Admin, null, "other", Some.Now.AddDays(-1)), default);
+        await Store.RevokeCredentialAsync(id, revokedAt, default);
+
+        Assert.Equal(revokedAt, await Store.FindRevocationAsync([7, 7, 7], default));
+        Assert.Null(await Store.FindRevocationAsync([8, 8, 8], default));
+        Assert.Null(await Store.FindRevocationAsync([9, 9, 9], default));
+    }
+
     private protected IncomingEvent Incoming(WireEvent wire, string country = "")
     {
         var (incoming, refusal) = new EventValidator(new FakeTimeProvider(Some.Now)).Validate(wire, _product, country, TimeSpan.FromDays(1));

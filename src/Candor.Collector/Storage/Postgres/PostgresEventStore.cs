@@ -172,6 +172,13 @@ internal sealed class PostgresEventStore : IEventStore
         return credentials;
     }
 
+    public async Task<DateTimeOffset?> FindRevocationAsync(byte[] hash, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT revoked FROM credentials WHERE hash = @hash AND revoked IS NOT NULL");
+        cmd.Parameters.AddWithValue("hash", hash);
+        return await cmd.ExecuteScalarAsync(cancellationToken) is DateTime revoked ? new DateTimeOffset(DateTime.SpecifyKind(revoked, DateTimeKind.Utc)) : null;
+    }
+
     public async Task<bool> RevokeCredentialAsync(long id, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var cmd = _dataSource.CreateCommand("UPDATE credentials SET revoked = @at WHERE id = @id AND revoked IS NULL");
