@@ -23,9 +23,6 @@ internal static partial class CollectorLog
     [LoggerMessage(6, LogLevel.Error, "The retention run failed; it is tried again at the next interval")]
     public static partial void RetentionFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(11, LogLevel.Information, "Rewrote the event and rollup tables so that no byte of rows deleted on request or by retention stays in their files (bound {Bound})")]
-    public static partial void ErasuresCompacted(ILogger logger, TimeSpan bound);
-
     [LoggerMessage(7, LogLevel.Information, "Deletion on request for {Product}: removed {Events} raw events of one install")]
     public static partial void InstallDeleted(ILogger logger, string product, long events);
 
@@ -47,4 +44,7 @@ internal static partial class CollectorLog
 
     [LoggerMessage(13, LogLevel.Warning, "Writing a refused credential to the audit log failed; it is counted in the metrics")]
     public static partial void RefusalAuditFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Information, "Rewrote the event and rollup tables so that no byte of rows deleted on request or by retention stays in their files (bound {Bound})")]
+    public static partial void ErasuresCompacted(ILogger logger, TimeSpan bound);
 }
