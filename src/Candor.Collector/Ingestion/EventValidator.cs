@@ -59,11 +59,9 @@ internal sealed partial class EventValidator(TimeProvider time)
             return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': 'time' is older than the product keeps events ({product.Record.RetentionMonths.ToString(CultureInfo.InvariantCulture)} months)");
         }
 
-        if (e.Machine is not null && (!manifest.MachineHash || !HashPattern().IsMatch(e.Machine)))
+        if (e.Verifier is not null && !VerifierPattern().IsMatch(e.Verifier))
         {
-            return Refuse(RejectionReasons.InvalidValue, manifest.MachineHash
-                ? $"event '{e.Name}': 'machine' must be 32 lower-case hex characters"
-                : $"event '{e.Name}': the manifest does not ask for a machine hash, so 'machine' must be absent");
+            return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': 'verifier' must be 64 lower-case hex characters (SHA-256 of the install's deletion proof)");
         }
 
         if (CheckContext(e.Context) is { } contextProblem)
@@ -118,7 +116,7 @@ internal sealed partial class EventValidator(TimeProvider time)
 
         var c = e.Context;
         var context = new EventContext(c.Version, c.Os, c.OsVersion, c.Arch, c.Runtime, c.Ci ?? "", c.Host, c.Container, c.Wsl, c.Interactive, country);
-        return (new IncomingEvent(e.Id, e.Product, e.Revision, definition, e.Time.ToUniversalTime(), e.Install, e.Machine, context, properties, measurements), null);
+        return (new IncomingEvent(e.Id, e.Product, e.Revision, definition, e.Time.ToUniversalTime(), e.Install, e.Verifier is null ? null : Convert.FromHexString(e.Verifier), context, properties, measurements), null);
     }
 
     private static string? CheckContext(WireContext c) =>
@@ -249,6 +247,9 @@ internal sealed partial class EventValidator(TimeProvider time)
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex HashPattern();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex VerifierPattern();
 
     [GeneratedRegex(@"^[0-9]{1,9}(\.[0-9]{1,9}){0,3}(-[0-9A-Za-z.-]{1,40})?$")]
     private static partial Regex VersionPattern();

@@ -259,7 +259,7 @@ internal sealed class PostgresEventStore : IEventStore
             deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var table in new[] { "rollup_events", "rollup_values" })
+        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
         {
             await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
             rollups.Parameters.AddWithValue("product", productId.Value);
@@ -269,6 +269,15 @@ internal sealed class PostgresEventStore : IEventStore
 
         await transaction.CommitAsync(cancellationToken);
         return deleted;
+    }
+
+    public async Task<byte[]?> GetInstallVerifierAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT verifier FROM install_verifiers WHERE product = (SELECT id FROM products WHERE name = @product) AND install = @install");
+        cmd.Parameters.AddWithValue("product", product);
+        cmd.Parameters.AddWithValue("install", install);
+        return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
     // In chunks, each its own transaction, so that deleting a month of events never holds locks for long. One
@@ -329,6 +338,19 @@ internal sealed class PostgresEventStore : IEventStore
             deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // A verifier whose install no rollup row and no event names any more would keep the install ID after every
+        // trace of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's
+        // events (NOT IN builds a set), as events have no index by install.
+        await using (var forget = new NpgsqlCommand("""
+            DELETE FROM install_verifiers v WHERE v.product = (SELECT id FROM products WHERE name = @product)
+              AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = v.install AND r.product = v.product)
+              AND v.install NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = @product))
+            """, connection, transaction))
+        {
+            forget.Parameters.AddWithValue("product", product);
+            await forget.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
@@ -344,7 +366,7 @@ internal sealed class PostgresEventStore : IEventStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand($"""
-            SELECT e.id, n.value, e.revision, e.time, e.install, e.machine, e.data,
+            SELECT e.id, n.value, e.revision, e.time, e.install, NULL, e.data,
                    sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
             FROM events e
             JOIN strings n ON n.id = e.name
@@ -369,7 +391,7 @@ internal sealed class PostgresEventStore : IEventStore
         cmd.Parameters.AddWithValue("toTime", Start(filter.To).AddDays(1));
         cmd.Parameters.AddWithValue("limit", limit);
 
-        var rows = new List<(Guid Id, string Name, int Revision, DateTime Time, Guid Install, string? Machine, byte[]? Data, EventContext Context)>();
+        var rows = new List<(Guid Id, string Name, int Revision, DateTime Time, Guid Install, byte[]? Data, EventContext Context)>();
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -385,7 +407,6 @@ internal sealed class PostgresEventStore : IEventStore
                     reader.GetInt32(2),
                     reader.GetDateTime(3),
                     reader.GetGuid(4),
-                    reader.IsDBNull(5) ? null : Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(5)),
                     reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6),
                     context));
             }
@@ -412,7 +433,7 @@ internal sealed class PostgresEventStore : IEventStore
             var (properties, measurements) = row.Data is null
                 ? ([], [])
                 : PropertyCodec.Decode(row.Data, definitions[(row.Revision, row.Name)], id => strings[(int)id]);
-            return new RawEvent(row.Id, row.Name, row.Revision, new DateTimeOffset(row.Time), row.Install, row.Machine, row.Context, properties, measurements);
+            return new RawEvent(row.Id, row.Name, row.Revision, new DateTimeOffset(row.Time), row.Install, row.Context, properties, measurements);
         })];
 
         static string Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);
