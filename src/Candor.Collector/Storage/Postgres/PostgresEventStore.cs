@@ -308,6 +308,11 @@ internal sealed class PostgresEventStore : IEventStore
             }
             while (deleted == _deleteChunk);
 
+            if (total > 0)
+            {
+                await ForgetUnusedVerifiersAsync(connection, null, product, cancellationToken);
+            }
+
             return total;
         }
         finally
@@ -338,21 +343,23 @@ internal sealed class PostgresEventStore : IEventStore
             deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        // A verifier whose install no rollup row and no event names any more would keep the install ID after every
-        // trace of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's
-        // events (NOT IN builds a set), as events have no index by install.
-        await using (var forget = new NpgsqlCommand("""
+        await ForgetUnusedVerifiersAsync(connection, transaction, product, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    // A verifier whose install no rollup row and no event names any more would keep the install ID after every trace
+    // of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's events
+    // (NOT IN builds a set), as events have no index by install.
+    private static async Task ForgetUnusedVerifiersAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, CancellationToken cancellationToken)
+    {
+        await using var forget = new NpgsqlCommand("""
             DELETE FROM install_verifiers v WHERE v.product = (SELECT id FROM products WHERE name = @product)
               AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = v.install AND r.product = v.product)
               AND v.install NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = @product))
-            """, connection, transaction))
-        {
-            forget.Parameters.AddWithValue("product", product);
-            await forget.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return deleted;
+            """, connection, transaction);
+        forget.Parameters.AddWithValue("product", product);
+        await forget.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
