@@ -34,13 +34,15 @@ public class PostgresCollectorTests
             var reader = collector.Client(await collector.CreateReaderAsync());
             var before = await GetAsync(reader, $"/query/sample/events?{Range}&interval=total");
             var durations = await GetAsync(reader, $"/query/sample/durations?{Range}&event=install&measurement=buildTime&interval=total");
-            var deletion = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
+            var unproven = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}","proof":"{{Some.ProofOf(Guid.NewGuid())}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
+            var deletion = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}","proof":"{{Some.ProofOf(alice)}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
             var after = await GetAsync(reader, $"/query/sample/events?{Range}&interval=total");
 
             Assert.Equal((4, 0), (sent.Accepted, sent.Duplicates));
             Assert.Equal((0, 1), (retried.Accepted, retried.Duplicates));
             Assert.Equal((4, 2), Totals(before));
             Assert.Equal(3, durations["rows"]![0]!["count"]!.GetValue<int>());
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, unproven.StatusCode);
             Assert.Equal(3, (await deletion.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.DeleteInstallResponse))!.Deleted);
             Assert.Equal((1, 1), Totals(after));
             Assert.Equal(1, await collector.Store.CountRawEventsAsync(Some.Product, default));
