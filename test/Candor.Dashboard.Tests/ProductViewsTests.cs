@@ -82,7 +82,7 @@ public sealed class ProductViewsTests
         var (views, product, filter) = Parts(collector);
         var before = await views.GetAsync(product(), filter, default);
 
-        var deleted = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install": "{{leaving}}"}"""), gzip: false, "application/json", path: ProtocolConstants.DeletePath);
+        var deleted = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install": "{{leaving}}", "proof": "{{Some.ProofOf(leaving)}}"}"""), gzip: false, "application/json", path: ProtocolConstants.DeletePath);
         deleted.EnsureSuccessStatusCode();
         var after = await views.GetAsync(product(), filter, default);
 
