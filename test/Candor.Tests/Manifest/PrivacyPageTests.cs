@@ -176,7 +176,7 @@ public class PrivacyPageTests
         var page = SamplePage();
 
         Assert.DoesNotContain("machine hash", page, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("MAC address", page, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("network adapter", page, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
