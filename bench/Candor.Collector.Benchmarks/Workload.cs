@@ -24,7 +24,6 @@ internal sealed class Workload
       "revision": 1,
       "disclosure": { "text": "bench collects usage data. Opt out with BENCH_DISABLE_METRICS." },
       "retentionMonths": 14,
-      "machineHash": true,
       "events": [
         {
           "name": "command",
@@ -193,7 +192,7 @@ internal sealed class Workload
             Revision = 1,
             Install = machine.Install,
             Session = machine.Session,
-            Machine = machine.Hash,
+            Verifier = machine.Verifier,
             Context = new WireContext
             {
                 Version = Version(machine, e.Time),
@@ -255,7 +254,7 @@ internal sealed class Workload
             InstallFailed => ([Value("triplet", Triplets[e.Triplet]), Value("packages", _packageLists[e.Packages])], []),
             _ => ([Value("stack", _signatures[e.Signature])], []),
         };
-        return new IncomingEvent(e.Id, Product, 1, definition, e.Time, machine.Install, machine.Hash, context, properties, measurements);
+        return new IncomingEvent(e.Id, Product, 1, definition, e.Time, machine.Install, Convert.FromHexString(machine.Verifier), context, properties, measurements);
     }
 
     private string Version(Machine machine, DateTimeOffset time)
@@ -282,7 +281,7 @@ internal sealed class Workload
     }
 
     private sealed record Machine(
-        Guid Install, Guid Session, string Hash, string Os, string OsVersion, string Arch, string Runtime, string Ci, bool Container, string Country, int UpgradeLag)
+        Guid Install, Guid Session, string Verifier, string Os, string OsVersion, string Arch, string Runtime, string Ci, bool Container, string Country, int UpgradeLag)
     {
         public static Machine Create(Random random)
         {
@@ -301,7 +300,7 @@ internal sealed class Workload
             var install = new Guid(bytes);
             random.NextBytes(bytes);
             return new Machine(
-                install, new Guid(bytes), Hex(random, 16), os, osVersion, arch, runtimes[random.Next(runtimes.Length)], ci,
+                install, new Guid(bytes), Hex(random, 32), os, osVersion, arch, runtimes[random.Next(runtimes.Length)], ci,
                 ci.Length > 0 && random.Next(2) == 0, Countries[(int)(Countries.Length * Math.Pow(random.NextDouble(), 2))], random.Next(3));
         }
     }

@@ -27,9 +27,6 @@ public sealed class CandorOptions
     /// <summary>The collector's base address; when null, the <c>Candor.Endpoint</c> assembly metadata. HTTPS unless loopback.</summary>
     public Uri? Endpoint { get; set; }
 
-    /// <summary>An optional secret mixed into the product's hash key (the <c>Candor.HashKey</c> assembly metadata when null).</summary>
-    public string? HashSecret { get; set; }
-
     /// <summary>The opt-out flag the user passed for this run (<c>--disable-telemetry</c> or one of the manifest's aliases), or null when none was.</summary>
     public string? CommandLineOptOut { get; set; }
 

@@ -22,7 +22,6 @@ internal sealed class ClientSetup : IDisposable
     private const string DebugVariable = "CANDOR_TELEMETRY_DEBUG";
     private const string KeyMetadata = "Candor.IngestionKey";
     private const string EndpointMetadata = "Candor.Endpoint";
-    private const string HashKeyMetadata = "Candor.HashKey";
 
     private readonly ConsentGate? _gate;
     private readonly ConsentOutcome _outcome;
@@ -102,7 +101,6 @@ internal sealed class ClientSetup : IDisposable
             throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options));
         }
 
-        var hashSecret = options.HashSecret ?? Metadata(assembly, HashKeyMetadata);
         var own = OwnAssemblies(options);
         var testing = testSink is not null;
         IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
@@ -160,18 +158,20 @@ internal sealed class ClientSetup : IDisposable
             }
         }
 
-        // Only a run that records something with a keyed hash needs the key: deriving it loads the platform's
-        // cryptography (OpenSSL on Linux: two libraries and its configuration), which a run with telemetry off,
-        // or of a product that declares no hashed field and no machine hash, should not pay for. It is derived
-        // here, not on the writer, whose work at exit is bounded and should stay as small as it was.
-        var hashKey = sinks.Count == 0 || !UsesKeyedHashes(manifest) ? [] : ProductKey.Derive(manifest.Product, hashSecret);
+        // Only a run that records something with a keyed hash needs the install's hash key, and only a run that
+        // uploads needs the deletion verifier: deriving either loads the platform's cryptography (OpenSSL on Linux:
+        // two libraries and its configuration), which a run with telemetry off, or of a product that declares no
+        // hashed field and keeps its events local, should not pay for. They are derived here, not on the writer,
+        // whose work at exit is bounded and should stay as small as it was.
         var identity = outcome.Identity;
+        var hashKey = sinks.Count == 0 || !UsesKeyedHashes(manifest) ? [] : InstallSecret.HashKey(identity!.Secret!, manifest.Product);
+        var verifier = spool is null ? null : InstallSecret.Verifier(InstallSecret.DeletionProof(identity!.Secret!, manifest.Product, identity.Install));
         var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
             manifest.Product,
             manifest.Revision,
             identity!.Install,
             Identity.SessionId.Current,
-            manifest.MachineHash ? MachineHash.ForThisMachine(hashKey) : null,
+            verifier,
             WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
             hashKey,
             own));
@@ -206,13 +206,13 @@ internal sealed class ClientSetup : IDisposable
             CommandLineOptOut = commandLineOptOut,
             CiVendor = ci,
         });
-        var identity = decision.Level == TelemetryLevel.Off ? null : new InstallIdentity(Guid.NewGuid(), time.GetUtcNow(), manifest.DisclosureVersion);
+        var identity = decision.Level == TelemetryLevel.Off ? null : new InstallIdentity(Guid.NewGuid(), time.GetUtcNow(), manifest.DisclosureVersion, InstallSecret.Create());
         return new ConsentOutcome(decision, Home: null, identity);
     }
 
-    // The key is used by hash and name-or-hash fields (alone or as list items) and the machine hash, nothing else.
+    // The key is used by hash and name-or-hash fields (alone or as list items), nothing else.
     private static bool UsesKeyedHashes(TelemetryManifest manifest) =>
-        manifest.MachineHash || manifest.Events.Any(e => e.Fields.Any(f => IsKeyed(f) || (f.Item is { } item && IsKeyed(item))));
+        manifest.Events.Any(e => e.Fields.Any(f => IsKeyed(f) || (f.Item is { } item && IsKeyed(item))));
 
     private static bool IsKeyed(FieldDefinition field) => field.Kind is FieldKind.Hash or FieldKind.NameOrHash;
 

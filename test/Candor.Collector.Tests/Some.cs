@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Candor.Protocol;
 
@@ -98,16 +99,24 @@ internal static class Some
         return e;
     }
 
-    public static WireEvent Event(string name, Guid? install = null, DateTimeOffset? time = null) => new()
+    /// <summary>The deletion proof of a test install: any 32 bytes serve, these are derived from the install ID so each install has its own.</summary>
+    public static string ProofOf(Guid install) => Convert.ToHexString(SHA256.HashData(install.ToByteArray())).ToLowerInvariant();
+
+    /// <summary>What the install's events carry: SHA-256 of its proof's bytes, as the SDK computes it.</summary>
+    public static string VerifierOf(Guid install) => Convert.ToHexString(SHA256.HashData(Convert.FromHexString(ProofOf(install)))).ToLowerInvariant();
+
+    public static WireEvent Event(string name, Guid? install = null, DateTimeOffset? time = null) => EventOf(name, install ?? Guid.NewGuid(), time);
+
+    private static WireEvent EventOf(string name, Guid install, DateTimeOffset? time) => new()
     {
         Id = Guid.NewGuid(),
         Name = name,
         Time = time ?? Now.AddMinutes(-5),
         Product = Product,
         Revision = 1,
-        Install = install ?? Guid.NewGuid(),
+        Install = install,
         Session = Guid.NewGuid(),
-        Machine = "00112233445566778899aabbccddeeff",
+        Verifier = VerifierOf(install),
         Context = new WireContext
         {
             Version = "1.4.0",

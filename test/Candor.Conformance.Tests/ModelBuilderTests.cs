@@ -24,7 +24,7 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
     // Every member a raw event has on the collector: what the page lists, plus the IDs and context that mlb's
     // privacy page (generated from its manifest) lists. Nothing here is an address.
     private static readonly string[] RawMembers =
-        ["arch", "ci", "container", "country", "event", "host", "id", "install", "interactive", "machine", "measurements", "os", "osVersion", "properties", "revision", "runtime", "time", "version", "wsl"];
+        ["arch", "ci", "container", "country", "event", "host", "id", "install", "interactive", "measurements", "os", "osVersion", "properties", "revision", "runtime", "time", "version", "wsl"];
 
     [Fact]
     public async Task BareCommandAndHelp_CollectNothing_ShowNoDisclosure_AndWriteNoFile()
@@ -109,15 +109,8 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
             Assert.Equal("0.3.27703.4", e.GetProperty("version").GetString());
             Assert.Equal(Fixture.Country, e.GetProperty("country").GetString());
 
-            // The hashed MAC address: present exactly when this machine has a network adapter to take it from.
-            if (PhysicalAddresses().Count > 0)
-            {
-                Assert.Matches("^[0-9a-f]{32}$", e.GetProperty("machine").GetString());
-            }
-            else
-            {
-                Assert.Equal(JsonValueKind.Null, e.GetProperty("machine").ValueKind);
-            }
+            // Where the CLI sent a hashed MAC address, Candor sends nothing derived from hardware (docs/conformance.md).
+            Assert.False(e.TryGetProperty("machine", out _));
         }
     }
 
@@ -132,14 +125,15 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
         string[] named =
         [
             "processor architecture", "CI vendor", "in a container", "country", "its name", "kind of host", "random event ID",
-            "in an interactive terminal", "random install ID", "machine hash", "### `command`", "### `dataset`", "operating system's family",
+            "in an interactive terminal", "random install ID", "### `command`", "### `dataset`", "operating system's family",
             "manifest revision", ".NET version", "the time it happened", "the version of mlb", "Windows Subsystem for Linux",
             "DOTNET_CLI_TELEMETRY_OPTOUT", "personal data, such as user names", "dataset file names or paths", "data from dataset files",
         ];
         Assert.All(named, text => Assert.Contains(text, page, StringComparison.Ordinal));
 
         // A member added to raw events must be added to both lists above.
-        Assert.Equal(19, RawMembers.Length);
+        Assert.Equal(18, RawMembers.Length);
+        Assert.DoesNotContain("machine hash", page, StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]
@@ -230,7 +224,7 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
     }
 
     [Fact]
-    public async Task MachineHash_IsOneValuePerMachine_AndNeverTheMacAddress()
+    public async Task MachineIdentity_IsTheRandomInstallId_AndNothingSentIsDerivedFromTheMacAddress()
     {
         var macs = PhysicalAddresses();
         using var first = sample.NewUser();
@@ -241,27 +235,31 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
             await user.RunAsync(sample.Mlb, "regression", "--dataset", Dataset(user), "--label-column-name", "price");
         }
 
-        var events = (await sample.DeliveredAsync(first)).Concat(await sample.DeliveredAsync(second)).ToList();
+        var firstEvents = await sample.DeliveredAsync(first);
+        var secondEvents = await sample.DeliveredAsync(second);
+        var events = firstEvents.Concat(secondEvents).ToList();
 
-        // Two users (two install IDs) on one machine: one machine hash, so machines can be counted.
+        // Two users on one machine are two random install IDs, and nothing joins them: no machine value, and the same
+        // dataset name hashes differently in each install.
         Assert.Equal(2, events.Select(e => e.GetProperty("install").GetString()).Distinct().Count());
-        var machine = Assert.Single(events.Select(e => e.GetProperty("machine").GetString()).Distinct());
-        if (macs.Count == 0)
-        {
-            // No network adapter with a MAC address (a sandbox): the hash is left out rather than made up.
-            Assert.Null(machine);
-            return;
-        }
+        Assert.All(events, e => Assert.False(e.TryGetProperty("machine", out _)));
+        Assert.NotEqual(FileNameHash(firstEvents), FileNameHash(secondEvents));
 
-        Assert.Matches("^[0-9a-f]{32}$", machine!);
+        // Neither the MAC nor any hash of it that a build could compute: plain, or keyed as the machine hash once was.
         var raw = JsonSerializer.Serialize(events);
         foreach (var mac in macs)
         {
             Assert.DoesNotContain(Convert.ToHexString(mac), raw, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(string.Join(':', mac.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))), raw, StringComparison.OrdinalIgnoreCase);
-            Assert.False(Convert.ToHexString(SHA256.HashData(mac)).StartsWith(machine!, StringComparison.OrdinalIgnoreCase), "the MAC's hash must be keyed per product, not a plain SHA-256");
+            Assert.DoesNotContain(Convert.ToHexString(SHA256.HashData(mac))[..32], raw, StringComparison.OrdinalIgnoreCase);
+            var oldKey = SHA256.HashData(Encoding.UTF8.GetBytes($"candor/product-key/v1\0{Product}\0"));
+            var oldHash = HMACSHA256.HashData(oldKey, Encoding.ASCII.GetBytes("candor/machine\0").Concat(mac).ToArray());
+            Assert.DoesNotContain(Convert.ToHexString(oldHash)[..32], raw, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    private static string FileNameHash(IEnumerable<JsonElement> events) =>
+        events.First(e => e.GetProperty("event").GetString() == "dataset").GetProperty("properties").GetProperty("fileName").GetString()!;
 
     [Theory]
     [InlineData("1")]
@@ -343,7 +341,7 @@ public sealed class ModelBuilderTests(ModelBuilderTests.Fixture sample) : IClass
         Assert.Equal(0, first.ExitCode);
     }
 
-    // The MAC addresses the SDK may take the machine hash from: adapters that are up, not loopback, with a real address.
+    // The MAC addresses a machine hash would be taken from: adapters that are up, not loopback, with a real address.
     private static List<byte[]> PhysicalAddresses() =>
         [.. NetworkInterface.GetAllNetworkInterfaces()
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType is not (NetworkInterfaceType.Loopback or NetworkInterfaceType.Tunnel))

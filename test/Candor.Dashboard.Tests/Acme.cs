@@ -133,6 +133,7 @@ internal static class Acme
         Revision = 1,
         Install = install,
         Session = Guid.NewGuid(),
+        Verifier = Some.VerifierOf(install),
         Context = new WireContext
         {
             Version = version,

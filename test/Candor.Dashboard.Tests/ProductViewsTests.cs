@@ -89,7 +89,7 @@ public sealed class ProductViewsTests
         var before = await views.GetAsync(product(), filter, default);
         var apiBefore = await reader.GetFromJsonAsync<JsonObject>("/query/acme/events?interval=total");
 
-        var deleted = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install": "{{leaving}}"}"""), gzip: false, "application/json", path: ProtocolConstants.DeletePath);
+        var deleted = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install": "{{leaving}}", "proof": "{{Some.ProofOf(leaving)}}"}"""), gzip: false, "application/json", path: ProtocolConstants.DeletePath);
         deleted.EnsureSuccessStatusCode();
         var after = await views.GetAsync(product(), filter, default);
         var apiAfter = await reader.GetFromJsonAsync<JsonObject>("/query/acme/events?interval=total");

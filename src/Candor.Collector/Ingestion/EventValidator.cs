@@ -57,11 +57,9 @@ internal sealed class EventValidator(TimeProvider time)
             return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': 'time' is older than the product keeps events ({product.Record.RetentionMonths.ToString(CultureInfo.InvariantCulture)} months)");
         }
 
-        if (e.Machine is not null && (!manifest.MachineHash || !PropertyGrammar.IsHash(e.Machine)))
+        if (e.Verifier is not null && !(e.Verifier.Length == 64 && e.Verifier.All(char.IsAsciiHexDigitLower)))
         {
-            return Refuse(RejectionReasons.InvalidValue, manifest.MachineHash
-                ? $"event '{e.Name}': 'machine' must be 32 lower-case hex characters"
-                : $"event '{e.Name}': the manifest does not ask for a machine hash, so 'machine' must be absent");
+            return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': 'verifier' must be 64 lower-case hex characters (SHA-256 of the install's deletion proof)");
         }
 
         if (ContextGrammar.Check(e.Context) is { } contextProblem)
@@ -116,7 +114,7 @@ internal sealed class EventValidator(TimeProvider time)
 
         var c = e.Context;
         var context = new EventContext(c.Version, c.Os, c.OsVersion, c.Arch, c.Runtime, c.Ci ?? "", c.Host, c.Container, c.Wsl, c.Interactive, country);
-        return (new IncomingEvent(e.Id, e.Product, e.Revision, definition, e.Time.ToUniversalTime(), e.Install, e.Machine, context, properties, measurements), null);
+        return (new IncomingEvent(e.Id, e.Product, e.Revision, definition, e.Time.ToUniversalTime(), e.Install, e.Verifier is null ? null : Convert.FromHexString(e.Verifier), context, properties, measurements), null);
     }
 
     private static (IReadOnlyList<string>? Values, string? Problem) CheckProperty(FieldDefinition field, JsonElement value)

@@ -8,7 +8,8 @@ namespace Candor.Collector.Ingestion;
 /// names and kinds as <see cref="ProtocolJsonContext"/> (camelCase, unknown members ignored, null for an absent
 /// string). Property values stay elements of the batch document instead of being copied into a document each, as
 /// the serializer's <see cref="JsonElement"/> converter does: that copying was most of the allocation of ingestion.
-/// The event is only valid while the batch document lives.
+/// The event is only valid while the batch document lives. A <c>machine</c> member, which older SDKs sent, is
+/// ignored: it is neither checked nor kept.
 /// </summary>
 internal static class WireEventReader
 {
@@ -53,9 +54,15 @@ internal static class WireEventReader
                     problem = TryGuid(value, out var session) ? null : "";
                     e.Session = session;
                     break;
-                case "machine":
+                case "verifier":
                     problem = TryString(value, out text) ? null : "";
-                    e.Machine = text;
+                    e.Verifier = text;
+                    break;
+
+                // Older SDKs sent a hash of the MAC address when their manifest asked for one. Candor keeps nothing
+                // derived from hardware: the value is skipped unread, whatever it holds, so those SDKs' batches are
+                // still stored, without it.
+                case "machine":
                     break;
                 case "context":
                     problem = ReadContext(value, out var context);

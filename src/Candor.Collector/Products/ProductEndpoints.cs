@@ -9,7 +9,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Candor.Collector.Products;
 
-/// <summary>Admin endpoints that register products with their manifests and manage their ingestion keys.</summary>
+/// <summary>
+/// Admin endpoints that register products with their manifests, manage their ingestion keys, and delete one install's
+/// data on an administrator's word (for installs stored before deletion proofs existed, whose owners cannot prove them).
+/// </summary>
 internal static class ProductEndpoints
 {
     public static IEndpointRouteBuilder MapProducts(this IEndpointRouteBuilder routes)
@@ -25,7 +28,25 @@ internal static class ProductEndpoints
         products.MapPost("/{product}/keys", CreateKeyAsync);
         products.MapGet("/{product}/keys", ListKeys);
         products.MapDelete("/{product}/keys/{id:long}", RevokeKeyAsync);
+        products.MapDelete("/{product}/installs/{install:guid}", DeleteInstallAsync);
         return routes;
+    }
+
+    // What an install's own deletion request does (see DeletionEndpoints), without its proof: an administrator acts
+    // for a user whose install was stored before verifiers existed, or who lost the secret. Audited under the
+    // administrator's name, with the count and never the install, as keeping the ID would undo the deletion.
+    private static async Task<Results<Ok<Candor.Protocol.DeleteInstallResponse>, NotFound>> DeleteInstallAsync(
+        string product, Guid install, ClaimsPrincipal user, ProductCatalog catalog, IEventStore store, AuditLog audit, Dashboard.ProductViews views, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(product) is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var deleted = await store.DeleteInstallAsync(product, install, CancellationToken.None);
+        views.Forget(product);
+        await audit.RecordAsync(user, "install.delete", product, $"{deleted.ToString(CultureInfo.InvariantCulture)} raw events of one install, by an administrator", CancellationToken.None);
+        return TypedResults.Ok(new Candor.Protocol.DeleteInstallResponse { Deleted = deleted });
     }
 
     private static async Task<Results<Created<ProductInfo>, Ok<ProductInfo>, BadRequest<ManifestProblem>, Conflict<ManifestProblem>>> RegisterAsync(

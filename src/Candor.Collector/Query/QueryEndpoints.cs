@@ -142,7 +142,7 @@ internal static class QueryEndpoints
 
         var result = await queries.RawAsync(scope, limit ?? 1000, user, cancellationToken);
         return Csv.Respond(p.Http.Request, p.Format, result, "id", "event", "revision", "time", "install", "version", "os", "runtime", "ci", "country", "properties", "measurements",
-            "osVersion", "arch", "host", "container", "wsl", "interactive", "machine");
+            "osVersion", "arch", "host", "container", "wsl", "interactive");
     }
 
     private static Interval? ParseInterval(string? text, Interval fallback) =>

@@ -66,12 +66,13 @@ internal sealed record DurationRow(DateOnly Period, long Count, double P50, doub
 
 /// <summary>
 /// A raw event, for export: everything the collector stores about it, so what the raw query shows is exactly what
-/// is kept (the whole context, the machine hash when the manifest asks for one, the country and never an address).
+/// is kept (the whole context, the country and never an address). Beside the events the collector keeps only each
+/// install's deletion verifier, a hash that proves nothing about the install and is not exported.
 /// </summary>
 internal sealed record RawRow(
     Guid Id, string Event, int Revision, DateTimeOffset Time, Guid Install, string Version, string Os, string Runtime, string Ci, string Country,
     IReadOnlyDictionary<string, object> Properties, IReadOnlyDictionary<string, double> Measurements,
-    string OsVersion, string Arch, string Host, bool Container, bool Wsl, bool Interactive, string? Machine) : ICsvRow
+    string OsVersion, string Arch, string Host, bool Container, bool Wsl, bool Interactive) : ICsvRow
 {
     // The columns added after the first release of the export come last, so CSV readers that index columns keep working.
     public IEnumerable<string> CsvValues() =>
@@ -79,7 +80,7 @@ internal sealed record RawRow(
         Id.ToString(), Event, Csv.Number(Revision), Time.ToString("O", CultureInfo.InvariantCulture), Install.ToString(), Version, Os, Runtime, Ci, Country,
         string.Join(";", Properties.Select(p => p.Key + "=" + (p.Value is string[] list ? string.Join("|", list) : Convert.ToString(p.Value, CultureInfo.InvariantCulture)))),
         string.Join(";", Measurements.Select(m => m.Key + "=" + Csv.Number(m.Value))),
-        OsVersion, Arch, Host, Csv.Bool(Container), Csv.Bool(Wsl), Csv.Bool(Interactive), Machine ?? "",
+        OsVersion, Arch, Host, Csv.Bool(Container), Csv.Bool(Wsl), Csv.Bool(Interactive),
     ];
 }
 

@@ -414,7 +414,7 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             $"{events.Count} raw events from {filter.From:yyyy-MM-dd} to {filter.To:yyyy-MM-dd}{(filter.Event is null ? "" : $" of '{filter.Event}'")}", cancellationToken);
         var rows = events.Select(e => new RawRow(
             e.Id, e.Name, e.Revision, e.Time, e.Install, e.Context.Version, e.Context.Os, e.Context.Runtime, e.Context.Ci, e.Context.Country, e.Properties, e.Measurements,
-            e.Context.OsVersion, e.Context.Arch, e.Context.Host, e.Context.Container, e.Context.Wsl, e.Context.Interactive, e.Machine)).ToList();
+            e.Context.OsVersion, e.Context.Arch, e.Context.Host, e.Context.Container, e.Context.Wsl, e.Context.Interactive)).ToList();
         return new QueryResult<RawRow>(scope.Product.Record.Name, filter.From, filter.To, scope.Product.Record.KThreshold, 0, rows, null);
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Candor.Collector.Access;
 using Candor.Collector.Dashboard;
@@ -11,9 +12,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Candor.Collector.Retention;
 
 /// <summary>
-/// Deletion on request (<see cref="ProtocolConstants.DeletePath"/>): the product's ingestion key plus the install
-/// ID delete every raw event of that install, and the rollup rows that name it. Knowing the random install ID is
-/// the proof of ownership: only the machine that holds it can ask.
+/// Deletion on request (<see cref="ProtocolConstants.DeletePath"/>): the product's ingestion key, the install ID and
+/// the install's deletion proof delete every raw event of that install, its verifier and the rollup rows that name
+/// it. The ingestion key is public (every copy of the tool holds it) and an install ID may be seen by anyone who reads
+/// the data, so neither proves anything: the proof is derived from a secret that never leaves the install's machine,
+/// and the collector deletes only when its SHA-256 is the verifier the install's own uploads carried, compared in
+/// constant time. A wrong proof, and any proof for an install the collector does not hold (or holds without a
+/// verifier), get the same 403 and delete nothing, so a caller without the proof learns nothing about which installs
+/// exist. Installs stored without a verifier are deleted by an administrator (<c>DELETE /admin/products/{product}/installs/{install}</c>).
 /// </summary>
 internal static class DeletionEndpoints
 {
@@ -60,13 +66,23 @@ internal static class DeletionEndpoints
             request = null;
         }
 
-        if (request is null || request.Install == Guid.Empty)
+        if (request is null || request.Install == Guid.Empty || !IsProof(request.Proof))
         {
             return IngestionEndpoints.Refuse(new RequestProblem(StatusCodes.Status400BadRequest, RejectionReasons.Malformed,
-                "the body must be {\"install\": \"<install UUID>\"}"), metrics, logger);
+                "the body must be {\"install\": \"<install UUID>\", \"proof\": \"<64 lower-case hex characters>\"}: " +
+                "the install's deletion proof, which only the machine that holds its secret can make"), metrics, logger);
         }
 
         var name = product!.Record.Name;
+        var verifier = await store.GetInstallVerifierAsync(name, request.Install, cancellationToken);
+        if (!Proves(request.Proof!, verifier))
+        {
+            return IngestionEndpoints.Refuse(new RequestProblem(StatusCodes.Status403Forbidden, RejectionReasons.ProofMismatch,
+                "nothing was deleted: the proof does not match what this collector holds for that install, or it holds nothing " +
+                "the proof can delete (no events arrived, they expired or were deleted, or they were stored before deletion " +
+                "proofs existed: the collector's administrator can delete those)"), metrics, logger);
+        }
+
         var deleted = await store.DeleteInstallAsync(name, request.Install, CancellationToken.None);
         CollectorLog.InstallDeleted(logger, name, deleted);
 
@@ -76,5 +92,27 @@ internal static class DeletionEndpoints
         // The audit names the product and the count, never the install: keeping the ID would undo the deletion.
         await audit.RecordAsync("ingestion key", "install.delete", name, $"{deleted} raw events of one install", CancellationToken.None);
         return TypedResults.Json(new DeleteInstallResponse { Deleted = deleted }, ProtocolJsonContext.Default.DeleteInstallResponse);
+    }
+
+    private static bool IsProof(string? proof) =>
+        proof is { Length: 64 } && proof.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
+    // SHA-256 of the proof's 32 bytes against the stored verifier. A missing verifier is compared too, against zeros,
+    // so that the work done does not say whether the install is stored.
+    private static bool Proves(string proof, byte[]? verifier)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Convert.FromHexString(proof), hash);
+        Span<byte> expected = stackalloc byte[SHA256.HashSizeInBytes];
+        if (verifier is { Length: SHA256.HashSizeInBytes })
+        {
+            verifier.CopyTo(expected);
+        }
+        else
+        {
+            expected.Clear();
+        }
+
+        return CryptographicOperations.FixedTimeEquals(hash, expected) && verifier is not null;
     }
 }

@@ -61,7 +61,13 @@ internal interface IEventStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<AppendOutcome>> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken);
 
-    /// <summary>Deletes every raw event of one install, and the rollup rows that name it; returns how many raw events were removed.</summary>
+    /// <summary>
+    /// The deletion verifier kept for one install (32 bytes: the first one its events carried), or null when the install
+    /// is not stored or was stored without one. Kept until the install is deleted or its last event expires.
+    /// </summary>
+    Task<byte[]?> GetInstallVerifierAsync(string product, Guid install, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every raw event of one install, its verifier, and the rollup rows that name it; returns how many raw events were removed.</summary>
     Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken);
 
     /// <summary>Deletes the product's raw events tracked before <paramref name="cutoff"/>; returns how many.</summary>

@@ -60,6 +60,8 @@ internal sealed record MeasurementValue(FieldDefinition Field, double Value);
 /// <summary>
 /// An event that passed validation against its manifest revision, ready to store. Property values are in the
 /// canonical form the manifest names (enum member, bucket label, "true"/"false", hash hex, version, allowed name, signature).
+/// <see cref="Verifier"/> is the install's deletion verifier (32 bytes), when the event carried one: the store keeps the
+/// first it sees for the install, never with the event.
 /// </summary>
 internal sealed record IncomingEvent(
     Guid Id,
@@ -68,7 +70,7 @@ internal sealed record IncomingEvent(
     EventDefinition Definition,
     DateTimeOffset Time,
     Guid Install,
-    string? Machine,
+    byte[]? Verifier,
     EventContext Context,
     IReadOnlyList<PropertyValue> Properties,
     IReadOnlyList<MeasurementValue> Measurements);
@@ -80,7 +82,6 @@ internal sealed record RawEvent(
     int Revision,
     DateTimeOffset Time,
     Guid Install,
-    string? Machine,
     EventContext Context,
     IReadOnlyDictionary<string, object> Properties,
     IReadOnlyDictionary<string, double> Measurements);

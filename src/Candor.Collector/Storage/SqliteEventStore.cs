@@ -79,7 +79,9 @@ internal sealed partial class SqliteEventStore : IEventStore
         // event, and those pages would otherwise keep the IDs of events deleted later.
         Execute(connection, "PRAGMA secure_delete=ON;");
         SqliteSchema.CheckLayout(connection, _options.DatabasePath);
-        Execute(connection, "BEGIN IMMEDIATE;" + SqliteSchema.Create + "COMMIT;");
+        Execute(connection, "BEGIN IMMEDIATE;" + SqliteSchema.Create);
+        SqliteSchema.Upgrade(connection);
+        Execute(connection, "COMMIT;");
         if (_options.FlushEachCommit)
         {
             // The log is the same file for the life of the store: SQLite removes it only when its last connection
@@ -311,6 +313,16 @@ internal sealed partial class SqliteEventStore : IEventStore
         return Enqueue<IReadOnlyList<AppendOutcome>>(events.Count, w => w.Append(events));
     }
 
+    public async Task<byte[]?> GetInstallVerifierAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT verifier FROM installs WHERE product = (SELECT id FROM products WHERE name = $product) AND uid = $uid";
+        cmd.Parameters.AddWithValue("$product", product);
+        cmd.Parameters.AddWithValue("$uid", install.ToByteArray());
+        return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
     // The parts held in memory go too (the newest days' and the kept ones read lately): they could no longer be
     // read (the days have new versions), but they would still hold the install.
     public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
@@ -395,13 +407,12 @@ internal sealed partial class SqliteEventStore : IEventStore
         await using var connection = await OpenFoldedReadAsync(cancellationToken);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
-            SELECT e.id, n.value, e.revision, e.time, i.uid, m.value, e.data,
+            SELECT e.id, n.value, e.revision, e.time, i.uid, NULL, e.data,
                    sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
             FROM events e
             JOIN strings n ON n.id = e.name
             JOIN installs i ON i.id = e.install
             JOIN contexts c ON c.id = e.context
-            LEFT JOIN strings m ON m.id = e.machine
             LEFT JOIN strings sv ON sv.id = c.version
             LEFT JOIN strings so ON so.id = c.os
             LEFT JOIN strings sov ON sov.id = c.os_version
@@ -448,7 +459,6 @@ internal sealed partial class SqliteEventStore : IEventStore
                 revision,
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
                 new Guid((byte[])reader.GetValue(4)),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
                 context,
                 properties,
                 measurements));
@@ -757,7 +767,8 @@ internal sealed partial class SqliteEventStore : IEventStore
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _strings = new(StringComparer.Ordinal);
         private readonly Dictionary<EventContext, long> _contexts = [];
-        private readonly Dictionary<(long, Guid), long> _installs = [];
+        // Each install's row ID, and whether its row holds a deletion verifier (one without gets the next one sent).
+        private readonly Dictionary<(long, Guid), (long Id, bool Verified)> _installs = [];
         private readonly Dictionary<string, long> _products = new(StringComparer.Ordinal);
         private readonly Dictionary<RollupKey, RollupSummary> _rollup = [];
 
@@ -849,8 +860,8 @@ internal sealed partial class SqliteEventStore : IEventStore
             var outcomes = new AppendOutcome[events.Count];
             var exists = _exists ??= new SqliteStatement(connection, "SELECT 1 FROM events WHERE product = ?1 AND time = ?2 AND id = ?3");
             var stage = _stage ??= new SqliteStatement(connection, """
-                INSERT INTO staged_events(product, time, id, name, revision, install, context, machine, data)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                INSERT INTO staged_events(product, time, id, name, revision, install, context, data)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                 """);
             Span<byte> id = stackalloc byte[16];
             for (var i = 0; i < events.Count; i++)
@@ -870,7 +881,7 @@ internal sealed partial class SqliteEventStore : IEventStore
                 }
 
                 var name = Intern(e.Definition.Name);
-                var install = InstallId(product, e.Install);
+                var install = InstallId(product, e.Install, e.Verifier);
                 var context = ContextId(e.Context);
                 stage.Bind(1, product);
                 stage.Bind(2, time);
@@ -879,14 +890,13 @@ internal sealed partial class SqliteEventStore : IEventStore
                 stage.Bind(5, e.Revision);
                 stage.Bind(6, install);
                 stage.Bind(7, context);
-                stage.Bind(8, e.Machine is null ? 0 : Intern(e.Machine));
                 if (PropertyCodec.Encode(e, Intern) is { } data)
                 {
-                    stage.Bind(9, data);
+                    stage.Bind(8, data);
                 }
                 else
                 {
-                    stage.BindNull(9);
+                    stage.BindNull(8);
                 }
 
                 stage.Execute();
@@ -1188,23 +1198,44 @@ internal sealed partial class SqliteEventStore : IEventStore
             }
         }
 
-        private long InstallId(long product, Guid install)
+        // The install's row, created with the event's verifier when the install is new. The first verifier an install
+        // is seen with is kept and never replaced: an install stored before verifiers existed (or by an older SDK)
+        // takes the first one its owner's upgraded SDK sends, and a later different one, which only someone who
+        // learnt the install ID could send, changes nothing.
+        private long InstallId(long product, Guid install, byte[]? verifier)
         {
-            if (_installs.TryGetValue((product, install), out var id))
+            if (_installs.TryGetValue((product, install), out var cached) && (cached.Verified || verifier is null))
             {
-                return id;
+                return cached.Id;
             }
 
             var uid = install.ToByteArray();
-            var find = Command("SELECT id FROM installs WHERE product = $product AND uid = $uid");
+            var find = Command("SELECT id, verifier IS NOT NULL FROM installs WHERE product = $product AND uid = $uid");
             find.Parameters["$product"].Value = product;
             find.Parameters["$uid"].Value = uid;
-            if (find.ExecuteScalar() is not long found)
+            long found;
+            bool verified;
+            using (var reader = find.ExecuteReader())
             {
-                var insert = Command("INSERT INTO installs(product, uid) VALUES ($product, $uid) RETURNING id");
+                (found, verified) = reader.Read() ? (reader.GetInt64(0), reader.GetBoolean(1)) : (0L, false);
+            }
+
+            if (found == 0)
+            {
+                var insert = Command("INSERT INTO installs(product, uid, verifier) VALUES ($product, $uid, $verifier) RETURNING id");
                 insert.Parameters["$product"].Value = product;
                 insert.Parameters["$uid"].Value = uid;
+                insert.Parameters["$verifier"].Value = (object?)verifier ?? DBNull.Value;
                 found = (long)insert.ExecuteScalar()!;
+                verified = verifier is not null;
+            }
+            else if (!verified && verifier is not null)
+            {
+                var update = Command("UPDATE installs SET verifier = $verifier WHERE id = $id AND verifier IS NULL");
+                update.Parameters["$id"].Value = found;
+                update.Parameters["$verifier"].Value = verifier;
+                update.ExecuteNonQuery();
+                verified = true;
             }
 
             if (_installs.Count > MaxCacheEntries)
@@ -1212,7 +1243,7 @@ internal sealed partial class SqliteEventStore : IEventStore
                 _installs.Clear();
             }
 
-            _installs[(product, install)] = found;
+            _installs[(product, install)] = (found, verified);
             return found;
         }
 
@@ -1246,8 +1277,8 @@ internal sealed partial class SqliteEventStore : IEventStore
             }
 
             var moved = Command("""
-                INSERT INTO events(product, time, id, name, revision, install, context, machine, data)
-                SELECT product, time, id, name, revision, install, context, machine, data FROM staged_events WHERE true
+                INSERT INTO events(product, time, id, name, revision, install, context, data)
+                SELECT product, time, id, name, revision, install, context, data FROM staged_events WHERE true
                 ORDER BY product, time, id
                 ON CONFLICT DO NOTHING
                 """).ExecuteNonQuery();
@@ -1420,8 +1451,10 @@ internal static class SqliteSchema
     public const int Version = 6;
 
     // Layout 5 is layout 4 with the staging tables and install_days instead of an index of the rollups by install;
-    // layout 6 is layout 5 with each day rollup entry's top count (DayRollup). Create makes a layout-4 or -5 file a
-    // layout-6 one, in its transaction: the day rollups are derived, so it forgets them and the queries rebuild them.
+    // Create makes a layout-4 file one, in its transaction. Layout 6 is layout 5 with each day rollup entry's top
+    // count (DayRollup), each install's deletion verifier, the collector's secrets, and without the machine hash
+    // that events once carried. Create forgets the day rollups of an older file (they are derived: the queries
+    // rebuild them) and adds the new tables; Upgrade adds and drops the columns and records the layout.
     private const int UpgradableVersion = 4;
 
     private const int TopsVersion = 6;
@@ -1505,6 +1538,7 @@ internal static class SqliteSchema
           id INTEGER PRIMARY KEY,
           product INTEGER NOT NULL,
           uid BLOB NOT NULL,
+          verifier BLOB,
           UNIQUE(product, uid));
         CREATE TABLE IF NOT EXISTS events(
           product INTEGER NOT NULL,
@@ -1514,7 +1548,6 @@ internal static class SqliteSchema
           revision INTEGER NOT NULL,
           install INTEGER NOT NULL,
           context INTEGER NOT NULL,
-          machine INTEGER NOT NULL,
           data BLOB,
           PRIMARY KEY(product, time, id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS rollups(
@@ -1529,7 +1562,7 @@ internal static class SqliteSchema
         DROP INDEX IF EXISTS rollups_by_install;
         CREATE TABLE IF NOT EXISTS staged_events(
           product INTEGER NOT NULL, time INTEGER NOT NULL, id BLOB NOT NULL, name INTEGER NOT NULL, revision INTEGER NOT NULL,
-          install INTEGER NOT NULL, context INTEGER NOT NULL, machine INTEGER NOT NULL, data BLOB);
+          install INTEGER NOT NULL, context INTEGER NOT NULL, data BLOB);
         CREATE TABLE IF NOT EXISTS staged_rollups(
           id INTEGER PRIMARY KEY,
           data BLOB NOT NULL);
@@ -1544,6 +1577,45 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS collector_secrets(
           name TEXT PRIMARY KEY,
           value BLOB NOT NULL);
-        PRAGMA user_version = {Version};
         """;
+
+    /// <summary>
+    /// Brings a file of an earlier layout (read by <see cref="CheckLayout"/>) to this one, after <see cref="Create"/> and
+    /// in its transaction, then records the layout. A layout-4 or 5 file gets the installs' verifier column (empty: those
+    /// installs get the first verifier their SDK sends, or are deleted by an administrator) and loses the machine hash
+    /// of its events: dropping the column rewrites the events table once, and secure_delete zeroes the old pages.
+    /// </summary>
+    public static void Upgrade(SqliteConnection connection)
+    {
+        if (!HasColumn(connection, "installs", "verifier"))
+        {
+            Run(connection, "ALTER TABLE installs ADD COLUMN verifier BLOB");
+        }
+
+        foreach (var table in new[] { "events", "staged_events" })
+        {
+            if (HasColumn(connection, table, "machine"))
+            {
+                Run(connection, $"ALTER TABLE {table} DROP COLUMN machine");
+            }
+        }
+
+        Run(connection, $"PRAGMA user_version = {Version}");
+    }
+
+    private static bool HasColumn(SqliteConnection connection, string table, string column)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+        cmd.Parameters.AddWithValue("$table", table);
+        cmd.Parameters.AddWithValue("$column", column);
+        return (long)cmd.ExecuteScalar()! > 0;
+    }
+
+    private static void Run(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
 }

@@ -10,9 +10,11 @@ namespace Candor.Tool.Commands;
 
 /// <summary>
 /// <c>candor forget [--product P]</c>: asks each product's collector to delete the events of every install ID
-/// this machine used for it (the current one and those in the transparency log, which a <c>reset-id</c> leaves
-/// behind), then erases the product's local data. The local data stays when a request fails, so the user can
-/// try again: without the install ID nothing could be deleted any more.
+/// this machine used for it (the current one, those a <c>reset-id</c> replaced and those in the transparency log),
+/// each with its deletion proof, then erases the product's local data. The local data stays when a request fails in a
+/// way another try could mend (the collector unreachable or busy), so the user can try again: without the install's
+/// secret nothing could be deleted any more. An install with no proof kept (from before Candor kept them) or one the
+/// collector holds nothing for is reported with its ID, for the collector's administrator, and does not stop the erasing.
 /// </summary>
 internal static class ForgetCommand
 {
@@ -40,7 +42,10 @@ internal static class ForgetCommand
     {
         var identity = machine.Status(product, manifest: null).Identity;
         var sent = machine.Sent(product);
-        var installs = sent.Select(s => Install(s.Json)).OfType<Guid>().Prepend(identity?.Install ?? Guid.Empty)
+        var proofs = Proofs(identity, product);
+        var installs = sent.Select(s => Install(s.Json)).OfType<Guid>()
+            .Prepend(identity?.Install ?? Guid.Empty)
+            .Concat(identity?.Retired.Select(r => r.Install) ?? [])
             .Where(i => i != Guid.Empty).Distinct().ToList();
         var record = machine.Record(product);
         var outcome = new Outcome(product, record?.Endpoint);
@@ -53,7 +58,9 @@ internal static class ForgetCommand
         {
             foreach (var install in installs)
             {
-                var result = await deletion.DeleteAsync(endpoint, key, install, cancellationToken).ConfigureAwait(false);
+                var result = proofs.TryGetValue(install, out var proof)
+                    ? await deletion.DeleteAsync(endpoint, key, install, proof, cancellationToken).ConfigureAwait(false)
+                    : DeletionResult.Unproven($"no deletion proof is kept for install {install} (it was replaced or last used before Candor kept one): ask the administrator of {endpoint} to delete it");
                 outcome.Installs.Add((install, result));
             }
         }
@@ -83,6 +90,29 @@ internal static class ForgetCommand
         return outcome with { Erased = true };
     }
 
+    // The current install's proof comes from its secret (none in a file no run has opened since Candor kept one);
+    // those a reset replaced were kept when their secret was dropped.
+    private static Dictionary<Guid, string> Proofs(InstallIdentity? identity, string product)
+    {
+        var proofs = new Dictionary<Guid, string>();
+        if (identity is null)
+        {
+            return proofs;
+        }
+
+        foreach (var retired in identity.Retired)
+        {
+            proofs[retired.Install] = retired.DeletionProof;
+        }
+
+        if (identity.Secret is { } secret)
+        {
+            proofs[identity.Install] = InstallSecret.DeletionProof(secret, product, identity.Install);
+        }
+
+        return proofs;
+    }
+
     private static void Write(CommandOutput output, List<Outcome> outcomes)
     {
         if (output.Json)
@@ -110,6 +140,7 @@ internal static class ForgetCommand
                         }
 
                         Reports.WriteNullable(writer, "problem", result.Problem);
+                        Reports.WriteNullable(writer, "note", result.Note);
                         writer.WriteEndObject();
                     }
 
@@ -130,6 +161,11 @@ internal static class ForgetCommand
             foreach (var (install, result) in outcome.Installs.Where(i => i.Result.Deleted is not null))
             {
                 output.Line($"{name}: {outcome.Collector} deleted {result.Deleted} {(result.Deleted == 1 ? "event" : "events")} of install {install}.");
+            }
+
+            foreach (var (_, result) in outcome.Installs.Where(i => i.Result.Note is not null))
+            {
+                output.Error.WriteLine($"candor: {outcome.Product}: {result.Note}.");
             }
 
             if (outcome.Problem is not null)

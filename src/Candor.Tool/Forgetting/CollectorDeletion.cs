@@ -7,8 +7,9 @@ using Candor.Protocol;
 namespace Candor.Tool.Forgetting;
 
 /// <summary>
-/// Asks a product's collector to delete every event of one install (<see cref="ProtocolConstants.DeletePath"/>):
-/// the product's ingestion key and the install ID, which only this machine knows, are the proof of ownership.
+/// Asks a product's collector to delete every event of one install (<see cref="ProtocolConstants.DeletePath"/>),
+/// with the product's ingestion key, the install ID and the install's deletion proof, which only this machine can make
+/// (see <see cref="Identity.InstallSecret"/>).
 /// </summary>
 internal sealed class CollectorDeletion
 {
@@ -23,7 +24,7 @@ internal sealed class CollectorDeletion
     }
 
     /// <summary>Sends one deletion request. Never throws for a network or collector failure: the result says what went wrong.</summary>
-    public async Task<DeletionResult> DeleteAsync(string endpoint, string key, Guid install, CancellationToken cancellationToken)
+    public async Task<DeletionResult> DeleteAsync(string endpoint, string key, Guid install, string proof, CancellationToken cancellationToken)
     {
         Uri uri;
         try
@@ -44,7 +45,7 @@ internal sealed class CollectorDeletion
         timeout.CancelAfter(Timeout);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new DeleteInstallRequest { Install = install }, ProtocolJsonContext.Default.DeleteInstallRequest)),
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new DeleteInstallRequest { Install = install, Proof = proof }, ProtocolJsonContext.Default.DeleteInstallRequest)),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(ProtocolConstants.MediaType);
         request.Headers.Add(ProtocolConstants.KeyHeader, key);
@@ -58,6 +59,14 @@ internal sealed class CollectorDeletion
             }
 
             var problem = TryRead(body, ProtocolJsonContext.Default.ProblemResponse);
+            if (response.StatusCode == HttpStatusCode.Forbidden && problem?.Reason == RejectionReasons.ProofMismatch)
+            {
+                // Final: the same proof gets the same answer however often it is sent.
+                return DeletionResult.Unproven(
+                    $"{Address(uri)} deleted nothing: it holds no events this install can prove (none arrived, they expired, or they were stored " +
+                    $"before deletion proofs existed; for those, ask its administrator to delete install {install})");
+            }
+
             return DeletionResult.Failed($"the collector answered {(int)response.StatusCode}{(problem is { Detail.Length: > 0 } ? ": " + problem.Detail : "")}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -69,6 +78,8 @@ internal sealed class CollectorDeletion
             return DeletionResult.Failed($"the collector could not be reached ({ex.HttpRequestError})");
         }
     }
+
+    private static string Address(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
 
     private static T? TryRead<T>(byte[] body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
         where T : class
@@ -86,10 +97,16 @@ internal sealed class CollectorDeletion
 
 /// <summary>What one deletion request did.</summary>
 /// <param name="Deleted">How many events the collector deleted, when it answered.</param>
-/// <param name="Problem">What went wrong, or null.</param>
-internal sealed record DeletionResult(long? Deleted, string? Problem)
+/// <param name="Problem">What went wrong and may go right on another try (nothing is erased locally then), or null.</param>
+/// <param name="Note">
+/// Why nothing could be deleted and no retry would change it (the collector holds nothing the proof covers, or no
+/// proof is kept for the install), and what the user can do instead; or null.
+/// </param>
+internal sealed record DeletionResult(long? Deleted, string? Problem, string? Note = null)
 {
     public static DeletionResult Done(long deleted) => new(deleted, null);
 
     public static DeletionResult Failed(string problem) => new(null, problem);
+
+    public static DeletionResult Unproven(string note) => new(null, null, note);
 }

@@ -6,8 +6,9 @@ namespace Candor.Identity;
 /// <summary>
 /// Reads and writes <c>identity.json</c>, which every run with telemetry on reads, with the JSON reader and
 /// writer directly (see <see cref="JsonValues"/> for why not the serializer):
-/// <c>{"install": "…", "firstUse": "…", "disclosureVersion": 1}</c>, indented. Unknown members are ignored;
-/// a missing one reads as its default, which <see cref="IdentityStore"/> rejects for the install ID.
+/// <c>{"install": "…", "firstUse": "…", "disclosureVersion": 1, "secret": "…", "retired": [{"install": "…", "deletionProof": "…"}]}</c>,
+/// indented; <c>retired</c> only when a reset left an install behind. Unknown members are ignored; a missing one reads
+/// as its default, which <see cref="IdentityStore"/> rejects for the install ID (a missing secret it adds).
 /// </summary>
 internal static class IdentityJson
 {
@@ -24,6 +25,8 @@ internal static class IdentityJson
         var install = Guid.Empty;
         var firstUse = default(DateTimeOffset);
         var disclosureVersion = 0;
+        string? secret = null;
+        List<RetiredInstall> retired = [];
         while (JsonValues.NextProperty(ref reader))
         {
             if (JsonValues.IsMember(ref reader, "install"u8))
@@ -38,6 +41,14 @@ internal static class IdentityJson
             {
                 disclosureVersion = JsonValues.Int32(ref reader);
             }
+            else if (JsonValues.IsMember(ref reader, "secret"u8))
+            {
+                secret = JsonValues.NullableString(ref reader);
+            }
+            else if (JsonValues.IsMember(ref reader, "retired"u8))
+            {
+                ReadRetired(ref reader, retired);
+            }
             else
             {
                 reader.Skip();
@@ -45,7 +56,7 @@ internal static class IdentityJson
         }
 
         JsonValues.EndRoot(ref reader);
-        return new InstallIdentity(install, firstUse, disclosureVersion);
+        return new InstallIdentity(install, firstUse, disclosureVersion, secret) { Retired = retired };
     }
 
     /// <summary>The identity as the file holds it.</summary>
@@ -55,6 +66,58 @@ internal static class IdentityJson
         writer.WriteString("install"u8, identity.Install);
         writer.WriteString("firstUse"u8, identity.FirstUse);
         writer.WriteNumber("disclosureVersion"u8, identity.DisclosureVersion);
+        JsonValues.WriteIfNotNull(writer, "secret"u8, identity.Secret);
+        if (identity.Retired.Count > 0)
+        {
+            writer.WriteStartArray("retired"u8);
+            foreach (var retired in identity.Retired)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("install"u8, retired.Install);
+                writer.WriteString("deletionProof"u8, retired.DeletionProof);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     });
+
+    private static void ReadRetired(ref Utf8JsonReader reader, List<RetiredInstall> retired)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("'retired' must be an array");
+        }
+
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            JsonValues.ExpectStartObject(ref reader);
+            var install = Guid.Empty;
+            string? proof = null;
+            while (JsonValues.NextProperty(ref reader))
+            {
+                if (JsonValues.IsMember(ref reader, "install"u8))
+                {
+                    install = JsonValues.Guid(ref reader);
+                }
+                else if (JsonValues.IsMember(ref reader, "deletionProof"u8))
+                {
+                    proof = JsonValues.NullableString(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (install == Guid.Empty || !InstallSecret.IsWellFormed(proof))
+            {
+                throw new JsonException("a retired install needs an install ID and a deletion proof of 64 lower-case hex characters");
+            }
+
+            retired.Add(new RetiredInstall(install, proof!));
+        }
+    }
 }

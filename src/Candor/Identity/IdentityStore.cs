@@ -7,7 +7,9 @@ namespace Candor.Identity;
 /// Keeps each product's <c>identity.json</c> in the Candor home. The file is created lazily, only by a run
 /// whose telemetry is on (an opt-out run calls nothing here and so writes nothing), owner-only like every
 /// file the SDK writes. Creation and changes take <c>identity.lock</c>, so two first runs of the same product
-/// at once agree on one install ID.
+/// at once agree on one install ID. Every identity this store writes has an install secret
+/// (<see cref="InstallSecret"/>); a file written before Candor kept one gets it, with its install ID unchanged, the
+/// next time a run with telemetry on opens it.
 /// </summary>
 internal sealed class IdentityStore
 {
@@ -37,18 +39,21 @@ internal sealed class IdentityStore
     public HomeFile<InstallIdentity> ReadFile(string product) =>
         HomeFiles.Read(_files, Home.IdentityFile(product), HomeFiles.MaxStateBytes, static json =>
             IdentityJson.Read(json) is { } identity && identity.Install != Guid.Empty && identity.DisclosureVersion >= 0
-                ? identity
+                ? identity.Secret is null || InstallSecret.IsWellFormed(identity.Secret)
+                    ? identity
+                    : throw new JsonException("the install secret is not 64 lower-case hex characters")
                 : throw new JsonException("no install ID"));
 
     /// <summary>
-    /// The product's identity, created with a new random install ID when it has none. A file that cannot be used
+    /// The product's identity, created with a new random install ID and secret when it has none, and given a secret
+    /// when it has none yet (a file an earlier Candor wrote keeps its install ID). A file that cannot be used
     /// (corrupt, a folder or a named pipe in its place) is set aside and replaced; the new identity has shown no
     /// disclosure, so the product shows it again before it collects.
     /// </summary>
     /// <exception cref="IOException">The home cannot be written (or the lock stayed taken).</exception>
     /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
     public InstallIdentity GetOrCreate(string product) =>
-        TryRead(product) ?? Change(product, static current => current);
+        TryRead(product) is { Secret: not null } identity ? identity : Change(product, static current => current);
 
     /// <summary>Records that disclosure <paramref name="version"/> was shown, creating the identity if needed.</summary>
     /// <remarks>A lower version than one already recorded is ignored: the record only goes up.</remarks>
@@ -58,14 +63,24 @@ internal sealed class IdentityStore
         Change(product, current => current.DisclosureVersion >= version ? current : current with { DisclosureVersion = version });
 
     /// <summary>
-    /// Gives the product a new random install ID, keeping its first use and the disclosure version shown, so
-    /// later events cannot be linked to earlier ones. Returns null, and writes nothing, when the product has no
-    /// identity (telemetry never ran for it, or it was erased).
+    /// Gives the product a new random install ID and a new secret, keeping its first use and the disclosure version
+    /// shown, so later events (and their hashes) cannot be linked to earlier ones. The old install ID is kept in
+    /// <see cref="InstallIdentity.Retired"/> with its deletion proof, so its events can still be deleted; the old
+    /// secret is gone. Returns null, and writes nothing, when the product has no identity (telemetry never ran for
+    /// it, or it was erased).
     /// </summary>
     /// <exception cref="IOException">The home cannot be written (or the lock stayed taken).</exception>
     /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
     public InstallIdentity? Reset(string product) =>
-        TryRead(product) is null ? null : Change(product, static current => current with { Install = Guid.NewGuid() });
+        TryRead(product) is null ? null : Change(product, current => current with
+        {
+            Install = Guid.NewGuid(),
+            Secret = InstallSecret.Create(),
+            Retired = [.. current.Retired.TakeLast(MaxRetired - 1), new RetiredInstall(current.Install, InstallSecret.DeletionProof(current.Secret!, product, current.Install))],
+        });
+
+    /// <summary>The most replaced install IDs an identity keeps; older ones are dropped (a reset a week for two years).</summary>
+    public const int MaxRetired = 100;
 
     /// <summary>
     /// Deletes the product's identity and everything else in its folder: spool, logs, delivery state.
@@ -109,6 +124,11 @@ internal sealed class IdentityStore
 
         var existing = file.Value;
         var current = existing ?? new InstallIdentity(Guid.NewGuid(), _time.GetUtcNow(), DisclosureVersion: 0);
+        if (current.Secret is null)
+        {
+            current = current with { Secret = InstallSecret.Create() };
+        }
+
         var next = change(current);
         if (existing is null || next != existing)
         {

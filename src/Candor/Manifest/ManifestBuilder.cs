@@ -113,7 +113,6 @@ internal sealed partial class ManifestBuilder
             variables,
             flags,
             retention,
-            d.MachineHash,
             ci,
             d.Contact,
             d.NeverCollected ?? [],

@@ -20,8 +20,6 @@ internal sealed class ManifestDocument
 
     public int? RetentionMonths { get; set; }
 
-    public bool MachineHash { get; set; }
-
     public string? Ci { get; set; }
 
     public string? Contact { get; set; }

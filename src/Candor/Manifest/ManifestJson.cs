@@ -112,7 +112,10 @@ internal ref struct ManifestJson
             }
             else if (IsMember("machineHash"u8))
             {
-                d.MachineHash = Boolean();
+                // Once asked for a hash of the MAC address in every event. Candor sends nothing derived from
+                // hardware any more; the member is still read so that manifests written for it (and the revisions a
+                // collector keeps) stay valid, and it changes nothing.
+                Boolean();
             }
             else if (IsMember("ci"u8))
             {

@@ -76,8 +76,10 @@ public static class PrivacyPage
         page.Line();
         page.Line(
             $"{Inline(m.Name)} sends the events below, each with only the data points listed. A *keyed hash* is an HMAC-SHA256 " +
-            $"with a key that belongs to {Inline(m.Name)} alone: the same value always gives the same hash, another product's data " +
-            "cannot be matched with it, and the value itself never leaves your machine.");
+            $"with a key made from a random secret of your install of {Inline(m.Name)}, which never leaves your machine: the same value " +
+            "gives the same hash within your install, so repeats can be counted, but another install's or another product's hash of it " +
+            "differs, and without the secret nobody can find the value from its hash, not even by trying every likely value. " +
+            "The value itself never leaves your machine.");
         page.Line();
         foreach (var e in m.Events)
         {
@@ -126,11 +128,7 @@ public static class PrivacyPage
         page.Line("- its name, the time it happened (UTC), a random event ID (so an upload that is retried is stored once) and the manifest revision it follows;");
         page.Line($"- a random install ID, created the first time {Inline(m.Name)} runs for your user and used by {Inline(m.Name)} alone (every product gets its own); the date it was created stays on your machine;");
         page.Line("- a random session ID, new for every run of the tool;");
-        if (m.MachineHash)
-        {
-            page.Line($"- a machine hash: a keyed hash of the primary network adapter's MAC address, keyed for {Inline(m.Name)} alone so two products cannot match machines (the MAC address itself is never sent);");
-        }
-
+        page.Line("- when events are uploaded, a deletion verifier: a one-way hash of a proof that only your install can make, so the collector deletes your install's events when your install asks, and for no one else;");
         page.Line($"- the version of {Inline(m.Name)};");
         page.Line("- the operating system's family (`linux`, `windows`, `macos`, `freebsd` or `other`) and version;");
         page.Line("- the processor architecture (such as `x64` or `arm64`) and the .NET version;");
@@ -197,7 +195,7 @@ public static class PrivacyPage
             : $"{Number(step)}. If you do nothing: telemetry is on, after the notice shown the first time you run {Inline(m.Name)}.");
         page.Line();
         page.Line(
-            $"Turning telemetry off for good also erases the install ID, the unsent events and the local log {Inline(m.Name)} keeps on your machine. " +
+            $"Turning telemetry off for good also erases the install ID and its secret, the unsent events and the local log {Inline(m.Name)} keeps on your machine. " +
             "Opting out has no other effect: no ID is created, nothing is sent, not even the fact that you opted out, and the notice is not shown.");
         page.Line();
     }
@@ -208,7 +206,7 @@ public static class PrivacyPage
         page.Line();
         page.Line("- Pass `--printmetrics` (in tools that offer it) or set `CANDOR_TELEMETRY_DEBUG=1` to print every event on stderr, exactly as it would be sent.");
         page.Line($"- `candor events --product {m.Product}` lists the events that were sent from this machine; `candor pending` shows those waiting to be sent, exactly as they will be sent.");
-        page.Line($"- `candor forget --product {m.Product}` asks the collector to delete the events sent under your install ID, then erases the local IDs.");
+        page.Line($"- `candor forget --product {m.Product}` asks the collector to delete the events sent under your install ID, proving it is your install with a secret kept on this machine (knowing the ID alone deletes nothing), then erases the local IDs and secret.");
         page.Line("- `candor purge` deletes everything Candor keeps on this machine, for every tool.");
         page.Line();
     }

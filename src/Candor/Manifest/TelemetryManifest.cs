@@ -23,7 +23,6 @@ public sealed class TelemetryManifest
         IReadOnlyList<string> optOutVariables,
         IReadOnlyList<string> optOutFlags,
         int retentionMonths,
-        bool machineHash,
         CiPolicy ci,
         string? contact,
         IReadOnlyList<string> neverCollected,
@@ -39,7 +38,6 @@ public sealed class TelemetryManifest
         OptOutEnvironmentVariables = optOutVariables;
         OptOutFlags = optOutFlags;
         RetentionMonths = retentionMonths;
-        MachineHash = machineHash;
         Ci = ci;
         Contact = contact;
         NeverCollected = neverCollected;
@@ -79,9 +77,6 @@ public sealed class TelemetryManifest
 
     /// <summary>How many months the collector keeps raw events (default 14).</summary>
     public int RetentionMonths { get; }
-
-    /// <summary>Whether events carry a machine hash (a per-product keyed HMAC of the primary MAC address).</summary>
-    public bool MachineHash { get; }
 
     /// <summary>Whether CI runs are collected (tagged) or suppressed.</summary>
     public CiPolicy Ci { get; }

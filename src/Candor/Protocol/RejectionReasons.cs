@@ -21,6 +21,12 @@ public static class RejectionReasons
     /// <summary>The event is larger than <see cref="ProtocolConstants.MaxEventBytes"/>.</summary>
     public const string TooLarge = "too-large";
 
+    /// <summary>
+    /// A deletion request's proof does not match what the collector holds for the install, or it holds nothing for it
+    /// (403). Nothing was deleted; the answer is the same whether the install exists or not.
+    /// </summary>
+    public const string ProofMismatch = "proof-mismatch";
+
     /// <summary>The ingestion key is missing or unknown (401).</summary>
     public const string UnknownKey = "unknown-key";
 

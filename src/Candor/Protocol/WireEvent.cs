@@ -31,8 +31,12 @@ public sealed class WireEvent
     /// <summary>The random ID of the process that tracked the event.</summary>
     public Guid Session { get; set; }
 
-    /// <summary>The per-product keyed machine hash, when the manifest asks for one.</summary>
-    public string? Machine { get; set; }
+    /// <summary>
+    /// The install's deletion verifier: SHA-256 of its deletion proof, 64 lower-case hex characters. The collector keeps
+    /// the first one it sees for the install and deletes the install's data only for a request that carries the proof.
+    /// The same for every event of one install; absent from events that are not uploaded and from older SDKs.
+    /// </summary>
+    public string? Verifier { get; set; }
 
     /// <summary>Where the event was tracked.</summary>
     public WireContext Context { get; set; } = new();
@@ -128,11 +132,17 @@ public sealed class ProblemResponse
     public string Detail { get; set; } = "";
 }
 
-/// <summary>The body of a deletion-on-request: the install whose data is deleted.</summary>
+/// <summary>The body of a deletion-on-request: the install whose data is deleted, and the proof of being that install.</summary>
 public sealed class DeleteInstallRequest
 {
     /// <summary>The install ID whose raw events are deleted.</summary>
     public Guid Install { get; set; }
+
+    /// <summary>
+    /// The install's deletion proof, 64 lower-case hex characters, derived from the install's secret. The collector
+    /// deletes only when its SHA-256 is the verifier the install's uploads carried.
+    /// </summary>
+    public string? Proof { get; set; }
 }
 
 /// <summary>The answer to a deletion-on-request.</summary>

@@ -21,7 +21,7 @@ internal sealed class EventSerializer : IDisposable
     private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode("revision", AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode("install", AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode("session", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText MachineName = JsonEncodedText.Encode("machine", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText VerifierName = JsonEncodedText.Encode("verifier", AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode("context", AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode("properties", AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode("measurements", AsciiJsonEncoder.Instance);
@@ -57,9 +57,9 @@ internal sealed class EventSerializer : IDisposable
         w.WriteNumber(RevisionName, stamp.Revision);
         WriteGuid(w, InstallName, stamp.Install);
         WriteGuid(w, SessionName, stamp.Session);
-        if (stamp.Machine is not null)
+        if (stamp.Verifier is not null)
         {
-            w.WriteString(MachineName, stamp.Machine);
+            w.WriteString(VerifierName, stamp.Verifier);
         }
 
         w.WritePropertyName(ContextName);

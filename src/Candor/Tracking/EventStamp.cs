@@ -4,7 +4,8 @@ namespace Candor.Tracking;
 
 /// <summary>
 /// What every event of one client carries besides its own values: who (the install and session), where
-/// (the context, already serialised once) and the keys of the privacy transforms.
+/// (the context, already serialised once), the install's deletion verifier when the events are uploaded, and the
+/// keys of the privacy transforms.
 /// Made once, lazily, on the background writer so start-up pays nothing for it.
 /// </summary>
 internal sealed record EventStamp(
@@ -12,7 +13,7 @@ internal sealed record EventStamp(
     int Revision,
     Guid Install,
     Guid Session,
-    string? Machine,
+    string? Verifier,
     byte[] ContextJson,
     byte[] HashKey,
     Func<Assembly, bool> IsOwnAssembly);

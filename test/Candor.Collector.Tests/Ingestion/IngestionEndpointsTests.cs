@@ -90,7 +90,7 @@ public class IngestionEndpointsTests
         { "unregistered revision", RejectionReasons.WrongProduct },
         { "time in the future", RejectionReasons.InvalidValue },
         { "time older than retention", RejectionReasons.InvalidValue },
-        { "machine not a hash", RejectionReasons.InvalidValue },
+        { "verifier not 64 hex characters", RejectionReasons.InvalidValue },
         { "unknown os family", RejectionReasons.InvalidValue },
         { "os version with a path", RejectionReasons.InvalidValue },
         { "os version with a host name", RejectionReasons.InvalidValue },
@@ -500,7 +500,7 @@ public class IngestionEndpointsTests
             case "unregistered revision": e.Revision = 7; break;
             case "time in the future": e.Time = Some.Now.AddDays(2); break;
             case "time older than retention": e.Time = Some.Now.AddMonths(-15); break;
-            case "machine not a hash": e.Machine = "alice-laptop"; break;
+            case "verifier not 64 hex characters": e.Verifier = "00112233445566778899aabbccddeeff"; break;
             case "unknown os family": e.Context.Os = "beos"; break;
             case "os version with a path": e.Context.OsVersion = "/home/alice"; break;
             case "os version with a host name": e.Context.OsVersion = "ubuntu 22.04 alice-laptop"; break;

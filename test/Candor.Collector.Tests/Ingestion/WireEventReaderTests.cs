@@ -32,7 +32,7 @@ public class WireEventReaderTests
 
         Assert.Null(problem);
         Assert.Equal("install", read!.Name);
-        Assert.Null(read.Machine);
+        Assert.Null(read.Verifier);
         Assert.Null(read.Properties);
         Assert.Equal("linux", read.Context.Os);
         Assert.Null(read.Product);

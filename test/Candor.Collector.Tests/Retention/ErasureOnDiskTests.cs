@@ -20,7 +20,7 @@ public sealed class ErasureOnDiskTests
         _ = await collector.Admin.GetStringAsync("/query/sample/events");
         Assert.True(Holds(collector.DataPath, alice), "the search must find the install before it is deleted");
 
-        var response = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
+        var response = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}","proof":"{{Some.ProofOf(alice)}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
         response.EnsureSuccessStatusCode();
         await collector.StopAsync();
 
@@ -38,7 +38,7 @@ public sealed class ErasureOnDiskTests
         var hers = Enumerable.Range(0, 20).Select(i => Some.Install(alice, Some.Now.AddMinutes(-i))).ToList();
         await collector.PostBatchAsync(key, [.. hers, Some.Install()]);
 
-        var response = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
+        var response = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}","proof":"{{Some.ProofOf(alice)}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
         response.EnsureSuccessStatusCode();
 
         // Not stopped: someone copying the folder now finds nothing either, in the database or its write-ahead log.

@@ -80,7 +80,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         var raw = await Store.ReadRawAsync(new EventFilter(Some.Product, Today, Today), 10, default);
 
         var e = Assert.Single(raw, r => r.Id == wire.Id);
-        Assert.Equal(("install", 1, wire.Install, wire.Machine), (e.Name, e.Revision, e.Install, e.Machine));
+        Assert.Equal(("install", 1, wire.Install), (e.Name, e.Revision, e.Install));
         Assert.Equal(wire.Time.ToUnixTimeMilliseconds(), e.Time.ToUnixTimeMilliseconds());
         Assert.Equal(new EventContext("1.4.0", "linux", "ubuntu 22.04", "x64", "8.0.11", "github-actions", "process", false, false, true, "NZ"), e.Context);
         Assert.Equal("x64-linux", e.Properties["triplet"]);
@@ -370,6 +370,43 @@ public abstract class EventStoreContract : IAsyncLifetime
         var total = Assert.Single(await Store.CountEventsExactAsync(new EventFilter(Some.Product, Today, Today), Interval.Total, default));
         Assert.Equal((1, 1), (total.Events, total.Installs));
         Assert.Empty(await Store.CountByPropertyExactAsync(new EventFilter(Some.Product, Today, Today), "stack", default));
+    }
+
+    [DatabaseFact]
+    public async Task Append_KeepsTheFirstVerifierOfAnInstall_AndNeverReplacesIt()
+    {
+        var alice = Guid.NewGuid();
+        var bob = Guid.NewGuid();
+        var unverified = Some.Install(bob);
+        unverified.Verifier = null;
+        var stranger = Some.Install(alice);
+        stranger.Verifier = Some.VerifierOf(Guid.NewGuid());
+        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(unverified)], default);
+        await Store.AppendAsync([Incoming(stranger)], default);
+
+        Assert.Equal(Convert.FromHexString(Some.VerifierOf(alice)), await Store.GetInstallVerifierAsync(Some.Product, alice, default));
+        Assert.Null(await Store.GetInstallVerifierAsync(Some.Product, bob, default));
+        Assert.Null(await Store.GetInstallVerifierAsync(Some.Product, Guid.NewGuid(), default));
+        Assert.Null(await Store.GetInstallVerifierAsync("other", alice, default));
+
+        // An install stored without one takes the first its owner's upgraded SDK sends.
+        await Store.AppendAsync([Incoming(Some.Install(bob))], default);
+        Assert.Equal(Convert.FromHexString(Some.VerifierOf(bob)), await Store.GetInstallVerifierAsync(Some.Product, bob, default));
+    }
+
+    [DatabaseFact]
+    public async Task DeleteInstall_TakesTheVerifier_AndExpiryOfTheLastTraceDoesToo()
+    {
+        var alice = Guid.NewGuid();
+        var bob = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(Some.Install(bob, Some.Now.AddDays(-10)))], default);
+
+        await Store.DeleteInstallAsync(Some.Product, alice, default);
+        await Store.DeleteEventsBeforeAsync(Some.Product, Some.Now.AddDays(-5), default);
+        await Store.DeleteRollupsBeforeAsync(Some.Product, Today.AddDays(-5), default);
+
+        Assert.Null(await Store.GetInstallVerifierAsync(Some.Product, alice, default));
+        Assert.Null(await Store.GetInstallVerifierAsync(Some.Product, bob, default));
     }
 
     [DatabaseFact]

@@ -396,6 +396,42 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     }
 
     [Fact]
+    public async Task Reopen_Layout5_DropsTheMachineHashes_AndGivesInstallsAVerifierColumn()
+    {
+        var alice = Guid.NewGuid();
+        var old = Some.Install(alice);
+        old.Verifier = null;
+        await Store.AppendAsync([Incoming(old), Incoming(Some.Install())], default);
+        await Store.DisposeAsync();
+        await using (var connection = new SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False"))
+        {
+            // Layout 5 as the earlier collector wrote it: a machine hash interned with each event, installs without verifiers.
+            await connection.OpenAsync();
+            Execute(connection, """
+                ALTER TABLE installs DROP COLUMN verifier;
+                INSERT INTO strings(value) VALUES ('00112233445566778899aabbccddeeff');
+                ALTER TABLE events ADD COLUMN machine INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE staged_events ADD COLUMN machine INTEGER NOT NULL DEFAULT 0;
+                UPDATE events SET machine = (SELECT id FROM strings WHERE value = '00112233445566778899aabbccddeeff');
+                PRAGMA user_version = 5;
+                """);
+        }
+
+        await using var reopened = new SqliteEventStore(Options);
+        await reopened.InitializeAsync(default);
+        await reopened.AppendAsync([Incoming(Some.Install())], default);
+
+        Assert.Equal(SqliteSchema.Version, Count(Options.DatabasePath, "SELECT user_version FROM pragma_user_version"));
+        Assert.Equal(0, Count(Options.DatabasePath, "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = 'machine'"));
+        Assert.Equal(0, Count(Options.DatabasePath, "SELECT COUNT(*) FROM pragma_table_info('staged_events') WHERE name = 'machine'"));
+        Assert.Equal(3, await reopened.CountRawEventsAsync(Some.Product, default));
+        Assert.Null(await reopened.GetInstallVerifierAsync(Some.Product, alice, default));
+        await reopened.AppendAsync([Incoming(Some.Install(alice))], default);
+        Assert.Equal(Convert.FromHexString(Some.VerifierOf(alice)), await reopened.GetInstallVerifierAsync(Some.Product, alice, default));
+        Assert.Equal(2, await reopened.DeleteInstallAsync(Some.Product, alice, default));
+    }
+
+    [Fact]
     public async Task Append_BelowAFold_IsStaged_AndQueriesFoldItFirst()
     {
         var alice = Guid.NewGuid();

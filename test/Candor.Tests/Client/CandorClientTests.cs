@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Candor.Consent;
 using Candor.Identity;
 using Candor.Manifest;
@@ -32,9 +34,47 @@ public class CandorClientTests
     }
 
     [Fact]
-    public void Track_KeyedFieldsWithoutMachineHash_AreHashedUnderTheProductKey()
+    public void Track_KeyedFields_AreStableWithinAnInstall_AndDifferBetweenInstalls()
     {
-        // Without a machine hash, only the hashed fields make the client derive the key: a list item counts too.
+        // Each test client is an install of its own, with its own secret: a list item is hashed too.
+        var first = TrackKeyed(["zlib", "private-thing", "private-thing"], "data.csv");
+        var second = TrackKeyed(["zlib", "private-thing"], "data.csv");
+
+        var firstItems = first.Property("packages")!.Split(',');
+        Assert.Equal("zlib", firstItems[0]);
+        Assert.Matches("^[0-9a-f]{32}$", firstItems[1]);
+        Assert.Equal(firstItems[1], firstItems[2]);
+        Assert.NotEqual(firstItems[1], second.Property("packages")!.Split(',')[1]);
+        Assert.Matches("^[0-9a-f]{32}$", first.Property("dataset")!);
+        Assert.NotEqual(first.Property("dataset"), second.Property("dataset"));
+    }
+
+    [Fact]
+    public void Track_KeyedField_IsNotReversedByADictionaryKeyedWithWhatTheBuildHolds()
+    {
+        // What an attacker with the shipped tool can compute: keys from the product name and any build-time input (the
+        // earlier derivation, with and without a build secret), tried against a dictionary holding the real file name.
+        var recorded = TrackKeyed(["zlib"], "data.csv");
+        string[] dictionary = ["train.csv", "data.csv", "test.csv", "dataset.csv"];
+        string?[] buildInputs = [null, "", "keyed", "Keyed", "1", "s3cret"];
+
+        var dataset = recorded.Property("dataset");
+        foreach (var input in buildInputs)
+        {
+            var keys = new[]
+            {
+                SHA256.HashData(Encoding.UTF8.GetBytes($"candor/product-key/v1\0keyed\0{input}")),
+                Encoding.UTF8.GetBytes($"keyed{input}"),
+            };
+            foreach (var key in keys)
+            {
+                Assert.DoesNotContain(dictionary, word => KeyedHash.Compute(key, word) == dataset);
+            }
+        }
+    }
+
+    private RecordedEvent TrackKeyed(string[] packages, string dataset)
+    {
         var manifest = TelemetryManifest.Parse("""
             {
               "product": "keyed", "name": "Keyed", "revision": 1, "consent": "opt-out",
@@ -50,16 +90,13 @@ public class CandorClientTests
             }
             """);
         var sink = new InMemorySink();
-        using var client = CandorClient.CreateForTesting(manifest, sink, options: new CandorOptions { HashSecret = "s3cret" });
+        using var client = CandorClient.CreateForTesting(manifest, sink);
 
-        client.Event("run").With("packages", ["zlib", "private-thing"]).With("dataset", "data.csv").Track();
+        client.Event("run").With("packages", packages).With("dataset", dataset).Track();
         Assert.True(client.Flush(Wait));
-
-        var key = ProductKey.Derive("keyed", "s3cret");
         var recorded = Assert.Single(sink.Events);
-        Assert.Equal("zlib," + KeyedHash.Compute(key, "private-thing"), recorded.Property("packages"));
-        Assert.Equal(KeyedHash.Compute(key, "data.csv"), recorded.Property("dataset"));
-        Assert.Null(recorded.Event.Machine);
+        Assert.Null(recorded.Event.Verifier);
+        return recorded;
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net.NetworkInformation;
 using System.Text;
+using System.Text.Json;
 using Candor.Consent;
 using Candor.Delivery;
 using Candor.Storage;
@@ -111,6 +112,17 @@ public class ClientProcessTests
         foreach (var canary in canaries)
         {
             Assert.DoesNotContain(canary, everything, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Nothing of the machine's hardware and nothing of the install's secret is sent; only the verifier of its proof.
+        var identityFile = Directory.EnumerateFiles(home.Path, "identity.json", SearchOption.AllDirectories).Single();
+        var secret = JsonDocument.Parse(File.ReadAllText(identityFile)).RootElement.GetProperty("secret").GetString()!;
+        foreach (var sent in printed)
+        {
+            var e = JsonDocument.Parse(sent).RootElement;
+            Assert.False(e.TryGetProperty("machine", out _));
+            Assert.Matches("^[0-9a-f]{64}$", e.GetProperty("verifier").GetString());
+            Assert.DoesNotContain(secret, sent, StringComparison.Ordinal);
         }
 
         // The allowed package and the tool's own frame still arrive: the canaries were hashed or dropped, not the event.

@@ -26,6 +26,28 @@ public sealed class IdentityJsonTests
     }
 
     [Fact]
+    public void Read_WhatWriteWroteWithASecretAndRetiredInstalls_RoundTrips()
+    {
+        var identity = Identity with
+        {
+            Secret = InstallSecret.Create(),
+            Retired = [new RetiredInstall(Guid.NewGuid(), InstallSecret.Create()), new RetiredInstall(Guid.NewGuid(), InstallSecret.Create())],
+        };
+
+        Assert.Equal(identity, IdentityJson.Read(IdentityJson.Write(identity)));
+        Assert.NotEqual(identity, IdentityJson.Read(IdentityJson.Write(identity with { Retired = identity.Retired.Take(1).ToList() })));
+    }
+
+    [Theory]
+    [InlineData("""{"install": "0b5a7c1e-3f2d-4e6b-9a8c-1d2e3f4a5b6c", "retired": {}}""")]
+    [InlineData("""{"install": "0b5a7c1e-3f2d-4e6b-9a8c-1d2e3f4a5b6c", "retired": [{"install": "0b5a7c1e-3f2d-4e6b-9a8c-1d2e3f4a5b6c"}]}""")]
+    [InlineData("""{"install": "0b5a7c1e-3f2d-4e6b-9a8c-1d2e3f4a5b6c", "retired": [{"deletionProof": "00"}]}""")]
+    public void Read_RetiredInstallsOfTheWrongShape_AreMalformed(string json)
+    {
+        Assert.Throws<JsonException>(() => IdentityJson.Read(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
     public void Read_UnknownMembersAndAnyOrder_AreIgnored()
     {
         var json = """{"disclosureVersion": 2, "extra": {"nested": [1, 2]}, "firstUse": "2025-01-02T03:04:05.678+00:00", "install": "0b5a7c1e-3f2d-4e6b-9a8c-1d2e3f4a5b6c", "later": null}""";

@@ -176,6 +176,84 @@ public sealed class IdentityStoreTests : IDisposable
     }
 
     [Fact]
+    public void GetOrCreate_FirstTime_CreatesASecretKeptInTheFileAlone()
+    {
+        var identity = Store().GetOrCreate("sample");
+
+        Assert.True(InstallSecret.IsWellFormed(identity.Secret));
+        Assert.Contains(identity.Secret!, File.ReadAllText(_home.IdentityFile("sample")));
+        Assert.NotEqual(identity.Secret, Store().GetOrCreate("other").Secret);
+    }
+
+    [Fact]
+    public void GetOrCreate_FileWithoutASecret_AddsOneAndKeepsTheInstallId()
+    {
+        var install = Guid.NewGuid();
+        Directory.CreateDirectory(_home.ProductDirectory("sample"));
+        File.WriteAllText(_home.IdentityFile("sample"), $$"""{"install": "{{install}}", "firstUse": "2024-01-02T00:00:00+00:00", "disclosureVersion": 1}""");
+        Assert.Null(Store().TryRead("sample")!.Secret);
+
+        var upgraded = Store().GetOrCreate("sample");
+
+        Assert.Equal(install, upgraded.Install);
+        Assert.Equal(1, upgraded.DisclosureVersion);
+        Assert.True(InstallSecret.IsWellFormed(upgraded.Secret));
+        Assert.Equal(upgraded, Store().TryRead("sample"));
+        Assert.Equal(upgraded, Store().GetOrCreate("sample"));
+    }
+
+    [Fact]
+    public void ReadFile_SecretNotWellFormed_IsUnusable()
+    {
+        Directory.CreateDirectory(_home.ProductDirectory("sample"));
+        File.WriteAllText(_home.IdentityFile("sample"), $$"""{"install": "{{Guid.NewGuid()}}", "firstUse": "2024-01-02T00:00:00+00:00", "disclosureVersion": 1, "secret": "short"}""");
+
+        Assert.Null(Store().TryRead("sample"));
+        Assert.Equal(HomeFileState.Unusable, Store().ReadFile("sample").State);
+    }
+
+    [Fact]
+    public void Reset_GivesANewSecret_AndKeepsTheOldInstallsDeletionProof()
+    {
+        var before = Store().GetOrCreate("sample");
+
+        var after = Store().Reset("sample")!;
+
+        Assert.NotEqual(before.Secret, after.Secret);
+        Assert.True(InstallSecret.IsWellFormed(after.Secret));
+        var retired = Assert.Single(after.Retired);
+        Assert.Equal(new RetiredInstall(before.Install, InstallSecret.DeletionProof(before.Secret!, "sample", before.Install)), retired);
+        Assert.DoesNotContain(before.Secret!, File.ReadAllText(_home.IdentityFile("sample")));
+        Assert.Equal(after, Store().TryRead("sample"));
+
+        var again = Store().Reset("sample")!;
+        Assert.Equal([before.Install, after.Install], again.Retired.Select(r => r.Install));
+    }
+
+    [Fact]
+    public void Reset_ManyTimes_KeepsTheNewestRetiredInstallsOnly()
+    {
+        Store().GetOrCreate("sample");
+        for (var i = 0; i < IdentityStore.MaxRetired + 3; i++)
+        {
+            Store().Reset("sample");
+        }
+
+        Assert.Equal(IdentityStore.MaxRetired, Store().TryRead("sample")!.Retired.Count);
+    }
+
+    [Fact]
+    public void Erase_TakesTheSecretWithTheInstallId()
+    {
+        Store().GetOrCreate("sample");
+
+        Store().Erase("sample");
+
+        Assert.False(File.Exists(_home.IdentityFile("sample")));
+        Assert.True(InstallSecret.IsWellFormed(Store().GetOrCreate("sample").Secret));
+    }
+
+    [Fact]
     public void Reset_NoIdentity_ReturnsNullAndWritesNothing()
     {
         var files = new RecordingFileSystem();

@@ -83,7 +83,6 @@ public class ManifestJsonTests
 
         Assert.Equal(1, document.Revision);
         Assert.Equal(1, document.Disclosure!.Version);
-        Assert.False(document.MachineHash);
         Assert.Null(document.RetentionMonths);
         Assert.Null(document.OptOut);
         Assert.Null(document.Events![0].Measurements);

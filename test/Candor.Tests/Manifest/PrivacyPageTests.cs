@@ -169,22 +169,23 @@ public class PrivacyPageTests
     }
 
     [Fact]
-    public void ToMarkdown_MachineHashRequested_DescribesIt()
+    public void ToMarkdown_ManifestStillAskingForAMachineHash_MentionsNoneAsNoneIsSent()
     {
+        Assert.Contains("\"machineHash\": true", Some.ManifestJson, StringComparison.Ordinal);
+
         var page = SamplePage();
-
-        Assert.Contains("a machine hash: a keyed hash of the primary network adapter's MAC address", page, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ToMarkdown_NoMachineHash_DoesNotMentionOne()
-    {
-        var json = Some.ManifestJson.Replace("\"machineHash\": true", "\"machineHash\": false");
-
-        var page = PrivacyPage.ToMarkdown(TelemetryManifest.Parse(json));
 
         Assert.DoesNotContain("machine hash", page, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("network adapter", page, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void ToMarkdown_KeyedHashes_AreSaidToBeKeyedPerInstall_AndDeletionToTakeTheSecret()
+    {
+        var page = SamplePage();
+
+        Assert.Contains("a key made from a random secret of your install", page, StringComparison.Ordinal);
+        Assert.Contains("knowing the ID alone deletes nothing", page, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -73,7 +73,6 @@ public class TelemetryManifestTests
         Assert.Equal(["RICH_NO_TELEMETRY", "RICH_OPTOUT"], m.OptOutEnvironmentVariables);
         Assert.Equal(["--no-telemetry", "-q"], m.OptOutFlags);
         Assert.Equal(6, m.RetentionMonths);
-        Assert.True(m.MachineHash);
         Assert.Equal(CiPolicy.Suppress, m.Ci);
         Assert.Equal("mailto:privacy@example.org", m.Contact);
         Assert.Equal(["paths", "names"], m.NeverCollected);
@@ -135,7 +134,6 @@ public class TelemetryManifestTests
         Assert.Empty(m.OptOutEnvironmentVariables);
         Assert.Empty(m.OptOutFlags);
         Assert.Equal(14, m.RetentionMonths);
-        Assert.False(m.MachineHash);
         Assert.Equal(CiPolicy.Tag, m.Ci);
         Assert.Null(m.Contact);
         Assert.Empty(m.NeverCollected);

@@ -91,7 +91,7 @@ public class TrackedValuesGrammarTests
     {
         var e = recorded.Event;
         Assert.Null(GrammarOracle.ContextProblem(e.Context));
-        Assert.True(e.Machine is null || GrammarOracle.IsHash(e.Machine));
+        Assert.True(e.Verifier is null || (e.Verifier.Length == 64 && e.Verifier.All(char.IsAsciiHexDigitLower)));
         var definition = manifest.Find(e.Name)!;
         foreach (var (name, value) in e.Properties ?? [])
         {

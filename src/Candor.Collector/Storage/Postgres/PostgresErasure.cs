@@ -13,7 +13,7 @@ namespace Candor.Collector.Storage.Postgres;
 internal static class PostgresErasure
 {
     /// <summary>Every table that holds an install ID, an event or a rollup contribution.</summary>
-    public const string Tables = "events, rollup_events, rollup_values, rollup_measures";
+    public const string Tables = "events, rollup_events, rollup_values, rollup_measures, install_verifiers";
 
     /// <summary>Records that rows were deleted, inside the deleting transaction (or alone, with none).</summary>
     public static async Task MarkAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)

@@ -285,7 +285,7 @@ internal sealed class PostgresEventStore : IEventStore
             deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var table in new[] { "rollup_events", "rollup_values" })
+        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
         {
             await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
             rollups.Parameters.AddWithValue("product", productId.Value);
@@ -296,6 +296,15 @@ internal sealed class PostgresEventStore : IEventStore
         await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;
+    }
+
+    public async Task<byte[]?> GetInstallVerifierAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT verifier FROM install_verifiers WHERE product = (SELECT id FROM products WHERE name = @product) AND install = @install");
+        cmd.Parameters.AddWithValue("product", product);
+        cmd.Parameters.AddWithValue("install", install);
+        return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
     // In chunks, each its own transaction, so that deleting a month of events never holds locks for long. One
@@ -328,6 +337,7 @@ internal sealed class PostgresEventStore : IEventStore
 
             if (total > 0)
             {
+                await ForgetUnusedVerifiersAsync(connection, null, product, cancellationToken);
                 await PostgresErasure.MarkAsync(connection, null, cancellationToken);
             }
 
@@ -361,6 +371,7 @@ internal sealed class PostgresEventStore : IEventStore
             deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await ForgetUnusedVerifiersAsync(connection, transaction, product, cancellationToken);
         if (deleted > 0)
         {
             await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
@@ -373,6 +384,20 @@ internal sealed class PostgresEventStore : IEventStore
     public Task<bool> CompactErasedAsync(TimeSpan age, CancellationToken cancellationToken) =>
         PostgresErasure.CompactAsync(_dataSource, age, cancellationToken);
 
+    // A verifier whose install no rollup row and no event names any more would keep the install ID after every trace
+    // of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's events
+    // (NOT IN builds a set), as events have no index by install.
+    private static async Task ForgetUnusedVerifiersAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, CancellationToken cancellationToken)
+    {
+        await using var forget = new NpgsqlCommand("""
+            DELETE FROM install_verifiers v WHERE v.product = (SELECT id FROM products WHERE name = @product)
+              AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = v.install AND r.product = v.product)
+              AND v.install NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = @product))
+            """, connection, transaction);
+        forget.Parameters.AddWithValue("product", product);
+        await forget.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<long> CountRawEventsAsync(string product, CancellationToken cancellationToken)
     {
         await using var cmd = _dataSource.CreateCommand("SELECT COUNT(*) FROM events WHERE product = (SELECT id FROM products WHERE name = @product)");
@@ -384,7 +409,7 @@ internal sealed class PostgresEventStore : IEventStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand($"""
-            SELECT e.id, n.value, e.revision, e.time, e.install, e.machine, e.data,
+            SELECT e.id, n.value, e.revision, e.time, e.install, NULL, e.data,
                    sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
             FROM events e
             JOIN strings n ON n.id = e.name
@@ -409,7 +434,7 @@ internal sealed class PostgresEventStore : IEventStore
         cmd.Parameters.AddWithValue("toTime", Start(filter.To).AddDays(1));
         cmd.Parameters.AddWithValue("limit", limit);
 
-        var rows = new List<(Guid Id, string Name, int Revision, DateTime Time, Guid Install, string? Machine, byte[]? Data, EventContext Context)>();
+        var rows = new List<(Guid Id, string Name, int Revision, DateTime Time, Guid Install, byte[]? Data, EventContext Context)>();
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -425,7 +450,6 @@ internal sealed class PostgresEventStore : IEventStore
                     reader.GetInt32(2),
                     reader.GetDateTime(3),
                     reader.GetGuid(4),
-                    reader.IsDBNull(5) ? null : Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(5)),
                     reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6),
                     context));
             }
@@ -452,7 +476,7 @@ internal sealed class PostgresEventStore : IEventStore
             var (properties, measurements) = row.Data is null
                 ? ([], [])
                 : PropertyCodec.Decode(row.Data, definitions[(row.Revision, row.Name)], id => strings[(int)id]);
-            return new RawEvent(row.Id, row.Name, row.Revision, new DateTimeOffset(row.Time), row.Install, row.Machine, row.Context, properties, measurements);
+            return new RawEvent(row.Id, row.Name, row.Revision, new DateTimeOffset(row.Time), row.Install, row.Context, properties, measurements);
         })];
 
         static string Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);

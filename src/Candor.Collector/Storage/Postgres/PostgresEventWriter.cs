@@ -64,8 +64,8 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var stored = new HashSet<Guid>();
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO events(id, product, time, name, revision, install, context, machine, data)
-            SELECT * FROM unnest(@id, @product, @time, @name, @revision, @install, @context, @machine, @data)
+            INSERT INTO events(id, product, time, name, revision, install, context, data)
+            SELECT * FROM unnest(@id, @product, @time, @name, @revision, @install, @context, @data)
             ON CONFLICT (id) DO NOTHING
             RETURNING id
             """, connection, transaction))
@@ -77,13 +77,28 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             insert.Parameters.Add(Array("revision", NpgsqlDbType.Integer, rows.Select(r => r.Event.Revision)));
             insert.Parameters.Add(Array("install", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Install)));
             insert.Parameters.Add(Array("context", NpgsqlDbType.Integer, rows.Select(r => r.Context)));
-            insert.Parameters.Add(Array("machine", NpgsqlDbType.Bytea, rows.Select(r => r.Machine)));
             insert.Parameters.Add(Array("data", NpgsqlDbType.Bytea, rows.Select(r => r.Data)));
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 stored.Add(reader.GetGuid(0));
             }
+        }
+
+        // The first verifier an install is seen with stays; a later different one changes nothing (see IEventStore).
+        var verified = rows.Where(r => r.Event.Verifier is not null && stored.Contains(r.Event.Id))
+            .DistinctBy(r => (r.Product, r.Event.Install)).ToList();
+        if (verified.Count > 0)
+        {
+            await using var verifiers = new NpgsqlCommand("""
+                INSERT INTO install_verifiers(product, install, verifier)
+                SELECT * FROM unnest(@product, @install, @verifier)
+                ON CONFLICT (product, install) DO NOTHING
+                """, connection, transaction);
+            verifiers.Parameters.Add(Array("product", NpgsqlDbType.Integer, verified.Select(r => r.Product)));
+            verifiers.Parameters.Add(Array("install", NpgsqlDbType.Uuid, verified.Select(r => r.Event.Install)));
+            verifiers.Parameters.Add(Array("verifier", NpgsqlDbType.Bytea, verified.Select(r => r.Event.Verifier!)));
+            await verifiers.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var rollups = new Rollups();
@@ -133,7 +148,6 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             var milliseconds = e.Time.ToUnixTimeMilliseconds();
             Time = DateTime.UnixEpoch.AddMilliseconds(milliseconds);
             Day = DateOnly.FromDateTime(Time);
-            Machine = e.Machine is null ? null : Convert.FromHexString(e.Machine);
             Data = PropertyCodec.Encode(e, value => ids.String(value));
         }
 
@@ -150,8 +164,6 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         public DateTime Time { get; }
 
         public DateOnly Day { get; }
-
-        public byte[]? Machine { get; }
 
         public byte[]? Data { get; }
     }

@@ -100,6 +100,19 @@ internal static class PostgresSchema
           name text PRIMARY KEY,
           value bytea NOT NULL);
         """,
+
+        // Each install's deletion verifier, the first one its events carried (installs stored before have none, and
+        // take the first one their upgraded SDK sends). Events no longer carry a machine hash: the values are cleared
+        // before the column goes, because dropping a column in PostgreSQL only hides it until rows are rewritten.
+        """
+        CREATE TABLE install_verifiers(
+          product integer NOT NULL,
+          install uuid NOT NULL,
+          verifier bytea NOT NULL,
+          PRIMARY KEY(product, install));
+        UPDATE events SET machine = NULL WHERE machine IS NOT NULL;
+        ALTER TABLE events DROP COLUMN machine;
+        """,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>

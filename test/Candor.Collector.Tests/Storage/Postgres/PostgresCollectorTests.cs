@@ -36,7 +36,8 @@ public class PostgresCollectorTests
             var before = await GetAsync(reader, $"/query/sample/events?{Range}&interval=total");
             var durations = await GetAsync(reader, $"/query/sample/durations?{Range}&event=install&measurement=buildTime&interval=total");
             var exactBefore = await collector.Store.CountEventsExactAsync(new EventFilter(Some.Product, new(2026, 3, 1), new(2026, 3, 31)), Interval.Total, default);
-            var deletion = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
+            var unproven = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}","proof":"{{Some.ProofOf(Guid.NewGuid())}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
+            var deletion = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install":"{{alice}}","proof":"{{Some.ProofOf(alice)}}"}"""), gzip: false, path: ProtocolConstants.DeletePath);
             var after = await GetAsync(reader, $"/query/sample/events?{Range}&interval=total");
 
             Assert.Equal((4, 0), (sent.Accepted, sent.Duplicates));
@@ -46,6 +47,7 @@ public class PostgresCollectorTests
             Assert.InRange(Totals(before).Installs, 0, 2 + 12);
             Assert.Equal([new PeriodCount(new(2026, 3, 1), 4, 2)], exactBefore);
             Assert.Equal(1, durations["suppressed"]!.GetValue<int>() + durations["rows"]!.AsArray().Count);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, unproven.StatusCode);
             Assert.Equal(3, (await deletion.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.DeleteInstallResponse))!.Deleted);
             Assert.InRange(Totals(after).Events, 0, 1 + 12);
             Assert.Equal([new PeriodCount(new(2026, 3, 1), 1, 1)], await collector.Store.CountEventsExactAsync(new EventFilter(Some.Product, new(2026, 3, 1), new(2026, 3, 31)), Interval.Total, default));

@@ -30,6 +30,35 @@ public class PostgresEventStoreTests : EventStoreContract
     }
 
     [DatabaseFact]
+    public async Task Reopen_Version1_ClearsTheMachineHashes_AndKeepsVerifiersFromNowOn()
+    {
+        var alice = Guid.NewGuid();
+        var old = Some.Install(alice);
+        old.Verifier = null;
+        await Store.AppendAsync([Incoming(old), Incoming(Some.Install())], default);
+        await Store.DisposeAsync();
+
+        // Version 1 as the earlier collector left it: a machine hash with each event, no verifiers.
+        await PostgresServer.ExecuteAsync("""
+            DROP TABLE install_verifiers;
+            ALTER TABLE events ADD COLUMN machine bytea;
+            UPDATE events SET machine = '\x00112233445566778899aabbccddeeff';
+            UPDATE candor_schema SET version = 1;
+            """, _connectionString);
+
+        await using var reopened = new PostgresEventStore(Options);
+        await reopened.InitializeAsync(default);
+
+        Assert.Equal(PostgresSchema.Latest, await ScalarAsync<int>("SELECT version FROM candor_schema"));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'events' AND column_name = 'machine'"));
+        Assert.Equal(2, await reopened.CountRawEventsAsync(Some.Product, default));
+        Assert.Null(await reopened.GetInstallVerifierAsync(Some.Product, alice, default));
+        await reopened.AppendAsync([Incoming(Some.Install(alice))], default);
+        Assert.Equal(Convert.FromHexString(Some.VerifierOf(alice)), await reopened.GetInstallVerifierAsync(Some.Product, alice, default));
+        Assert.Equal(2, await reopened.DeleteInstallAsync(Some.Product, alice, default));
+    }
+
+    [DatabaseFact]
     public async Task Initialize_SchemaOfANewerCollector_IsRefused()
     {
         await PostgresServer.ExecuteAsync($"UPDATE candor_schema SET version = {PostgresSchema.Latest + 1}", _connectionString);

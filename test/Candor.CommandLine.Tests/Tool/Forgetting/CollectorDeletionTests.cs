@@ -4,6 +4,8 @@ namespace Candor.CommandLine.Tests.Tool.Forgetting;
 
 public sealed class CollectorDeletionTests
 {
+    private static readonly string Proof = new('a', 64);
+
     [Theory]
     [InlineData("http://collector.example.org", "must use https://")]
     [InlineData("https://user:pass@collector.example.org", "must not carry credentials")]
@@ -13,7 +15,7 @@ public sealed class CollectorDeletionTests
         var requests = 0;
         var deletion = new CollectorDeletion(() => new CountingHandler(() => requests++));
 
-        var result = await deletion.DeleteAsync(endpoint, "key", Guid.NewGuid(), CancellationToken.None);
+        var result = await deletion.DeleteAsync(endpoint, "key", Guid.NewGuid(), Proof, CancellationToken.None);
 
         Assert.Null(result.Deleted);
         Assert.Contains(problem, result.Problem, StringComparison.Ordinal);
@@ -21,7 +23,7 @@ public sealed class CollectorDeletionTests
     }
 
     [Fact]
-    public async Task Delete_SendsTheKeyAndInstallToTheDeletePathUnderTheEndpointsPrefix()
+    public async Task Delete_SendsTheKeyInstallAndProofToTheDeletePathUnderTheEndpointsPrefix()
     {
         HttpRequestMessage? seen = null;
         string? body = null;
@@ -33,12 +35,26 @@ public sealed class CollectorDeletionTests
         }));
         var install = Guid.NewGuid();
 
-        var result = await deletion.DeleteAsync("https://telemetry.example.org/candor/", "the-key", install, CancellationToken.None);
+        var result = await deletion.DeleteAsync("https://telemetry.example.org/candor/", "the-key", install, Proof, CancellationToken.None);
 
         Assert.Equal(5, result.Deleted);
         Assert.Equal("https://telemetry.example.org/candor/v1/installs/delete", seen!.RequestUri!.ToString());
         Assert.Equal("the-key", seen.Headers.GetValues("X-Candor-Key").Single());
-        Assert.Equal($$"""{"install":"{{install}}"}""", body);
+        Assert.Equal($$"""{"install":"{{install}}","proof":"{{Proof}}"}""", body);
+    }
+
+    [Fact]
+    public async Task Delete_ProofRefused_IsANoteNamingTheInstall_NotAProblemToRetry()
+    {
+        var deletion = new CollectorDeletion(() => new CountingHandler(() => { }, _ =>
+            new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden) { Content = new StringContent("""{"reason":"proof-mismatch","detail":"nothing was deleted"}""") }));
+        var install = Guid.NewGuid();
+
+        var result = await deletion.DeleteAsync("https://telemetry.example.org", "key", install, Proof, CancellationToken.None);
+
+        Assert.Null(result.Problem);
+        Assert.Null(result.Deleted);
+        Assert.Contains($"ask its administrator to delete install {install}", result.Note, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -47,7 +63,7 @@ public sealed class CollectorDeletionTests
         var deletion = new CollectorDeletion(() => new CountingHandler(() => { }, _ =>
             new HttpResponseMessage(System.Net.HttpStatusCode.Unauthorized) { Content = new StringContent("""{"reason":"unknown-key","detail":"The ingestion key is not known."}""") }));
 
-        var result = await deletion.DeleteAsync("https://telemetry.example.org", "old-key", Guid.NewGuid(), CancellationToken.None);
+        var result = await deletion.DeleteAsync("https://telemetry.example.org", "old-key", Guid.NewGuid(), Proof, CancellationToken.None);
 
         Assert.Equal("the collector answered 401: The ingestion key is not known.", result.Problem);
     }
