@@ -37,4 +37,13 @@ internal static partial class CollectorLog
 
     [LoggerMessage(10, LogLevel.Warning, "Reading products and credentials from the store failed; the ones read before stay in use until the next try")]
     public static partial void RefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(21, LogLevel.Warning, "Refused {Method} {Path} ({Status}): {Problem}")]
+    public static partial void RequestUnreadable(ILogger logger, string method, string path, int status, string problem);
+
+    [LoggerMessage(22, LogLevel.Warning, "Refused a manifest{ForProduct}: {Problems}")]
+    public static partial void ManifestRefused(ILogger logger, string forProduct, string problems);
+
+    [LoggerMessage(23, LogLevel.Warning, "Refused {Method} {Path} (400): {Problem}")]
+    public static partial void AdminRequestRefused(ILogger logger, string method, string path, string problem);
 }
