@@ -116,13 +116,14 @@ internal static class ProductEndpoints
             ? NotRegistered(product)
             : TypedResults.Ok(credentials.Live.Where(c => c.Role is CredentialRole.Ingestion && c.Product == product).Select(CredentialInfo.From));
 
-    private static async Task<Results<NoContent, NotFound>> RevokeKeyAsync(
+    private static async Task<Results<NoContent, NotFound<ManifestProblem>>> RevokeKeyAsync(
         string product, long id, ClaimsPrincipal user, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
     {
         if (!credentials.Live.Any(c => c.Id == id && c.Role is CredentialRole.Ingestion && c.Product == product)
             || !await credentials.RevokeAsync(id, cancellationToken))
         {
-            return TypedResults.NotFound();
+            return TypedResults.NotFound(new ManifestProblem(
+                [$"'{product}' has no live ingestion key with ID {id.ToString(CultureInfo.InvariantCulture)} (GET /admin/products/{product}/keys lists them)"]));
         }
 
         await audit.RecordAsync(user, "key.revoke", product, $"ingestion key {id.ToString(CultureInfo.InvariantCulture)}", cancellationToken);

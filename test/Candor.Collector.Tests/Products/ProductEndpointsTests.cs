@@ -106,6 +106,9 @@ public class ProductEndpointsTests
 
         Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, batch.StatusCode);
+        var again = await collector.Admin.DeleteAsync($"/admin/products/sample/keys/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Contains($"'sample' has no live ingestion key with ID {id}", await again.Content.ReadAsStringAsync());
     }
 
     [Fact]
