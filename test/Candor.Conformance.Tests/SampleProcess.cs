@@ -7,7 +7,7 @@ internal static class SampleProcess
 {
     // Sample builds share the SDK's project, so they run one at a time, in a configuration of their own that
     // never touches the Debug build the tests themselves run from.
-    private static readonly SemaphoreSlim Builds = new(1, 1);
+    internal static readonly SemaphoreSlim Builds = new(1, 1);
 
     public static string RepositoryRoot { get; } = FindRoot();
 

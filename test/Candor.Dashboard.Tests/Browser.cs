@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Xunit.Sdk;
 
 namespace Candor.Dashboard.Tests;
 
@@ -71,8 +72,12 @@ public sealed class BrowserTests : ICollectionFixture<Browser>, ICollectionFixtu
     public const string Name = "browser";
 }
 
-/// <summary>A test that needs the browser: skipped with a reason when Chromium is missing, unless CI=true, where it fails.</summary>
+/// <summary>
+/// A test that needs the browser: skipped with a reason when Chromium is missing, unless CI=true, where it fails.
+/// The reason is also in the skipped test's name (<see cref="SkipReasonInName"/>), so that <c>dotnet test</c> prints it.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method)]
+[XunitTestCaseDiscoverer("Candor.Dashboard.Tests.SkipReasonInNameDiscoverer", "Candor.Dashboard.Tests")]
 public sealed class BrowserFactAttribute : FactAttribute
 {
     public BrowserFactAttribute()

@@ -121,6 +121,8 @@ public sealed class DashboardPageTests(Browser browser, AcmeCollector acme)
         var steps = await page.Locator(".empty-state").InnerTextAsync();
         Assert.Contains($"{collector.BaseAddress.ToString().TrimEnd('/')}/admin/products/acme/keys", steps);
         Assert.Contains("-p:CandorIngestionKey=$KEY", steps);
+        Assert.Contains("The first run only shows the telemetry notice and records nothing.", steps);
+        Assert.Contains("candor send sends them now", steps);
 
         // The documented screenshot shows the address of a collector started as the README says, not this test's
         // random port, so a test run leaves docs/dashboard unchanged.

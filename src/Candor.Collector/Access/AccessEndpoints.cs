@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Candor.Collector.Operations;
 using Candor.Collector.Products;
 using Candor.Collector.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,7 +23,7 @@ internal static class AccessEndpoints
     }
 
     private static async Task<Results<Created<CreatedSecret>, BadRequest<string>>> CreateTokenAsync(
-        CreateTokenRequest request, ClaimsPrincipal user, CredentialService credentials, ProductCatalog catalog, AuditLog audit, CancellationToken cancellationToken)
+        CreateTokenRequest request, HttpContext http, ClaimsPrincipal user, CredentialService credentials, ProductCatalog catalog, AuditLog audit, ILogger<CredentialService> logger, CancellationToken cancellationToken)
     {
         CredentialRole? role = request.Role switch
         {
@@ -32,24 +33,24 @@ internal static class AccessEndpoints
         };
         if (role is null)
         {
-            return TypedResults.BadRequest("'role' must be 'reader' or 'admin'");
+            return Refuse(logger, http, "'role' must be 'reader' or 'admin'");
         }
 
         // A reader reads the products it was made for, and only those; an admin reads every product.
         var products = (request.Products ?? []).Select(p => p?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
         if (role is CredentialRole.Reader && products.Count == 0)
         {
-            return TypedResults.BadRequest("a reader token is made for named products: give 'products', e.g. [\"kmpkg\"]");
+            return Refuse(logger, http, "a reader token is made for named products: give 'products', e.g. [\"kmpkg\"]");
         }
 
         if (role is CredentialRole.Admin && products.Count > 0)
         {
-            return TypedResults.BadRequest("an admin token reads every product: leave 'products' out");
+            return Refuse(logger, http, "an admin token reads every product: leave 'products' out");
         }
 
         if (products.FirstOrDefault(p => catalog.Find(p) is null) is { } unknown)
         {
-            return TypedResults.BadRequest($"no product '{unknown}' is registered here (GET /admin/products lists them)");
+            return Refuse(logger, http, $"no product '{unknown}' is registered here (GET /admin/products lists them)");
         }
 
         var name = string.IsNullOrWhiteSpace(request.Name) ? request.Role! : request.Name.Trim();
@@ -59,16 +60,23 @@ internal static class AccessEndpoints
         return TypedResults.Created($"/admin/tokens/{credential.Id}", new CreatedSecret(credential.Id, request.Role!, name, null, secret, products.Count == 0 ? null : products));
     }
 
+    // A 400 that names the problem, in the answer and in the log.
+    private static BadRequest<string> Refuse(ILogger logger, HttpContext http, string problem)
+    {
+        CollectorLog.AdminRequestRefused(logger, http.Request.Method, http.Request.Path.Value ?? "", problem);
+        return TypedResults.BadRequest(problem);
+    }
+
     private static Ok<IEnumerable<CredentialInfo>> ListTokens(CredentialService credentials) =>
         TypedResults.Ok(credentials.Live.Where(c => c.Role is not CredentialRole.Ingestion).Select(CredentialInfo.From));
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RevokeTokenAsync(
+    private static async Task<Results<NoContent, NotFound<string>, ProblemHttpResult>> RevokeTokenAsync(
         long id, ClaimsPrincipal user, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
     {
         var target = credentials.Live.FirstOrDefault(c => c.Id == id && c.Role is not CredentialRole.Ingestion);
         if (target is null)
         {
-            return TypedResults.NotFound();
+            return TypedResults.NotFound($"no live reader or admin token has ID {id} (GET /admin/tokens lists them)");
         }
 
         // Without an admin token nobody could administer the collector (nor revoke anything) until a restart made one.
@@ -79,7 +87,7 @@ internal static class AccessEndpoints
 
         if (!await credentials.RevokeAsync(id, cancellationToken))
         {
-            return TypedResults.NotFound();
+            return TypedResults.NotFound($"no live reader or admin token has ID {id} (GET /admin/tokens lists them)");
         }
 
         await audit.RecordAsync(user, "token.revoke", $"token {id}", target.Name, cancellationToken);

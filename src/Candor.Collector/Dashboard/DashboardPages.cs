@@ -362,7 +362,7 @@ internal static class DashboardPages
             <li><p><strong>Build the tool with the key and this collector's address.</strong> A build without the key never sends anything.</p>
             <pre><code>dotnet build -p:CandorIngestionKey=$KEY -p:CandorEndpoint={baseUrl}</code></pre>
             <p class="help">The SDK sends only to <code>https://</code> addresses, or to <code>http://</code> on the same machine (loopback).</p></li>
-            <li><p><strong>Run a command of the tool.</strong> Events are uploaded in the background and show here as soon as they arrive.</p></li>
+            <li><p><strong>Run a command of the tool twice.</strong> The first run only shows the telemetry notice and records nothing. From the second on, each run's events leave when it exits: its <code>candor-upload</code> process sends them within seconds. Events that could not leave wait on that machine; <code>candor pending</code> lists them and <code>candor send</code> sends them now.</p></li>
             </ol>
             <p>To check the collector first, send one event by hand:</p>
             <pre><code>curl -H "X-Candor-Key: $KEY" -H 'Content-Type: application/json' \

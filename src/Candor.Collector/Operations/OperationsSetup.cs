@@ -28,8 +28,19 @@ internal static class OperationsSetup
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(new CollectorConsole(Console.Out));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default);
+
+            // Admin request bodies are written by hand and carry manifests, which may hold comments and trailing
+            // commas as the SDK accepts them (docs/manifest.md); so may the body around them.
+            o.SerializerOptions.ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip;
+            o.SerializerOptions.AllowTrailingCommas = true;
+        });
         builder.Services.AddProblemDetails();
+
+        // A request an endpoint cannot read reaches UnreadableRequests, which says why, instead of a bare 400.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return builder;
     }
 
@@ -109,6 +120,7 @@ internal static class OperationsSetup
     {
         app.UseForwardedHeaders();
         app.UseStatusCodePages();
+        app.UseMiddleware<UnreadableRequests>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -50,16 +50,18 @@ internal static class ProductEndpoints
     }
 
     private static async Task<Results<Created<ProductInfo>, Ok<ProductInfo>, BadRequest<ManifestProblem>, Conflict<ManifestProblem>>> RegisterAsync(
-        RegisterProductRequest request, ClaimsPrincipal user, ProductCatalog catalog, AuditLog audit, ILogger<ProductCatalog> logger, CancellationToken cancellationToken)
+        RegisterProductRequest request, HttpContext http, ClaimsPrincipal user, ProductCatalog catalog, AuditLog audit, ILogger<ProductCatalog> logger, CancellationToken cancellationToken)
     {
         if (request.Manifest.ValueKind is not JsonValueKind.Object)
         {
-            return TypedResults.BadRequest(new ManifestProblem(["'manifest' must be the manifest's JSON object"]));
+            return Refuse(logger, http, request.Manifest.ValueKind is JsonValueKind.Undefined
+                ? "give the manifest as 'manifest': {\"manifest\": { ... }, \"kThreshold\": 1}"
+                : "'manifest' must be the manifest's JSON object");
         }
 
         if (Settings.Check(request.RetentionMonths, request.KThreshold) is { } problem)
         {
-            return TypedResults.BadRequest(new ManifestProblem([problem]));
+            return Refuse(logger, http, problem);
         }
 
         RegistrationOutcome outcome;
@@ -71,13 +73,16 @@ internal static class ProductEndpoints
         }
         catch (ManifestException ex)
         {
+            var named = request.Manifest.TryGetProperty("product", out var name) && name.ValueKind is JsonValueKind.String ? $" for '{name.GetString()}'" : "";
+            CollectorLog.ManifestRefused(logger, named, string.Join("; ", ex.Errors));
             return TypedResults.BadRequest(new ManifestProblem(ex.Errors));
         }
 
         if (outcome is RegistrationOutcome.Conflict)
         {
-            return TypedResults.Conflict(new ManifestProblem(
-                [$"revision {manifest.Revision} of '{manifest.Product}' is already registered with different content; raise 'revision' to register a change"]));
+            var conflict = $"revision {manifest.Revision} of '{manifest.Product}' is already registered with different content; raise 'revision' to register a change";
+            CollectorLog.ManifestRefused(logger, $" for '{manifest.Product}'", conflict);
+            return TypedResults.Conflict(new ManifestProblem([conflict]));
         }
 
         await audit.RecordAsync(user, "product.register", manifest.Product,
@@ -89,21 +94,21 @@ internal static class ProductEndpoints
             : TypedResults.Ok(info);
     }
 
-    private static Results<Ok<ProductInfo>, NotFound> Get(string product, ProductCatalog catalog) =>
-        catalog.Find(product) is { } p ? TypedResults.Ok(ProductInfo.From(p)) : TypedResults.NotFound();
+    private static Results<Ok<ProductInfo>, NotFound<ManifestProblem>> Get(string product, ProductCatalog catalog) =>
+        catalog.Find(product) is { } p ? TypedResults.Ok(ProductInfo.From(p)) : NotRegistered(product);
 
-    private static async Task<Results<Ok<ProductInfo>, NotFound, BadRequest<ManifestProblem>>> UpdateAsync(
-        string product, ProductSettings request, ClaimsPrincipal user, ProductCatalog catalog, AuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ProductInfo>, NotFound<ManifestProblem>, BadRequest<ManifestProblem>>> UpdateAsync(
+        string product, ProductSettings request, HttpContext http, ClaimsPrincipal user, ProductCatalog catalog, AuditLog audit, ILogger<ProductCatalog> logger, CancellationToken cancellationToken)
     {
         if (Settings.Check(request.RetentionMonths, request.KThreshold) is { } problem)
         {
-            return TypedResults.BadRequest(new ManifestProblem([problem]));
+            return Refuse(logger, http, problem);
         }
 
         var updated = await catalog.UpdateSettingsAsync(product, request.RetentionMonths, request.KThreshold, cancellationToken);
         if (updated is null)
         {
-            return TypedResults.NotFound();
+            return NotRegistered(product);
         }
 
         await audit.RecordAsync(user, "product.settings", product,
@@ -111,12 +116,12 @@ internal static class ProductEndpoints
         return TypedResults.Ok(ProductInfo.From(updated));
     }
 
-    private static async Task<Results<Created<CreatedSecret>, NotFound>> CreateKeyAsync(
+    private static async Task<Results<Created<CreatedSecret>, NotFound<ManifestProblem>>> CreateKeyAsync(
         string product, CreateKeyRequest? request, ClaimsPrincipal user, ProductCatalog catalog, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
     {
         if (catalog.Find(product) is null)
         {
-            return TypedResults.NotFound();
+            return NotRegistered(product);
         }
 
         var name = string.IsNullOrWhiteSpace(request?.Name) ? "ingestion key" : request.Name.Trim();
@@ -127,22 +132,34 @@ internal static class ProductEndpoints
             new CreatedSecret(credential.Id, "ingestion", name, product, secret));
     }
 
-    private static Results<Ok<IEnumerable<CredentialInfo>>, NotFound> ListKeys(string product, ProductCatalog catalog, CredentialService credentials) =>
+    private static Results<Ok<IEnumerable<CredentialInfo>>, NotFound<ManifestProblem>> ListKeys(string product, ProductCatalog catalog, CredentialService credentials) =>
         catalog.Find(product) is null
-            ? TypedResults.NotFound()
+            ? NotRegistered(product)
             : TypedResults.Ok(credentials.Live.Where(c => c.Role is CredentialRole.Ingestion && c.Product == product).Select(CredentialInfo.From));
 
-    private static async Task<Results<NoContent, NotFound>> RevokeKeyAsync(
+    private static async Task<Results<NoContent, NotFound<ManifestProblem>>> RevokeKeyAsync(
         string product, long id, ClaimsPrincipal user, CredentialService credentials, AuditLog audit, CancellationToken cancellationToken)
     {
         if (!credentials.Live.Any(c => c.Id == id && c.Role is CredentialRole.Ingestion && c.Product == product)
             || !await credentials.RevokeAsync(id, cancellationToken))
         {
-            return TypedResults.NotFound();
+            return TypedResults.NotFound(new ManifestProblem(
+                [$"'{product}' has no live ingestion key with ID {id.ToString(CultureInfo.InvariantCulture)} (GET /admin/products/{product}/keys lists them)"]));
         }
 
         await audit.RecordAsync(user, "key.revoke", product, $"ingestion key {id.ToString(CultureInfo.InvariantCulture)}", cancellationToken);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>The 404 for a product that is not registered here, naming it, so a copied command's typo shows.</summary>
+    public static NotFound<ManifestProblem> NotRegistered(string product) =>
+        TypedResults.NotFound(new ManifestProblem([$"no product '{product}' is registered here (GET /admin/products lists them; POST /admin/products registers one)"]));
+
+    // A 400 that names the problem, in the answer and in the log.
+    private static BadRequest<ManifestProblem> Refuse(ILogger logger, HttpContext http, string problem)
+    {
+        CollectorLog.AdminRequestRefused(logger, http.Request.Method, http.Request.Path.Value ?? "", problem);
+        return TypedResults.BadRequest(new ManifestProblem([problem]));
     }
 
     private static class Settings
@@ -166,7 +183,7 @@ internal sealed record ProductSettings(int? RetentionMonths, int? KThreshold);
 /// <summary>Names an ingestion key.</summary>
 internal sealed record CreateKeyRequest(string? Name);
 
-/// <summary>Why a manifest was refused: every problem, one sentence each.</summary>
+/// <summary>Why an admin request was refused (a manifest, a setting, a product that is not registered): every problem, one sentence each.</summary>
 internal sealed record ManifestProblem(IReadOnlyList<string> Errors);
 
 /// <summary>A product as the admin API shows it.</summary>

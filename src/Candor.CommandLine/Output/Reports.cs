@@ -56,9 +56,7 @@ internal static class Reports
 
         if (status.Collector is { } collector)
         {
-            output.Line(collector.Endpoint is null
-                ? $"  sends    {output.Notable("nothing")}: this build has no collector (a source build); events are only printed or kept locally"
-                : $"  sends    to {collector.Endpoint}");
+            output.Line($"  sends    {Sends(output, collector, status.Decision?.Level)}");
         }
 
         output.Line($"  choice   {(status.Choice is { } choice ? Text(choice) : "none")} {output.Dim($"(machine-wide: {(status.MachineChoice is { } machine ? Text(machine) : "none")})")}");
@@ -74,6 +72,20 @@ internal static class Reports
             output.Line($"  settings {settingsFile}");
         }
     }
+
+    /// <summary>
+    /// Where a product's events go at its level now: nothing at <c>off</c> or <c>local</c> (the collector is named
+    /// only as the build's), error events only at <c>errors</c>, and nothing from a build without a collector.
+    /// </summary>
+    private static string Sends(CommandOutput output, CollectorInfo collector, TelemetryLevel? level) =>
+        (collector.Endpoint, level) switch
+        {
+            (null, _) => $"{output.Notable("nothing")}: this build has no collector (a source build); events are only printed or kept locally",
+            (var endpoint, TelemetryLevel.Off) => $"{output.Notable("nothing")}: telemetry is off here (this build's collector is {endpoint})",
+            (var endpoint, TelemetryLevel.Local) => $"{output.Notable("nothing")}: events are kept on this machine only (this build's collector is {endpoint})",
+            (var endpoint, TelemetryLevel.Errors) => $"error events only, to {endpoint}",
+            (var endpoint, _) => $"to {endpoint}",
+        };
 
     /// <summary>A product's state as a JSON object.</summary>
     public static void WriteStatus(Utf8JsonWriter json, ProductStatus status)

@@ -20,7 +20,15 @@ internal static class StatusCommand
         command.SetAction(parseResult =>
         {
             var output = CommandOutput.For(parseResult, parseResult.GetValue(json));
-            var products = ProductOption.Selected(machine, parseResult.GetValue(product));
+            var asked = parseResult.GetValue(product);
+            var products = ProductOption.Selected(machine, asked);
+
+            // A product this machine knows nothing about has no level to show: say so, and fail as a script expects.
+            if (asked is not null && !machine.Products().Contains(asked, StringComparer.Ordinal))
+            {
+                return output.Fail($"candor: nothing is known about '{asked}' on this machine: no run of it was seen here and no choice was made for it. 'candor status' lists the products this machine knows.");
+            }
+
             var states = products.Select(p => machine.Status(p, machine.Record(p)?.Manifest)).ToList();
             var policy = machine.ReadPolicy();
             var machineChoice = machine.Settings.GetLevel();
@@ -69,9 +77,7 @@ internal static class StatusCommand
             if (states.Count == 0)
             {
                 output.Line();
-                output.Line(parseResult.GetValue(product) is null
-                    ? "No Candor-enabled tool has run with telemetry on for this user yet."
-                    : "Nothing is known about this product here.");
+                output.Line("No Candor-enabled tool has run with telemetry on for this user yet.");
             }
 
             return ExitCodes.Success;

@@ -6,9 +6,10 @@ namespace Candor.Delivery;
 
 /// <summary>
 /// An append-only file of JSON lines with a size cap: past the cap the oldest lines are trimmed away in one
-/// atomic rewrite, down to three quarters of the cap so that not every append rewrites the file. Blank lines
-/// are allowed and skipped. Only the uploader appends (under the machine's upload lock); readers may read at
-/// any time because a trim replaces the file atomically.
+/// atomic rewrite, down to three quarters of the cap so that not every append rewrites the file. It holds no
+/// blank line, so line-by-line JSON readers take it as it is; blank lines (older versions wrote them) are
+/// skipped. Only the uploader appends (under the machine's upload lock); readers may read at any time because a
+/// trim replaces the file atomically.
 /// </summary>
 internal sealed class JsonLinesLog
 {
@@ -36,16 +37,14 @@ internal sealed class JsonLinesLog
     public void Append(Action<LineWriter> writeLines)
     {
         var buffer = new ByteBuffer();
-
-        // Each append starts on a fresh line, so a line torn by a crash or a full disk never swallows the next.
-        buffer.Write("\n"u8);
         writeLines(new LineWriter(buffer));
         if (_createsFolder)
         {
             _files.CreatePrivateDirectory(Path.GetDirectoryName(_path)!);
         }
 
-        _files.Append(_path, buffer.WrittenSpan);
+        // Starts on a fresh line, so a line torn by a crash or a full disk never swallows the next.
+        _files.AppendLines(_path, buffer.WrittenSpan);
         if (_files.FileLength(_path) > _maxBytes)
         {
             Trim();

@@ -41,8 +41,13 @@ internal interface IFileSystem
     /// </summary>
     void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable);
 
-    /// <summary>Appends to a file, creating it owner-only; something that is not a file in its place is set aside first.</summary>
-    void Append(string path, ReadOnlySpan<byte> contents);
+    /// <summary>
+    /// Appends lines to a file, creating it owner-only; something that is not a file in its place is set aside first.
+    /// The lines start on a line of their own: when the file does not end with a line break (a line torn by a crash
+    /// or a full disk), one is written first, so the torn line never swallows the first new one; otherwise nothing
+    /// comes before them, so the file holds no empty line for line-by-line readers to trip on.
+    /// </summary>
+    void AppendLines(string path, ReadOnlySpan<byte> contents);
 
     /// <summary>Deletes a file if it exists.</summary>
     void DeleteFile(string path);

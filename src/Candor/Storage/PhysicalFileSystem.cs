@@ -165,12 +165,34 @@ internal sealed class PhysicalFileSystem : IFileSystem
         }
     }
 
-    public void Append(string path, ReadOnlySpan<byte> contents)
+    public void AppendLines(string path, ReadOnlySpan<byte> contents)
     {
         // Opening a FIFO for writing waits for a reader, and a folder cannot be appended to: a log is a file.
         SetAsideIfNotAFile(path);
+        var tornLine = !EndsOnLineBreak(path);
         using var stream = Create(path, FileMode.Append);
+        if (tornLine)
+        {
+            stream.Write("\n"u8);
+        }
+
         stream.Write(contents);
+    }
+
+    // True for a missing or empty file too: there is no line to finish.
+    private static bool EndsOnLineBreak(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = RandomAccess.GetLength(handle);
+            Span<byte> last = stackalloc byte[1];
+            return length == 0 || (RandomAccess.Read(handle, last, length - 1) == 1 && last[0] == (byte)'\n');
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return true;
+        }
     }
 
     public void DeleteFile(string path) => File.Delete(path);

@@ -106,6 +106,9 @@ public class ProductEndpointsTests
 
         Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, batch.StatusCode);
+        var again = await collector.Admin.DeleteAsync($"/admin/products/sample/keys/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Contains($"'sample' has no live ingestion key with ID {id}", await again.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -119,5 +122,74 @@ public class ProductEndpointsTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await collector.Client("candor_admin_guessed").GetAsync("/admin/products")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await collector.Client(key).GetAsync("/admin/products")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/admin/products")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Register_ManifestWithCommentsAndTrailingCommas_IsAcceptedAsTheSdkAcceptsIt()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var manifest = "// the sample tool's manifest, as an author writes it\n"
+            + Some.ManifestJson.Replace("\"revision\": 1,", "\"revision\": 1, /* raise it for every change */").TrimEnd().TrimEnd('}') + ",\n}";
+        Assert.Equal("sample", Candor.Manifest.TelemetryManifest.Parse(manifest).Product);
+
+        // Exactly what docs/collector.md has an operator type: the file pasted into the body.
+        var response = await collector.Admin.PostAsync("/admin/products", TestCollector.JsonContent($"{{\"manifest\": {manifest}, \"kThreshold\": 1,}}"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(1, (await response.Content.ReadFromJsonAsync<JsonObject>())!["kThreshold"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("{\"manifest\": {\"product\": \"sample\"", "LineNumber")]
+    [InlineData("{\"manifest\": 'sample'}", "invalid start of a value")]
+    [InlineData("{\"manifest\": {}, \"kThreshold\": \"five\"}", "$.kThreshold")]
+    [InlineData("", "no body")]
+    public async Task Register_BodyThatIsNotTheRequest_Gets400NamingWhatIsWrong_AndALogLine(string body, string named)
+    {
+        await using var collector = await TestCollector.StartAsync();
+
+        var response = await collector.Admin.PostAsync("/admin/products", TestCollector.JsonContent(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>();
+        Assert.Contains(named, detail);
+        Assert.Contains(collector.Logs, l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains("Refused POST /admin/products (400): " + detail));
+    }
+
+    [Fact]
+    public async Task Register_WithoutManifestOrWithABadManifest_Gets400NamingIt_AndALogLine()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var broken = Some.ManifestJson.Replace("\"purpose\": \"Fix crashes.\",", "");
+
+        var missing = await collector.Admin.PostAsync("/admin/products", TestCollector.JsonContent("{\"kThreshold\": 1}"));
+        var wrong = await collector.Admin.PostAsync("/admin/products", TestCollector.JsonContent($"{{\"manifest\": {broken}}}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("give the manifest as 'manifest'", await missing.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains(collector.Logs, l => l.Contains("Refused POST /admin/products (400): give the manifest as 'manifest'"));
+        Assert.Contains(collector.Logs, l => l.Contains("Refused a manifest for 'sample': ") && l.Contains("event 'crash': 'purpose' is required"));
+    }
+
+    [Fact]
+    public async Task UnknownProduct_Gets404NamingIt()
+    {
+        await using var collector = await TestCollector.StartAsync();
+
+        var responses = new[]
+        {
+            await collector.Admin.GetAsync("/admin/products/kmpkg"),
+            await collector.Admin.PostAsync("/admin/products/kmpkg/keys", null),
+            await collector.Admin.GetAsync("/admin/products/kmpkg/keys"),
+            await collector.Admin.PatchAsJsonAsync("/admin/products/kmpkg", new { kThreshold = 1 }),
+        };
+
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsArray();
+            Assert.Equal("no product 'kmpkg' is registered here (GET /admin/products lists them; POST /admin/products registers one)", Assert.Single(errors)!.GetValue<string>());
+        }
     }
 }

@@ -7,7 +7,8 @@ namespace Candor.Collector.Tests.Storage;
 /// <summary>
 /// A fact that runs against its class's database. In a class marked <see cref="NeedsPostgresAttribute"/> it is
 /// skipped, saying why, when no PostgreSQL server answers (outside CI; in CI it runs and fails). This is how the
-/// one <see cref="EventStoreContract"/> runs on SQLite always and on PostgreSQL where there is a server.
+/// one <see cref="EventStoreContract"/> runs on SQLite always and on PostgreSQL where there is a server. A skipped
+/// test's name ends with the reason, because <c>dotnet test</c> prints skipped tests by name and nothing more.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 [XunitTestCaseDiscoverer("Candor.Collector.Tests.Storage.DatabaseFactDiscoverer", "Candor.Collector.Tests")]
@@ -34,6 +35,12 @@ public sealed class DatabaseTestCase : XunitTestCase
         : base(diagnosticMessageSink, display, options, testMethod)
     {
     }
+
+    // `dotnet test` lists skipped tests by name only, so the name carries the reason: the output says why.
+    protected override string GetDisplayName(IAttributeInfo factAttribute, string displayName) =>
+        GetSkipReason(factAttribute) is { } reason
+            ? $"{base.GetDisplayName(factAttribute, displayName)} [skipped: {reason}]"
+            : base.GetDisplayName(factAttribute, displayName);
 
     // Decided from the class that runs the test (a contract's derived class), not the one that declares it.
     protected override string? GetSkipReason(IAttributeInfo factAttribute) =>

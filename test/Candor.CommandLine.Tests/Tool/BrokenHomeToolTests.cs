@@ -162,7 +162,7 @@ public sealed class BrokenHomeToolTests : IDisposable
 
         public void WriteAtomic(string path, ReadOnlySpan<byte> contents, bool durable) => _inner.WriteAtomic(path, contents, durable);
 
-        public void Append(string path, ReadOnlySpan<byte> contents) => _inner.Append(path, contents);
+        public void AppendLines(string path, ReadOnlySpan<byte> contents) => _inner.AppendLines(path, contents);
 
         public void DeleteFile(string path) => _inner.DeleteFile(path);
 

@@ -73,6 +73,42 @@ public sealed class CandorToolTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_ProductNothingIsKnownAbout_SaysSoAndExitsWith1()
+    {
+        await Programs.PackAsync(_home, "list");
+
+        var run = await CandorAsync("status", "--product", "nope");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Output);
+        Assert.Equal("candor: nothing is known about 'nope' on this machine: no run of it was seen here and no choice was made for it. 'candor status' lists the products this machine knows.\n", run.Error);
+        Assert.Equal(0, (await CandorAsync("status", "--product", "pack")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Status_OfAnOfficialBuild_SaysWhereItSendsAtEachLevel_AndNothingOnceOff()
+    {
+        var official = new Dictionary<string, string>
+        {
+            [OfficialPack.EndpointVariable] = "http://127.0.0.1:9",
+            [OfficialPack.KeyVariable] = "candor_ingest_status",
+            [OfficialPack.DetachedVariable] = "off",
+        };
+        await Programs.OfficialPackAsync(_home, official, "list");
+
+        var on = await CandorAsync("status", "--product", "pack");
+        await CandorAsync("errors", "--product", "pack");
+        var errors = await CandorAsync("status", "--product", "pack");
+        await CandorAsync("disable");
+        var off = await CandorAsync("status", "--product", "pack");
+
+        Assert.Contains("\n  sends    to http://127.0.0.1:9/\n", on.Output, StringComparison.Ordinal);
+        Assert.Contains("\n  sends    error events only, to http://127.0.0.1:9/\n", errors.Output, StringComparison.Ordinal);
+        Assert.Contains("\n  sends    nothing: telemetry is off here (this build's collector is http://127.0.0.1:9/)\n", off.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("sends    to", off.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Disable_WithoutAProduct_TurnsEveryToolOffAndErasesTheirData()
     {
         await Programs.PackAsync(_home, "list");

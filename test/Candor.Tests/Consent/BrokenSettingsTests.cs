@@ -172,7 +172,7 @@ public sealed class BrokenSettingsTests : IDisposable
 
         public void WriteAtomic(string file, ReadOnlySpan<byte> contents, bool durable) => _inner.WriteAtomic(file, contents, durable);
 
-        public void Append(string file, ReadOnlySpan<byte> contents) => _inner.Append(file, contents);
+        public void AppendLines(string file, ReadOnlySpan<byte> contents) => _inner.AppendLines(file, contents);
 
         public void DeleteFile(string file) => _inner.DeleteFile(file);
 

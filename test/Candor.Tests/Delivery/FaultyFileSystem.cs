@@ -65,10 +65,10 @@ internal sealed class FaultyFileSystem : IFileSystem
         _inner.WriteAtomic(path, contents, durable);
     }
 
-    public void Append(string path, ReadOnlySpan<byte> contents)
+    public void AppendLines(string path, ReadOnlySpan<byte> contents)
     {
-        Check(nameof(Append), path);
-        _inner.Append(path, contents);
+        Check(nameof(AppendLines), path);
+        _inner.AppendLines(path, contents);
     }
 
     public void DeleteFile(string path)

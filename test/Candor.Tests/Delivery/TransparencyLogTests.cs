@@ -60,6 +60,39 @@ public class TransparencyLogTests
     }
 
     [Fact]
+    public void Append_SeveralTimes_WritesOneJsonObjectPerLineAndNoEmptyLine()
+    {
+        using var rig = new DeliveryRig();
+        var log = Log(rig);
+
+        log.Append(Events(rig, 2), rig.Time.GetUtcNow());
+        log.Append(Events(rig, 1), rig.Time.GetUtcNow());
+
+        var text = File.ReadAllText(rig.Home.SentLog("sample"));
+        var lines = text.Split('\n');
+        Assert.Equal("", lines[^1]);
+        Assert.Equal(3, lines.Length - 1);
+        Assert.All(lines[..^1], l => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(l).RootElement.ValueKind));
+    }
+
+    [Fact]
+    public void Append_AfterALineTornByACrash_StartsOnALineOfItsOwn()
+    {
+        using var rig = new DeliveryRig();
+        var log = Log(rig);
+        Directory.CreateDirectory(Path.GetDirectoryName(rig.Home.SentLog("sample"))!);
+        File.AppendAllText(rig.Home.SentLog("sample"), "{\"acknowledged\":\"2025-01-01T00:");
+        var after = Events(rig, 1);
+
+        log.Append(after, rig.Time.GetUtcNow());
+
+        var lines = File.ReadAllLines(rig.Home.SentLog("sample"));
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("{\"acknowledged\":\"2025-01-01T00:", lines[0]);
+        Assert.Equal(after[0].Id, Assert.Single(log.Read()).Id);
+    }
+
+    [Fact]
     public void Append_EventWrittenOverSeveralLines_IsKeptOnOneLine()
     {
         using var rig = new DeliveryRig();

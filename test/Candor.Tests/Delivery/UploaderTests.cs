@@ -586,7 +586,7 @@ public class UploaderTests
         var files = new FaultyFileSystem();
         using var rig = new DeliveryRig(files);
         rig.Track(2);
-        files.Fault = (operation, _) => operation == "Append" ? FaultyFileSystem.DiskFull() : null;
+        files.Fault = (operation, _) => operation == "AppendLines" ? FaultyFileSystem.DiskFull() : null;
 
         var result = await rig.Uploader(collector.Endpoint).UploadAsync(None);
 

@@ -230,10 +230,28 @@ public sealed class PhysicalFileSystemTests : IDisposable
         var path = _temp.Combine("local.jsonl");
         Make(kind, path);
 
-        Bounded.Run(() => PhysicalFileSystem.Instance.Append(path, "{}\n"u8), "appending");
+        Bounded.Run(() => PhysicalFileSystem.Instance.AppendLines(path, "{}\n"u8), "appending");
 
         Assert.Equal("{}\n", File.ReadAllText(path));
         Assert.Single(Directory.GetFileSystemEntries(_temp.Path, SetAsideName.Pattern("local.jsonl")));
+    }
+
+    [Theory]
+    [InlineData(null, "{}\n")]
+    [InlineData("", "{}\n")]
+    [InlineData("{\"a\":1}\n", "{\"a\":1}\n{}\n")]
+    [InlineData("{\"a\":", "{\"a\":\n{}\n")]
+    public void AppendLines_StartsOnALineOfItsOwn_WithoutAnEmptyLine(string? before, string after)
+    {
+        var path = _temp.Combine("sent.jsonl");
+        if (before is not null)
+        {
+            File.WriteAllText(path, before);
+        }
+
+        PhysicalFileSystem.Instance.AppendLines(path, "{}\n"u8);
+
+        Assert.Equal(after, File.ReadAllText(path));
     }
 
     private static void Make(string kind, string path)

@@ -74,10 +74,10 @@ internal sealed class RecordingFileSystem : IFileSystem
         _inner.WriteAtomic(path, contents, durable);
     }
 
-    public void Append(string path, ReadOnlySpan<byte> contents)
+    public void AppendLines(string path, ReadOnlySpan<byte> contents)
     {
         Change("append", path);
-        _inner.Append(path, contents);
+        _inner.AppendLines(path, contents);
     }
 
     public void DeleteFile(string path)
