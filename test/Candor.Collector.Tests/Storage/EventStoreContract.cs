@@ -169,7 +169,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         var yesterday = Some.Now.AddDays(-1);
         await Store.AppendAsync(
         [
-            .. Enumerable.Range(0, 3).Select(_ => Incoming(Some.Install(alice, yesterday, packages: ["zlib"]))), Incoming(Some.Crash("E at F", alice, yesterday)),
+            .. Enumerable.Range(0, 3).Select(_ => Incoming(Some.Install(alice, yesterday, packages: ["zlib"]))), Incoming(Some.Crash("E at Sample.F", alice, yesterday)),
             Incoming(Some.Install(bob, yesterday, packages: ["zlib"])),
             Incoming(Some.Install(alice, packages: ["zlib"])), .. Enumerable.Range(0, 2).Select(_ => Incoming(Some.Install(bob, packages: ["zlib"]))),
         ], default);
