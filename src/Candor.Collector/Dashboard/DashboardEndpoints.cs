@@ -28,9 +28,10 @@ internal static class DashboardEndpoints
 
     private const string ReturnUrlField = "returnUrl";
 
-    // Scripts, styles and forms only from the collector itself; the chart data travels in data attributes, not inline scripts.
+    // Scripts, styles and forms only from the collector itself; the chart data travels in data attributes, not inline
+    // scripts. The only request a script makes is the product page asking its own collector for the data version.
     private const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
