@@ -125,7 +125,7 @@ public sealed class DashboardPageTests(Browser browser, AcmeCollector acme)
     {
         await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Dashboard:CheckEvery"] = "00:00:01" });
         var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
-        await SendAsync(collector, key, 2);
+        await SendAsync(collector, key, 12);
         var reader = await collector.CreateReaderAsync();
         var page = await SignedInAsync(collector, reader);
         var errors = Errors(page);

@@ -45,7 +45,8 @@
     var value = line || column ? 'y' : 'x';
     var scales = {};
     // Columns get room above the tallest one for its value.
-    scales[value] = { beginAtZero: true, grace: column ? '15%' : 0, ticks: { callback: format } };
+    // Counts are whole: no 0.2 ticks on a chart of a few installs.
+    scales[value] = { beginAtZero: true, grace: column ? '15%' : 0, ticks: { callback: format, precision: spec.measure === 'count' ? 0 : undefined } };
     scales[value === 'y' ? 'x' : 'y'] = { ticks: { autoSkip: true, maxRotation: 0 } };
     return {
       type: line ? 'line' : 'bar',
