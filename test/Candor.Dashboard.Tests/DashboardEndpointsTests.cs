@@ -113,6 +113,31 @@ public sealed class DashboardEndpointsTests(DashboardEndpointsTests.Collector sh
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/dashboard/products/nope")).StatusCode);
     }
 
+    [Fact]
+    public async Task DataVersion_ChangesWhenEventsAreStored_AndOnlyForReadersOfTheProduct()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        var (client, _) = Browserless(collector);
+        await SignInAsync(client, await collector.CreateReaderAsync());
+        const string path = "/dashboard/products/acme/version";
+
+        var before = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.True(before.Headers.CacheControl!.NoStore);
+        var empty = await before.Content.ReadAsStringAsync();
+        Assert.Equal(empty, await client.GetStringAsync(path));
+
+        await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))]));
+        var after = await client.GetStringAsync(path);
+
+        Assert.NotEqual(empty, after);
+        Assert.Contains($"data-version=\"{after}\"", await client.GetStringAsync("/dashboard/products/acme"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/dashboard/products/nope/version")).StatusCode);
+        var (stranger, _) = Browserless(collector);
+        Assert.Equal(HttpStatusCode.Redirect, (await stranger.GetAsync(path)).StatusCode);
+    }
+
     private static (HttpClient Client, CookieContainer Cookies) Browserless(TestCollector collector)
     {
         var cookies = new CookieContainer();

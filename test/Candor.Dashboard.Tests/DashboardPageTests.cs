@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Candor.Collector.Tests;
@@ -102,15 +103,61 @@ public sealed class DashboardPageTests(Browser browser, AcmeCollector acme)
         var versions = page.Locator("#version-shares table tbody th");
         Assert.Equal(api["rows"]!.AsArray().Select(r => r!["value"]!.GetValue<string>()), await versions.AllTextContentsAsync());
         Assert.Equal(1, api["suppressed"]!.GetValue<int>());
-        Assert.Contains("1 more group is hidden: fewer than 5 installs.", await page.Locator("#version-shares").InnerTextAsync());
+        Assert.Contains("1 more group is hidden: too few installs.", await page.Locator("#version-shares").InnerTextAsync());
         Assert.DoesNotContain(AcmeCollector.PreviewVersion, await page.ContentAsync());
-        Assert.Matches("Groups with fewer than 5 distinct installs are hidden.*This page hides \\d+", await page.Locator("#suppression").InnerTextAsync());
+        Assert.Matches(
+            "Groups with too few distinct installs are hidden, exactly as the query API hides them: the cut-off is about 5 installs, with a little noise, " +
+            "so a group of 2 installs or fewer is always hidden and one of 7 installs or more always shown\\. This page hides \\d+ groups?;",
+            await page.Locator("#suppression").InnerTextAsync());
+        Assert.DoesNotContain("fewer than 5", await page.Locator("main").InnerTextAsync());
+
+        // Only hidden installs match: every section says so in words, none counts "0 most used versions".
+        await page.GotoAsync(ProductPath + "?version=" + AcmeCollector.PreviewVersion);
+        var main = await page.Locator("main").InnerTextAsync();
+        Assert.Contains("Active installs of the most used versions, per day.", main);
+        Assert.Contains("No version is shown: each has too few installs.", await page.Locator("#adoption").InnerTextAsync());
+        Assert.Contains("Everything here is hidden: no group has enough installs (about 5 or more).", await page.Locator("#events").InnerTextAsync());
+        Assert.DoesNotContain(" 0 most used", main);
+    }
+
+    [BrowserFact]
+    public async Task OpenPage_ReloadsItselfWhenNewEventsAreStored_AndDrawsOneDayAsAColumn()
+    {
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Dashboard:CheckEvery"] = "00:00:01" });
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        await SendAsync(collector, key, 12);
+        var reader = await collector.CreateReaderAsync();
+        var page = await SignedInAsync(collector, reader);
+        var errors = Errors(page);
+        await page.GotoAsync(ProductPath);
+        await ChartsDrawnAsync(page);
+        var before = await page.Locator(".summary dd").First.InnerTextAsync();
+        Assert.Matches("^Figures computed at 2026-03-10 12:00:00 UTC\\. This page reloads itself when new events of acme are stored \\(it checks every 1 second\\)\\.$",
+            await page.Locator("#freshness").InnerTextAsync());
+
+        // One day of data: a column in the middle with its value, not a dot at the right edge of 30 days.
+        var chart = await page.EvaluateAsync<JsonElement>(
+            "() => { const c = Chart.getChart(document.querySelector('#events canvas')); const bar = c.getDatasetMeta(0).data[0]; " +
+            "return { type: c.config.type, labels: c.data.labels, x: bar.x, width: c.chartArea.left + c.chartArea.right }; }");
+        Assert.Equal("bar", chart.GetProperty("type").GetString());
+        Assert.Equal(["2026-03-10"], chart.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal(chart.GetProperty("width").GetDouble() / 2, chart.GetProperty("x").GetDouble(), 1.0);
+        await Screenshots.TakeAsync(page, "one-day");
+
+        await SendAsync(collector, key, 3);
+
+        // The page reloads by itself: no reload here, only a bounded wait for its content to change.
+        await page.WaitForFunctionAsync("old => document.querySelector('.summary dd').textContent !== old", before);
+        await ChartsDrawnAsync(page);
+        var api = await collector.Client(reader).GetFromJsonAsync<JsonObject>("/query/acme/events?interval=total");
+        Assert.Equal(long.Parse(await page.Locator(".summary dd").First.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture), api!["rows"]![0]!["events"]!.GetValue<long>());
+        Assert.Empty(errors);
     }
 
     [BrowserFact]
     public async Task EmptyProduct_SaysHowToSendTheFirstEvent_AndTheStepsWork()
     {
-        await using var collector = await TestCollector.StartAsync();
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Dashboard:CheckEvery"] = "00:00:01" });
         var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
         var reader = await collector.CreateReaderAsync();
         var page = await SignedInAsync(collector, reader);
@@ -134,9 +181,14 @@ public sealed class DashboardPageTests(Browser browser, AcmeCollector acme)
         var handMade = Regex.Match(steps, "-d '(?<json>.+?)'", RegexOptions.Singleline).Groups["json"].Value;
         var sent = await collector.PostRawAsync(key, System.Text.Encoding.UTF8.GetBytes(handMade), gzip: false);
         Assert.Equal(1, (await TestCollector.ReadBatchAsync(sent)).Accepted);
-        await page.ReloadAsync();
+
+        // The waiting page shows the first event by itself.
+        await page.Locator(".summary dd").First.WaitForAsync();
         await ChartsDrawnAsync(page);
-        Assert.Equal("1", await page.Locator(".summary dd").First.InnerTextAsync());
+
+        // One event, published with the query API's noise (so not necessarily "1"): the page shows the API's figure.
+        var api = await collector.Client(reader).GetFromJsonAsync<JsonObject>("/query/acme/events?interval=total");
+        Assert.Equal(api!["rows"]![0]!["events"]!.GetValue<long>().ToString(System.Globalization.CultureInfo.InvariantCulture), await page.Locator(".summary dd").First.InnerTextAsync());
     }
 
     [BrowserFact]
@@ -202,6 +254,12 @@ public sealed class DashboardPageTests(Browser browser, AcmeCollector acme)
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync("**/dashboard");
         return page;
+    }
+
+    private static async Task SendAsync(TestCollector collector, string key, int count)
+    {
+        var events = Enumerable.Range(0, count).Select(_ => Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))).ToArray();
+        Assert.Equal(count, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events))).Accepted);
     }
 
     // On the shared collector, signed in over HTTP: the sign-in form itself is tested above.

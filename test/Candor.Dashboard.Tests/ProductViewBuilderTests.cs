@@ -2,6 +2,7 @@ using Candor.Collector.Dashboard;
 using Candor.Collector.Products;
 using Candor.Collector.Query;
 using Candor.Collector.Storage;
+using Candor.Collector.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.Dashboard.Tests;
@@ -75,6 +76,69 @@ public sealed class ProductViewBuilderTests(AcmeCollector acme) : IClassFixture<
         Assert.True(view.HasAnyData);
         Assert.True(view.HasDataInRange);
         Assert.True(view.Suppressed > 0);
+    }
+
+    [Fact]
+    public async Task BuildAsync_OneDayOfData_DrawsThatDayAsAColumn_NotADotAtTheEdge()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        var events = Enumerable.Range(0, 3).Select(_ => Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))).ToArray();
+        Assert.Equal(3, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events))).Accepted);
+        var services = collector.Services;
+        var queries = services.GetRequiredService<QueryService>();
+        var product = services.GetRequiredService<ProductCatalog>().Find(Acme.Product)!;
+
+        var view = await services.GetRequiredService<ProductViewBuilder>().BuildAsync(product, DashboardFilter.Default(queries.Today), default);
+
+        var today = DashboardFilter.Day(queries.Today);
+        var sections = view.Groups.SelectMany(g => g.Sections).ToDictionary(s => s.Id);
+        foreach (var id in new[] { "events", "installs-day", "installs-week", "installs-month", "adoption" })
+        {
+            Assert.Equal(ChartKind.Column, sections[id].Chart);
+            Assert.Single(sections[id].Labels);
+        }
+
+        Assert.Equal([today], sections["events"].Labels);
+        Assert.Equal([today], sections["adoption"].Labels);
+
+        Assert.Equal([(double?)view.Events], sections["events"].Series[0].Values);
+        Assert.Equal("Active installs of the one version shown above, per day.", sections["adoption"].Description);
+    }
+
+    [Fact]
+    public void Sparse_KeepsALineThatDrawsOne_AndTurnsLoneDotsIntoColumnsOfTheirPeriodsOnly()
+    {
+        Section Line(params double?[][] series) => new(
+            "s", "S", "", ChartKind.Line, Measure.Count, ["d1", "d2", "d3", "d4"],
+            [.. series.Select((values, i) => new Series($"v{i}", values))], [], [], 0);
+
+        var line = Line([1, 2, null, null]);
+        Assert.Same(line, ProductViewBuilder.Sparse(line));
+        var crossing = Line([1, null, 3, null], [null, 2, null, null]);
+        Assert.Equal(ChartKind.Column, ProductViewBuilder.Sparse(crossing).Chart);
+
+        var dots = ProductViewBuilder.Sparse(Line([null, 5, null, 7], [null, null, null, 1]));
+        Assert.Equal(ChartKind.Column, dots.Chart);
+        Assert.Equal(["d2", "d4"], dots.Labels);
+        Assert.Equal([5, 7], dots.Series[0].Values);
+        Assert.Equal([null, 1], dots.Series[1].Values);
+    }
+
+    [Fact]
+    public async Task BuildAsync_NoVersionShown_SaysSoInsteadOfZeroMostUsedVersions()
+    {
+        var services = acme.Collector.Services;
+        var queries = services.GetRequiredService<QueryService>();
+        var product = services.GetRequiredService<ProductCatalog>().Find(Acme.Product)!;
+        var filter = new DashboardFilter(queries.Today.AddDays(-29), queries.Today, AcmeCollector.PreviewVersion);
+
+        var view = await services.GetRequiredService<ProductViewBuilder>().BuildAsync(product, filter, default);
+
+        var adoption = view.Groups.SelectMany(g => g.Sections).Single(s => s.Id == "adoption");
+        Assert.Equal("Active installs of the most used versions, per day.", adoption.Description);
+        Assert.Equal("No version is shown: each has too few installs.", adoption.Nothing);
+        Assert.Empty(adoption.Rows);
     }
 
     // The rows each section's table shows, from the query API's own answers, one query at a time.

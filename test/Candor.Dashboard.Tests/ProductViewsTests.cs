@@ -12,7 +12,7 @@ namespace Candor.Dashboard.Tests;
 public sealed class ProductViewsTests
 {
     [Fact]
-    public async Task GetAsync_WithinFreshFor_ReusesThePage()
+    public async Task GetAsync_WithinFreshFor_WithoutNewEvents_ReusesThePage()
     {
         await using var collector = await TestCollector.StartAsync();
         var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
@@ -20,10 +20,37 @@ public sealed class ProductViewsTests
         var (views, product, filter) = Parts(collector);
 
         var first = await views.GetAsync(product(), filter, default);
-        await Send(collector, key, 3);
         var second = await views.GetAsync(product(), filter, default);
 
         Assert.Same(first, second);
+        Assert.Equal(views.DataVersion(Acme.Product), first.DataVersion);
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterNewEventsWereStored_ComputesThePageAgainAtOnce()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var key = await collector.RegisterAsync(Acme.ManifestJson, k: 1);
+        await Send(collector, key, 2);
+        var (views, product, filter) = Parts(collector);
+        var reader = collector.Client(await collector.CreateReaderAsync());
+        var first = await views.GetAsync(product(), filter, default);
+
+        // Within FreshFor (the clock does not move): the kept page is out of date all the same.
+        await Send(collector, key, 3);
+        var second = await views.GetAsync(product(), filter, default);
+        var api = await reader.GetFromJsonAsync<JsonObject>("/query/acme/events?interval=total");
+
+        Assert.NotEqual(first.DataVersion, second.DataVersion);
+        Assert.Equal(views.DataVersion(Acme.Product), second.DataVersion);
+        Assert.Equal((api!["rows"]![0]!["events"]!.GetValue<long>(), api["rows"]![0]!["installs"]!.GetValue<long>()), (second.Events, second.Installs));
+
+        // A batch of duplicates stores nothing and leaves the page as it is.
+        var events = Enumerable.Range(0, 2).Select(_ => Acme.Event("command", Guid.NewGuid(), Some.Now.AddHours(-1))).ToArray();
+        Assert.Equal(2, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events))).Accepted);
+        var third = await views.GetAsync(product(), filter, default);
+        Assert.Equal(0, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events))).Accepted);
+        Assert.Same(third, await views.GetAsync(product(), filter, default));
     }
 
     [Fact]
@@ -34,7 +61,6 @@ public sealed class ProductViewsTests
         await Send(collector, key, 2);
         var (views, product, filter) = Parts(collector);
         var first = await views.GetAsync(product(), filter, default);
-        await Send(collector, key, 3);
 
         collector.Clock.Advance(TimeSpan.FromMinutes(2));
         var stale = await views.GetAsync(product(), filter, default);
@@ -92,6 +118,7 @@ public sealed class ProductViewsTests
         var deleted = await collector.PostRawAsync(key, Encoding.UTF8.GetBytes($$"""{"install": "{{leaving}}", "proof": "{{Some.ProofOf(leaving)}}"}"""), gzip: false, "application/json", path: ProtocolConstants.DeletePath);
         deleted.EnsureSuccessStatusCode();
         var after = await views.GetAsync(product(), filter, default);
+        Assert.NotEqual(before.DataVersion, after.DataVersion);
         var apiAfter = await reader.GetFromJsonAsync<JsonObject>("/query/acme/events?interval=total");
 
         // The page shows what the query API answers at each moment: 13 installs before, 12 after (each with the

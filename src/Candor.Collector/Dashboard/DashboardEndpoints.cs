@@ -28,9 +28,10 @@ internal static class DashboardEndpoints
 
     private const string ReturnUrlField = "returnUrl";
 
-    // Scripts, styles and forms only from the collector itself; the chart data travels in data attributes, not inline scripts.
+    // Scripts, styles and forms only from the collector itself; the chart data travels in data attributes, not inline
+    // scripts. The only request a script makes is the product page asking its own collector for the data version.
     private const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
@@ -38,6 +39,7 @@ internal static class DashboardEndpoints
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton<ProductViewBuilder>();
+        services.AddSingleton<ProductDataVersions>();
         services.AddSingleton<ProductViews>();
         services.AddSingleton<SignInBackoff>();
         services.AddHostedService<DashboardWarmup>();
@@ -100,6 +102,7 @@ internal static class DashboardEndpoints
         var signedIn = pages.MapGroup("").RequireAuthorization(Policy);
         signedIn.MapGet("", ProductList);
         signedIn.MapGet("/products/{product}", ProductAsync);
+        signedIn.MapGet("/products/{product}/version", DataVersion);
         signedIn.MapPost("/sign-out", SignOutAsync).DisableAntiforgery();
         return routes;
     }
@@ -181,7 +184,8 @@ internal static class DashboardEndpoints
         Page(DashboardPages.Products(Session(http, antiforgery), Readable(http, catalog, credentials), BaseUrl(http)));
 
     private static async Task<IResult> ProductAsync(
-        string product, HttpContext http, IAntiforgery antiforgery, ProductCatalog catalog, CredentialService credentials, QueryService queries, ProductViews views, CancellationToken cancellationToken)
+        string product, HttpContext http, IAntiforgery antiforgery, ProductCatalog catalog, CredentialService credentials, QueryService queries, ProductViews views,
+        IOptions<DashboardOptions> options, CancellationToken cancellationToken)
     {
         // A product the token was not made for is answered as one that does not exist: its name is not the reader's.
         if (catalog.Find(product) is not { } found || !ProductAccess.Allows(http.User, credentials, product))
@@ -192,7 +196,19 @@ internal static class DashboardEndpoints
         var today = queries.Today;
         var filter = DashboardFilter.Parse(http.Request.Query, today, out var problems);
         var view = await views.GetAsync(found, filter, cancellationToken);
-        return Page(DashboardPages.Product(view, Session(http, antiforgery), Readable(http, catalog, credentials), problems, today, BaseUrl(http)));
+        return Page(DashboardPages.Product(
+            view, Session(http, antiforgery), Readable(http, catalog, credentials), problems, today, BaseUrl(http), options.Value.CheckEvery));
+    }
+
+    // What an open product page asks every Dashboard:CheckEvery to know whether to reload: a few bytes, no query.
+    private static IResult DataVersion(string product, HttpContext http, ProductCatalog catalog, CredentialService credentials, ProductViews views)
+    {
+        if (catalog.Find(product) is null || !ProductAccess.Allows(http.User, credentials, product))
+        {
+            return TypedResults.NotFound($"no product '{product}'");
+        }
+
+        return TypedResults.Text(views.DataVersion(product), "text/plain; charset=utf-8");
     }
 
     private static List<CatalogProduct> Readable(HttpContext http, ProductCatalog catalog, CredentialService credentials) =>

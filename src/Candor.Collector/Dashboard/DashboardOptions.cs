@@ -19,6 +19,13 @@ internal sealed class DashboardOptions
     /// <summary>How often each product's default page (the last 30 days, no filter) is computed ahead of time; zero turns it off.</summary>
     public TimeSpan WarmEvery { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How often an open product page asks whether new events of its product were stored, and reloads when they
+    /// were; zero turns it off (the page then shows new events when it is reloaded by hand). The question reads no
+    /// data, so it is cheap; the reload computes the page again.
+    /// </summary>
+    public TimeSpan CheckEvery { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a sign-in lasts without use.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 }
@@ -41,6 +48,11 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
         if (options.WarmEvery < TimeSpan.Zero)
         {
             errors.Add("Dashboard:WarmEvery must not be negative (zero turns warming off)");
+        }
+
+        if (options.CheckEvery < TimeSpan.Zero || options.CheckEvery > TimeSpan.Zero && options.CheckEvery < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Dashboard:CheckEvery must be zero (off) or at least one second");
         }
 
         if (options.SessionLifetime < TimeSpan.FromMinutes(1))

@@ -72,7 +72,7 @@ internal static class DashboardPages
             {
                 html.Add($"""
                     <li><a href="{ProductUrl(product.Record.Name)}">{product.Latest.Name}</a>
-                    <span class="meta"><code>{product.Record.Name}</code> · {product.Latest.Events.Count} events declared · groups of fewer than {product.Record.KThreshold} installs hidden</span></li>
+                    <span class="meta"><code>{product.Record.Name}</code> · {product.Latest.Events.Count} events declared · {SmallGroups.Short(product.Record.KThreshold)}</span></li>
                     """);
             }
 
@@ -84,18 +84,20 @@ internal static class DashboardPages
     }
 
     public static string Product(
-        ProductView view, DashboardSession session, IReadOnlyList<CatalogProduct> products, IReadOnlyList<string> problems, DateOnly today, string baseUrl)
+        ProductView view, DashboardSession session, IReadOnlyList<CatalogProduct> products, IReadOnlyList<string> problems, DateOnly today, string baseUrl,
+        TimeSpan checkEvery)
     {
         var name = view.Product.Record.Name;
         var title = view.Product.Latest.Name;
         var here = ProductUrl(name);
         var filter = view.Filter;
         var html = new HtmlBuilder();
-        Open(html, title, session, products, name, charts: view.HasDataInRange);
+        Open(html, title, session, products, name, charts: view.HasDataInRange, refresh: checkEvery > TimeSpan.Zero);
         html.Add($"""<h1>{title} <span class="product-id">{name}</span></h1>""");
         if (!view.HasAnyData)
         {
             EmptyState(html, view, baseUrl);
+            Freshness(html, view, checkEvery);
             Close(html);
             return html.ToString();
         }
@@ -116,9 +118,11 @@ internal static class DashboardPages
             ? $"This page hides {Format.Count(view.Suppressed)} {(view.Suppressed == 1 ? "group" : "groups")}; each section says how many of its own."
             : "Nothing on this page is hidden.";
         html.Add($"""
-            <p class="privacy" role="note" id="suppression">Groups with fewer than <strong>{view.K}</strong> distinct installs are hidden,
-            exactly as the query API hides them. {hidden}
-            <span class="as-of">Figures as of {view.ComputedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.</span></p>
+            <p class="privacy" role="note" id="suppression">{view.SmallGroups.Rule} {hidden}
+            Every figure carries the same small noise as the query API's.</p>
+            """);
+        Freshness(html, view, checkEvery);
+        html.Add($"""
             <dl class="summary">
             <div><dt>Events</dt><dd>{(view.Events is { } events ? Format.Count(events) : "hidden")}</dd></div>
             <div><dt>Installs</dt><dd>{(view.Installs is { } installs ? Format.Count(installs) : "hidden")}</dd></div>
@@ -151,7 +155,7 @@ internal static class DashboardPages
             html.Add($"""<section class="group" id="{group.Id}" aria-labelledby="{group.Id}-title"><h2 id="{group.Id}-title">{group.Title}</h2><div class="cards">""");
             foreach (var section in group.Sections)
             {
-                Section(html, section, view.K);
+                Section(html, section, view.SmallGroups);
             }
 
             html.Add($"</div></section>");
@@ -161,10 +165,25 @@ internal static class DashboardPages
         return html.ToString();
     }
 
+    // When the figures were computed, and whether the page follows new events by itself (refresh.js reads the
+    // version and the address to ask; without script, or with Dashboard:CheckEvery at zero, it says to reload).
+    private static void Freshness(HtmlBuilder html, ProductView view, TimeSpan checkEvery)
+    {
+        var name = view.Product.Record.Name;
+        var at = view.ComputedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var seconds = Math.Max(1, (int)Math.Round(checkEvery.TotalSeconds));
+        var follows = checkEvery > TimeSpan.Zero
+            ? $"This page reloads itself when new events of {name} are stored (it checks every {seconds} {(seconds == 1 ? "second" : "seconds")})."
+            : "Reload the page to see events stored since.";
+        html.Add($"""
+            <p class="as-of" id="freshness" role="status" data-version="{view.DataVersion}" data-version-url="{ProductUrl(name)}/version" data-check-seconds="{seconds}">Figures computed at <time datetime="{view.ComputedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}">{at} UTC</time>. <span class="follows">{follows}</span></p>
+            """);
+    }
+
     /// <summary>The address of a product's page.</summary>
     public static string ProductUrl(string product) => $"/dashboard/products/{Uri.EscapeDataString(product)}";
 
-    private static void Open(HtmlBuilder html, string title, DashboardSession? session, IReadOnlyList<CatalogProduct>? products, string? current, bool charts)
+    private static void Open(HtmlBuilder html, string title, DashboardSession? session, IReadOnlyList<CatalogProduct>? products, string? current, bool charts, bool refresh = false)
     {
         html.Add($"""
             <!DOCTYPE html>
@@ -182,6 +201,11 @@ internal static class DashboardPages
                 <script defer src="{DashboardAssets.Url("lib/chart.umd.min.js")}"></script>
                 <script defer src="{DashboardAssets.Url("dashboard.js")}"></script>
                 """);
+        }
+
+        if (refresh)
+        {
+            html.Add($"""<script defer src="{DashboardAssets.Url("refresh.js")}"></script>""");
         }
 
         html.Add($"""
@@ -270,7 +294,7 @@ internal static class DashboardPages
         html.Add($"</nav>");
     }
 
-    private static void Section(HtmlBuilder html, Section section, int k)
+    private static void Section(HtmlBuilder html, Section section, SmallGroups smallGroups)
     {
         html.Add($"""<article class="card{(section.Chart is ChartKind.None ? " wide" : "")}" id="{section.Id}" aria-labelledby="{section.Id}-title"><h3 id="{section.Id}-title">{section.Title}</h3>""");
         if (section.Description.Length > 0)
@@ -285,7 +309,7 @@ internal static class DashboardPages
 
         if (section.Rows.Count == 0)
         {
-            html.Add($"""<p class="nothing">{(section.Suppressed > 0 ? $"Everything here is hidden: each group has fewer than {k} installs." : "No data in this range.")}</p>""");
+            html.Add($"""<p class="nothing">{section.Nothing ?? (section.Suppressed > 0 ? smallGroups.AllHidden : "No data in this range.")}</p>""");
         }
         else if (section.Chart is ChartKind.None)
         {
@@ -293,7 +317,7 @@ internal static class DashboardPages
         }
         else
         {
-            var label = $"{(section.Chart is ChartKind.Line ? "Line chart" : "Bar chart")}: {section.Title}. The same figures are in the table that follows.";
+            var label = $"{section.Chart switch { ChartKind.Line => "Line chart", ChartKind.Column => "Column chart of the periods with figures", _ => "Bar chart" }}: {section.Title}. The same figures are in the table that follows.";
             html.Add($"""
                 <div class="chart"><canvas role="img" aria-label="{label}" data-chart="{ChartJson.Of(section)}">{label}</canvas></div>
                 <details><summary>Show the figures as a table</summary>
@@ -304,7 +328,7 @@ internal static class DashboardPages
 
         if (section.Suppressed > 0 && section.Rows.Count > 0)
         {
-            html.Add($"""<p class="hidden-note">{Format.Count(section.Suppressed)} more {(section.Suppressed == 1 ? "group is" : "groups are")} hidden: fewer than {k} installs.</p>""");
+            html.Add($"""<p class="hidden-note">{SmallGroups.MoreHidden(section.Suppressed)}</p>""");
         }
 
         html.Add($"</article>");

@@ -27,7 +27,7 @@ internal static class Format
 
 /// <summary>
 /// A section's chart as the page's script reads it from the canvas's <c>data-chart</c> attribute:
-/// <c>{"kind": "line"|"bar", "measure": "count"|"percent"|"ms", "labels": [...], "series": [{"name", "values"}]}</c>.
+/// <c>{"kind": "line"|"column"|"bar", "measure": "count"|"percent"|"ms", "labels": [...], "series": [{"name", "values"}]}</c>.
 /// </summary>
 internal static class ChartJson
 {
@@ -37,7 +37,7 @@ internal static class ChartJson
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("kind", section.Chart is ChartKind.Line ? "line" : "bar");
+            json.WriteString("kind", section.Chart switch { ChartKind.Line => "line", ChartKind.Column => "column", _ => "bar" });
             json.WriteString("measure", section.ChartMeasure switch { Measure.Percent => "percent", Measure.Milliseconds => "ms", _ => "count" });
             json.WriteStartArray("labels");
             foreach (var label in section.Labels)

@@ -14,7 +14,7 @@ namespace Candor.Collector.Dashboard;
 /// </summary>
 // A page computed right after a start runs all of this for the first time: the plan is plain loops over the
 // manifest and the answers, with two awaits in all, rather than a task, an async method and LINQ query per chart.
-internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time)
+internal sealed class ProductViewBuilder(QueryService queries, FigureNoise noise, TimeProvider time)
 {
     private const int MaxChartBars = 15;
     private const int MaxTableRows = 50;
@@ -54,7 +54,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
 
         var more = plan.AskMore(everything);
         await queries.RunAsync(more, cancellationToken);
-        return plan.Compose(more, time.GetUtcNow());
+        return plan.Compose(more, new SmallGroups(product.Record.KThreshold, noise.Description.Threshold), time.GetUtcNow());
     }
 
     /// <summary>The queries of one page, where their answers are in the batches, and how the page is made of them.</summary>
@@ -198,7 +198,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             return more;
         }
 
-        public ProductView Compose(RollupBatch more, DateTimeOffset now)
+        public ProductView Compose(RollupBatch more, SmallGroups smallGroups, DateTimeOffset now)
         {
             var batch = Batch;
             var (scope, filter, period) = (_scope, _filter, _period);
@@ -289,7 +289,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             groups.Add(new SectionGroup("versions", "Versions",
             [
                 ShareSection("version-shares", "Installs by version", "The share of installs on each version of the product.", "Version", versions, ContextDimension.Version),
-                AdoptionSection(axis, period, adoption),
+                AdoptionSection(axis, period, adoption, versions.Suppressed),
             ]));
 
             var platformSections = new List<Section>();
@@ -331,7 +331,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             var versionOptions = QueryService.Shares(_versionOptions.Scope, batch, _versionOptions.Asked);
             var osOptions = QueryService.Shares(_osOptions.Scope, batch, _osOptions.Asked);
             return new ProductView(
-                _product, filter, _product.Record.KThreshold, now, summary?.Events, summary?.Installs, hasAnyData, groups,
+                _product, filter, smallGroups, now, summary?.Events, summary?.Installs, hasAnyData, groups,
                 Options(versionOptions, filter.Version), Options(osOptions, filter.Os));
         }
 
@@ -391,11 +391,11 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             rows.Add([DashboardFilter.Day(row.Period), row.Events, row.Installs]);
         }
 
-        return new Section(
+        return Sparse(new Section(
             "events", title, "Every event the product sent, per period.", ChartKind.Line, Measure.Count,
             Labels(axis), [new Series("Events", values)],
             [new Column("Period", Measure.Text), new Column("Events", Measure.Count), new Column("Installs", Measure.Count)],
-            rows, result.Suppressed);
+            rows, result.Suppressed));
     }
 
     private static Section InstallsSection(string id, string title, string description, List<DateOnly> axis, QueryResult<InstallRow> result)
@@ -412,11 +412,11 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             rows.Add([DashboardFilter.Day(row.Period), row.Installs]);
         }
 
-        return new Section(
+        return Sparse(new Section(
             id, title, description, ChartKind.Line, Measure.Count,
             Labels(axis), [new Series("Installs", values)],
             [new Column("Period", Measure.Text), new Column("Installs", Measure.Count)],
-            rows, result.Suppressed);
+            rows, result.Suppressed));
     }
 
     private static Section BarSection(string id, string title, string description, string valueTitle, List<(string Value, long Events, long Installs)> rows, int suppressed)
@@ -464,7 +464,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
 
         var note = overall.Rows.Count > 0 && overall.Rows[0] is var all
             ? string.Create(CultureInfo.InvariantCulture, $"Overall: {all.Rate:P1} ({all.Numerator:N0} {error.Name} per {all.Denominator:N0} {use.Name}).")
-            : $"The overall rate is hidden: fewer than {overall.K} installs sent {use.Name} or {error.Name}.";
+            : $"The overall rate is hidden: too few installs sent {use.Name} or {error.Name}.";
         return new Section(
             Id("failure", error.Name, use.Name, field.Name), $"{error.Name} per {use.Name}, by {field.Name}",
             $"How often {error.Name} happened for each {field.Name}, relative to {use.Name}. {error.Purpose}",
@@ -491,12 +491,12 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             rows.Add([DashboardFilter.Day(row.Period), row.Count, row.P50, row.P90, row.P99]);
         }
 
-        return new Section(
+        return Sparse(new Section(
             Id("duration", e.Name, field.Name), $"{e.Name}: {field.Name} per {Name(period)}", $"{field.Description} Percentiles in milliseconds, within 1%.",
             ChartKind.Line, Measure.Milliseconds,
             Labels(axis), [new Series("p50", p50), new Series("p90", p90), new Series("p99", p99)],
             [new Column("Period", Measure.Text), new Column("Count", Measure.Count), new Column("p50", Measure.Milliseconds), new Column("p90", Measure.Milliseconds), new Column("p99", Measure.Milliseconds)],
-            rows, result.Suppressed);
+            rows, result.Suppressed));
     }
 
     private static Section ShareSection(string id, string title, string description, string valueTitle, QueryResult<ShareRow> result, ContextDimension dimension)
@@ -524,7 +524,7 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             table, result.Suppressed);
     }
 
-    private static Section AdoptionSection(List<DateOnly> axis, Interval period, List<(string Version, QueryResult<InstallRow> Result)> versions)
+    private static Section AdoptionSection(List<DateOnly> axis, Interval period, List<(string Version, QueryResult<InstallRow> Result)> versions, int hiddenVersions)
     {
         var series = new List<Series>(versions.Count);
         var columns = new List<Column> { new("Period", Measure.Text) };
@@ -561,9 +561,71 @@ internal sealed class ProductViewBuilder(QueryService queries, TimeProvider time
             }
         }
 
-        return new Section(
-            "adoption", $"Version adoption per {Name(period)}", $"Active installs of the {versions.Count} most used versions, per {Name(period)}.",
-            ChartKind.Line, Measure.Count, Labels(axis), series, columns, rows, suppressed);
+        var which = versions.Count switch
+        {
+            0 => "the most used versions",
+            1 => "the one version shown above",
+            < AdoptionVersions => $"each of the {versions.Count} versions shown above",
+            _ => $"the {versions.Count} most used versions",
+        };
+        var nothing = versions.Count == 0 && hiddenVersions > 0 ? "No version is shown: each has too few installs." : null;
+        return Sparse(new Section(
+            "adoption", $"Version adoption per {Name(period)}", $"Active installs of {which}, per {Name(period)}.",
+            ChartKind.Line, Measure.Count, Labels(axis), series, columns, rows, suppressed, Nothing: nothing));
+    }
+
+    /// <summary>
+    /// A line chart that would draw no line (no two neighbouring periods both have figures, as with one day of
+    /// data) becomes columns for only the periods that have figures; any other section is returned as it is.
+    /// </summary>
+    internal static Section Sparse(Section section)
+    {
+        if (section.Chart is not ChartKind.Line)
+        {
+            return section;
+        }
+
+        var keep = new List<int>();
+        for (var i = 0; i < section.Labels.Count; i++)
+        {
+            var any = false;
+            foreach (var series in section.Series)
+            {
+                if (series.Values[i] is not null)
+                {
+                    any = true;
+                    if (i > 0 && series.Values[i - 1] is not null)
+                    {
+                        return section;
+                    }
+                }
+            }
+
+            if (any)
+            {
+                keep.Add(i);
+            }
+        }
+
+        var labels = new List<string>(keep.Count);
+        foreach (var i in keep)
+        {
+            labels.Add(section.Labels[i]);
+        }
+
+        var kept = new List<Series>(section.Series.Count);
+        foreach (var series in section.Series)
+        {
+            var values = new List<double?>(keep.Count);
+            foreach (var i in keep)
+            {
+                values.Add(series.Values[i]);
+            }
+
+            kept.Add(series with { Values = values });
+        }
+
+        return section with { Chart = ChartKind.Column, Labels = labels, Series = kept };
     }
 
     // The row of one day of the chart's axis, or null when the period had nothing to show (none, or suppressed).

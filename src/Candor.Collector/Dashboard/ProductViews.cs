@@ -10,10 +10,13 @@ namespace Candor.Collector.Dashboard;
 /// <see cref="DashboardOptions.FreshFor"/> is shown as it is; an older one (up to
 /// <see cref="DashboardOptions.ServeStaleFor"/>) is shown at once while a new one is computed in the background.
 /// Pages of products with no data at all are never kept, so a team sending its first event sees it at once.
-/// Concurrent requests for the same page share one computation. Deleting an install's data forgets the product's
+/// A page computed before new events of its product were stored (<see cref="ProductDataVersions"/>) is never
+/// shown again: the next request computes it anew and waits for it, so the page shows what the query API answers.
+/// Concurrent requests for the same page share one computation, so steady ingestion costs at most one computation
+/// of a page at a time. Deleting an install's data forgets the product's
 /// pages at once (<see cref="Forget"/>), so the figures of a deleted install are never shown again.
 /// </summary>
-internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time, IOptions<DashboardOptions> options, ILogger<ProductViews> logger)
+internal sealed class ProductViews(ProductViewBuilder builder, ProductDataVersions versions, TimeProvider time, IOptions<DashboardOptions> options, ILogger<ProductViews> logger)
 {
     private const int MaxPages = 200;
 
@@ -33,18 +36,20 @@ internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time
             // The threshold and the manifests are part of the key: raising k must hide groups at once.
             var name = product.Record.Name;
             var key = new PageKey(name, product.Record.KThreshold, product.Revisions.Count, _deletions.GetValueOrDefault(name), filter);
-            if (!_pages.TryGetValue(key, out var entry) || !Usable(entry))
+            // Read before the computation starts: events stored while it runs make the page out of date, not lost.
+            var version = versions.Current(name);
+            if (!_pages.TryGetValue(key, out var entry) || !Usable(entry, version))
             {
                 // The computation belongs to no request: one reader closing the tab must not cancel the page for
                 // the others waiting on it.
-                entry = new Entry(builder.BuildAsync(product, filter, CancellationToken.None));
+                entry = new Entry(BuildAsync(product, filter, version), version);
                 _pages[key] = entry;
                 Trim();
                 _ = KeepIfUsefulAsync(key, entry);
             }
             else if (entry.Current.IsCompletedSuccessfully && entry.Refresh is null && time.GetUtcNow() - entry.Current.Result.ComputedAt > options.Value.FreshFor)
             {
-                entry.Refresh = builder.BuildAsync(product, filter, CancellationToken.None);
+                entry.Refresh = BuildAsync(product, filter, version);
                 _ = ReplaceWhenDoneAsync(key, entry, entry.Refresh);
             }
 
@@ -54,12 +59,16 @@ internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time
         return await page.WaitAsync(cancellationToken);
     }
 
+    /// <summary>The version of the product's data a page computed now would show (see <see cref="ProductDataVersions"/>).</summary>
+    public string DataVersion(string product) => versions.Current(product);
+
     /// <summary>Drops every kept page of <paramref name="product"/>: some of its data was deleted.</summary>
     public void Forget(string product)
     {
         lock (_lock)
         {
             _deletions[product] = _deletions.GetValueOrDefault(product) + 1;
+            versions.Changed(product);
             foreach (var key in _pages.Keys.Where(k => k.Product == product).ToList())
             {
                 _pages.Remove(key);
@@ -67,9 +76,16 @@ internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time
         }
     }
 
-    private bool Usable(Entry entry) =>
+    // A page being computed is joined even when newer events arrived meanwhile (its readers then see a version that
+    // is not the current one, and an open page reloads once more); a computed page must show the current data.
+    private bool Usable(Entry entry, string version) =>
         !entry.Current.IsCompleted
-        || entry.Current.IsCompletedSuccessfully && time.GetUtcNow() - entry.Current.Result.ComputedAt <= options.Value.ServeStaleFor;
+        || entry.Current.IsCompletedSuccessfully
+            && entry.Version == version
+            && time.GetUtcNow() - entry.Current.Result.ComputedAt <= options.Value.ServeStaleFor;
+
+    private async Task<ProductView> BuildAsync(CatalogProduct product, DashboardFilter filter, string version) =>
+        (await builder.BuildAsync(product, filter, CancellationToken.None)) with { DataVersion = version };
 
     private async Task KeepIfUsefulAsync(PageKey key, Entry entry)
     {
@@ -110,7 +126,7 @@ internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time
         {
             if (_pages.TryGetValue(key, out var current) && ReferenceEquals(current, entry))
             {
-                _pages[key] = new Entry(refresh);
+                _pages[key] = new Entry(refresh, view.DataVersion);
             }
         }
 
@@ -142,9 +158,12 @@ internal sealed class ProductViews(ProductViewBuilder builder, TimeProvider time
 
     private sealed record PageKey(string Product, int K, int Revisions, int Deletions, DashboardFilter Filter);
 
-    private sealed class Entry(Task<ProductView> current)
+    private sealed class Entry(Task<ProductView> current, string version)
     {
         public Task<ProductView> Current { get; } = current;
+
+        /// <summary>The version of the product's data that <see cref="Current"/> was computed from.</summary>
+        public string Version { get; } = version;
 
         public Task<ProductView>? Refresh { get; set; }
     }

@@ -33,6 +33,7 @@ internal static class IngestionEndpoints
         CollectorMetrics metrics,
         IOptions<IngestionOptions> ingestion,
         IOptions<StorageOptions> storage,
+        Dashboard.ProductDataVersions versions,
         ILogger<EventValidator> logger,
         CancellationToken cancellationToken)
     {
@@ -96,6 +97,11 @@ internal static class IngestionEndpoints
         }
 
         var stored = outcomes.Count(o => o is AppendOutcome.Stored);
+        if (stored > 0)
+        {
+            // Committed: the dashboard's pages of this product are now out of date, and its open pages reload.
+            versions.Changed(product!.Record.Name);
+        }
         var response = new BatchResponse { Accepted = stored, Duplicates = outcomes.Count - stored, Rejected = rejected };
         metrics.Accepted(stored, response.Duplicates);
         metrics.BatchDone(Stopwatch.GetElapsedTime(started));

@@ -13,15 +13,44 @@
     ms: function (v) { return count.format(Math.round(v)) + ' ms'; }
   };
 
+  // Writes each column's value above it: a column chart has only a few periods (one day of data, say), and its
+  // figures should read at a glance, not only on hover.
+  var values = {
+    id: 'candorValues',
+    afterDatasetsDraw: function (chart, args, options) {
+      if (!options.format) {
+        return;
+      }
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.fillStyle = Chart.defaults.color;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'bottom';
+      chart.data.datasets.forEach(function (dataset, i) {
+        chart.getDatasetMeta(i).data.forEach(function (bar, j) {
+          var v = dataset.data[j];
+          if (v !== null && v !== undefined) {
+            ctx.fillText(options.format(v), bar.x, bar.y - 2);
+          }
+        });
+      });
+      ctx.restore();
+    }
+  };
+
   function config(spec) {
     var format = formats[spec.measure] || formats.count;
     var line = spec.kind === 'line';
-    var value = line ? 'y' : 'x';
+    var column = spec.kind === 'column';
+    var value = line || column ? 'y' : 'x';
     var scales = {};
-    scales[value] = { beginAtZero: true, ticks: { callback: format } };
-    scales[line ? 'x' : 'y'] = { ticks: { autoSkip: true, maxRotation: 0 } };
+    // Columns get room above the tallest one for its value.
+    // Counts are whole: no 0.2 ticks on a chart of a few installs.
+    scales[value] = { beginAtZero: true, grace: column ? '15%' : 0, ticks: { callback: format, precision: spec.measure === 'count' ? 0 : undefined } };
+    scales[value === 'y' ? 'x' : 'y'] = { ticks: { autoSkip: true, maxRotation: 0 } };
     return {
       type: line ? 'line' : 'bar',
+      plugins: [values],
       data: {
         labels: spec.labels,
         datasets: spec.series.map(function (series, i) {
@@ -33,6 +62,7 @@
             backgroundColor: colour,
             borderWidth: line ? 2 : 0,
             pointRadius: spec.labels.length > 60 ? 0 : 2,
+            maxBarThickness: 64,
             spanGaps: false
           };
         })
@@ -41,11 +71,12 @@
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        indexAxis: line ? 'x' : 'y',
+        indexAxis: line || column ? 'x' : 'y',
         interaction: { mode: 'index', intersect: false },
         scales: scales,
         plugins: {
           legend: { display: spec.series.length > 1 },
+          candorValues: { format: column ? format : null },
           tooltip: {
             callbacks: {
               label: function (item) { return item.dataset.label + ': ' + format(item.raw); }
