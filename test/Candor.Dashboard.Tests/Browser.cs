@@ -77,7 +77,7 @@ public sealed class BrowserTests : ICollectionFixture<Browser>, ICollectionFixtu
 /// The reason is also in the skipped test's name (<see cref="SkipReasonInName"/>), so that <c>dotnet test</c> prints it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-[XunitTestCaseDiscoverer("Candor.Dashboard.Tests.SkipReasonInNameDiscoverer", "Candor.Dashboard.Tests")]
+[XunitTestCaseDiscoverer("Candor.Collector.Tests.SkipReasonInNameDiscoverer", "Candor.Dashboard.Tests")]
 public sealed class BrowserFactAttribute : FactAttribute
 {
     public BrowserFactAttribute()

@@ -24,7 +24,7 @@ public sealed class DatabaseFactDiscoverer(IMessageSink diagnosticMessageSink) :
         [new DatabaseTestCase(diagnosticMessageSink, discoveryOptions.MethodDisplayOrDefault(), discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod)];
 }
 
-public sealed class DatabaseTestCase : XunitTestCase
+public sealed class DatabaseTestCase : SkipReasonInName
 {
     [Obsolete("For the de-serializer only.")]
     public DatabaseTestCase()
@@ -35,12 +35,6 @@ public sealed class DatabaseTestCase : XunitTestCase
         : base(diagnosticMessageSink, display, options, testMethod)
     {
     }
-
-    // `dotnet test` lists skipped tests by name only, so the name carries the reason: the output says why.
-    protected override string GetDisplayName(IAttributeInfo factAttribute, string displayName) =>
-        GetSkipReason(factAttribute) is { } reason
-            ? $"{base.GetDisplayName(factAttribute, displayName)} [skipped: {reason}]"
-            : base.GetDisplayName(factAttribute, displayName);
 
     // Decided from the class that runs the test (a contract's derived class), not the one that declares it.
     protected override string? GetSkipReason(IAttributeInfo factAttribute) =>
