@@ -26,6 +26,7 @@ internal static class IngestionSetup
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NetworkOptions>, NetworkOptionsValidator>();
         services.AddSingleton<EventValidator>();
+        services.AddSingleton<Admission>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<NetworkOptions>>().Value.CountryDatabase is { } path
             ? CountryDatabase.Load(path)
             : CountryDatabase.Empty);
