@@ -151,7 +151,7 @@ internal sealed class StoreHealthCheck(IEventStore store, IOptions<StorageOption
             return HealthCheckResult.Unhealthy("the store does not answer", ex);
         }
 
-        if (store.Backlog > options.Value.MaxBacklog)
+        if (store.Backlog >= options.Value.MaxBacklog)
         {
             return HealthCheckResult.Degraded($"{store.Backlog} events wait for the writer");
         }
