@@ -16,6 +16,7 @@ internal sealed class Admission(IEventStore store, IOptions<StorageOptions> opti
     public const int MaxRetryAfterSeconds = 60;
 
     private int _held;
+    private int _peak;
 
     /// <summary>Events read, checked or queued by requests that have not been answered yet.</summary>
     public int Held => Volatile.Read(ref _held);
@@ -54,13 +55,26 @@ internal sealed class Admission(IEventStore store, IOptions<StorageOptions> opti
 
             if (Interlocked.CompareExchange(ref _held, held + events, held) == held)
             {
+                RaisePeak(held + events);
                 return null;
             }
         }
     }
 
+    /// <summary>The most events held at once since the last call (see <see cref="BurstMemoryRelease"/>); starts the next span at what is held now.</summary>
+    public int TakePeak() => Interlocked.Exchange(ref _peak, Held);
+
     /// <summary>Lets go of events held by <see cref="TryHold"/>, once their request is answered.</summary>
     public void Release(int events) => Interlocked.Add(ref _held, -events);
+
+    private void RaisePeak(int held)
+    {
+        var peak = Volatile.Read(ref _peak);
+        while (held > peak && Interlocked.CompareExchange(ref _peak, held, peak) is var seen && seen != peak)
+        {
+            peak = seen;
+        }
+    }
 
     private static int RetryAfter(TimeSpan wait) => (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, MaxRetryAfterSeconds);
 

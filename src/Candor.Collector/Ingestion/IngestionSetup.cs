@@ -27,6 +27,7 @@ internal static class IngestionSetup
         services.AddSingleton<IValidateOptions<NetworkOptions>, NetworkOptionsValidator>();
         services.AddSingleton<EventValidator>();
         services.AddSingleton<Admission>();
+        services.AddHostedService<BurstMemoryRelease>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<NetworkOptions>>().Value.CountryDatabase is { } path
             ? CountryDatabase.Load(path)
             : CountryDatabase.Empty);
