@@ -122,6 +122,19 @@ internal sealed partial class CollectorProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
+    /// <summary>The collector's resident memory in MB (VmRSS from /proc), or 0 where /proc is not there.</summary>
+    public double ResidentMegabytes()
+    {
+        var status = $"/proc/{_process.Id}/status";
+        if (!File.Exists(status))
+        {
+            return 0;
+        }
+
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
     /// <summary>Asks the collector to stop (SIGTERM, as a service manager does) and waits until it has.</summary>
     public async Task StopAsync()
     {

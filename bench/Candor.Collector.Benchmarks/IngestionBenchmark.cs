@@ -96,11 +96,12 @@ internal static class IngestionBenchmark
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private static List<byte[]> BuildBodies(Workload workload, int events, DateTimeOffset now, int seed, List<Guid> arrival)
+    /// <summary>Gzip batch bodies of <paramref name="perBatch"/> events (every event a new ID), a week of traffic; their IDs go to <paramref name="arrival"/> in order.</summary>
+    public static List<byte[]> BuildBodies(Workload workload, int events, DateTimeOffset now, int seed, List<Guid> arrival, int perBatch = EventsPerBatch)
     {
         var random = new Random(seed);
-        var bodies = new List<byte[]>(events / EventsPerBatch);
-        var batch = new List<WireEvent>(EventsPerBatch);
+        var bodies = new List<byte[]>(events / perBatch);
+        var batch = new List<WireEvent>(perBatch);
 
         // A week of traffic, one day after the other, so rollups see several days as they would in a real run.
         var perDay = events / 7;
@@ -111,10 +112,10 @@ internal static class IngestionBenchmark
             {
                 batch.Add(workload.ToWire(e));
                 arrival.Add(e.Id);
-                if (batch.Count == EventsPerBatch)
+                if (batch.Count == perBatch)
                 {
                     bodies.Add(Gzip(JsonSerializer.SerializeToUtf8Bytes(new WireBatch { Events = batch }, ProtocolJsonContext.Default.WireBatch)));
-                    batch = new List<WireEvent>(EventsPerBatch);
+                    batch = new List<WireEvent>(perBatch);
                 }
             }
         }

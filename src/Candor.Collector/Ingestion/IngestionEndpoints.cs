@@ -30,9 +30,9 @@ internal static class IngestionEndpoints
         EventValidator validator,
         ClientPlace place,
         IEventStore store,
+        Admission admission,
         CollectorMetrics metrics,
         IOptions<IngestionOptions> ingestion,
-        IOptions<StorageOptions> storage,
         Dashboard.ProductDataVersions versions,
         ILogger<EventValidator> logger,
         CancellationToken cancellationToken)
@@ -44,44 +44,20 @@ internal static class IngestionEndpoints
             return Refuse(keyProblem, metrics, logger);
         }
 
-        var (body, bodyProblem) = await BatchReader.ReadAsync(http.Request, cancellationToken);
-        using var bodyBuffer = body;
-        if (bodyProblem is not null)
+        if (admission.Check() is { } busy)
         {
-            return Refuse(bodyProblem, metrics, logger);
+            return Busy(http, busy, metrics, logger);
         }
 
-        if (store.Backlog > storage.Value.MaxBacklog)
+        var (valid, rejected, problem) = await ReadBatchAsync(http, product!, place, validator, ingestion.Value, metrics, cancellationToken);
+        if (problem is not null)
         {
-            http.Response.Headers.RetryAfter = "1";
-            return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, RejectionReasons.StoreBusy, "the collector is catching up; retry shortly"), metrics, logger);
+            return Refuse(problem, metrics, logger);
         }
 
-        using var document = Parse(body!, out var items, out var parseProblem);
-        if (parseProblem is not null)
+        if (admission.TryHold(valid.Count) is { } full)
         {
-            return Refuse(parseProblem, metrics, logger);
-        }
-
-        // The address is reduced to a country here, once per request, and goes no further.
-        var country = place.CountryOf(http.Connection.RemoteIpAddress);
-        var rejected = new List<ItemRejection>();
-        var valid = new List<IncomingEvent>(items.Count);
-
-        // Almost every body is plain valid text, known at once; only the others have their items checked one by one.
-        var checkText = !JsonText.IsSurelyValid(body!.Memory.Span);
-        for (var index = 0; index < items.Count; index++)
-        {
-            var (incoming, refusal, id) = ReadItem(items[index], product!, country, validator, ingestion.Value, checkText);
-            if (refusal is not null)
-            {
-                rejected.Add(new ItemRejection { Index = index, Id = id, Reason = refusal.Reason, Detail = refusal.Detail });
-                metrics.Rejected(refusal.Reason);
-            }
-            else
-            {
-                valid.Add(incoming!);
-            }
+            return Busy(http, full, metrics, logger);
         }
 
         IReadOnlyList<AppendOutcome> outcomes;
@@ -95,6 +71,10 @@ internal static class IngestionEndpoints
             http.Response.Headers.RetryAfter = "5";
             return Refuse(new RequestProblem(StatusCodes.Status503ServiceUnavailable, RejectionReasons.StoreBusy, "the events could not be stored; retry later"), metrics, logger);
         }
+        finally
+        {
+            admission.Release(valid.Count);
+        }
 
         var stored = outcomes.Count(o => o is AppendOutcome.Stored);
         if (stored > 0)
@@ -102,11 +82,61 @@ internal static class IngestionEndpoints
             // Committed: the dashboard's pages of this product are now out of date, and its open pages reload.
             versions.Changed(product!.Record.Name);
         }
+
         var response = new BatchResponse { Accepted = stored, Duplicates = outcomes.Count - stored, Rejected = rejected };
         metrics.Accepted(stored, response.Duplicates);
         metrics.BatchDone(Stopwatch.GetElapsedTime(started));
         CollectorLog.BatchProcessed(logger, product!.Record.Name, stored, response.Duplicates, rejected.Count);
         return TypedResults.Json(response, ProtocolJsonContext.Default.BatchResponse);
+    }
+
+    // Reads, parses and checks the batch. The body's buffer and the parsed document are given back before the
+    // events wait for the writer, so a queued request holds only its validated events.
+    private static async Task<(List<IncomingEvent> Valid, List<ItemRejection> Rejected, RequestProblem? Problem)> ReadBatchAsync(
+        HttpContext http, CatalogProduct product, ClientPlace place, EventValidator validator, IngestionOptions options, CollectorMetrics metrics, CancellationToken cancellationToken)
+    {
+        var rejected = new List<ItemRejection>();
+        var (body, bodyProblem) = await BatchReader.ReadAsync(http.Request, cancellationToken);
+        using var bodyBuffer = body;
+        if (bodyProblem is not null)
+        {
+            return ([], rejected, bodyProblem);
+        }
+
+        using var document = Parse(body!, out var items, out var parseProblem);
+        if (parseProblem is not null)
+        {
+            return ([], rejected, parseProblem);
+        }
+
+        // The address is reduced to a country here, once per request, and goes no further.
+        var country = place.CountryOf(http.Connection.RemoteIpAddress);
+        var valid = new List<IncomingEvent>(items.Count);
+
+        // Almost every body is plain valid text, known at once; only the others have their items checked one by one.
+        var checkText = !JsonText.IsSurelyValid(body!.Memory.Span);
+        for (var index = 0; index < items.Count; index++)
+        {
+            var (incoming, refusal, id) = ReadItem(items[index], product, country, validator, options, checkText);
+            if (refusal is not null)
+            {
+                rejected.Add(new ItemRejection { Index = index, Id = id, Reason = refusal.Reason, Detail = refusal.Detail });
+                metrics.Rejected(refusal.Reason);
+            }
+            else
+            {
+                valid.Add(incoming!);
+            }
+        }
+
+        return (valid, rejected, null);
+    }
+
+    // Refused before anything of the batch is acknowledged; Retry-After says when the writer should have caught up.
+    private static JsonHttpResult<ProblemResponse> Busy(HttpContext http, (RequestProblem Problem, int RetryAfter) busy, CollectorMetrics metrics, ILogger logger)
+    {
+        http.Response.Headers.RetryAfter = busy.RetryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Refuse(busy.Problem, metrics, logger);
     }
 
     private static JsonDocument? Parse(RequestBody body, out List<JsonElement> items, out RequestProblem? problem)

@@ -26,6 +26,8 @@ internal static class IngestionSetup
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NetworkOptions>, NetworkOptionsValidator>();
         services.AddSingleton<EventValidator>();
+        services.AddSingleton<Admission>();
+        services.AddHostedService<BurstMemoryRelease>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<NetworkOptions>>().Value.CountryDatabase is { } path
             ? CountryDatabase.Load(path)
             : CountryDatabase.Empty);

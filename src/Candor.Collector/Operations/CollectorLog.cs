@@ -56,4 +56,7 @@ internal static partial class CollectorLog
 
     [LoggerMessage(23, LogLevel.Warning, "Refused {Method} {Path} (400): {Problem}")]
     public static partial void AdminRequestRefused(ILogger logger, string method, string path, string problem);
+
+    [LoggerMessage(24, LogLevel.Information, "Ingestion went quiet after a burst: gave memory back ({Before} MB resident before, {After} MB after)")]
+    public static partial void BurstMemoryReleased(ILogger logger, long before, long after);
 }

@@ -25,6 +25,7 @@ internal sealed class CollectorMetrics
         _credentialsRefused = meter.CreateCounter<long>("candor.collector.credentials.refused", "{request}", "Requests whose credential was refused, by kind and reason.");
         _refusalsFolded = meter.CreateCounter<long>("candor.collector.audit.refusals_folded", "{request}", "Refused credentials counted but not written to the audit log, which takes one per address and credential a minute.");
         meter.CreateObservableGauge("candor.collector.store.backlog", () => store.Backlog, "{event}", "Events waiting to be committed.");
+        meter.CreateObservableGauge("candor.collector.store.wait", () => store.EstimatedWait.TotalSeconds, "s", "How long a batch arriving now is expected to wait for its commit (ingestion refuses above Storage:MaxWait).");
     }
 
     public void Accepted(int count, int duplicates)

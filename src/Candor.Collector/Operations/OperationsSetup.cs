@@ -137,7 +137,7 @@ internal static class OperationsSetup
     }
 }
 
-/// <summary>Healthy while the store answers a read and its backlog is below the limit.</summary>
+/// <summary>Healthy while the store answers a read, its backlog is below the limit and its estimated wait below <see cref="StorageOptions.MaxWait"/>.</summary>
 internal sealed class StoreHealthCheck(IEventStore store, IOptions<StorageOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -151,8 +151,13 @@ internal sealed class StoreHealthCheck(IEventStore store, IOptions<StorageOption
             return HealthCheckResult.Unhealthy("the store does not answer", ex);
         }
 
-        return store.Backlog > options.Value.MaxBacklog
-            ? HealthCheckResult.Degraded($"{store.Backlog} events wait for the writer")
+        if (store.Backlog >= options.Value.MaxBacklog)
+        {
+            return HealthCheckResult.Degraded($"{store.Backlog} events wait for the writer");
+        }
+
+        return store.EstimatedWait > options.Value.MaxWait
+            ? HealthCheckResult.Degraded($"the writer is about {Math.Ceiling(store.EstimatedWait.TotalSeconds)} s behind")
             : HealthCheckResult.Healthy();
     }
 }
@@ -184,6 +189,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         if (options.EventsPerFold < 1)
         {
             errors.Add("Storage:EventsPerFold must be 1 or more");
+        }
+
+        if (options.MaxWait <= TimeSpan.Zero)
+        {
+            errors.Add("Storage:MaxWait must be longer than zero (for example 00:00:02)");
         }
 
         if (options.MaxBacklog < ProtocolConstants.MaxEventsPerBatch)

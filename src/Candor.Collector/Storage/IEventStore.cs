@@ -11,6 +11,13 @@ internal interface IEventStore : IAsyncDisposable
     /// <summary>Events handed to <see cref="AppendAsync"/> and not yet committed (the store's backlog).</summary>
     int Backlog { get; }
 
+    /// <summary>
+    /// How long events handed to <see cref="AppendAsync"/> now would wait until they are committed, from the backlog
+    /// and the writer's measured pace (see <see cref="WriterPace"/>). Ingestion refuses requests at once while it is
+    /// longer than <see cref="StorageOptions.MaxWait"/>.
+    /// </summary>
+    TimeSpan EstimatedWait { get; }
+
     /// <summary>Creates or upgrades the schema and starts the writer. Call once before anything else.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 

@@ -36,6 +36,7 @@ internal sealed partial class SqliteEventStore : IEventStore
     private FileStream? _wal;
     private int _backlog;
     private long _commits;
+    private readonly WriterPace _pace = new();
 
     /// <param name="options">Where the file is and how commits are made.</param>
     /// <param name="deleteChunk">How many expired events one retention transaction deletes.</param>
@@ -58,6 +59,8 @@ internal sealed partial class SqliteEventStore : IEventStore
     }
 
     public int Backlog => Volatile.Read(ref _backlog);
+
+    public TimeSpan EstimatedWait => WriterPace.EstimateWait([_pace], Backlog);
 
     /// <summary>How many write transactions the writer has committed (requests that arrive together share one).</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -606,8 +609,10 @@ internal sealed partial class SqliteEventStore : IEventStore
                     events += work.Events;
                 }
 
+                _pace.Started(events);
                 Commit(batch);
                 Interlocked.Add(ref _backlog, -events);
+                _pace.Finished(moreWaiting: _queue.Reader.TryPeek(out _));
             }
 
             done.SetResult();

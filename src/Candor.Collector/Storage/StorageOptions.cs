@@ -37,8 +37,18 @@ internal sealed class StorageOptions
     /// </summary>
     public int EventsPerFold { get; set; } = 10_000;
 
-    /// <summary>Events waiting for the writer above which ingestion answers 503 with Retry-After instead of queueing more.</summary>
+    /// <summary>
+    /// The most events ingestion holds at once between reading a batch and its commit (the writer's backlog and the
+    /// batches being checked); a batch that would go over it gets 503 with Retry-After. A hard cap on that memory.
+    /// </summary>
     public int MaxBacklog { get; set; } = 50_000;
+
+    /// <summary>
+    /// The longest a batch may be expected to wait for the writer (<see cref="IEventStore.EstimatedWait"/>); while
+    /// the estimate is longer, ingestion answers 503 with Retry-After at once instead of letting the request wait.
+    /// Well under the SDK's request timeout (10 s), so a client is told when to come back before it gives up.
+    /// </summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Whether <see cref="Provider"/> names PostgreSQL.</summary>
     public bool UsesPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Candor.Collector.Ingestion;
 using Candor.Collector.Storage;
 using Candor.Protocol;
 using Microsoft.Data.Sqlite;
@@ -315,11 +316,12 @@ public class IngestionEndpointsTests
     }
 
     [Fact]
-    public async Task Batch_StoreFallenBehind_Is503StoreBusyWithRetryAfter_AndNothingIsLost()
+    public async Task Batch_OverMaxBacklogEventsHeld_Is503StoreBusyWithRetryAfter_AndNothingIsLost()
     {
-        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:MaxBacklog"] = "500" });
+        // MaxWait is out of the way here: this is the hard cap on events held, whatever the writer's pace.
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:MaxBacklog"] = "500", ["Storage:MaxWait"] = "01:00:00" });
         var key = await collector.RegisterAsync();
-        var first = Enumerable.Range(0, 500).Select(_ => Some.Install()).ToArray();
+        var first = Enumerable.Range(0, 499).Select(_ => Some.Install()).ToArray();
         var second = Some.Install();
         var third = Some.Install();
 
@@ -328,9 +330,9 @@ public class IngestionEndpointsTests
         await blocker.OpenAsync();
         using var lockHeld = blocker.BeginTransaction(deferred: false);
         var waitingFirst = collector.PostBatchAsync(key, first);
-        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == 500), "the first batch to wait for the writer");
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == 499), "the first batch to wait for the writer");
         var waitingSecond = collector.PostBatchAsync(key, [second]);
-        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == 501), "the second batch to wait for the writer");
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == 500), "the second batch to wait for the writer");
 
         var busy = await collector.PostBatchAsync(key, [third]);
         var health = await collector.Client().GetAsync("/healthz");
@@ -339,19 +341,67 @@ public class IngestionEndpointsTests
         Assert.Equal(RejectionReasons.StoreBusy, (await ReadProblemAsync(busy)).Reason);
         Assert.NotNull(busy.Headers.RetryAfter?.Delta);
         Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+        Assert.Equal(500, collector.Services.GetRequiredService<Admission>().Held);
 
         // Once the lock is gone the waiting batches are committed and acknowledged, and the refused one goes on a retry.
         lockHeld.Rollback();
-        Assert.Equal(500, (await TestCollector.ReadBatchAsync(await waitingFirst)).Accepted);
+        Assert.Equal(499, (await TestCollector.ReadBatchAsync(await waitingFirst)).Accepted);
         Assert.Equal(1, (await TestCollector.ReadBatchAsync(await waitingSecond)).Accepted);
         Assert.Equal(1, (await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [third]))).Accepted);
-        Assert.Equal(502, await collector.Store.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(501, await collector.Store.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(0, collector.Services.GetRequiredService<Admission>().Held);
+    }
+
+    [Fact]
+    public async Task Batch_WriterExpectedToTakeLongerThanMaxWait_BurstIs503WithRetryAfterAtOnce_AndEveryResentBatchIsStored()
+    {
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:MaxWait"] = "00:00:00.2" });
+        var key = await collector.RegisterAsync();
+        var plug = Enumerable.Range(0, 500).Select(_ => Some.Install()).ToArray();
+        var burst = Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, 100).Select(_ => Some.Install()).ToArray()).ToArray();
+
+        // Another process holds the file's write lock: the writer is stuck on the plug, longer than it should take,
+        // so the wait it is expected to impose grows past MaxWait.
+        await using var blocker = new SqliteConnection($"Data Source={Path.Combine(collector.DataPath, "candor.db")};Pooling=False");
+        await blocker.OpenAsync();
+        using var lockHeld = blocker.BeginTransaction(deferred: false);
+        var waiting = collector.PostBatchAsync(key, plug);
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.Backlog == plug.Length), "the plug to reach the writer");
+        await TestCollector.EventuallyAsync(() => Task.FromResult(collector.Store.EstimatedWait > TimeSpan.FromMilliseconds(200)), "the expected wait to pass MaxWait");
+
+        var refused = await Task.WhenAll(burst.Select(batch => collector.PostBatchAsync(key, batch)));
+        var health = await collector.Client().GetAsync("/healthz");
+
+        // Every request of the burst was answered while the writer still could not commit anything: none waited for it,
+        // and none of their events was queued.
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(plug.Length, collector.Store.Backlog);
+        foreach (var response in refused)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal(RejectionReasons.StoreBusy, (await ReadProblemAsync(response)).Reason);
+            Assert.InRange(response.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(Admission.MaxRetryAfterSeconds));
+        }
+
+        Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+
+        // The plug is acknowledged once the lock is gone, and each refused batch, sent again, is stored once.
+        lockHeld.Rollback();
+        Assert.Equal(plug.Length, (await TestCollector.ReadBatchAsync(await waiting)).Accepted);
+        foreach (var batch in burst)
+        {
+            var resent = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, batch));
+            Assert.Equal((batch.Length, 0), (resent.Accepted, resent.Duplicates));
+        }
+
+        Assert.Equal(plug.Length + burst.Sum(b => b.Length), await collector.Store.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(0, collector.Services.GetRequiredService<Admission>().Held);
     }
 
     [Fact]
     public async Task Batch_RequestsSharingACommit_EachGetTheirOwnAnswer()
     {
-        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:FlushEachCommit"] = "true" });
+        await using var collector = await TestCollector.StartAsync(new Dictionary<string, string?> { ["Storage:FlushEachCommit"] = "true", ["Storage:MaxWait"] = "01:00:00" });
         var key = await collector.RegisterAsync();
         var store = (SqliteEventStore)collector.Store;
         var bad = Break("undeclared event");
@@ -376,7 +426,7 @@ public class IngestionEndpointsTests
     {
         var diskFails = false;
         await using var collector = await TestCollector.StartAsync(
-            new Dictionary<string, string?> { ["Storage:FlushEachCommit"] = "true" },
+            new Dictionary<string, string?> { ["Storage:FlushEachCommit"] = "true", ["Storage:MaxWait"] = "01:00:00" },
             services: services => services.AddSingleton<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value, flushWal: wal =>
             {
                 if (Volatile.Read(ref diskFails))

@@ -54,6 +54,7 @@ public class OperationsTests
     [InlineData("Network:CountryDatabase", "/nonexistent/countries.csv", "Network:CountryDatabase: no file at '/nonexistent/countries.csv'")]
     [InlineData("Storage:MaxEventsPerTransaction", "0", "Storage:MaxEventsPerTransaction must be 1 or more")]
     [InlineData("Storage:EventsPerFold", "0", "Storage:EventsPerFold must be 1 or more")]
+    [InlineData("Storage:MaxWait", "00:00:00", "Storage:MaxWait must be longer than zero (for example 00:00:02)")]
     [InlineData("Storage:Provider", "mysql", "Storage:Provider must be 'sqlite' or 'postgres', not 'mysql'")]
     [InlineData("Storage:Provider", "postgres", "Storage:ConnectionString must be set when Storage:Provider is postgres")]
     public async Task Start_InvalidConfiguration_FailsWithAClearSentence(string setting, string value, string expected)

@@ -68,6 +68,8 @@ public abstract class EventStoreContract : IAsyncLifetime
         Assert.All(outcomes.SelectMany(o => o), o => Assert.Equal(AppendOutcome.Stored, o));
         Assert.Equal(1000, await Store.CountRawEventsAsync(Some.Product, default));
         Assert.Equal(0, Store.Backlog);
+        // Nothing queued and nothing in hand: a batch arriving now waits for nobody.
+        await TestCollector.EventuallyAsync(() => Task.FromResult(Store.EstimatedWait == TimeSpan.Zero), "the writer to put its work down");
     }
 
     [DatabaseFact]

@@ -19,7 +19,6 @@ internal sealed class PostgresEventStore : IEventStore
 {
     private readonly StorageOptions _options;
     private readonly int _deleteChunk;
-    private readonly int _writers;
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresInterner _interner;
     private readonly PostgresEventWriter _writer;
@@ -28,6 +27,7 @@ internal sealed class PostgresEventStore : IEventStore
     private readonly ConcurrentDictionary<int, string> _strings = new();
     private Task[] _writerLoops = [];
     private int _backlog;
+    private readonly WriterPace[] _paces;
 
     /// <param name="options">The connection string and how many events one transaction takes.</param>
     /// <param name="deleteChunk">How many expired events one retention statement deletes.</param>
@@ -39,7 +39,7 @@ internal sealed class PostgresEventStore : IEventStore
     {
         _options = options;
         _deleteChunk = deleteChunk;
-        _writers = writers;
+        _paces = [.. Enumerable.Range(0, writers).Select(_ => new WriterPace())];
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString ?? throw new ArgumentException("Storage:ConnectionString is not set", nameof(options)));
         _interner = new PostgresInterner(_dataSource);
         _writer = new PostgresEventWriter(_dataSource, _interner);
@@ -47,10 +47,12 @@ internal sealed class PostgresEventStore : IEventStore
 
     public int Backlog => Volatile.Read(ref _backlog);
 
+    public TimeSpan EstimatedWait => WriterPace.EstimateWait(_paces, Backlog);
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await PostgresSchema.MigrateAsync(_dataSource, cancellationToken);
-        _writerLoops = [.. Enumerable.Range(0, _writers).Select(_ => Task.Run(RunWriterAsync, CancellationToken.None))];
+        _writerLoops = [.. _paces.Select(pace => Task.Run(() => RunWriterAsync(pace), CancellationToken.None))];
     }
 
     public async ValueTask DisposeAsync()
@@ -745,7 +747,7 @@ internal sealed class PostgresEventStore : IEventStore
 
     // ---- the writer loops ---------------------------------------------------------------------------------
 
-    private async Task RunWriterAsync()
+    private async Task RunWriterAsync(WriterPace pace)
     {
         var batch = new List<AppendWork>();
         while (await _queue.Reader.WaitToReadAsync())
@@ -763,7 +765,9 @@ internal sealed class PostgresEventStore : IEventStore
                 continue;
             }
 
+            pace.Started(events);
             await CommitAsync(batch);
+            pace.Finished(moreWaiting: _queue.Reader.TryPeek(out _));
         }
     }
 
