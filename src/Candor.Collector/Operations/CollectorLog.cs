@@ -48,15 +48,15 @@ internal static partial class CollectorLog
     [LoggerMessage(14, LogLevel.Information, "Rewrote the event and rollup tables so that no byte of rows deleted on request or by retention stays in their files (bound {Bound})")]
     public static partial void ErasuresCompacted(ILogger logger, TimeSpan bound);
 
-    [LoggerMessage(21, LogLevel.Warning, "Refused {Method} {Path} ({Status}): {Problem}")]
+    [LoggerMessage(15, LogLevel.Warning, "Refused {Method} {Path} ({Status}): {Problem}")]
     public static partial void RequestUnreadable(ILogger logger, string method, string path, int status, string problem);
 
-    [LoggerMessage(22, LogLevel.Warning, "Refused a manifest{ForProduct}: {Problems}")]
+    [LoggerMessage(16, LogLevel.Warning, "Refused a manifest{ForProduct}: {Problems}")]
     public static partial void ManifestRefused(ILogger logger, string forProduct, string problems);
 
-    [LoggerMessage(23, LogLevel.Warning, "Refused {Method} {Path} (400): {Problem}")]
+    [LoggerMessage(17, LogLevel.Warning, "Refused {Method} {Path} (400): {Problem}")]
     public static partial void AdminRequestRefused(ILogger logger, string method, string path, string problem);
 
-    [LoggerMessage(24, LogLevel.Information, "Ingestion went quiet after a burst: gave memory back ({Before} MB resident before, {After} MB after)")]
+    [LoggerMessage(18, LogLevel.Information, "Ingestion went quiet after a burst: gave memory back ({Before} MB resident before, {After} MB after)")]
     public static partial void BurstMemoryReleased(ILogger logger, long before, long after);
 }
