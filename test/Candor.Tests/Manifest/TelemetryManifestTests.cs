@@ -36,6 +36,7 @@ public class TelemetryManifestTests
           "ci": "suppress",
           "contact": "mailto:privacy@example.org",
           "neverCollected": ["paths", "names"],
+          "namespaces": ["Rich", "Program"],
           "events": [
             {
               "name": "build",
@@ -120,6 +121,7 @@ public class TelemetryManifestTests
         var crash = m.Events[1];
         Assert.Equal(EventLevel.Error, crash.Level);
         Assert.Equal(FieldKind.Stack, crash.Find("stack")!.Kind);
+        Assert.Equal(["Rich", "Program"], m.Namespaces);
     }
 
     [Fact]
