@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -221,7 +222,7 @@ public static partial class StackGrammar
             var type = types[i];
             if (type != ExternalType && !IsInNamespaces(type, namespaces) && !IsInNamespaces(type, FrameworkNamespaces))
             {
-                return $"exception type {(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)} is in neither the product's declared namespaces ({Listed(namespaces)}) nor {Listed(FrameworkNamespaces)}; send {ExternalType} instead";
+                return $"exception type {(i + 1).ToString(CultureInfo.InvariantCulture)} is in neither the product's declared namespaces ({Listed(namespaces)}) nor {Listed(FrameworkNamespaces)}; send {ExternalType} instead";
             }
         }
 
@@ -232,7 +233,7 @@ public static partial class StackGrammar
             {
                 if (frames[i] != ExternalFrame && !IsInNamespaces(frames[i], namespaces))
                 {
-                    return $"frame {(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)} is not in the product's declared namespaces ({Listed(namespaces)}); send {ExternalFrame} instead";
+                    return $"frame {(i + 1).ToString(CultureInfo.InvariantCulture)} is not in the product's declared namespaces ({Listed(namespaces)}); send {ExternalFrame} instead";
                 }
             }
         }
