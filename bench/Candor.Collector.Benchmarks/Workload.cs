@@ -24,6 +24,7 @@ internal sealed class Workload
       "revision": 1,
       "disclosure": { "text": "bench collects usage data. Opt out with BENCH_DISABLE_METRICS." },
       "retentionMonths": 14,
+      "namespaces": ["Bench.Cli", "Bench.Core"],
       "events": [
         {
           "name": "command",

@@ -174,7 +174,8 @@ internal sealed class ClientSetup : IDisposable
             verifier,
             WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
             hashKey,
-            own));
+            own,
+            manifest.Namespaces));
         return setup;
     }
 

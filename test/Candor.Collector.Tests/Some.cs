@@ -19,6 +19,7 @@ internal static class Some
       "disclosure": { "text": "sample collects usage data. Opt out with SAMPLE_DISABLE_METRICS." },
       "retentionMonths": 14,
       "machineHash": true,
+      "namespaces": ["Sample.Cli", "Candor.Collector.Tests"],
       "events": [
         {
           "name": "install",

@@ -261,8 +261,10 @@ public sealed class CandorCommandLineTests
         var error = Assert.Throws<ManifestException>(() => new TestTool(Manifest));
 
         Assert.Contains("event 'command' is not declared", error.Message, StringComparison.Ordinal);
+        Assert.Contains("also needs the manifest's top-level \"namespaces\"", error.Errors[^2], StringComparison.Ordinal);
         var entries = error.Errors[^1][(error.Errors[^1].IndexOf('\n', StringComparison.Ordinal) + 1)..];
-        var fixedManifest = Manifest.Replace("\"events\": [ ", "\"events\": [ " + entries + ", ", StringComparison.Ordinal);
+        var fixedManifest = Manifest.Replace("\"events\": [ ", "\"events\": [ " + entries + ", ", StringComparison.Ordinal)
+            .Replace("\"disclosure\": { \"text\": \"t\" },", "\"disclosure\": { \"text\": \"t\" }, \"namespaces\": [\"Candor.CommandLine.Tests\"],", StringComparison.Ordinal);
         var tool = new TestTool(fixedManifest);
         Assert.NotNull(tool.Candor);
     }
@@ -305,7 +307,7 @@ public sealed class CandorCommandLineTests
 
         var entries = CandorCommandLine.ManifestEvents(tool.Root);
 
-        var manifest = TelemetryManifest.Parse($$"""{ "product": "x", "disclosure": { "text": "t" }, "events": [ {{entries}} ] }""");
+        var manifest = TelemetryManifest.Parse($$"""{ "product": "x", "disclosure": { "text": "t" }, "namespaces": ["Tool"], "events": [ {{entries}} ] }""");
         var command = manifest.Find("command")!;
         Assert.Equal(["/", "/build", "/run", "/fail"], command.Find("command")!.Values);
         Assert.Equal(["--configuration", "--dry-run", "--secret", "--verbosity", "--workers"], command.Find("options")!.Item!.Values);

@@ -79,6 +79,12 @@ public sealed class ModelToolkitTests(ModelToolkitTests.Fixture sample, ModelToo
         Assert.Equal(["command", "exception", "options"], Members(failure.GetProperty("properties")));
         var stack = failure.GetProperty("properties").GetProperty("exception").GetString()!;
         Assert.StartsWith("System.InvalidOperationException at IrWriter.Write", stack, StringComparison.Ordinal);
+
+        // mt-convert is a top-level-statements program: its command's action is a lambda in the compiler's <Main>$
+        // of Program, in the global namespace, which the toolkit's manifest declares as "Program".
+        Assert.Contains(" | Program.Main", stack, StringComparison.Ordinal);
+        Assert.DoesNotContain("<", stack, StringComparison.Ordinal);
+        Assert.DoesNotContain("_Main", stack, StringComparison.Ordinal);
         Assert.DoesNotContain("rectangular", stack, StringComparison.Ordinal);
         Assert.DoesNotContain("ragged", stack, StringComparison.Ordinal);
         Assert.DoesNotContain("/", stack, StringComparison.Ordinal);

@@ -18,6 +18,7 @@ internal static class Acme
       "name": "Acme CLI",
       "revision": 1,
       "disclosure": { "text": "acme collects usage data. Opt out with ACME_TELEMETRY_OPTOUT=1." },
+      "namespaces": ["Acme.Cli"],
       "events": [
         {
           "name": "command",

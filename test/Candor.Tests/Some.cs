@@ -18,6 +18,7 @@ internal static class Some
       "machineHash": true,
       "contact": "https://example.org/sample/issues",
       "neverCollected": ["user names", "file paths", "the contents of your files"],
+      "namespaces": ["Sample.Cli", "Candor.Tests"],
       "events": [
         {
           "name": "install",

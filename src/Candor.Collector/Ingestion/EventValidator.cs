@@ -14,7 +14,8 @@ internal sealed record Refusal(string Reason, string Detail);
 /// Checks one event against the manifest revision it names, the second time after the SDK: every property and
 /// measurement must be declared and hold a value of its kind, and every value and context member must be in the
 /// grammar the SDK writes it in (<see cref="PropertyGrammar"/>, <see cref="VersionGrammar"/>, <see cref="StackGrammar"/>,
-/// <see cref="ContextGrammar"/>), already canonical: the ingestion key ships in every build, so anyone can post to the
+/// <see cref="ContextGrammar"/>), already canonical, and a stack value may name only the namespaces its revision declares
+/// and the framework's (<see cref="StackGrammar.CheckNamespaces"/>): the ingestion key ships in every build, so anyone can post to the
 /// collector directly, and only the grammar keeps free text out of the store. Produces the event, or the first problem.
 /// The details name the event and field, never echo a refused value (it may be what should not have been sent).
 /// </summary>
@@ -81,7 +82,7 @@ internal sealed class EventValidator(TimeProvider time)
                 return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': '{name}' is a measurement; send it under 'measurements'");
             }
 
-            var (values, problem) = CheckProperty(field, value);
+            var (values, problem) = CheckProperty(field, value, manifest.Namespaces);
             if (problem is not null)
             {
                 return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}', property '{name}' ({KindName(field.Kind)}): {problem}");
@@ -117,7 +118,7 @@ internal sealed class EventValidator(TimeProvider time)
         return (new IncomingEvent(e.Id, e.Product, e.Revision, definition, e.Time.ToUniversalTime(), e.Install, e.Verifier is null ? null : Convert.FromHexString(e.Verifier), context, properties, measurements), null);
     }
 
-    private static (IReadOnlyList<string>? Values, string? Problem) CheckProperty(FieldDefinition field, JsonElement value)
+    private static (IReadOnlyList<string>? Values, string? Problem) CheckProperty(FieldDefinition field, JsonElement value, IReadOnlyList<string> namespaces)
     {
         if (field.Kind is FieldKind.Bool)
         {
@@ -164,7 +165,13 @@ internal sealed class EventValidator(TimeProvider time)
         }
 
         var text = value.GetString()!;
-        return PropertyGrammar.CheckText(field, text) is { } scalarProblem ? (null, scalarProblem) : ([text], null);
+        if (PropertyGrammar.CheckText(field, text) is { } scalarProblem)
+        {
+            return (null, scalarProblem);
+        }
+
+        // A frame-shaped name is not yet the product's frame: anyone can spell a user name as Sample.jsmith.Run.
+        return field.Kind is FieldKind.Stack && StackGrammar.CheckNamespaces(text, namespaces) is { } originProblem ? (null, originProblem) : ([text], null);
     }
 
     private static string KindName(FieldKind kind) => kind switch

@@ -67,7 +67,7 @@ internal sealed class ProductCatalog(IEventStore store, TimeProvider time) : IDi
                 var held = Find(record.Name)?.Revisions;
                 var revisions = manifests[record.Name].ToImmutableSortedDictionary(
                     m => m.Revision,
-                    m => held?.GetValueOrDefault(m.Revision) ?? TelemetryManifest.Parse(m.Json));
+                    m => held?.GetValueOrDefault(m.Revision) ?? TelemetryManifest.ParseRegistered(m.Json));
                 products[record.Name] = new CatalogProduct(record, revisions);
             }
 

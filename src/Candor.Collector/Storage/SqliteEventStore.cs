@@ -532,7 +532,7 @@ internal sealed partial class SqliteEventStore : IEventStore
             cmd.Parameters.AddWithValue("$product", product);
             cmd.Parameters.AddWithValue("$revision", revision);
             var json = (string)(await cmd.ExecuteScalarAsync(cancellationToken))!;
-            lookup = new EventDefinitionLookup(TelemetryManifest.Parse(json));
+            lookup = new EventDefinitionLookup(TelemetryManifest.ParseRegistered(json));
             _manifests[(product, revision)] = lookup;
         }
 

@@ -84,6 +84,13 @@ internal sealed class InvocationPlan
 
         if (problems.Count > 0)
         {
+            if (manifest.Namespaces.Count == 0)
+            {
+                // The crash event's stack field is only valid with them: say so now rather than at the next run.
+                problems.Add("the crash event's 'exception' (stack) also needs the manifest's top-level \"namespaces\": the tool's own code namespaces, such as [\"MyTool\", \"Program\"] (\"Program\" for top-level statements)");
+            }
+
+            // Last, so that the entries to paste end the message.
             problems.Add("these entries of the manifest's \"events\" fit the commands as they are now:" + Environment.NewLine + Entries(root, options, skip, exclude));
             throw new ManifestException(problems);
         }

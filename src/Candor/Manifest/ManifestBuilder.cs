@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Candor.Protocol;
 
 namespace Candor.Manifest;
 
@@ -9,13 +10,14 @@ internal sealed partial class ManifestBuilder
     private const int DefaultRetentionMonths = 14;
     private const int DefaultMaxItems = 50;
     private const int MaxListItems = 1000;
+    private const int MaxNamespaces = 32;
 
     private readonly List<string> _errors = [];
 
-    public static TelemetryManifest Build(ManifestDocument document, string json)
+    public static TelemetryManifest Build(ManifestDocument document, string json, bool requireNamespaces)
     {
         var builder = new ManifestBuilder();
-        var manifest = builder.BuildManifest(document, json);
+        var manifest = builder.BuildManifest(document, json, requireNamespaces);
         if (builder._errors.Count > 0)
         {
             throw new ManifestException(builder._errors);
@@ -24,7 +26,7 @@ internal sealed partial class ManifestBuilder
         return manifest;
     }
 
-    private TelemetryManifest BuildManifest(ManifestDocument d, string json)
+    private TelemetryManifest BuildManifest(ManifestDocument d, string json, bool requireNamespaces)
     {
         var product = d.Product ?? "";
         if (!IdPattern().IsMatch(product))
@@ -103,6 +105,9 @@ internal sealed partial class ManifestBuilder
             events.Add(BuildEvent(e, where));
         }
 
+        var namespaces = d.Namespaces ?? [];
+        BuildNamespaces(namespaces, requireNamespaces && events.Any(e => e.Fields.Any(f => f.Kind is FieldKind.Stack)));
+
         return new TelemetryManifest(
             product,
             string.IsNullOrWhiteSpace(d.Name) ? product : d.Name,
@@ -116,8 +121,33 @@ internal sealed partial class ManifestBuilder
             ci,
             d.Contact,
             d.NeverCollected ?? [],
+            namespaces,
             events,
             json);
+    }
+
+    // The product's code namespaces: what a stack signature may name besides the framework's exception types.
+    private void BuildNamespaces(List<string> namespaces, bool required)
+    {
+        if (required && namespaces.Count == 0)
+        {
+            Error("'namespaces' is required when an event declares a 'stack' field: list the product's own code namespaces (e.g. [\"Kmpkg\"]; \"Program\" for top-level statements), the only ones a stack signature may name");
+        }
+
+        if (namespaces.Count > MaxNamespaces)
+        {
+            Error($"'namespaces' lists more than {MaxNamespaces} namespaces");
+        }
+
+        foreach (var name in namespaces.Where(n => !NamespacePattern().IsMatch(n)))
+        {
+            Error($"namespace '{name}' must be a dotted name of identifiers (letters, digits and '_', not starting with a digit, at most {StackGrammar.MaxIdentifier} characters each and {StackGrammar.MaxSegments} in all), such as 'Kmpkg.Cli'");
+        }
+
+        if (new HashSet<string>(namespaces, StringComparer.Ordinal).Count != namespaces.Count)
+        {
+            Error("'namespaces' lists a namespace twice");
+        }
     }
 
     private EventDefinition BuildEvent(EventDocument e, string where)
@@ -327,6 +357,9 @@ internal sealed partial class ManifestBuilder
 
     [GeneratedRegex("^[A-Za-z0-9._/+:-]{1,64}$")]
     private static partial Regex EnumValuePattern();
+
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_]{0,79}(\.[A-Za-z_][A-Za-z0-9_]{0,79}){0,9}\z")]
+    private static partial Regex NamespacePattern();
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     internal static partial Regex HashPattern();

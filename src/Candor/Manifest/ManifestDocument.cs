@@ -26,6 +26,8 @@ internal sealed class ManifestDocument
 
     public List<string>? NeverCollected { get; set; }
 
+    public List<string>? Namespaces { get; set; }
+
     public List<EventDocument>? Events { get; set; }
 }
 

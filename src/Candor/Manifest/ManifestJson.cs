@@ -18,7 +18,7 @@ namespace Candor.Manifest;
 /// </remarks>
 internal ref struct ManifestJson
 {
-    private const string ManifestMembers = "$schema, product, name, revision, consent, disclosure, optOut, retentionMonths, machineHash, ci, contact, neverCollected, events";
+    private const string ManifestMembers = "$schema, product, name, revision, consent, disclosure, optOut, retentionMonths, machineHash, ci, contact, neverCollected, namespaces, events";
     private const string DisclosureMembers = "version, text";
     private const string OptOutMembers = "environmentVariables, flags";
     private const string EventMembers = "name, description, purpose, level, properties, measurements";
@@ -128,6 +128,10 @@ internal ref struct ManifestJson
             else if (IsMember("neverCollected"u8))
             {
                 d.NeverCollected = NullableStrings();
+            }
+            else if (IsMember("namespaces"u8))
+            {
+                d.Namespaces = NullableStrings();
             }
             else if (IsMember("events"u8))
             {

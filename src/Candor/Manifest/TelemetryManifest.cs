@@ -26,6 +26,7 @@ public sealed class TelemetryManifest
         CiPolicy ci,
         string? contact,
         IReadOnlyList<string> neverCollected,
+        IReadOnlyList<string> namespaces,
         IReadOnlyList<EventDefinition> events,
         string json)
     {
@@ -41,6 +42,7 @@ public sealed class TelemetryManifest
         Ci = ci;
         Contact = contact;
         NeverCollected = neverCollected;
+        Namespaces = namespaces;
         Events = events;
         Json = json;
         EventsByName = new Dictionary<string, EventDefinition>(events.Count, StringComparer.Ordinal);
@@ -87,6 +89,14 @@ public sealed class TelemetryManifest
     /// <summary>What the product promises never to collect, shown on the privacy page.</summary>
     public IReadOnlyList<string> NeverCollected { get; }
 
+    /// <summary>
+    /// The product's own code namespaces, such as <c>Kmpkg</c> or <c>Kmpkg.Cli</c>: a stack signature keeps only the
+    /// frames (and, besides the framework's, the exception types) whose dotted name begins with one of them, segment by
+    /// segment. Code in the global namespace is declared by its type name (<c>Program</c> for top-level statements).
+    /// Required when an event declares a <c>stack</c> field; empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> Namespaces { get; }
+
     /// <summary>The declared events, in manifest order.</summary>
     public IReadOnlyList<EventDefinition> Events { get; }
 
@@ -109,7 +119,21 @@ public sealed class TelemetryManifest
         ArgumentNullException.ThrowIfNull(json);
         var document = ManifestJson.Read(Encoding.UTF8.GetBytes(json))
             ?? throw new ManifestException("the manifest is empty (JSON null)");
-        return ManifestBuilder.Build(document, json);
+        return ManifestBuilder.Build(document, json, requireNamespaces: true);
+    }
+
+    /// <summary>
+    /// Reads and checks a manifest revision that a collector or a Candor home already holds. As <see cref="Parse"/>,
+    /// except that a revision written before manifests declared <see cref="Namespaces"/> is accepted without them: it
+    /// declares none, so its stack values may hold only framework exception types and <c>[external]</c> frames.
+    /// </summary>
+    /// <exception cref="ManifestException">The text is not JSON, or the manifest is wrong.</exception>
+    public static TelemetryManifest ParseRegistered(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var document = ManifestJson.Read(Encoding.UTF8.GetBytes(json))
+            ?? throw new ManifestException("the manifest is empty (JSON null)");
+        return ManifestBuilder.Build(document, json, requireNamespaces: false);
     }
 
     /// <summary>Reads and checks a manifest from a UTF-8 stream.</summary>

@@ -7,14 +7,21 @@ namespace Candor.Privacy;
 
 /// <summary>
 /// Turns an exception into a signature that is safe to send, in <see cref="StackGrammar"/>: the exception type
-/// names (outer first, then inner ones) and the methods of the tool's own assemblies, innermost frame first.
+/// names (outer first, then inner ones) and the methods of the tool's own code, innermost frame first.
 /// Messages, file paths, line numbers and frames of other code never appear: a message can hold a path or a user
 /// name, and a stack trace of a build kept in a user's folder discloses that folder (kmpkg's page warns of exactly this).
 /// </summary>
+/// <remarks>
+/// The tool's own code is what both the tool and its manifest say it is: a frame is kept when its method is in one
+/// of the tool's own assemblies and its <c>Namespace.Type.Method</c> is in one of the manifest's declared namespaces,
+/// the only frames the collector accepts. An exception type is kept when it is in a declared namespace or the
+/// framework's (<see cref="StackGrammar.FrameworkNamespaces"/>); any other is <see cref="StackGrammar.ExternalType"/>:
+/// a library's type name is text its author chose, and may be chosen to carry anything.
+/// </remarks>
 internal static class StackSignature
 {
     /// <summary>The signature, or null when not even the exception's type has a name in the grammar.</summary>
-    public static string? From(Exception exception, Func<Assembly, bool> isOwn)
+    public static string? From(Exception exception, Func<Assembly, bool> isOwn, IReadOnlyList<string> namespaces)
     {
         var chain = new List<Exception>();
         for (var e = exception; e is not null && chain.Count < StackGrammar.MaxTypes; e = e.InnerException)
@@ -23,17 +30,23 @@ internal static class StackSignature
         }
 
         // Innermost exception first: that is where the failure began; the outer ones add where it was wrapped.
-        return StackGrammar.Compose(chain.Select(e => TypeName(e.GetType())), Frames(chain, isOwn));
+        return StackGrammar.Compose(chain.Select(e => KnownType(e.GetType(), namespaces)), Frames(chain, isOwn, namespaces));
     }
 
-    private static IEnumerable<string?> Frames(List<Exception> chain, Func<Assembly, bool> isOwn)
+    private static string? KnownType(Type type, IReadOnlyList<string> namespaces) =>
+        TypeName(type) is { } name && (StackGrammar.IsInNamespaces(name, namespaces) || StackGrammar.IsInNamespaces(name, StackGrammar.FrameworkNamespaces))
+            ? name
+            : StackGrammar.ExternalType;
+
+    private static IEnumerable<string?> Frames(List<Exception> chain, Func<Assembly, bool> isOwn, IReadOnlyList<string> namespaces)
     {
         for (var i = chain.Count - 1; i >= 0; i--)
         {
             foreach (var frame in new StackTrace(chain[i], fNeedFileInfo: false).GetFrames())
             {
                 var method = MethodOf(frame);
-                yield return method is not null && isOwn(method.Module.Assembly) ? Describe(method) : StackGrammar.ExternalFrame;
+                var name = method is not null && isOwn(method.Module.Assembly) ? Describe(method) : null;
+                yield return name is not null && StackGrammar.IsInNamespaces(name, namespaces) ? name : StackGrammar.ExternalFrame;
             }
         }
     }
@@ -52,10 +65,10 @@ internal static class StackSignature
         var name = method.Name;
         while (type is not null && type.Name.StartsWith('<') && type.DeclaringType is not null)
         {
-            var end = type.Name.IndexOf('>', StringComparison.Ordinal);
-            if (end > 1 && name is "MoveNext")
+            if (name is "MoveNext")
             {
-                name = type.Name[1..end];
+                // The state machine <Name>d__3 of Name: StackGrammar.NormalizeName reads the name it was made from.
+                name = type.Name;
             }
 
             type = type.DeclaringType;

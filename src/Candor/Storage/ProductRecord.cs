@@ -104,7 +104,7 @@ internal sealed class ProductRecordStore
         {
             try
             {
-                manifest = TelemetryManifest.Parse(Encoding.UTF8.GetString(document.Manifest.Span));
+                manifest = TelemetryManifest.ParseRegistered(Encoding.UTF8.GetString(document.Manifest.Span));
             }
             catch (Exception ex) when (ex is ManifestException || JsonValues.IsMalformed(ex))
             {

@@ -154,7 +154,7 @@ internal sealed class EventSerializer : IDisposable
                 w.WriteBoolean(field.JsonName, value.Number != 0);
                 break;
             case FieldKind.Stack:
-                if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly) is { } signature)
+                if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces) is { } signature)
                 {
                     w.WriteString(field.JsonName, signature);
                 }

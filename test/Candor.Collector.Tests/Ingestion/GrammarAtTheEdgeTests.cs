@@ -129,8 +129,11 @@ public class GrammarAtTheEdgeTests
         "packages" => value is "zlib" or "openssl" || GrammarOracle.IsHash(value),
         "size" => value is "<1000" or "1000-100000" or ">=100000",
         "dataset" => GrammarOracle.IsHash(value),
-        _ => GrammarOracle.IsStack(value),
+        _ => GrammarOracle.IsStack(value) && GrammarOracle.IsStackOfNamespaces(value, Declared),
     };
+
+    // What Some.ManifestJson declares as the product's namespaces.
+    private static readonly string[] Declared = ["Sample.Cli", "Candor.Collector.Tests"];
 
     private static void AssertStoredInGrammar(RawEvent e)
     {

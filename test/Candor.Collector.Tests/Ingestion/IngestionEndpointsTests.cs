@@ -107,6 +107,9 @@ public class IngestionEndpointsTests
         { "stack with an escape", RejectionReasons.InvalidValue },
         { "stack with a message", RejectionReasons.InvalidValue },
         { "stack with more frames than allowed", RejectionReasons.InvalidValue },
+        { "stack with a user name as a frame of a declared namespace's sibling", RejectionReasons.InvalidValue },
+        { "stack with a frame in a look-alike namespace", RejectionReasons.InvalidValue },
+        { "stack with a third party's exception type", RejectionReasons.InvalidValue },
         { "empty install", RejectionReasons.Malformed },
     };
 
@@ -566,6 +569,9 @@ public class IngestionEndpointsTests
             case "stack with an escape": e.Properties!["stack"] = Some.Json("System.IO.IOException\u001b[31m at Sample.Cli.Run"); break;
             case "stack with a message": e.Properties!["stack"] = Some.Json("System.IO.IOException: could not open the file at Sample.Cli.Run"); break;
             case "stack with more frames than allowed": e.Properties!["stack"] = Some.Json("System.IO.IOException at " + string.Join(" | ", Enumerable.Range(0, 17).Select(i => $"Sample.Cli.F{i}"))); break;
+            case "stack with a user name as a frame of a declared namespace's sibling": e.Properties!["stack"] = Some.Json("System.IO.IOException at Sample.jsmith.Run"); break;
+            case "stack with a frame in a look-alike namespace": e.Properties!["stack"] = Some.Json("System.IO.IOException at Sample.Cli.Run | Sample.CliAlice.Run"); break;
+            case "stack with a third party's exception type": e.Properties!["stack"] = Some.Json("Alice.Smith.HomeException at Sample.Cli.Run"); break;
             case "empty install": e.Install = Guid.Empty; break;
             default: throw new ArgumentException(problem);
         }

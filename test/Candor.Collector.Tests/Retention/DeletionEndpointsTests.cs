@@ -14,7 +14,7 @@ public class DeletionEndpointsTests
         await using var collector = await TestCollector.StartAsync();
         var key = await collector.RegisterAsync();
         var alice = Guid.NewGuid();
-        await collector.PostBatchAsync(key, [Some.Install(alice), Some.Crash("E at Sample.F", alice), Some.Install(alice, Some.Now.AddDays(-40)), Some.Install()]);
+        await collector.PostBatchAsync(key, [Some.Install(alice), Some.Crash("System.Exception at Sample.Cli.Fail", alice), Some.Install(alice, Some.Now.AddDays(-40)), Some.Install()]);
 
         var response = await DeleteAsync(collector, key, Body(alice, Some.ProofOf(alice)));
 

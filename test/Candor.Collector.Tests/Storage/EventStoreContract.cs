@@ -100,7 +100,7 @@ public abstract class EventStoreContract : IAsyncLifetime
     public async Task Append_LongestStackSignature_IsStoredCountedAndReadBack()
     {
         // As long as a signature may be, and as incompressible as frames get (an index cannot hold such a value whole).
-        var frames = Enumerable.Range(0, StackGrammar.MaxFrames).Select(_ => $"Sample.F{Guid.NewGuid():N}{Guid.NewGuid():N}");
+        var frames = Enumerable.Range(0, StackGrammar.MaxFrames).Select(_ => $"Sample.Cli.F{Guid.NewGuid():N}{Guid.NewGuid():N}");
         var signature = StackGrammar.Compose(["System.IO.IOException"], frames)!;
         Assert.InRange(signature.Length, EventValidator.MaxStackLength - 80, EventValidator.MaxStackLength);
         var crash = Some.Crash(signature);
@@ -171,7 +171,7 @@ public abstract class EventStoreContract : IAsyncLifetime
         var yesterday = Some.Now.AddDays(-1);
         await Store.AppendAsync(
         [
-            .. Enumerable.Range(0, 3).Select(_ => Incoming(Some.Install(alice, yesterday, packages: ["zlib"]))), Incoming(Some.Crash("E at Sample.F", alice, yesterday)),
+            .. Enumerable.Range(0, 3).Select(_ => Incoming(Some.Install(alice, yesterday, packages: ["zlib"]))), Incoming(Some.Crash("System.Exception at Sample.Cli.Fail", alice, yesterday)),
             Incoming(Some.Install(bob, yesterday, packages: ["zlib"])),
             Incoming(Some.Install(alice, packages: ["zlib"])), .. Enumerable.Range(0, 2).Select(_ => Incoming(Some.Install(bob, packages: ["zlib"]))),
         ], default);
@@ -304,7 +304,7 @@ public abstract class EventStoreContract : IAsyncLifetime
                 events.Add(Incoming(wire, i % 2 == 0 ? "NZ" : "DE"));
             }
 
-            events.Add(Incoming(Some.Crash($"System.IO.IOException at Sample.F{day % 2}", installs[day % installs.Count], Some.Now.AddDays(-day))));
+            events.Add(Incoming(Some.Crash($"System.IO.IOException at Sample.Cli.F{day % 2}", installs[day % installs.Count], Some.Now.AddDays(-day))));
         }
 
         await Store.AppendAsync(events, default);
@@ -362,7 +362,7 @@ public abstract class EventStoreContract : IAsyncLifetime
     public async Task DeleteInstall_RemovesItsEventsAndRollupRows_AndNothingElse()
     {
         var alice = Guid.NewGuid();
-        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(Some.Crash("E at Sample.F", alice)), Incoming(Some.Install())], default);
+        await Store.AppendAsync([Incoming(Some.Install(alice)), Incoming(Some.Crash("System.Exception at Sample.Cli.Fail", alice)), Incoming(Some.Install())], default);
 
         var deleted = await Store.DeleteInstallAsync(Some.Product, alice, default);
         var again = await Store.DeleteInstallAsync(Some.Product, alice, default);

@@ -174,7 +174,7 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
             Incoming(Some.Install(alice, old, packages: ["zlib", "openssl"], buildTime: 900)),
             Incoming(Some.Install(alice, old, packages: ["zlib"], triplet: "arm64-osx")),
             Incoming(Some.Install(time: old.AddDays(1), packages: ["zlib"])),
-            Incoming(Some.Crash("E at Sample.F", time: old)),
+            Incoming(Some.Crash("System.Exception at Sample.Cli.Fail", time: old)),
             Incoming(Some.Install()),
         ], default);
 
@@ -194,7 +194,7 @@ public class SqliteEventStoreTests(ITestOutputHelper output) : EventStoreContrac
     public async Task PrepareDayRollups_KeepsEveryClosedDayBeforeAnyQuery()
     {
         var old = Some.Now.AddDays(-40);
-        await Store.AppendAsync([Incoming(Some.Install(time: old)), Incoming(Some.Crash("E at Sample.F", time: old.AddDays(35))), Incoming(Some.Install())], default);
+        await Store.AppendAsync([Incoming(Some.Install(time: old)), Incoming(Some.Crash("System.Exception at Sample.Cli.Fail", time: old.AddDays(35))), Incoming(Some.Install())], default);
 
         var built = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);
         var again = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);

@@ -12,6 +12,7 @@ internal sealed class TestTool
       "product": "tool",
       "disclosure": { "text": "tool collects usage data." },
       "optOut": { "environmentVariables": ["TOOL_NO_TELEMETRY"], "flags": ["--no-telemetry"] },
+      "namespaces": ["Candor.CommandLine.Tests"],
       "events": [
         {
           "name": "command", "description": "A command ran.", "purpose": "Usage.",

@@ -36,6 +36,7 @@ public class TelemetryManifestTests
           "ci": "suppress",
           "contact": "mailto:privacy@example.org",
           "neverCollected": ["paths", "names"],
+          "namespaces": ["Rich", "Program"],
           "events": [
             {
               "name": "build",
@@ -120,6 +121,7 @@ public class TelemetryManifestTests
         var crash = m.Events[1];
         Assert.Equal(EventLevel.Error, crash.Level);
         Assert.Equal(FieldKind.Stack, crash.Find("stack")!.Kind);
+        Assert.Equal(["Rich", "Program"], m.Namespaces);
     }
 
     [Fact]
@@ -193,6 +195,13 @@ public class TelemetryManifestTests
     [InlineData("\"allow\": [\"zlib\", \"openssl\"]", "\"allow\": []", "property 'packages' item: kind 'nameOrHash' needs an 'allow' list")]
     [InlineData("\"maxItems\": 20", "\"maxItems\": 0", "property 'packages': 'maxItems' must be between 1 and 1000")]
     [InlineData("\"SAMPLE_DISABLE_METRICS\"", "\"KMPKG DISABLE\"", "'KMPKG DISABLE' is not a valid variable name")]
+    [InlineData("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "", "'namespaces' is required when an event declares a 'stack' field")]
+    [InlineData("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "\"namespaces\": [],", "'namespaces' is required when an event declares a 'stack' field")]
+    [InlineData("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "\"namespaces\": [\"Sample.Cli\", \"Sample.Cli\"],", "'namespaces' lists a namespace twice")]
+    [InlineData("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "\"namespaces\": [\"Sample.Cli\", \"Sample..Cli\"],", "namespace 'Sample..Cli' must be a dotted name of identifiers")]
+    [InlineData("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "\"namespaces\": [\"Sample.Cli\", \"Sample.*\"],", "namespace 'Sample.*' must be a dotted name of identifiers")]
+    [InlineData("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "\"namespaces\": [\"Sample.Cli\", \"1Sample\"],", "namespace '1Sample' must be a dotted name of identifiers")]
+    [InlineData("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "\"namespaces\": [\"Sample.Cli\", \"\"],", "namespace '' must be a dotted name of identifiers")]
     public void Parse_WrongDeclaration_SaysWhatIsWrong(string from, string to, string expected)
     {
         var ex = Assert.Throws<ManifestException>(() => TelemetryManifest.Parse(Some.ManifestJson.Replace(from, to)));
@@ -211,6 +220,24 @@ public class TelemetryManifestTests
         var ex = Assert.Throws<ManifestException>(() => TelemetryManifest.Parse(json));
 
         Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void Parse_NoStackField_NeedsNoNamespaces()
+    {
+        var m = TelemetryManifest.Parse("""{ "product": "p", "disclosure": { "text": "t" }, "events": [ { "name": "e", "description": "d", "purpose": "p" } ] }""");
+
+        Assert.Empty(m.Namespaces);
+    }
+
+    [Fact]
+    public void ParseRegistered_RevisionFromBeforeNamespaces_IsReadWithNone_AndParseRefusesIt()
+    {
+        var json = Some.ManifestJson.Replace("\"namespaces\": [\"Sample.Cli\", \"Candor.Tests\"],", "", StringComparison.Ordinal);
+
+        Assert.Empty(TelemetryManifest.ParseRegistered(json).Namespaces);
+        Assert.Throws<ManifestException>(() => TelemetryManifest.Parse(json));
+        Assert.Throws<ManifestException>(() => TelemetryManifest.ParseRegistered(json.Replace("\"revision\": 1,", "\"revision\": 0,", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -5,6 +5,8 @@ namespace Candor.Tests.Privacy;
 
 public class StackSignatureTests
 {
+    private static readonly string[] Declared = ["Candor.Tests.Privacy"];
+
     private static bool IsOwn(System.Reflection.Assembly assembly) => assembly == typeof(StackSignatureTests).Assembly;
 
     [Fact]
@@ -12,7 +14,7 @@ public class StackSignatureTests
     {
         var exception = Capture(() => Installer.Run("/home/alice/secret-project/vcpkg.json"));
 
-        var signature = StackSignature.From(exception, IsOwn);
+        var signature = StackSignature.From(exception, IsOwn, Declared);
 
         Assert.StartsWith("System.InvalidOperationException <- System.IO.FileNotFoundException at ", signature);
         Assert.Contains("Candor.Tests.Privacy.StackSignatureTests.Installer.Open", signature);
@@ -28,7 +30,7 @@ public class StackSignatureTests
     {
         var exception = Capture(() => _ = int.Parse("not a number", System.Globalization.CultureInfo.InvariantCulture));
 
-        var signature = StackSignature.From(exception, IsOwn);
+        var signature = StackSignature.From(exception, IsOwn, Declared);
 
         Assert.StartsWith("System.FormatException at ", signature);
         Assert.DoesNotContain("System.Number", signature);
@@ -48,7 +50,7 @@ public class StackSignatureTests
             caught = ex;
         }
 
-        var signature = StackSignature.From(caught!, IsOwn);
+        var signature = StackSignature.From(caught!, IsOwn, Declared);
 
         Assert.Contains("Installer.RunAsync", signature);
         Assert.DoesNotContain("d__", signature);
@@ -60,9 +62,38 @@ public class StackSignatureTests
     {
         var exception = Capture(() => throw new ArgumentException("C:\\Users\\bob\\file.txt"));
 
-        var signature = StackSignature.From(exception, _ => false);
+        var signature = StackSignature.From(exception, _ => false, Declared);
 
         Assert.Equal("System.ArgumentException", signature);
+    }
+
+    [Fact]
+    public void From_OwnFramesOutsideTheDeclaredNamespaces_AreExternal()
+    {
+        var exception = Capture(() => Installer.Run("/home/alice/x"));
+
+        // Own code, but its namespace is not declared: the manifest, not the assembly, has the last word.
+        var signature = StackSignature.From(exception, IsOwn, ["Candor.Tests.Tracking"]);
+
+        Assert.Equal("System.InvalidOperationException <- System.IO.FileNotFoundException", signature);
+    }
+
+    [Fact]
+    public void From_DeclaredNamespace_MatchesWholeSegmentsOnly()
+    {
+        var exception = Capture(() => Installer.Run("/home/alice/x"));
+
+        Assert.DoesNotContain("Installer", StackSignature.From(exception, IsOwn, ["Candor.Tests.Priv"]), StringComparison.Ordinal);
+        Assert.Contains(" at Candor.Tests.Privacy.StackSignatureTests.Installer.Open", StackSignature.From(exception, IsOwn, ["Candor"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void From_ThirdPartyExceptionType_IsExternal_FrameworkAndDeclaredTypesAreKept()
+    {
+        var exception = Capture(() => throw new InvalidOperationException("outer", new Vendor.Library.JsmithAtHomeException()));
+
+        Assert.StartsWith("System.InvalidOperationException <- [external] at ", StackSignature.From(exception, IsOwn, Declared), StringComparison.Ordinal);
+        Assert.StartsWith("System.InvalidOperationException <- Vendor.Library.JsmithAtHomeException at ", StackSignature.From(exception, IsOwn, [.. Declared, "Vendor"]), StringComparison.Ordinal);
     }
 
     private static Exception Capture(Action action)
@@ -104,3 +135,4 @@ public class StackSignatureTests
         private static void Open(string path) => throw new FileNotFoundException("missing", path);
     }
 }
+

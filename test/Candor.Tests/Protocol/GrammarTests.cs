@@ -87,6 +87,12 @@ public class GrammarTests
     [InlineData("Überprüfen", "_berpr_fen")]
     [InlineData("/root/.ssh/id_rsa", "_root_.ssh_id_rsa")]
     [InlineData("<>c", null)]
+    [InlineData("<Main>$", "Main")]
+    [InlineData("<<Main>$>b__0_0", "Main")]
+    [InlineData("<<Main>$>g__Fail|0_1", "Fail")]
+    [InlineData("<<Main>$>d__0", "Main")]
+    [InlineData("<<<Main>$>b__0_0>d", "Main")]
+    [InlineData("<<Main", null)]
     public void Stack_NormalizeName_GivesDottedIdentifiers(string raw, string? expected) =>
         Assert.Equal(expected, StackGrammar.NormalizeName(raw));
 
@@ -94,6 +100,9 @@ public class GrammarTests
     [InlineData("System.IO.IOException", true)]
     [InlineData("System.InvalidOperationException <- System.IO.IOException at Sample.Cli.Run | [external] | Sample.Cli.Main", true)]
     [InlineData("System.IO.IOException at [external]", true)]
+    [InlineData("[external] <- System.IO.IOException at Sample.Cli.Run", true)]
+    [InlineData("[external]", true)]
+    [InlineData("[external at Sample.Cli.Run", false)]
     [InlineData("System.IO.IOException at Run", false)]
     [InlineData("System.IO.IOException: /home/alice", false)]
     [InlineData("System.IO.IOException\n", false)]
@@ -101,4 +110,29 @@ public class GrammarTests
     [InlineData("", false)]
     public void Stack_Check_PassesOnlyTheGrammar(string value, bool valid) =>
         Assert.Equal(valid, StackGrammar.Check(value) is null);
+
+    [Theory]
+    [InlineData("System.IO.IOException at Sample.Cli.Run | [external] | Sample.Cli.Main", null)]
+    [InlineData("Microsoft.Build.BuildException <- [external] at Sample.Cli.Run", null)]
+    [InlineData("Sample.Cli.InstallException", null)]
+    [InlineData("System.IO.IOException at Sample.jsmith.Run", "frame 1 is not in the product's declared namespaces (Sample.Cli, Program)")]
+    [InlineData("System.IO.IOException at Sample.Cli.Run | Sample.CliX.Run", "frame 2 is not in")]
+    [InlineData("System.IO.IOException at Program.Main | jsmith.Run", "frame 2 is not in")]
+    [InlineData("System.IO.IOException <- Vendor.JsmithException", "exception type 2 is in neither the product's declared namespaces (Sample.Cli, Program) nor System, Microsoft")]
+    [InlineData("SystemX.Failure", "exception type 1 is in neither")]
+    [InlineData("System.IO.IOException at System.Console.WriteLine", "frame 1 is not in")]
+    public void Stack_CheckNamespaces_NamesTheFirstTypeOrFrameOfUnknownOrigin(string value, string? expected)
+    {
+        var problem = StackGrammar.CheckNamespaces(value, ["Sample.Cli", "Program"]);
+
+        if (expected is null)
+        {
+            Assert.Null(problem);
+        }
+        else
+        {
+            Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("jsmith", problem, StringComparison.OrdinalIgnoreCase);
+        }
+    }
 }

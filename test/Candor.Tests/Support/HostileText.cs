@@ -54,6 +54,35 @@ internal static partial class GrammarOracle
 
     public static bool IsStack(string? value) => value is not null && value.Length <= 1024 && StackPattern().IsMatch(value);
 
+    /// <summary>
+    /// Whether every name in <paramref name="signature"/> (one in the stack grammar) is of a known origin: a type
+    /// <c>[external]</c> or under a declared or framework namespace, a frame <c>[external]</c> or under a declared one.
+    /// Names never hold spaces, so the words alternate: a name, a separator, a name.
+    /// </summary>
+    public static bool IsStackOfNamespaces(string signature, IReadOnlyList<string> declared)
+    {
+        var words = signature.Split(' ');
+        var isFrame = false;
+        for (var i = 0; i < words.Length; i += 2)
+        {
+            var name = words[i];
+            var known = name == "[external]"
+                || declared.Any(d => Under(name, d))
+                || (!isFrame && (Under(name, "System") || Under(name, "Microsoft")));
+            if (!known)
+            {
+                return false;
+            }
+
+            isFrame = isFrame || (i + 1 < words.Length && words[i + 1] == "at");
+        }
+
+        return true;
+    }
+
+    // "A.B" is under "A" and under "A.B", never under "A.Bc" or "AB".
+    private static bool Under(string name, string space) => (name + ".").StartsWith(space + ".", StringComparison.Ordinal);
+
     public static bool IsHash(string? value) => value is not null && HashPattern().IsMatch(value);
 
     /// <summary>Null when every member of the context is in its grammar, else the first that is not.</summary>
@@ -76,7 +105,7 @@ internal static partial class GrammarOracle
     [GeneratedRegex(@"\A((almalinux|alpine|amzn|arch|azurelinux|centos|chainguard|clear-linux-os|debian|elementary|endeavouros|fedora|freebsd|gentoo|kali|linuxmint|manjaro|mariner|nixos|ol|opensuse-leap|opensuse-tumbleweed|photon|pop|raspbian|rhel|rocky|sled|sles|ubuntu|void|wolfi|zorin)( [0-9]{1,9}(\.[0-9]{1,9}){0,3})?|[0-9]{1,9}(\.[0-9]{1,9}){0,3})\z")]
     private static partial Regex OsVersionPattern();
 
-    [GeneratedRegex(@"\A[A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){0,9}( <- [A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){0,9}){0,4}( at (\[external\]|[A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){1,9})( \| (\[external\]|[A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){1,9})){0,15})?\z")]
+    [GeneratedRegex(@"\A(\[external\]|[A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){0,9})( <- (\[external\]|[A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){0,9})){0,4}( at (\[external\]|[A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){1,9})( \| (\[external\]|[A-Za-z0-9_]{1,80}(\.[A-Za-z0-9_]{1,80}){1,9})){0,15})?\z")]
     private static partial Regex StackPattern();
 
     [GeneratedRegex(@"\A[0-9a-f]{32}\z")]

@@ -22,7 +22,8 @@ internal sealed class PipelineHarness
             null,
             Encoding.UTF8.GetBytes("""{"version":"1.0.0","os":"linux","osVersion":"debian 12","arch":"x64","runtime":"10.0.0","container":false,"wsl":false,"interactive":false,"host":"process"}"""),
             hashKey ?? Encoding.UTF8.GetBytes("product-key"),
-            assembly => assembly == typeof(PipelineHarness).Assembly);
+            assembly => assembly == typeof(PipelineHarness).Assembly,
+            Manifest.Namespaces);
         Pipeline = new EventPipeline(Manifest, level, () => Stamp, sink is null ? [Sink] : [Sink, sink], Time, Drops, capacity, linger, onLongRun);
     }
 

@@ -20,6 +20,7 @@ public class TrackedValuesGrammarTests
         {
           "product": "grammar", "name": "Grammar", "revision": 1, "consent": "opt-out", "machineHash": true,
           "disclosure": { "version": 1, "text": "grammar collects usage data." },
+          "namespaces": ["Candor.Tests.Tracking"],
           "events": [
             { "name": "all", "description": "Every kind.", "purpose": "Test.", "level": "usage",
               "properties": [
@@ -80,7 +81,7 @@ public class TrackedValuesGrammarTests
     {
         for (var i = 0; i < Throwers.Count; i++)
         {
-            var signature = Candor.Privacy.StackSignature.From(Throwers.Capture(i, "/home/alice\0\u001b"), a => a == typeof(TrackedValuesGrammarTests).Assembly);
+            var signature = Candor.Privacy.StackSignature.From(Throwers.Capture(i, "/home/alice\0\u001b"), a => a == typeof(TrackedValuesGrammarTests).Assembly, ["Candor.Tests.Tracking"]);
             Assert.True(GrammarOracle.IsStack(signature), $"thrower {i}: '{signature}'");
             Assert.Contains(" at Candor.Tests.Tracking.Throwers.", signature, StringComparison.Ordinal);
             Assert.DoesNotContain("alice", signature, StringComparison.Ordinal);

@@ -679,7 +679,7 @@ internal sealed class PostgresEventStore : IEventStore
             await using var cmd = new NpgsqlCommand("SELECT json FROM manifests WHERE product = (SELECT id FROM products WHERE name = @product) AND revision = @revision", connection);
             cmd.Parameters.AddWithValue("product", product);
             cmd.Parameters.AddWithValue("revision", revision);
-            manifest = TelemetryManifest.Parse((string)(await cmd.ExecuteScalarAsync(cancellationToken))!);
+            manifest = TelemetryManifest.ParseRegistered((string)(await cmd.ExecuteScalarAsync(cancellationToken))!);
             _manifests[(product, revision)] = manifest;
         }
 

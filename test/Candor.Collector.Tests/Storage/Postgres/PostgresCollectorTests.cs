@@ -28,7 +28,7 @@ public class PostgresCollectorTests
             var key = await collector.RegisterAsync(k: 1);
             var alice = Guid.NewGuid();
             var first = Some.Install(alice, buildTime: 100);
-            var events = new[] { first, Some.Install(alice, buildTime: 200), Some.Crash("E at Sample.F", alice), Some.Install(buildTime: 300) };
+            var events = new[] { first, Some.Install(alice, buildTime: 200), Some.Crash("System.Exception at Sample.Cli.Fail", alice), Some.Install(buildTime: 300) };
 
             var sent = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, events));
             var retried = await TestCollector.ReadBatchAsync(await collector.PostBatchAsync(key, [first]));
