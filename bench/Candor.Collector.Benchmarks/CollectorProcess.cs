@@ -27,6 +27,27 @@ internal sealed partial class CollectorProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>
+    /// The settings a load benchmark starts the collector with: the per-key and per-address rate limits lifted
+    /// (ingestion is bounded by the store, not by the limits a leaked key is kept in by), then each <c>--set Name=Value</c>.
+    /// </summary>
+    public static Dictionary<string, string> LoadSettings(Arguments args)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Ingestion:PermitsPerKey"] = "100000000",
+            ["Ingestion:PermitsPerAddress"] = "100000000",
+        };
+        foreach (var setting in args.All("set"))
+        {
+            var (name, value) = setting.Split('=', 2) is [var n, var v] ? (n, v) : throw new ArgumentException($"--set takes Name=Value, not '{setting}'");
+            settings[name] = value;
+            Console.WriteLine($"  collector setting {name} = {value}");
+        }
+
+        return settings;
+    }
+
     /// <summary>Starts the collector and returns once it listens; <paramref name="settings"/> are passed as <c>--Key value</c>.</summary>
     public static async Task<CollectorProcess> StartAsync(string dataPath, IReadOnlyDictionary<string, string> settings)
     {

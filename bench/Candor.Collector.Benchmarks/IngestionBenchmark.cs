@@ -38,18 +38,7 @@ internal static class IngestionBenchmark
             var bodies = BuildBodies(workload, events, now, seed: 2, arrival);
             Console.WriteLine($"  built {bodies.Count:N0} request bodies ({bodies.Sum(b => (long)b.Length) / bodies.Count:N0} bytes gzip each) in {watch.Elapsed.TotalSeconds:F1} s");
 
-            // Ingestion is bounded by the store, not by the limits a leaked key is kept in by: lift them for the run.
-            var settings = new Dictionary<string, string>
-            {
-                ["Ingestion:PermitsPerKey"] = "100000000",
-                ["Ingestion:PermitsPerAddress"] = "100000000",
-            };
-            foreach (var setting in args.All("set"))
-            {
-                var (name, value) = setting.Split('=', 2) is [var n, var v] ? (n, v) : throw new ArgumentException($"--set takes Name=Value, not '{setting}'");
-                settings[name] = value;
-                Console.WriteLine($"  collector setting {name} = {value}");
-            }
+            var settings = CollectorProcess.LoadSettings(args);
 
             var dataPath = Path.Combine(folder, "data");
             Directory.CreateDirectory(dataPath);

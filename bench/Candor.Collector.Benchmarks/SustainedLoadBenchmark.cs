@@ -33,17 +33,7 @@ internal static class SustainedLoadBenchmark
             var now = DateTimeOffset.UtcNow;
             var workload = new Workload(installs: 20_000, DateOnly.FromDateTime(now.UtcDateTime).AddDays(-7));
             var ids = new List<Guid>();
-            var settings = new Dictionary<string, string>
-            {
-                ["Ingestion:PermitsPerKey"] = "100000000",
-                ["Ingestion:PermitsPerAddress"] = "100000000",
-            };
-            foreach (var setting in args.All("set"))
-            {
-                var (name, value) = setting.Split('=', 2) is [var n, var v] ? (n, v) : throw new ArgumentException($"--set takes Name=Value, not '{setting}'");
-                settings[name] = value;
-                Console.WriteLine($"  collector setting {name} = {value}");
-            }
+            var settings = CollectorProcess.LoadSettings(args);
 
             var dataPath = Path.Combine(folder, "data");
             Directory.CreateDirectory(dataPath);
