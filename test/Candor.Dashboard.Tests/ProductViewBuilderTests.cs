@@ -174,7 +174,7 @@ public sealed class ProductViewBuilderTests(AcmeCollector acme) : IClassFixture<
         foreach (var field in new[] { "command", "packages" })
         {
             var result = (await queries.RatioAsync(scope, "command-failed", "command", field, default)).Result!;
-            Expect($"failure-command-failed-command-{field}", result.Rows.Select(r => Row(ProductViewBuilder.Display(r.Group), r.Numerator, r.Denominator, r.Rate)), result.Suppressed);
+            Expect($"failure-command-failed-command-{field}", result.Rows.Select(r => Row(ProductViewBuilder.Display(r.Group), r.Numerator ?? (object)ProductViewBuilder.FewOrNone, r.Denominator, r.Rate ?? (object)ProductViewBuilder.FewOrNone)), result.Suppressed);
         }
 
         var durations = (await queries.DurationsAsync(scope.ForEvent("command"), "duration", Interval.Day, default)).Result!;

@@ -444,6 +444,9 @@ internal sealed class ProductViewBuilder(QueryService queries, FigureNoise noise
             rows.Count > MaxTableRows ? $"The table shows the top {MaxTableRows} of {rows.Count} values." : null);
     }
 
+    /// <summary>A hidden numerator: a few installs or none, never told apart.</summary>
+    internal const string FewOrNone = "few or none";
+
     private static Section FailureSection(EventDefinition error, EventDefinition use, FieldDefinition field, QueryResult<RatioRow> overall, QueryResult<RatioRow> result)
     {
         var labels = new List<string>();
@@ -459,12 +462,18 @@ internal sealed class ProductViewBuilder(QueryService queries, FigureNoise noise
                 values.Add(row.Rate);
             }
 
-            table.Add([group, row.Numerator, row.Denominator, row.Rate]);
+            table.Add([group, row.Numerator ?? (object)FewOrNone, row.Denominator, row.Rate ?? (object)FewOrNone]);
         }
 
         var note = overall.Rows.Count > 0 && overall.Rows[0] is var all
-            ? string.Create(CultureInfo.InvariantCulture, $"Overall: {all.Rate:P1} ({all.Numerator:N0} {error.Name} per {all.Denominator:N0} {use.Name}).")
-            : $"The overall rate is hidden: too few installs sent {use.Name} or {error.Name}.";
+            ? all.Numerator is { } failed
+                ? string.Create(CultureInfo.InvariantCulture, $"Overall: {all.Rate:P1} ({failed:N0} {error.Name} per {all.Denominator:N0} {use.Name}).")
+                : string.Create(CultureInfo.InvariantCulture, $"Overall: {all.Denominator:N0} {use.Name}; {error.Name} is hidden: too few installs sent it, or none.")
+            : $"The overall rate is hidden: too few installs sent {use.Name}.";
+        if (result.Rows.Any(static row => row.Numerator is null))
+        {
+            note += $" \"{FewOrNone}\": too few installs sent {error.Name} in that group to show how many, or none did.";
+        }
         return new Section(
             Id("failure", error.Name, use.Name, field.Name), $"{error.Name} per {use.Name}, by {field.Name}",
             $"How often {error.Name} happened for each {field.Name}, relative to {use.Name}. {error.Purpose}",

@@ -49,10 +49,15 @@ internal sealed record ShareRow(string Value, long Installs, double Share) : ICs
     public IEnumerable<string> CsvValues() => [Value, Csv.Number(Installs), Csv.Number(Share)];
 }
 
-/// <summary>How often one event happened relative to another, in one group (the whole range when not grouped).</summary>
-internal sealed record RatioRow(string Group, long Numerator, long Denominator, double Rate) : ICsvRow
+/// <summary>
+/// How often one event happened relative to another, in one group (the whole range when not grouped). The numerator
+/// and the rate are null when the numerator's installs do not pass the low-count filter, which includes nobody at all
+/// under a threshold above 1: a hidden numerator is "few or none", never told apart.
+/// </summary>
+internal sealed record RatioRow(string Group, long? Numerator, long Denominator, double? Rate) : ICsvRow
 {
-    public IEnumerable<string> CsvValues() => [Group, Csv.Number(Numerator), Csv.Number(Denominator), Csv.Number(Rate)];
+    public IEnumerable<string> CsvValues() =>
+        [Group, Numerator is { } n ? Csv.Number(n) : "", Csv.Number(Denominator), Rate is { } rate ? Csv.Number(rate) : ""];
 }
 
 /// <summary>

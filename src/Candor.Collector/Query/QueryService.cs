@@ -222,9 +222,10 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
         var top = Groups(batch[asked.Top]);
         var bottom = Groups(batch[asked.Bottom]);
 
-        // A rate shows the numerator's count next to the denominator's, so both groups must pass the filter;
-        // a group nobody failed in (numerator 0) reveals nothing about anyone and stays. Both counts are noisy
-        // events counts, and the rate is theirs.
+        // A group is shown when its denominator passes the filter. Its numerator is shown only when it passes the
+        // filter too; otherwise it is hidden, and so is a numerator of nobody (under a k above 1): were a group
+        // nobody failed in shown as 0 and a group of one failing install hidden, the gap between them would tell
+        // that someone failed. Both counts are noisy events counts, and the rate is theirs.
         var (noise, k) = (scope.Noise, scope.Product.Record.KThreshold);
         var numerators = new Dictionary<string, GroupCount>(StringComparer.Ordinal);
         foreach (var row in top)
@@ -238,18 +239,19 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
         foreach (var row in bottom)
         {
             denominators.Add(row.Value);
-            var failed = numerators.GetValueOrDefault(row.Value) ?? new GroupCount(row.Value, 0, 0);
             var bottomFigure = Figure.Of(bottomQuery.Filter, group, group is null ? null : row.Value);
-            var topFigure = Figure.Of(topQuery.Filter, group, group is null ? null : row.Value);
-            if (!noise.Shown(bottomFigure, k, row.Installs, row.Fingerprint) || failed.Installs > 0 && !noise.Shown(topFigure, k, failed.Installs, failed.Fingerprint))
+            if (!noise.Shown(bottomFigure, k, row.Installs, row.Fingerprint))
             {
                 suppressed++;
                 continue;
             }
 
-            var numerator = noise.Events(topFigure, failed.Events, failed.Fingerprint, failed.Heaviest);
             var denominator = noise.Events(bottomFigure, row.Events, row.Fingerprint, row.Heaviest);
-            rows.Add(new RatioRow(row.Value, numerator, denominator, denominator == 0 ? 0 : (double)numerator / denominator));
+            var topFigure = Figure.Of(topQuery.Filter, group, group is null ? null : row.Value);
+            long? numerator = numerators.GetValueOrDefault(row.Value) is { } failed
+                ? noise.Shown(topFigure, k, failed.Installs, failed.Fingerprint) ? noise.Events(topFigure, failed.Events, failed.Fingerprint, failed.Heaviest) : null
+                : k <= 1 ? 0 : null;
+            rows.Add(new RatioRow(row.Value, numerator, denominator, numerator is not { } n ? null : denominator == 0 ? 0 : (double)n / denominator));
         }
 
         foreach (var value in numerators.Keys)
@@ -257,13 +259,13 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
             suppressed += denominators.Contains(value) ? 0 : 1;
         }
 
-        // Highest rate first; equal rates keep the denominator's order (a stable sort).
+        // Highest rate first, hidden rates last; equal rates keep the denominator's order (a stable sort).
         var ordered = new RatioRow[rows.Count];
         var keys = new double[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
             ordered[i] = rows[i];
-            keys[i] = -rows[i].Rate;
+            keys[i] = rows[i].Rate is { } rate ? -rate : double.PositiveInfinity;
         }
 
         StableSort(keys, ordered);

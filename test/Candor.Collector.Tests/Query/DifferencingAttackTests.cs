@@ -112,6 +112,31 @@ public class DifferencingAttackTests
     }
 
     [Fact]
+    public async Task F_ARatioByGroup_DoesNotTellOneFailingInstallFromNone()
+    {
+        // Twelve installs use zlib and openssl and eight of them fail with zlib; one more install fails with openssl,
+        // or none does. A row shown with 0 failures beside a row hidden for one would tell the two apart.
+        var (guesses, _) = await AttackAsync(
+            world =>
+            [
+                .. Enumerable.Range(0, 12).Select(i => Some.Install(InstallOf(i), packages: ["zlib", "openssl"])),
+                .. Enumerable.Range(0, 8).Select(i => Some.Failed(InstallOf(i), packages: ["zlib"])),
+                .. world ? [Some.Failed(InstallOf(11), packages: ["openssl"])] : Array.Empty<WireEvent>(),
+            ],
+            async (reader, product) =>
+            {
+                var rows = (await GetAsync(reader, $"/query/{product}/ratio?{Range}&numerator=install-failed&denominator=install&by=packages"))["rows"]!.AsArray();
+                var openssl = rows.FirstOrDefault(r => r!["group"]!.GetValue<string>() == "openssl");
+                // A missing row says "hidden, so someone failed"; a shown numerator says how many did.
+                return openssl is null ? 1 : openssl["numerator"] is { } numerator ? numerator.GetValue<double>() : 0.5;
+            },
+            failures => failures >= 0.75,
+            world => world ? 1 : 0);
+
+        Assert.InRange(guesses, 0, GuessBound);
+    }
+
+    [Fact]
     public async Task SameQueryTwice_AndTheSameInstallsAskedAnotherWay_GiveTheSameFigures()
     {
         await using var collector = await TestCollector.StartAsync();

@@ -90,13 +90,35 @@ public class QueryEndpointsTests
 
         var result = await GetAsync(collector, $"/query/sample/ratio?{Range}&numerator=install-failed&denominator=install&by=packages");
 
-        var row = Assert.Single(result["rows"]!.AsArray())!;
-        var (numerator, denominator) = (row["numerator"]!.GetValue<int>(), row["denominator"]!.GetValue<int>());
-        Assert.Equal("zlib", row["group"]!.GetValue<string>());
+        // Both groups have eight installs. openssl's one failing install is too few to show: its numerator and
+        // rate are hidden, as they would be had nobody failed, and its row stays.
+        var rows = result["rows"]!.AsArray();
+        Assert.Equal(["zlib", "openssl"], Values(result, "group"));
+        var (numerator, denominator) = (rows[0]!["numerator"]!.GetValue<int>(), rows[0]!["denominator"]!.GetValue<int>());
         Assert.InRange(numerator, 7 - Noise, 7 + Noise);
         Assert.InRange(denominator, 8 - Noise, 8 + Noise);
-        Assert.Equal(denominator == 0 ? 0 : (double)numerator / denominator, row["rate"]!.GetValue<double>(), 6);
-        Assert.Equal(1, result["suppressed"]!.GetValue<int>());
+        Assert.Equal(denominator == 0 ? 0 : (double)numerator / denominator, rows[0]!["rate"]!.GetValue<double>(), 6);
+        Assert.Null(rows[1]!["numerator"]);
+        Assert.Null(rows[1]!["rate"]);
+        Assert.InRange(rows[1]!["denominator"]!.GetValue<int>(), 8 - Noise, 8 + Noise);
+        Assert.Equal(0, result["suppressed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Ratio_WithNobodyFailing_HidesTheNumeratorUnderAThreshold_AndShowsZeroWithout()
+    {
+        var installs = Installs(8);
+        WireEvent[] events = [.. installs.Select(i => Some.Install(i, packages: ["zlib"]))];
+        await using var hiding = await StartAsync(k: 3, events);
+        await using var showing = await StartAsync(k: 1, events);
+
+        var hidden = Assert.Single((await GetAsync(hiding, $"/query/sample/ratio?{Range}&numerator=install-failed&denominator=install"))["rows"]!.AsArray())!;
+        var shown = Assert.Single((await GetAsync(showing, $"/query/sample/ratio?{Range}&numerator=install-failed&denominator=install"))["rows"]!.AsArray())!;
+
+        Assert.Null(hidden["numerator"]);
+        Assert.Null(hidden["rate"]);
+        Assert.Equal(0, shown["numerator"]!.GetValue<int>());
+        Assert.Equal(0, shown["rate"]!.GetValue<double>());
     }
 
     [Fact]
