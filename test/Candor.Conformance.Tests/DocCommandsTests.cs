@@ -93,7 +93,7 @@ public sealed partial class DocCommandsTests(DocumentedPackages packages) : IDis
         Assert.Equal(["dotnet add package Candor", "dotnet add package Candor.CommandLine"], adds);
         var build = DocText.Blocks(section, "xml")[0];
         Assert.Contains("<CandorManifest>candor.json</CandorManifest>", build, StringComparison.Ordinal);
-        var tool = WriteTool(build);
+        var tool = ToolProject.Write(_root, "hello-tool", ToolManifest, ToolProgram, build);
 
         // The user's HOME with its package source; a package cache of the project's own, as a first user's is, so a
         // Candor 1.0.0 that another build left in the machine's cache cannot stand in for the one just packed.
@@ -137,29 +137,6 @@ public sealed partial class DocCommandsTests(DocumentedPackages packages) : IDis
 
     private Dictionary<string, string> Environment() =>
         DocumentedPackages.UserEnvironment(Directory.CreateDirectory(Path.Combine(_root, "home")).FullName);
-
-    // A tool author's project, outside the repository's build settings: the README's build properties, a manifest
-    // and a System.CommandLine program, and no package yet.
-    private string WriteTool(string buildProperties)
-    {
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "hello-tool")).FullName;
-        File.WriteAllText(Path.Combine(_root, "Directory.Build.props"), "<Project />");
-        File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
-        File.WriteAllText(Path.Combine(folder, "candor.json"), ToolManifest);
-        File.WriteAllText(Path.Combine(folder, "Program.cs"), ToolProgram);
-        File.WriteAllText(Path.Combine(folder, "hello-tool.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <AssemblyName>hello-tool</AssemblyName>
-              </PropertyGroup>
-            {buildProperties}
-            </Project>
-            """);
-        return folder;
-    }
 
     private Task<Run> BashAsync(string script) =>
         SampleProcess.RunAsync("bash", ["-euo", "pipefail", "-c", script], Environment(), TimeSpan.FromMinutes(2), SampleProcess.RepositoryRoot);

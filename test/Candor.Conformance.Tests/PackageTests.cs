@@ -147,29 +147,14 @@ public sealed class PackageTests(DocumentedPackages packages) : IDisposable
     }
 
     // A project of its own, outside the repository's build settings, that restores Candor from the feed alone.
-    private string WriteTool(string version, string feed)
-    {
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "tool")).FullName;
-        File.WriteAllText(Path.Combine(_root, "Directory.Build.props"), "<Project />");
-        File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
-        File.WriteAllText(Path.Combine(folder, "candor.json"), Manifest);
-        File.WriteAllText(Path.Combine(folder, "Program.cs"), Program);
-        File.WriteAllText(Path.Combine(folder, "package-check.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <AssemblyName>package-check</AssemblyName>
-                <CandorManifest>candor.json</CandorManifest>
-                <RestoreSources>{feed}</RestoreSources>
-                <RestorePackagesPath>{Path.Combine(_root, "packages")}</RestorePackagesPath>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Candor" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """);
-        return folder;
-    }
+    private string WriteTool(string version, string feed) => ToolProject.Write(_root, "package-check", Manifest, Program, $"""
+          <PropertyGroup>
+            <CandorManifest>candor.json</CandorManifest>
+            <RestoreSources>{feed}</RestoreSources>
+            <RestorePackagesPath>{Path.Combine(_root, "packages")}</RestorePackagesPath>
+          </PropertyGroup>
+          <ItemGroup>
+            <PackageReference Include="Candor" Version="{version}" />
+          </ItemGroup>
+        """);
 }
