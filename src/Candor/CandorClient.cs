@@ -134,15 +134,16 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     public Task<bool> FlushAsync(CancellationToken cancellationToken = default) => _pipeline.FlushAsync(cancellationToken);
 
     /// <summary>
-    /// Stops the client: writes what is queued to the local spool (local work: on the calling thread when the
-    /// writer is idle, else by waiting for the writer at most two seconds), then waits for an upload only if one is in flight, at most until
-    /// <paramref name="budget"/> has passed since the call, and starts the detached uploader for what is left (it
-    /// does not wait for it). Runs once; later calls return the first call's result. Returns whether everything was
-    /// written and is sent or in an uploader's hands.
+    /// Stops the client synchronously, on the calling thread, and returns a task that has already completed: the
+    /// call blocks while it writes what is queued to the local spool (local work: on the calling thread when the
+    /// writer is idle, else by waiting for the writer at most two seconds), then waits for an upload only if one
+    /// is in flight, at most until <paramref name="budget"/> has passed since the call, and starts the detached
+    /// uploader for what is left (it does not wait for it). Runs once; later calls return the first call's result.
+    /// The result is whether everything was written and is sent or in an uploader's hands.
     /// </summary>
     /// <remarks>
-    /// Blocks the calling thread for that time and returns a completed task: at exit there is nothing else for
-    /// the thread to do, and staying on it is what lets a short run exit without starting the thread pool.
+    /// It does not yield the thread: at exit there is nothing else for the thread to do, and staying on it is what
+    /// lets a short run exit without starting the thread pool.
     /// </remarks>
     public Task<bool> ShutdownAsync(TimeSpan budget) => Task.FromResult(Shutdown(budget));
 

@@ -12,8 +12,8 @@ using Candor.Tracking;
 namespace Candor;
 
 /// <summary>
-/// Everything a <see cref="CandorClient"/> decides when it is built, in the order that keeps DESIGN.md's
-/// promises: check the manifest and options (the only place Candor throws), resolve consent (an opt-out run
+/// Everything a <see cref="CandorClient"/> decides when it is built, in the order that keeps Candor's promises
+/// (README.md; docs/privacy-model.md): check the manifest and options (the only place Candor throws), resolve consent (an opt-out run
 /// touches no file), and only for an on run choose the sinks: print, the local log, the spool and its uploader.
 /// A build without an ingestion key has no uploader: a private build sends nothing.
 /// </summary>

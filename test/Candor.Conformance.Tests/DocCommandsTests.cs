@@ -10,10 +10,43 @@ namespace Candor.Conformance.Tests;
 /// marked <c>```sh tested</c> of docs/collector.md and of docs/cli.md, in order, in one bash per page, from the
 /// repository's root. Only what differs on every machine is put in place: the admin token the collector printed,
 /// and its address, because the test listens on a free port rather than on 5080, which a developer's own collector
-/// may hold. <c>HOME</c> is a fresh folder, so <c>~/nupkg</c> and <c>~/tools</c> start empty.
+/// may hold. <c>HOME</c> is a fresh folder. README's and docs/cli.md's package commands run once for every test that
+/// needs their packages (<see cref="DocumentedPackages"/>); here a tool author's project adds and uses them.
 /// </summary>
-public sealed partial class DocCommandsTests : IDisposable
+[Collection(DocumentedPackages.Collection)]
+public sealed partial class DocCommandsTests(DocumentedPackages packages) : IDisposable
 {
+    private const string ToolManifest = """
+        {
+          "product": "hello-tool",
+          "revision": 1,
+          "consent": "opt-out",
+          "disclosure": { "version": 1, "text": "hello-tool records which command ran." },
+          "events": [
+            { "name": "command", "description": "A command ran.", "purpose": "Know which commands are used.", "level": "usage",
+              "properties": [ { "name": "command", "kind": "enum", "values": ["/hello"], "description": "The command." } ],
+              "measurements": [ { "name": "exitCode", "kind": "number", "unit": "code", "minimum": 0, "maximum": 255, "description": "Exit code." } ] }
+          ]
+        }
+        """;
+
+    private const string ToolProgram = """
+        using System.CommandLine;
+        using Candor;
+        using Candor.CommandLine;
+
+        var root = new RootCommand("hello-tool: greets.");
+        var hello = new Command("hello", "Say hello.");
+        root.Subcommands.Add(hello);
+        var candor = root.UseCandor(new CandorOptions { Assembly = typeof(Program).Assembly });
+        hello.SetAction(_ =>
+        {
+            Console.WriteLine("Hello.");
+            return 0;
+        });
+        return await candor.InvokeAsync(args);
+        """;
+
     private const string DocumentedAddress = "http://127.0.0.1:5080";
     private const string TokenPlaceholder = "candor_admin_…";
 
@@ -35,8 +68,8 @@ public sealed partial class DocCommandsTests : IDisposable
     public async Task CollectorPage_StartsTheCollectorAndRegistersAProduct_AsPrinted()
     {
         var command = SetUpCollectorCommand();
-        Assert.Contains(Blocks("docs/collector.md", "sh"), b => b == command);
-        var script = string.Join("\n", Blocks("docs/collector.md", "sh tested"));
+        Assert.Contains(DocText.Blocks(DocText.Page("docs/collector.md"), "sh"), b => b == command);
+        var script = string.Join("\n", DocText.Blocks(DocText.Page("docs/collector.md"), "sh tested"));
         Assert.Contains(TokenPlaceholder, script, StringComparison.Ordinal);
         Assert.Contains(DocumentedAddress, script, StringComparison.Ordinal);
 
@@ -52,55 +85,58 @@ public sealed partial class DocCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task CliPage_PacksAndInstallsTheCandorTool_AsPrinted()
+    public async Task ReadmeToolAuthor_AddsThePackedPackagesFromTheLocalSource_AndTheToolRecordsItsEvents_AsPrinted()
     {
-        var script = string.Join("\n", Blocks("docs/cli.md", "sh tested"));
+        packages.AssertReadmePacked();
+        var section = DocText.Section(DocText.Page("README.md"), "## Quick start for a tool author");
+        var adds = AddPackage().Matches(section).Select(m => m.Value).Distinct().ToList();
+        Assert.Equal(["dotnet add package Candor", "dotnet add package Candor.CommandLine"], adds);
+        var build = DocText.Blocks(section, "xml")[0];
+        Assert.Contains("<CandorManifest>candor.json</CandorManifest>", build, StringComparison.Ordinal);
+        var tool = ToolProject.Write(_root, "hello-tool", ToolManifest, ToolProgram, build);
 
-        var run = await SampleProcess.RunBuildStepAsync("bash", ["-euo", "pipefail", "-c", script], Environment(), SampleProcess.RepositoryRoot);
+        // The user's HOME with its package source; a package cache of the project's own, as a first user's is, so a
+        // Candor 1.0.0 that another build left in the machine's cache cannot stand in for the one just packed.
+        var environment = packages.Environment();
+        environment["NUGET_PACKAGES"] = Path.Combine(_root, "packages");
+        var added = await SampleProcess.RunBuildStepAsync("bash", ["-euo", "pipefail", "-c", string.Join("\n", adds) + "\ndotnet build -nologo -v q"], environment, tool);
+        Assert.True(added.ExitCode == 0, $"adding the packages and building failed ({added.ExitCode}):\n{added.Output}\n{added.Error}");
 
-        Assert.True(run.ExitCode == 0, $"the page's commands failed ({run.ExitCode}):\n{run.Output}\n{run.Error}");
-        Assert.Contains("Tool 'candor.tool' (version '1.0.0') was successfully installed.", run.Output, StringComparison.Ordinal);
-        Assert.Contains($"home          {Path.Combine(_root, "home", ".config", "candor")}", run.Output, StringComparison.Ordinal);
+        // The first run shows the notice and records nothing; the second prints the event it records.
+        var user = new Dictionary<string, string> { ["CANDOR_HOME"] = Path.Combine(_root, "candor-home") };
+        var program = Path.Combine(tool, "bin", "Debug", "net10.0", "hello-tool.dll");
+        var first = await SampleProcess.RunAsync("dotnet", [program, "hello"], user);
+        var second = await SampleProcess.RunAsync("dotnet", [program, "hello", "--printmetrics"], user);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("hello-tool records which command ran.", first.Error, StringComparison.Ordinal);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal("Hello.\n", second.Output);
+        Assert.Contains("\"name\":\"command\"", second.Error, StringComparison.Ordinal);
+        Assert.Contains("\"command\":\"/hello\"", second.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CliPage_PacksAndInstallsTheCandorTool_AsPrinted()
+    {
+        packages.AssertToolInstalled();
+
+        Assert.Contains("Tool 'candor.tool' (version '1.0.0') was successfully installed.", packages.CliRun.Output, StringComparison.Ordinal);
+        Assert.Contains($"home          {Path.Combine(packages.Home, ".config", "candor")}", packages.CliRun.Output, StringComparison.Ordinal);
     }
 
     // README's set-up block holds exactly two commands; the first runs the collector.
     private static string SetUpCollectorCommand()
     {
-        var readme = File.ReadAllText(Path.Combine(SampleProcess.RepositoryRoot, "README.md"));
-        var setUp = readme[readme.IndexOf("## Set up", StringComparison.Ordinal)..];
-        var lines = Blocks(setUp, "sh", isText: true)[0].Split('\n').Select(l => l.Split('#')[0].Trim()).ToArray();
+        var setUp = DocText.Section(DocText.Page("README.md"), "## Set up");
+        var lines = DocText.Blocks(setUp, "sh")[0].Split('\n').Select(l => l.Split('#')[0].Trim()).ToArray();
         Assert.Equal(2, lines.Length);
         Assert.Equal("dotnet test", lines[1]);
         return lines[0];
     }
 
-    /// <summary>The fenced blocks of a page whose info string is exactly <paramref name="info"/>, in order.</summary>
-    private static List<string> Blocks(string pageOrText, string info, bool isText = false)
-    {
-        var text = isText ? pageOrText : File.ReadAllText(Path.Combine(SampleProcess.RepositoryRoot, pageOrText));
-        var blocks = Fence().Matches(text.ReplaceLineEndings("\n"))
-            .Where(m => m.Groups["info"].Value.Trim() == info)
-            .Select(m => m.Groups["body"].Value.TrimEnd('\n'))
-            .ToList();
-        Assert.True(blocks.Count > 0, $"no ```{info} block in {(isText ? "the text" : pageOrText)}");
-        return blocks;
-    }
-
-    private Dictionary<string, string> Environment()
-    {
-        var home = Directory.CreateDirectory(Path.Combine(_root, "home")).FullName;
-        return new Dictionary<string, string>
-        {
-            ["HOME"] = home,
-
-            // Packages the build restores come from the machine's cache, as they do for the user, not from a new one.
-            ["NUGET_PACKAGES"] = System.Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages
-                ? packages
-                : Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
-            ["DOTNET_NOLOGO"] = "1",
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        };
-    }
+    private Dictionary<string, string> Environment() =>
+        DocumentedPackages.UserEnvironment(Directory.CreateDirectory(Path.Combine(_root, "home")).FullName);
 
     private Task<Run> BashAsync(string script) =>
         SampleProcess.RunAsync("bash", ["-euo", "pipefail", "-c", script], Environment(), TimeSpan.FromMinutes(2), SampleProcess.RepositoryRoot);
@@ -163,8 +199,8 @@ public sealed partial class DocCommandsTests : IDisposable
         }
     }
 
-    [GeneratedRegex(@"^```(?<info>[^\n`]*)\n(?<body>.*?)^```[ \t]*$", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex Fence();
+    [GeneratedRegex(@"dotnet add package [A-Za-z.]+")]
+    private static partial Regex AddPackage();
 
     [GeneratedRegex(@"^Candor collector listening on (http://127\.0\.0\.1:[0-9]+)")]
     private static partial Regex Listening();

@@ -2,14 +2,17 @@ using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
+using System.Xml.Linq;
 
 namespace Candor.Conformance.Tests;
 
 /// <summary>
-/// The Candor package as a tool author gets it: packed from source, restored from a feed by a tool of its own,
-/// published the classic way (portable, compiled at run time) and run as a real process.
+/// The packages as a tool author gets them, packed from source as README.md prints (<see cref="DocumentedPackages"/>):
+/// what each depends on, and the SDK restored from that folder by a tool of its own, published the classic way
+/// (portable, compiled at run time) and run as a real process.
 /// </summary>
-public sealed class PackageTests : IDisposable
+[Collection(DocumentedPackages.Collection)]
+public sealed class PackageTests(DocumentedPackages packages) : IDisposable
 {
     private const string Manifest = """
         {
@@ -43,17 +46,10 @@ public sealed class PackageTests : IDisposable
     [Fact]
     public async Task Package_CarriesTheSdkPrecompiled_SoAToolCompiledAtRunTimeCompilesNoneOfIt()
     {
+        packages.AssertReadmePacked();
         var rid = RuntimeInformation.RuntimeIdentifier;
-        var version = "1.0.0-check." + Guid.NewGuid().ToString("N")[..8];
-        var feed = Path.Combine(_root, "feed");
-
-        // Its own configuration, so the Debug build the tests run from and the samples' builds are never touched.
-        var packed = await SampleProcess.RunBuildStepAsync(
-            "dotnet",
-            ["pack", Path.Combine(SampleProcess.RepositoryRoot, "src", "Candor"), "-c", "Package", "-o", feed, $"-p:Version={version}", $"-p:CandorPrecompiledRuntimes={rid}", "-nologo", "-v", "q"],
-            new Dictionary<string, string>(),
-            SampleProcess.RepositoryRoot);
-        Assert.True(packed.ExitCode == 0, $"dotnet pack failed:\n{packed.Output}\n{packed.Error}");
+        const string version = "1.0.0";
+        var feed = packages.Sdk;
 
         using (var package = ZipFile.OpenRead(Path.Combine(feed, $"Candor.{version}.nupkg")))
         {
@@ -94,6 +90,46 @@ public sealed class PackageTests : IDisposable
         Assert.DoesNotContain(methods, m => m.Contains("JIT compiled Candor.", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void CommandLinePackage_DependsOnExactlyTheSdkItWasPackedWith()
+    {
+        packages.AssertReadmePacked();
+
+        var dependencies = Dependencies(Path.Combine(packages.Sdk, "Candor.CommandLine.1.0.0.nupkg"));
+
+        // It calls the SDK's internals: any other Candor version must fail at restore, not at run time.
+        Assert.Contains(("net8.0", "Candor", "[1.0.0]"), dependencies);
+        Assert.All(dependencies.Where(d => d.Id != "Candor"), d => Assert.DoesNotContain("Candor", d.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ToolPackage_DependsOnNothing_AndCarriesTheSdkItWasBuiltWith()
+    {
+        packages.AssertToolInstalled();
+        var path = Path.Combine(packages.Tool, "Candor.Tool.1.0.0.nupkg");
+
+        // A tool package brings every assembly it runs on, so its use of the SDK's internals cannot meet another build.
+        Assert.Empty(Dependencies(path));
+        using var package = ZipFile.OpenRead(path);
+        var files = package.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("tools/net8.0/any/Candor.dll", files);
+        Assert.Contains("tools/net8.0/any/Candor.CommandLine.dll", files);
+        Assert.Equal(new Version(1, 0, 0, 0), Inspect(package, "tools/net8.0/any/Candor.dll").Version);
+    }
+
+    // The dependencies a package's nuspec declares: target framework, package ID and version range.
+    private static List<(string Framework, string Id, string Version)> Dependencies(string nupkg)
+    {
+        using var package = ZipFile.OpenRead(nupkg);
+        var nuspec = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/', StringComparison.Ordinal));
+        using var stream = nuspec.Open();
+        var document = XDocument.Load(stream);
+        return [.. document.Descendants().Where(e => e.Name.LocalName == "dependency").Select(d => (
+            Framework: d.Parent?.Attribute("targetFramework")?.Value ?? "",
+            Id: d.Attribute("id")!.Value,
+            Version: d.Attribute("version")!.Value))];
+    }
+
     // Whether an assembly in the package carries ReadyToRun code, and its assembly version.
     private static (bool Precompiled, Version Version) Inspect(ZipArchive package, string path)
     {
@@ -111,29 +147,14 @@ public sealed class PackageTests : IDisposable
     }
 
     // A project of its own, outside the repository's build settings, that restores Candor from the feed alone.
-    private string WriteTool(string version, string feed)
-    {
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "tool")).FullName;
-        File.WriteAllText(Path.Combine(_root, "Directory.Build.props"), "<Project />");
-        File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
-        File.WriteAllText(Path.Combine(folder, "candor.json"), Manifest);
-        File.WriteAllText(Path.Combine(folder, "Program.cs"), Program);
-        File.WriteAllText(Path.Combine(folder, "package-check.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <AssemblyName>package-check</AssemblyName>
-                <CandorManifest>candor.json</CandorManifest>
-                <RestoreSources>{feed}</RestoreSources>
-                <RestorePackagesPath>{Path.Combine(_root, "packages")}</RestorePackagesPath>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Candor" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """);
-        return folder;
-    }
+    private string WriteTool(string version, string feed) => ToolProject.Write(_root, "package-check", Manifest, Program, $"""
+          <PropertyGroup>
+            <CandorManifest>candor.json</CandorManifest>
+            <RestoreSources>{feed}</RestoreSources>
+            <RestorePackagesPath>{Path.Combine(_root, "packages")}</RestorePackagesPath>
+          </PropertyGroup>
+          <ItemGroup>
+            <PackageReference Include="Candor" Version="{version}" />
+          </ItemGroup>
+        """);
 }

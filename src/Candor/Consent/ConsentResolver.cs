@@ -3,8 +3,8 @@ using Candor.Manifest;
 namespace Candor.Consent;
 
 /// <summary>
-/// Decides the telemetry level for one product and run, in the order DESIGN.md gives; the first source
-/// that speaks wins and is named in the decision, so <c>status</c> can say why.
+/// Decides the telemetry level for one product and run, in the order docs/consent.md gives ("Who decides",
+/// and below); the first source that speaks wins and is named in the decision, so <c>status</c> can say why.
 /// </summary>
 /// <remarks>
 /// <list type="number">

@@ -64,7 +64,11 @@ public sealed class DeliveryOptions
     /// <summary>How many unreadable spool files are kept aside for inspection (default 20); older ones are deleted.</summary>
     public int MaxCorruptFiles { get; set; } = 20;
 
-    /// <summary>The size of the local log of acknowledged events (default 1 MiB); past it the oldest entries are trimmed.</summary>
+    /// <summary>
+    /// The size of each of a product's two local logs (default 1 MiB): <c>sent.jsonl</c>, the events the collector
+    /// acknowledged, and <c>local.jsonl</c>, the events kept at the <c>local</c> level. Past it a log's oldest entries
+    /// are trimmed.
+    /// </summary>
     public long MaxSentLogBytes { get; set; } = 1024 * 1024;
 
     /// <summary>The size of the local log of events the collector refused (default 256 KiB); past it the oldest entries are trimmed.</summary>

@@ -7,7 +7,8 @@ namespace Candor.Protocol;
 /// Writes a <see cref="WireContext"/> exactly as <see cref="ProtocolJsonContext"/> does (camel case, no null
 /// members, compact), with the JSON writer directly: the SDK writes the context once per process with telemetry
 /// on, and the serializer's type metadata for it cost that process more JIT time than the writing itself. The
-/// collector still reads it, as part of <see cref="WireEvent"/>, through <see cref="ProtocolJsonContext"/>.
+/// collector reads it as part of each batch item with its own reader (Candor.Collector's
+/// <c>Ingestion/WireEventReader.cs</c>), which follows the same names.
 /// </summary>
 internal static class WireContextJson
 {
