@@ -5,6 +5,7 @@ using Candor.Collector.Query;
 using Candor.Collector.Retention;
 using Candor.Collector.Storage;
 using Candor.Collector.Storage.Postgres;
+using Candor.Collector.Storage.Sqlite;
 using Candor.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

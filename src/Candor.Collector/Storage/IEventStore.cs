@@ -3,7 +3,7 @@ namespace Candor.Collector.Storage;
 /// <summary>
 /// Everything the collector keeps: the catalogue (products, manifest revisions, hashed credentials, the audit log),
 /// raw events, the daily rollups derived from them, and the queries the query API runs over the rollups.
-/// <see cref="SqliteEventStore"/> and <see cref="Postgres.PostgresEventStore"/> implement it; <c>EventStoreContract</c> in the tests holds both to the
+/// <see cref="Sqlite.SqliteEventStore"/> and <see cref="Postgres.PostgresEventStore"/> implement it; <c>EventStoreContract</c> in the tests holds both to the
 /// same behaviour. Implementations are thread-safe. No method ever receives or stores a client address.
 /// </summary>
 internal interface IEventStore : IAsyncDisposable

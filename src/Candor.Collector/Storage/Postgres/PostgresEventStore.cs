@@ -13,7 +13,7 @@ namespace Candor.Collector.Storage.Postgres;
 /// connections. The database, not the process, keeps the writes consistent across collectors: event IDs are
 /// de-duplicated by a unique key, rollups are upserted by adding counts, interned rows are created with
 /// <c>ON CONFLICT DO NOTHING</c>, and retention takes an advisory lock per product so that only one collector
-/// deletes a product's expired events at a time. Answers are the same as <see cref="SqliteEventStore"/>'s.
+/// deletes a product's expired events at a time. Answers are the same as <see cref="Sqlite.SqliteEventStore"/>'s.
 /// </summary>
 internal sealed class PostgresEventStore : IEventStore
 {

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// Everything the queries need about one event name on one day, in a few blobs ("parts"), built from that day's

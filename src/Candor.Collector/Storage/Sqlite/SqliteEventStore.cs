@@ -5,7 +5,7 @@ using Candor.Manifest;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Every write goes through one writer that takes whatever

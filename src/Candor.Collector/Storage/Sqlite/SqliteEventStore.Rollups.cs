@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 // The queries over the rollups. Every query reads one part of a day rollup (DayRollup) per event name and day and
 // adds it up in a tally, distinct installs in bitsets: its cost follows days and values, not the per-install rows

@@ -1,4 +1,4 @@
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// What one install's events of one name did on one day, beyond their count: how often each declared property
