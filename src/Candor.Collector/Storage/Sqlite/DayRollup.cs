@@ -550,3 +550,6 @@ internal static class DayRollup
         }
     }
 }
+
+/// <summary>One part of one event name's day rollup as the file keeps it, for the version of its day it was built for.</summary>
+internal sealed record DayRollupRow(long Product, long Name, long Part, long Day, long Version, byte[] Data);

@@ -127,7 +127,6 @@ internal sealed class RollupSummary
         Write(buffer, ref length, merged);
     }
 
-
     private readonly record struct Entry(long Field, long Key, long N) : IComparable<Entry>
     {
         public int CompareTo(Entry other) => Field != other.Field ? Field.CompareTo(other.Field) : Key.CompareTo(other.Key);
