@@ -53,6 +53,10 @@ internal static class OperationsSetup
         builder.Services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value is var options && options.UsesPostgres
             ? new PostgresEventStore(options)
             : new SqliteEventStore(options));
+        // Each feature depends on the role it uses; all three are the one store.
+        builder.Services.AddSingleton<ICatalogueStore>(sp => sp.GetRequiredService<IEventStore>());
+        builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<IEventStore>());
+        builder.Services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<IEventStore>());
 
         // Registered first, so the store is open before any other hosted service (retention) runs.
         builder.Services.AddHostedService<CollectorStartup>();

@@ -44,7 +44,7 @@ internal sealed class StorageOptions
     public int MaxBacklog { get; set; } = 50_000;
 
     /// <summary>
-    /// The longest a batch may be expected to wait for the writer (<see cref="IEventStore.EstimatedWait"/>); while
+    /// The longest a batch may be expected to wait for the writer (<see cref="IEventLog.EstimatedWait"/>); while
     /// the estimate is longer, ingestion answers 503 with Retry-After at once instead of letting the request wait.
     /// Well under the SDK's request timeout (10 s), so a client is told when to come back before it gives up.
     /// </summary>
