@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Candor.Manifest;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,11 +21,10 @@ internal sealed class PostgresEventStore : IEventStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresInterner _interner;
     private readonly PostgresEventWriter _writer;
-    private readonly Channel<AppendWork> _queue = Channel.CreateUnbounded<AppendWork>();
+    private readonly GroupCommitQueue<AppendWork> _queue;
     private readonly ConcurrentDictionary<(string, int), TelemetryManifest> _manifests = new();
     private readonly ConcurrentDictionary<int, string> _strings = new();
     private Task[] _writerLoops = [];
-    private int _backlog;
     private readonly WriterPace[] _paces;
 
     /// <param name="options">The connection string and how many events one transaction takes.</param>
@@ -43,9 +41,10 @@ internal sealed class PostgresEventStore : IEventStore
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString ?? throw new ArgumentException("Storage:ConnectionString is not set", nameof(options)));
         _interner = new PostgresInterner(_dataSource);
         _writer = new PostgresEventWriter(_dataSource, _interner);
+        _queue = new GroupCommitQueue<AppendWork>(options.MaxEventsPerTransaction, WriteAsync, work => work.Complete(), singleReader: false);
     }
 
-    public int Backlog => Volatile.Read(ref _backlog);
+    public int Backlog => _queue.Backlog;
 
     public TimeSpan EstimatedWait => WriterPace.EstimateWait(_paces, Backlog);
 
@@ -57,7 +56,7 @@ internal sealed class PostgresEventStore : IEventStore
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         await Task.WhenAll(_writerLoops);
         await _dataSource.DisposeAsync();
     }
@@ -224,14 +223,7 @@ internal sealed class PostgresEventStore : IEventStore
         }
 
         var work = new AppendWork(events);
-        Interlocked.Add(ref _backlog, events.Count);
-        if (!_queue.Writer.TryWrite(work))
-        {
-            Interlocked.Add(ref _backlog, -events.Count);
-            return Task.FromException<IReadOnlyList<AppendOutcome>>(new ObjectDisposedException(nameof(PostgresEventStore)));
-        }
-
-        return work.Task;
+        return _queue.TryAdd(work) ? work.Task : Task.FromException<IReadOnlyList<AppendOutcome>>(new ObjectDisposedException(nameof(PostgresEventStore)));
     }
 
     // An install's events are found through the days its rollup rows name (each day one range of the time index),
@@ -750,71 +742,36 @@ internal sealed class PostgresEventStore : IEventStore
     private async Task RunWriterAsync(WriterPace pace)
     {
         var batch = new List<AppendWork>();
-        while (await _queue.Reader.WaitToReadAsync())
+        while (await _queue.WaitAsync())
         {
-            batch.Clear();
-            var events = 0;
-            while (events < _options.MaxEventsPerTransaction && _queue.Reader.TryRead(out var work))
-            {
-                batch.Add(work);
-                events += work.Events.Count;
-            }
-
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            pace.Started(events);
-            await CommitAsync(batch);
-            pace.Finished(moreWaiting: _queue.Reader.TryPeek(out _));
+            await _queue.WriteWaitingAsync(pace, batch);
         }
     }
 
-    private async Task CommitAsync(List<AppendWork> batch)
+    // One transaction for the whole batch; each request's outcomes are its slice of the batch's.
+    private async Task WriteAsync(List<AppendWork> batch)
     {
-        AppendOutcome[] outcomes;
-        try
-        {
-            outcomes = await _writer.WriteAsync(batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(w => w.Events)], CancellationToken.None);
-        }
-        catch (Exception) when (batch.Count > 1)
-        {
-            // One bad request must not fail the others that happened to share its transaction.
-            foreach (var work in batch)
-            {
-                await CommitAsync([work]);
-            }
-
-            return;
-        }
-        catch (Exception ex)
-        {
-            Interlocked.Add(ref _backlog, -batch[0].Events.Count);
-            batch[0].Fail(ex);
-            return;
-        }
-
-        // The backlog drops before the callers resume, so a caller that saw its events committed never sees them counted.
+        var outcomes = await _writer.WriteAsync(batch.Count == 1 ? batch[0].Incoming : [.. batch.SelectMany(w => w.Incoming)], CancellationToken.None);
         var offset = 0;
         foreach (var work in batch)
         {
-            Interlocked.Add(ref _backlog, -work.Events.Count);
-            work.Complete(outcomes[offset..(offset + work.Events.Count)]);
-            offset += work.Events.Count;
+            work.Outcomes = outcomes[offset..(offset + work.Events)];
+            offset += work.Events;
         }
     }
 
-    private sealed class AppendWork(IReadOnlyList<IncomingEvent> events)
+    private sealed class AppendWork(IReadOnlyList<IncomingEvent> events) : QueuedWork(events.Count)
     {
         private readonly TaskCompletionSource<IReadOnlyList<AppendOutcome>> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public IReadOnlyList<IncomingEvent> Events { get; } = events;
+        public IReadOnlyList<IncomingEvent> Incoming { get; } = events;
+
+        public AppendOutcome[] Outcomes { get; set; } = [];
 
         public Task<IReadOnlyList<AppendOutcome>> Task => _completion.Task;
 
-        public void Complete(AppendOutcome[] outcomes) => _completion.TrySetResult(outcomes);
+        public override void Complete() => _completion.TrySetResult(Outcomes);
 
-        public void Fail(Exception exception) => _completion.TrySetException(exception);
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
     }
 }

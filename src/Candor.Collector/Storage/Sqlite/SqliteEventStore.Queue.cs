@@ -9,35 +9,18 @@ internal sealed partial class SqliteEventStore
     private Task<T> Enqueue<T>(int events, Func<SqliteWriter, T> action)
     {
         var work = new SqliteWork<T>(events, action);
-        Interlocked.Add(ref _backlog, events);
-        if (!_queue.Writer.TryWrite(work))
-        {
-            Interlocked.Add(ref _backlog, -events);
-            return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteEventStore)));
-        }
-
-        return work.Task;
+        return _queue.TryAdd(work) ? work.Task : Task.FromException<T>(new ObjectDisposedException(nameof(SqliteEventStore)));
     }
 
+    // The writer's transactions are synchronous, so each WriteWaitingAsync completes on this thread without waiting.
     private void RunWriter(TaskCompletionSource done)
     {
         try
         {
             var batch = new List<SqliteWork>();
-            while (WaitForWork())
+            while (_queue.Wait())
             {
-                batch.Clear();
-                var events = 0;
-                while (events < _options.MaxEventsPerTransaction && _queue.Reader.TryRead(out var work))
-                {
-                    batch.Add(work);
-                    events += work.Events;
-                }
-
-                _pace.Started(events);
-                Commit(batch);
-                Interlocked.Add(ref _backlog, -events);
-                _pace.Finished(moreWaiting: _queue.Reader.TryPeek(out _));
+                _queue.WriteWaitingAsync(_pace, batch).GetAwaiter().GetResult();
             }
 
             done.SetResult();
@@ -48,13 +31,11 @@ internal sealed partial class SqliteEventStore
         }
     }
 
-    // Blocks the calling thread until the channel has something; false once it is completed and drained.
-    private bool WaitForWork() => WaitToRead(_queue.Reader);
-
-    private static bool WaitToRead(ChannelReader<SqliteWork> reader)
+    private Task Write(List<SqliteWork> batch)
     {
-        var waiting = reader.WaitToReadAsync();
-        return waiting.IsCompleted ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
+        _writer!.Run(batch);
+        Interlocked.Increment(ref _commits);
+        return Task.CompletedTask;
     }
 
     // Group flush: one fsync of the log covers every commit the writer finished before it started, however many
@@ -66,7 +47,7 @@ internal sealed partial class SqliteEventStore
         try
         {
             var group = new List<SqliteWork>();
-            while (WaitToRead(_committed.Reader))
+            while (_committed.Reader.WaitToReadBlocking())
             {
                 group.Clear();
                 while (_committed.Reader.TryRead(out var work))
@@ -116,40 +97,6 @@ internal sealed partial class SqliteEventStore
         {
             // Not reached: the flusher's queue closes only after the writer has stopped.
             work.Fail(new ObjectDisposedException(nameof(SqliteEventStore)));
-        }
-    }
-
-    private void Commit(List<SqliteWork> batch)
-    {
-        var writer = _writer!;
-        try
-        {
-            writer.Run(batch);
-        }
-        catch (Exception) when (batch.Count > 1)
-        {
-            // One bad piece of work must not fail the others that happened to share its transaction.
-            foreach (var work in batch)
-            {
-                Commit([work]);
-            }
-
-            return;
-        }
-        catch (Exception ex)
-        {
-            foreach (var work in batch)
-            {
-                work.Fail(ex);
-            }
-
-            return;
-        }
-
-        Interlocked.Increment(ref _commits);
-        foreach (var work in batch)
-        {
-            Committed(work);
         }
     }
 }

@@ -18,7 +18,7 @@ internal sealed partial class SqliteEventStore : IEventStore
     private readonly StorageOptions _options;
     private readonly int _deleteChunk;
     private readonly string _connectionString;
-    private readonly Channel<SqliteWork> _queue = Channel.CreateUnbounded<SqliteWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly GroupCommitQueue<SqliteWork> _queue;
     private const int MaxRecentDays = 256;
     private const long MaxHeldBytes = 64L << 20;
 
@@ -32,7 +32,6 @@ internal sealed partial class SqliteEventStore : IEventStore
     private Task? _writerLoop;
     private Task? _flusherLoop;
     private FileStream? _wal;
-    private int _backlog;
     private long _commits;
     private readonly WriterPace _pace = new();
 
@@ -47,6 +46,7 @@ internal sealed partial class SqliteEventStore : IEventStore
         _options = options;
         _deleteChunk = deleteChunk;
         _flushWal = flushWal ?? (wal => wal.Flush(flushToDisk: true));
+        _queue = new GroupCommitQueue<SqliteWork>(options.MaxEventsPerTransaction, Write, Committed, singleReader: true);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = options.DatabasePath,
@@ -56,7 +56,7 @@ internal sealed partial class SqliteEventStore : IEventStore
         }.ToString();
     }
 
-    public int Backlog => Volatile.Read(ref _backlog);
+    public int Backlog => _queue.Backlog;
 
     public TimeSpan EstimatedWait => WriterPace.EstimateWait([_pace], Backlog);
 
@@ -119,7 +119,7 @@ internal sealed partial class SqliteEventStore : IEventStore
             }
         }
 
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         if (_writerLoop is not null)
         {
             await _writerLoop;

@@ -1,15 +1,9 @@
 namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>One piece of the SQLite writer's work: it runs inside a write transaction and is completed once that is committed.</summary>
-internal abstract class SqliteWork(int events)
+internal abstract class SqliteWork(int events) : QueuedWork(events)
 {
-    public int Events { get; } = events;
-
     public abstract void Execute(SqliteWriter writer);
-
-    public abstract void Complete();
-
-    public abstract void Fail(Exception exception);
 }
 
 internal sealed class SqliteWork<T>(int events, Func<SqliteWriter, T> action) : SqliteWork(events)
