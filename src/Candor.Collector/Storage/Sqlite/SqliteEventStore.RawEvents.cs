@@ -35,12 +35,12 @@ internal sealed partial class SqliteEventStore
             LEFT JOIN strings sc ON sc.id = c.country
             WHERE e.product = (SELECT id FROM products WHERE name = $product)
               AND e.time >= $fromMs AND e.time < $toMs
-              {(filter.Event is null ? "" : "AND e.name = (SELECT id FROM strings WHERE value = $event)")}
-              AND {ContextCondition(filter, "e.context")}
+              {FilterSql.EventCondition(filter, "e.name", SqliteDialect.Instance)}
+              AND {FilterSql.ContextCondition(filter, "e.context", SqliteDialect.Instance)}
             ORDER BY e.time, e.id
             LIMIT $limit
             """;
-        AddFilterParameters(cmd, filter);
+        FilterSql.AddParameters(cmd, filter, SqliteDialect.Instance);
         cmd.Parameters.AddWithValue("$fromMs", SqliteSchema.DayNumber(filter.From) * SqliteSchema.MillisecondsPerDay);
         cmd.Parameters.AddWithValue("$toMs", (SqliteSchema.DayNumber(filter.To) + 1) * SqliteSchema.MillisecondsPerDay);
         cmd.Parameters.AddWithValue("$limit", limit);
@@ -61,7 +61,7 @@ internal sealed partial class SqliteEventStore
             var measurements = new Dictionary<string, double>();
             if (!reader.IsDBNull(6))
             {
-                var definition = await FindDefinitionAsync(connection, filter.Product, revision, name, cancellationToken);
+                var definition = await _manifests.FindAsync(connection, filter.Product, revision, name, cancellationToken);
                 (properties, measurements) = PropertyCodec.Decode((byte[])reader.GetValue(6), definition, id => LookupString(connection, strings, id));
             }
 
@@ -81,73 +81,6 @@ internal sealed partial class SqliteEventStore
         static string Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);
     }
 
-    private static string ContextCondition(EventFilter filter, string column) =>
-        ContextConditions(filter) is { } conditions ? $"{column} IN (SELECT id FROM contexts WHERE {conditions})" : "1 = 1";
-
-    // The conditions on the contexts table that the filter's version, OS and CI make; null when it has none.
-    private static string? ContextConditions(EventFilter filter)
-    {
-        if (filter.Version is null && filter.Os is null && filter.Ci is null)
-        {
-            return null;
-        }
-
-        var conditions = new List<string>();
-        if (filter.Version is not null)
-        {
-            conditions.Add("version = (SELECT id FROM strings WHERE value = $version)");
-        }
-
-        if (filter.Os is not null)
-        {
-            conditions.Add("os = (SELECT id FROM strings WHERE value = $os)");
-        }
-
-        if (filter.Ci is not null)
-        {
-            conditions.Add(filter.Ci.Value ? "ci <> 0" : "ci = 0");
-        }
-
-        return string.Join(" AND ", conditions);
-    }
-
-    private static void AddFilterParameters(SqliteCommand cmd, EventFilter filter)
-    {
-        cmd.Parameters.AddWithValue("$product", filter.Product);
-        cmd.Parameters.AddWithValue("$fromDay", SqliteSchema.DayNumber(filter.From));
-        cmd.Parameters.AddWithValue("$toDay", SqliteSchema.DayNumber(filter.To));
-        if (filter.Event is not null)
-        {
-            cmd.Parameters.AddWithValue("$event", filter.Event);
-        }
-
-        if (filter.Version is not null)
-        {
-            cmd.Parameters.AddWithValue("$version", filter.Version);
-        }
-
-        if (filter.Os is not null)
-        {
-            cmd.Parameters.AddWithValue("$os", filter.Os);
-        }
-    }
-
-    private async Task<EventDefinition> FindDefinitionAsync(SqliteConnection connection, string product, int revision, string name, CancellationToken cancellationToken)
-    {
-        if (!_manifests.TryGetValue((product, revision), out var lookup))
-        {
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT json FROM manifests WHERE product = (SELECT id FROM products WHERE name = $product) AND revision = $revision";
-            cmd.Parameters.AddWithValue("$product", product);
-            cmd.Parameters.AddWithValue("$revision", revision);
-            var json = (string)(await cmd.ExecuteScalarAsync(cancellationToken))!;
-            lookup = new EventDefinitionLookup(TelemetryManifest.ParseRegistered(json));
-            _manifests[(product, revision)] = lookup;
-        }
-
-        return lookup.Manifest.Find(name) ?? throw new InvalidOperationException($"stored event '{name}' is not in revision {revision} of '{product}'");
-    }
-
     private static string LookupString(SqliteConnection connection, Dictionary<long, string> cache, long id)
     {
         if (!cache.TryGetValue(id, out var value))
@@ -161,6 +94,4 @@ internal sealed partial class SqliteEventStore
 
         return value;
     }
-
-    private sealed record EventDefinitionLookup(TelemetryManifest Manifest);
 }

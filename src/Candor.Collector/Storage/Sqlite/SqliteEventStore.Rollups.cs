@@ -180,7 +180,7 @@ internal sealed partial class SqliteEventStore
     // batch for each combination its queries use.
     private static HashSet<long>? MatchingContexts(SqliteConnection connection, EventFilter filter, List<ContextMatch> matches, CancellationToken cancellationToken)
     {
-        if (ContextConditions(filter) is not { } conditions)
+        if (FilterSql.ContextConditions(filter, SqliteDialect.Instance) is not { } conditions)
         {
             return null;
         }

@@ -22,7 +22,7 @@ internal sealed partial class SqliteEventStore : IEventStore
     private const int MaxRecentDays = 256;
     private const long MaxHeldBytes = 64L << 20;
 
-    private readonly ConcurrentDictionary<(string, int), EventDefinitionLookup> _manifests = new();
+    private readonly ManifestCache _manifests = new(SqliteDialect.Instance);
     private readonly ConcurrentDictionary<RecentKey, RecentDay> _recent = new();
     private readonly ConcurrentDictionary<HeldKey, HeldPart> _held = new();
     private long _heldBytes;
