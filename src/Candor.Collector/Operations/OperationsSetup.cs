@@ -176,9 +176,21 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             errors.Add($"Storage:Provider must be '{StorageOptions.Sqlite}' or '{StorageOptions.Postgres}', not '{options.Provider}'");
         }
-        else if (options.UsesPostgres && PostgresConnectionProblem(options.ConnectionString) is { } problem)
+        else if (options.UsesPostgres && PostgresConnectionProblem("Storage:ConnectionString", options.ConnectionString) is { } problem)
         {
             errors.Add(problem);
+        }
+
+        if (options.ReadConnectionString is not null)
+        {
+            if (!options.UsesPostgres)
+            {
+                errors.Add("Storage:ReadConnectionString is for a PostgreSQL read replica: set it only when Storage:Provider is postgres");
+            }
+            else if (PostgresConnectionProblem("Storage:ReadConnectionString", options.ReadConnectionString) is { } problem)
+            {
+                errors.Add(problem);
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.DataPath))
@@ -210,11 +222,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     }
 
     // Only what can be told without connecting; whether the server answers is found out at start.
-    private static string? PostgresConnectionProblem(string? connectionString)
+    private static string? PostgresConnectionProblem(string setting, string? connectionString)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            return "Storage:ConnectionString must be set when Storage:Provider is postgres (e.g. Host=db;Database=candor;Username=candor;Password=…)";
+            return $"{setting} must be set when Storage:Provider is postgres (e.g. Host=db;Database=candor;Username=candor;Password=…)";
         }
 
         Npgsql.NpgsqlConnectionStringBuilder builder;
@@ -224,9 +236,9 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         }
         catch (ArgumentException ex)
         {
-            return $"Storage:ConnectionString is not a PostgreSQL connection string: {ex.Message}";
+            return $"{setting} is not a PostgreSQL connection string: {ex.Message}";
         }
 
-        return string.IsNullOrWhiteSpace(builder.Host) ? "Storage:ConnectionString must name the server (Host=…)" : null;
+        return string.IsNullOrWhiteSpace(builder.Host) ? $"{setting} must name the server (Host=…)" : null;
     }
 }

@@ -14,7 +14,7 @@ internal sealed partial class PostgresEventStore
 
     public async Task<IReadOnlyList<RawEvent>> ReadRawAsync(EventFilter filter, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _readSource.OpenConnectionAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand($"""
             SELECT e.id, n.value, e.revision, e.time, e.install, NULL, e.data,
                    sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value

@@ -13,7 +13,7 @@ internal sealed partial class PostgresEventStore
 
     public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
     {
-        await using var cmd = _dataSource.CreateCommand($"""
+        await using var cmd = _readSource.CreateCommand($"""
             WITH r AS (
               SELECT {PeriodExpression(interval)} AS period, day, context, install, SUM(n) AS n
               FROM rollup_events
@@ -40,7 +40,7 @@ internal sealed partial class PostgresEventStore
     {
         // Ordered by code point ("C"), as SQLite compares text, whatever the database's collation.
         // A value's rows are kept per event name, so its bound adds up the largest row per event name and day.
-        await using var cmd = _dataSource.CreateCommand($"""
+        await using var cmd = _readSource.CreateCommand($"""
             WITH r AS (
               SELECT r.value, r.day, r.name, r.install, r.n
               FROM rollup_values r
@@ -71,7 +71,7 @@ internal sealed partial class PostgresEventStore
         };
         var value = column is null ? $"CASE WHEN c.flags & {PostgresSchema.ContainerFlag} <> 0 THEN 'true' ELSE 'false' END" : "COALESCE(s.value, '')";
         var join = column is null ? "" : $"LEFT JOIN strings s ON s.id = c.{column}";
-        await using var cmd = _dataSource.CreateCommand($"""
+        await using var cmd = _readSource.CreateCommand($"""
             WITH r AS (
               SELECT {value} AS grp, r.day, r.context, r.install, SUM(r.n) AS n
               FROM rollup_events r JOIN contexts c ON c.id = r.context {join}
@@ -94,7 +94,7 @@ internal sealed partial class PostgresEventStore
 
     public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
     {
-        await using var cmd = _dataSource.CreateCommand($"""
+        await using var cmd = _readSource.CreateCommand($"""
             SELECT {PeriodExpression(interval)} AS period, bucket, SUM(n)::bigint
             FROM rollup_measures
             WHERE {RollupConditions(filter)} AND field = (SELECT id FROM strings WHERE key = @measurement)

@@ -21,6 +21,8 @@ internal sealed partial class PostgresEventStore : IEventStore
     private readonly StorageOptions _options;
     private readonly int _deleteChunk;
     private readonly NpgsqlDataSource _dataSource;
+    // Where the query API's and the dashboard's reads go: a read replica when one is configured, else the database.
+    private readonly NpgsqlDataSource _readSource;
     private readonly PostgresInterner _interner;
     private readonly PostgresEventWriter _writer;
     private readonly GroupCommitQueue<AppendWork> _queue;
@@ -41,6 +43,7 @@ internal sealed partial class PostgresEventStore : IEventStore
         _deleteChunk = deleteChunk;
         _paces = [.. Enumerable.Range(0, writers).Select(_ => new WriterPace())];
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString ?? throw new ArgumentException("Storage:ConnectionString is not set", nameof(options)));
+        _readSource = options.ReadConnectionString is { } read ? NpgsqlDataSource.Create(read) : _dataSource;
         _interner = new PostgresInterner(_dataSource);
         _writer = new PostgresEventWriter(_dataSource, _interner);
         _queue = new GroupCommitQueue<AppendWork>(options.MaxEventsPerTransaction, WriteAsync, work => work.Complete(), singleReader: false);
@@ -60,6 +63,11 @@ internal sealed partial class PostgresEventStore : IEventStore
     {
         _queue.Complete();
         await Task.WhenAll(_writerLoops);
+        if (_readSource != _dataSource)
+        {
+            await _readSource.DisposeAsync();
+        }
+
         await _dataSource.DisposeAsync();
     }
 
