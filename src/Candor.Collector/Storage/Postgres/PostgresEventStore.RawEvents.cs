@@ -15,42 +15,15 @@ internal sealed partial class PostgresEventStore
     public async Task<IReadOnlyList<RawEvent>> ReadRawAsync(EventFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _readSource.OpenConnectionAsync(cancellationToken);
-        await using var cmd = new NpgsqlCommand($"""
-            SELECT e.id, n.value, e.revision, e.time, e.install, NULL, e.data,
-                   sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
-            FROM events e
-            JOIN strings n ON n.id = e.name
-            JOIN contexts c ON c.id = e.context
-            LEFT JOIN strings sv ON sv.id = c.version
-            LEFT JOIN strings so ON so.id = c.os
-            LEFT JOIN strings sov ON sov.id = c.os_version
-            LEFT JOIN strings sa ON sa.id = c.arch
-            LEFT JOIN strings sr ON sr.id = c.runtime
-            LEFT JOIN strings sci ON sci.id = c.ci
-            LEFT JOIN strings sh ON sh.id = c.host
-            LEFT JOIN strings sc ON sc.id = c.country
-            WHERE e.product = (SELECT id FROM products WHERE name = @product)
-              AND e.time >= @fromTime AND e.time < @toTime
-              {FilterSql.EventCondition(filter, "e.name", Dialect)}
-              AND {FilterSql.ContextCondition(filter, "e.context", Dialect)}
-            ORDER BY e.time, e.id
-            LIMIT @limit
-            """, connection);
-        FilterSql.AddParameters(cmd, filter, Dialect);
-        cmd.Parameters.AddWithValue("fromTime", Start(filter.From));
-        cmd.Parameters.AddWithValue("toTime", Start(filter.To).AddDays(1));
-        cmd.Parameters.AddWithValue("limit", limit);
+        await using var cmd = new NpgsqlCommand(RawEventSql.Select(filter, "e.install", "", Dialect), connection);
+        RawEventSql.AddParameters(cmd, filter, limit, Dialect);
 
         var rows = new List<(Guid Id, string Name, int Revision, DateTime Time, Guid Install, byte[]? Data, EventContext Context)>();
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var flags = reader.GetInt16(14);
-                var context = new EventContext(
-                    Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11), Text(reader, 12), Text(reader, 13),
-                    (flags & PostgresSchema.ContainerFlag) != 0, (flags & PostgresSchema.WslFlag) != 0, (flags & PostgresSchema.InteractiveFlag) != 0,
-                    Text(reader, 15));
+                var context = RawEventSql.ReadContext(reader);
                 rows.Add((
                     reader.GetGuid(0),
                     reader.GetString(1),
@@ -85,8 +58,6 @@ internal sealed partial class PostgresEventStore
                 : PropertyCodec.Decode(row.Data, definitions[(row.Revision, row.Name)], id => strings[(int)id]);
             return new RawEvent(row.Id, row.Name, row.Revision, new DateTimeOffset(row.Time), row.Install, row.Context, properties, measurements);
         })];
-
-        static string Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);
     }
 
     // Interned strings never change, so they stay cached; the cache starts over when it grows large. The caller

@@ -18,32 +18,8 @@ internal sealed partial class SqliteEventStore
     {
         await using var connection = await OpenFoldedReadAsync(cancellationToken);
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT e.id, n.value, e.revision, e.time, i.uid, NULL, e.data,
-                   sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
-            FROM events e
-            JOIN strings n ON n.id = e.name
-            JOIN installs i ON i.id = e.install
-            JOIN contexts c ON c.id = e.context
-            LEFT JOIN strings sv ON sv.id = c.version
-            LEFT JOIN strings so ON so.id = c.os
-            LEFT JOIN strings sov ON sov.id = c.os_version
-            LEFT JOIN strings sa ON sa.id = c.arch
-            LEFT JOIN strings sr ON sr.id = c.runtime
-            LEFT JOIN strings sci ON sci.id = c.ci
-            LEFT JOIN strings sh ON sh.id = c.host
-            LEFT JOIN strings sc ON sc.id = c.country
-            WHERE e.product = (SELECT id FROM products WHERE name = $product)
-              AND e.time >= $fromMs AND e.time < $toMs
-              {FilterSql.EventCondition(filter, "e.name", SqliteDialect.Instance)}
-              AND {FilterSql.ContextCondition(filter, "e.context", SqliteDialect.Instance)}
-            ORDER BY e.time, e.id
-            LIMIT $limit
-            """;
-        FilterSql.AddParameters(cmd, filter, SqliteDialect.Instance);
-        cmd.Parameters.AddWithValue("$fromMs", SqliteSchema.DayNumber(filter.From) * SqliteSchema.MillisecondsPerDay);
-        cmd.Parameters.AddWithValue("$toMs", (SqliteSchema.DayNumber(filter.To) + 1) * SqliteSchema.MillisecondsPerDay);
-        cmd.Parameters.AddWithValue("$limit", limit);
+        cmd.CommandText = RawEventSql.Select(filter, "i.uid", "JOIN installs i ON i.id = e.install", SqliteDialect.Instance);
+        RawEventSql.AddParameters(cmd, filter, limit, SqliteDialect.Instance);
 
         var rows = new List<RawEvent>();
         var strings = new Dictionary<long, string>();
@@ -52,11 +28,7 @@ internal sealed partial class SqliteEventStore
         {
             var name = reader.GetString(1);
             var revision = reader.GetInt32(2);
-            var flags = reader.GetInt32(14);
-            var context = new EventContext(
-                Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11), Text(reader, 12), Text(reader, 13),
-                (flags & SqliteSchema.ContainerFlag) != 0, (flags & SqliteSchema.WslFlag) != 0, (flags & SqliteSchema.InteractiveFlag) != 0,
-                Text(reader, 15));
+            var context = RawEventSql.ReadContext(reader);
             var properties = new Dictionary<string, object>();
             var measurements = new Dictionary<string, double>();
             if (!reader.IsDBNull(6))
@@ -77,8 +49,6 @@ internal sealed partial class SqliteEventStore
         }
 
         return rows;
-
-        static string Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);
     }
 
     private static string LookupString(SqliteConnection connection, Dictionary<long, string> cache, long id)

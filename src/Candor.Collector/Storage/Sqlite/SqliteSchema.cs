@@ -6,9 +6,9 @@ namespace Candor.Collector.Storage.Sqlite;
 internal static class SqliteSchema
 {
     public const long MillisecondsPerDay = 86_400_000;
-    public const int ContainerFlag = 1;
-    public const int WslFlag = 2;
-    public const int InteractiveFlag = 4;
+    public const int ContainerFlag = ContextFlags.Container;
+    public const int WslFlag = ContextFlags.Wsl;
+    public const int InteractiveFlag = ContextFlags.Interactive;
 
     /// <summary>The layout this code writes, kept in <c>PRAGMA user_version</c>.</summary>
     public const int Version = 6;
