@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
 
 namespace Candor.Collector.Benchmarks;
 

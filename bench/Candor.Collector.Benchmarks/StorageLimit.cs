@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Benchmarks;

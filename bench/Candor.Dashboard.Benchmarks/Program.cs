@@ -4,6 +4,7 @@ using System.Runtime;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
 using Candor.Manifest;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

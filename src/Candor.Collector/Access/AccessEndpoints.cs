@@ -94,7 +94,7 @@ internal static class AccessEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<IReadOnlyList<AuditEntry>>> ReadAuditAsync(IEventStore store, int? limit, CancellationToken cancellationToken) =>
+    private static async Task<Ok<IReadOnlyList<AuditEntry>>> ReadAuditAsync(ICatalogueStore store, int? limit, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.GetAuditAsync(Math.Clamp(limit ?? 100, 1, 10_000), cancellationToken));
 }
 

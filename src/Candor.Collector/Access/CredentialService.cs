@@ -10,7 +10,7 @@ namespace Candor.Collector.Access;
 /// says nothing about the secret; the final comparison is constant-time anyway. They are read again from the
 /// store now and then (<see cref="AccessOptions.RefreshEvery"/>), so collectors sharing a database see each other's.
 /// </summary>
-internal sealed class CredentialService(IEventStore store, TimeProvider time) : IDisposable
+internal sealed class CredentialService(ICatalogueStore store, TimeProvider time) : IDisposable
 {
     // Changes (a load, a new credential, a revocation) take turns, so a load that read the store just before a
     // change cannot put back what the change replaced; lookups read whichever snapshot is current.

@@ -10,7 +10,7 @@ namespace Candor.Collector.Ingestion;
 /// is told when to come back instead of waiting past its own timeout and resending), and when holding its events
 /// would put more than <see cref="StorageOptions.MaxBacklog"/> events in memory between reading and commit.
 /// </summary>
-internal sealed class Admission(IEventStore store, IOptions<StorageOptions> options)
+internal sealed class Admission(IEventLog store, IOptions<StorageOptions> options)
 {
     /// <summary>The longest Retry-After given: a client comes back within a minute whatever the estimate.</summary>
     public const int MaxRetryAfterSeconds = 60;

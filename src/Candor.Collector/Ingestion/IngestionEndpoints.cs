@@ -29,7 +29,7 @@ internal static class IngestionEndpoints
         ProductCatalog catalog,
         EventValidator validator,
         ClientPlace place,
-        IEventStore store,
+        IEventLog store,
         Admission admission,
         CollectorMetrics metrics,
         IOptions<IngestionOptions> ingestion,

@@ -15,7 +15,7 @@ internal sealed class CollectorMetrics
     private readonly Counter<long> _credentialsRefused;
     private readonly Counter<long> _refusalsFolded;
 
-    public CollectorMetrics(IMeterFactory meters, IEventStore store)
+    public CollectorMetrics(IMeterFactory meters, IEventLog store)
     {
         var meter = meters.Create(MeterName);
         _accepted = meter.CreateCounter<long>("candor.collector.events.accepted", "{event}", "Events stored.");

@@ -5,6 +5,7 @@ using Candor.Collector.Query;
 using Candor.Collector.Retention;
 using Candor.Collector.Storage;
 using Candor.Collector.Storage.Postgres;
+using Candor.Collector.Storage.Sqlite;
 using Candor.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -52,6 +53,10 @@ internal static class OperationsSetup
         builder.Services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value is var options && options.UsesPostgres
             ? new PostgresEventStore(options)
             : new SqliteEventStore(options));
+        // Each feature depends on the role it uses; all three are the one store.
+        builder.Services.AddSingleton<ICatalogueStore>(sp => sp.GetRequiredService<IEventStore>());
+        builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<IEventStore>());
+        builder.Services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<IEventStore>());
 
         // Registered first, so the store is open before any other hosted service (retention) runs.
         builder.Services.AddHostedService<CollectorStartup>();
@@ -171,9 +176,21 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             errors.Add($"Storage:Provider must be '{StorageOptions.Sqlite}' or '{StorageOptions.Postgres}', not '{options.Provider}'");
         }
-        else if (options.UsesPostgres && PostgresConnectionProblem(options.ConnectionString) is { } problem)
+        else if (options.UsesPostgres && PostgresConnectionProblem("Storage:ConnectionString", options.ConnectionString) is { } problem)
         {
             errors.Add(problem);
+        }
+
+        if (options.ReadConnectionString is not null)
+        {
+            if (!options.UsesPostgres)
+            {
+                errors.Add("Storage:ReadConnectionString is for a PostgreSQL read replica: set it only when Storage:Provider is postgres");
+            }
+            else if (PostgresConnectionProblem("Storage:ReadConnectionString", options.ReadConnectionString) is { } problem)
+            {
+                errors.Add(problem);
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.DataPath))
@@ -205,11 +222,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     }
 
     // Only what can be told without connecting; whether the server answers is found out at start.
-    private static string? PostgresConnectionProblem(string? connectionString)
+    private static string? PostgresConnectionProblem(string setting, string? connectionString)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            return "Storage:ConnectionString must be set when Storage:Provider is postgres (e.g. Host=db;Database=candor;Username=candor;Password=…)";
+            return $"{setting} must be set when Storage:Provider is postgres (e.g. Host=db;Database=candor;Username=candor;Password=…)";
         }
 
         Npgsql.NpgsqlConnectionStringBuilder builder;
@@ -219,9 +236,9 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         }
         catch (ArgumentException ex)
         {
-            return $"Storage:ConnectionString is not a PostgreSQL connection string: {ex.Message}";
+            return $"{setting} is not a PostgreSQL connection string: {ex.Message}";
         }
 
-        return string.IsNullOrWhiteSpace(builder.Host) ? "Storage:ConnectionString must name the server (Host=…)" : null;
+        return string.IsNullOrWhiteSpace(builder.Host) ? $"{setting} must name the server (Host=…)" : null;
     }
 }

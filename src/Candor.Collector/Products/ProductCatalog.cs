@@ -39,7 +39,7 @@ internal enum RegistrationOutcome
 /// The registered products and their manifests, held in memory for validation on every request and written
 /// through to the store. Registrations are serialised; readers see an immutable snapshot.
 /// </summary>
-internal sealed class ProductCatalog(IEventStore store, TimeProvider time) : IDisposable
+internal sealed class ProductCatalog(ICatalogueStore store, TimeProvider time) : IDisposable
 {
     public const int DefaultKThreshold = 5;
 

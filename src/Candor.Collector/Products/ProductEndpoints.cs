@@ -36,7 +36,7 @@ internal static class ProductEndpoints
     // for a user whose install was stored before verifiers existed, or who lost the secret. Audited under the
     // administrator's name, with the count and never the install, as keeping the ID would undo the deletion.
     private static async Task<Results<Ok<Candor.Protocol.DeleteInstallResponse>, NotFound>> DeleteInstallAsync(
-        string product, Guid install, ClaimsPrincipal user, ProductCatalog catalog, IEventStore store, AuditLog audit, Dashboard.ProductViews views, CancellationToken cancellationToken)
+        string product, Guid install, ClaimsPrincipal user, ProductCatalog catalog, IEventLog store, AuditLog audit, Dashboard.ProductViews views, CancellationToken cancellationToken)
     {
         if (catalog.Find(product) is null)
         {

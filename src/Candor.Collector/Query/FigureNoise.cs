@@ -25,7 +25,7 @@ namespace Candor.Collector.Query;
 /// installs' deviation), so that a heavy install's events are hidden too.
 /// </para>
 /// </summary>
-internal sealed class FigureNoise(IEventStore store, IOptions<NoiseOptions> options)
+internal sealed class FigureNoise(ICatalogueStore store, IOptions<NoiseOptions> options)
 {
     /// <summary>The name of the store's secret that keys the noise.</summary>
     public const string SecretName = "figure-noise";

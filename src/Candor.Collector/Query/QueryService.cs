@@ -15,7 +15,7 @@ namespace Candor.Collector.Query;
 /// asked of a <see cref="RollupBatch"/> together with others and shaped from its answers, as the dashboard does
 /// for a whole page: the results are the same.
 /// </summary>
-internal sealed class QueryService(ProductCatalog catalog, IEventStore store, AuditLog audit, FigureNoise noise, TimeProvider time)
+internal sealed class QueryService(ProductCatalog catalog, IEventLog eventLog, IRollupReader rollups, AuditLog audit, FigureNoise noise, TimeProvider time)
 {
     /// <summary>The longest range one query may cover, in days.</summary>
     public const int MaxDays = 3 * 366;
@@ -54,7 +54,7 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
 
     /// <summary>Answers every query asked of <paramref name="batch"/> at once (the store reads each day rollup once for all of them).</summary>
     public async Task RunAsync(RollupBatch batch, CancellationToken cancellationToken) =>
-        batch.Answers = await store.CountAsync(batch.Queries, cancellationToken);
+        batch.Answers = await rollups.CountAsync(batch.Queries, cancellationToken);
 
     /// <summary>Events and distinct installs per period.</summary>
     public async Task<QueryResult<PeriodRow>> EventsAsync(QueryScope scope, Interval interval, CancellationToken cancellationToken)
@@ -411,7 +411,7 @@ internal sealed class QueryService(ProductCatalog catalog, IEventStore store, Au
     public async Task<QueryResult<RawRow>> RawAsync(QueryScope scope, int limit, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var filter = scope.Filter;
-        var events = await store.ReadRawAsync(filter, Math.Clamp(limit, 1, 100_000), cancellationToken);
+        var events = await eventLog.ReadRawAsync(filter, Math.Clamp(limit, 1, 100_000), cancellationToken);
         await audit.RecordAsync(user, "raw.read", scope.Product.Record.Name,
             $"{events.Count} raw events from {filter.From:yyyy-MM-dd} to {filter.To:yyyy-MM-dd}{(filter.Event is null ? "" : $" of '{filter.Event}'")}", cancellationToken);
         var rows = events.Select(e => new RawRow(

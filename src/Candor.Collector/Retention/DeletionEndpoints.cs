@@ -36,7 +36,7 @@ internal static class DeletionEndpoints
         HttpContext http,
         CredentialService credentials,
         ProductCatalog catalog,
-        IEventStore store,
+        IEventLog store,
         AuditLog audit,
         ProductViews views,
         CollectorMetrics metrics,

@@ -12,7 +12,8 @@ namespace Candor.Collector.Retention;
 /// </summary>
 internal sealed class RetentionJob(
     ProductCatalog catalog,
-    IEventStore store,
+    IEventLog eventLog,
+    IRollupReader rollupReader,
     TimeProvider time,
     IOptions<RetentionOptions> options,
     ILogger<RetentionJob> logger)
@@ -24,18 +25,18 @@ internal sealed class RetentionJob(
         foreach (var product in catalog.All)
         {
             var cutoff = now.AddMonths(-product.Record.RetentionMonths);
-            var events = await store.DeleteEventsBeforeAsync(product.Record.Name, cutoff, cancellationToken);
-            var rollups = await store.DeleteRollupsBeforeAsync(product.Record.Name, rollupCutoff, cancellationToken);
+            var events = await eventLog.DeleteEventsBeforeAsync(product.Record.Name, cutoff, cancellationToken);
+            var rollups = await eventLog.DeleteRollupsBeforeAsync(product.Record.Name, rollupCutoff, cancellationToken);
             CollectorLog.RetentionApplied(logger, product.Record.Name, events, cutoff, rollups, rollupCutoff);
 
             // Days that closed since the last run (and, after a start, every day never queried) get their day
             // rollups now rather than on the first query that reads them.
-            await store.PrepareDayRollupsAsync(product.Record.Name, rollupCutoff, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
+            await rollupReader.PrepareDayRollupsAsync(product.Record.Name, rollupCutoff, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
         }
 
         // Runs after this run's own deletions, so that with a bound of zero they are compacted at once.
         var settings = options.Value;
-        if (await store.CompactErasedAsync(settings.ErasureCompaction - settings.Interval, cancellationToken))
+        if (await eventLog.CompactErasedAsync(settings.ErasureCompaction - settings.Interval, cancellationToken))
         {
             CollectorLog.ErasuresCompacted(logger, settings.ErasureCompaction);
         }

@@ -27,7 +27,7 @@ internal sealed record CredentialRecord(long Id, byte[] Hash, CredentialRole Rol
 /// <summary>One line of the audit log: who did what to what.</summary>
 internal sealed record AuditEntry(DateTimeOffset Time, string Actor, string Action, string Target, string Detail);
 
-/// <summary>Whether <see cref="IEventStore.AppendAsync"/> stored an event or had it already.</summary>
+/// <summary>Whether <see cref="IEventLog.AppendAsync"/> stored an event or had it already.</summary>
 internal enum AppendOutcome
 {
     /// <summary>Stored by this call.</summary>

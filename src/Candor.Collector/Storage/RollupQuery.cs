@@ -3,21 +3,21 @@ namespace Candor.Collector.Storage;
 /// <summary>What a <see cref="RollupQuery"/> counts; each kind is one of the store's single query methods.</summary>
 internal enum RollupQueryKind
 {
-    /// <summary><see cref="IEventStore.CountEventsAsync"/>: events and distinct installs per period.</summary>
+    /// <summary><see cref="IRollupReader.CountEventsAsync"/>: events and distinct installs per period.</summary>
     Events,
 
-    /// <summary><see cref="IEventStore.CountByPropertyAsync"/>: events and distinct installs per value of a property.</summary>
+    /// <summary><see cref="IRollupReader.CountByPropertyAsync"/>: events and distinct installs per value of a property.</summary>
     ByProperty,
 
-    /// <summary><see cref="IEventStore.CountByContextAsync"/>: events and distinct installs per value of a context dimension.</summary>
+    /// <summary><see cref="IRollupReader.CountByContextAsync"/>: events and distinct installs per value of a context dimension.</summary>
     ByContext,
 
-    /// <summary><see cref="IEventStore.GetDurationHistogramAsync"/>: a measurement's duration buckets per period.</summary>
+    /// <summary><see cref="IRollupReader.GetDurationHistogramAsync"/>: a measurement's duration buckets per period.</summary>
     Histogram,
 }
 
 /// <summary>
-/// One rollup query of a batch that <see cref="IEventStore.CountAsync"/> answers at once. Equal queries are the same
+/// One rollup query of a batch that <see cref="IRollupReader.CountAsync"/> answers at once. Equal queries are the same
 /// question (a record), so a batch can ask each once.
 /// </summary>
 /// <param name="Kind">Which count.</param>
@@ -39,7 +39,7 @@ internal sealed record RollupQuery(RollupQueryKind Kind, EventFilter Filter, Int
     /// Answers each query with the store's single method for its kind, as many at a time as there are processors:
     /// for a store whose single queries cost no more apart than together.
     /// </summary>
-    public static async Task<IReadOnlyList<RollupAnswer>> AnswerEachAsync(IEventStore store, IReadOnlyList<RollupQuery> queries, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<RollupAnswer>> AnswerEachAsync(IRollupReader store, IReadOnlyList<RollupQuery> queries, CancellationToken cancellationToken)
     {
         var answers = new RollupAnswer[queries.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };

@@ -17,6 +17,14 @@ internal sealed class StorageOptions
     /// <summary>The Npgsql connection string of the PostgreSQL database; required with <see cref="Postgres"/>, unused otherwise.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// With <see cref="Postgres"/>, optionally the Npgsql connection string of a streaming read replica of that
+    /// database: the queries over the rollups and the raw reads for export (the query API and the dashboard) go
+    /// there, everything else to <see cref="ConnectionString"/>. A replica that lags answers as the database was
+    /// when it last replayed; nothing is written to it.
+    /// </summary>
+    public string? ReadConnectionString { get; set; }
+
     /// <summary>The data folder; the SQLite file is <c>candor.db</c> inside it. Relative paths start at the working directory.</summary>
     public string DataPath { get; set; } = "data";
 
@@ -44,7 +52,7 @@ internal sealed class StorageOptions
     public int MaxBacklog { get; set; } = 50_000;
 
     /// <summary>
-    /// The longest a batch may be expected to wait for the writer (<see cref="IEventStore.EstimatedWait"/>); while
+    /// The longest a batch may be expected to wait for the writer (<see cref="IEventLog.EstimatedWait"/>); while
     /// the estimate is longer, ingestion answers 503 with Retry-After at once instead of letting the request wait.
     /// Well under the SDK's request timeout (10 s), so a client is told when to come back before it gives up.
     /// </summary>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Candor.Collector.Ingestion;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
 using Candor.Protocol;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;

@@ -57,6 +57,7 @@ public class OperationsTests
     [InlineData("Storage:MaxWait", "00:00:00", "Storage:MaxWait must be longer than zero (for example 00:00:02)")]
     [InlineData("Storage:Provider", "mysql", "Storage:Provider must be 'sqlite' or 'postgres', not 'mysql'")]
     [InlineData("Storage:Provider", "postgres", "Storage:ConnectionString must be set when Storage:Provider is postgres")]
+    [InlineData("Storage:ReadConnectionString", "Host=replica", "Storage:ReadConnectionString is for a PostgreSQL read replica: set it only when Storage:Provider is postgres")]
     public async Task Start_InvalidConfiguration_FailsWithAClearSentence(string setting, string value, string expected)
     {
         var app = Program.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -75,13 +76,16 @@ public class OperationsTests
     [Theory]
     [InlineData("Host=db;Nonsense=1", "Storage:ConnectionString is not a PostgreSQL connection string")]
     [InlineData("Database=candor", "Storage:ConnectionString must name the server (Host=…)")]
-    public async Task Start_PostgresConnectionStringInvalid_FailsWithAClearSentence(string connectionString, string expected)
+    [InlineData("Host=db", "Storage:ReadConnectionString must name the server (Host=…)", "Database=candor")]
+    [InlineData("Host=db", "Storage:ReadConnectionString is not a PostgreSQL connection string", "Host=replica;Nonsense=1")]
+    public async Task Start_PostgresConnectionStringInvalid_FailsWithAClearSentence(string connectionString, string expected, string? readConnectionString = null)
     {
         var app = Program.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Storage:Provider"] = "postgres",
             ["Storage:ConnectionString"] = connectionString,
+            ["Storage:ReadConnectionString"] = readConnectionString,
         }));
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());

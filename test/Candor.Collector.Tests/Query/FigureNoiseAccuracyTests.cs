@@ -1,5 +1,6 @@
 using Candor.Collector.Query;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 

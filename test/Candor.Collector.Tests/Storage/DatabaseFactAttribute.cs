@@ -18,6 +18,10 @@ public sealed class DatabaseFactAttribute : FactAttribute;
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class NeedsPostgresAttribute : Attribute;
 
+/// <summary>Marks a test class whose <see cref="DatabaseFactAttribute"/> tests need the PostgreSQL test server and its read replica.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class NeedsPostgresReplicaAttribute : Attribute;
+
 public sealed class DatabaseFactDiscoverer(IMessageSink diagnosticMessageSink) : IXunitTestCaseDiscoverer
 {
     public IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo factAttribute) =>
@@ -39,5 +43,8 @@ public sealed class DatabaseTestCase : SkipReasonInName
     // Decided from the class that runs the test (a contract's derived class), not the one that declares it.
     protected override string? GetSkipReason(IAttributeInfo factAttribute) =>
         base.GetSkipReason(factAttribute)
-        ?? (TestMethod.TestClass.Class.GetCustomAttributes(typeof(NeedsPostgresAttribute).AssemblyQualifiedName).Any() ? PostgresServer.SkipReason : null);
+        ?? (Marked<NeedsPostgresReplicaAttribute>() ? PostgresServer.ReplicaSkipReason : null)
+        ?? (Marked<NeedsPostgresAttribute>() ? PostgresServer.SkipReason : null);
+
+    private bool Marked<T>() where T : Attribute => TestMethod.TestClass.Class.GetCustomAttributes(typeof(T).AssemblyQualifiedName).Any();
 }

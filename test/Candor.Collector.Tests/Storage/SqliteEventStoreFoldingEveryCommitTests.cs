@@ -1,4 +1,5 @@
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
 
 namespace Candor.Collector.Tests.Storage;
 

@@ -1,4 +1,5 @@
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

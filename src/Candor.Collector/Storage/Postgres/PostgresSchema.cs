@@ -11,9 +11,9 @@ namespace Candor.Collector.Storage.Postgres;
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int ContainerFlag = 1;
-    public const int WslFlag = 2;
-    public const int InteractiveFlag = 4;
+    public const int ContainerFlag = ContextFlags.Container;
+    public const int WslFlag = ContextFlags.Wsl;
+    public const int InteractiveFlag = ContextFlags.Interactive;
 
     // Append only: a released migration never changes, a new one goes at the end.
     private static readonly string[] Migrations =

@@ -12,7 +12,14 @@ internal static class PostgresServer
 
     public const string DefaultConnectionString = "Host=127.0.0.1;Username=postgres;Password=postgres";
 
-    private static readonly Lazy<string?> Problem = new(Probe);
+    /// <summary>The variable with the connection string of a streaming replica of that server (a read replica).</summary>
+    public const string ReplicaVariable = "CANDOR_TEST_POSTGRES_REPLICA";
+
+    public const string DefaultReplicaConnectionString = "Host=127.0.0.1;Port=5433;Username=postgres;Password=postgres";
+
+    private static readonly Lazy<string?> Problem = new(() => Probe(ConnectionString));
+
+    private static readonly Lazy<string?> ReplicaProblem = new(() => Probe(ReplicaConnectionString));
 
     public static string ConnectionString =>
         Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } configured ? configured : DefaultConnectionString;
@@ -25,6 +32,15 @@ internal static class PostgresServer
         Problem.Value is { } problem && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
             ? $"no PostgreSQL server answers ({problem}); set {Variable} to a connection string, or run .ci/run, to run these tests"
             : null;
+
+    public static string ReplicaConnectionString =>
+        Environment.GetEnvironmentVariable(ReplicaVariable) is { Length: > 0 } configured ? configured : DefaultReplicaConnectionString;
+
+    /// <summary>As <see cref="SkipReason"/>, for tests that also need the read replica that <c>.ci/run</c> makes.</summary>
+    public static string? ReplicaSkipReason =>
+        SkipReason ?? (ReplicaProblem.Value is { } problem && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            ? $"no PostgreSQL read replica answers ({problem}); set {ReplicaVariable} to a replica's connection string, or run .ci/run, to run these tests"
+            : null);
 
     /// <summary>Creates an empty schema and returns its name and a connection string whose search path starts with it.</summary>
     public static async Task<(string Schema, string ConnectionString)> CreateSchemaAsync()
@@ -45,11 +61,11 @@ internal static class PostgresServer
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private static string? Probe()
+    private static string? Probe(string connectionString)
     {
         try
         {
-            var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Timeout = 3, Pooling = false };
+            var builder = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 3, Pooling = false };
             using var connection = new NpgsqlConnection(builder.ConnectionString);
             connection.Open();
             return null;

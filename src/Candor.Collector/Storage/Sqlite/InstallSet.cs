@@ -1,4 +1,4 @@
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// A set of install row IDs as a bitset. Install IDs are small, dense integers (the installs table's row IDs), so

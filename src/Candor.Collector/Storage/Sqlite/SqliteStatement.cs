@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// One prepared statement on the writer's connection, bound by parameter position and stepped directly. The

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>One rollup row's key, ordered as the <c>rollups</c> table's primary key.</summary>
 internal readonly record struct RollupKey(long Product, long Name, long Day, long Context, long Install) : IComparable<RollupKey>

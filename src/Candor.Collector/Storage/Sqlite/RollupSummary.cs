@@ -1,4 +1,4 @@
-namespace Candor.Collector.Storage;
+namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// What one install's events of one name did on one day, beyond their count: how often each declared property
@@ -126,7 +126,6 @@ internal sealed class RollupSummary
 
         Write(buffer, ref length, merged);
     }
-
 
     private readonly record struct Entry(long Field, long Key, long N) : IComparable<Entry>
     {

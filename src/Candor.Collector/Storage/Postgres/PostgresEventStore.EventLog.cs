@@ -1,0 +1,183 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Candor.Collector.Storage.Postgres;
+
+internal sealed partial class PostgresEventStore
+{
+    // ---- events -------------------------------------------------------------------------------------------
+
+    public Task<IReadOnlyList<AppendOutcome>> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<AppendOutcome>>([]);
+        }
+
+        var work = new AppendWork(events);
+        return _queue.TryAdd(work) ? work.Task : Task.FromException<IReadOnlyList<AppendOutcome>>(new ObjectDisposedException(nameof(PostgresEventStore)));
+    }
+
+    // An install's events are found through the days its rollup rows name (each day one range of the time index),
+    // plus one range for the days before the product's oldest rollup, as in the SQLite store. One transaction, so
+    // the raw events and the rollup rows go together.
+    public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var productId = await ScalarAsync<int?>(connection, transaction, "SELECT id FROM products WHERE name = @product", cancellationToken, ("product", product));
+        if (productId is null)
+        {
+            return 0;
+        }
+
+        var ranges = new List<(DateTime From, DateTime To)>();
+        await using (var days = new NpgsqlCommand("SELECT DISTINCT day FROM rollup_events WHERE product = @product AND install = @install", connection, transaction))
+        {
+            days.Parameters.AddWithValue("product", productId.Value);
+            days.Parameters.AddWithValue("install", install);
+            await using var reader = await days.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var day = Start(reader.GetFieldValue<DateOnly>(0));
+                ranges.Add((day, day.AddDays(1)));
+            }
+        }
+
+        // Before the product's oldest rollup day; with no rollups at all, every time (infinity in PostgreSQL).
+        var before = DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc);
+        await using (var oldest = new NpgsqlCommand("SELECT MIN(day) FROM rollup_events WHERE product = @product", connection, transaction))
+        {
+            oldest.Parameters.AddWithValue("product", productId.Value);
+            await using var reader = await oldest.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                before = Start(reader.GetFieldValue<DateOnly>(0));
+            }
+        }
+
+        ranges.Add((DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), before));
+
+        long deleted;
+        await using (var delete = new NpgsqlCommand("""
+            DELETE FROM events e USING unnest(@from, @to) AS r(from_time, to_time)
+            WHERE e.product = @product AND e.time >= r.from_time AND e.time < r.to_time AND e.install = @install
+            """, connection, transaction))
+        {
+            delete.Parameters.AddWithValue("product", productId.Value);
+            delete.Parameters.AddWithValue("install", install);
+            delete.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.From).ToArray() });
+            delete.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.To).ToArray() });
+            deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
+        {
+            await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
+            rollups.Parameters.AddWithValue("product", productId.Value);
+            rollups.Parameters.AddWithValue("install", install);
+            await rollups.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    public async Task<byte[]?> GetInstallVerifierAsync(string product, Guid install, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT verifier FROM install_verifiers WHERE product = (SELECT id FROM products WHERE name = @product) AND install = @install");
+        cmd.Parameters.AddWithValue("product", product);
+        cmd.Parameters.AddWithValue("install", install);
+        return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    // In chunks, each its own transaction, so that deleting a month of events never holds locks for long. One
+    // collector at a time per product: the others find the lock taken and leave the work to it (and report 0).
+    public async Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        if (!await ScalarAsync<bool>(connection, null, $"SELECT pg_try_advisory_lock({PostgresSchema.LockKey("retention", "product")})", cancellationToken, ("product", product)))
+        {
+            return 0;
+        }
+
+        try
+        {
+            await using var delete = new NpgsqlCommand("""
+                DELETE FROM events WHERE id IN (
+                  SELECT id FROM events WHERE product = (SELECT id FROM products WHERE name = @product) AND time < @cutoff LIMIT @limit)
+                """, connection);
+            delete.Parameters.AddWithValue("product", product);
+            delete.Parameters.AddWithValue("cutoff", Dialect.Time(cutoff));
+            delete.Parameters.AddWithValue("limit", _deleteChunk);
+            long total = 0;
+            long deleted;
+            do
+            {
+                deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+                total += deleted;
+            }
+            while (deleted == _deleteChunk);
+
+            if (total > 0)
+            {
+                await ForgetUnusedVerifiersAsync(connection, null, product, cancellationToken);
+                await PostgresErasure.MarkAsync(connection, null, cancellationToken);
+            }
+
+            return total;
+        }
+        finally
+        {
+            // The connection goes back to the pool, which keeps session locks: release it explicitly.
+            await ScalarAsync<bool>(connection, null, $"SELECT pg_advisory_unlock({PostgresSchema.LockKey("retention", "product")})", CancellationToken.None, ("product", product));
+        }
+    }
+
+    public async Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await ScalarAsync<bool>(connection, transaction, $"SELECT pg_try_advisory_xact_lock({PostgresSchema.LockKey("retention", "product")})", cancellationToken, ("product", product)))
+        {
+            return 0;
+        }
+
+        long deleted = 0;
+        foreach (var table in new[] { "rollup_events", "rollup_values", "rollup_measures" })
+        {
+            await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE product = (SELECT id FROM products WHERE name = @product) AND day < @day", connection, transaction);
+            delete.Parameters.AddWithValue("product", product);
+            delete.Parameters.AddWithValue("day", cutoff);
+            deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await ForgetUnusedVerifiersAsync(connection, transaction, product, cancellationToken);
+        if (deleted > 0)
+        {
+            await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    public Task<bool> CompactErasedAsync(TimeSpan age, CancellationToken cancellationToken) =>
+        PostgresErasure.CompactAsync(_dataSource, age, cancellationToken);
+
+    // A verifier whose install no rollup row and no event names any more would keep the install ID after every trace
+    // of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's events
+    // (NOT IN builds a set), as events have no index by install.
+    private static async Task ForgetUnusedVerifiersAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, CancellationToken cancellationToken)
+    {
+        await using var forget = new NpgsqlCommand("""
+            DELETE FROM install_verifiers v WHERE v.product = (SELECT id FROM products WHERE name = @product)
+              AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = v.install AND r.product = v.product)
+              AND v.install NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = @product))
+            """, connection, transaction);
+        forget.Parameters.AddWithValue("product", product);
+        await forget.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
