@@ -28,6 +28,7 @@ internal static class IngestionSetup
         services.AddSingleton<EventValidator>();
         services.AddSingleton<Admission>();
         services.AddSingleton<IngestionPipeline>();
+        services.AddSingleton<Interop.ForeignIngestion>();
         services.AddHostedService<BurstMemoryRelease>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<NetworkOptions>>().Value.CountryDatabase is { } path
             ? CountryDatabase.Load(path)
