@@ -81,10 +81,10 @@ internal static class InteropTool
     }
 
     /// <summary>A collector whose clock is the real one: the clients stamp items with the real time.</summary>
-    public static async Task<(TestCollector Collector, string Key)> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<(TestCollector Collector, string Key)> StartAsync(string manifest = ManifestJson, IDictionary<string, string?>? settings = null)
     {
         var collector = await TestCollector.StartAsync(settings);
         collector.Clock.SetUtcNow(DateTimeOffset.UtcNow);
-        return (collector, await collector.RegisterAsync(ManifestJson));
+        return (collector, await collector.RegisterAsync(manifest));
     }
 }
