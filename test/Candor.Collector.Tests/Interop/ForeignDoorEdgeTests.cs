@@ -110,6 +110,18 @@ public class ForeignDoorEdgeTests
         Assert.Single(answer["errors"]!.AsArray());
     }
 
+    [Fact]
+    public async Task Registration_MappingToAnUndeclaredField_Is400NamingTheRule()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var manifest = InteropTool.ManifestJson.Replace("\"ExitCode\": \"exitCode\"", "\"ExitCode\": \"exit\"", StringComparison.Ordinal);
+
+        var response = await collector.Admin.PostAsync("/admin/products", TestCollector.JsonContent($"{{\"manifest\": {manifest}}}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("mappings.otlp.logs[0] (event 'command'): attribute 'ExitCode' maps to 'exit', which the event does not declare", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static string LogsJson(Guid install, params string[] commands)
     {
         static JsonObject Attribute(string key, JsonObject value) => new() { ["key"] = key, ["value"] = value };
