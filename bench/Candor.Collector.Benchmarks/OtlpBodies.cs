@@ -88,30 +88,16 @@ internal static class OtlpBodies
         record.WriteFixed64((ulong)(e.Time.ToUnixTimeMilliseconds() * 1_000_000));
         foreach (var (name, value) in e.Properties ?? [])
         {
-            record.WriteTag(6, WireFormat.WireType.LengthDelimited);
-            record.WriteBytes(ByteString.CopyFrom(Message(pair =>
-            {
-                pair.WriteTag(1, WireFormat.WireType.LengthDelimited);
-                pair.WriteString(name);
-                pair.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                pair.WriteBytes(ByteString.CopyFrom(AnyValue(value)));
-            })));
+            Attribute(record, 6, name, AnyValue(value));
         }
 
         foreach (var (name, number) in e.Measurements ?? [])
         {
-            record.WriteTag(6, WireFormat.WireType.LengthDelimited);
-            record.WriteBytes(ByteString.CopyFrom(Message(pair =>
+            Attribute(record, 6, name, Message(any =>
             {
-                pair.WriteTag(1, WireFormat.WireType.LengthDelimited);
-                pair.WriteString(name);
-                pair.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                pair.WriteBytes(ByteString.CopyFrom(Message(any =>
-                {
-                    any.WriteTag(4, WireFormat.WireType.Fixed64);
-                    any.WriteDouble(number);
-                })));
-            })));
+                any.WriteTag(4, WireFormat.WireType.Fixed64);
+                any.WriteDouble(number);
+            }));
         }
 
         record.WriteTag(12, WireFormat.WireType.LengthDelimited);
@@ -145,7 +131,15 @@ internal static class OtlpBodies
         }
     });
 
-    private static void Attribute(CodedOutputStream output, int field, string key, string value)
+    private static void Attribute(CodedOutputStream output, int field, string key, string value) =>
+        Attribute(output, field, key, Message(any =>
+        {
+            any.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            any.WriteString(value);
+        }));
+
+    // KeyValue { key = 1, value = 2 (an encoded AnyValue) } as field `field` of the message being written.
+    private static void Attribute(CodedOutputStream output, int field, string key, byte[] anyValue)
     {
         output.WriteTag(field, WireFormat.WireType.LengthDelimited);
         output.WriteBytes(ByteString.CopyFrom(Message(pair =>
@@ -153,11 +147,7 @@ internal static class OtlpBodies
             pair.WriteTag(1, WireFormat.WireType.LengthDelimited);
             pair.WriteString(key);
             pair.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            pair.WriteBytes(ByteString.CopyFrom(Message(any =>
-            {
-                any.WriteTag(1, WireFormat.WireType.LengthDelimited);
-                any.WriteString(value);
-            })));
+            pair.WriteBytes(ByteString.CopyFrom(anyValue));
         })));
     }
 
