@@ -123,10 +123,10 @@ internal sealed partial class CollectorProcess : IAsyncDisposable
     }
 
     /// <summary>Registers the workload's product and returns a new ingestion key for it.</summary>
-    public async Task<string> RegisterAsync()
+    public async Task<string> RegisterAsync(string manifest = Workload.ManifestJson)
     {
         using var admin = Client();
-        var registered = await admin.PostAsJsonAsync("/admin/products", new JsonObject { ["manifest"] = JsonNode.Parse(Workload.ManifestJson) });
+        var registered = await admin.PostAsJsonAsync("/admin/products", new JsonObject { ["manifest"] = JsonNode.Parse(manifest) });
         if (!registered.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"registering the product failed: {(int)registered.StatusCode} {await registered.Content.ReadAsStringAsync()}");

@@ -36,6 +36,8 @@ internal static class IngestionBenchmark
             // of methods for tens of seconds, which a collector that has been running has long done.
             var warmup = BuildBodies(workload, warmupEvents, now, seed: 1, arrival);
             var bodies = BuildBodies(workload, events, now, seed: 2, arrival);
+            var otlpWarmup = BuildBodies(workload, warmupEvents, now, seed: 1, [], encode: OtlpBodies.Encode);
+            var otlpBodies = BuildBodies(workload, events, now, seed: 2, [], encode: OtlpBodies.Encode);
             Console.WriteLine($"  built {bodies.Count:N0} request bodies ({bodies.Sum(b => (long)b.Length) / bodies.Count:N0} bytes gzip each) in {watch.Elapsed.TotalSeconds:F1} s");
 
             var settings = CollectorProcess.LoadSettings(args);
@@ -49,11 +51,11 @@ internal static class IngestionBenchmark
                 var key = await collector.RegisterAsync();
                 Console.WriteLine($"  collector process {collector.Id} at {collector.BaseAddress}");
                 using var http = collector.Client(connections);
-                await PostAllAsync(http, key, warmup, connections, TimeSpan.FromSeconds(seconds));
+                await PostAllAsync(http, key, warmup, connections, TimeSpan.FromSeconds(seconds), Native);
                 Console.WriteLine($"  load average before the timed run: {LoadAverage()}");
                 var cpuBefore = collector.CpuTime();
                 var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
-                result = await PostAllAsync(http, key, bodies, connections, TimeSpan.FromSeconds(seconds));
+                result = await PostAllAsync(http, key, bodies, connections, TimeSpan.FromSeconds(seconds), Native);
                 collectorCpu = collector.CpuTime() - cpuBefore;
                 var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
                 Console.WriteLine($"  load average after the timed run: {LoadAverage()}");
@@ -63,6 +65,30 @@ internal static class IngestionBenchmark
                 Console.WriteLine($"  collector: {result.Accepted:N0} events accepted in {result.Elapsed.TotalSeconds:F1} s = {result.Accepted / result.Elapsed.TotalSeconds:N0} events/s ({result.Requests:N0} requests, {result.Refused:N0} refused)");
                 Console.WriteLine($"  request latency ms: p50 {Percentiles.Ms(latency.At(50))}, p90 {Percentiles.Ms(latency.At(90))}, p99 {Percentiles.Ms(latency.At(99))}, max {Percentiles.Ms(latency.Max)}");
                 Console.WriteLine($"  CPU during the run: collector {collectorCpu.TotalSeconds:F1} s, load generator {ownCpu.TotalSeconds:F1} s (of {2 * result.Elapsed.TotalSeconds:F0} core-seconds on 2 cores)");
+            }
+
+            // The same events through the OTLP door (binary protobuf log records), into a fresh collector and data
+            // folder of their own so that both doors start from an empty store.
+            Console.WriteLine($"  OTLP/protobuf: the same events as log records ({otlpBodies.Sum(b => (long)b.Length) / otlpBodies.Count:N0} bytes gzip per request)");
+            var otlpPath = Path.Combine(folder, "data-otlp");
+            Directory.CreateDirectory(otlpPath);
+            await using (var collector = await CollectorProcess.StartAsync(otlpPath, settings))
+            {
+                var key = await collector.RegisterAsync(OtlpBodies.Manifest());
+                using var http = collector.Client(connections);
+                await PostAllAsync(http, key, otlpWarmup, connections, TimeSpan.FromSeconds(seconds), Otlp);
+                Console.WriteLine($"  load average before the timed run: {LoadAverage()}");
+                var cpuBefore = collector.CpuTime();
+                var otlp = await PostAllAsync(http, key, otlpBodies, connections, TimeSpan.FromSeconds(seconds), Otlp);
+                var otlpCpu = collector.CpuTime() - cpuBefore;
+                Console.WriteLine($"  load average after the timed run: {LoadAverage()}");
+                await collector.StopAsync();
+                var otlpRate = otlp.Accepted / otlp.Elapsed.TotalSeconds;
+                var latency = new Percentiles(otlp.Latencies);
+                Console.WriteLine($"  collector (OTLP): {otlp.Accepted:N0} events accepted in {otlp.Elapsed.TotalSeconds:F1} s = {otlpRate:N0} events/s ({otlp.Requests:N0} requests)");
+                Console.WriteLine($"  request latency ms (OTLP): p50 {Percentiles.Ms(latency.At(50))}, p90 {Percentiles.Ms(latency.At(90))}, p99 {Percentiles.Ms(latency.At(99))}, max {Percentiles.Ms(latency.Max)}");
+                Console.WriteLine($"  CPU per event (OTLP): collector {otlpCpu.TotalMicroseconds / otlp.Accepted:F1} µs");
+                Console.WriteLine($"  OTLP / native: {otlpRate / (result.Accepted / result.Elapsed.TotalSeconds):P0} (goal: at least 80%)");
             }
 
             var database = Path.Combine(dataPath, "candor.db");
@@ -86,8 +112,9 @@ internal static class IngestionBenchmark
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>Gzip batch bodies of <paramref name="perBatch"/> events (every event a new ID), a week of traffic; their IDs go to <paramref name="arrival"/> in order.</summary>
-    public static List<byte[]> BuildBodies(Workload workload, int events, DateTimeOffset now, int seed, List<Guid> arrival, int perBatch = EventsPerBatch)
+    public static List<byte[]> BuildBodies(Workload workload, int events, DateTimeOffset now, int seed, List<Guid> arrival, int perBatch = EventsPerBatch, Func<List<WireEvent>, byte[]>? encode = null)
     {
+        encode ??= batch => Gzip(JsonSerializer.SerializeToUtf8Bytes(new WireBatch { Events = batch }, ProtocolJsonContext.Default.WireBatch));
         var random = new Random(seed);
         var bodies = new List<byte[]>(events / perBatch);
         var batch = new List<WireEvent>(perBatch);
@@ -103,7 +130,7 @@ internal static class IngestionBenchmark
                 arrival.Add(e.Id);
                 if (batch.Count == perBatch)
                 {
-                    bodies.Add(Gzip(JsonSerializer.SerializeToUtf8Bytes(new WireBatch { Events = batch }, ProtocolJsonContext.Default.WireBatch)));
+                    bodies.Add(encode(batch));
                     batch = new List<WireEvent>(perBatch);
                 }
             }
@@ -112,7 +139,27 @@ internal static class IngestionBenchmark
         return bodies;
     }
 
-    private static async Task<LoadResult> PostAllAsync(HttpClient http, string key, List<byte[]> bodies, int connections, TimeSpan budget)
+    // How a door is posted to, and how many events of a batch its answer says were taken (or why none were).
+    private sealed record Door(string Path, string MediaType, Func<HttpResponseMessage, Task<(int Taken, string? Problem)>> ReadAsync);
+
+    private static readonly Door Native = new(ProtocolConstants.BatchPath, ProtocolConstants.MediaType, async response =>
+    {
+        var answer = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.BatchResponse) : null;
+        return answer is null || answer.Rejected.Count > 0
+            ? (0, answer is null ? $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}" : answer.Rejected[0].Detail)
+            : (answer.Accepted + answer.Duplicates, null);
+    });
+
+    // An empty ExportLogsServiceResponse is a full success; any partial_success means a refused record.
+    private static readonly Door Otlp = new(OtlpBodies.LogsPath, OtlpBodies.MediaType, async response =>
+    {
+        var body = await response.Content.ReadAsByteArrayAsync();
+        return response.StatusCode == HttpStatusCode.OK && body.Length == 0
+            ? (EventsPerBatch, null)
+            : (0, $"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+    });
+
+    private static async Task<LoadResult> PostAllAsync(HttpClient http, string key, List<byte[]> bodies, int connections, TimeSpan budget, Door door)
     {
         var next = -1;
         long accepted = 0, refused = 0, requests = 0;
@@ -124,23 +171,22 @@ internal static class IngestionBenchmark
             int index;
             while ((index = Interlocked.Increment(ref next)) < bodies.Count && watch.Elapsed < budget)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolConstants.BatchPath) { Content = new ByteArrayContent(bodies[index]) };
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue(ProtocolConstants.MediaType);
+                using var request = new HttpRequestMessage(HttpMethod.Post, door.Path) { Content = new ByteArrayContent(bodies[index]) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(door.MediaType);
                 request.Content.Headers.ContentEncoding.Add(ProtocolConstants.Encoding);
                 request.Headers.Add(ProtocolConstants.KeyHeader, key);
                 var started = Stopwatch.GetTimestamp();
                 using var response = await http.SendAsync(request);
-                var answer = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.BatchResponse) : null;
+                var (taken, problem) = await door.ReadAsync(response);
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Increment(ref requests);
-                if (answer is null || answer.Rejected.Count > 0)
+                if (problem is not null)
                 {
-                    var detail = answer is null ? $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}" : answer.Rejected[0].Detail;
-                    throw new InvalidOperationException($"the collector refused a benchmark batch: {detail}");
+                    throw new InvalidOperationException($"the collector refused a benchmark batch: {problem}");
                 }
 
-                Interlocked.Add(ref accepted, answer.Accepted);
-                Interlocked.Add(ref refused, EventsPerBatch - answer.Accepted - answer.Duplicates);
+                Interlocked.Add(ref accepted, taken);
+                Interlocked.Add(ref refused, EventsPerBatch - taken);
             }
         })).ToArray();
         await Task.WhenAll(workers);

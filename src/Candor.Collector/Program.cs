@@ -1,6 +1,7 @@
 using Candor.Collector.Access;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingestion;
+using Candor.Collector.Interop;
 using Candor.Collector.Operations;
 using Candor.Collector.Products;
 using Candor.Collector.Query;
@@ -52,6 +53,8 @@ internal static class Program
         app.UseCollectorEdge();
         app.MapOperations();
         app.MapIngestion();
+        app.MapOtlp();
+        app.MapApplicationInsights();
         app.MapDeletion();
         app.MapProducts();
         app.MapAccess();

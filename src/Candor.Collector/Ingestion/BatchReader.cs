@@ -43,10 +43,19 @@ internal sealed class RequestBody(byte[] buffer, int length) : IDisposable
 /// </summary>
 internal static class BatchReader
 {
+    private static readonly string[] Json = [ProtocolConstants.MediaType];
+
     /// <summary>The body, or why it is refused. The caller disposes the body.</summary>
-    public static async Task<(RequestBody? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static Task<(RequestBody? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ReadAsync(request, Json, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAsync(HttpRequest, CancellationToken)"/>, for a body of one of <paramref name="mediaTypes"/>
+    /// (text ones in UTF-8); the limits are the same for every door.
+    /// </summary>
+    public static async Task<(RequestBody? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, IReadOnlyList<string> mediaTypes, CancellationToken cancellationToken)
     {
-        if (CheckMediaType(request) is { } mediaProblem)
+        if (CheckMediaType(request, mediaTypes) is { } mediaProblem)
         {
             return (null, mediaProblem);
         }
@@ -102,14 +111,14 @@ internal static class BatchReader
         }
     }
 
-    private static RequestProblem? CheckMediaType(HttpRequest request)
+    private static RequestProblem? CheckMediaType(HttpRequest request, IReadOnlyList<string> mediaTypes)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            || !string.Equals(mediaType.MediaType, ProtocolConstants.MediaType, StringComparison.OrdinalIgnoreCase)
+            || !mediaTypes.Contains(mediaType.MediaType, StringComparer.OrdinalIgnoreCase)
             || (mediaType.CharSet is { } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
         {
             return new RequestProblem(StatusCodes.Status415UnsupportedMediaType, RejectionReasons.UnsupportedMediaType,
-                $"Content-Type must be {ProtocolConstants.MediaType} (UTF-8)");
+                $"Content-Type must be {string.Join(" or ", mediaTypes)} (UTF-8)");
         }
 
         return null;

@@ -11,17 +11,21 @@ namespace Candor.Collector.Ingestion;
 /// </summary>
 internal static class IngestionKey
 {
-    public static (CatalogProduct? Product, RequestProblem? Problem) Resolve(HttpRequest request, CredentialService credentials, ProductCatalog catalog)
+    public static (CatalogProduct? Product, RequestProblem? Problem) Resolve(HttpRequest request, CredentialService credentials, ProductCatalog catalog) =>
+        Resolve(request, request.Headers.TryGetValue(ProtocolConstants.KeyHeader, out var key) ? key.ToString() : null,
+            $"the {ProtocolConstants.KeyHeader} header is missing or names no ingestion key", credentials, catalog);
+
+    /// <summary>Resolves <paramref name="secret"/> (null when the request carries none); <paramref name="refusal"/> says where the key belongs.</summary>
+    public static (CatalogProduct? Product, RequestProblem? Problem) Resolve(HttpRequest request, string? secret, string refusal, CredentialService credentials, ProductCatalog catalog)
     {
-        var credential = credentials.Find(request.Headers[ProtocolConstants.KeyHeader].ToString());
+        var credential = credentials.Find(secret);
         if (credential is not { Role: CredentialRole.Ingestion, Product: { } name } || catalog.Find(name) is not { } product)
         {
-            var reason = credential is null ? (request.Headers.ContainsKey(ProtocolConstants.KeyHeader) ? "unknown" : "missing")
+            var reason = credential is null ? (secret is not null ? "unknown" : "missing")
                 : credential.Role is not CredentialRole.Ingestion ? "not an ingestion key"
                 : "its product is not registered";
             request.HttpContext.RequestServices.GetRequiredService<RefusedCredentials>().Record(request.HttpContext, RefusedCredentials.IngestionKey, reason, credential);
-            return (null, new RequestProblem(StatusCodes.Status401Unauthorized, RejectionReasons.UnknownKey,
-                $"the {ProtocolConstants.KeyHeader} header is missing or names no ingestion key"));
+            return (null, new RequestProblem(StatusCodes.Status401Unauthorized, RejectionReasons.UnknownKey, refusal));
         }
 
         return (product, null);

@@ -27,6 +27,8 @@ internal static class IngestionSetup
         services.AddSingleton<IValidateOptions<NetworkOptions>, NetworkOptionsValidator>();
         services.AddSingleton<EventValidator>();
         services.AddSingleton<Admission>();
+        services.AddSingleton<IngestionPipeline>();
+        services.AddSingleton<Interop.ForeignIngestion>();
         services.AddHostedService<BurstMemoryRelease>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<NetworkOptions>>().Value.CountryDatabase is { } path
             ? CountryDatabase.Load(path)
@@ -90,7 +92,7 @@ internal static class IngestionSetup
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         http.Response.ContentType = "application/json";
-        http.RequestServices.GetRequiredService<CollectorMetrics>().Rejected(RejectionReasons.RateLimited);
+        http.RequestServices.GetRequiredService<CollectorMetrics>().Rejected(RejectionReasons.RateLimited, CollectorMetrics.Doors.Of(http.Request.Path));
         var problem = new ProblemResponse { Reason = RejectionReasons.RateLimited, Detail = "too many requests for this key or address; retry after the time in Retry-After" };
         await JsonSerializer.SerializeAsync(http.Response.Body, problem, ProtocolJsonContext.Default.ProblemResponse, cancellationToken);
     }

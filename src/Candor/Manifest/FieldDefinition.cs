@@ -94,4 +94,10 @@ public sealed class FieldDefinition
     /// both make them; they make the same labels.
     /// </remarks>
     public IReadOnlyList<string> BucketLabels => _bucketLabels ??= BucketLabel.All(Boundaries);
+
+    /// <summary>For <see cref="FieldKind.Bucket"/>: the label of the bucket that holds <paramref name="value"/>.</summary>
+    public string BucketOf(double value) => BucketLabels[BucketLabel.IndexOf(Boundaries, value)];
+
+    /// <summary>For <see cref="FieldKind.NameOrHash"/>: the allowed name in its declared casing when <paramref name="raw"/> is one in any casing, else null.</summary>
+    public string? AllowedName(string raw) => AllowSet.GetValueOrDefault(raw);
 }

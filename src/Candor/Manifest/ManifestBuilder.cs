@@ -107,6 +107,7 @@ internal sealed partial class ManifestBuilder
 
         var namespaces = d.Namespaces ?? [];
         BuildNamespaces(namespaces, requireNamespaces && events.Any(e => e.Fields.Any(f => f.Kind is FieldKind.Stack)));
+        var mappings = BuildMappings(d.Mappings, name => events.Find(e => string.Equals(e.Name, name, StringComparison.Ordinal)));
 
         return new TelemetryManifest(
             product,
@@ -123,6 +124,7 @@ internal sealed partial class ManifestBuilder
             d.NeverCollected ?? [],
             namespaces,
             events,
+            mappings,
             json);
     }
 

@@ -29,6 +29,8 @@ internal sealed class ManifestDocument
     public List<string>? Namespaces { get; set; }
 
     public List<EventDocument>? Events { get; set; }
+
+    public MappingsDocument? Mappings { get; set; }
 }
 
 internal sealed class DisclosureDocument
@@ -83,4 +85,34 @@ internal sealed class FieldDocument
     public FieldDocument? Item { get; set; }
 
     public int? MaxItems { get; set; }
+}
+
+internal sealed class MappingsDocument
+{
+    public DoorDocument? Otlp { get; set; }
+
+    public DoorDocument? ApplicationInsights { get; set; }
+}
+
+// One shape for both doors, so one reader serves both; the builder says which lists belong to which door.
+internal sealed class DoorDocument
+{
+    public string? Install { get; set; }
+
+    public Dictionary<ItemType, List<RuleDocument>> Rules { get; } = [];
+}
+
+internal sealed class RuleDocument
+{
+    public string? Name { get; set; }
+
+    public string? Event { get; set; }
+
+    public List<KeyValuePair<string, string>>? Fields { get; set; }
+
+    public string? Duration { get; set; }
+
+    public string? Success { get; set; }
+
+    public string? Stack { get; set; }
 }

@@ -18,7 +18,10 @@ namespace Candor.Manifest;
 /// </remarks>
 internal ref struct ManifestJson
 {
-    private const string ManifestMembers = "$schema, product, name, revision, consent, disclosure, optOut, retentionMonths, machineHash, ci, contact, neverCollected, namespaces, events";
+    private const string ManifestMembers = "$schema, product, name, revision, consent, disclosure, optOut, retentionMonths, machineHash, ci, contact, neverCollected, namespaces, events, mappings";
+    private const string MappingsMembers = "otlp, applicationInsights";
+    private const string DoorMembers = "install, logs, spans, events, requests, dependencies, exceptions";
+    private const string RuleMembers = "name, event, fields, duration, success, stack";
     private const string DisclosureMembers = "version, text";
     private const string OptOutMembers = "environmentVariables, flags";
     private const string EventMembers = "name, description, purpose, level, properties, measurements";
@@ -136,6 +139,10 @@ internal ref struct ManifestJson
             else if (IsMember("events"u8))
             {
                 d.Events = ReadEvents();
+            }
+            else if (IsMember("mappings"u8))
+            {
+                d.Mappings = IsNull() ? null : ReadMappings();
             }
             else
             {
@@ -322,6 +329,140 @@ internal ref struct ManifestJson
         }
 
         return f;
+    }
+
+    private MappingsDocument ReadMappings()
+    {
+        ExpectObject();
+        var mappings = new MappingsDocument();
+        while (JsonValues.NextProperty(ref _reader))
+        {
+            if (IsMember("otlp"u8))
+            {
+                mappings.Otlp = IsNull() ? null : ReadDoor();
+            }
+            else if (IsMember("applicationInsights"u8))
+            {
+                mappings.ApplicationInsights = IsNull() ? null : ReadDoor();
+            }
+            else
+            {
+                throw Unknown(MappingsMembers);
+            }
+        }
+
+        return mappings;
+    }
+
+    private DoorDocument ReadDoor()
+    {
+        ExpectObject();
+        var door = new DoorDocument();
+        while (JsonValues.NextProperty(ref _reader))
+        {
+            ItemType type;
+            if (IsMember("install"u8))
+            {
+                door.Install = NullableString();
+                continue;
+            }
+            else if (IsMember("logs"u8))
+            {
+                type = ItemType.Log;
+            }
+            else if (IsMember("spans"u8))
+            {
+                type = ItemType.Span;
+            }
+            else if (IsMember("events"u8))
+            {
+                type = ItemType.Event;
+            }
+            else if (IsMember("requests"u8))
+            {
+                type = ItemType.Request;
+            }
+            else if (IsMember("dependencies"u8))
+            {
+                type = ItemType.Dependency;
+            }
+            else if (IsMember("exceptions"u8))
+            {
+                type = ItemType.Exception;
+            }
+            else
+            {
+                throw Unknown(DoorMembers);
+            }
+
+            if (!IsNull())
+            {
+                ExpectArray();
+                var rules = new List<RuleDocument>();
+                while (NextItem())
+                {
+                    rules.Add(ReadRule());
+                }
+
+                door.Rules[type] = rules;
+            }
+        }
+
+        return door;
+    }
+
+    private RuleDocument ReadRule()
+    {
+        ExpectObject();
+        var rule = new RuleDocument();
+        while (JsonValues.NextProperty(ref _reader))
+        {
+            if (IsMember("name"u8))
+            {
+                rule.Name = NullableString();
+            }
+            else if (IsMember("event"u8))
+            {
+                rule.Event = NullableString();
+            }
+            else if (IsMember("fields"u8))
+            {
+                rule.Fields = IsNull() ? null : ReadStringMap();
+            }
+            else if (IsMember("duration"u8))
+            {
+                rule.Duration = NullableString();
+            }
+            else if (IsMember("success"u8))
+            {
+                rule.Success = NullableString();
+            }
+            else if (IsMember("stack"u8))
+            {
+                rule.Stack = NullableString();
+            }
+            else
+            {
+                throw Unknown(RuleMembers);
+            }
+        }
+
+        return rule;
+    }
+
+    // An object of string members, in the order written (a source named twice is reported by the builder).
+    private List<KeyValuePair<string, string>> ReadStringMap()
+    {
+        ExpectObject();
+        var map = new List<KeyValuePair<string, string>>();
+        while (JsonValues.NextProperty(ref _reader))
+        {
+            var key = _reader.GetString()!;
+            _reader.Read();
+            map.Add(new(key, NullableString() ?? throw Mismatch("a string")));
+        }
+
+        return map;
     }
 
     private bool IsMember(ReadOnlySpan<byte> name) => JsonValues.IsMember(ref _reader, name);

@@ -28,6 +28,7 @@ public sealed class TelemetryManifest
         IReadOnlyList<string> neverCollected,
         IReadOnlyList<string> namespaces,
         IReadOnlyList<EventDefinition> events,
+        ManifestMappings? mappings,
         string json)
     {
         Product = product;
@@ -44,6 +45,7 @@ public sealed class TelemetryManifest
         NeverCollected = neverCollected;
         Namespaces = namespaces;
         Events = events;
+        Mappings = mappings;
         Json = json;
         EventsByName = new Dictionary<string, EventDefinition>(events.Count, StringComparer.Ordinal);
         foreach (var e in events)
@@ -99,6 +101,12 @@ public sealed class TelemetryManifest
 
     /// <summary>The declared events, in manifest order.</summary>
     public IReadOnlyList<EventDefinition> Events { get; }
+
+    /// <summary>
+    /// How items from other telemetry clients (OTLP, Application Insights) become declared events at the collector,
+    /// or null when the manifest has no <c>mappings</c> section. The SDK tracks nothing through it.
+    /// </summary>
+    public ManifestMappings? Mappings { get; }
 
     /// <summary>The manifest as it was written, for registering it with a collector.</summary>
     public string Json { get; }

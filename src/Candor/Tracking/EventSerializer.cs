@@ -187,7 +187,7 @@ internal sealed class EventSerializer : IDisposable
                 w.WriteEndArray();
                 break;
             case FieldKind.Bucket:
-                w.WriteString(field.JsonName, field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, value.Number)]);
+                w.WriteString(field.JsonName, field.BucketOf(value.Number));
                 break;
             default:
                 if (Transform(field, (string)value.Reference!, stamp) is { } transformed)
@@ -207,9 +207,9 @@ internal sealed class EventSerializer : IDisposable
             FieldKind.Enum => field.ValueSet.Contains(raw) ? raw : null,
             FieldKind.Hash => KeyedHash.Compute(stamp.HashKey, raw),
             FieldKind.Version => VersionGrammar.Normalize(raw),
-            FieldKind.NameOrHash => field.AllowSet.TryGetValue(raw, out var declared) ? declared : KeyedHash.Compute(stamp.HashKey, raw),
+            FieldKind.NameOrHash => field.AllowedName(raw) ?? KeyedHash.Compute(stamp.HashKey, raw),
             FieldKind.Bucket => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                ? field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, number)]
+                ? field.BucketOf(number)
                 : null,
             _ => null,
         };
