@@ -52,17 +52,7 @@ public sealed partial class DocCommandsTests(DocumentedPackages packages) : IDis
 
     private readonly string _root = Directory.CreateTempSubdirectory("candor-docs-").FullName;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temporary folder is harmless.
-        }
-    }
+    public void Dispose() => TempFolder.Delete(_root);
 
     [Fact]
     public async Task CollectorPage_StartsTheCollectorAndRegistersAProduct_AsPrinted()

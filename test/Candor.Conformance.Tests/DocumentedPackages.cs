@@ -68,15 +68,7 @@ public sealed class DocumentedPackages : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temporary folder is harmless.
-        }
-
+        TempFolder.Delete(_root);
         return Task.CompletedTask;
     }
 

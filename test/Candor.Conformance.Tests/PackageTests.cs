@@ -41,7 +41,7 @@ public sealed class PackageTests(DocumentedPackages packages) : IDisposable
 
     private readonly string _root = Directory.CreateTempSubdirectory("candor-package-").FullName;
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => TempFolder.Delete(_root);
 
     [Fact]
     public async Task Package_CarriesTheSdkPrecompiled_SoAToolCompiledAtRunTimeCompilesNoneOfIt()
