@@ -35,8 +35,6 @@ internal sealed class ProcessCpuDiagnoser : IDiagnoser
 
     public RunMode GetRunMode(BenchmarkCase benchmarkCase) => RunMode.NoOverhead;
 
-    public bool RequiresBlockingAcknowledgments(BenchmarkCase benchmarkCase) => true;
-
     public void Handle(HostSignal signal, DiagnoserActionParameters parameters)
     {
         if (signal is not (HostSignal.BeforeActualRun or HostSignal.AfterActualRun) || parameters.Process is not { } process)

@@ -194,8 +194,10 @@ internal sealed class EventPipeline
         }
 
         _queue.Wake();
-        var left = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - Stopwatch.GetElapsedTime(started);
-        return Task.WaitAny([signal.Task, _stopped.Task], left < TimeSpan.Zero && left != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : left) >= 0;
+        var left = timeout == Timeout.InfiniteTimeSpan
+            ? timeout
+            : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(started)).Ticks));
+        return Task.WaitAny([signal.Task, _stopped.Task], left) >= 0;
     }
 
     /// <summary>Completes when every event tracked before the call has been handed to the sinks, or the budget ends.</summary>
