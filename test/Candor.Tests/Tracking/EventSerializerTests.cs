@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Candor.Manifest;
 using Candor.Privacy;
 using Candor.Protocol;
@@ -107,7 +108,11 @@ public class EventSerializerTests
                 w.WriteStartObject(measurements ? "measurements" : "properties");
                 foreach (var value in fields)
                 {
-                    WritePlain(w, value, stamp);
+                    if (Expected(value, stamp) is { } expected)
+                    {
+                        w.WritePropertyName(value.Field.Name);
+                        expected.WriteTo(w);
+                    }
                 }
 
                 w.WriteEndObject();
@@ -119,44 +124,20 @@ public class EventSerializerTests
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void WritePlain(Utf8JsonWriter w, FieldValue value, EventStamp stamp)
+    // What the wire carries for a value, or null when nothing is sent for it.
+    private static JsonNode? Expected(FieldValue value, EventStamp stamp)
     {
         var field = value.Field;
-        switch (field.Kind)
+        return field.Kind switch
         {
-            case FieldKind.Number or FieldKind.Duration:
-                w.WriteNumber(field.Name, value.Number);
-                break;
-            case FieldKind.Bool:
-                w.WriteBoolean(field.Name, value.Number != 0);
-                break;
-            case FieldKind.Bucket:
-                w.WriteString(field.Name, field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, value.Number)]);
-                break;
-            case FieldKind.Stack:
-                if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces) is { } signature)
-                {
-                    w.WriteString(field.Name, signature);
-                }
-
-                break;
-            case FieldKind.List:
-                w.WriteStartArray(field.Name);
-                foreach (var item in ((string[])value.Reference!).Select(raw => PlainText(field.Item!, raw, stamp)).OfType<string>().Take(field.MaxItems))
-                {
-                    w.WriteStringValue(item);
-                }
-
-                w.WriteEndArray();
-                break;
-            default:
-                if (PlainText(field, (string)value.Reference!, stamp) is { } text)
-                {
-                    w.WriteString(field.Name, text);
-                }
-
-                break;
-        }
+            FieldKind.Number or FieldKind.Duration => JsonValue.Create(value.Number),
+            FieldKind.Bool => JsonValue.Create(value.Number != 0),
+            FieldKind.Bucket => JsonValue.Create(field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, value.Number)]),
+            FieldKind.Stack => JsonValue.Create(StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces)),
+            FieldKind.List => new JsonArray([.. ((string[])value.Reference!)
+                .Select(raw => PlainText(field.Item!, raw, stamp)).OfType<string>().Take(field.MaxItems).Select(item => JsonValue.Create(item))]),
+            _ => JsonValue.Create(PlainText(field, (string)value.Reference!, stamp)),
+        };
     }
 
     private static string? PlainText(FieldDefinition field, string raw, EventStamp stamp) => field.Kind switch
