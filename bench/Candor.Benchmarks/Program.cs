@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using Candor.Benchmarks;
+
+if (args is ["rate", ..])
+{
+    SustainedRate.Run(args);
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -118,10 +118,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <remarks>Blocks the caller; does not upload.</remarks>
     public bool Flush(TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(timeout);
         try
         {
-            return _pipeline.FlushAsync(cts.Token).GetAwaiter().GetResult();
+            return _pipeline.Flush(timeout);
         }
         catch (Exception ex)
         {

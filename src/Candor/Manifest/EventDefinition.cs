@@ -1,8 +1,13 @@
+using System.Text.Json;
+using Candor.Storage;
+
 namespace Candor.Manifest;
 
 /// <summary>One declared event: its meaning, its level and the only properties and measurements it may carry.</summary>
 public sealed class EventDefinition
 {
+    private JsonEncodedText? _jsonName;
+
     internal EventDefinition(string name, string description, string purpose, EventLevel level, IReadOnlyList<FieldDefinition> fields)
     {
         Name = name;
@@ -20,6 +25,9 @@ public sealed class EventDefinition
 
     /// <summary>The event's name, as sent.</summary>
     public string Name { get; }
+
+    /// <summary>The name as a JSON string, encoded once by the first writer that needs it (never at start-up).</summary>
+    internal JsonEncodedText JsonName => _jsonName ??= JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance);
 
     /// <summary>When the event is recorded.</summary>
     public string Description { get; }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Candor.Consent;
@@ -164,6 +165,41 @@ internal sealed class EventPipeline
         }
     }
 
+    /// <summary>
+    /// Blocks until every event tracked before the call has been handed to the sinks, at most <paramref name="timeout"/>;
+    /// returns whether it got there. Waits on the writer directly rather than through <see cref="FlushAsync"/>, whose
+    /// continuations would run on the thread pool: a synchronous flush then starts no pool thread and needs no timer.
+    /// </summary>
+    public bool Flush(TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+
+        // Without RunContinuationsAsynchronously: the only continuation is this thread's wait, which the writer wakes.
+        var signal = new TaskCompletionSource<bool>();
+        var marker = PendingEvent.Marker(signal);
+        while (!_queue.TryEnqueue(marker))
+        {
+            if (_stopped.Task.IsCompleted)
+            {
+                return true;
+            }
+
+            _queue.Wake();
+            if (timeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(started) >= timeout)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        _queue.Wake();
+        var left = timeout == Timeout.InfiniteTimeSpan
+            ? timeout
+            : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(started)).Ticks));
+        return Task.WaitAny([signal.Task, _stopped.Task], left) >= 0;
+    }
+
     /// <summary>Completes when every event tracked before the call has been handed to the sinks, or the budget ends.</summary>
     public async Task<bool> FlushAsync(CancellationToken cancellationToken)
     {
@@ -324,6 +360,7 @@ internal sealed class EventPipeline
     private sealed class Writer(EventPipeline pipeline) : IDisposable
     {
         private readonly EventSerializer _serializer = new(pipeline.Drops);
+        private readonly EventIds _ids = new();
 
         public void Dispose() => _serializer.Dispose();
 
@@ -349,7 +386,7 @@ internal sealed class EventPipeline
         {
             try
             {
-                pending.AssignId();
+                pending.AssignId(_ids);
                 var json = pending.Json.IsEmpty ? _serializer.Write(pending, pipeline._stamp.Value) : pending.Json;
 
                 foreach (var sink in pipeline._sinks)

@@ -9,7 +9,19 @@ namespace Candor.Tracking;
 /// </summary>
 internal sealed class PendingEvent
 {
-    private FieldValue[] _values = new FieldValue[8];
+    private FieldValue[] _values;
+
+    public PendingEvent()
+    {
+        _values = new FieldValue[8];
+    }
+
+    // A flush marker carries no values.
+    private PendingEvent(TaskCompletionSource<bool> signal)
+    {
+        _values = [];
+        FlushSignal = signal;
+    }
 
     public EventDefinition? Definition { get; private set; }
 
@@ -25,9 +37,21 @@ internal sealed class PendingEvent
     /// <remarks>By index, not as a span: a span over this type is generic code a ReadyToRun tool compiles at run time.</remarks>
     public ref readonly FieldValue Value(int index) => ref _values[index];
 
-    public static PendingEvent Marker(TaskCompletionSource<bool> signal) => new() { FlushSignal = signal };
+    public static PendingEvent Marker(TaskCompletionSource<bool> signal) => new(signal);
 
-    /// <summary>Gives the event its ID; the writer does it, so that tracking does not pay for the random bytes.</summary>
+    /// <summary>
+    /// Gives the event its ID unless it has one (made for a trace listener); the writer does it, so that tracking does
+    /// not pay for the random bytes.
+    /// </summary>
+    public void AssignId(EventIds ids)
+    {
+        if (Id == Guid.Empty)
+        {
+            Id = ids.Next();
+        }
+    }
+
+    /// <summary>Gives the event an ID on a tracking thread, where the writer's <see cref="EventIds"/> may not be used.</summary>
     public void AssignId()
     {
         if (Id == Guid.Empty)

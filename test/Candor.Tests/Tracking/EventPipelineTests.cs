@@ -277,6 +277,31 @@ public class EventPipelineTests
     }
 
     [Fact]
+    public void Flush_WriterBusyPastTheTimeout_ReturnsFalseThenTrueOnceWritten()
+    {
+        using var threads = new ThreadRecordingSink { Blocking = true };
+        var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1));
+        harness.Pipeline.Begin("install").Track();
+        harness.Pipeline.Begin("install").Track();
+        _ = harness.Pipeline.FlushAsync(CancellationToken.None);
+        Assert.True(threads.Entered.Wait(TimeSpan.FromSeconds(30)));
+
+        Assert.False(harness.Pipeline.Flush(TimeSpan.FromMilliseconds(50)));
+        threads.Release.Set();
+
+        Assert.True(harness.Pipeline.Flush(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, harness.Sink.Events.Count);
+    }
+
+    [Fact]
+    public void Flush_PipelineBuiltOff_ReturnsAtOnce()
+    {
+        var harness = new PipelineHarness(level: TelemetryLevel.Off);
+
+        Assert.True(harness.Pipeline.Flush(Timeout.InfiniteTimeSpan));
+    }
+
+    [Fact]
     public async Task LongRunWork_RunOutlivesTheFirstWait_RunsOnceOnTheWriter()
     {
         var runs = new System.Collections.Concurrent.ConcurrentQueue<int>();

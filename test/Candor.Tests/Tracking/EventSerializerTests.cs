@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Candor.Manifest;
+using Candor.Privacy;
+using Candor.Protocol;
+using Candor.Storage;
+using Candor.Tests.Support;
+using Candor.Tracking;
+using CsCheck;
+
+namespace Candor.Tests.Tracking;
+
+/// <summary>
+/// The serializer's fast paths (the stamp encoded once, GUIDs and times written as raw text) write exactly the bytes
+/// the plain Utf8JsonWriter calls below write for the same event: every field kind, any text, any stamp.
+/// </summary>
+public class EventSerializerTests
+{
+    private static readonly TelemetryManifest Manifest = TelemetryManifest.Parse(TrackedValuesGrammarTests.ManifestJson);
+    private static readonly EventDefinition All = Manifest.Find("all")!;
+
+    [Fact]
+    public void Write_AnyEventOfEveryKind_WritesWhatPlainWriterCallsWrite()
+    {
+        var text = HostileText.Any;
+
+        // A stamp's texts come from a checked manifest and the install's files: never a lone surrogate.
+        var wellFormed = text.Where(WellFormed);
+        var stamps = Gen.Select(wellFormed, Gen.Int, Gen.Guid, Gen.Guid, Gen.OneOf(Gen.Const((string?)null), wellFormed.Select(v => (string?)v)), text, Gen.Byte.Array[0, 32])
+            .Select((product, revision, install, session, verifier, context, key) => new EventStamp(
+                product, revision, install, session, verifier, JsonSerializer.SerializeToUtf8Bytes(context), key, _ => false, []));
+        var values = Gen.Select(text, text, text.Array[0, 5], Gen.Double, Gen.Double, Gen.Bool, Gen.Int[0, Throwers.Count - 1]);
+        var times = Gen.Long[DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks].Select(ticks => new DateTimeOffset(ticks, TimeSpan.Zero));
+
+        Gen.Select(stamps, times, values.Array[1, 3]).Sample((stamp, time, events) =>
+        {
+            using var serializer = new EventSerializer(new DropCounters());
+            foreach (var (t1, t2, items, n1, n2, flag, thrower) in events)
+            {
+                var pending = new PendingEvent();
+                pending.Start(All, time);
+                pending.AssignId();
+                pending.Set(FieldValue.Text(All.Find("e")!, t1));
+                pending.Set(FieldValue.Numeric(All.Find("b")!, flag ? 1 : 0));
+                pending.Set(FieldValue.Numeric(All.Find("k")!, n1));
+                pending.Set(FieldValue.Text(All.Find("h")!, t2));
+                pending.Set(FieldValue.Text(All.Find("v")!, t1));
+                pending.Set(FieldValue.Text(All.Find("n")!, t2));
+                pending.Set(FieldValue.Object(All.Find("s")!, Throwers.Capture(thrower, t1)));
+                foreach (var list in new[] { "le", "lk", "lh", "lv", "ln" })
+                {
+                    pending.Set(FieldValue.Object(All.Find(list)!, items));
+                }
+
+                pending.Set(FieldValue.Numeric(All.Find("d")!, n2));
+                pending.Set(FieldValue.Numeric(All.Find("m")!, n1));
+
+                var written = Encoding.UTF8.GetString(serializer.Write(pending, stamp).Span);
+                Assert.Equal(Plain(pending, stamp), written);
+            }
+        }, iter: 300);
+    }
+
+    private static bool WellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i += Rune.GetRuneAt(text, i).Utf16SequenceLength)
+        {
+            if (!Rune.TryGetRuneAt(text, i, out _))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // The event as plain writer calls make it, with the transforms each kind documents.
+    private static string Plain(PendingEvent pending, EventStamp stamp)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = AsciiJsonEncoder.Instance, SkipValidation = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", pending.Id.ToString("D"));
+            w.WriteString("name", pending.Definition!.Name);
+            w.WriteString("time", pending.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            w.WriteString("product", stamp.Product);
+            w.WriteNumber("revision", stamp.Revision);
+            w.WriteString("install", stamp.Install.ToString("D"));
+            w.WriteString("session", stamp.Session.ToString("D"));
+            if (stamp.Verifier is not null)
+            {
+                w.WriteString("verifier", stamp.Verifier);
+            }
+
+            w.WritePropertyName("context");
+            w.WriteRawValue(stamp.ContextJson, skipInputValidation: true);
+            foreach (var measurements in new[] { false, true })
+            {
+                var fields = Enumerable.Range(0, pending.Count).Select(i => pending.Value(i)).Where(v => v.Field.IsMeasurement == measurements).ToList();
+                if (fields.Count == 0)
+                {
+                    continue;
+                }
+
+                w.WriteStartObject(measurements ? "measurements" : "properties");
+                foreach (var value in fields)
+                {
+                    if (Expected(value, stamp) is { } expected)
+                    {
+                        w.WritePropertyName(value.Field.Name);
+                        expected.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    // What the wire carries for a value, or null when nothing is sent for it.
+    private static JsonNode? Expected(FieldValue value, EventStamp stamp)
+    {
+        var field = value.Field;
+        return field.Kind switch
+        {
+            FieldKind.Number or FieldKind.Duration => JsonValue.Create(value.Number),
+            FieldKind.Bool => JsonValue.Create(value.Number != 0),
+            FieldKind.Bucket => JsonValue.Create(field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, value.Number)]),
+            FieldKind.Stack => JsonValue.Create(StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces)),
+            FieldKind.List => new JsonArray([.. ((string[])value.Reference!)
+                .Select(raw => PlainText(field.Item!, raw, stamp)).OfType<string>().Take(field.MaxItems).Select(item => JsonValue.Create(item))]),
+            _ => JsonValue.Create(PlainText(field, (string)value.Reference!, stamp)),
+        };
+    }
+
+    private static string? PlainText(FieldDefinition field, string raw, EventStamp stamp) => field.Kind switch
+    {
+        FieldKind.Enum => field.Values.Contains(raw) ? raw : null,
+        FieldKind.Hash => KeyedHash.Compute(stamp.HashKey, raw),
+        FieldKind.Version => VersionGrammar.Normalize(raw),
+        FieldKind.NameOrHash => field.Allow.FirstOrDefault(allowed => string.Equals(allowed, raw, StringComparison.OrdinalIgnoreCase)) ?? KeyedHash.Compute(stamp.HashKey, raw),
+        FieldKind.Bucket => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? field.BucketLabels[BucketLabel.IndexOf(field.Boundaries, number)]
+            : null,
+        _ => null,
+    };
+}
