@@ -170,24 +170,22 @@ internal sealed class ClientSetup : IDisposable
 
         // Only a run that records something with a keyed hash needs the install's hash key, and only a run that
         // uploads needs the deletion verifier: deriving either loads the platform's cryptography (OpenSSL on Linux:
-        // two libraries and its configuration), which a run with telemetry off, or of a product that declares no
-        // hashed field and keeps its events local, should not pay for. They are derived here, not on the writer,
-        // whose work at exit is bounded and should stay as small as it was.
+        // two libraries and its configuration). Both are derived with the stamp, which the pipeline's writer thread
+        // makes as it starts, while the tool works, so no run pays for them on the tool's thread before it starts.
         var identity = outcome.Identity;
         var own = OwnAssemblies(options);
-        var hashKey = sinks.Count == 0 || !UsesKeyedHashes(manifest) ? [] : InstallSecret.HashKey(identity!.Secret!, manifest.Product);
-        var verifier = spool is null ? null : InstallSecret.Verifier(InstallSecret.DeletionProof(identity!.Secret!, manifest.Product, identity.Install));
-        var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
+        var keyed = sinks.Count > 0 && UsesKeyedHashes(manifest);
+        var uploads = spool is not null;
+        return new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
             manifest.Product,
             manifest.Revision,
             identity!.Install,
             Identity.SessionId.Current,
-            verifier,
+            uploads ? InstallSecret.Verifier(InstallSecret.DeletionProof(identity.Secret!, manifest.Product, identity.Install)) : null,
             WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
-            hashKey,
+            keyed ? InstallSecret.HashKey(identity.Secret!, manifest.Product) : [],
             own,
             manifest.Namespaces), TraceAtStart(testing));
-        return setup;
     }
 
     /// <summary>
