@@ -9,9 +9,9 @@
 #
 # The tool is published as the README advises a tool author to ship it: framework-dependent and
 # ReadyToRun for this machine's runtime identifier. BUILD=jit publishes it portable and JIT-compiled instead, as
-# a tool packed the classic way (without RuntimeIdentifiers) is installed.
+# a tool packed the classic way (without RuntimeIdentifiers) is installed; BUILD=aot publishes it Native AOT.
 #
-# Usage: [BUILD=jit] bench/exit-time/run.sh [runs] [warmup rounds]     (default 40 and 5)
+# Usage: [BUILD=jit|jit-source|aot] bench/exit-time/run.sh [runs] [warmup rounds]     (default 40 and 5)
 # Needs: the .NET SDK, python3, curl. Keeps its files in a temp folder it names at the end.
 set -euo pipefail
 
