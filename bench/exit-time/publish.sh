@@ -5,6 +5,7 @@
 # Candor package as a tool author gets it (packed here, for this machine's runtime identifier only, so its
 # Candor.dll is the precompiled copy the package carries for each runtime identifier).
 # BUILD=jit-source: the same tool built against Candor's source, whose Candor.dll is not precompiled.
+# BUILD=aot: Native AOT for this machine's runtime identifier (one native executable, no JIT at all).
 BUILD=${BUILD:-r2r}
 RID=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n1)
 case "$BUILD" in
@@ -16,12 +17,16 @@ case "$BUILD" in
     BUILD_LABEL="framework-dependent, portable, JIT-compiled, Release, with the Candor package (Candor.dll precompiled for $RID)"
     PUBLISH_ARGS=()
     ;;
+  aot)
+    BUILD_LABEL="Native AOT for $RID, Release"
+    PUBLISH_ARGS=(-r "$RID" -p:PublishAot=true)
+    ;;
   jit-source)
     BUILD_LABEL="framework-dependent, portable, JIT-compiled, Release, with Candor from source (not precompiled)"
     PUBLISH_ARGS=()
     ;;
   *)
-    echo "BUILD must be r2r, jit or jit-source, not '$BUILD'" >&2
+    echo "BUILD must be r2r, jit, jit-source or aot, not '$BUILD'" >&2
     exit 2
     ;;
 esac

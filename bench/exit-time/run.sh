@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Whole-process wall time of a dotnet tool that tracks one event and exits, in four cases measured in the
-# same run, interleaved: telemetry off (DO_NOT_TRACK=1), on with the real collector reachable, on with the
-# collector refusing (a loopback port nothing listens on) and on with it black-holed (a loopback listener
-# that accepts and never answers); and the same tool returning before it creates a client, the baseline every
-# difference is taken from (what a user compares with). Each case has its own fresh CANDOR_HOME whose disclosure
+# Whole-process wall time of a dotnet tool that tracks one event and exits, in cases measured in the same run,
+# interleaved: telemetry off in every way a user or a build turns it off (DO_NOT_TRACK=1, CANDOR_TELEMETRY=off, the
+# product's own variable, its command-line flag, settings.json saying off, and a private build: on, but built without
+# an ingestion key), on with the real collector reachable, on with the collector refusing (a loopback port nothing
+# listens on) and on with it black-holed (a loopback listener that accepts and never answers); and the same tool
+# returning before it creates a client, the baseline every difference is taken from (what a user compares with). Each case has its own fresh CANDOR_HOME whose disclosure
 # was shown before timing. Prints a markdown table, then what each case uploaded and what it left in its spool.
 #
 # The tool is published as the README advises a tool author to ship it: framework-dependent and
 # ReadyToRun for this machine's runtime identifier. BUILD=jit publishes it portable and JIT-compiled instead, as
-# a tool packed the classic way (without RuntimeIdentifiers) is installed.
+# a tool packed the classic way (without RuntimeIdentifiers) is installed; BUILD=aot publishes it Native AOT.
 #
-# Usage: [BUILD=jit] bench/exit-time/run.sh [runs] [warmup rounds]     (default 40 and 5)
+# Usage: [BUILD=jit|jit-source|aot] bench/exit-time/run.sh [runs] [warmup rounds]     (default 40 and 5)
 # Needs: the .NET SDK, python3, curl. Keeps its files in a temp folder it names at the end.
 set -euo pipefail
 
@@ -46,10 +47,10 @@ import json, os, sys
 work, tool, runs, warmup, key, collector, refused, blackhole = sys.argv[1:]
 base = {k: v for k, v in os.environ.items()
         if not (k.startswith("CANDOR_") or k == "DO_NOT_TRACK" or "TELEMETRY" in k)}
-def case(name, endpoint, **extra):
+def case(name, endpoint, args=(), key=key, **extra):
     env = dict(base, CANDOR_HOME=f"{work}/home-{name.replace(' ', '-')}", CANDOR_EXIT_BENCH_KEY=key,
                CANDOR_EXIT_BENCH_ENDPOINT=endpoint, **extra)
-    return {"name": name, "env": env}
+    return {"name": name, "env": env, "command": [tool, *args]}
 json.dump({
     "command": [tool],
     "runs": int(runs),
@@ -60,6 +61,11 @@ json.dump({
     "cases": [
         case("without Candor", collector, CANDOR_EXIT_BENCH_WITHOUT="1"),
         case("off", collector, DO_NOT_TRACK="1"),
+        case("off CANDOR_TELEMETRY", collector, CANDOR_TELEMETRY="off"),
+        case("off product variable", collector, CANDOR_EXIT_BENCH_OPTOUT="1"),
+        case("off flag", collector, args=["--no-telemetry"]),
+        case("off settings.json", collector),
+        case("private build", "", key=""),
         case("reachable", collector),
         case("refused", refused),
         case("black-holed", blackhole),
@@ -67,12 +73,16 @@ json.dump({
 }, sys.stdout)
 EOF
 
+# The user of the settings case chose off for every tool (what `candor disable` writes).
+mkdir -p "$WORK/home-off-settings.json"
+echo '{"version": 1, "level": "off"}' >"$WORK/home-off-settings.json/settings.json"
+
 # The first run of a tool shows the disclosure and records nothing; do it untimed, as a user's first run.
 python3 - "$WORK/config.json" <<'EOF'
 import json, subprocess, sys
 config = json.load(open(sys.argv[1]))
 for case in config["cases"]:
-    subprocess.run(config["command"], env=case["env"], check=True,
+    subprocess.run(case["command"], env=case["env"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 EOF
 for home in reachable refused black-holed; do
@@ -80,7 +90,7 @@ for home in reachable refused black-holed; do
     || { echo "the disclosure was not recorded in home-$home" >&2; exit 1; }
 done
 
-echo "Measuring: $WARMUP warm-up rounds, then $RUNS rounds of the five cases in shuffled order..." >&2
+echo "Measuring: $WARMUP warm-up rounds, then $RUNS rounds of every case in shuffled order..." >&2
 {
   echo "Machine: $(nproc) cores, $(uname -sr), .NET $(dotnet --version) SDK; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Tool: $TOOL ($BUILD_LABEL); $RUNS timed runs per case after $WARMUP warm-up rounds; times in ms"

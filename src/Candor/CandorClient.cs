@@ -24,17 +24,24 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 {
     private static readonly TimeSpan WriteBudget = TimeSpan.FromSeconds(2);
 
-    private readonly EventPipeline _pipeline;
+    // Null when the client was built off: a pipeline's queue, pool and their types cost an off run for nothing.
+    private readonly EventPipeline? _pipeline;
     private readonly ClientSetup _setup;
     private readonly TimeSpan _exitBudget;
     private readonly object _gate = new();
     private bool? _shutdown;
 
-    private CandorClient(ClientSetup setup, EventPipeline pipeline)
+    private CandorClient(ClientSetup setup, EventPipeline? pipeline)
     {
         _setup = setup;
         _pipeline = pipeline;
         _exitBudget = setup.Delivery.ExitBudget;
+        if (pipeline is null)
+        {
+            // Built off, it stays off whatever the program switches, and has nothing to write at exit.
+            return;
+        }
+
         CandorTelemetry.Changed += OnProgramSwitch;
 
         // A tool that forgets to dispose still gets its events spooled.
@@ -48,16 +55,16 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     public ConsentDecision Consent => _setup.Decision;
 
     /// <summary>The level this client records at now: off while <see cref="CandorTelemetry.Disable(string?)"/> holds for its product, never above the level it was built with.</summary>
-    public TelemetryLevel Level => _pipeline.Level;
+    public TelemetryLevel Level => _pipeline?.Level ?? TelemetryLevel.Off;
 
     /// <summary>Whether any event can be recorded by this client.</summary>
-    public bool IsEnabled => _pipeline.Level != TelemetryLevel.Off;
+    public bool IsEnabled => Level != TelemetryLevel.Off;
 
     /// <summary>Whether this run must show the first-run disclosure (and so sends nothing).</summary>
     public bool DisclosurePending => _setup.DisclosurePending;
 
     /// <summary>Counts of what was dropped, by reason: undeclared events and properties, invalid values, a full queue or spool.</summary>
-    public IReadOnlyDictionary<DropReason, long> Dropped => _pipeline.Drops.Snapshot();
+    public IReadOnlyDictionary<DropReason, long> Dropped => _setup.Drops.Snapshot();
 
     /// <summary>Builds a client from the tool's options.</summary>
     /// <exception cref="ManifestException">The manifest is missing or wrong. This is the only time Candor throws.</exception>
@@ -102,10 +109,10 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <summary>Starts an event. Chain <c>With</c> calls for its properties, then call <see cref="TelemetryEvent.Track"/>.</summary>
     /// <remarks>Never throws or blocks; an undeclared name yields an empty builder and is counted.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public TelemetryEvent Event(string name) => _pipeline.Begin(name);
+    public TelemetryEvent Event(string name) => _pipeline is { } pipeline ? pipeline.Begin(name) : default;
 
     /// <summary>Tracks an event that has no properties.</summary>
-    public void Track(string name) => _pipeline.Begin(name).Track();
+    public void Track(string name) => Event(name).Track();
 
     /// <summary>
     /// Shows the first-run disclosure that <see cref="CandorOptions.DeferDisclosure"/> held back, on stderr (or
@@ -120,7 +127,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     {
         try
         {
-            return _pipeline.Flush(timeout);
+            return _pipeline is null || _pipeline.Flush(timeout);
         }
         catch (Exception ex)
         {
@@ -130,7 +137,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Waits until every event tracked so far is written, or <paramref name="cancellationToken"/> fires. Returns whether it finished.</summary>
-    public Task<bool> FlushAsync(CancellationToken cancellationToken = default) => _pipeline.FlushAsync(cancellationToken);
+    public Task<bool> FlushAsync(CancellationToken cancellationToken = default) => _pipeline?.FlushAsync(cancellationToken) ?? Task.FromResult(true);
 
     /// <summary>
     /// Stops the client synchronously, on the calling thread, and returns a task that has already completed: the
@@ -158,7 +165,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     private static CandorClient Start(ClientSetup setup, CandorOptions options)
     {
-        var pipeline = new EventPipeline(
+        var pipeline = setup.RecordingLevel == TelemetryLevel.Off ? null : new EventPipeline(
             setup.Manifest,
             setup.RecordingLevel,
             setup.CreateStamp,
@@ -166,13 +173,19 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             options.TimeProvider,
             setup.Drops,
             Math.Max(16, options.QueueCapacity),
-            onLongRun: setup.KeepDelivering);
+            onLongRun: setup.OnLongRun);
         setup.TraceConsent();
         return new CandorClient(setup, pipeline);
     }
 
     private bool Shutdown(TimeSpan budget)
     {
+        if (_pipeline is null)
+        {
+            // Built off: nothing was queued, nothing is uploaded, nothing was subscribed to.
+            return true;
+        }
+
         // Later and concurrent calls get the first call's result, once it has finished.
         lock (_gate)
         {
@@ -190,7 +203,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             // Writing what is queued is local work the tool has to wait for, or its last events are lost. When the
             // writer is idle it is done here, in the home this client read at start; a busy writer is waited for at
             // most WriteBudget, so that a home that hangs mid-run cannot hang the tool. Only uploads spend the budget.
-            var written = _pipeline.Complete(budget > WriteBudget ? budget : WriteBudget);
+            var written = _pipeline?.Complete(budget > WriteBudget ? budget : WriteBudget) ?? true;
 
             // Completed at once unless an upload is in flight, which only a long run has; then hands off what is left.
             var delivered = _setup.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).GetAwaiter().GetResult();
@@ -210,5 +223,5 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
-    private void OnProgramSwitch() => _pipeline.Switch(CandorTelemetry.IsDisabled(_setup.Manifest.Product));
+    private void OnProgramSwitch() => _pipeline?.Switch(CandorTelemetry.IsDisabled(_setup.Manifest.Product));
 }

@@ -15,9 +15,9 @@ public static class CandorTelemetry
     private static readonly object Gate = new();
 
     // Replaced, never changed, so that reading it (every client build, every switch) takes no lock; the program
-    // changes it once or twice. Not a ConcurrentDictionary: that is generic over bool, which ReadyToRun cannot
-    // precompile, and loads an assembly, at every start-up of every tool, telemetry off included.
-    private static volatile HashSet<string> s_disabledProducts = new(StringComparer.Ordinal);
+    // changes it once or twice. A plain array: a set (ConcurrentDictionary, HashSet) loads an assembly at every
+    // start-up of every tool, telemetry off included, to search a list that holds one or two products.
+    private static volatile string[] s_disabledProducts = [];
     private static volatile bool s_allDisabled;
 
     /// <summary>Raised after the switch changes, so clients re-resolve their level.</summary>
@@ -32,7 +32,7 @@ public static class CandorTelemetry
     public static void Enable(string? product = null) => Set(product, disabled: false);
 
     /// <summary>Whether the program has turned telemetry off for <paramref name="product"/>.</summary>
-    public static bool IsDisabled(string product) => s_allDisabled || s_disabledProducts.Contains(product);
+    public static bool IsDisabled(string product) => s_allDisabled || Array.IndexOf(s_disabledProducts, product) >= 0;
 
     private static void Set(string? product, bool disabled)
     {
@@ -43,22 +43,13 @@ public static class CandorTelemetry
                 s_allDisabled = disabled;
                 if (!disabled)
                 {
-                    s_disabledProducts = new(StringComparer.Ordinal);
+                    s_disabledProducts = [];
                 }
             }
             else
             {
-                var products = new HashSet<string>(s_disabledProducts, StringComparer.Ordinal);
-                if (disabled)
-                {
-                    products.Add(product);
-                }
-                else
-                {
-                    products.Remove(product);
-                }
-
-                s_disabledProducts = products;
+                var others = Array.FindAll(s_disabledProducts, p => !string.Equals(p, product, StringComparison.Ordinal));
+                s_disabledProducts = disabled ? [.. others, product] : others;
             }
         }
 

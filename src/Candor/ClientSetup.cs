@@ -27,10 +27,13 @@ internal sealed class ClientSetup : IDisposable
     private readonly ConsentOutcome _outcome;
     private readonly SpoolSink? _spool;
     private readonly Func<EventStamp> _stamp;
+    private readonly bool _traceAtStart;
     private int _disclosurePending;
+    private int _consentTraced;
 
-    private ClientSetup(TelemetryManifest manifest, DeliveryOptions delivery, DropCounters drops, ConsentGate? gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, SpoolSink? spool, Func<EventStamp> stamp)
+    private ClientSetup(TelemetryManifest manifest, DeliveryOptions delivery, DropCounters drops, ConsentGate? gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, SpoolSink? spool, Func<EventStamp> stamp, bool traceAtStart)
     {
+        _traceAtStart = traceAtStart;
         Manifest = manifest;
         Delivery = delivery;
         Drops = drops;
@@ -73,9 +76,6 @@ internal sealed class ClientSetup : IDisposable
         return _gate.ShowDisclosure(Manifest, _outcome);
     }
 
-    /// <summary>Uploads in process from now on; the pipeline calls it once a run proves long.</summary>
-    public void KeepDelivering() => _spool?.KeepUploading();
-
     /// <summary>
     /// At exit: waits only for an upload already in flight, at most <paramref name="budget"/>, and hands what is left
     /// to the detached uploader.
@@ -93,15 +93,16 @@ internal sealed class ClientSetup : IDisposable
         var manifest = options.Manifest
             ?? (assembly is not null ? TelemetryManifest.FromAssembly(assembly) : throw new ArgumentException("Set CandorOptions.Assembly (where the manifest is embedded) or CandorOptions.Manifest.", nameof(options)));
         var delivery = options.Delivery.Validated();
-        var version = options.ProductVersion ?? InformationalVersion(assembly);
-        var key = options.IngestionKey ?? Metadata(assembly, KeyMetadata);
-        var endpoint = options.Endpoint?.ToString() ?? Metadata(assembly, EndpointMetadata);
-        if (!string.IsNullOrEmpty(key) && string.IsNullOrEmpty(endpoint))
+
+        // The build's facts (version, key, endpoint) are read from the assembly's attributes, by reflection: a
+        // millisecond or so that only a run which records or shows its product needs, so an off run never reads them.
+        // A key given in the options is checked against the endpoint now, the only case that needs the attributes early;
+        // a build that sets a key without an endpoint fails to build (build/Candor.targets).
+        if (!string.IsNullOrEmpty(options.IngestionKey) && options.Endpoint is null)
         {
-            throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options));
+            Endpoint(options, options.IngestionKey);
         }
 
-        var own = OwnAssemblies(options);
         var testing = testSink is not null;
         IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
 
@@ -123,9 +124,18 @@ internal sealed class ClientSetup : IDisposable
         }
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
-        if (outcome.Home is { } recordHome && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure))
+        var records = outcome.Home is not null && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure);
+        if (!records && outcome.Identity is null)
         {
-            new ProductRecordStore(recordHome, PhysicalFileSystem.Instance).Record(manifest, version, endpoint, key);
+            return new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], spool: null, stamp: static () => throw new InvalidOperationException("a run that records nothing has no stamp"), TraceAtStart(testing));
+        }
+
+        var version = options.ProductVersion ?? InformationalVersion(assembly);
+        var key = options.IngestionKey ?? Metadata(assembly, KeyMetadata);
+        var endpoint = Endpoint(options, key);
+        if (records)
+        {
+            new ProductRecordStore(outcome.Home!, PhysicalFileSystem.Instance).Record(manifest, version, endpoint, key);
         }
 
         var drops = new DropCounters();
@@ -160,36 +170,73 @@ internal sealed class ClientSetup : IDisposable
 
         // Only a run that records something with a keyed hash needs the install's hash key, and only a run that
         // uploads needs the deletion verifier: deriving either loads the platform's cryptography (OpenSSL on Linux:
-        // two libraries and its configuration), which a run with telemetry off, or of a product that declares no
-        // hashed field and keeps its events local, should not pay for. They are derived here, not on the writer,
-        // whose work at exit is bounded and should stay as small as it was.
+        // two libraries and its configuration). Both are derived with the stamp, which the pipeline's writer thread
+        // makes as it starts, while the tool works, so no run pays for them on the tool's thread before it starts.
         var identity = outcome.Identity;
-        var hashKey = sinks.Count == 0 || !UsesKeyedHashes(manifest) ? [] : InstallSecret.HashKey(identity!.Secret!, manifest.Product);
-        var verifier = spool is null ? null : InstallSecret.Verifier(InstallSecret.DeletionProof(identity!.Secret!, manifest.Product, identity.Install));
-        var setup = new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
+        var own = OwnAssemblies(options);
+        var keyed = sinks.Count > 0 && UsesKeyedHashes(manifest);
+        var uploads = spool is not null;
+        return new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
             manifest.Product,
             manifest.Revision,
             identity!.Install,
             Identity.SessionId.Current,
-            verifier,
+            uploads ? InstallSecret.Verifier(InstallSecret.DeletionProof(identity.Secret!, manifest.Product, identity.Install)) : null,
             WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
-            hashKey,
+            keyed ? InstallSecret.HashKey(identity.Secret!, manifest.Product) : [],
             own,
-            manifest.Namespaces));
-        return setup;
+            manifest.Namespaces), TraceAtStart(testing));
     }
 
     /// <summary>
-    /// Tells a trace listener what consent decided. The client calls it once its pipeline runs: building the event
-    /// source takes milliseconds in every run, and the writer thread prepares the event stamp meanwhile.
+    /// Builds the trace source when a listener is expected from the start (see <see cref="CandorTrace"/>) and tells it
+    /// what consent decided. The client calls it once its pipeline runs, so the writer thread prepares the event stamp
+    /// meanwhile.
     /// </summary>
     public void TraceConsent()
     {
-        if (CandorEventSource.Log.IsEnabled())
+        if (_traceAtStart)
         {
-            // Checked here: naming the level goes through enum reflection, a few milliseconds of every run.
-            CandorEventSource.Log.ConsentResolved(Manifest.Product, Decision.Level.ToString(), Decision.Detail);
+            StartTrace();
         }
+    }
+
+    /// <summary>
+    /// Once a run proves long (the pipeline's writer calls it once): uploads in process from now on, and builds the
+    /// trace source, so a session attached to the running process sees its events.
+    /// </summary>
+    public void OnLongRun()
+    {
+        _spool?.KeepUploading();
+        StartTrace();
+    }
+
+    private void StartTrace()
+    {
+        if (Interlocked.Exchange(ref _consentTraced, 1) == 1)
+        {
+            return;
+        }
+
+        if (CandorTrace.Start() is { } source && source.IsEnabled())
+        {
+            // Checked here: naming the level goes through enum reflection, a few milliseconds.
+            source.ConsentResolved(Manifest.Product, Decision.Level.ToString(), Decision.Detail);
+        }
+    }
+
+    // A tool's tests listen in process, from before their first event.
+    private static bool TraceAtStart(bool testing) => testing || CandorTrace.AskedAtStart(ProcessEnvironment.Instance);
+
+    private static string? Endpoint(CandorOptions options, string? key)
+    {
+        var endpoint = options.Endpoint?.ToString() ?? Metadata(options.Assembly, EndpointMetadata);
+        if (!string.IsNullOrEmpty(key) && string.IsNullOrEmpty(endpoint))
+        {
+            throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options));
+        }
+
+        return endpoint;
     }
 
     // A tool's tests detect the context from their own environment; a real run's is computed once per process.

@@ -119,7 +119,7 @@ internal sealed class CandorMachine
         {
             return new TransparencyLog(Home, product, Files, new DeliveryOptions()).Read();
         }
-        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {
             return [];
         }
@@ -149,7 +149,7 @@ internal sealed class CandorMachine
                 }
             }
         }
-        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {
             return [];
         }

@@ -123,7 +123,7 @@ internal sealed class HomeFileIssues
         {
             read();
         }
-        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {
             InPlace(path, "holds a line that is not valid UTF-8 or Unicode, so none of it can be shown");
         }

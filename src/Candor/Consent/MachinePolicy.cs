@@ -68,7 +68,7 @@ internal sealed class MachinePolicy
         {
             telemetry = SettingsJson.ReadPolicyTelemetry(Utf8Text.WithoutBom(bytes));
         }
-        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {
             return new(path, forcesOff: true, $"{path}: not valid JSON, so off");
         }

@@ -35,12 +35,26 @@ internal static class CiDetector
     {
         foreach (var (vendor, variables) in Markers)
         {
-            if (variables.All(v => EnvironmentFlag.IsSet(environment.Get(v))))
+            if (AllSet(environment, variables))
             {
                 return vendor;
             }
         }
 
         return null;
+    }
+
+    // A loop rather than Enumerable.All: every start runs this, and LINQ is an assembly of its own to load.
+    private static bool AllSet(IEnvironment environment, string[] variables)
+    {
+        foreach (var variable in variables)
+        {
+            if (!EnvironmentFlag.IsSet(environment.Get(variable)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

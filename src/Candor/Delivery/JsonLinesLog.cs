@@ -88,7 +88,7 @@ internal sealed class JsonLinesLog
                     document.Dispose();
                 }
             }
-            catch (Exception e) when (JsonValues.IsMalformed(e))
+            catch (Exception e) when (JsonProblems.IsMalformed(e))
             {
                 // A line torn by a crash, or bytes that are not text: the rest of the log is still good.
             }

@@ -359,7 +359,7 @@ internal sealed class Spool
                 && value.ValueKind == JsonValueKind.String
                 && value.TryGetGuid(out id);
         }
-        catch (Exception e) when (JsonValues.IsMalformed(e))
+        catch (Exception e) when (JsonProblems.IsMalformed(e))
         {
             return false;
         }

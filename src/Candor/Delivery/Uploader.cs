@@ -331,7 +331,7 @@ internal sealed class Uploader
         {
             append();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException || JsonValues.IsMalformed(e))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || JsonProblems.IsMalformed(e))
         {
             // The collector has the events (or refused them for good); keeping the files would only send them again,
             // and an event whose bytes the log cannot re-encode must not stop every later upload.

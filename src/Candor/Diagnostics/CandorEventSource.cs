@@ -6,14 +6,16 @@ namespace Candor.Diagnostics;
 /// Candor's own diagnostics, for <c>dotnet-trace</c> and similar listeners (provider name <c>Candor</c>).
 /// Failures inside the SDK end here and in the opt-in <see cref="SelfLog"/>, never in the host tool.
 /// </summary>
+/// <remarks>
+/// Built only when something may listen (<see cref="CandorTrace"/>): building it takes milliseconds, which every run
+/// paid when it was built at start, telemetry off included.
+/// </remarks>
 // The GUID is the one EventSource derives from the name (a test checks it): deriving it calls ToUpperInvariant,
-// which loads ICU, and every run builds this source, telemetry off included.
+// which loads ICU.
 [EventSource(Name = "Candor", Guid = "1a5e9d8d-a1d3-5062-77b5-1726a808f1b3")]
 internal sealed class CandorEventSource : EventSource
 {
-    public static readonly CandorEventSource Log = new();
-
-    private CandorEventSource()
+    internal CandorEventSource()
     {
     }
 

@@ -47,7 +47,7 @@ public static class SelfLog
 
     internal static void Failure(string operation, Exception exception)
     {
-        CandorEventSource.Log.Failure(operation, exception.GetType().FullName + ": " + exception.Message);
+        CandorTrace.Source?.Failure(operation, exception.GetType().FullName + ": " + exception.Message);
         Write($"failed while {operation}: {exception.GetType().FullName}: {exception.Message}");
     }
 

@@ -6,7 +6,9 @@ namespace Candor.Manifest;
 /// <summary>One declared property or measurement of an event, as the manifest describes it.</summary>
 public sealed class FieldDefinition
 {
-    private JsonEncodedText? _jsonName;
+    // The encoded name is a struct of System.Text.Json: held in a box of its own, so that loading this type (every
+    // start, telemetry off included) does not load that assembly; the serializer makes it on first use.
+    private EncodedName? _jsonName;
     private IReadOnlyList<string>? _bucketLabels;
 
     internal FieldDefinition(
@@ -46,7 +48,7 @@ public sealed class FieldDefinition
     public string Name { get; }
 
     /// <summary>The name as a JSON property name, encoded once by the first writer that needs it (never at start-up).</summary>
-    internal JsonEncodedText JsonName => _jsonName ??= JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance);
+    internal JsonEncodedText JsonName => (_jsonName ??= new EncodedName(JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance))).Value;
 
     /// <summary>What the property holds.</summary>
     public FieldKind Kind { get; }
@@ -100,4 +102,10 @@ public sealed class FieldDefinition
 
     /// <summary>For <see cref="FieldKind.NameOrHash"/>: the allowed name in its declared casing when <paramref name="raw"/> is one in any casing, else null.</summary>
     public string? AllowedName(string raw) => AllowSet.GetValueOrDefault(raw);
+}
+
+/// <summary>A field's name encoded for JSON, made once per field by the serializer.</summary>
+internal sealed class EncodedName(JsonEncodedText value)
+{
+    public JsonEncodedText Value { get; } = value;
 }

@@ -153,11 +153,22 @@ public sealed class TelemetryManifest
         return Parse(reader.ReadToEnd());
     }
 
-    /// <summary>Reads and checks the manifest embedded in <paramref name="assembly"/> under <see cref="ResourceName"/>.</summary>
+    /// <summary>
+    /// The manifest embedded in <paramref name="assembly"/>: the form the build compiled and checked when the package's
+    /// build targets made one, else the file under <see cref="ResourceName"/>, read and checked now.
+    /// </summary>
     /// <exception cref="ManifestException">The assembly embeds no manifest, or the manifest is wrong.</exception>
     public static TelemetryManifest FromAssembly(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
+        using (var compiled = assembly.GetManifestResourceStream(CompiledManifest.ResourceName))
+        {
+            if (compiled is not null && CompiledManifest.TryRead(compiled) is { } manifest)
+            {
+                return manifest;
+            }
+        }
+
         using var stream = assembly.GetManifestResourceStream(ResourceName)
             ?? throw new ManifestException(
                 $"assembly '{assembly.GetName().Name}' embeds no resource named '{ResourceName}'; add <CandorManifest>path/to/manifest.json</CandorManifest> to the project");

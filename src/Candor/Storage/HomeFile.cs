@@ -89,7 +89,7 @@ internal static class HomeFiles
         {
             return new(HomeFileState.Read, parse(json));
         }
-        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {
             return new(HomeFileState.Unusable, problem: ex is InvalidOperationException
                 ? "holds text that is not valid Unicode (a lone surrogate escape)"

@@ -72,16 +72,8 @@ internal static class JsonValues
         return true;
     }
 
-    /// <summary>
-    /// Whether <paramref name="exception"/>, thrown while reading one of these files, says the file is malformed:
-    /// bad JSON or a value of the wrong type (<see cref="JsonException"/>), or text that is not valid UTF-8, or an
-    /// escape that is not valid UTF-16 (a lone surrogate, <c>"\ud800"</c>), which the reader reports with
-    /// <see cref="InvalidOperationException"/> when the string is read.
-    /// </summary>
-    public static bool IsMalformed(Exception exception) => exception is JsonException or InvalidOperationException;
-
     /// <summary>Reads the current member into <paramref name="unknown"/>, created when needed; the reader is on its name.</summary>
-    /// <exception cref="InvalidOperationException">The member holds text that could never be written back (see <see cref="IsMalformed"/>).</exception>
+    /// <exception cref="InvalidOperationException">The member holds text that could never be written back (see <see cref="JsonProblems.IsMalformed"/>).</exception>
     public static void ReadUnknown(ref Utf8JsonReader reader, ref Dictionary<string, JsonElement>? unknown)
     {
         var name = reader.GetString()!;

@@ -65,7 +65,7 @@ internal sealed class ProductRecordStore
             _files.WriteAtomic(path, ProductRecordJson.Write(document), durable: true);
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException || JsonValues.IsMalformed(ex))
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException || JsonProblems.IsMalformed(ex))
         {
             return false;
         }
@@ -84,7 +84,7 @@ internal sealed class ProductRecordStore
                 && stored.IngestionKey == expected.IngestionKey
                 && JsonValues.SameValue(stored.Manifest.Span, expected.Manifest.Span);
         }
-        catch (Exception ex) when (JsonValues.IsMalformed(ex))
+        catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {
             return false;
         }
@@ -106,7 +106,7 @@ internal sealed class ProductRecordStore
             {
                 manifest = TelemetryManifest.ParseRegistered(Encoding.UTF8.GetString(document.Manifest.Span));
             }
-            catch (Exception ex) when (ex is ManifestException || JsonValues.IsMalformed(ex))
+            catch (Exception ex) when (ex is ManifestException || JsonProblems.IsMalformed(ex))
             {
                 // A record written by a newer SDK whose manifest this one cannot read: the collector is still useful.
             }

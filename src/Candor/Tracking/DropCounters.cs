@@ -16,10 +16,10 @@ internal sealed class DropCounters
     public void Add(DropReason reason, long count = 1)
     {
         Interlocked.Add(ref _counts[(int)reason], count);
-        if (Diagnostics.CandorEventSource.Log.IsEnabled())
+        if (Diagnostics.CandorTrace.Source is { } source && source.IsEnabled())
         {
             // Checked here, as naming the reason allocates and a drop may happen once per tracked event.
-            Diagnostics.CandorEventSource.Log.Dropped(reason.ToString(), count);
+            source.Dropped(reason.ToString(), count);
         }
     }
 

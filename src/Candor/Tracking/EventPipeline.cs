@@ -133,9 +133,9 @@ internal sealed class EventPipeline
             return;
         }
 
-        if (CandorEventSource.Log.TracesEvents)
+        if (CandorTrace.Source is { TracesEvents: true } source)
         {
-            Trace(pending);
+            Trace(source, pending);
         }
 
         if (_completed || !_queue.TryEnqueue(pending))
@@ -148,7 +148,7 @@ internal sealed class EventPipeline
     // A trace listener gets the event on the tracking thread, as the event is tracked, the way platform trace
     // providers work; the writer could be too late: a process that exits tears its trace sessions down before
     // the exit flush runs. The JSON made here is the one the writer hands to the sinks, so it is made once.
-    private void Trace(PendingEvent pending)
+    private void Trace(CandorEventSource source, PendingEvent pending)
     {
         try
         {
@@ -156,7 +156,7 @@ internal sealed class EventPipeline
             pending.AssignId();
             using var serializer = new EventSerializer(Drops);
             pending.Json = serializer.Write(pending, stamp).ToArray();
-            CandorEventSource.Log.EventTracked(stamp.Product, pending.Definition!.Name, Encoding.UTF8.GetString(pending.Json.Span));
+            source.EventTracked(stamp.Product, pending.Definition!.Name, Encoding.UTF8.GetString(pending.Json.Span));
         }
         catch (Exception ex)
         {

@@ -63,7 +63,10 @@ internal static class ClientProcess
     }
 
     /// <summary>Starts <c>client</c> as a child process with <paramref name="environment"/> added to a clean environment.</summary>
-    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start("client", environment, args);
+
+    /// <summary>Starts this assembly's <paramref name="verb"/> (<c>client</c>, <c>startup-probe</c>) the same way.</summary>
+    public static Process Start(string verb, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Delivery.TrackerProcess.DotnetHost())
         {
@@ -72,14 +75,14 @@ internal static class ClientProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(typeof(ClientProcess).Assembly.Location);
-        start.ArgumentList.Add("client");
+        start.ArgumentList.Add(verb);
         foreach (var argument in args)
         {
             start.ArgumentList.Add(argument);
         }
 
         // Nothing of the test runner's telemetry settings may leak in.
-        foreach (var inherited in new[] { "DO_NOT_TRACK", "CANDOR_TELEMETRY", "CANDOR_TELEMETRY_DEBUG", "SAMPLE_DISABLE_METRICS", "CANDOR_HOME", EndpointVariable, KeyVariable })
+        foreach (var inherited in new[] { "DO_NOT_TRACK", "CANDOR_TELEMETRY", "CANDOR_TELEMETRY_DEBUG", "SAMPLE_DISABLE_METRICS", "PROBE_OPTOUT", "CANDOR_HOME", EndpointVariable, KeyVariable })
         {
             start.Environment.Remove(inherited);
         }

@@ -22,6 +22,11 @@ internal static class TrackerProcess
             return Client.ClientProcess.Run(clientArgs);
         }
 
+        if (args is ["startup-probe", .. var probeArgs])
+        {
+            return Client.StartupProbe.Run(probeArgs);
+        }
+
         if (args is ["broken-home", .. var brokenArgs])
         {
             return Client.BrokenHomeProcess.Run(brokenArgs);

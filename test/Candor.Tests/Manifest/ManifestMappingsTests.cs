@@ -4,7 +4,7 @@ namespace Candor.Tests.Manifest;
 
 public class ManifestMappingsTests
 {
-    private const string Mappings = """
+    internal const string Mappings = """
       "mappings": {
         "otlp": {
           "install": "candor.install",
@@ -63,6 +63,6 @@ public class ManifestMappingsTests
         Assert.Contains("install, logs, spans", ex.Message, StringComparison.Ordinal);
     }
 
-    private static string WithMappings(string mappings) =>
+    internal static string WithMappings(string mappings) =>
         Some.ManifestJson.Replace("\"events\": [", mappings + "\n  \"events\": [", StringComparison.Ordinal);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Candor.Manifest;
+using Candor.Tests.Support;
 
 namespace Candor.Tests.Manifest;
 
@@ -276,7 +277,7 @@ public class PrivacyPageTests
     [Fact]
     public void ToMarkdown_SampleManifest_MatchesTheApprovedPage()
     {
-        var folder = Path.Combine(RepositoryRoot(), "test", "Candor.Tests", "Manifest", "Approved");
+        var folder = Path.Combine(Repository.Root(), "test", "Candor.Tests", "Manifest", "Approved");
         var approvedPath = Path.Combine(folder, "sample.privacy.md");
         var receivedPath = Path.Combine(folder, "sample.privacy.received.md");
         var received = SamplePage();
@@ -296,23 +297,10 @@ public class PrivacyPageTests
     [Fact]
     public void DocsSample_IsTheApprovedPage()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
 
         var docs = File.ReadAllText(Path.Combine(root, "docs", "privacy-sample.md"));
 
         Assert.Equal(File.ReadAllText(Path.Combine(root, "test", "Candor.Tests", "Manifest", "Approved", "sample.privacy.md")), docs);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Candor.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Candor.slnx above {AppContext.BaseDirectory}");
     }
 }

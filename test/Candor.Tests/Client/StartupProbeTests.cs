@@ -1,0 +1,102 @@
+using Candor.Tests.Support;
+
+namespace Candor.Tests.Client;
+
+/// <summary>
+/// What a tool's start builds, seen from inside a real process (<see cref="StartupProbe"/>): an off run decides from
+/// the environment, the settings file and the compiled manifest alone.
+/// </summary>
+public class StartupProbeTests
+{
+    private const string WriterThread = "Candor writer";
+
+    [Theory]
+    [InlineData("DO_NOT_TRACK", "1")]
+    [InlineData("CANDOR_TELEMETRY", "off")]
+    [InlineData("PROBE_OPTOUT", "1")]
+    [InlineData(null, null)]
+    public async Task OffRun_LoadsNoJsonReader_BuildsNoEventSource_StartsNoThread(string? variable, string? value)
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home);
+        if (variable is not null)
+        {
+            environment[variable] = value!;
+        }
+
+        // Without a variable, the run is turned off by the product's flag.
+        var probe = await StartupProbe.RunAsync(environment, variable is null ? ["--no-probe-telemetry", "--track"] : ["--track"]);
+
+        Assert.Equal("Off", probe.Level);
+        Assert.DoesNotContain("System.Text.Json", probe.Assemblies);
+        Assert.DoesNotContain("System.Text.RegularExpressions", probe.Assemblies);
+        Assert.False(probe.EventSourceBuilt);
+        Assert.DoesNotContain(WriterThread, probe.Threads);
+    }
+
+    [Fact]
+    public async Task OffBySettingsFile_BuildsNoEventSource_StartsNoThread()
+    {
+        using var home = new TempFolder();
+        File.WriteAllText(Path.Combine(home.Path, "settings.json"), """{ "version": 1, "level": "off" }""");
+
+        var probe = await StartupProbe.RunAsync(Environment(home), "--track");
+
+        // Reading the file needs the JSON reader; nothing else does.
+        Assert.Equal("Off", probe.Level);
+        Assert.False(probe.EventSourceBuilt);
+        Assert.DoesNotContain(WriterThread, probe.Threads);
+        Assert.DoesNotContain("System.Text.RegularExpressions", probe.Assemblies);
+    }
+
+    [Fact]
+    public async Task OnRun_StartsTheWriter_ButBuildsNoEventSourceNobodyAskedFor()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home);
+
+        // The probe is built without an ingestion key, so it records only locally.
+        environment["CANDOR_TELEMETRY"] = "local";
+        await StartupProbe.RunAsync(environment);
+
+        // The first run showed the disclosure; this one records.
+        var probe = await StartupProbe.RunAsync(environment, "--track");
+
+        Assert.Equal("Local", probe.Level);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Contains(WriterThread, probe.Threads);
+        }
+
+        Assert.Contains("System.Text.Json", probe.Assemblies);
+        Assert.False(probe.EventSourceBuilt);
+    }
+
+    [Theory]
+    [InlineData("DOTNET_EnableEventPipe", "1")]
+    [InlineData("DOTNET_DiagnosticPorts", "{0}/probe.socket,nosuspend,connect")]
+    public async Task RuntimeToldToTraceFromItsStart_BuildsTheEventSource_EvenOff(string variable, string value)
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home);
+        environment["DO_NOT_TRACK"] = "1";
+        environment[variable] = string.Format(System.Globalization.CultureInfo.InvariantCulture, value, home.Path);
+        environment["DOTNET_EventPipeOutputPath"] = Path.Combine(home.Path, "trace.nettrace");
+        environment["DOTNET_EventPipeConfig"] = "Candor:0xFFFFFFFFFFFFFFFF:4";
+
+        var probe = await StartupProbe.RunAsync(environment);
+
+        Assert.True(probe.EventSourceBuilt);
+    }
+
+    private static Dictionary<string, string> Environment(TempFolder home)
+    {
+        var environment = new Dictionary<string, string> { ["CANDOR_HOME"] = home.Path, ["CI"] = "false" };
+        foreach (var ci in new[] { "GITHUB_ACTIONS", "TF_BUILD", "GITLAB_CI", "JENKINS_URL", "BUILD_ID", "DOTNET_EnableEventPipe", "DOTNET_DiagnosticPorts" })
+        {
+            environment[ci] = "";
+        }
+
+        return environment;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Collections;
+using System.Reflection;
+using Candor.Manifest;
+using Candor.Tests.Support;
+
+namespace Candor.Tests.Manifest;
+
+public class CompiledManifestTests
+{
+    // Every manifest in the repository, and the test data's, so each kind, option and section is written and read.
+    public static TheoryData<string> Manifests()
+    {
+        var root = Repository.Root();
+        var data = new TheoryData<string> { "Some.ManifestJson", "with mappings" };
+        foreach (var file in Directory.EnumerateFiles(root, "*.json", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains("node_modules", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains("\"events\"", StringComparison.Ordinal) && File.ReadAllText(f).Contains("\"product\"", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetRelativePath(root, file));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Manifests))]
+    public void Read_OfWritten_EqualsTheParsedManifestInEveryPublicMember(string source)
+    {
+        var json = source switch
+        {
+            "Some.ManifestJson" => Some.ManifestJson,
+            "with mappings" => ManifestMappingsTests.WithMappings(ManifestMappingsTests.Mappings),
+            _ => File.ReadAllText(Path.Combine(Repository.Root(), source)),
+        };
+        TelemetryManifest parsed;
+        try
+        {
+            parsed = TelemetryManifest.Parse(json);
+        }
+        catch (ManifestException)
+        {
+            // A file that only looks like a manifest (a collector fixture of a wrong one): nothing to compile.
+            return;
+        }
+
+        var compiled = CompiledManifest.TryRead(new MemoryStream(CompiledManifest.Write(parsed)));
+
+        Assert.NotNull(compiled);
+        AssertSame(parsed, compiled, "manifest");
+    }
+
+    [Fact]
+    public void FromAssembly_BuiltWithTheTargets_ReadsTheCompiledFormOfTheEmbeddedFile()
+    {
+        var assembly = typeof(CompiledManifestTests).Assembly;
+        using var file = assembly.GetManifestResourceStream(TelemetryManifest.ResourceName)!;
+        using var compiled = assembly.GetManifestResourceStream(CompiledManifest.ResourceName);
+        Assert.NotNull(compiled);
+
+        var fromAssembly = TelemetryManifest.FromAssembly(assembly);
+
+        AssertSame(TelemetryManifest.Load(file), fromAssembly, "manifest");
+        Assert.Equal("startup-probe", fromAssembly.Product);
+    }
+
+    [Fact]
+    public void TryRead_AnotherLayout_ReturnsNull()
+    {
+        var bytes = CompiledManifest.Write(TelemetryManifest.Parse(Some.ManifestJson));
+        var layoutAt = "CANDOR-MANIFEST\n"u8.Length;
+        bytes[layoutAt]++;
+
+        Assert.Null(CompiledManifest.TryRead(new MemoryStream(bytes)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(10)]
+    [InlineData(200)]
+    public void TryRead_Truncated_ReturnsNull(int length)
+    {
+        var bytes = CompiledManifest.Write(TelemetryManifest.Parse(Some.ManifestJson));
+
+        Assert.Null(CompiledManifest.TryRead(new MemoryStream(bytes[..length])));
+    }
+
+    [Fact]
+    public void TryRead_TheManifestFileItself_ReturnsNull()
+    {
+        Assert.Null(CompiledManifest.TryRead(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Some.ManifestJson))));
+    }
+
+    // Compares every public instance property, recursively, so a member added to the model and not to the compiled
+    // form fails here.
+    private static void AssertSame(object? expected, object? actual, string path)
+    {
+        if (expected is null || actual is null)
+        {
+            Assert.True(expected is null && actual is null, $"{path}: {expected ?? "null"} against {actual ?? "null"}");
+            return;
+        }
+
+        var type = expected.GetType();
+        if (type.IsPrimitive || type.IsEnum || expected is string or decimal)
+        {
+            Assert.True(expected.Equals(actual), $"{path}: {expected} against {actual}");
+            return;
+        }
+
+        if (expected is IEnumerable sequence && actual is IEnumerable other)
+        {
+            var left = sequence.Cast<object?>().ToList();
+            var right = other.Cast<object?>().ToList();
+            Assert.True(left.Count == right.Count, $"{path}: {left.Count} items against {right.Count}");
+            for (var i = 0; i < left.Count; i++)
+            {
+                AssertSame(left[i], right[i], $"{path}[{i}]");
+            }
+
+            return;
+        }
+
+        Assert.Equal(type, actual.GetType());
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0))
+        {
+            AssertSame(property.GetValue(expected), property.GetValue(actual), $"{path}.{property.Name}");
+        }
+    }
+}
