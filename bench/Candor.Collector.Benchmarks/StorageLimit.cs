@@ -21,7 +21,7 @@ internal static class StorageLimit
     /// <param name="flushEachCommit">The collector's <see cref="StorageOptions.FlushEachCommit"/> in the run.</param>
     public static Result Measure(string sourceDatabase, string folder, IReadOnlyList<Guid> arrival, bool flushEachCommit)
     {
-        var stored = ReadRows(sourceDatabase);
+        var (columns, stored) = ReadRows(sourceDatabase);
         var rows = arrival.Select(id => stored[id]).ToList();
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, "limit.db");
@@ -32,11 +32,9 @@ internal static class StorageLimit
         Execute(connection, SqliteSchema.Create);
 
         using var insert = connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO events(id, product, time, name, revision, install, context, machine, data)
-            VALUES ($id, $product, $time, $name, $revision, $install, $context, $machine, $data)
-            """;
-        string[] names = ["$id", "$product", "$time", "$name", "$revision", "$install", "$context", "$machine", "$data"];
+        // The columns the collector's file has, so the copy follows the schema's layout as it changes.
+        var names = columns.Select(c => "$" + c).ToArray();
+        insert.CommandText = $"INSERT INTO events({string.Join(", ", columns)}) VALUES ({string.Join(", ", names)})";
         var parameters = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
         insert.Prepare();
 
@@ -65,22 +63,24 @@ internal static class StorageLimit
         return new Result(rows.Count, transactions, watch.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
     }
 
-    private static Dictionary<Guid, object[]> ReadRows(string database)
+    private static (string[] Columns, Dictionary<Guid, object[]> Rows) ReadRows(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var select = connection.CreateCommand();
-        select.CommandText = "SELECT id, product, time, name, revision, install, context, machine, data FROM events";
+        select.CommandText = "SELECT * FROM events";
         using var reader = select.ExecuteReader();
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+        var id = Array.IndexOf(columns, "id");
         var rows = new Dictionary<Guid, object[]>();
         while (reader.Read())
         {
             var row = new object[reader.FieldCount];
             reader.GetValues(row);
-            rows[new Guid((byte[])row[0])] = row;
+            rows[new Guid((byte[])row[id])] = row;
         }
 
-        return rows;
+        return (columns, rows);
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -11,6 +11,21 @@ namespace Candor.Collector.Ingestion;
 /// </summary>
 internal static class IngestionKey
 {
+    /// <summary>
+    /// The key a request's headers carry: <c>X-Candor-Key</c>, or <c>Authorization: Bearer</c> as an OpenTelemetry
+    /// exporter can send it (<c>OTEL_EXPORTER_OTLP_HEADERS</c>). Null when neither is there.
+    /// </summary>
+    public static string? FromHeaders(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue(ProtocolConstants.KeyHeader, out var key))
+        {
+            return key.ToString();
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
+    }
+
     public static (CatalogProduct? Product, RequestProblem? Problem) Resolve(HttpRequest request, CredentialService credentials, ProductCatalog catalog) =>
         Resolve(request, request.Headers.TryGetValue(ProtocolConstants.KeyHeader, out var key) ? key.ToString() : null,
             $"the {ProtocolConstants.KeyHeader} header is missing or names no ingestion key", credentials, catalog);

@@ -64,7 +64,8 @@ internal static class IngestionSetup
                 Unlimited.Any(p => http.Request.Path.StartsWithSegments(p, StringComparison.Ordinal))
                     ? RateLimitPartition.GetNoLimiter("")
                     : Bucket(http, AddressPartition.Of(http.Connection.RemoteIpAddress), o => o.PermitsPerAddress));
-            limits.AddPolicy(PerKeyPolicy, http => Bucket(http, http.Request.Headers[ProtocolConstants.KeyHeader].ToString(), o => o.PermitsPerKey));
+            // One bucket per key, wherever the request carries it (a request without one is refused by its door).
+            limits.AddPolicy(PerKeyPolicy, http => Bucket(http, IngestionKey.FromHeaders(http.Request) ?? "", o => o.PermitsPerKey));
             limits.OnRejected = OnRejectedAsync;
         });
         return builder;

@@ -111,7 +111,7 @@ internal static class ApplicationInsightsReader
         var baseData = data is { } e ? Member(e, "baseData") : null;
         var item = new ForeignItem { Type = type ?? ItemType.Event, Position = index };
         item.Digest = WireTranslator.Digest("applicationinsights"u8, JsonMarshal.GetRawUtf8Value(envelope));
-        item.Time = Text(envelope, "time") is { } time ? DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : DateTimeOffset.UtcNow;
+        item.Time = Text(envelope, "time") is { } time ? DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : null;
         item.Context = Context(envelope);
         if (baseData is not { ValueKind: JsonValueKind.Object } b)
         {

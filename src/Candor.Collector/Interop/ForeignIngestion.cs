@@ -19,7 +19,7 @@ internal sealed record ForeignOutcome(int Received, int Taken, IReadOnlyList<Ite
 /// (<see cref="WireTranslator"/>) and hands it to the <see cref="IngestionPipeline"/>, the same edge as the SDK's
 /// batches. Items no rule maps, attributes no rule names, bodies and messages are dropped and counted by reason.
 /// </summary>
-internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetrics metrics)
+internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetrics metrics, TimeProvider time)
 {
     /// <summary>The most items one foreign request may hold: an OpenTelemetry exporter sends up to 512 at a time.</summary>
     public const int MaxItems = 2048;
@@ -36,6 +36,8 @@ internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetr
 
         // The newest revision that maps this door decides; events are stamped with it.
         var (manifest, mapping) = product.Revisions.Values.Reverse().Select(m => (m, select(m))).FirstOrDefault(p => p.Item2 is not null);
+        // An item without a time of its own (an OTLP time of 0, an envelope without one) happened when it arrived.
+        var received = time.GetUtcNow();
         var positions = new List<int>(items.Count);
         var buffer = new ArrayBufferWriter<byte>(Math.Max(1024, items.Count * 512));
         int unmapped = 0, undeclared = 0, freeText = 0;
@@ -53,7 +55,7 @@ internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetr
                     continue;
                 }
 
-                if (WireTranslator.Write(w, item, rule, manifest!, mapping.Install, out var dropped) is { } refusal)
+                if (WireTranslator.Write(w, item, rule, manifest!, mapping.Install, received, out var dropped) is { } refusal)
                 {
                     refused.Add(new ItemRefusal(item.Position, refusal.Reason, refusal.Detail));
                     metrics.Rejected(refusal.Reason, door);

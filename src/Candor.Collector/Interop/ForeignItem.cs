@@ -17,7 +17,7 @@ internal sealed class ForeignItem
 
     public string? Name { get; set; }
 
-    public DateTimeOffset Time { get; set; }
+    public DateTimeOffset? Time { get; set; }
 
     public ForeignContext Context { get; set; } = ForeignContext.Empty;
 

@@ -29,6 +29,6 @@ internal static class OtlpContext
         : attributes.FirstOrDefault(a => a.Key is "event.name").Value.Text
           ?? attributes.FirstOrDefault(a => a.Key is "EventName").Value.Text;
 
-    public static DateTimeOffset Time(ulong unixNanoseconds) =>
-        unixNanoseconds == 0 ? DateTimeOffset.UtcNow : DateTimeOffset.UnixEpoch.AddTicks((long)(unixNanoseconds / 100));
+    public static DateTimeOffset? Time(ulong unixNanoseconds) =>
+        unixNanoseconds == 0 ? null : DateTimeOffset.UnixEpoch.AddTicks((long)(unixNanoseconds / 100));
 }

@@ -43,7 +43,7 @@ internal static class OtlpEndpoints
         var protobuf = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType)
             && string.Equals(mediaType.MediaType, Protobuf, StringComparison.OrdinalIgnoreCase);
 
-        var (product, keyProblem) = IngestionKey.Resolve(http.Request, KeyOf(http.Request),
+        var (product, keyProblem) = IngestionKey.Resolve(http.Request, IngestionKey.FromHeaders(http.Request),
             $"send the product's ingestion key in the {ProtocolConstants.KeyHeader} header (or Authorization: Bearer)",
             services.GetRequiredService<CredentialService>(), services.GetRequiredService<ProductCatalog>());
         var refused = keyProblem is not null ? pipeline.Counted(keyProblem, door) : pipeline.Admit(http, door);
@@ -76,18 +76,6 @@ internal static class OtlpEndpoints
         var (outcome, problem) = await services.GetRequiredService<ForeignIngestion>().IngestAsync(
             http, product!, door, m => m.Mappings?.Otlp, items, [], cancellationToken);
         return problem is not null ? Status(problem, protobuf) : Success(outcome!, type, protobuf);
-    }
-
-    // The key as OTEL_EXPORTER_OTLP_HEADERS can send it: X-Candor-Key=<key>, or Authorization=Bearer <key>.
-    private static string? KeyOf(HttpRequest request)
-    {
-        if (request.Headers.TryGetValue(ProtocolConstants.KeyHeader, out var key))
-        {
-            return key.ToString();
-        }
-
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
 
     // Export{Logs,Trace}ServiceResponse { partial_success = 1 { rejected_{log_records,spans} = 1 (int64); error_message = 2 } }:

@@ -22,7 +22,7 @@ internal static class WireTranslator
     /// returns why the item cannot become an event (then nothing is written). <paramref name="undeclared"/> counts the
     /// attributes dropped because no rule maps them.
     /// </summary>
-    public static Refusal? Write(Utf8JsonWriter w, ForeignItem item, ItemMapping rule, TelemetryManifest manifest, string installAttribute, out int undeclared)
+    public static Refusal? Write(Utf8JsonWriter w, ForeignItem item, ItemMapping rule, TelemetryManifest manifest, string installAttribute, DateTimeOffset received, out int undeclared)
     {
         undeclared = 0;
         if (!Guid.TryParse(item.Context.Attribute(installAttribute), out var install) || install == Guid.Empty)
@@ -50,7 +50,7 @@ internal static class WireTranslator
         w.WriteStartObject();
         w.WriteString("id"u8, IdOf(item.Digest));
         w.WriteString("name"u8, rule.Event.Name);
-        w.WriteString("time"u8, item.Time);
+        w.WriteString("time"u8, item.Time ?? received);
         w.WriteString("product"u8, manifest.Product);
         w.WriteNumber("revision"u8, manifest.Revision);
         w.WriteString("install"u8, install);
