@@ -33,6 +33,28 @@ public class ForeignDoorEdgeTests
     }
 
     [Fact]
+    public async Task ItemsWithoutATime_AreStoredAtTheCollectorsTime()
+    {
+        var (collector, key) = await InteropTool.StartAsync();
+        await using var _ = collector;
+        collector.Clock.Advance(TimeSpan.FromHours(5.3));
+        var arrival = collector.Clock.GetUtcNow();
+        var untimedLog = LogsJson(Guid.NewGuid(), "build").Replace("\"timeUnixNano\"", "\"unused\"", StringComparison.Ordinal);
+        var untimedEnvelope = JsonNode.Parse(Envelope(key, Guid.NewGuid(), "test"))!.AsObject();
+        untimedEnvelope.Remove("time");
+
+        var logs = await PostAsync(collector, "/v1/logs", key, Encoding.UTF8.GetBytes(untimedLog), "application/json", gzip: false);
+        var track = await PostAsync(collector, "/v2/track", null, Encoding.UTF8.GetBytes(untimedEnvelope.ToJsonString()), "application/json", gzip: false);
+
+        Assert.Equal(HttpStatusCode.OK, logs.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, track.StatusCode);
+        var rows = await InteropTool.RawAsync(collector);
+        Assert.Equal(2, rows.Count);
+        // Stored to the millisecond, as every event's time.
+        Assert.All(rows, row => Assert.Equal(arrival.ToUnixTimeMilliseconds(), row["time"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds()));
+    }
+
+    [Fact]
     public async Task OtlpProtobuf_MalformedBody_Is400WithAStatusInProtobuf()
     {
         var (collector, key) = await InteropTool.StartAsync();
