@@ -6,7 +6,8 @@ namespace Candor.Manifest;
 /// <summary>One declared event: its meaning, its level and the only properties and measurements it may carry.</summary>
 public sealed class EventDefinition
 {
-    private JsonEncodedText? _jsonName;
+    // Boxed as in FieldDefinition: a JsonEncodedText field would load System.Text.Json with this type, at every start.
+    private EncodedName? _jsonName;
 
     internal EventDefinition(string name, string description, string purpose, EventLevel level, IReadOnlyList<FieldDefinition> fields)
     {
@@ -27,7 +28,7 @@ public sealed class EventDefinition
     public string Name { get; }
 
     /// <summary>The name as a JSON string, encoded once by the first writer that needs it (never at start-up).</summary>
-    internal JsonEncodedText JsonName => _jsonName ??= JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance);
+    internal JsonEncodedText JsonName => (_jsonName ??= new EncodedName(JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance))).Value;
 
     /// <summary>When the event is recorded.</summary>
     public string Description { get; }
