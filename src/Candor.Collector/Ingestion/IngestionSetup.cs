@@ -28,6 +28,7 @@ internal static class IngestionSetup
         services.AddSingleton<EventValidator>();
         services.AddSingleton<Admission>();
         services.AddSingleton<IngestionPipeline>();
+        services.AddSingleton<KeyInBodyRateLimit>();
         services.AddSingleton<Interop.ForeignIngestion>();
         services.AddHostedService<BurstMemoryRelease>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<NetworkOptions>>().Value.CountryDatabase is { } path
@@ -74,16 +75,18 @@ internal static class IngestionSetup
     private static RateLimitPartition<string> Bucket(HttpContext http, string key, Func<IngestionOptions, int> permits)
     {
         var options = http.RequestServices.GetRequiredService<IOptions<IngestionOptions>>().Value;
-        var limit = permits(options);
-        return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limit,
-            TokensPerPeriod = limit,
-            ReplenishmentPeriod = options.RateWindow,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+        return RateLimitPartition.GetTokenBucketLimiter(key, _ => BucketOptions(permits(options), options.RateWindow));
     }
+
+    /// <summary>A bucket of <paramref name="limit"/> requests, refilled whole every <paramref name="window"/>, that queues nothing.</summary>
+    public static TokenBucketRateLimiterOptions BucketOptions(int limit, TimeSpan window) => new()
+    {
+        TokenLimit = limit,
+        TokensPerPeriod = limit,
+        ReplenishmentPeriod = window,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {

@@ -22,7 +22,7 @@ internal static class ApplicationInsightsEndpoints
 
     public static IEndpointRouteBuilder MapApplicationInsights(this IEndpointRouteBuilder routes)
     {
-        // The key is in the body, so the per-key rate limit cannot apply before it is read; the per-address one does.
+        // The key is in the body: the per-address rate limit applies before it is read, the per-key one once it is.
         var track = routes.MapGroup("").WithTags("Application Insights");
         track.MapPost("/v2/track", TrackAsync);
         track.MapPost("/v2.1/track", TrackAsync);
@@ -30,7 +30,7 @@ internal static class ApplicationInsightsEndpoints
     }
 
     private static async Task<IResult> TrackAsync(HttpContext http, IngestionPipeline pipeline, ForeignIngestion foreign,
-        CredentialService credentials, ProductCatalog catalog, CancellationToken cancellationToken)
+        KeyInBodyRateLimit keyLimit, CredentialService credentials, ProductCatalog catalog, CancellationToken cancellationToken)
     {
         const string door = CollectorMetrics.Doors.ApplicationInsights;
         if (pipeline.Admit(http, door) is { } busy)
@@ -68,6 +68,11 @@ internal static class ApplicationInsightsEndpoints
             pipeline.Counted(keyProblem, door);
             var all = Enumerable.Range(0, keys.Count).Select(i => new TrackError(i, StatusCodes.Status400BadRequest, keyProblem.Detail)).ToList();
             return Answer(StatusCodes.Status400BadRequest, keys.Count, 0, all);
+        }
+
+        if (keyLimit.Take(http, key!) is { } limited)
+        {
+            return Answer(pipeline.Counted(limited, door).Status, keys.Count, 0, []);
         }
 
         var refusedEarly = unread.Select(u => new ItemRefusal(u.Index, RejectionReasons.Malformed, u.Detail)).ToList();

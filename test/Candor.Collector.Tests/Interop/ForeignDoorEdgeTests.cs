@@ -119,6 +119,29 @@ public class ForeignDoorEdgeTests
     }
 
     [Fact]
+    public async Task ApplicationInsights_PastTheKeysRate_Is429WithRetryAfter_AndOtherKeysGoOn()
+    {
+        var (collector, key) = await InteropTool.StartAsync(settings: new Dictionary<string, string?> { ["Ingestion:PermitsPerKey"] = "2", ["Ingestion:RateWindow"] = "01:00:00" });
+        await using var _ = collector;
+        var other = await collector.RegisterAsync(InteropTool.ManifestJson.Replace("\"product\": \"clitool\"", "\"product\": \"othertool\"", StringComparison.Ordinal));
+        byte[] Body(string k) => Encoding.UTF8.GetBytes(Envelope(k, Guid.NewGuid(), "build"));
+
+        var first = await PostAsync(collector, "/v2/track", null, Body(key), "application/json", gzip: false);
+        var second = await PostAsync(collector, "/v2.1/track", null, Body(key), "application/json", gzip: false);
+        var third = await PostAsync(collector, "/v2/track", null, Body(key), "application/json", gzip: false);
+        var otherKey = await PostAsync(collector, "/v2/track", null, Body(other), "application/json", gzip: false);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal((HttpStatusCode)429, third.StatusCode);
+        Assert.True(third.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "a refused request says when to retry");
+        Assert.Equal(0, JsonNode.Parse(await third.Content.ReadAsStringAsync())!["itemsAccepted"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, otherKey.StatusCode);
+        Assert.Equal(2, (await InteropTool.RawAsync(collector)).Count);
+        Assert.Matches(@"candor_collector_events_rejected_total\{[^}]*door=""applicationinsights""[^}]*reason=""rate-limited""[^}]*\} 1", await collector.Client().GetStringAsync("/metrics"));
+    }
+
+    [Fact]
     public async Task ApplicationInsights_UnknownInstrumentationKey_RefusesEveryItemWith400()
     {
         var (collector, _) = await InteropTool.StartAsync();
