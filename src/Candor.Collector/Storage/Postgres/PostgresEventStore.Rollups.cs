@@ -59,16 +59,7 @@ internal sealed partial class PostgresEventStore
     public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
     {
         // Interned dimensions are named through the strings table; the container flag is a bit of the context's flags.
-        var column = dimension switch
-        {
-            ContextDimension.Version => "version",
-            ContextDimension.Os => "os",
-            ContextDimension.Runtime => "runtime",
-            ContextDimension.Country => "country",
-            ContextDimension.Ci => "ci",
-            ContextDimension.Container => null,
-            _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
-        };
+        var column = ContextColumns.Interned(dimension);
         var value = column is null ? $"CASE WHEN c.flags & {PostgresSchema.ContainerFlag} <> 0 THEN 'true' ELSE 'false' END" : "COALESCE(s.value, '')";
         var join = column is null ? "" : $"LEFT JOIN strings s ON s.id = c.{column}";
         await using var cmd = _readSource.CreateCommand($"""

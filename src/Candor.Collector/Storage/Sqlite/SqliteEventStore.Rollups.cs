@@ -224,16 +224,7 @@ internal sealed partial class SqliteEventStore
             return values;
         }
 
-        var column = dimension switch
-        {
-            ContextDimension.Version => "version",
-            ContextDimension.Os => "os",
-            ContextDimension.Runtime => "runtime",
-            ContextDimension.Country => "country",
-            ContextDimension.Ci => "ci",
-            ContextDimension.Container => $"(flags & {SqliteSchema.ContainerFlag}) <> 0",
-            _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
-        };
+        var column = ContextColumns.Interned(dimension) ?? $"(flags & {SqliteSchema.ContainerFlag}) <> 0";
         var found = known[(int)dimension] = [];
         Scan(connection, $"SELECT id, {column} FROM contexts", _ => { }, row => found[row.Long(0)] = row.Long(1), cancellationToken);
         return found;
