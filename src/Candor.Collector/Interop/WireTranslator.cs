@@ -13,7 +13,7 @@ namespace Candor.Collector.Interop;
 /// written, each with its field's transform as the SDK applies it (a bucket label for a number, an allowed name in its
 /// declared casing, a normalized version, a scrubbed stack signature); a value that the transform cannot make safe is
 /// written as sent, for the validator to refuse, and is never stored. A hash cannot be made here: the keyed hashes use
-/// a secret only the install holds, so a hash field takes only a value the tool already hashed.
+/// a secret only the install holds, so a mapping cannot name a hash field and a nameOrHash field keeps allowed names only.
 /// </summary>
 internal static class WireTranslator
 {
@@ -179,7 +179,9 @@ internal static class WireTranslator
         {
             FieldKind.Bucket => Number(value) is { } number ? field.BucketOf(number) : null,
             FieldKind.Version => VersionGrammar.Normalize(text),
-            FieldKind.NameOrHash => text is null ? null : field.AllowedName(text) ?? text,
+            // Only an allowed name: a hash the client made is not keyed by an install's secret and could be reversed
+            // with a dictionary, so anything else becomes a value the validator refuses.
+            FieldKind.NameOrHash => text is null ? null : field.AllowedName(text) ?? "",
             _ => text,
         };
     }

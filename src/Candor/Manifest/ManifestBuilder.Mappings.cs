@@ -91,6 +91,7 @@ internal sealed partial class ManifestBuilder
             if (Target(target, name, where, $"attribute '{source}'") is { } field)
             {
                 Expect(field.Kind is not FieldKind.Stack, where, $"field '{name}' is a stack; only an exception's signature fills it (use 'stack')");
+                Expect(field.Kind is not FieldKind.Hash, where, $"field '{name}' is a keyed hash, which only Candor's SDK can make (its key is the install's own secret); a hash made elsewhere could be reversed with a dictionary");
                 fields.Add(new(source, field));
             }
         }

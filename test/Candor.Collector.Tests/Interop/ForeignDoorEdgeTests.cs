@@ -55,6 +55,31 @@ public class ForeignDoorEdgeTests
     }
 
     [Fact]
+    public async Task NameOrHash_KeepsAllowedNames_AndRefusesAHashTheClientMade()
+    {
+        var manifest = InteropTool.ManifestJson
+            .Replace("{ \"name\": \"ok\", \"kind\": \"bool\",",
+                "{ \"name\": \"lang\", \"kind\": \"nameOrHash\", \"allow\": [\"csharp\"], \"description\": \"The language.\" },\n{ \"name\": \"ok\", \"kind\": \"bool\",", StringComparison.Ordinal)
+            .Replace("\"InputBytes\": \"size\"", "\"InputBytes\": \"size\", \"Lang\": \"lang\"", StringComparison.Ordinal);
+        var (collector, key) = await InteropTool.StartAsync(manifest);
+        await using var _ = collector;
+        // SHA-256 of "fsharp": what a client could send as a "hash", and a dictionary reverses.
+        var unkeyed = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("fsharp"u8));
+        string Log(string lang) => LogsJson(Guid.NewGuid(), "build").Replace(
+            "\"attributes\":[", $"\"attributes\":[{{\"key\":\"Lang\",\"value\":{{\"stringValue\":\"{lang}\"}}}},", StringComparison.Ordinal);
+
+        var allowed = await PostAsync(collector, "/v1/logs", key, Encoding.UTF8.GetBytes(Log("csharp")), "application/json", gzip: false);
+        var hashed = await PostAsync(collector, "/v1/logs", key, Encoding.UTF8.GetBytes(Log(unkeyed)), "application/json", gzip: false);
+
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Contains("invalid-value", await hashed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var row = Assert.Single(await InteropTool.RawAsync(collector));
+        Assert.Equal("csharp", row["properties"]!["lang"]!.GetValue<string>());
+        Assert.False(Directory.GetFiles(collector.DataPath, "*", SearchOption.AllDirectories)
+            .Any(f => File.ReadAllText(f, Encoding.Latin1).Contains(unkeyed, StringComparison.Ordinal)), "the client's hash is in the data folder");
+    }
+
+    [Fact]
     public async Task OtlpProtobuf_MalformedBody_Is400WithAStatusInProtobuf()
     {
         var (collector, key) = await InteropTool.StartAsync();

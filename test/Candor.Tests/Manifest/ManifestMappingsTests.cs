@@ -47,6 +47,7 @@ public class ManifestMappingsTests
     [InlineData("\"success\": \"cached\"", "\"success\": \"triplet\"", "'success' must name a field of kind 'bool'")]
     [InlineData("\"exceptions\"", "\"spans\"", "mappings.applicationInsights: 'spans' does not apply here")]
     [InlineData("\"name\": \"PackageInstalled\", ", "", "mappings.otlp.logs[0]: 'name' is required")]
+    [InlineData("\"elapsed\": \"buildTime\"", "\"elapsed\": \"buildTime\", \"file\": \"dataset\"", "field 'dataset' is a keyed hash, which only Candor's SDK can make")]
     public void Parse_WrongMapping_NamesTheRuleAndTheProblem(string from, string to, string expected)
     {
         var ex = Assert.Throws<ManifestException>(() => TelemetryManifest.Parse(WithMappings(Mappings.Replace(from, to, StringComparison.Ordinal))));
