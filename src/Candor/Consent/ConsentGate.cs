@@ -78,20 +78,20 @@ internal sealed class ConsentGate
         // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
         // must not wait at start-up because another process is changing the settings.
         var settings = home is null ? null : new SettingsStore(home, _files, _time, lockAttempts: 1);
-        var choices = settings?.Read() ?? SettingsSnapshot.Empty;
-        var decision = ConsentResolver.Resolve(new ConsentInputs
+        var inputs = new ConsentInputs
         {
             Manifest = manifest,
             Environment = _environment,
-            Settings = choices,
+            ReadSettings = () => settings?.Read() ?? SettingsSnapshot.Empty,
             Policy = MachinePolicy.Read(_files, _policyPath),
             ProgramDisabled = CandorTelemetry.IsDisabled(manifest.Product),
             CommandLineOptOut = commandLineOptOut,
             CiVendor = ciVendor,
             HomeProblem = homeProblem,
-        });
+        };
+        var decision = ConsentResolver.Resolve(inputs);
 
-        if (choices.Problem is not null && decision.Source == ConsentSource.UserMachine)
+        if (decision.Source == ConsentSource.UserMachine && inputs.Settings.Problem is not null)
         {
             // The unreadable file decided this run is off. It is set aside and replaced by one that says off, so every
             // later run of every tool reads off at once, and the user finds the old file named in 'candor status'.
@@ -125,8 +125,8 @@ internal sealed class ConsentGate
 
         try
         {
-            // The file was read above: a product already seen (every run but its first) reads it only once.
-            if (!choices.IsSeen(manifest.Product))
+            // The file was read to decide: a product already seen (every run but its first) reads it only once.
+            if (!inputs.Settings.IsSeen(manifest.Product))
             {
                 settings.MarkSeen(manifest.Product);
             }

@@ -13,10 +13,10 @@ namespace Candor.Storage;
 internal static class JsonValues
 {
     /// <summary>Indented output, as people read these files.</summary>
-    public static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = AsciiJsonEncoder.Instance };
+    public static JsonWriterOptions Indented => WriterOptions.Indented;
 
     /// <summary>Compact output, for files only programs read.</summary>
-    public static readonly JsonWriterOptions Compact = new() { Indented = false, Encoder = AsciiJsonEncoder.Instance };
+    public static JsonWriterOptions Compact => WriterOptions.Compact;
 
     /// <summary>The files people may edit by hand accept comments and trailing commas.</summary>
     public static readonly JsonReaderOptions HandEdited = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
@@ -289,4 +289,13 @@ internal static class JsonValues
 
     private static JsonException Mismatch(ref Utf8JsonReader reader, string expected) =>
         new($"Expected {expected}, found {reader.TokenType} at byte {reader.TokenStartIndex}.");
+
+    // The writers' encoder is built on first write: a run that only reads a file (every start reads the settings)
+    // then never loads System.Text.Encodings.Web or builds its tables, which costs more than the read itself.
+    private static class WriterOptions
+    {
+        public static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = AsciiJsonEncoder.Instance };
+
+        public static readonly JsonWriterOptions Compact = new() { Indented = false, Encoder = AsciiJsonEncoder.Instance };
+    }
 }

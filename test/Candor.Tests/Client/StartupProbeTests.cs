@@ -18,6 +18,10 @@ public class StartupProbeTests
     public async Task OffRun_LoadsNoJsonReader_BuildsNoEventSource_StartsNoThread(string? variable, string? value)
     {
         using var home = new TempFolder();
+
+        // A user who ran tools with telemetry on before has a settings file; turned off by a variable or a flag,
+        // the run decides before it would need the file, so it neither reads nor parses it.
+        File.WriteAllText(Path.Combine(home.Path, "settings.json"), """{ "version": 1, "level": "all", "products": { "other-tool": { "seen": "2026-01-01T00:00:00+00:00" } } }""");
         var environment = Environment(home);
         if (variable is not null)
         {
@@ -42,8 +46,9 @@ public class StartupProbeTests
 
         var probe = await StartupProbe.RunAsync(Environment(home), "--track");
 
-        // Reading the file needs the JSON reader; nothing else does.
+        // Reading the file needs the JSON reader; nothing else does, and not the writers' encoder either.
         Assert.Equal("Off", probe.Level);
+        Assert.DoesNotContain("System.Text.Encodings.Web", probe.Assemblies);
         Assert.False(probe.EventSourceBuilt);
         Assert.DoesNotContain(WriterThread, probe.Threads);
         Assert.DoesNotContain("System.Text.RegularExpressions", probe.Assemblies);
