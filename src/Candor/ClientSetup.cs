@@ -169,9 +169,8 @@ internal sealed class ClientSetup : IDisposable
         }
 
         // Only a run that records something with a keyed hash needs the install's hash key, and only a run that
-        // uploads needs the deletion verifier: deriving either loads the platform's cryptography (OpenSSL on Linux:
-        // two libraries and its configuration). Both are derived with the stamp, which the pipeline's writer thread
-        // makes as it starts, while the tool works, so no run pays for them on the tool's thread before it starts.
+        // uploads needs the deletion verifier. The identity file keeps both (derived once, when the identity is made),
+        // so a run loads no cryptography for them; they are taken with the stamp, on the pipeline's writer thread.
         var identity = outcome.Identity;
         var own = OwnAssemblies(options);
         var keyed = sinks.Count > 0 && UsesKeyedHashes(manifest);
@@ -181,9 +180,9 @@ internal sealed class ClientSetup : IDisposable
             manifest.Revision,
             identity!.Install,
             Identity.SessionId.Current,
-            uploads ? InstallSecret.Verifier(InstallSecret.DeletionProof(identity.Secret!, manifest.Product, identity.Install)) : null,
+            uploads ? identity.Verifier(manifest.Product) : null,
             WireContextJson.Write(DetectContext(environment, testing).ToWire(version)),
-            keyed ? InstallSecret.HashKey(identity.Secret!, manifest.Product) : [],
+            keyed ? identity.HashKey(manifest.Product) : [],
             own,
             manifest.Namespaces), TraceAtStart(testing));
     }

@@ -26,6 +26,8 @@ internal static class IdentityJson
         var firstUse = default(DateTimeOffset);
         var disclosureVersion = 0;
         string? secret = null;
+        string? hashKey = null;
+        string? verifier = null;
         List<RetiredInstall> retired = [];
         while (JsonValues.NextProperty(ref reader))
         {
@@ -45,6 +47,14 @@ internal static class IdentityJson
             {
                 secret = JsonValues.NullableString(ref reader);
             }
+            else if (JsonValues.IsMember(ref reader, "hashKey"u8))
+            {
+                hashKey = JsonValues.NullableString(ref reader);
+            }
+            else if (JsonValues.IsMember(ref reader, "verifier"u8))
+            {
+                verifier = JsonValues.NullableString(ref reader);
+            }
             else if (JsonValues.IsMember(ref reader, "retired"u8))
             {
                 ReadRetired(ref reader, retired);
@@ -56,7 +66,9 @@ internal static class IdentityJson
         }
 
         JsonValues.EndRoot(ref reader);
-        return new InstallIdentity(install, firstUse, disclosureVersion, secret) { Retired = retired };
+        // Kept keys count only whole and well formed; otherwise they are derived again from the secret.
+        var keys = InstallSecret.IsWellFormed(hashKey) && InstallSecret.IsWellFormed(verifier) ? new DerivedKeys(hashKey!, verifier!) : null;
+        return new InstallIdentity(install, firstUse, disclosureVersion, secret) { Retired = retired, Keys = keys };
     }
 
     /// <summary>The identity as the file holds it.</summary>
@@ -67,6 +79,12 @@ internal static class IdentityJson
         writer.WriteString("firstUse"u8, identity.FirstUse);
         writer.WriteNumber("disclosureVersion"u8, identity.DisclosureVersion);
         JsonValues.WriteIfNotNull(writer, "secret"u8, identity.Secret);
+        if (identity.Keys is { } keys)
+        {
+            writer.WriteString("hashKey"u8, keys.HashKey);
+            writer.WriteString("verifier"u8, keys.Verifier);
+        }
+
         if (identity.Retired.Count > 0)
         {
             writer.WriteStartArray("retired"u8);

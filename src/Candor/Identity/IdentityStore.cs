@@ -53,7 +53,7 @@ internal sealed class IdentityStore
     /// <exception cref="IOException">The home cannot be written (or the lock stayed taken).</exception>
     /// <exception cref="UnauthorizedAccessException">The home cannot be written.</exception>
     public InstallIdentity GetOrCreate(string product) =>
-        TryRead(product) is { Secret: not null } identity ? identity : Change(product, static current => current);
+        TryRead(product) is { Secret: not null, Keys: not null } identity ? identity : Change(product, static current => current);
 
     /// <summary>Records that disclosure <paramref name="version"/> was shown, creating the identity if needed.</summary>
     /// <remarks>A lower version than one already recorded is ignored: the record only goes up.</remarks>
@@ -129,7 +129,13 @@ internal sealed class IdentityStore
             current = current with { Secret = InstallSecret.Create() };
         }
 
+        // The kept keys follow the secret and the install ID they are derived from, whatever the change did.
         var next = change(current);
+        if (next.Keys is null || next.Secret != current.Secret || next.Install != current.Install)
+        {
+            next = next.WithKeys(product);
+        }
+
         if (existing is null || next != existing)
         {
             _files.WriteAtomic(Home.IdentityFile(product), IdentityJson.Write(next), durable: true);

@@ -6,7 +6,10 @@ namespace Candor.Tracking;
 /// Random event IDs (version 4 GUIDs, as <see cref="Guid.NewGuid"/> makes them) drawn from the operating system's
 /// cryptographic generator a block at a time. <see cref="Guid.NewGuid"/> asks the kernel for 16 bytes per ID, a
 /// system call that took more of the writer's time than checking and serialising the event together; a block of
-/// <see cref="IdsPerBlock"/> IDs costs one call. Not thread-safe: one reader of the queue at a time uses it.
+/// <see cref="IdsPerBlock"/> IDs costs one call. On Linux the block is read from the kernel's generator
+/// (<c>/dev/urandom</c>) rather than through <see cref="RandomNumberGenerator"/>, which is OpenSSL's there: loading it
+/// (two libraries and its configuration) cost a short run more CPU than all the rest of its recording. Not thread-safe:
+/// one reader of the queue at a time uses it.
 /// </summary>
 internal sealed class EventIds
 {
@@ -21,7 +24,7 @@ internal sealed class EventIds
     {
         if (_next == IdsPerBlock)
         {
-            RandomNumberGenerator.Fill(_block);
+            Fill(_block);
             _next = 0;
         }
 
@@ -36,5 +39,30 @@ internal sealed class EventIds
         // Spent bytes are not kept: an ID, once written, lives only in the event.
         bytes.Clear();
         return id;
+    }
+
+    private static void Fill(byte[] block)
+    {
+        if (OperatingSystem.IsLinux() && TryReadKernelGenerator(block))
+        {
+            return;
+        }
+
+        RandomNumberGenerator.Fill(block);
+    }
+
+    // The same generator OpenSSL seeds from; where it cannot be opened (a sandbox without /dev), OpenSSL's is used.
+    private static bool TryReadKernelGenerator(byte[] block)
+    {
+        try
+        {
+            using var generator = new FileStream("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            generator.ReadExactly(block);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 }

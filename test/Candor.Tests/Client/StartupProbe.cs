@@ -15,11 +15,17 @@ internal static class StartupProbe
     {
         string[] threads;
         string level;
-        using (var client = CandorClient.Create(new CandorOptions
+        // --upload: a build with a key and a collector (one that refuses), which uploads at exit, in this process.
+        var uploads = args.Contains("--upload");
+        var options = new CandorOptions
         {
             Assembly = typeof(StartupProbe).Assembly,
             CommandLineOptOut = args.FirstOrDefault(a => a is "--no-probe-telemetry"),
-        }))
+            IngestionKey = uploads ? "probe-key" : null,
+            Endpoint = uploads ? new Uri("http://127.0.0.1:9/") : null,
+        };
+        options.Delivery.DetachedUpload = false;
+        using (var client = CandorClient.Create(options))
         {
             if (args.Contains("--track"))
             {
@@ -32,6 +38,11 @@ internal static class StartupProbe
 
         // Listed before anything below loads more.
         var assemblies = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name).ToArray();
+        foreach (var library in NativeLibraries())
+        {
+            Console.Out.WriteLine("native " + library);
+        }
+
         foreach (var thread in threads)
         {
             Console.Out.WriteLine("thread " + thread);
@@ -46,6 +57,17 @@ internal static class StartupProbe
         Console.Out.WriteLine("level " + level);
         return 0;
     }
+
+    // The shared libraries mapped into the process (Linux only): the platform's cryptography shows as libcrypto.
+    private static string[] NativeLibraries() =>
+        OperatingSystem.IsLinux()
+            ? File.ReadAllLines("/proc/self/maps")
+                .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(parts => parts.Length >= 6 && parts[5].Contains(".so", StringComparison.Ordinal))
+                .Select(parts => Path.GetFileName(parts[5]))
+                .Distinct()
+                .ToArray()
+            : [];
 
     // The kernel keeps each thread's name (the runtime sets it from Thread.Name); other systems do not show them here.
     private static string[] ThreadNames() =>
@@ -64,9 +86,9 @@ internal static class StartupProbe
         Assert.True(process.ExitCode == 0, $"the probe exited with {process.ExitCode}: {await error}");
         var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string[] Values(string prefix) => lines.Where(l => l.StartsWith(prefix + " ", StringComparison.Ordinal)).Select(l => l[(prefix.Length + 1)..]).ToArray();
-        return new ProbeReport(Values("thread"), Values("assembly"), Values("event-source").Single() == "yes", Values("level").Single());
+        return new ProbeReport(Values("thread"), Values("assembly"), Values("native"), Values("event-source").Single() == "yes", Values("level").Single());
     }
 }
 
 /// <summary>What <see cref="StartupProbe"/> saw.</summary>
-internal sealed record ProbeReport(string[] Threads, string[] Assemblies, bool EventSourceBuilt, string Level);
+internal sealed record ProbeReport(string[] Threads, string[] Assemblies, string[] NativeLibraries, bool EventSourceBuilt, string Level);

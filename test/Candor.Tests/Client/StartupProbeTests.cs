@@ -77,6 +77,30 @@ public class StartupProbeTests
         Assert.False(probe.EventSourceBuilt);
     }
 
+    [Fact]
+    public async Task UploadingRun_WithItsIdentityMade_LoadsNoCryptography()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home);
+        environment["CANDOR_TELEMETRY"] = "all";
+
+        // The first run makes the identity (and derives its keys, with the platform's cryptography) and shows the
+        // disclosure; every later run reads what it derived.
+        var first = await StartupProbe.RunAsync(environment, "--upload");
+        var probe = await StartupProbe.RunAsync(environment, "--upload", "--track");
+
+        // The mapped libraries are read from /proc/self/maps, which Linux alone has (and Candor's CI runs).
+        Assert.True(OperatingSystem.IsLinux() || first.NativeLibraries.Length == 0);
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        Assert.Contains(first.NativeLibraries, library => library.StartsWith("libcrypto", StringComparison.Ordinal));
+        Assert.Equal("All", probe.Level);
+        Assert.DoesNotContain(probe.NativeLibraries, library => library.StartsWith("libcrypto", StringComparison.Ordinal) || library.StartsWith("libssl", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("DOTNET_EnableEventPipe", "1")]
     [InlineData("DOTNET_DiagnosticPorts", "{0}/probe.socket,nosuspend,connect")]
