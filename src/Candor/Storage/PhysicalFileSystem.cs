@@ -223,10 +223,26 @@ internal sealed class PhysicalFileSystem : IFileSystem
     {
         // A folder in the lock file's place would make every attempt fail as if another process held the lock.
         SetAsideIfNotAFile(path);
+        if (AdvisoryLock.IsSupported)
+        {
+            // The same flock as below, but a held lock is a null, not an exception (see AdvisoryLock).
+            if (!File.Exists(path))
+            {
+                TryLockByOpening(path)?.Dispose();
+            }
+
+            return AdvisoryLock.TryTake(path);
+        }
+
+        return TryLockByOpening(path);
+    }
+
+    // FileShare.None is an advisory exclusive lock (flock) on Unix and a share lock on Windows: either way a second
+    // process cannot open the file until the first disposes it.
+    private static FileStream? TryLockByOpening(string path)
+    {
         try
         {
-            // FileShare.None is an advisory exclusive lock (flock) on Unix and a share lock on Windows:
-            // either way a second process cannot open the file until the first disposes it.
             return Create(path, FileMode.OpenOrCreate, FileShare.None);
         }
         catch (IOException)
