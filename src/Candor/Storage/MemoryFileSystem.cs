@@ -128,7 +128,10 @@ internal sealed class MemoryFileSystem(TimeProvider time) : IFileSystem
     {
         lock (_gate)
         {
-            _files.Remove(Normal(path));
+            // As on the disk: a missing file is nothing to delete, but a missing folder fails.
+            var key = Normal(path);
+            RequireFolder(key);
+            _files.Remove(key);
         }
     }
 
