@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Candor.Delivery;
 using Candor.Manifest;
+using Candor.Sinks;
 using Candor.Storage;
 using Candor.Tracking;
 
@@ -33,7 +34,7 @@ internal static class SustainedRate
                 try
                 {
                     IEventSink sink = spool ? new SpoolWriter(folder.FullName) : new Discard();
-                    using var client = CandorClient.CreateWithSink(manifest, sink);
+                    using var client = TrackEventBenchmarks.ClientWith(manifest, sink);
                     var (tracked, elapsed) = Track(client, rate, seconds);
                     client.Flush(TimeSpan.FromSeconds(60));
                     var written = ((ICounting)sink).Written;
@@ -90,12 +91,15 @@ internal static class SustainedRate
 
         public long Written { get; private set; }
 
-        public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+        public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
         {
-            if (_spool.TryWrite(id, json.Span))
+            if (!_spool.TryWrite(id, json.Span))
             {
-                Written++;
+                return false;
             }
+
+            Written++;
+            return true;
         }
     }
 
@@ -103,6 +107,10 @@ internal static class SustainedRate
     {
         public long Written { get; private set; }
 
-        public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json) => Written++;
+        public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+        {
+            Written++;
+            return true;
+        }
     }
 }

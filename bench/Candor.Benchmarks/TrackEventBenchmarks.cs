@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Candor;
 using Candor.Manifest;
-using Candor.Tracking;
+using Candor.Sinks;
 using Microsoft.ApplicationInsights;
 using Microsoft.ApplicationInsights.Channel;
 using Microsoft.ApplicationInsights.Extensibility;
@@ -73,8 +73,8 @@ public partial class TrackEventBenchmarks : IDisposable
         var manifest = TelemetryManifest.Parse(Manifest);
 
         // The spool's file write is left out, as the peers' exporters send nothing; see SustainedRate for it.
-        _candor = CandorClient.CreateWithSink(manifest, _candorSink);
-        _candorOff = CandorClient.CreateWithSink(manifest, _candorSink, new Dictionary<string, string> { ["CANDOR_TELEMETRY"] = "off" });
+        _candor = ClientWith(manifest, _candorSink);
+        _candorOff = ClientWith(manifest, _candorSink, new Dictionary<string, string> { ["CANDOR_TELEMETRY"] = "off" });
 
         _batch = new BatchLogRecordExportProcessor(_exporter);
         _loggerFactory = LoggerFactory.Create(builder => builder.AddOpenTelemetry(options => options.AddProcessor(_batch)));
@@ -152,11 +152,25 @@ public partial class TrackEventBenchmarks : IDisposable
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "install {Triplet} {Cached} {BuildTime}")]
     private static partial void LogInstall(ILogger logger, string triplet, bool cached, double buildTime);
 
+    /// <summary>
+    /// A client built as <see cref="CandorClient.CreateForTesting"/> builds one (consent resolved on an in-memory home and
+    /// <paramref name="environment"/>), writing to <paramref name="sink"/>.
+    /// </summary>
+    internal static CandorClient ClientWith(TelemetryManifest manifest, IEventSink sink, Dictionary<string, string>? environment = null)
+    {
+        var options = new CandorOptions { Manifest = manifest };
+        return CandorClient.Start(ClientSetup.ForTesting(options, sink, environment ?? []), options);
+    }
+
     private sealed class CountingSink : IEventSink
     {
         public long Count { get; private set; }
 
-        public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json) => Count++;
+        public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+        {
+            Count++;
+            return true;
+        }
     }
 
     // Counts what it is given and wakes a waiter once the count reaches what it waits for.

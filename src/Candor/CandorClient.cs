@@ -42,7 +42,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             return;
         }
 
-        CandorTelemetry.Changed += OnProgramSwitch;
+        ProgramSwitch.Changed += OnProgramSwitch;
 
         // A tool that forgets to dispose still gets its events spooled.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -72,8 +72,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     public static CandorClient Create(CandorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var setup = ClientSetup.Resolve(options, testSink: null, testEnvironment: null);
-        return Start(setup, options);
+        return Start(ClientSetup.ForProcess(options), options);
     }
 
     /// <summary>
@@ -81,6 +80,10 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// disk or uploaded, the disclosure counts as shown, and consent is resolved from
     /// <paramref name="environment"/> (not the process's variables), so a test can check its opt-outs too.
     /// </summary>
+    /// <remarks>
+    /// Consent is resolved as in a real run, by the same code, on a Candor home held in memory (its settings empty, its
+    /// identity new) and on <paramref name="environment"/>'s variables alone: what the test sees is what users get.
+    /// </remarks>
     /// <exception cref="ManifestException">The manifest is wrong.</exception>
     public static CandorClient CreateForTesting(
         TelemetryManifest manifest,
@@ -88,22 +91,11 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null,
         CandorOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(sink);
-        return CreateWithSink(manifest, sink, environment, options);
-    }
-
-    /// <summary>As <see cref="CreateForTesting"/>, with any sink (the benchmarks use one that discards).</summary>
-    internal static CandorClient CreateWithSink(
-        TelemetryManifest manifest,
-        IEventSink sink,
-        IReadOnlyDictionary<string, string>? environment = null,
-        CandorOptions? options = null)
-    {
         ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(sink);
         options ??= new CandorOptions();
         options.Manifest = manifest;
-        var setup = ClientSetup.Resolve(options, sink, environment ?? new Dictionary<string, string>());
-        return Start(setup, options);
+        return Start(ClientSetup.ForTesting(options, sink, environment ?? new Dictionary<string, string>()), options);
     }
 
     /// <summary>Starts an event. Chain <c>With</c> calls for its properties, then call <see cref="TelemetryEvent.Track"/>.</summary>
@@ -140,45 +132,18 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     public Task<bool> FlushAsync(CancellationToken cancellationToken = default) => _pipeline?.FlushAsync(cancellationToken) ?? Task.FromResult(true);
 
     /// <summary>
-    /// Stops the client synchronously, on the calling thread, and returns a task that has already completed: the
-    /// call blocks while it writes what is queued to the local spool (local work: on the calling thread when the
-    /// writer is idle, else by waiting for the writer at most two seconds), then waits for an upload only if one
-    /// is in flight, at most until <paramref name="budget"/> has passed since the call, and starts the detached
-    /// uploader for what is left (it does not wait for it). Runs once; later calls return the first call's result.
-    /// The result is whether everything was written and is sent or in an uploader's hands.
+    /// Stops the client on the calling thread, blocking until it is done: writes what is queued to the local spool
+    /// (local work: on the calling thread when the writer is idle, else by waiting for the writer at most two
+    /// seconds), then waits for an upload only if one is in flight, at most until <paramref name="budget"/> has
+    /// passed since the call, and starts the detached uploader for what is left (it does not wait for it). Runs
+    /// once; later calls return the first call's result. Returns whether everything was written and is sent or in
+    /// an uploader's hands.
     /// </summary>
     /// <remarks>
     /// It does not yield the thread: at exit there is nothing else for the thread to do, and staying on it is what
     /// lets a short run exit without starting the thread pool.
     /// </remarks>
-    public Task<bool> ShutdownAsync(TimeSpan budget) => Task.FromResult(Shutdown(budget));
-
-    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>).</summary>
-    public void Dispose() => Shutdown(_exitBudget);
-
-    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="ShutdownAsync"/>); completes synchronously.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Shutdown(_exitBudget);
-        return ValueTask.CompletedTask;
-    }
-
-    private static CandorClient Start(ClientSetup setup, CandorOptions options)
-    {
-        var pipeline = setup.RecordingLevel == TelemetryLevel.Off ? null : new EventPipeline(
-            setup.Manifest,
-            setup.RecordingLevel,
-            setup.CreateStamp,
-            setup.Sinks,
-            options.TimeProvider,
-            setup.Drops,
-            Math.Max(16, options.QueueCapacity),
-            onLongRun: setup.OnLongRun);
-        setup.TraceConsent();
-        return new CandorClient(setup, pipeline);
-    }
-
-    private bool Shutdown(TimeSpan budget)
+    public bool Shutdown(TimeSpan budget)
     {
         if (_pipeline is null)
         {
@@ -193,9 +158,42 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Shutdown(TimeSpan)"/> for callers that await: it blocks the calling thread just as
+    /// <see cref="Shutdown(TimeSpan)"/> does, and returns a task that has already completed with its result.
+    /// </summary>
+    public Task<bool> ShutdownAsync(TimeSpan budget) => Task.FromResult(Shutdown(budget));
+
+    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="Shutdown(TimeSpan)"/>).</summary>
+    public void Dispose() => Shutdown(_exitBudget);
+
+    /// <summary>Shuts down within <see cref="DeliveryOptions.ExitBudget"/> (see <see cref="Shutdown(TimeSpan)"/>); blocks, then returns a completed task.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Shutdown(_exitBudget);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Starts a client on a resolved setup: a real run's (<see cref="Create"/>) or a tool's tests' (<see cref="CreateForTesting"/>).</summary>
+    internal static CandorClient Start(ClientSetup setup, CandorOptions options)
+    {
+        var pipeline = setup.RecordingLevel == TelemetryLevel.Off ? null : new EventPipeline(
+            setup.Manifest,
+            setup.RecordingLevel,
+            setup.CreateStamp,
+            setup.Sinks,
+            options.TimeProvider,
+            setup.Drops,
+            Math.Max(16, options.QueueCapacity),
+            onLongRun: setup.OnLongRun);
+        setup.TraceConsent();
+        return new CandorClient(setup, pipeline);
+    }
+
     private bool ShutdownOnce(TimeSpan budget)
     {
-        CandorTelemetry.Changed -= OnProgramSwitch;
+        var pipeline = _pipeline!;
+        ProgramSwitch.Changed -= OnProgramSwitch;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         var started = Stopwatch.GetTimestamp();
         try
@@ -203,10 +201,11 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             // Writing what is queued is local work the tool has to wait for, or its last events are lost. When the
             // writer is idle it is done here, in the home this client read at start; a busy writer is waited for at
             // most WriteBudget, so that a home that hangs mid-run cannot hang the tool. Only uploads spend the budget.
-            var written = _pipeline?.Complete(budget > WriteBudget ? budget : WriteBudget) ?? true;
+            var written = pipeline.Complete(budget > WriteBudget ? budget : WriteBudget);
 
-            // Completed at once unless an upload is in flight, which only a long run has; then hands off what is left.
-            var delivered = _setup.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).GetAwaiter().GetResult();
+            // The sinks drain: completed at once unless an upload is in flight, which only a long run has; the spool
+            // then hands off what is left.
+            var delivered = pipeline.Sinks.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).GetAwaiter().GetResult();
             return written && delivered;
         }
         catch (Exception ex)
@@ -217,11 +216,11 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         finally
         {
             // Ends an upload that outlived the budget; the detached uploader sends its files once this process is gone.
-            _setup.Dispose();
+            pipeline.Sinks.Stop();
         }
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
-    private void OnProgramSwitch() => _pipeline?.Switch(CandorTelemetry.IsDisabled(_setup.Manifest.Product));
+    private void OnProgramSwitch() => _pipeline?.Switch(ProgramSwitch.IsDisabled(_setup.Manifest.Product));
 }

@@ -1,11 +1,14 @@
 using System.Reflection;
+using Candor.Catalog;
 using Candor.Consent;
 using Candor.Context;
 using Candor.Delivery;
 using Candor.Diagnostics;
 using Candor.Identity;
 using Candor.Manifest;
+using Candor.Platform;
 using Candor.Protocol;
+using Candor.Sinks;
 using Candor.Storage;
 using Candor.Tracking;
 
@@ -15,23 +18,26 @@ namespace Candor;
 /// Everything a <see cref="CandorClient"/> decides when it is built, in the order that keeps Candor's promises
 /// (README.md; docs/privacy-model.md): check the manifest and options (the only place Candor throws), resolve consent (an opt-out run
 /// touches no file), and only for an on run choose the sinks: print, the local log, the spool and its uploader.
-/// A build without an ingestion key has no uploader: a private build sends nothing.
+/// A build without an ingestion key has no uploader: a private build sends nothing. A tool's tests go the same way,
+/// on an environment and files held in memory (<see cref="ForTesting"/>).
 /// </summary>
-internal sealed class ClientSetup : IDisposable
+internal sealed class ClientSetup
 {
+    // Where a tool's tests keep their in-memory home unless their environment names one; nothing is written there.
+    private const string TestHome = "candor-test-home";
+
     private const string DebugVariable = "CANDOR_TELEMETRY_DEBUG";
     private const string KeyMetadata = "Candor.IngestionKey";
     private const string EndpointMetadata = "Candor.Endpoint";
 
-    private readonly ConsentGate? _gate;
+    private readonly ConsentGate _gate;
     private readonly ConsentOutcome _outcome;
-    private readonly SpoolSink? _spool;
     private readonly Func<EventStamp> _stamp;
     private readonly bool _traceAtStart;
     private int _disclosurePending;
     private int _consentTraced;
 
-    private ClientSetup(TelemetryManifest manifest, DeliveryOptions delivery, DropCounters drops, ConsentGate? gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, SpoolSink? spool, Func<EventStamp> stamp, bool traceAtStart)
+    private ClientSetup(TelemetryManifest manifest, DeliveryOptions delivery, DropCounters drops, ConsentGate gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, Func<EventStamp> stamp, bool traceAtStart)
     {
         _traceAtStart = traceAtStart;
         Manifest = manifest;
@@ -40,7 +46,6 @@ internal sealed class ClientSetup : IDisposable
         _gate = gate;
         _outcome = outcome;
         Sinks = sinks;
-        _spool = spool;
         _stamp = stamp;
         _disclosurePending = outcome.DisclosurePending ? 1 : 0;
     }
@@ -68,7 +73,7 @@ internal sealed class ClientSetup : IDisposable
     /// <summary>Shows a deferred disclosure once. Never throws.</summary>
     public bool ShowDisclosure()
     {
-        if (Interlocked.Exchange(ref _disclosurePending, 0) == 0 || _gate is null)
+        if (Interlocked.Exchange(ref _disclosurePending, 0) == 0)
         {
             return false;
         }
@@ -76,18 +81,35 @@ internal sealed class ClientSetup : IDisposable
         return _gate.ShowDisclosure(Manifest, _outcome);
     }
 
-    /// <summary>
-    /// At exit: waits only for an upload already in flight, at most <paramref name="budget"/>, and hands what is left
-    /// to the detached uploader.
-    /// </summary>
-    public Task<bool> DrainAsync(TimeSpan budget) => _spool?.DrainAsync(budget) ?? Task.FromResult(true);
-
-    public void Dispose() => _spool?.Dispose();
-
-    /// <summary>Builds the setup for a real run, or for a tool's tests when <paramref name="testSink"/> is given.</summary>
+    /// <summary>Builds the setup for a real run: the process's environment, the disk, the real sinks.</summary>
     /// <exception cref="ManifestException">The manifest is missing or wrong.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent.</exception>
-    public static ClientSetup Resolve(CandorOptions options, IEventSink? testSink, IReadOnlyDictionary<string, string>? testEnvironment)
+    public static ClientSetup ForProcess(CandorOptions options) =>
+        Resolve(options, ProcessEnvironment.Instance, PhysicalFileSystem.Instance, testSink: null);
+
+    /// <summary>
+    /// Builds the setup for a tool's own tests, the way a real run is built, but on <paramref name="environment"/>'s
+    /// variables (none of the process's) and a home held in memory, as a user's who has seen the product's disclosure.
+    /// Events go to <paramref name="sink"/> only.
+    /// </summary>
+    /// <exception cref="ManifestException">The manifest is wrong.</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent.</exception>
+    public static ClientSetup ForTesting(CandorOptions options, IEventSink sink, IReadOnlyDictionary<string, string> environment)
+    {
+        var variables = new Dictionary<string, string>(environment, StringComparer.Ordinal);
+        variables.TryAdd(CandorHome.Variable, Path.Combine(Path.GetTempPath(), TestHome));
+        var testEnvironment = new DictionaryEnvironment(variables);
+        var files = new MemoryFileSystem(options.TimeProvider);
+        if (options.Manifest is { } manifest && HomeLocator.Find(testEnvironment).Home is { } home)
+        {
+            // The disclosure counts as shown, as it is for every run of the tool but the user's first.
+            new IdentityStore(home, files, options.TimeProvider).RecordDisclosure(manifest.Product, manifest.DisclosureVersion);
+        }
+
+        return Resolve(options, testEnvironment, files, sink);
+    }
+
+    private static ClientSetup Resolve(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink)
     {
         var assembly = options.Assembly;
         var manifest = options.Manifest
@@ -104,30 +126,20 @@ internal sealed class ClientSetup : IDisposable
         }
 
         var testing = testSink is not null;
-        IEnvironment environment = testing ? new DictionaryEnvironment(testEnvironment ?? new Dictionary<string, string>()) : ProcessEnvironment.Instance;
 
         // Consent needs only the CI vendor (environment variables). The rest of the context (OS release, container
         // and notebook checks: a few file reads) is for the events, so it is detected with the stamp, on the
         // writer, by runs that record something.
         var ci = CiDetector.Detect(environment);
 
-        ConsentGate? gate = null;
-        ConsentOutcome outcome;
-        if (testing)
-        {
-            outcome = ResolveForTesting(manifest, environment, options.CommandLineOptOut, ci, options.TimeProvider);
-        }
-        else
-        {
-            gate = new ConsentGate(environment, PhysicalFileSystem.Instance, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
-            outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure);
-        }
+        var gate = new ConsentGate(environment, files, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
+        var outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure);
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
         var records = outcome.Home is not null && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure);
         if (!records && outcome.Identity is null)
         {
-            return new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], spool: null, stamp: static () => throw new InvalidOperationException("a run that records nothing has no stamp"), TraceAtStart(testing));
+            return new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], stamp: static () => throw new InvalidOperationException("a run that records nothing has no stamp"), TraceAtStart(testing));
         }
 
         var version = options.ProductVersion ?? InformationalVersion(assembly);
@@ -135,12 +147,12 @@ internal sealed class ClientSetup : IDisposable
         var endpoint = Endpoint(options, key);
         if (records)
         {
-            new ProductRecordStore(outcome.Home!, PhysicalFileSystem.Instance).Record(manifest, version, endpoint, key);
+            new ProductRecordStore(outcome.Home!, files).Record(manifest, version, endpoint, key);
         }
 
         var drops = new DropCounters();
         var sinks = new List<IEventSink>();
-        SpoolSink? spool = null;
+        var uploads = false;
         var decision = outcome.Decision;
         if (decision.Level != TelemetryLevel.Off && outcome.Identity is not null)
         {
@@ -157,13 +169,13 @@ internal sealed class ClientSetup : IDisposable
             {
                 if (decision.Level == TelemetryLevel.Local)
                 {
-                    sinks.Add(new LocalLogSink(home, manifest.Product, PhysicalFileSystem.Instance, delivery, options.TimeProvider));
+                    sinks.Add(new LocalLogSink(home, manifest.Product, files, delivery, options.TimeProvider));
                 }
                 else if (!string.IsNullOrEmpty(key))
                 {
-                    var events = new EventDelivery(home, manifest.Product, endpoint!, key, delivery, PhysicalFileSystem.Instance, options.TimeProvider);
-                    spool = new SpoolSink(events, drops, delivery, options.TimeProvider);
-                    sinks.Add(spool);
+                    var events = new EventDelivery(home, manifest.Product, endpoint!, key, delivery, files, options.TimeProvider);
+                    sinks.Add(new SpoolSink(events, delivery, options.TimeProvider));
+                    uploads = true;
                 }
             }
         }
@@ -174,8 +186,7 @@ internal sealed class ClientSetup : IDisposable
         var identity = outcome.Identity;
         var own = OwnAssemblies(options);
         var keyed = sinks.Count > 0 && UsesKeyedHashes(manifest);
-        var uploads = spool is not null;
-        return new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, spool, () => new EventStamp(
+        return new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, () => new EventStamp(
             manifest.Product,
             manifest.Revision,
             identity!.Install,
@@ -201,14 +212,10 @@ internal sealed class ClientSetup : IDisposable
     }
 
     /// <summary>
-    /// Once a run proves long (the pipeline's writer calls it once): uploads in process from now on, and builds the
-    /// trace source, so a session attached to the running process sees its events.
+    /// Once a run proves long (the pipeline's writer calls it once, after its sinks' own long run): builds the trace
+    /// source, so a session attached to the running process sees its events.
     /// </summary>
-    public void OnLongRun()
-    {
-        _spool?.KeepUploading();
-        StartTrace();
-    }
+    public void OnLongRun() => StartTrace();
 
     private void StartTrace()
     {
@@ -241,21 +248,6 @@ internal sealed class ClientSetup : IDisposable
     // A tool's tests detect the context from their own environment; a real run's is computed once per process.
     private static MachineContext DetectContext(IEnvironment environment, bool testing) =>
         testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
-
-    // A tool's tests: the same resolver and order, but no file is read or written and the disclosure counts as shown.
-    private static ConsentOutcome ResolveForTesting(TelemetryManifest manifest, IEnvironment environment, string? commandLineOptOut, string? ci, TimeProvider time)
-    {
-        var decision = ConsentResolver.Resolve(new ConsentInputs
-        {
-            Manifest = manifest,
-            Environment = environment,
-            ProgramDisabled = CandorTelemetry.IsDisabled(manifest.Product),
-            CommandLineOptOut = commandLineOptOut,
-            CiVendor = ci,
-        });
-        var identity = decision.Level == TelemetryLevel.Off ? null : new InstallIdentity(Guid.NewGuid(), time.GetUtcNow(), manifest.DisclosureVersion, InstallSecret.Create());
-        return new ConsentOutcome(decision, Home: null, identity);
-    }
 
     // The key is used by hash and name-or-hash fields (alone or as list items), nothing else.
     private static bool UsesKeyedHashes(TelemetryManifest manifest) =>

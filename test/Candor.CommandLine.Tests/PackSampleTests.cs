@@ -211,7 +211,7 @@ public sealed class PackSampleTests : IDisposable
         Assert.Empty(_home.Spooled());
 
         // The catalogue says what pack is, and that a source build has no collector.
-        var record = new Storage.ProductRecordStore(_home.Home, Storage.PhysicalFileSystem.Instance).TryRead("pack");
+        var record = new Catalog.ProductRecordStore(_home.Home, Storage.PhysicalFileSystem.Instance).TryRead("pack");
         Assert.Equal("1.2.0", record?.ProductVersion);
         Assert.Null(record?.Endpoint);
     }

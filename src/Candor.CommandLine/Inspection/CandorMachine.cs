@@ -1,8 +1,11 @@
+using Candor.Catalog;
 using Candor.Consent;
 using Candor.Context;
 using Candor.Delivery;
 using Candor.Identity;
+using Candor.Json;
 using Candor.Manifest;
+using Candor.Platform;
 using Candor.Storage;
 
 namespace Candor.CommandLine.Inspection;

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Candor.Catalog;
 using Candor.Consent;
 using Candor.Delivery;
 using Candor.Identity;
+using Candor.Json;
 using Candor.Storage;
 
 namespace Candor.CommandLine.Inspection;

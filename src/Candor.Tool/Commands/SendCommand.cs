@@ -1,10 +1,10 @@
 using System.CommandLine;
+using Candor.Catalog;
 using Candor.CommandLine.Commands;
 using Candor.CommandLine.Inspection;
 using Candor.CommandLine.Output;
 using Candor.Consent;
 using Candor.Delivery;
-using Candor.Storage;
 
 namespace Candor.Tool.Commands;
 

@@ -1,5 +1,6 @@
 using Candor.Identity;
 using Candor.Manifest;
+using Candor.Platform;
 using Candor.Storage;
 
 namespace Candor.Consent;

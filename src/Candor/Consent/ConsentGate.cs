@@ -1,5 +1,6 @@
 using Candor.Identity;
 using Candor.Manifest;
+using Candor.Platform;
 using Candor.Storage;
 
 namespace Candor.Consent;
@@ -84,7 +85,7 @@ internal sealed class ConsentGate
             Environment = _environment,
             ReadSettings = () => settings?.Read() ?? SettingsSnapshot.Empty,
             Policy = MachinePolicy.Read(_files, _policyPath),
-            ProgramDisabled = CandorTelemetry.IsDisabled(manifest.Product),
+            ProgramDisabled = ProgramSwitch.IsDisabled(manifest.Product),
             CommandLineOptOut = commandLineOptOut,
             CiVendor = ciVendor,
             HomeProblem = homeProblem,

@@ -1,5 +1,5 @@
 using Candor.Manifest;
-using Candor.Storage;
+using Candor.Platform;
 
 namespace Candor.Consent;
 

@@ -1,4 +1,5 @@
 using Candor.Manifest;
+using Candor.Platform;
 
 namespace Candor.Consent;
 

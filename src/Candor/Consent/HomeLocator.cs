@@ -1,3 +1,4 @@
+using Candor.Platform;
 using Candor.Storage;
 
 namespace Candor.Consent;

@@ -1,3 +1,4 @@
+using Candor.Json;
 using Candor.Storage;
 
 namespace Candor.Consent;

@@ -1,5 +1,4 @@
-using Candor.Consent;
-using Candor.Storage;
+using Candor.Platform;
 
 namespace Candor.Context;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
-using Candor.Consent;
+using Candor.Platform;
 using Candor.Protocol;
 using Candor.Storage;
 

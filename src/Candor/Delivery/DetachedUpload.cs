@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Candor.Catalog;
 using Candor.Storage;
 
 namespace Candor.Delivery;

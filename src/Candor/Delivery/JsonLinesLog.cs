@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Candor.Json;
 using Candor.Storage;
 
 namespace Candor.Delivery;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using Candor.Json;
 using Candor.Protocol;
 using Candor.Storage;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Candor.Json;
 using Candor.Protocol;
 using Candor.Storage;
 

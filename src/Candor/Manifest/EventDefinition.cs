@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Candor.Storage;
+using Candor.Json;
 
 namespace Candor.Manifest;
 

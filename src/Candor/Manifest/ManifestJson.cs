@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Candor.Storage;
+using Candor.Json;
 
 namespace Candor.Manifest;
 

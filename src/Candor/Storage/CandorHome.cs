@@ -1,3 +1,5 @@
+using Candor.Platform;
+
 namespace Candor.Storage;
 
 /// <summary>

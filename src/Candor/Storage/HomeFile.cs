@@ -1,4 +1,5 @@
 using System.Text.Unicode;
+using Candor.Json;
 
 namespace Candor.Storage;
 

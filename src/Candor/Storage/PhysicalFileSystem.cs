@@ -1,3 +1,4 @@
+using Candor.Json;
 using Microsoft.Win32.SafeHandles;
 
 namespace Candor.Storage;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Candor.Manifest;
 using Candor.Protocol;
-using Candor.Tracking;
+using Candor.Sinks;
 
 namespace Candor.Testing;
 
@@ -37,13 +37,15 @@ public sealed class InMemorySink : IEventSink
         }
     }
 
-    void IEventSink.Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+    bool IEventSink.Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {
         var recorded = new RecordedEvent(Encoding.UTF8.GetString(json.Span));
         lock (_gate)
         {
             _events.Add(recorded);
         }
+
+        return true;
     }
 }
 

@@ -4,6 +4,7 @@ using System.Text;
 using Candor.Consent;
 using Candor.Diagnostics;
 using Candor.Manifest;
+using Candor.Sinks;
 
 namespace Candor.Tracking;
 
@@ -35,13 +36,14 @@ internal sealed class EventPipeline
     private readonly EventPool _pool;
     private readonly TimeProvider _time;
     private readonly Lazy<EventStamp> _stamp;
-    private readonly IReadOnlyList<IEventSink> _sinks;
     private readonly TelemetryLevel _builtLevel;
     private readonly Writer? _writer;
 
-    // What only a long run needs (delivery's periodic check, whose timer starts the runtime's timer thread), run
-    // once by the writer when its first wait ends without the run having ended: a short run never pays for it.
-    private Action? _onLongRun;
+    // Set once the writer's first wait ends without the run having ended: the sinks' long run (the spool's uploads
+    // in process, whose timer starts the runtime's timer thread) and the client's own (its trace source) start
+    // then, on the writer, so a short run never pays for them.
+    private int _longRun;
+    private readonly Action? _onLongRun;
 
     // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,7 +73,7 @@ internal sealed class EventPipeline
         _level = (int)level;
         _builtLevel = level;
         _stamp = new Lazy<EventStamp>(stampFactory, LazyThreadSafetyMode.ExecutionAndPublication);
-        _sinks = sinks;
+        Sinks = new SinkSet(sinks);
         _time = time;
         Drops = drops;
         _queue = new EventQueue(capacity);
@@ -90,6 +92,9 @@ internal sealed class EventPipeline
     }
 
     public DropCounters Drops { get; }
+
+    /// <summary>The sinks this pipeline writes to; the client drains and stops them at exit, after <see cref="Complete"/>.</summary>
+    public SinkSet Sinks { get; }
 
     public TelemetryLevel Level => (TelemetryLevel)_level;
 
@@ -302,7 +307,10 @@ internal sealed class EventPipeline
                 Volatile.Write(ref _reading, 0);
 
                 // The run outlived the writer's first wait without ending: whatever only a long run needs starts now.
-                RunOnce(ref _onLongRun, "keeping delivery going");
+                if (_longRun == 0)
+                {
+                    StartLongRun();
+                }
 
                 // After a batch the writer lingers awake, so a tool tracking in a loop does not wake it per event;
                 // a linger that brought nothing parks it until the next event.
@@ -330,22 +338,18 @@ internal sealed class EventPipeline
         }
     }
 
-    // Runs a one-time hook at most once, whichever thread gets to it first; a failure is logged, never thrown. The
-    // writer calls it after every batch, so a hook already run costs one read, not an interlocked exchange.
-    private static void RunOnce(ref Action? hook, string what)
+    // Once, on the writer (the only thread that calls it); a failure is logged, never thrown.
+    private void StartLongRun()
     {
-        if (Volatile.Read(ref hook) is null || Interlocked.Exchange(ref hook, null) is not { } run)
-        {
-            return;
-        }
-
+        _longRun = 1;
+        Sinks.OnLongRun();
         try
         {
-            run();
+            _onLongRun?.Invoke();
         }
         catch (Exception ex)
         {
-            SelfLog.Failure(what, ex);
+            SelfLog.Failure("starting the long run", ex);
         }
     }
 
@@ -388,10 +392,9 @@ internal sealed class EventPipeline
             {
                 pending.AssignId(_ids);
                 var json = pending.Json.IsEmpty ? _serializer.Write(pending, pipeline._stamp.Value) : pending.Json;
-
-                foreach (var sink in pipeline._sinks)
+                if (!pipeline.Sinks.Write(pending.Id, pending.Definition!, json))
                 {
-                    WriteTo(sink, pending, json);
+                    pipeline.Drops.Add(DropReason.SpoolFull);
                 }
             }
             catch (Exception ex)
@@ -403,19 +406,6 @@ internal sealed class EventPipeline
             {
                 pipeline._pool.Return(pending);
             }
-        }
-    }
-
-    private static void WriteTo(IEventSink sink, PendingEvent pending, ReadOnlyMemory<byte> json)
-    {
-        try
-        {
-            sink.Write(pending.Id, pending.Definition!, json);
-        }
-        catch (Exception ex)
-        {
-            // One failing sink (a closed stderr, a full disk) must not starve the others.
-            SelfLog.Failure("handing an event to " + sink.GetType().Name, ex);
         }
     }
 }

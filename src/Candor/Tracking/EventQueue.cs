@@ -40,9 +40,6 @@ internal sealed class EventQueue
         _wakeAt = size / 2;
     }
 
-    /// <summary>Whether the reader is parked on an empty queue now (for tests).</summary>
-    internal bool IsParked => _parked;
-
     /// <summary>How many events the queue holds at most.</summary>
     public int Capacity => _slots.Length;
 

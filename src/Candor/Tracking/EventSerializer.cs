@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Candor.Json;
 using Candor.Manifest;
 using Candor.Privacy;
 using Candor.Protocol;
-using Candor.Storage;
 
 namespace Candor.Tracking;
 

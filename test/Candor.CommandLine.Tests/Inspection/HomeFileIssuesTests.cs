@@ -1,3 +1,4 @@
+using Candor.Catalog;
 using Candor.CommandLine.Inspection;
 using Candor.CommandLine.Tests.Support;
 using Candor.Delivery;

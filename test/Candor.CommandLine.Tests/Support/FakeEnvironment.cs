@@ -1,4 +1,4 @@
-using Candor.Storage;
+using Candor.Platform;
 
 namespace Candor.CommandLine.Tests.Support;
 

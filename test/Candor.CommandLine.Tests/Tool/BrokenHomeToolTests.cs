@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Candor.Catalog;
 using Candor.CommandLine.Inspection;
 using Candor.CommandLine.Tests.Support;
 using Candor.Delivery;

@@ -1,3 +1,4 @@
+using Candor.Catalog;
 using Candor.Consent;
 using Candor.Delivery;
 using Candor.Storage;

@@ -1,6 +1,7 @@
 using System.Net.NetworkInformation;
 using System.Text;
 using System.Text.Json;
+using Candor.Catalog;
 using Candor.Consent;
 using Candor.Delivery;
 using Candor.Storage;

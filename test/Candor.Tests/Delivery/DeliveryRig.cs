@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Candor.Catalog;
 using Candor.Delivery;
 using Candor.Protocol;
 using Candor.Storage;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Candor.Context;
+using Candor.Platform;
 using Candor.Protocol;
-using Candor.Storage;
 using Candor.Tests.Support;
 
 namespace Candor.Tests.Protocol;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Candor.Delivery;
+using Candor.Json;
 using Candor.Protocol;
-using Candor.Storage;
 
 namespace Candor.Tests.Support;
 

@@ -1,4 +1,5 @@
 using Candor.Consent;
+using Candor.Sinks;
 using Candor.Tracking;
 
 namespace Candor.Tests.Tracking;
@@ -343,7 +344,7 @@ public class EventPipelineTests
 
         public int[] Threads => [.. _threads];
 
-        public void Write(Guid id, Candor.Manifest.EventDefinition definition, ReadOnlyMemory<byte> json)
+        public bool Write(Guid id, Candor.Manifest.EventDefinition definition, ReadOnlyMemory<byte> json)
         {
             _threads.Enqueue(Environment.CurrentManagedThreadId);
             Entered.Set();
@@ -351,6 +352,8 @@ public class EventPipelineTests
             {
                 Release.Wait(TimeSpan.FromSeconds(30));
             }
+
+            return true;
         }
 
         public void Dispose()

@@ -90,7 +90,8 @@ public class EventQueueTests
         var woken = false;
         var reader = new Thread(() => woken = queue.Wait(Timeout.InfiniteTimeSpan));
         reader.Start();
-        SpinWait.SpinUntil(() => queue.IsParked);
+        // Blocked in Wait means parked: Wait marks the reader parked before it blocks.
+        SpinWait.SpinUntil(() => (reader.ThreadState & ThreadState.WaitSleepJoin) != 0);
 
         queue.TryEnqueue(new PendingEvent());
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Candor.Consent;
 using Candor.Manifest;
+using Candor.Sinks;
 using Candor.Testing;
 using Candor.Tracking;
 using Microsoft.Extensions.Time.Testing;

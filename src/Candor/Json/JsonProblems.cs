@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Candor.Storage;
+namespace Candor.Json;
 
 /// <summary>
 /// Tells a file that is not the JSON Candor writes from any other failure. A class of its own, apart from

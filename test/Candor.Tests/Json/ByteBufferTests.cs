@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Candor.Storage;
+using Candor.Json;
 
-namespace Candor.Tests.Storage;
+namespace Candor.Tests.Json;
 
 public sealed class ByteBufferTests
 {

@@ -1,7 +1,8 @@
+using Candor.Catalog;
 using Candor.Storage;
 using Candor.Tests.Support;
 
-namespace Candor.Tests.Storage;
+namespace Candor.Tests.Catalog;
 
 /// <summary>A <c>catalog/{id}.json</c> that cannot be used: never thrown, set aside by the product's next record.</summary>
 public sealed class BrokenCatalogTests : IDisposable

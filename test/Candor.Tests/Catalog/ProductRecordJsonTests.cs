@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Candor.Storage;
+using Candor.Catalog;
 using Candor.Tests.Support;
 
-namespace Candor.Tests.Storage;
+namespace Candor.Tests.Catalog;
 
 public sealed class ProductRecordJsonTests
 {

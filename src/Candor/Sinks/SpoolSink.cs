@@ -1,18 +1,18 @@
+using Candor.Delivery;
 using Candor.Manifest;
-using Candor.Tracking;
 
-namespace Candor.Delivery;
+namespace Candor.Sinks;
 
 /// <summary>
 /// Hands each written event to the spool. A short run uploads nothing itself: its exit hands the events to the
 /// detached uploader (<see cref="EventDelivery.HandOff"/>), so the tool waits for no request. A run that outlives
 /// its first events (a long-running host) uploads in process instead, <see cref="DeliveryOptions.UploadDelay"/>
-/// after an event, so a burst goes in one request.
+/// after an event, so a burst goes in one request. Its lifecycle: <see cref="KeepUploading"/> when the run proves
+/// long, <see cref="DrainAsync"/> at exit, and <see cref="Dispose"/> (its stop) to end an upload that outlived the budget.
 /// </summary>
 internal sealed class SpoolSink : IEventSink, IDisposable
 {
     private readonly EventDelivery _delivery;
-    private readonly DropCounters _drops;
     private readonly TimeSpan _delay;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
@@ -23,10 +23,9 @@ internal sealed class SpoolSink : IEventSink, IDisposable
     // Set once the run has proved long; read on every write, so a plain volatile field.
     private volatile bool _longRun;
 
-    public SpoolSink(EventDelivery delivery, DropCounters drops, DeliveryOptions options, TimeProvider time)
+    public SpoolSink(EventDelivery delivery, DeliveryOptions options, TimeProvider time)
     {
         _delivery = delivery;
-        _drops = drops;
         _delay = options.UploadDelay;
         _time = time;
     }
@@ -45,12 +44,12 @@ internal sealed class SpoolSink : IEventSink, IDisposable
         Schedule();
     }
 
-    public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+    /// <summary>Spools the event; false when the spool has no room for it (the pipeline counts the drop).</summary>
+    public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {
         if (!_delivery.Spool.TryWrite(id, json.Span))
         {
-            _drops.Add(DropReason.SpoolFull);
-            return;
+            return false;
         }
 
         _delivery.NoteWritten();
@@ -58,7 +57,13 @@ internal sealed class SpoolSink : IEventSink, IDisposable
         {
             Schedule();
         }
+
+        return true;
     }
+
+    void IEventSink.OnLongRun() => KeepUploading();
+
+    void IEventSink.Stop() => Dispose();
 
     /// <summary>
     /// At exit: waits only for an upload in flight, at most <paramref name="budget"/>, then hands what is left to the

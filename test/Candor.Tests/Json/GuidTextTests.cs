@@ -1,7 +1,7 @@
 using System.Text;
-using Candor.Storage;
+using Candor.Json;
 
-namespace Candor.Tests.Storage;
+namespace Candor.Tests.Json;
 
 public sealed class GuidTextTests
 {

@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 
-namespace Candor.Storage;
+namespace Candor.Json;
 
 /// <summary>
 /// The escaping every JSON the SDK writes uses: printable ASCII is written as it is, except <c>"</c> and <c>\</c>;

@@ -1,7 +1,7 @@
 using System.Text;
 using Candor.Manifest;
 
-namespace Candor.Tracking;
+namespace Candor.Sinks;
 
 /// <summary>
 /// Print mode (<c>CANDOR_TELEMETRY_DEBUG=1</c>, or a tool's <c>--printmetrics</c>): every event's exact JSON,
@@ -11,9 +11,10 @@ internal sealed class PrintSink(TextWriter writer) : IEventSink
 {
     private readonly TextWriter _writer = TextWriter.Synchronized(writer);
 
-    public void Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+    public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {
         _writer.WriteLine(Encoding.UTF8.GetString(json.Span));
         _writer.Flush();
+        return true;
     }
 }

@@ -1,7 +1,8 @@
 using Candor.Delivery;
-using Candor.Tracking;
+using Candor.Sinks;
+using Candor.Tests.Delivery;
 
-namespace Candor.Tests.Delivery;
+namespace Candor.Tests.Sinks;
 
 public sealed class SpoolSinkTests
 {
@@ -13,7 +14,7 @@ public sealed class SpoolSinkTests
         using var rig = new DeliveryRig(options: TwoSecondDelay);
         var starter = new RecordingStarter();
         using var delivery = Create(rig, new Uri("http://127.0.0.1:9"), starter);
-        using var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
+        using var sink = new SpoolSink(delivery, rig.Options, rig.Time);
         Write(sink, rig, 2);
         rig.Time.Advance(TimeSpan.FromMinutes(10));
 
@@ -32,7 +33,7 @@ public sealed class SpoolSinkTests
         using var rig = new DeliveryRig(options: TwoSecondDelay);
         var starter = new RecordingStarter();
         using var delivery = Create(rig, collector.Endpoint, starter);
-        using var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
+        using var sink = new SpoolSink(delivery, rig.Options, rig.Time);
         var first = Write(sink, rig, 1);
 
         sink.KeepUploading();
@@ -54,7 +55,7 @@ public sealed class SpoolSinkTests
         // The writer thread may get to KeepUploading only after the tool's thread disposed the client.
         using var rig = new DeliveryRig(options: TwoSecondDelay);
         var delivery = Create(rig, new Uri("http://127.0.0.1:9"), new RecordingStarter());
-        var sink = new SpoolSink(delivery, new DropCounters(), rig.Options, rig.Time);
+        var sink = new SpoolSink(delivery, rig.Options, rig.Time);
         Write(sink, rig, 1);
         sink.Dispose();
 

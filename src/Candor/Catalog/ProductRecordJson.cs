@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Candor.Json;
 
-namespace Candor.Storage;
+namespace Candor.Catalog;
 
 /// <summary>
 /// Reads and writes <c>catalog/{id}.json</c> (<see cref="ProductRecordDocument"/>) with the JSON reader and writer

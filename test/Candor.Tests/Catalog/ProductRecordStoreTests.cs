@@ -1,8 +1,9 @@
+using Candor.Catalog;
 using Candor.Manifest;
 using Candor.Storage;
 using Candor.Tests.Support;
 
-namespace Candor.Tests.Storage;
+namespace Candor.Tests.Catalog;
 
 public sealed class ProductRecordStoreTests : IDisposable
 {

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json;
+using Candor.Json;
 using Candor.Manifest;
+using Candor.Storage;
 
-namespace Candor.Storage;
+namespace Candor.Catalog;
 
 /// <summary>
 /// What the <c>candor</c> tool needs to know about a product it did not build: its manifest (for <c>show</c>

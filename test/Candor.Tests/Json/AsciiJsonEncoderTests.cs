@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Candor.Storage;
+using Candor.Json;
 
-namespace Candor.Tests.Storage;
+namespace Candor.Tests.Json;
 
 public sealed class AsciiJsonEncoderTests
 {

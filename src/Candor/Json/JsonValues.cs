@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Candor.Storage;
+namespace Candor.Json;
 
 /// <summary>
 /// Reading and writing the SDK's small files with <see cref="Utf8JsonReader"/> and <see cref="Utf8JsonWriter"/>

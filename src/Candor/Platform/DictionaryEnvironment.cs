@@ -1,4 +1,4 @@
-namespace Candor.Storage;
+namespace Candor.Platform;
 
 /// <summary>Environment variables from a dictionary, for a tool's own tests: no process variable, no config folder.</summary>
 internal sealed class DictionaryEnvironment(IReadOnlyDictionary<string, string> variables) : IEnvironment

@@ -1,4 +1,4 @@
-namespace Candor.Storage;
+namespace Candor.Platform;
 
 /// <summary>
 /// Reads environment variables and platform folders, as a seam so tests run side by side with their own

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Candor.Storage;
+namespace Candor.Json;
 
 /// <summary>
 /// GUIDs as lowercase hexadecimal ASCII, in the "D" (with dashes) or "N" (32 digits) layout, written digit by digit:

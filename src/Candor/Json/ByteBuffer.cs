@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Candor.Storage;
+namespace Candor.Json;
 
 /// <summary>
 /// A growable byte buffer for <see cref="System.Text.Json.Utf8JsonWriter"/>, as <see cref="ArrayBufferWriter{T}"/>

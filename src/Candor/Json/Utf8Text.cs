@@ -1,4 +1,4 @@
-namespace Candor.Storage;
+namespace Candor.Json;
 
 /// <summary>Reading the small UTF-8 files people may edit by hand.</summary>
 internal static class Utf8Text

@@ -1,4 +1,4 @@
-namespace Candor.Consent;
+namespace Candor.Platform;
 
 /// <summary>
 /// The one rule Candor uses for every on/off environment variable it reads (opt-out variables,

@@ -1,0 +1,81 @@
+using Candor.Manifest;
+using Candor.Sinks;
+using Candor.Tests.Tracking;
+using Candor.Tracking;
+
+namespace Candor.Tests.Sinks;
+
+public sealed class SinkSetTests
+{
+    private static readonly EventDefinition Definition = TelemetryManifest.Parse(Some.ManifestJson).Events[0];
+
+    [Fact]
+    public void Write_ASinkThatThrows_DoesNotStarveTheOthers()
+    {
+        var kept = new RecordingSink(room: true);
+        var sinks = new SinkSet([new FailingSink(), kept]);
+
+        Assert.True(sinks.Write(Guid.NewGuid(), Definition, "{}"u8.ToArray()));
+        Assert.Equal(["write"], kept.Calls);
+    }
+
+    [Fact]
+    public void Write_ASinkWithoutRoom_IsCountedByThePipelineAsSpoolFull()
+    {
+        var full = new RecordingSink(room: false);
+        var harness = new PipelineHarness(sink: full);
+
+        harness.Pipeline.Begin("install").Track();
+        harness.Flush();
+
+        // (A slow machine may see the run prove long meanwhile: only the writes count here.)
+        Assert.Equal(["write"], full.Calls.Where(c => c == "write"));
+        Assert.Equal(1, harness.Drops.Snapshot()[DropReason.SpoolFull]);
+        Assert.Single(harness.Sink.Events);
+    }
+
+    [Fact]
+    public async Task DrainThenStop_ReachEverySink_WhateverOneOfThemThrows()
+    {
+        var calm = new RecordingSink(room: true);
+        var sinks = new SinkSet([new FailingSink(), calm]);
+
+        sinks.OnLongRun();
+        Assert.False(await sinks.DrainAsync(TimeSpan.FromSeconds(1)));
+        sinks.Stop();
+
+        Assert.Equal(["long run", "drain", "stop"], calm.Calls);
+    }
+
+    private sealed class FailingSink : IEventSink
+    {
+        public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json) => throw new IOException("disk full");
+
+        public void OnLongRun() => throw new IOException("no timer");
+
+        public Task<bool> DrainAsync(TimeSpan budget) => throw new IOException("no spool");
+
+        public void Stop() => throw new IOException("already gone");
+    }
+
+    private sealed class RecordingSink(bool room) : IEventSink
+    {
+        public List<string> Calls { get; } = [];
+
+        public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+        {
+            Calls.Add("write");
+            return room;
+        }
+
+        public void OnLongRun() => Calls.Add("long run");
+
+        public Task<bool> DrainAsync(TimeSpan budget)
+        {
+            Calls.Add("drain");
+            return Task.FromResult(true);
+        }
+
+        public void Stop() => Calls.Add("stop");
+    }
+}
