@@ -21,7 +21,7 @@ namespace Candor.Protocol;
 /// <item><c>stack</c>: <see cref="StackGrammar"/>.</item>
 /// </list>
 /// </remarks>
-public static class PropertyGrammar
+internal static class PropertyGrammar
 {
     /// <summary>The length of a keyed hash: 128 bits in lower-case hexadecimal.</summary>
     public const int HashLength = 32;

@@ -8,7 +8,7 @@ namespace Candor.Protocol;
 /// arrays of strings; measurements are numbers. Every value has already been through the manifest's
 /// privacy transforms (buckets, keyed hashes, scrubbed stacks) before it is written.
 /// </summary>
-public sealed class WireEvent
+internal sealed class WireEvent
 {
     /// <summary>A random ID that makes delivery idempotent: the collector stores an ID once.</summary>
     public Guid Id { get; set; }
@@ -49,7 +49,7 @@ public sealed class WireEvent
 }
 
 /// <summary>The common context of an event, computed once per process.</summary>
-public sealed class WireContext
+internal sealed class WireContext
 {
     /// <summary>The product's version.</summary>
     public string Version { get; set; } = "";
@@ -83,7 +83,7 @@ public sealed class WireContext
 }
 
 /// <summary>A batch of events: the body of <see cref="ProtocolConstants.BatchPath"/>.</summary>
-public sealed class WireBatch
+internal sealed class WireBatch
 {
     /// <summary>The events, at most <see cref="ProtocolConstants.MaxEventsPerBatch"/>.</summary>
     public List<WireEvent> Events { get; set; } = [];
@@ -94,7 +94,7 @@ public sealed class WireBatch
 /// stored under its ID) or rejected with its index and a reason; the uploader deletes both kinds from its
 /// spool and records the rejected ones.
 /// </summary>
-public sealed class BatchResponse
+internal sealed class BatchResponse
 {
     /// <summary>How many events were stored by this request.</summary>
     public int Accepted { get; set; }
@@ -107,7 +107,7 @@ public sealed class BatchResponse
 }
 
 /// <summary>Why one event of a batch was refused.</summary>
-public sealed class ItemRejection
+internal sealed class ItemRejection
 {
     /// <summary>The event's position in the batch, from 0.</summary>
     public int Index { get; set; }
@@ -123,7 +123,7 @@ public sealed class ItemRejection
 }
 
 /// <summary>The body of a request-level error (4xx): one reason and one sentence.</summary>
-public sealed class ProblemResponse
+internal sealed class ProblemResponse
 {
     /// <summary>A stable, machine-readable reason such as <c>unknown-key</c>.</summary>
     public string Reason { get; set; } = "";
@@ -133,7 +133,7 @@ public sealed class ProblemResponse
 }
 
 /// <summary>The body of a deletion-on-request: the install whose data is deleted, and the proof of being that install.</summary>
-public sealed class DeleteInstallRequest
+internal sealed class DeleteInstallRequest
 {
     /// <summary>The install ID whose raw events are deleted.</summary>
     public Guid Install { get; set; }
@@ -146,7 +146,7 @@ public sealed class DeleteInstallRequest
 }
 
 /// <summary>The answer to a deletion-on-request.</summary>
-public sealed class DeleteInstallResponse
+internal sealed class DeleteInstallResponse
 {
     /// <summary>How many raw events were removed.</summary>
     public long Deleted { get; set; }
@@ -162,4 +162,4 @@ public sealed class DeleteInstallResponse
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(DeleteInstallRequest))]
 [JsonSerializable(typeof(DeleteInstallResponse))]
-public sealed partial class ProtocolJsonContext : JsonSerializerContext;
+internal sealed partial class ProtocolJsonContext : JsonSerializerContext;
