@@ -35,7 +35,7 @@ internal static class WireNames
     /// <summary>The random ID of the process that tracked the event.</summary>
     public const string Session = "session";
 
-    /// <summary>The install's deletion verifier; absent when not uploading.</summary>
+    /// <summary>The install's deletion verifier (<see cref="PropertyGrammar.IsVerifier"/>); absent when not uploading.</summary>
     public const string Verifier = "verifier";
 
     /// <summary>The context object.</summary>
