@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Candor.Collector.Products;
+using Candor.Protocol;
 
 namespace Candor.Collector.Dashboard;
 
@@ -405,22 +406,22 @@ internal static class DashboardPages
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteStartArray("events");
+            json.WriteStartArray(WireNames.Events);
             json.WriteStartObject();
-            json.WriteString("id", Id(0));
-            json.WriteString("name", view.Product.Latest.Events[0].Name);
-            json.WriteString("time", view.ComputedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-            json.WriteString("product", view.Product.Record.Name);
-            json.WriteNumber("revision", view.Product.Latest.Revision);
-            json.WriteString("install", Id(1));
-            json.WriteString("session", Id(2));
-            json.WriteStartObject("context");
-            json.WriteString("version", "1.0.0");
-            json.WriteString("os", "linux");
-            json.WriteString("osVersion", "debian 12");
-            json.WriteString("arch", "x64");
-            json.WriteString("runtime", "8.0.11");
-            json.WriteString("host", "process");
+            json.WriteString(WireNames.Id, Id(0));
+            json.WriteString(WireNames.Name, view.Product.Latest.Events[0].Name);
+            json.WriteString(WireNames.Time, view.ComputedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            json.WriteString(WireNames.Product, view.Product.Record.Name);
+            json.WriteNumber(WireNames.Revision, view.Product.Latest.Revision);
+            json.WriteString(WireNames.Install, Id(1));
+            json.WriteString(WireNames.Session, Id(2));
+            json.WriteStartObject(WireNames.Context);
+            json.WriteString(WireNames.ContextMembers.Version, "1.0.0");
+            json.WriteString(WireNames.ContextMembers.Os, "linux");
+            json.WriteString(WireNames.ContextMembers.OsVersion, "debian 12");
+            json.WriteString(WireNames.ContextMembers.Arch, "x64");
+            json.WriteString(WireNames.ContextMembers.Runtime, "8.0.11");
+            json.WriteString(WireNames.ContextMembers.Host, "process");
             json.WriteEndObject();
             json.WriteEndObject();
             json.WriteEndArray();

@@ -58,9 +58,9 @@ internal sealed class EventValidator(TimeProvider time)
             return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': 'time' is older than the product keeps events ({product.Record.RetentionMonths.ToString(CultureInfo.InvariantCulture)} months)");
         }
 
-        if (e.Verifier is not null && !(e.Verifier.Length == 64 && e.Verifier.All(char.IsAsciiHexDigitLower)))
+        if (e.Verifier is not null && !PropertyGrammar.IsVerifier(e.Verifier))
         {
-            return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': 'verifier' must be 64 lower-case hex characters (SHA-256 of the install's deletion proof)");
+            return Refuse(RejectionReasons.InvalidValue, $"event '{e.Name}': '{WireNames.Verifier}' must be {PropertyGrammar.VerifierLength.ToString(CultureInfo.InvariantCulture)} lower-case hex characters (SHA-256 of the install's deletion proof)");
         }
 
         if (ContextGrammar.Check(e.Context) is { } contextProblem)

@@ -129,7 +129,14 @@ internal sealed class IngestionPipeline(
         return busy.Problem;
     }
 
-    private static JsonDocument? Parse(RequestBody body, int maxEvents, out List<JsonElement> items, out RequestProblem? problem)
+    private static readonly byte[] EventsName = System.Text.Encoding.UTF8.GetBytes(WireNames.Events);
+    private static readonly byte[] IdName = System.Text.Encoding.UTF8.GetBytes(WireNames.Id);
+
+    /// <summary>
+    /// The batch body parsed, with its items (each read later by <see cref="WireEventReader"/>), or why the body is
+    /// refused as a whole; the caller disposes the document, which the items read.
+    /// </summary>
+    internal static JsonDocument? Parse(RequestBody body, int maxEvents, out List<JsonElement> items, out RequestProblem? problem)
     {
         items = [];
         JsonDocument document;
@@ -144,10 +151,10 @@ internal sealed class IngestionPipeline(
         }
 
         if (document.RootElement.ValueKind is not JsonValueKind.Object
-            || !JsonText.TryGetMember(document.RootElement, "events"u8, out var events)
+            || !JsonText.TryGetMember(document.RootElement, EventsName, out var events)
             || events.ValueKind is not JsonValueKind.Array)
         {
-            problem = Malformed("the body must be an object with an 'events' array");
+            problem = Malformed($"the body must be an object with an '{WireNames.Events}' array");
             return document;
         }
 
@@ -203,7 +210,7 @@ internal sealed class IngestionPipeline(
     // string, or not valid text, is not read at all (both would throw).
     private static Guid? ReadId(JsonElement item, bool checkText) =>
         item.ValueKind is JsonValueKind.Object
-        && JsonText.TryGetMember(item, "id"u8, out var element)
+        && JsonText.TryGetMember(item, IdName, out var element)
         && element.ValueKind is JsonValueKind.String
         && (!checkText || JsonText.Find(JsonMarshal.GetRawUtf8Value(element)) is null)
         && element.TryGetGuid(out var id)

@@ -1,15 +1,16 @@
 using System.Text.Json;
 using Candor.Protocol;
+using C = Candor.Protocol.WireNames.ContextMembers;
 
 namespace Candor.Collector.Ingestion;
 
 /// <summary>
-/// Reads one batch item into a <see cref="WireEvent"/> straight from the batch's parsed document, with the same
-/// names and kinds as <see cref="ProtocolJsonContext"/> (camelCase, unknown members ignored, null for an absent
-/// string). Property values stay elements of the batch document instead of being copied into a document each, as
-/// the serializer's <see cref="JsonElement"/> converter does: that copying was most of the allocation of ingestion.
-/// The event is only valid while the batch document lives. A <c>machine</c> member, which older SDKs sent, is
-/// ignored: it is neither checked nor kept.
+/// Reads one batch item into a <see cref="WireEvent"/> straight from the batch's parsed document: the members of
+/// <see cref="WireNames"/> with the kinds of <see cref="WireEvent"/>'s properties, as <see cref="ProtocolJsonContext"/>
+/// reads them (unknown members ignored, null for an absent or null string). Property values stay elements of the batch
+/// document instead of being copied into a document each, as the serializer's <see cref="JsonElement"/> converter does:
+/// that copying was most of the allocation of ingestion. The event is only valid while the batch document lives. A
+/// <c>machine</c> member, which older SDKs sent, is ignored: it is neither checked nor kept.
 /// </summary>
 internal static class WireEventReader
 {
@@ -24,37 +25,37 @@ internal static class WireEventReader
             string? problem = null;
             switch (member.Name)
             {
-                case "id":
+                case WireNames.Id:
                     problem = TryGuid(value, out var id) ? null : "";
                     e.Id = id;
                     break;
-                case "name":
+                case WireNames.Name:
                     problem = TryString(value, out text) ? null : "";
                     e.Name = text!;
                     break;
-                case "time":
+                case WireNames.Time:
                     DateTimeOffset time = default;
                     problem = value.ValueKind is JsonValueKind.String && value.TryGetDateTimeOffset(out time) ? null : "";
                     e.Time = time;
                     break;
-                case "product":
+                case WireNames.Product:
                     problem = TryString(value, out text) ? null : "";
                     e.Product = text!;
                     break;
-                case "revision":
+                case WireNames.Revision:
                     var revision = 0;
                     problem = value.ValueKind is JsonValueKind.Number && value.TryGetInt32(out revision) ? null : "";
                     e.Revision = revision;
                     break;
-                case "install":
+                case WireNames.Install:
                     problem = TryGuid(value, out var install) ? null : "";
                     e.Install = install;
                     break;
-                case "session":
+                case WireNames.Session:
                     problem = TryGuid(value, out var session) ? null : "";
                     e.Session = session;
                     break;
-                case "verifier":
+                case WireNames.Verifier:
                     problem = TryString(value, out text) ? null : "";
                     e.Verifier = text;
                     break;
@@ -62,17 +63,17 @@ internal static class WireEventReader
                 // Older SDKs sent a hash of the MAC address when their manifest asked for one. Candor keeps nothing
                 // derived from hardware: the value is skipped unread, whatever it holds, so those SDKs' batches are
                 // still stored, without it.
-                case "machine":
+                case WireNames.LegacyMachine:
                     break;
-                case "context":
+                case WireNames.Context:
                     problem = ReadContext(value, out var context);
                     e.Context = context!;
                     break;
-                case "properties":
+                case WireNames.Properties:
                     problem = ReadProperties(value, out var properties);
                     e.Properties = properties;
                     break;
-                case "measurements":
+                case WireNames.Measurements:
                     problem = ReadMeasurements(value, out var measurements);
                     e.Measurements = measurements;
                     break;
@@ -127,8 +128,8 @@ internal static class WireEventReader
             var flag = false;
             var ok = member.Name switch
             {
-                "version" or "os" or "osVersion" or "arch" or "runtime" or "ci" or "host" => TryString(member.Value, out text),
-                "container" or "wsl" or "interactive" => TryBool(member.Value, out flag),
+                C.Version or C.Os or C.OsVersion or C.Arch or C.Runtime or C.Ci or C.Host => TryString(member.Value, out text),
+                C.Container or C.Wsl or C.Interactive => TryBool(member.Value, out flag),
                 _ => true,
             };
             if (!ok)
@@ -138,16 +139,16 @@ internal static class WireEventReader
 
             switch (member.Name)
             {
-                case "version": c.Version = text!; break;
-                case "os": c.Os = text!; break;
-                case "osVersion": c.OsVersion = text!; break;
-                case "arch": c.Arch = text!; break;
-                case "runtime": c.Runtime = text!; break;
-                case "ci": c.Ci = text; break;
-                case "host": c.Host = text!; break;
-                case "container": c.Container = flag; break;
-                case "wsl": c.Wsl = flag; break;
-                case "interactive": c.Interactive = flag; break;
+                case C.Version: c.Version = text!; break;
+                case C.Os: c.Os = text!; break;
+                case C.OsVersion: c.OsVersion = text!; break;
+                case C.Arch: c.Arch = text!; break;
+                case C.Runtime: c.Runtime = text!; break;
+                case C.Ci: c.Ci = text; break;
+                case C.Host: c.Host = text!; break;
+                case C.Container: c.Container = flag; break;
+                case C.Wsl: c.Wsl = flag; break;
+                case C.Interactive: c.Interactive = flag; break;
             }
         }
 

@@ -44,7 +44,7 @@ internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetr
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteStartArray("events"u8);
+            w.WriteStartArray(WireNames.Events);
             for (var index = 0; index < items.Count; index++)
             {
                 var item = items[index];

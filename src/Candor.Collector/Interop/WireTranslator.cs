@@ -48,17 +48,17 @@ internal static class WireTranslator
         }
 
         w.WriteStartObject();
-        w.WriteString("id"u8, IdOf(item.Digest));
-        w.WriteString("name"u8, rule.Event.Name);
-        w.WriteString("time"u8, item.Time ?? received);
-        w.WriteString("product"u8, manifest.Product);
-        w.WriteNumber("revision"u8, manifest.Revision);
-        w.WriteString("install"u8, install);
+        w.WriteString(WireNames.Id, IdOf(item.Digest));
+        w.WriteString(WireNames.Name, rule.Event.Name);
+        w.WriteString(WireNames.Time, item.Time ?? received);
+        w.WriteString(WireNames.Product, manifest.Product);
+        w.WriteNumber(WireNames.Revision, manifest.Revision);
+        w.WriteString(WireNames.Install, install);
 
         // The session is not stored; a foreign client has none of Candor's, and the install stands in for it.
-        w.WriteString("session"u8, install);
+        w.WriteString(WireNames.Session, install);
         WriteContext(w, item.Context);
-        w.WriteStartObject("properties"u8);
+        w.WriteStartObject(WireNames.Properties);
         foreach (var (source, field) in rule.Fields)
         {
             if (!field.IsMeasurement && TryFind(item.Attributes, source, out var value))
@@ -79,7 +79,7 @@ internal static class WireTranslator
         }
 
         w.WriteEndObject();
-        w.WriteStartObject("measurements"u8);
+        w.WriteStartObject(WireNames.Measurements);
         foreach (var (field, number) in measurements)
         {
             w.WriteNumber(field.Name, number);
@@ -117,16 +117,16 @@ internal static class WireTranslator
 
     private static void WriteContext(Utf8JsonWriter w, ForeignContext c)
     {
-        w.WriteStartObject("context"u8);
-        w.WriteString("version"u8, VersionGrammar.Normalize(c.Version) ?? "0");
-        w.WriteString("os"u8, OsFamily(c.Os));
-        w.WriteString("osVersion"u8, ContextGrammar.NormalizeOsVersion(c.OsVersion) ?? "0");
-        w.WriteString("arch"u8, ContextGrammar.NormalizeArch(c.Arch switch { "amd64" or "x86_64" => "x64", "arm32" => "arm", "ppc64" => "ppc64le", _ => c.Arch }));
-        w.WriteString("runtime"u8, ContextGrammar.NormalizeRuntime(c.Runtime) ?? "0");
-        w.WriteBoolean("container"u8, false);
-        w.WriteBoolean("wsl"u8, false);
-        w.WriteBoolean("interactive"u8, false);
-        w.WriteString("host"u8, "process");
+        w.WriteStartObject(WireNames.Context);
+        w.WriteString(WireNames.ContextMembers.Version, VersionGrammar.Normalize(c.Version) ?? "0");
+        w.WriteString(WireNames.ContextMembers.Os, OsFamily(c.Os));
+        w.WriteString(WireNames.ContextMembers.OsVersion, ContextGrammar.NormalizeOsVersion(c.OsVersion) ?? "0");
+        w.WriteString(WireNames.ContextMembers.Arch, ContextGrammar.NormalizeArch(c.Arch switch { "amd64" or "x86_64" => "x64", "arm32" => "arm", "ppc64" => "ppc64le", _ => c.Arch }));
+        w.WriteString(WireNames.ContextMembers.Runtime, ContextGrammar.NormalizeRuntime(c.Runtime) ?? "0");
+        w.WriteBoolean(WireNames.ContextMembers.Container, false);
+        w.WriteBoolean(WireNames.ContextMembers.Wsl, false);
+        w.WriteBoolean(WireNames.ContextMembers.Interactive, false);
+        w.WriteString(WireNames.ContextMembers.Host, "process");
         w.WriteEndObject();
     }
 

@@ -94,8 +94,8 @@ internal static class DeletionEndpoints
         return TypedResults.Json(new DeleteInstallResponse { Deleted = deleted }, ProtocolJsonContext.Default.DeleteInstallResponse);
     }
 
-    private static bool IsProof(string? proof) =>
-        proof is { Length: 64 } && proof.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+    // A proof has the form of the verifier it hashes to: 64 lower-case hex characters.
+    private static bool IsProof(string? proof) => PropertyGrammar.IsVerifier(proof);
 
     // SHA-256 of the proof's 32 bytes against the stored verifier. A missing verifier is compared too, against zeros,
     // so that the work done does not say whether the install is stored.

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Candor.CommandLine.Inspection;
 using Candor.Consent;
 using Candor.Delivery;
+using Candor.Protocol;
 
 namespace Candor.CommandLine.Output;
 
@@ -240,7 +241,7 @@ internal static class Reports
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString()! : "?";
+            return document.RootElement.TryGetProperty(WireNames.Name, out var name) && name.ValueKind == JsonValueKind.String ? name.GetString()! : "?";
         }
         catch (JsonException)
         {

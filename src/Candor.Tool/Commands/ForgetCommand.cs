@@ -4,6 +4,7 @@ using Candor.CommandLine.Commands;
 using Candor.CommandLine.Inspection;
 using Candor.CommandLine.Output;
 using Candor.Identity;
+using Candor.Protocol;
 using Candor.Tool.Forgetting;
 
 namespace Candor.Tool.Commands;
@@ -193,7 +194,7 @@ internal static class ForgetCommand
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty("install", out var install) && install.TryGetGuid(out var id) ? id : null;
+            return document.RootElement.TryGetProperty(WireNames.Install, out var install) && install.TryGetGuid(out var id) ? id : null;
         }
         catch (JsonException)
         {

@@ -1,10 +1,11 @@
 using System.IO.Compression;
+using Candor.Protocol;
 
 namespace Candor.Delivery;
 
 /// <summary>
-/// Composes a batch body from spooled files without re-serializing them, so what leaves the machine is byte
-/// for byte what was spooled and printed: <c>{"events":[file1,file2,...]}</c>, then gzip.
+/// Composes a batch body (a <see cref="WireBatch"/>) from spooled files without re-serializing them, so what leaves
+/// the machine is byte for byte what was spooled and printed: <c>{"events":[file1,file2,...]}</c>, then gzip.
 /// </summary>
 internal static class BatchBody
 {
@@ -14,7 +15,8 @@ internal static class BatchBody
     /// <summary>The comma between two events.</summary>
     public const int SeparatorBytes = 1;
 
-    private static ReadOnlySpan<byte> Head => """{"events":["""u8;
+    // {"events":[ with the name the protocol gives the member.
+    private static readonly byte[] Head = System.Text.Encoding.UTF8.GetBytes($"{{\"{WireNames.Events}\":[");
 
     private static ReadOnlySpan<byte> Tail => "]}"u8;
 

@@ -356,7 +356,7 @@ internal sealed class Spool
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
             return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("id", out var value)
+                && root.TryGetProperty(WireNames.Id, out var value)
                 && value.ValueKind == JsonValueKind.String
                 && value.TryGetGuid(out id);
         }

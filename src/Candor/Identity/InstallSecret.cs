@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Candor.Protocol;
 
 namespace Candor.Identity;
 
@@ -20,7 +21,7 @@ internal static class InstallSecret
     public const int Bytes = 32;
 
     /// <summary>Hex characters of a secret, a deletion proof and a verifier.</summary>
-    public const int HexLength = 64;
+    public const int HexLength = PropertyGrammar.VerifierLength;
 
     // Versioned so that a change of derivation can never produce values that look comparable with the old ones.
     private const string HashKeyLabel = "candor/hash-key/v1";
@@ -29,9 +30,11 @@ internal static class InstallSecret
     /// <summary>A new random secret: 64 lower-case hex characters.</summary>
     public static string Create() => Hex(RandomNumberGenerator.GetBytes(Bytes));
 
-    /// <summary>Whether <paramref name="value"/> has the form of a secret, proof or verifier: 64 lower-case hex characters.</summary>
-    public static bool IsWellFormed(string? value) =>
-        value is { Length: HexLength } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+    /// <summary>
+    /// Whether <paramref name="value"/> has the form of a secret, proof or verifier: 64 lower-case hex characters, the
+    /// form the collector checks a verifier and a proof against (<see cref="PropertyGrammar.IsVerifier"/>).
+    /// </summary>
+    public static bool IsWellFormed(string? value) => PropertyGrammar.IsVerifier(value);
 
     /// <summary>The HMAC key of the product's keyed hashes in this install: HMAC-SHA256(secret, label NUL product).</summary>
     public static byte[] HashKey(string secret, string product) =>

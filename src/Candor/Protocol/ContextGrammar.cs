@@ -23,7 +23,7 @@ namespace Candor.Protocol;
 /// <item><c>container</c>, <c>wsl</c>, <c>interactive</c>: JSON booleans (the reader refuses anything else).</item>
 /// </list>
 /// </remarks>
-public static class ContextGrammar
+internal static class ContextGrammar
 {
     /// <summary>The OS families; <c>other</c> stands for any OS not named.</summary>
     public static IReadOnlyList<string> OsFamilies { get; } = ["linux", "windows", "macos", "freebsd", "other"];

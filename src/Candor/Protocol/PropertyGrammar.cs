@@ -21,7 +21,7 @@ namespace Candor.Protocol;
 /// <item><c>stack</c>: <see cref="StackGrammar"/>.</item>
 /// </list>
 /// </remarks>
-public static class PropertyGrammar
+internal static class PropertyGrammar
 {
     /// <summary>The length of a keyed hash: 128 bits in lower-case hexadecimal.</summary>
     public const int HashLength = 32;
@@ -29,10 +29,24 @@ public static class PropertyGrammar
     /// <summary>The longest duration, in milliseconds: 31 days.</summary>
     public const double MaxDurationMilliseconds = 31d * 24 * 3600 * 1000;
 
+    /// <summary>
+    /// The length of an install's deletion verifier (SHA-256 of its deletion proof) in lower-case hexadecimal: also the
+    /// length of the proof itself and of the install's secret, which have the same form.
+    /// </summary>
+    public const int VerifierLength = 64;
+
     /// <summary>Whether <paramref name="value"/> is a keyed hash: <see cref="HashLength"/> lower-case hexadecimal characters.</summary>
-    public static bool IsHash(string? value)
+    public static bool IsHash(string? value) => IsLowerHex(value, HashLength);
+
+    /// <summary>
+    /// Whether <paramref name="value"/> has the form of a deletion verifier, <see cref="VerifierLength"/> lower-case
+    /// hexadecimal characters: what an event's <c>verifier</c> must be, and what the deletion proof it verifies is.
+    /// </summary>
+    public static bool IsVerifier(string? value) => IsLowerHex(value, VerifierLength);
+
+    private static bool IsLowerHex(string? value, int length)
     {
-        if (value is null || value.Length != HashLength)
+        if (value is null || value.Length != length)
         {
             return false;
         }

@@ -4,7 +4,7 @@ namespace Candor.Protocol;
 /// The native ingestion protocol shared by the SDK's uploader and the collector (see docs/protocol.md).
 /// A change that an older peer cannot read gets a new version prefix, never an edit of <c>/v1</c>.
 /// </summary>
-public static class ProtocolConstants
+internal static class ProtocolConstants
 {
     /// <summary>The path of the batch ingestion endpoint, relative to the collector's base address.</summary>
     public const string BatchPath = "/v1/events";

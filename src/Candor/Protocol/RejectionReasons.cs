@@ -1,7 +1,7 @@
 namespace Candor.Protocol;
 
 /// <summary>The stable reasons the collector gives for refusing an event or a request.</summary>
-public static class RejectionReasons
+internal static class RejectionReasons
 {
     /// <summary>The item is not a JSON object of the event shape.</summary>
     public const string Malformed = "malformed";

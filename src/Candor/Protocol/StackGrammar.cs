@@ -28,7 +28,7 @@ namespace Candor.Protocol;
 /// anyone can choose to spell a user name, never reaches the collector.
 /// </para>
 /// </remarks>
-public static partial class StackGrammar
+internal static partial class StackGrammar
 {
     /// <summary>The longest signature, in characters.</summary>
     public const int MaxLength = 1024;

@@ -21,7 +21,7 @@ namespace Candor.Protocol;
 /// become <c>-preview.4</c>). The collector refuses a value that is not already canonical (<see cref="Check"/>).
 /// </para>
 /// </remarks>
-public static class VersionGrammar
+internal static class VersionGrammar
 {
     /// <summary>The most numeric parts a version has.</summary>
     public const int MaxParts = 4;

@@ -61,8 +61,8 @@ public sealed class RecordedEvent
     /// <summary>The exact JSON that would be sent.</summary>
     public string Json { get; }
 
-    /// <summary>The same event, read back.</summary>
-    public WireEvent Event { get; }
+    /// <summary>The same event, read back with the wire format's reference codec.</summary>
+    internal WireEvent Event { get; }
 
     /// <summary>The event's name.</summary>
     public string Name => Event.Name;

@@ -8,23 +8,24 @@ using Candor.Protocol;
 namespace Candor.Tracking;
 
 /// <summary>
-/// Writes a pending event as the exact UTF-8 JSON of a <see cref="Protocol.WireEvent"/>, applying each
-/// field's privacy transform on the way: keyed hashes, buckets, normalised versions, allow lists and
-/// scrubbed stacks. What it writes is what is printed, spooled and sent, byte for byte.
+/// Writes a pending event as the exact UTF-8 JSON of a <see cref="Protocol.WireEvent"/>, with the member names of
+/// <see cref="WireNames"/> in their order, applying each field's privacy transform on the way: keyed hashes, buckets,
+/// normalised versions, allow lists and scrubbed stacks. What it writes is what is printed, spooled and sent, byte
+/// for byte.
 /// </summary>
 internal sealed class EventSerializer : IDisposable
 {
-    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText ProductName = JsonEncodedText.Encode("product", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode("revision", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode("install", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode("session", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText VerifierName = JsonEncodedText.Encode("verifier", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode("context", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode("properties", AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode("measurements", AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode(WireNames.Id, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode(WireNames.Name, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode(WireNames.Time, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText ProductName = JsonEncodedText.Encode(WireNames.Product, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode(WireNames.Revision, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode(WireNames.Install, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode(WireNames.Session, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText VerifierName = JsonEncodedText.Encode(WireNames.Verifier, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode(WireNames.Context, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode(WireNames.Properties, AsciiJsonEncoder.Instance);
+    private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode(WireNames.Measurements, AsciiJsonEncoder.Instance);
 
     private readonly ByteBuffer _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Candor.Context;
+using Candor.Identity;
 using Candor.Platform;
 using Candor.Protocol;
 using Candor.Tests.Support;
@@ -134,5 +135,29 @@ public class GrammarTests
             Assert.StartsWith(expected, problem, StringComparison.Ordinal);
             Assert.DoesNotContain("jsmith", problem, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    [Fact]
+    public void Verifier_OfAnyInstall_HasTheVerifierForm()
+    {
+        var secret = InstallSecret.Create();
+        var proof = InstallSecret.DeletionProof(secret, "sample", Guid.NewGuid());
+
+        Assert.True(PropertyGrammar.IsVerifier(InstallSecret.Verifier(proof)));
+        Assert.True(PropertyGrammar.IsVerifier(proof));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("00112233445566778899aabbccddeeff")]
+    [InlineData("00112233445566778899aabbccddeeff00112233445566778899aabbccddeef")]
+    [InlineData("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0")]
+    [InlineData("00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff")]
+    [InlineData("00112233445566778899aabbccddeeff00112233445566778899aabbccddeefg")]
+    public void Verifier_AnythingBut64LowerCaseHex_IsNotOne(string? value)
+    {
+        Assert.False(PropertyGrammar.IsVerifier(value));
+        Assert.Equal(PropertyGrammar.IsVerifier(value), InstallSecret.IsWellFormed(value));
     }
 }
