@@ -7,7 +7,7 @@ Tracked: one event per warm-up and timed run of a case that records (a Candor ca
 disclosure and records nothing). Stored: the events the collector holds from the case's install (the admin raw
 export of the case's product, by install ID: Candor's from its home's identity.json, a peer's from its case).
 Kept on disk: Candor's spool (one file an event; sent by a later run once the collector answers); the run items in a
-peer's files left in its TMPDIR (the Azure Monitor exporter's offline storage, retried by a later run; the OpenTelemetry
+peer's files left in its TMPDIR (the Azure Monitor exporter's offline storage, for it to retry; the OpenTelemetry
 exporter and Application Insights' in-memory channel keep nothing). Lost: the rest. Killed: runs cut
 at the cap, whose event is lost with them unless it was already out.
 """
