@@ -124,8 +124,10 @@ done
 
 {
   echo "Machine: $(nproc) cores, $(uname -sr), .NET $(dotnet --version) SDK; load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
-  echo "Tools: $BUILD_LABEL; $RUNS timed runs per case after $WARMUP warm-up rounds (a peer's black-holed case:" \
-    "$SLOW_RUNS runs, no warm-up); every run killed after $CAP s; times in ms"
+  slow=""
+  [ "$PEER_EXES" != "{}" ] && slow=" (a peer's black-holed case: $SLOW_RUNS runs, no warm-up)"
+  echo "Tools: $BUILD_LABEL; $RUNS timed runs per case after $WARMUP warm-up rounds$slow; every run killed after" \
+    "$CAP s; times in ms"
   if [ -n "$LEFT_OUT" ]; then echo "Left out (no Native AOT support): $LEFT_OUT"; fi
   echo
   cat "$WORK/times.md"
