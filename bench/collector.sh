@@ -17,7 +17,7 @@ free_port() {
 }
 
 # Starts the collector (built Release) on a free port with a fresh admin token and data folder, registers
-# bench/Candor.Benchmarks.ExitTool's manifest and makes an ingestion key. Sets ADMIN, COLLECTOR_PORT, COLLECTOR,
+# bench/Candor.Benchmarks.ExitTool's manifest and makes an ingestion key (register_product, below). Sets ADMIN, COLLECTOR_PORT, COLLECTOR,
 # auth (the curl arguments of the admin token) and KEY.
 start_collector() {
   ADMIN=bench-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
@@ -35,9 +35,16 @@ start_collector() {
   curl -sf "$COLLECTOR/healthz" >/dev/null || { cat "$WORK/collector.log" >&2; exit 1; }
 
   auth=(-H "Authorization: Bearer $ADMIN")
-  curl -sf "${auth[@]}" -H 'Content-Type: application/json' \
-    -d "{\"manifest\": $(cat "$REPO/bench/Candor.Benchmarks.ExitTool/candor.json")}" \
-    "$COLLECTOR/admin/products" >/dev/null
-  KEY=$(curl -sf "${auth[@]}" -X POST "$COLLECTOR/admin/products/$PRODUCT/keys" \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
+  KEY=$(register_product "$REPO/bench/Candor.Benchmarks.ExitTool/candor.json")
+}
+
+# register_product <manifest file>: registers the manifest with the running collector and prints a new ingestion
+# key of its product.
+register_product() {
+  local product
+  product=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["product"])' "$1")
+  curl -sf "${auth[@]}" -H 'Content-Type: application/json' -d "{\"manifest\": $(cat "$1")}" \
+    "$COLLECTOR/admin/products" >/dev/null || { echo "registering $1 failed" >&2; return 1; }
+  curl -sf "${auth[@]}" -X POST "$COLLECTOR/admin/products/$product/keys" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])'
 }

@@ -7,7 +7,8 @@ using OpenTelemetry.Trace;
 // short command of a dotnet tool would do with the exporter's defaults. The provider is disposed at exit, as the
 // exporter's documentation shows, which flushes what is batched. AZURE_MONITOR_BENCH_CONNECTION_STRING names the
 // ingestion endpoint (a local sink in the benchmark); AZURE_MONITOR_BENCH_RUN marks the span, so the sink can tell
-// which run it came from.
+// which run it came from. The install's random ID comes from OTEL_RESOURCE_ATTRIBUTES (service.instance.id),
+// which the exporter sends as the ai.cloud.roleInstance tag (docs/interop.md). It prints nothing.
 var source = new ActivitySource("Candor.Benchmarks.AzureMonitorTool");
 
 using (var tracing = Sdk.CreateTracerProviderBuilder()
@@ -22,5 +23,3 @@ using (var tracing = Sdk.CreateTracerProviderBuilder()
         run?.SetTag("bench.run", Environment.GetEnvironmentVariable("AZURE_MONITOR_BENCH_RUN") ?? "");
     }
 }
-
-Console.WriteLine("done");

@@ -1,26 +1,34 @@
 #!/usr/bin/env python3
-"""Times whole runs of one command under several environments, interleaved.
+"""Times whole runs of commands under several environments, interleaved.
 
-Called by run.sh with a JSON configuration:
-  {"command": [...], "runs": 40, "warmup": 5, "seed": 1, "baseline": "off",
-   "cases": [{"name": "off", "env": {...}}, ...], "raw": "/path/to/raw.json"}
-A case may name its own "command" (to compare two builds of the tool in one run).
+Called by run.sh and compare.sh with a JSON configuration:
+  {"command": [...], "runs": 40, "warmup": 5, "seed": 1, "baseline": "off", "cap_s": 30,
+   "cases": [{"name": "off", "env": {...}}, ...], "raw": "/path/to/raw.json", "summary": {...}}
+A case may name its own "command" (another tool, or another build of the tool), its own "runs" and "warmup" (fewer,
+for a case that takes seconds a run) and its own "cap_s": a run still going after that many seconds is killed and
+recorded at the time it was killed, marked as killed (a user would have waited longer).
 
-Each round runs every case once, in a shuffled order, so load from other work on a shared machine falls
-on all cases alike instead of on whichever case happened to run while it lasted. The process is started
-with posix_spawn and reaped with waitpid; the clock runs from just before the spawn to just after the
-reap, so the time includes the runtime's start and the whole exit.
+Each round runs every case due in it once, in a shuffled order, so load from other work on a shared machine falls on
+all cases alike instead of on whichever case happened to run while it lasted; a case with fewer runs is spread evenly
+over the rounds. The process is started with posix_spawn and reaped with wait4; the clock runs from just before the
+spawn to just after the reap, so the time includes the runtime's start and the whole exit.
+
+Prints a markdown table of every case with its ratio to the baseline (median / the baseline's median), then, if the
+configuration has a "summary", the same ratios as a table of tools by situation.
 """
 
 import json
 import os
 import random
+import signal
 import statistics
 import sys
+import threading
 import time
 
 
-def spawn_and_wait(command, env):
+def timed_run(command, env, cap_s=None):
+    """Runs command to its end, or kills it after cap_s seconds; returns (wall ms, CPU ms, killed)."""
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
         (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
@@ -28,12 +36,26 @@ def spawn_and_wait(command, env):
     ]
     started = time.perf_counter_ns()
     pid = os.posix_spawn(command[0], command, env, file_actions=actions)
+    timer = None
+    if cap_s:
+        timer = threading.Timer(cap_s, os.kill, (pid, signal.SIGKILL))
+        timer.start()
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter_ns() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{command[0]} exited with {code}")
-    return elapsed / 1e6, (usage.ru_utime + usage.ru_stime) * 1e3
+    if timer:
+        timer.cancel()
+    killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL and cap_s is not None
+    if not killed:
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            raise SystemExit(f"{command[0]} exited with {code}")
+    return elapsed / 1e6, (usage.ru_utime + usage.ru_stime) * 1e3, killed
+
+
+def spawn_and_wait(command, env):
+    """Runs command to its end; returns (wall ms, CPU ms). Used by bench/delivery/delivery.py too."""
+    wall, used, _ = timed_run(command, env)
+    return wall, used
 
 
 def percentile(values, fraction):
@@ -45,60 +67,103 @@ def percentile(values, fraction):
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def due(index, count, rounds):
+    """Whether a case with count runs over rounds rounds runs in round index (spread evenly; all of them if equal)."""
+    return (index + 1) * count // rounds > index * count // rounds
+
+
+def run_rounds(cases, rounds, count_of, rng, record=None):
+    for index in range(rounds):
+        names = [c["name"] for c in cases if due(index, count_of(c), rounds)]
+        for name in rng.sample(names, len(names)):
+            case = next(c for c in cases if c["name"] == name)
+            result = timed_run(case["command"], case["env"], case.get("cap_s"))
+            if record:
+                record(name, index, result)
+
+
+def show_ms(value, cap_s):
+    if cap_s and value >= cap_s * 1e3:
+        return f">{cap_s:g} s"
+    return f"{value / 1e3:.2f} s" if value >= 1e4 else f"{value:.1f}"
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as handle:
         config = json.load(handle)
 
-    command = config["command"]
-    cases = config["cases"]
+    cases = [dict(case, command=case.get("command", config["command"]),
+                  cap_s=case.get("cap_s", config.get("cap_s"))) for case in config["cases"]]
     rng = random.Random(config.get("seed", 1))
-    times = {case["name"]: [] for case in cases}
-    cpu = {case["name"]: [] for case in cases}
-    order = [case["name"] for case in cases]
-    envs = {case["name"]: case["env"] for case in cases}
-    commands = {case["name"]: case.get("command", command) for case in cases}
+    runs_of = {c["name"]: c.get("runs", config["runs"]) for c in cases}
+    warmup_of = {c["name"]: c.get("warmup", config["warmup"]) for c in cases}
+    rounds = max(runs_of.values())
+    times = {c["name"]: {} for c in cases}
+    cpu = {c["name"]: {} for c in cases}
+    killed = {c["name"]: 0 for c in cases}
 
-    for _ in range(config["warmup"]):
-        for name in rng.sample(order, len(order)):
-            spawn_and_wait(commands[name], envs[name])
+    run_rounds(cases, max(warmup_of.values(), default=0), lambda c: warmup_of[c["name"]], rng)
 
-    for _ in range(config["runs"]):
-        for name in rng.sample(order, len(order)):
-            wall, used = spawn_and_wait(commands[name], envs[name])
-            times[name].append(wall)
-            cpu[name].append(used)
+    def record(name, index, result):
+        wall, used, was_killed = result
+        times[name][index] = wall
+        cpu[name][index] = used
+        killed[name] += was_killed
 
-    baseline = times[config["baseline"]]
-    base_median = statistics.median(baseline)
-    base_cpu = statistics.median(cpu[config["baseline"]])
+    run_rounds(cases, rounds, lambda c: runs_of[c["name"]], rng, record)
+
+    base = config["baseline"]
+    base_median = statistics.median(times[base].values())
+    base_cpu = statistics.median(cpu[base].values())
     rows = []
-    for name in order:
-        values = times[name]
+    for case in cases:
+        name = case["name"]
+        values = list(times[name].values())
         median = statistics.median(values)
-        paired = [v - b for v, b in zip(values, baseline)]
+        paired = [wall - times[base][index] for index, wall in times[name].items() if index in times[base]]
         rows.append({
-            "case": name,
-            "runs": len(values),
-            "median": median,
-            "p90": percentile(values, 0.9),
-            "min": min(values),
-            "max": max(values),
-            "stddev": statistics.stdev(values),
-            "added_median": median - base_median,
-            "paired_median": statistics.median(paired),
-            "cpu_median": statistics.median(cpu[name]),
-            "cpu_added": statistics.median(cpu[name]) - base_cpu,
+            "case": name, "runs": len(values), "killed": killed[name], "cap_s": case["cap_s"],
+            "median": median, "ratio": median / base_median, "p90": percentile(values, 0.9),
+            "min": min(values), "max": max(values),
+            "paired_median": statistics.median(paired), "cpu_median": statistics.median(cpu[name].values()),
+            "cpu_added": statistics.median(cpu[name].values()) - base_cpu,
         })
 
     with open(config["raw"], "w", encoding="utf-8") as handle:
-        json.dump({"wall_ms": times, "cpu_ms": cpu, "summary": rows}, handle, indent=1)
+        json.dump({"wall_ms": times, "cpu_ms": cpu, "killed": killed, "summary": rows}, handle, indent=1)
 
-    base = config["baseline"]
-    print(f"| case | runs | median | p90 | min | max | stddev | median - {base} | paired - {base} | CPU median | CPU - {base} |")
+    print(f"| case | runs | killed | median | ratio to {base} | p90 | min | max | paired - {base} | CPU median | CPU - {base} |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
-        print("| {case} | {runs} | {median:.1f} | {p90:.1f} | {min:.1f} | {max:.1f} | {stddev:.1f} | {added_median:+.1f} "
-              "| {paired_median:+.1f} | {cpu_median:.0f} | {cpu_added:+.0f} |".format(**row))
+        cap = row["cap_s"]
+        cap_note = f" (cap {cap:g} s)" if cap else ""
+        print(f"| {row['case']} | {row['runs']} | {row['killed']}{cap_note if row['killed'] else ''} "
+              f"| {show_ms(row['median'], cap)} | {row['ratio']:.2f} | {show_ms(row['p90'], cap)} "
+              f"| {show_ms(row['min'], cap)} | {show_ms(row['max'], cap)} | {row['paired_median']:+.1f} "
+              f"| {row['cpu_median']:.0f} | {row['cpu_added']:+.0f} |")
+
+    summary = config.get("summary")
+    if summary:
+        by_name = {row["case"]: row for row in rows}
+
+        def cell(name):
+            if not name or name not in by_name:
+                return "—"
+            row = by_name[name]
+            cap = row["cap_s"]
+            if row["killed"] * 2 >= row["runs"]:
+                return f">{row['median'] / base_median:.0f} (killed at {cap:g} s: {row['killed']} of {row['runs']} runs)"
+            median = f"{row['median'] / 1e3:.2f} s" if row["median"] >= 1e3 else f"{row['median']:.0f} ms"
+            killed_note = f", {row['killed']} of {row['runs']} killed at {cap:g} s" if row["killed"] else ""
+            return f"{row['ratio']:.2f} ({median}{killed_note})"
+
+        print()
+        print(f"Ratio to the median of {base} ({base_median:.0f} ms), and the median:")
+        print()
+        print("| tool | " + " | ".join(summary["columns"]) + " |")
+        print("| --- |" + " ---: |" * len(summary["columns"]))
+        for line in summary["rows"]:
+            print(f"| {line['label']} | " + " | ".join(cell(name) for name in line["cases"]) + " |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-# Sourced by run.sh and compare.sh: publishes the exit-time tool the way the benchmark measures it.
+# Sourced by run.sh and compare.sh: publishes the exit-time tool (and run.sh's peers) the way the benchmark measures it.
 # BUILD=r2r (default): framework-dependent and ReadyToRun for this machine's runtime identifier, which is what a
 # RID-specific tool package (RuntimeIdentifiers + PublishReadyToRun, .NET SDK 10) installs.
 # BUILD=jit: portable and JIT-compiled, what a tool packed without RuntimeIdentifiers installs, built against the
@@ -44,4 +44,10 @@ publish_tool() {
   else
     dotnet publish -c Release "$1" -o "$2" "${PUBLISH_ARGS[@]}" --nologo -v quiet >&2
   fi
+}
+
+# publish_peer <peer tool project folder> <output folder>: a peer (bench/exit-time/peers.py) published the same way,
+# with its library from NuGet (BUILD=jit and jit-source alike: portable and JIT-compiled).
+publish_peer() {
+  dotnet publish -c Release "$1" -o "$2" "${PUBLISH_ARGS[@]}" --nologo -v quiet >&2
 }

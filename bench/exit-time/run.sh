@@ -1,37 +1,76 @@
 #!/usr/bin/env bash
-# Whole-process wall time of a dotnet tool that tracks one event and exits, in cases measured in the same run,
-# interleaved: telemetry off in every way a user or a build turns it off (DO_NOT_TRACK=1, CANDOR_TELEMETRY=off, the
-# product's own variable, its command-line flag, settings.json saying off, and a private build: on, but built without
-# an ingestion key), on with the real collector reachable, on with the collector refusing (a loopback port nothing
-# listens on) and on with it black-holed (a loopback listener that accepts and never answers); and the same tool
-# returning before it creates a client, the baseline every difference is taken from (what a user compares with). Each case has its own fresh CANDOR_HOME whose disclosure
-# was shown before timing. Prints a markdown table, then what each case uploaded and what it left in its spool.
+# Whole-process wall time of a dotnet tool that records one event and exits, in cases measured in the same run,
+# interleaved (cases.py lists them): the tool returning before it creates a client, the baseline every ratio and
+# difference is taken from ("without telemetry"); Candor off in every way a user or a build turns it off
+# (DO_NOT_TRACK=1, CANDOR_TELEMETRY=off, the product's own variable, its command-line flag, settings.json saying
+# off, and a private build: on, but built without an ingestion key); Candor on with the real collector reachable,
+# refusing (a loopback port nothing listens on) and black-holed (a loopback listener that accepts and never
+# answers); and the peers (peers.py: OpenTelemetry with the OTLP exporter, the Azure Monitor exporter, the
+# Application Insights SDK), each recording the same event as its documentation shows, to the same collector's door
+# for it, in the same three situations. Each Candor case has its own fresh CANDOR_HOME whose disclosure was shown
+# before timing. A run still going after CAP seconds (default 30) is killed and marked; a peer's black-holed case,
+# which waits out its library's own timeout, runs SLOW_RUNS times (default 10) without warm-up.
 #
-# The tool is published as the README advises a tool author to ship it: framework-dependent and
-# ReadyToRun for this machine's runtime identifier. BUILD=jit publishes it portable and JIT-compiled instead, as
-# a tool packed the classic way (without RuntimeIdentifiers) is installed; BUILD=aot publishes it Native AOT.
+# Prints a markdown table of every case (with its ratio to the tool without telemetry), the same ratios as a table
+# of tools by situation, and what each case did with its events (account.py): stored by the collector, kept on
+# disk, lost.
 #
-# Usage: [BUILD=jit|jit-source|aot] bench/exit-time/run.sh [runs] [warmup rounds]     (default 40 and 5)
+# The tools are published as the README advises a tool author to ship: framework-dependent and ReadyToRun for this
+# machine's runtime identifier. BUILD=jit publishes them portable and JIT-compiled instead, as a tool packed the
+# classic way (without RuntimeIdentifiers) is installed; BUILD=aot publishes them Native AOT (the peers that do not
+# support it are left out and named). PEERS=0 runs the Candor cases only.
+#
+# Usage: [BUILD=jit|jit-source|aot] [PEERS=0] [SLOW_RUNS=n] [CAP=s] bench/exit-time/run.sh [runs] [warmup rounds]
+#        (default 40 and 5)
 # Needs: the .NET SDK, python3, curl. Keeps its files in a temp folder it names at the end.
 set -euo pipefail
 
 RUNS=${1:-40}
 WARMUP=${2:-5}
+SLOW_RUNS=${SLOW_RUNS:-10}
+CAP=${CAP:-30}
+PEERS=${PEERS:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/candor-exit-time.XXXXXX)
 PRODUCT=candor-exit-bench
+export PYTHONDONTWRITEBYTECODE=1
 source "$HERE/../collector.sh"
 trap stop_all EXIT
 
-source "$HERE/publish.sh"
-echo "Building the tool ($BUILD_LABEL) and the collector (Release)..." >&2
-publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/tool"
-dotnet build -c Release "$REPO/src/Candor.Collector" --nologo -v quiet >&2
-TOOL=$WORK/tool/candor-exit-bench
+# json_set <JSON object> <name> <value>: prints the object with name set to value.
+json_set() {
+  python3 -c 'import json, sys; d = json.loads(sys.argv[1]); d[sys.argv[2]] = sys.argv[3]; print(json.dumps(d))' "$@"
+}
 
-echo "Starting the collector..." >&2
+source "$HERE/publish.sh"
+echo "Building the tools ($BUILD_LABEL) and the collector (Release)..." >&2
+publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/tool"
+TOOL=$WORK/tool/candor-exit-bench
+PEER_EXES={}
+LEFT_OUT=""
+if [ "$PEERS" != 0 ]; then
+  list_args=()
+  [ "$BUILD" = aot ] && list_args=(aot)
+  while read -r id project exe; do
+    publish_peer "$REPO/bench/$project" "$WORK/peer-$id"
+    PEER_EXES=$(json_set "$PEER_EXES" "$id" "$WORK/peer-$id/$exe")
+  done < <(python3 "$HERE/peers.py" list "${list_args[@]}")
+  if [ "$BUILD" = aot ]; then
+    LEFT_OUT=$(comm -23 <(python3 "$HERE/peers.py" list | cut -d' ' -f2 | sort) \
+      <(python3 "$HERE/peers.py" list aot | cut -d' ' -f2 | sort) | tr '\n' ' ')
+  fi
+fi
+dotnet build -c Release "$REPO/src/Candor.Collector" --nologo -v quiet >&2
+
+echo "Starting the collector; registering the peers' products with their mappings..." >&2
 start_collector
+KEYS={}
+for id in $(python3 -c 'import json, sys; print(" ".join(json.loads(sys.argv[1])))' "$PEER_EXES"); do
+  python3 "$HERE/peers.py" manifest "$id" "$REPO/bench/Candor.Benchmarks.ExitTool/candor.json" >"$WORK/manifest-$id.json"
+  product=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["product"])' "$WORK/manifest-$id.json")
+  KEYS=$(json_set "$KEYS" "$product" "$(register_product "$WORK/manifest-$id.json")")
+done
 
 echo "Starting the black hole; choosing a refusing port..." >&2
 setsid python3 "$HERE/blackhole.py" >"$WORK/blackhole.port" 2>"$WORK/blackhole.log" &
@@ -41,82 +80,60 @@ BLACKHOLE=http://127.0.0.1:$(head -n1 "$WORK/blackhole.port")
 REFUSED=http://127.0.0.1:$(free_port)
 curl -s -o /dev/null --max-time 2 "$REFUSED/" && { echo "something listens on $REFUSED" >&2; exit 1; }
 
-# Every case inherits this shell's environment without anything that could change its consent.
-python3 - "$WORK" "$TOOL" "$RUNS" "$WARMUP" "$KEY" "$COLLECTOR" "$REFUSED" "$BLACKHOLE" >"$WORK/config.json" <<'EOF'
-import json, os, sys
-work, tool, runs, warmup, key, collector, refused, blackhole = sys.argv[1:]
-base = {k: v for k, v in os.environ.items()
-        if not (k.startswith("CANDOR_") or k == "DO_NOT_TRACK" or "TELEMETRY" in k)}
-def case(name, endpoint, args=(), key=key, **extra):
-    env = dict(base, CANDOR_HOME=f"{work}/home-{name.replace(' ', '-')}", CANDOR_EXIT_BENCH_KEY=key,
-               CANDOR_EXIT_BENCH_ENDPOINT=endpoint, **extra)
-    return {"name": name, "env": env, "command": [tool, *args]}
-json.dump({
-    "command": [tool],
-    "runs": int(runs),
-    "warmup": int(warmup),
-    "seed": 1,
-    "baseline": "without Candor",
-    "raw": f"{work}/times.json",
-    "cases": [
-        case("without Candor", collector, CANDOR_EXIT_BENCH_WITHOUT="1"),
-        case("off", collector, DO_NOT_TRACK="1"),
-        case("off CANDOR_TELEMETRY", collector, CANDOR_TELEMETRY="off"),
-        case("off product variable", collector, CANDOR_EXIT_BENCH_OPTOUT="1"),
-        case("off flag", collector, args=["--no-telemetry"]),
-        case("off settings.json", collector),
-        case("private build", "", key=""),
-        case("reachable", collector),
-        case("refused", refused),
-        case("black-holed", blackhole),
-    ],
-}, sys.stdout)
-EOF
+python3 -c '
+import json, sys
+names = ["work", "repo", "tool", "key", "collector", "refused", "blackhole"]
+settings = dict(zip(names, sys.argv[1:8]))
+settings.update(peers=json.loads(sys.argv[8]), keys=json.loads(sys.argv[9]),
+                runs=int(sys.argv[10]), warmup=int(sys.argv[11]), slow_runs=int(sys.argv[12]), cap_s=float(sys.argv[13]))
+json.dump(settings, sys.stdout)' "$WORK" "$REPO" "$TOOL" "$KEY" "$COLLECTOR" "$REFUSED" "$BLACKHOLE" \
+  "$PEER_EXES" "$KEYS" "$RUNS" "$WARMUP" "$SLOW_RUNS" "$CAP" >"$WORK/settings.json"
+python3 "$HERE/cases.py" "$WORK/settings.json" >"$WORK/config.json"
 
 # The user of the settings case chose off for every tool (what `candor disable` writes).
 mkdir -p "$WORK/home-off-settings.json"
 echo '{"version": 1, "level": "off"}' >"$WORK/home-off-settings.json/settings.json"
 
-# The first run of a tool shows the disclosure and records nothing; do it untimed, as a user's first run.
-python3 - "$WORK/config.json" <<'EOF'
+# The first run of a Candor tool shows the disclosure and records nothing; do it untimed, as a user's first run.
+python3 -c '
 import json, subprocess, sys
-config = json.load(open(sys.argv[1]))
-for case in config["cases"]:
-    subprocess.run(case["command"], env=case["env"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-EOF
+for case in json.load(open(sys.argv[1]))["cases"]:
+    if case["tool"] == "candor":
+        subprocess.run(case["command"], env=case["env"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+' "$WORK/config.json"
 for home in reachable refused black-holed; do
-  grep -q '"disclosureVersion": 1' "$WORK/home-$home/products/$PRODUCT/identity.json" \
-    || { echo "the disclosure was not recorded in home-$home" >&2; exit 1; }
+  grep -q '"disclosureVersion": 1' "$WORK/home-Candor-$home/products/$PRODUCT/identity.json" \
+    || { echo "the disclosure was not recorded in home-Candor-$home" >&2; exit 1; }
 done
 
 echo "Measuring: $WARMUP warm-up rounds, then $RUNS rounds of every case in shuffled order..." >&2
-{
-  echo "Machine: $(nproc) cores, $(uname -sr), .NET $(dotnet --version) SDK; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "Tool: $TOOL ($BUILD_LABEL); $RUNS timed runs per case after $WARMUP warm-up rounds; times in ms"
-  echo
-  python3 "$HERE/measure.py" "$WORK/config.json"
-  echo
-  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo
-  echo "| case | events tracked | left in spool | acknowledged (sent.jsonl) | uploads that succeeded | delivery.json |"
-  echo "| --- | ---: | ---: | ---: | ---: | --- |"
-  tracked=$(( RUNS + WARMUP ))
-  for name in off reachable refused black-holed; do
-    dir=$WORK/home-$name/products/$PRODUCT
-    spooled=$(find "$dir/spool" -maxdepth 1 -type f -name '*.json' 2>/dev/null | wc -l || true)
-    sent=0; uploads=0
-    if [ -f "$dir/sent.jsonl" ]; then
-      sent=$(grep -c . "$dir/sent.jsonl" || true)
-      uploads=$(python3 -c 'import json, sys; print(len({json.loads(l)["acknowledged"] for l in open(sys.argv[1]) if l.strip()}))' "$dir/sent.jsonl")
-    fi
-    state=$(cat "$dir/delivery.json" 2>/dev/null || echo none)
-    [ "$name" = off ] && events=0 || events=$tracked
-    echo "| $name | $events | $spooled | $sent | $uploads | \`$state\` |"
-  done
-  stored=$(curl -sf "${auth[@]}" "$COLLECTOR/query/$PRODUCT/raw?limit=10000" \
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 "$HERE/measure.py" "$WORK/config.json" >"$WORK/times.md"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Candor's last runs hand their events to a detached uploader: wait until the collector's count stops changing.
+echo "Waiting for the last uploads to settle..." >&2
+previous=-1
+for _ in $(seq 1 30); do
+  count=$(curl -sf "${auth[@]}" "$COLLECTOR/query/$PRODUCT/raw?limit=100000" \
     | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["rows"]))')
+  [ "$count" = "$previous" ] && break
+  previous=$count
+  sleep 3
+done
+
+{
+  echo "Machine: $(nproc) cores, $(uname -sr), .NET $(dotnet --version) SDK; load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
+  slow=""
+  [ "$PEER_EXES" != "{}" ] && slow=" (a peer's black-holed case: $SLOW_RUNS runs, no warm-up)"
+  echo "Tools: $BUILD_LABEL; $RUNS timed runs per case after $WARMUP warm-up rounds$slow; every run killed after" \
+    "$CAP s; times in ms"
+  if [ -n "$LEFT_OUT" ]; then echo "Left out (no Native AOT support): $LEFT_OUT"; fi
   echo
-  echo "Collector: $stored events stored. Black hole: $(grep -c accepted "$WORK/blackhole.log" || true) connections accepted and never answered."
+  cat "$WORK/times.md"
+  echo
+  python3 "$HERE/account.py" "$WORK/config.json" "$COLLECTOR" "$ADMIN"
+  echo
+  echo "Black hole: $(grep -c accepted "$WORK/blackhole.log" || true) connections accepted and never answered."
   echo "Raw times: $WORK/times.json"
 } | tee "$WORK/report.md"
