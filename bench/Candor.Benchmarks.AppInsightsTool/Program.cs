@@ -12,5 +12,7 @@ configuration.ConnectionString = Environment.GetEnvironmentVariable("APPLICATION
 var client = new TelemetryClient(configuration);
 client.Context.User.Id = Environment.GetEnvironmentVariable("APPINSIGHTS_BENCH_INSTALL");
 
-client.TrackEvent("run", new Dictionary<string, string> { ["mode"] = args.Contains("--verbose") ? "verbose" : "plain" });
+var mode = args.Contains("--verbose") ? "verbose" : "plain";
+client.TrackEvent("run", new Dictionary<string, string> { ["mode"] = mode });
 client.Flush();
+Console.WriteLine($"done ({mode})");

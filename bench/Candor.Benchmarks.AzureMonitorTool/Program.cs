@@ -8,7 +8,8 @@ using OpenTelemetry.Trace;
 // exporter's documentation shows, which flushes what is batched. AZURE_MONITOR_BENCH_CONNECTION_STRING names the
 // ingestion endpoint (a local sink in the benchmark); AZURE_MONITOR_BENCH_RUN marks the span, so the sink can tell
 // which run it came from. The install's random ID comes from OTEL_RESOURCE_ATTRIBUTES (service.instance.id),
-// which the exporter sends as the ai.cloud.roleInstance tag (docs/interop.md). It prints nothing.
+// which the exporter sends as the ai.cloud.roleInstance tag (docs/interop.md). It prints one line, as the exit-time tool does.
+var mode = args.Contains("--verbose") ? "verbose" : "plain";
 var source = new ActivitySource("Candor.Benchmarks.AzureMonitorTool");
 
 using (var tracing = Sdk.CreateTracerProviderBuilder()
@@ -19,7 +20,9 @@ using (var tracing = Sdk.CreateTracerProviderBuilder()
 {
     using (var run = source.StartActivity("run"))
     {
-        run?.SetTag("mode", args.Contains("--verbose") ? "verbose" : "plain");
+        run?.SetTag("mode", mode);
         run?.SetTag("bench.run", Environment.GetEnvironmentVariable("AZURE_MONITOR_BENCH_RUN") ?? "");
     }
 }
+
+Console.WriteLine($"done ({mode})");

@@ -14,6 +14,8 @@ using (var logging = LoggerFactory.Create(builder => builder.AddOpenTelemetry(op
     Usage.Run(logger, mode);
 }
 
+Console.WriteLine($"done ({mode})");
+
 static partial class Usage
 {
     [LoggerMessage(EventId = 1, EventName = "run", Level = LogLevel.Information, Message = "Ran as {mode}")]
