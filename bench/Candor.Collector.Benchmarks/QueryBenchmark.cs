@@ -25,6 +25,13 @@ internal static class QueryBenchmark
 
         // Hundreds of calls a minute from one address are the benchmark, not abuse: lift the per-address limit.
         await using var collector = await CollectorProcess.StartAsync(dataPath, new Dictionary<string, string> { ["Ingestion:PermitsPerAddress"] = "100000000" });
+        await TimeCallsAsync(collector, lastDay, today, repeat);
+        await collector.StopAsync();
+    }
+
+    /// <summary>Times every call of <see cref="Calls"/> over the last 30 days and over the data set's year, and prints the table.</summary>
+    public static async Task TimeCallsAsync(CollectorProcess collector, DateOnly lastDay, DateOnly today, int repeat)
+    {
         using var http = collector.Client();
         var year = $"from={lastDay.AddDays(-(DatasetGenerator.Days - 1)):yyyy-MM-dd}&to={today:yyyy-MM-dd}";
         // One untimed pass over every call first: a collector that has been running has its code compiled and
@@ -44,7 +51,6 @@ internal static class QueryBenchmark
         }
 
         Console.WriteLine($"  load average after the timed calls: {IngestionBenchmark.LoadAverage()}");
-        await collector.StopAsync();
     }
 
     /// <summary>Every call of the query API, with the filters a dashboard would use.</summary>
