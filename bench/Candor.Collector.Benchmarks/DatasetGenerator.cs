@@ -48,8 +48,11 @@ internal static class DatasetGenerator
         return lastDay;
     }
 
-    /// <summary>Registers the workload's product in <paramref name="store"/> and appends the year of events ending on <paramref name="lastDay"/>.</summary>
-    public static async Task WriteAsync(IEventStore store, int events, DateOnly lastDay)
+    /// <summary>
+    /// Registers the workload's product in <paramref name="store"/> and appends the year of events ending on
+    /// <paramref name="lastDay"/>, or only its first <paramref name="days"/> days.
+    /// </summary>
+    public static async Task WriteAsync(IEventStore store, int events, DateOnly lastDay, int days = Days)
     {
         var firstDay = lastDay.AddDays(-(Days - 1));
         var workload = new Workload(InstallsFor(events), firstDay);
@@ -63,7 +66,7 @@ internal static class DatasetGenerator
         var chunk = new List<IncomingEvent>(ChunkEvents);
         Task? committing = null;
         long written = 0;
-        for (var d = 0; d < Days; d++)
+        for (var d = 0; d < days; d++)
         {
             var day = firstDay.AddDays(d);
             var count = d == Days - 1 ? events - (perDay * (Days - 1)) : perDay;
@@ -86,7 +89,8 @@ internal static class DatasetGenerator
 
         committing = await CommitAsync(store, committing, chunk);
         await committing;
-        Console.WriteLine($"  generated {events:N0} events over {Days} days from {workload.Installs:N0} installs in {watch.Elapsed.TotalSeconds:F0} s ({events / watch.Elapsed.TotalSeconds:N0} events/s)");
+        written += chunk.Count;
+        Console.WriteLine($"  generated {written:N0} events over {days} days from {workload.Installs:N0} installs in {watch.Elapsed.TotalSeconds:F0} s ({written / watch.Elapsed.TotalSeconds:N0} events/s)");
     }
 
     // One chunk commits while the next is generated; never more than one waits, so memory stays bounded.

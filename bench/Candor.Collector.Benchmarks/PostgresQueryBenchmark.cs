@@ -15,12 +15,13 @@ internal static class PostgresQueryBenchmark
     {
         var events = args.Int("events", 10_000_000);
         var repeat = args.Int("repeat", 30);
+        var storeDays = Math.Clamp(args.Int("store-days", DatasetGenerator.Days), 1, DatasetGenerator.Days);
         var server = PostgresBench.ConnectionString(args);
         var schema = string.Create(CultureInfo.InvariantCulture, $"candor_bench_query_{events}");
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var lastDay = today.AddDays(-1);
         Console.WriteLine($"Queries on PostgreSQL: {events:N0} events over {DatasetGenerator.Days} days in schema {schema}, {repeat} timed calls each");
-        var connectionString = await EnsureAsync(server, schema, events, lastDay);
+        var connectionString = await EnsureAsync(server, schema, events, lastDay, storeDays);
 
         var size = await PostgresBench.SizeAsync(connectionString);
         Console.WriteLine($"  size: events {size.EventBytes:N0} bytes for {size.Events:N0} rows = {(double)size.EventBytes / size.Events:F1} bytes per event with indexes; rollups {(double)size.RollupBytes / size.Events:F1} per event; together {(double)(size.EventBytes + size.RollupBytes) / size.Events:F1}");
@@ -44,9 +45,12 @@ internal static class PostgresQueryBenchmark
     }
 
     // A finished set leaves a marker row naming its size, last day and schema version; anything else is made again.
-    private static async Task<string> EnsureAsync(string server, string schema, int events, DateOnly lastDay)
+    // With storeDays under a year, only the first storeDays days go through the store; the rest of the year is
+    // those days' rows again, shifted by whole blocks of storeDays days, inserted by the server (INSERT … SELECT
+    // into the partitions, new event IDs): the same rows and rollup rows per day, loaded fast.
+    private static async Task<string> EnsureAsync(string server, string schema, int events, DateOnly lastDay, int storeDays)
     {
-        var expected = string.Create(CultureInfo.InvariantCulture, $"events={events} lastDay={lastDay:yyyy-MM-dd} schema={PostgresSchema.Latest}");
+        var expected = string.Create(CultureInfo.InvariantCulture, $"events={events} lastDay={lastDay:yyyy-MM-dd} schema={PostgresSchema.Latest} storeDays={storeDays}");
         var connectionString = PostgresBench.InSchema(server, schema);
         var found = await PostgresBench.ScalarAsync<object>(server, $"SELECT to_regclass('{schema}.bench_dataset') IS NOT NULL") is true
             ? await PostgresBench.ScalarAsync<object>(connectionString, "SELECT marker FROM bench_dataset") as string
@@ -62,10 +66,45 @@ internal static class PostgresQueryBenchmark
         await using (var store = new PostgresEventStore(options))
         {
             await store.InitializeAsync(CancellationToken.None);
-            await DatasetGenerator.WriteAsync(store, events, lastDay);
+            await DatasetGenerator.WriteAsync(store, events, lastDay, storeDays);
+        }
+
+        if (storeDays < DatasetGenerator.Days)
+        {
+            await ReplicateAsync(connectionString, lastDay, storeDays);
         }
 
         await PostgresBench.ExecuteAsync(connectionString, $"CREATE TABLE bench_dataset(marker text NOT NULL); INSERT INTO bench_dataset VALUES ('{expected}')");
         return connectionString;
+    }
+
+    private static async Task ReplicateAsync(string connectionString, DateOnly lastDay, int storeDays)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var firstDay = lastDay.AddDays(-(DatasetGenerator.Days - 1));
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString))
+        {
+            var months = Enumerable.Range(0, DatasetGenerator.Days).Select(firstDay.AddDays);
+            await new PostgresPartitions(dataSource).EnsureAsync(months, CancellationToken.None);
+        }
+
+        var seedEnd = firstDay.AddDays(storeDays);
+        var end = lastDay.AddDays(1);
+        for (var offset = storeDays; offset < DatasetGenerator.Days; offset += storeDays)
+        {
+            var shift = string.Create(CultureInfo.InvariantCulture, $"{offset}");
+            await PostgresBench.ExecuteAsync(connectionString, string.Create(CultureInfo.InvariantCulture, $"""
+                INSERT INTO events(id, product, time, name, revision, install, context, data)
+                  SELECT gen_random_uuid(), product, time + make_interval(days => {shift}), name, revision, install, context, data FROM events
+                  WHERE time < '{seedEnd:yyyy-MM-dd} 00:00:00+00' AND time + make_interval(days => {shift}) < '{end:yyyy-MM-dd} 00:00:00+00';
+                INSERT INTO rollup_events SELECT product, day + {shift}, name, context, install, n FROM rollup_events
+                  WHERE day < '{seedEnd:yyyy-MM-dd}' AND day + {shift} < '{end:yyyy-MM-dd}';
+                INSERT INTO rollup_values SELECT product, day + {shift}, name, field, value, context, install, n FROM rollup_values
+                  WHERE day < '{seedEnd:yyyy-MM-dd}' AND day + {shift} < '{end:yyyy-MM-dd}';
+                INSERT INTO rollup_measures SELECT product, day + {shift}, name, field, context, bucket, n FROM rollup_measures
+                  WHERE day < '{seedEnd:yyyy-MM-dd}' AND day + {shift} < '{end:yyyy-MM-dd}';
+                """));
+            Console.WriteLine($"  days {offset}..{Math.Min(offset + storeDays, DatasetGenerator.Days) - 1} copied from the first {storeDays} ({watch.Elapsed.TotalSeconds:F0} s)");
+        }
     }
 }
