@@ -58,6 +58,7 @@ internal sealed partial class PostgresEventStore
 
         ranges.Add((DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), before));
 
+        var touched = new HashSet<string>(StringComparer.Ordinal);
         long deleted;
         await using (var delete = new NpgsqlCommand("""
             DELETE FROM events e USING unnest(@from, @to) AS r(from_time, to_time)
@@ -68,7 +69,7 @@ internal sealed partial class PostgresEventStore
             delete.Parameters.AddWithValue("install", install);
             delete.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.From).ToArray() });
             delete.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.To).ToArray() });
-            deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+            deleted = await PostgresErasure.DeleteAsync(delete, touched, cancellationToken, "e.tableoid");
         }
 
         foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
@@ -76,10 +77,10 @@ internal sealed partial class PostgresEventStore
             await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
             rollups.Parameters.AddWithValue("product", productId.Value);
             rollups.Parameters.AddWithValue("install", install);
-            await rollups.ExecuteNonQueryAsync(cancellationToken);
+            await PostgresErasure.DeleteAsync(rollups, touched, cancellationToken);
         }
 
-        await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
+        await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
@@ -121,11 +122,14 @@ internal sealed partial class PostgresEventStore
             delete.Parameters.AddWithValue("product", productId.Value);
             delete.Parameters.AddWithValue("cutoff", Dialect.Time(cutoff));
             delete.Parameters.AddWithValue("limit", _deleteChunk);
+            var sql = delete.CommandText;
+            var touched = new HashSet<string>(StringComparer.Ordinal);
             long rows = 0;
             long deleted;
             do
             {
-                deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+                delete.CommandText = sql;
+                deleted = await PostgresErasure.DeleteAsync(delete, touched, cancellationToken);
                 rows += deleted;
             }
             while (deleted == _deleteChunk);
@@ -133,11 +137,8 @@ internal sealed partial class PostgresEventStore
             if (total + rows > 0)
             {
                 // Dropped partitions took their bytes with their files; deleted rows leave theirs until compaction.
-                var forgotten = await ForgetUnusedVerifiersAsync(connection, null, product, cancellationToken);
-                if (rows + forgotten > 0)
-                {
-                    await PostgresErasure.MarkAsync(connection, null, cancellationToken);
-                }
+                await ForgetUnusedVerifiersAsync(connection, null, product, touched, cancellationToken);
+                await PostgresErasure.MarkAsync(connection, null, touched, cancellationToken);
             }
 
             return total + rows;
@@ -166,20 +167,18 @@ internal sealed partial class PostgresEventStore
         }
 
         var dropped = await _partitions.DropBeforeAsync(PostgresPartitions.RollupTables, productId.Value, cutoff, cancellationToken);
+        var touched = new HashSet<string>(StringComparer.Ordinal);
         long deleted = 0;
         foreach (var table in PostgresPartitions.RollupTables)
         {
             await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE product = @product AND day < @day", connection, transaction);
             delete.Parameters.AddWithValue("product", productId.Value);
             delete.Parameters.AddWithValue("day", cutoff);
-            deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
+            deleted += await PostgresErasure.DeleteAsync(delete, touched, cancellationToken);
         }
 
-        var forgotten = await ForgetUnusedVerifiersAsync(connection, transaction, product, cancellationToken);
-        if (deleted + forgotten > 0)
-        {
-            await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
-        }
+        await ForgetUnusedVerifiersAsync(connection, transaction, product, touched, cancellationToken);
+        await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
         return dropped + deleted;
@@ -191,7 +190,8 @@ internal sealed partial class PostgresEventStore
     // A verifier whose install no rollup row and no event names any more would keep the install ID after every trace
     // of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's events
     // (NOT IN builds a set), as events have no index by install.
-    private static async Task<int> ForgetUnusedVerifiersAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, CancellationToken cancellationToken)
+    private static async Task ForgetUnusedVerifiersAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, ISet<string> touched, CancellationToken cancellationToken)
     {
         await using var forget = new NpgsqlCommand("""
             DELETE FROM install_verifiers v WHERE v.product = (SELECT id FROM products WHERE name = @product)
@@ -199,6 +199,6 @@ internal sealed partial class PostgresEventStore
               AND v.install NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = @product))
             """, connection, transaction);
         forget.Parameters.AddWithValue("product", product);
-        return await forget.ExecuteNonQueryAsync(cancellationToken);
+        await PostgresErasure.DeleteAsync(forget, touched, cancellationToken, "v.tableoid");
     }
 }

@@ -120,6 +120,12 @@ internal static class PostgresSchema
         // time); the writer still stores an ID once, whatever time it comes with (PostgresEventWriter). The tables
         // are rebuilt under their old names with every row, in this one transaction.
         PostgresPartitionMigration.Steps,
+
+        // Each erasure mark names the table or month partition rows were deleted from, so compaction rewrites
+        // those and not every month kept; a mark from before names none and stands for every table.
+        """
+        ALTER TABLE erasures ADD COLUMN relation text;
+        """,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>

@@ -120,6 +120,30 @@ public class PostgresPartitionTests : IAsyncLifetime
     }
 
     [DatabaseFact]
+    public async Task Compact_AfterRetention_RewritesOnlyThePartitionsRowsWereDeletedFrom()
+    {
+        await using var store = await OpenAsync(_connectionString);
+        var times = new[] { new DateTimeOffset(2026, 1, 10, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 5, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 20, 0, 0, 0, TimeSpan.Zero), Some.Now };
+        await store.AppendAsync([.. times.Select(t => Incoming(Some.Install(time: t)))], default);
+        var cutoff = new DateTimeOffset(2026, 2, 10, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal(2, await store.DeleteEventsBeforeAsync(Some.Product, cutoff, default));
+        Assert.True(await store.DeleteRollupsBeforeAsync(Some.Product, DateOnly.FromDateTime(cutoff.UtcDateTime), default) > 0);
+        var partitions = new[] { "events_2026_02", "events_2026_03", "rollup_events_2026_02", "rollup_events_2026_03", "install_verifiers" };
+        var before = await FilesAsync(partitions);
+
+        Assert.True(await store.CompactErasedAsync(TimeSpan.Zero, default));
+
+        var after = await FilesAsync(partitions);
+        Assert.NotEqual(before["events_2026_02"], after["events_2026_02"]);
+        Assert.NotEqual(before["rollup_events_2026_02"], after["rollup_events_2026_02"]);
+        Assert.NotEqual(before["install_verifiers"], after["install_verifiers"]);
+        Assert.Equal(before["events_2026_03"], after["events_2026_03"]);
+        Assert.Equal(before["rollup_events_2026_03"], after["rollup_events_2026_03"]);
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM erasures"));
+        Assert.Equal(2, await store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [DatabaseFact]
     public async Task Append_IntoAMonthAnotherCollectorDropped_MakesItAgain()
     {
         await using var writer = await OpenAsync(_connectionString);
@@ -234,6 +258,18 @@ public class PostgresPartitionTests : IAsyncLifetime
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
         return [.. (await PostgresPartitions.ListAsync(connection, null, table, default)).Select(p => p.Name)];
+    }
+
+    // Which file each relation is kept in now: a rewrite gives it a new one.
+    private async Task<Dictionary<string, long>> FilesAsync(string[] relations)
+    {
+        var files = new Dictionary<string, long>();
+        foreach (var relation in relations)
+        {
+            files[relation] = Convert.ToInt64(await ScalarAsync<object>($"SELECT relfilenode FROM pg_class WHERE oid = to_regclass('{relation}')"), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return files;
     }
 
     private Task<bool> PartitionedAsync(string connectionString) =>
