@@ -177,7 +177,13 @@ internal sealed partial class PostgresEventStore
             deleted += await PostgresErasure.DeleteAsync(delete, touched, cancellationToken);
         }
 
-        await ForgetUnusedVerifiersAsync(connection, transaction, product, touched, cancellationToken);
+        // A verifier can only fall out of use when rows of its install went; with nothing deleted the pass over
+        // the product's events is skipped (it runs at every retention run, the first one at every start).
+        if (dropped + deleted > 0)
+        {
+            await ForgetUnusedVerifiersAsync(connection, transaction, product, touched, cancellationToken);
+        }
+
         await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
