@@ -51,11 +51,11 @@ internal static class IngestionBenchmark
                 var key = await collector.RegisterAsync();
                 Console.WriteLine($"  collector process {collector.Id} at {collector.BaseAddress}");
                 using var http = collector.Client(connections);
-                await PostAllAsync(http, key, warmup, connections, TimeSpan.FromSeconds(seconds), Native);
+                await PostAllAsync([http], key, warmup, connections, TimeSpan.FromSeconds(seconds), Native);
                 Console.WriteLine($"  load average before the timed run: {LoadAverage()}");
                 var cpuBefore = collector.CpuTime();
                 var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
-                result = await PostAllAsync(http, key, bodies, connections, TimeSpan.FromSeconds(seconds), Native);
+                result = await PostAllAsync([http], key, bodies, connections, TimeSpan.FromSeconds(seconds), Native);
                 collectorCpu = collector.CpuTime() - cpuBefore;
                 var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
                 Console.WriteLine($"  load average after the timed run: {LoadAverage()}");
@@ -76,10 +76,10 @@ internal static class IngestionBenchmark
             {
                 var key = await collector.RegisterAsync(OtlpBodies.Manifest());
                 using var http = collector.Client(connections);
-                await PostAllAsync(http, key, otlpWarmup, connections, TimeSpan.FromSeconds(seconds), Otlp);
+                await PostAllAsync([http], key, otlpWarmup, connections, TimeSpan.FromSeconds(seconds), Otlp);
                 Console.WriteLine($"  load average before the timed run: {LoadAverage()}");
                 var cpuBefore = collector.CpuTime();
-                var otlp = await PostAllAsync(http, key, otlpBodies, connections, TimeSpan.FromSeconds(seconds), Otlp);
+                var otlp = await PostAllAsync([http], key, otlpBodies, connections, TimeSpan.FromSeconds(seconds), Otlp);
                 var otlpCpu = collector.CpuTime() - cpuBefore;
                 Console.WriteLine($"  load average after the timed run: {LoadAverage()}");
                 await collector.StopAsync();
@@ -140,9 +140,9 @@ internal static class IngestionBenchmark
     }
 
     // How a door is posted to, and how many events of a batch its answer says were taken (or why none were).
-    private sealed record Door(string Path, string MediaType, Func<HttpResponseMessage, Task<(int Taken, string? Problem)>> ReadAsync);
+    internal sealed record Door(string Path, string MediaType, Func<HttpResponseMessage, Task<(int Taken, string? Problem)>> ReadAsync);
 
-    private static readonly Door Native = new(ProtocolConstants.BatchPath, ProtocolConstants.MediaType, async response =>
+    internal static readonly Door Native = new(ProtocolConstants.BatchPath, ProtocolConstants.MediaType, async response =>
     {
         var answer = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.BatchResponse) : null;
         return answer is null || answer.Rejected.Count > 0
@@ -159,7 +159,8 @@ internal static class IngestionBenchmark
             : (0, $"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
     });
 
-    private static async Task<LoadResult> PostAllAsync(HttpClient http, string key, List<byte[]> bodies, int connections, TimeSpan budget, Door door)
+    // Worker i posts to clients[i % clients.Count]: with two collectors, half the connections go to each.
+    internal static async Task<LoadResult> PostAllAsync(IReadOnlyList<HttpClient> clients, string key, List<byte[]> bodies, int connections, TimeSpan budget, Door door)
     {
         var next = -1;
         long accepted = 0, refused = 0, requests = 0;
@@ -176,7 +177,7 @@ internal static class IngestionBenchmark
                 request.Content.Headers.ContentEncoding.Add(ProtocolConstants.Encoding);
                 request.Headers.Add(ProtocolConstants.KeyHeader, key);
                 var started = Stopwatch.GetTimestamp();
-                using var response = await http.SendAsync(request);
+                using var response = await clients[worker % clients.Count].SendAsync(request);
                 var (taken, problem) = await door.ReadAsync(response);
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Increment(ref requests);
@@ -204,7 +205,7 @@ internal static class IngestionBenchmark
         return output.ToArray();
     }
 
-    private sealed record LoadResult(long Accepted, long Refused, long Requests, TimeSpan Elapsed, List<double> Latencies);
+    internal sealed record LoadResult(long Accepted, long Refused, long Requests, TimeSpan Elapsed, List<double> Latencies);
 }
 
 /// <summary>Named command-line options: <c>--name value</c>.</summary>

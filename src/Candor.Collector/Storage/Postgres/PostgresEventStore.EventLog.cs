@@ -58,6 +58,7 @@ internal sealed partial class PostgresEventStore
 
         ranges.Add((DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), before));
 
+        var touched = new HashSet<string>(StringComparer.Ordinal);
         long deleted;
         await using (var delete = new NpgsqlCommand("""
             DELETE FROM events e USING unnest(@from, @to) AS r(from_time, to_time)
@@ -68,7 +69,7 @@ internal sealed partial class PostgresEventStore
             delete.Parameters.AddWithValue("install", install);
             delete.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.From).ToArray() });
             delete.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.To).ToArray() });
-            deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+            deleted = await PostgresErasure.DeleteAsync(delete, touched, cancellationToken, "e.tableoid");
         }
 
         foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
@@ -76,10 +77,10 @@ internal sealed partial class PostgresEventStore
             await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
             rollups.Parameters.AddWithValue("product", productId.Value);
             rollups.Parameters.AddWithValue("install", install);
-            await rollups.ExecuteNonQueryAsync(cancellationToken);
+            await PostgresErasure.DeleteAsync(rollups, touched, cancellationToken);
         }
 
-        await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
+        await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
@@ -93,8 +94,10 @@ internal sealed partial class PostgresEventStore
         return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
-    // In chunks, each its own transaction, so that deleting a month of events never holds locks for long. One
-    // collector at a time per product: the others find the lock taken and leave the work to it (and report 0).
+    // Whole months first: each partition that ends by the cutoff and holds only this product's events is dropped,
+    // its files with it. What is left before the cutoff (the month that straddles it, and older months that other
+    // products still keep) is deleted in chunks, each its own transaction, so that no deletion holds locks for long.
+    // One collector at a time per product: the others find the lock taken and leave the work to it (and report 0).
     public async Task<long> DeleteEventsBeforeAsync(string product, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -105,29 +108,40 @@ internal sealed partial class PostgresEventStore
 
         try
         {
+            var productId = await ScalarAsync<int?>(connection, null, "SELECT id FROM products WHERE name = @product", cancellationToken, ("product", product));
+            if (productId is null)
+            {
+                return 0;
+            }
+
+            var total = await _partitions.DropBeforeAsync(["events"], productId.Value, DateOnly.FromDateTime(cutoff.UtcDateTime), cancellationToken);
             await using var delete = new NpgsqlCommand("""
-                DELETE FROM events WHERE id IN (
-                  SELECT id FROM events WHERE product = (SELECT id FROM products WHERE name = @product) AND time < @cutoff LIMIT @limit)
+                DELETE FROM events WHERE time < @cutoff AND (id, time) IN (
+                  SELECT id, time FROM events WHERE product = @product AND time < @cutoff LIMIT @limit)
                 """, connection);
-            delete.Parameters.AddWithValue("product", product);
+            delete.Parameters.AddWithValue("product", productId.Value);
             delete.Parameters.AddWithValue("cutoff", Dialect.Time(cutoff));
             delete.Parameters.AddWithValue("limit", _deleteChunk);
-            long total = 0;
+            var sql = delete.CommandText;
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            long rows = 0;
             long deleted;
             do
             {
-                deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
-                total += deleted;
+                delete.CommandText = sql;
+                deleted = await PostgresErasure.DeleteAsync(delete, touched, cancellationToken);
+                rows += deleted;
             }
             while (deleted == _deleteChunk);
 
-            if (total > 0)
+            if (total + rows > 0)
             {
-                await ForgetUnusedVerifiersAsync(connection, null, product, cancellationToken);
-                await PostgresErasure.MarkAsync(connection, null, cancellationToken);
+                // Dropped partitions took their bytes with their files; deleted rows leave theirs until compaction.
+                await ForgetUnusedVerifiersAsync(connection, null, product, touched, cancellationToken);
+                await PostgresErasure.MarkAsync(connection, null, touched, cancellationToken);
             }
 
-            return total;
+            return total + rows;
         }
         finally
         {
@@ -136,6 +150,7 @@ internal sealed partial class PostgresEventStore
         }
     }
 
+    // As for events: whole months of the three rollup tables first, then the rows left before the cutoff.
     public async Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -145,23 +160,34 @@ internal sealed partial class PostgresEventStore
             return 0;
         }
 
-        long deleted = 0;
-        foreach (var table in new[] { "rollup_events", "rollup_values", "rollup_measures" })
+        var productId = await ScalarAsync<int?>(connection, transaction, "SELECT id FROM products WHERE name = @product", cancellationToken, ("product", product));
+        if (productId is null)
         {
-            await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE product = (SELECT id FROM products WHERE name = @product) AND day < @day", connection, transaction);
-            delete.Parameters.AddWithValue("product", product);
-            delete.Parameters.AddWithValue("day", cutoff);
-            deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
+            return 0;
         }
 
-        await ForgetUnusedVerifiersAsync(connection, transaction, product, cancellationToken);
-        if (deleted > 0)
+        var dropped = await _partitions.DropBeforeAsync(PostgresPartitions.RollupTables, productId.Value, cutoff, cancellationToken);
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        long deleted = 0;
+        foreach (var table in PostgresPartitions.RollupTables)
         {
-            await PostgresErasure.MarkAsync(connection, transaction, cancellationToken);
+            await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE product = @product AND day < @day", connection, transaction);
+            delete.Parameters.AddWithValue("product", productId.Value);
+            delete.Parameters.AddWithValue("day", cutoff);
+            deleted += await PostgresErasure.DeleteAsync(delete, touched, cancellationToken);
         }
+
+        // A verifier can only fall out of use when rows of its install went; with nothing deleted the pass over
+        // the product's events is skipped (it runs at every retention run, the first one at every start).
+        if (dropped + deleted > 0)
+        {
+            await ForgetUnusedVerifiersAsync(connection, transaction, product, touched, cancellationToken);
+        }
+
+        await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
-        return deleted;
+        return dropped + deleted;
     }
 
     public Task<bool> CompactErasedAsync(TimeSpan age, CancellationToken cancellationToken) =>
@@ -170,7 +196,8 @@ internal sealed partial class PostgresEventStore
     // A verifier whose install no rollup row and no event names any more would keep the install ID after every trace
     // of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's events
     // (NOT IN builds a set), as events have no index by install.
-    private static async Task ForgetUnusedVerifiersAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, CancellationToken cancellationToken)
+    private static async Task ForgetUnusedVerifiersAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, ISet<string> touched, CancellationToken cancellationToken)
     {
         await using var forget = new NpgsqlCommand("""
             DELETE FROM install_verifiers v WHERE v.product = (SELECT id FROM products WHERE name = @product)
@@ -178,6 +205,6 @@ internal sealed partial class PostgresEventStore
               AND v.install NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = @product))
             """, connection, transaction);
         forget.Parameters.AddWithValue("product", product);
-        await forget.ExecuteNonQueryAsync(cancellationToken);
+        await PostgresErasure.DeleteAsync(forget, touched, cancellationToken, "v.tableoid");
     }
 }

@@ -24,6 +24,10 @@ internal sealed partial class PostgresEventStore : IEventStore
     // Where the query API's and the dashboard's reads go: a read replica when one is configured, else the database.
     private readonly NpgsqlDataSource _readSource;
     private readonly PostgresInterner _interner;
+    private readonly PostgresPartitions _partitions;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _partitionsAhead = Task.CompletedTask;
     private readonly PostgresEventWriter _writer;
     private readonly GroupCommitQueue<AppendWork> _queue;
     private readonly ManifestCache _manifests = new(PostgresDialect.Instance);
@@ -37,15 +41,18 @@ internal sealed partial class PostgresEventStore : IEventStore
     /// How many transactions with events this process runs at once. Two let one batch be written while the other
     /// waits for its commit; more mostly wait for each other's locks on the same rollup rows.
     /// </param>
-    public PostgresEventStore(StorageOptions options, int deleteChunk = 10_000, int writers = 2)
+    /// <param name="time">The clock that says which months' partitions to create ahead.</param>
+    public PostgresEventStore(StorageOptions options, int deleteChunk = 10_000, int writers = 2, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _options = options;
         _deleteChunk = deleteChunk;
         _paces = [.. Enumerable.Range(0, writers).Select(_ => new WriterPace())];
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString ?? throw new ArgumentException("Storage:ConnectionString is not set", nameof(options)));
         _readSource = options.ReadConnectionString is { } read ? NpgsqlDataSource.Create(read) : _dataSource;
         _interner = new PostgresInterner(_dataSource);
-        _writer = new PostgresEventWriter(_dataSource, _interner);
+        _partitions = new PostgresPartitions(_dataSource);
+        _writer = new PostgresEventWriter(_dataSource, _interner, _partitions);
         _queue = new GroupCommitQueue<AppendWork>(options.MaxEventsPerTransaction, WriteAsync, work => work.Complete(), singleReader: false);
     }
 
@@ -56,6 +63,8 @@ internal sealed partial class PostgresEventStore : IEventStore
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await PostgresSchema.MigrateAsync(_dataSource, cancellationToken);
+        await _partitions.EnsureAsync(PostgresPartitions.Ahead(_time.GetUtcNow()), cancellationToken);
+        _partitionsAhead = Task.Run(() => CreatePartitionsAheadAsync(_stopping.Token), CancellationToken.None);
         _writerLoops = [.. _paces.Select(pace => Task.Run(() => RunWriterAsync(pace), CancellationToken.None))];
     }
 
@@ -63,6 +72,8 @@ internal sealed partial class PostgresEventStore : IEventStore
     {
         _queue.Complete();
         await Task.WhenAll(_writerLoops);
+        await _stopping.CancelAsync();
+        await _partitionsAhead;
         if (_readSource != _dataSource)
         {
             await _readSource.DisposeAsync();
@@ -172,6 +183,30 @@ internal sealed partial class PostgresEventStore : IEventStore
     }
 
     private static DateTime Start(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+
+    // The months ahead get their partitions well before their first event, so that no batch waits for the DDL (and
+    // its lock on the tables) at a month's turn; a batch that needs a month still makes it (PostgresEventWriter).
+    private async Task CreatePartitionsAheadAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(6), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await _partitions.EnsureAsync(PostgresPartitions.Ahead(_time.GetUtcNow()), cancellationToken);
+                }
+                catch (NpgsqlException)
+                {
+                    // The database is away; the next tick, or the next batch that needs a month, tries again.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     // ---- the writer loops ---------------------------------------------------------------------------------
 

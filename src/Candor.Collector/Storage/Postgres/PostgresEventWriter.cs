@@ -5,13 +5,18 @@ using NpgsqlTypes;
 namespace Candor.Collector.Storage.Postgres;
 
 /// <summary>
-/// Writes one batch of events and its rollups in one transaction. De-duplication is the database's: events go in
-/// with <c>INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id</c>, so an ID that any collector committed before,
-/// or commits while this batch waits for it, comes back as a duplicate, and only the rows that were really
-/// inserted are counted into the rollups. Rows and rollup keys are written in a fixed order so that collectors
-/// writing overlapping batches take their locks in the same order and do not deadlock.
+/// Writes one batch of events and its rollups in one transaction. De-duplication is the database's, by event ID:
+/// the events table is partitioned by time, so its unique key is <c>(id, time)</c>, and events go in with
+/// <c>INSERT ... WHERE NOT EXISTS (the ID at any time) ON CONFLICT (id, time) DO NOTHING RETURNING id</c>. An ID
+/// that any collector committed before comes back as a duplicate whatever its time (an OpenTelemetry or Application
+/// Insights item without a time is stamped with its arrival, so its retry has the same ID and another time); one
+/// that another collector commits while this batch waits for it with the same time (every retry of a Candor
+/// event: the time is in the event's bytes) is a duplicate through the key. Only the rows that were really inserted
+/// are counted into the rollups. Rows and rollup keys are written in a fixed order so that collectors writing
+/// overlapping batches take their locks in the same order and do not deadlock. The month partitions a batch
+/// needs are made before its transaction (<see cref="PostgresPartitions"/>).
 /// </summary>
-internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner)
+internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner, PostgresPartitions partitions)
 {
     // A lost connection or a deadlock is worth another try: the batch is idempotent, so a commit that did reach
     // the database before the failure only turns this batch's events into duplicates on the retry.
@@ -38,10 +43,12 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         }
 
         var rows = first.Values.Select(i => new Row(events[i], products[events[i].Product], ids)).OrderBy(r => r.Event.Id).ToList();
+        var months = rows.Select(r => PostgresPartitions.MonthOf(r.Day)).Distinct().ToList();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                await partitions.EnsureAsync(months, cancellationToken);
                 var stored = await InsertAsync(rows, cancellationToken);
                 var outcomes = new AppendOutcome[events.Count];
                 for (var i = 0; i < events.Count; i++)
@@ -55,6 +62,11 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             {
                 // Try again at once: the conflicting transaction has ended by now.
             }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.CheckViolation && attempt < Attempts)
+            {
+                // No partition for a row's month: retention on another collector dropped one this process had made.
+                partitions.Forget();
+            }
         }
     }
 
@@ -66,7 +78,9 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO events(id, product, time, name, revision, install, context, data)
             SELECT * FROM unnest(@id, @product, @time, @name, @revision, @install, @context, @data)
-            ON CONFLICT (id) DO NOTHING
+              AS u(id, product, time, name, revision, install, context, data)
+            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = u.id)
+            ON CONFLICT (id, time) DO NOTHING
             RETURNING id
             """, connection, transaction))
         {

@@ -16,7 +16,7 @@ internal static class PostgresSchema
     public const int InteractiveFlag = ContextFlags.Interactive;
 
     // Append only: a released migration never changes, a new one goes at the end.
-    private static readonly string[] Migrations =
+    private static readonly Migration[] Migrations =
     [
         // Strings and contexts are interned as in the SQLite store, so rollup keys are small integers; the empty
         // string is 0 and has no row. A string is found by the SHA-256 of its UTF-8 bytes (StringKey), because a
@@ -113,6 +113,19 @@ internal static class PostgresSchema
         UPDATE events SET machine = NULL WHERE machine IS NOT NULL;
         ALTER TABLE events DROP COLUMN machine;
         """,
+
+        // Events and the day rollups in month partitions (PostgresPartitions), so that retention drops a month's
+        // files instead of deleting its rows one by one, and a query over a few days reads those days' partitions
+        // only. A partitioned table's unique keys must hold the partition key, so the events' key becomes (id,
+        // time); the writer still stores an ID once, whatever time it comes with (PostgresEventWriter). The tables
+        // are rebuilt under their old names with every row, in this one transaction.
+        PostgresPartitionMigration.Steps,
+
+        // Each erasure mark names the table or month partition rows were deleted from, so compaction rewrites
+        // those and not every month kept; a mark from before names none and stands for every table.
+        """
+        ALTER TABLE erasures ADD COLUMN relation text;
+        """,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>
@@ -126,7 +139,11 @@ internal static class PostgresSchema
     /// so each migration runs once; a database already newer than this code is refused rather than written to.
     /// </summary>
     /// <exception cref="NpgsqlException">The database cannot be reached, or was migrated by a newer collector.</exception>
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    public static Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        MigrateAsync(dataSource, Latest, cancellationToken);
+
+    /// <summary>As <see cref="MigrateAsync(NpgsqlDataSource, CancellationToken)"/>, stopping at <paramref name="target"/> (to make an older schema).</summary>
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, int target, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -148,16 +165,30 @@ internal static class PostgresSchema
                 $"the database schema is version {current}, newer than this collector knows ({Latest}); run a newer collector");
         }
 
-        for (var version = current + 1; version <= Latest; version++)
+        for (var version = current + 1; version <= Math.Min(target, Latest); version++)
         {
-            await using var migrate = new NpgsqlCommand(Migrations[version - 1], connection, transaction);
-            await migrate.ExecuteNonQueryAsync(cancellationToken);
+            await Migrations[version - 1].ApplyAsync(connection, transaction, cancellationToken);
             await using var record = new NpgsqlCommand("DELETE FROM candor_schema; INSERT INTO candor_schema(version) VALUES (@version)", connection, transaction);
             record.Parameters.AddWithValue("version", version);
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>One schema change: SQL, or steps that need the data to know what to create.</summary>
+    private sealed class Migration(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> apply)
+    {
+        public Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+            apply(connection, transaction, cancellationToken);
+
+        public static implicit operator Migration(string sql) => new(async (connection, transaction, cancellationToken) =>
+        {
+            await using var migrate = new NpgsqlCommand(sql, connection, transaction);
+            await migrate.ExecuteNonQueryAsync(cancellationToken);
+        });
+
+        public static implicit operator Migration(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> apply) => new(apply);
     }
 
     /// <summary>

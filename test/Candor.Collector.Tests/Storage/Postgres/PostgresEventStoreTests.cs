@@ -39,14 +39,9 @@ public class PostgresEventStoreTests : EventStoreContract
         await Store.DisposeAsync();
 
         // Version 1 as the earlier collector left it: a machine hash with each event, no verifiers, none of the later tables.
-        await PostgresServer.ExecuteAsync("""
-            DROP TABLE install_verifiers;
-            DROP TABLE erasures;
-            DROP TABLE collector_secrets;
-            ALTER TABLE events ADD COLUMN machine bytea;
-            UPDATE events SET machine = '\x00112233445566778899aabbccddeeff';
-            UPDATE candor_schema SET version = 1;
-            """, _connectionString);
+        var written = _schema;
+        (_schema, _connectionString) = await PostgresOldSchema.CopyAsync(written, 1);
+        await PostgresServer.DropSchemaAsync(written);
 
         await using var reopened = new PostgresEventStore(Options);
         await reopened.InitializeAsync(default);

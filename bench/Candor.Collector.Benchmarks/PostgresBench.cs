@@ -1,0 +1,60 @@
+using Npgsql;
+
+namespace Candor.Collector.Benchmarks;
+
+/// <summary>
+/// The PostgreSQL server the benchmarks use (<c>--postgres</c>, else <c>CANDOR_BENCH_POSTGRES</c>, else the local
+/// test server), a schema of their own in it, and what the store's tables take on disk.
+/// </summary>
+internal static class PostgresBench
+{
+    public const string DefaultConnectionString = "Host=127.0.0.1;Username=postgres;Password=postgres";
+
+    public static string ConnectionString(Arguments args) =>
+        args.Text("postgres") ?? Environment.GetEnvironmentVariable("CANDOR_BENCH_POSTGRES") ?? DefaultConnectionString;
+
+    /// <summary>A connection string whose search path is <paramref name="schema"/>.</summary>
+    public static string InSchema(string server, string schema) =>
+        new NpgsqlConnectionStringBuilder(server) { SearchPath = schema, CommandTimeout = 0 }.ConnectionString;
+
+    /// <summary>Makes <paramref name="schema"/> empty (dropping whatever it held) and returns a connection string into it.</summary>
+    public static async Task<string> FreshSchemaAsync(string server, string schema)
+    {
+        await ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+        return InSchema(server, schema);
+    }
+
+    public static Task DropSchemaAsync(string server, string schema) => ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public static async Task<T> ScalarAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// Bytes on disk (tables, indexes and TOAST, <c>pg_total_relation_size</c> of every partition) of the events
+    /// table and of the three rollup tables, and the events' row count.
+    /// </summary>
+    public static async Task<(long Events, long EventBytes, long RollupBytes)> SizeAsync(string connectionString)
+    {
+        await ExecuteAsync(connectionString, "VACUUM ANALYZE events, rollup_events, rollup_values, rollup_measures");
+        var rows = await ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM events");
+        var eventBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("events")}");
+        var rollupBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("rollup_events")} + {Size("rollup_values")} + {Size("rollup_measures")}");
+        return (rows, (long)eventBytes, (long)rollupBytes);
+    }
+
+    private static string Size(string table) =>
+        $"(SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('{table}') WHERE isleaf)";
+}

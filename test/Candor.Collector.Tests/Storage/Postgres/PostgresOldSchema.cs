@@ -1,0 +1,50 @@
+using Candor.Collector.Storage.Postgres;
+using Npgsql;
+
+namespace Candor.Collector.Tests.Storage.Postgres;
+
+/// <summary>
+/// A database as an earlier collector left it: a new schema brought to an older version by the real migrations
+/// (stopped there), filled with every row of a schema the current store wrote. The rows are the store's own (IDs,
+/// times, packed data, interned strings, rollup counts); only the tables' shape is the older one.
+/// </summary>
+internal static class PostgresOldSchema
+{
+    private static readonly string[] Catalogue = ["products", "manifests", "credentials", "audit", "strings", "contexts"];
+
+    private static readonly string[] Identities = ["products", "credentials", "audit", "strings", "contexts"];
+
+    private static readonly string[] Rollups = ["rollup_events", "rollup_values", "rollup_measures"];
+
+    /// <summary>Makes a schema at <paramref name="version"/> (1 or later) holding the rows of <paramref name="from"/>.</summary>
+    public static async Task<(string Schema, string ConnectionString)> CopyAsync(string from, int version)
+    {
+        var (schema, connectionString) = await PostgresServer.CreateSchemaAsync();
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await PostgresSchema.MigrateAsync(dataSource, version, default);
+        }
+
+        var statements = new List<string>();
+        statements.AddRange(Catalogue.Select(t => $"INSERT INTO {t} SELECT * FROM {from}.{t}"));
+        statements.AddRange(Identities.Select(t => $"SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))"));
+
+        // Version 1 kept a machine hash with each event; later ones dropped it.
+        statements.Add(version == 1
+            ? $"INSERT INTO events(id, product, time, name, revision, install, context, machine, data) SELECT id, product, time, name, revision, install, context, '\\x00112233445566778899aabbccddeeff', data FROM {from}.events"
+            : $"INSERT INTO events(id, product, time, name, revision, install, context, data) SELECT id, product, time, name, revision, install, context, data FROM {from}.events");
+        statements.AddRange(Rollups.Select(t => $"INSERT INTO {t} SELECT * FROM {from}.{t}"));
+        if (version >= 3)
+        {
+            statements.Add($"INSERT INTO collector_secrets SELECT * FROM {from}.collector_secrets");
+        }
+
+        if (version >= 4)
+        {
+            statements.Add($"INSERT INTO install_verifiers SELECT * FROM {from}.install_verifiers");
+        }
+
+        await PostgresServer.ExecuteAsync(string.Join(";\n", statements), connectionString);
+        return (schema, connectionString);
+    }
+}

@@ -1,0 +1,301 @@
+using System.Collections.Immutable;
+using Candor.Collector.Ingestion;
+using Candor.Collector.Products;
+using Candor.Collector.Storage;
+using Candor.Collector.Storage.Postgres;
+using Candor.Manifest;
+using Candor.Protocol;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Candor.Collector.Tests.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL store's month partitions: made ahead and on demand by several collectors at once, dropped whole
+/// by retention, one ID stored once across them, and an unpartitioned database upgraded with its data.
+/// </summary>
+[NeedsPostgres]
+public class PostgresPartitionTests : IAsyncLifetime
+{
+    private const string Other = "other-product";
+
+    private static readonly DateOnly January = new(2026, 1, 1);
+
+    private static readonly DateOnly Today = DateOnly.FromDateTime(Some.Now.UtcDateTime);
+
+    private readonly CatalogProduct _product = Product(Some.Product);
+    private readonly CatalogProduct _other = Product(Other);
+    private readonly List<string> _schemas = [];
+    private string _connectionString = "";
+
+    public async Task InitializeAsync()
+    {
+        string schema;
+        (schema, _connectionString) = await PostgresServer.CreateSchemaAsync();
+        _schemas.Add(schema);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var schema in _schemas)
+        {
+            await PostgresServer.DropSchemaAsync(schema);
+        }
+    }
+
+    [DatabaseFact]
+    public async Task Initialize_MakesTheCurrentAndNextTwoMonths_AndNoDefaultPartition()
+    {
+        await using var store = await OpenAsync(_connectionString, new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero)));
+
+        foreach (var table in new[] { "events", "rollup_events", "rollup_values", "rollup_measures" })
+        {
+            Assert.Equal([$"{table}_2026_11", $"{table}_2026_12", $"{table}_2027_01"], await PartitionsAsync(table));
+        }
+
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relnamespace = current_schema()::regnamespace AND p.partdefid <> 0"));
+    }
+
+    [DatabaseFact]
+    public async Task Append_TwoCollectorsNeedingTheSameNewMonths_BothStoreEverything()
+    {
+        await using var one = await OpenAsync(_connectionString);
+        await using var two = await OpenAsync(_connectionString);
+        var events = Enumerable.Range(0, 120).Select(i => Incoming(Some.Install(time: Some.Now.AddDays(-(i % 4) * 31)))).ToList();
+
+        var outcomes = await Task.WhenAll(events.Chunk(10).Select((batch, i) => (i % 2 == 0 ? one : two).AppendAsync(batch, default)));
+
+        Assert.All(outcomes.SelectMany(o => o), o => Assert.Equal(AppendOutcome.Stored, o));
+        Assert.Equal(120, await one.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(["events_2025_12", "events_2026_01", "events_2026_02", "events_2026_03", "events_2026_04", "events_2026_05"], await PartitionsAsync("events"));
+    }
+
+    [DatabaseFact]
+    public async Task Append_SameIdAtAnotherTimeInAnotherMonth_IsADuplicate()
+    {
+        await using var store = await OpenAsync(_connectionString);
+        var first = Some.Install(time: Some.Now);
+        var again = Some.Install(first.Install, Some.Now.AddDays(-40));
+        again.Id = first.Id;
+
+        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(first)], default));
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(again)], default));
+
+        Assert.Equal(1, await store.CountRawEventsAsync(Some.Product, default));
+        var filter = new EventFilter(Some.Product, Today.AddDays(-60), Today);
+        Assert.Equal([new PeriodCount(Today, 1, 1)], await store.CountEventsExactAsync(filter, Interval.Day, default));
+    }
+
+    [DatabaseFact]
+    public async Task Retention_DropsWholeMonths_DeletesRowsOnlyInTheStraddlingOne_AndKeepsMonthsAnotherProductHolds()
+    {
+        await using var store = await OpenAsync(_connectionString);
+        await store.SaveProductAsync(_other.Record, default);
+        await store.AddManifestAsync(new ManifestRecord(Other, 1, ManifestOf(Other), Some.Now), default);
+        var times = new[] { new DateTimeOffset(2025, 12, 5, 0, 0, 0, TimeSpan.Zero), new(2026, 1, 10, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 5, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 20, 0, 0, 0, TimeSpan.Zero), Some.Now };
+        await store.AppendAsync([.. times.SelectMany(t => Enumerable.Range(0, 3).Select(_ => Incoming(Some.Install(time: t))))], default);
+        var othersJanuary = Incoming(Some.Install(time: new DateTimeOffset(2026, 1, 12, 0, 0, 0, TimeSpan.Zero)), _other);
+        await store.AppendAsync([othersJanuary], default);
+
+        var cutoff = new DateTimeOffset(2026, 2, 10, 0, 0, 0, TimeSpan.Zero);
+        var deleted = await store.DeleteEventsBeforeAsync(Some.Product, cutoff, default);
+        var rollups = await store.DeleteRollupsBeforeAsync(Some.Product, DateOnly.FromDateTime(cutoff.UtcDateTime), default);
+
+        // December held this product only and went whole; January holds the other product's event and stays, with
+        // this product's rows deleted from it; February straddles the cutoff and loses its rows before it.
+        Assert.Equal(9, deleted);
+        Assert.Equal(["events_2026_01", "events_2026_02", "events_2026_03", "events_2026_04", "events_2026_05"], await PartitionsAsync("events"));
+        Assert.Equal(["rollup_events_2026_01", "rollup_events_2026_02", "rollup_events_2026_03", "rollup_events_2026_04", "rollup_events_2026_05"], await PartitionsAsync("rollup_events"));
+        Assert.Equal(6, await store.CountRawEventsAsync(Some.Product, default));
+        Assert.Equal(1, await store.CountRawEventsAsync(Other, default));
+        Assert.True(rollups >= 9, $"{rollups} rollup rows deleted");
+        var days = await store.CountEventsExactAsync(new EventFilter(Some.Product, January.AddMonths(-2), Today), Interval.Month, default);
+        Assert.Equal([new PeriodCount(new(2026, 2, 1), 3, 3), new PeriodCount(new(2026, 3, 1), 3, 3)], days);
+        var others = await store.CountEventsExactAsync(new EventFilter(Other, January, Today), Interval.Month, default);
+        Assert.Equal([new PeriodCount(January, 1, 1)], others);
+
+        // Once the other product's retention passes January too, the month goes whole.
+        Assert.Equal(1, await store.DeleteEventsBeforeAsync(Other, cutoff, default));
+        Assert.DoesNotContain("events_2026_01", await PartitionsAsync("events"));
+    }
+
+    [DatabaseFact]
+    public async Task Compact_AfterRetention_RewritesOnlyThePartitionsRowsWereDeletedFrom()
+    {
+        await using var store = await OpenAsync(_connectionString);
+        var times = new[] { new DateTimeOffset(2026, 1, 10, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 5, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 20, 0, 0, 0, TimeSpan.Zero), Some.Now };
+        await store.AppendAsync([.. times.Select(t => Incoming(Some.Install(time: t)))], default);
+        var cutoff = new DateTimeOffset(2026, 2, 10, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal(2, await store.DeleteEventsBeforeAsync(Some.Product, cutoff, default));
+        Assert.True(await store.DeleteRollupsBeforeAsync(Some.Product, DateOnly.FromDateTime(cutoff.UtcDateTime), default) > 0);
+        var partitions = new[] { "events_2026_02", "events_2026_03", "rollup_events_2026_02", "rollup_events_2026_03", "install_verifiers" };
+        var before = await FilesAsync(partitions);
+
+        Assert.True(await store.CompactErasedAsync(TimeSpan.Zero, default));
+
+        var after = await FilesAsync(partitions);
+        Assert.NotEqual(before["events_2026_02"], after["events_2026_02"]);
+        Assert.NotEqual(before["rollup_events_2026_02"], after["rollup_events_2026_02"]);
+        Assert.NotEqual(before["install_verifiers"], after["install_verifiers"]);
+        Assert.Equal(before["events_2026_03"], after["events_2026_03"]);
+        Assert.Equal(before["rollup_events_2026_03"], after["rollup_events_2026_03"]);
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM erasures"));
+        Assert.Equal(2, await store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    [DatabaseFact]
+    public async Task Append_IntoAMonthAnotherCollectorDropped_MakesItAgain()
+    {
+        await using var writer = await OpenAsync(_connectionString);
+        await using var retention = await OpenAsync(_connectionString);
+        var december = new DateTimeOffset(2025, 12, 5, 0, 0, 0, TimeSpan.Zero);
+        await writer.AppendAsync([Incoming(Some.Install(time: december))], default);
+        Assert.Equal(1, await retention.DeleteEventsBeforeAsync(Some.Product, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), default));
+        Assert.DoesNotContain("events_2025_12", await PartitionsAsync("events"));
+
+        Assert.Equal([AppendOutcome.Stored], await writer.AppendAsync([Incoming(Some.Install(time: december.AddDays(1)))], default));
+
+        Assert.Equal(1, await writer.CountRawEventsAsync(Some.Product, default));
+        Assert.Contains("events_2025_12", await PartitionsAsync("events"));
+    }
+
+    [DatabaseFact]
+    public async Task Upgrade_FromVersion4WithData_TwoCollectorsAtOnce_KeepEveryRowAndAnswer()
+    {
+        // Written by the current store, then copied into a schema the migrations brought to version 4 only.
+        var alice = Guid.NewGuid();
+        var events = new List<WireEvent>();
+        for (var i = 0; i < 90; i++)
+        {
+            var e = i % 3 == 0 ? Some.Failed(i % 9 == 0 ? alice : null, Some.Now.AddDays(-i), packages: ["zlib", "openssl"]) : Some.Install(i % 5 == 0 ? alice : null, Some.Now.AddDays(-i).AddHours(-i), packages: ["zlib"], buildTime: 100 * i);
+            events.Add(e);
+        }
+
+        events.Add(Some.Crash("System.IO.IOException at Sample.Cli.Run", time: Some.Now.AddDays(-33)));
+        await using (var source = await OpenAsync(_connectionString))
+        {
+            await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
+            await source.AddCredentialAsync(new CredentialRecord(0, [1, 2, 3], CredentialRole.Admin, null, "admin", Some.Now), default);
+            await source.AppendAuditAsync(new AuditEntry(Some.Now, "admin", "export", Some.Product, "{}"), default);
+        }
+
+        var expected = await SnapshotAsync(_connectionString);
+        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 4);
+        _schemas.Add(old);
+        Assert.False(await PartitionedAsync(oldConnectionString));
+
+        var stores = await Task.WhenAll(OpenAsync(oldConnectionString), OpenAsync(oldConnectionString));
+        try
+        {
+            Assert.True(await PartitionedAsync(oldConnectionString));
+            var actual = await SnapshotAsync(oldConnectionString);
+            Assert.Equal(expected.Rows, actual.Rows);
+            Assert.Equal(expected.Answers, actual.Answers);
+            Assert.Equal(PostgresSchema.Latest, await ScalarAsync<int>("SELECT version FROM candor_schema", oldConnectionString));
+
+            // And it goes on working: a duplicate stays one, a new event is stored, an install is deleted everywhere.
+            Assert.Equal([AppendOutcome.Duplicate], await stores[1].AppendAsync([Incoming(events[0])], default));
+            Assert.Equal([AppendOutcome.Stored], await stores[0].AppendAsync([Incoming(Some.Install(alice))], default));
+            var hers = events.Count(e => e.Install == alice) + 1;
+            Assert.Equal(hers, await stores[1].DeleteInstallAsync(Some.Product, alice, default));
+            Assert.Equal(events.Count - hers + 1, await stores[0].CountRawEventsAsync(Some.Product, default));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    // Every row of every table (in a fixed order, as text), and the answers of the store's reads over all of it.
+    private async Task<(List<string> Rows, List<string> Answers)> SnapshotAsync(string connectionString)
+    {
+        var rows = new List<string>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var table in new[] { "products", "manifests", "credentials", "audit", "strings", "contexts", "events", "rollup_events", "rollup_values", "rollup_measures", "install_verifiers", "collector_secrets" })
+        {
+            await using var read = new NpgsqlCommand($"SELECT t::text FROM {table} t ORDER BY t::text COLLATE \"C\"", connection);
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(table + " " + reader.GetString(0));
+            }
+        }
+
+        await using var store = new PostgresEventStore(new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = connectionString });
+        await store.InitializeAsync(default);
+        var filter = new EventFilter(Some.Product, Today.AddDays(-120), Today);
+        var answers = new List<string>
+        {
+            string.Join(";", await store.CountEventsExactAsync(filter, Interval.Day, default)),
+            string.Join(";", await store.CountEventsExactAsync(filter, Interval.Month, default)),
+            string.Join(";", await store.CountByPropertyExactAsync(filter with { Event = "install" }, "packages", default)),
+            string.Join(";", await store.CountByContextAsync(filter, ContextDimension.Os, default)),
+            string.Join(";", await store.GetDurationHistogramAsync(filter with { Event = "install" }, "buildTime", Interval.Week, default)),
+            string.Join(";", (await store.ReadRawAsync(filter, 1000, default)).Select(e => $"{e.Id} {e.Name} {e.Time:O} {e.Install} {string.Join(",", e.Properties.Select(p => p.Key + "=" + (p.Value is string[] a ? string.Join("|", a) : p.Value)))} {string.Join(",", e.Measurements)}")),
+            (await store.CountRawEventsAsync(Some.Product, default)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(";", (await store.GetProductsAsync(default)).Select(p => p.Name)),
+            string.Join(";", (await store.GetCredentialsAsync(default)).Select(c => c.Name)),
+            string.Join(";", (await store.GetAuditAsync(10, default)).Select(a => a.Action)),
+        };
+        return (rows, answers);
+    }
+
+    private async Task<PostgresEventStore> OpenAsync(string connectionString, TimeProvider? time = null)
+    {
+        var store = new PostgresEventStore(new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = connectionString }, time: time ?? new FakeTimeProvider(Some.Now));
+        await store.InitializeAsync(default);
+        await store.SaveProductAsync(_product.Record, default);
+        await store.AddManifestAsync(new ManifestRecord(Some.Product, 1, Some.ManifestJson, Some.Now), default);
+        return store;
+    }
+
+    private async Task<List<string>> PartitionsAsync(string table)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        return [.. (await PostgresPartitions.ListAsync(connection, null, table, default)).Select(p => p.Name)];
+    }
+
+    // Which file each relation is kept in now: a rewrite gives it a new one.
+    private async Task<Dictionary<string, long>> FilesAsync(string[] relations)
+    {
+        var files = new Dictionary<string, long>();
+        foreach (var relation in relations)
+        {
+            files[relation] = Convert.ToInt64(await ScalarAsync<object>($"SELECT relfilenode FROM pg_class WHERE oid = to_regclass('{relation}')"), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return files;
+    }
+
+    private Task<bool> PartitionedAsync(string connectionString) =>
+        ScalarAsync<bool>("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('events')", connectionString);
+
+    private async Task<T> ScalarAsync<T>(string sql, string? connectionString = null)
+    {
+        await using var connection = new NpgsqlConnection(connectionString ?? _connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private IncomingEvent Incoming(WireEvent wire, CatalogProduct? product = null)
+    {
+        product ??= _product;
+        wire.Product = product.Record.Name;
+        var (incoming, refusal) = new EventValidator(new FakeTimeProvider(Some.Now)).Validate(wire, product, "", TimeSpan.FromDays(1));
+        Assert.Null(refusal);
+        return incoming!;
+    }
+
+    private static CatalogProduct Product(string name) => new(
+        new ProductRecord(name, 14, 5, Some.Now),
+        ImmutableSortedDictionary<int, TelemetryManifest>.Empty.Add(1, TelemetryManifest.Parse(ManifestOf(name))));
+
+    private static string ManifestOf(string product) =>
+        Some.ManifestJson.Replace($"\"product\": \"{Some.Product}\"", $"\"product\": \"{product}\"", StringComparison.Ordinal);
+}
