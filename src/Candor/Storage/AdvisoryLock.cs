@@ -11,14 +11,14 @@ namespace Candor.Storage;
 /// the common case when several runs end together. Locks taken here and those .NET takes exclude each other, so
 /// processes of other Candor versions are kept out as before.
 /// </summary>
-/// <remarks><c>flock</c> is found in the process's own symbols, as <see cref="NonBlockingOpen"/> finds <c>open</c>.</remarks>
+/// <remarks><c>flock</c> is found in the process's own symbols (<see cref="ProcessSymbols"/>).</remarks>
 internal static unsafe class AdvisoryLock
 {
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
     private const int EINTR = 4;
 
-    private static readonly delegate* unmanaged<int, int, int> Flock = FindFlock();
+    private static readonly delegate* unmanaged<int, int, int> Flock = (delegate* unmanaged<int, int, int>)ProcessSymbols.Find("flock");
 
     /// <summary>Whether <see cref="TryTake"/> can be used here; where it cannot, callers open with <see cref="FileShare.None"/>.</summary>
     public static bool IsSupported => Flock != null && NonBlockingOpen.IsSupported;
@@ -49,24 +49,5 @@ internal static unsafe class AdvisoryLock
         // Held by another process (EWOULDBLOCK), or a file system without locks, which .NET also reports as held.
         handle.Dispose();
         return null;
-    }
-
-    private static delegate* unmanaged<int, int, int> FindFlock()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return null;
-        }
-
-        try
-        {
-            return NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), "flock", out var address)
-                ? (delegate* unmanaged<int, int, int>)address
-                : null;
-        }
-        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException or PlatformNotSupportedException)
-        {
-            return null;
-        }
     }
 }

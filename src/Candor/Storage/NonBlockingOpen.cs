@@ -11,8 +11,7 @@ namespace Candor.Storage;
 /// <c>O_NONBLOCK</c> the open returns at once for a FIFO too, and the caller looks at what it got before reading.
 /// </summary>
 /// <remarks>
-/// <c>open</c> is found in the process's own symbols rather than through <c>DllImport("libc")</c>: the library
-/// search that a name like <c>libc</c> starts costs a few milliseconds of every run, and every run reads a file.
+/// <c>open</c> is found in the process's own symbols (<see cref="ProcessSymbols"/>): every run reads a file.
 /// </remarks>
 internal static unsafe class NonBlockingOpen
 {
@@ -25,7 +24,7 @@ internal static unsafe class NonBlockingOpen
 
     private static readonly int Flags = ReadFlags();
     private static readonly int LoopErrno = OperatingSystem.IsLinux() ? 40 : 62;
-    private static readonly delegate* unmanaged<byte*, int, int> Open = FindOpen();
+    private static readonly delegate* unmanaged<byte*, int, int> Open = (delegate* unmanaged<byte*, int, int>)ProcessSymbols.Find("open");
 
     /// <summary>Whether this platform opens without waiting; elsewhere callers open as .NET does.</summary>
     public static bool IsSupported => Open != null && Flags != 0;
@@ -108,24 +107,5 @@ internal static unsafe class NonBlockingOpen
         }
 
         return 0;
-    }
-
-    private static delegate* unmanaged<byte*, int, int> FindOpen()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return null;
-        }
-
-        try
-        {
-            return NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), "open", out var address)
-                ? (delegate* unmanaged<byte*, int, int>)address
-                : null;
-        }
-        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException or PlatformNotSupportedException)
-        {
-            return null;
-        }
     }
 }
