@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Claims;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Candor.Collector.Access;
 using Candor.Collector.Operations;
 using Candor.Collector.Storage;
@@ -64,12 +67,20 @@ internal static class ProductEndpoints
             return Refuse(logger, http, problem);
         }
 
+        // The JSON reader checks a string's UTF-8 only when the string is read: a manifest holding bytes that are not
+        // UTF-8 is refused here, where it can be named, not when its text is taken below.
+        var raw = JsonMarshal.GetRawUtf8Value(request.Manifest);
+        if (!Utf8.IsValid(raw))
+        {
+            return Refuse(logger, http, "the manifest holds text that is not valid UTF-8");
+        }
+
         RegistrationOutcome outcome;
         CatalogProduct product;
         TelemetryManifest manifest;
         try
         {
-            (outcome, product, manifest) = await catalog.RegisterAsync(request.Manifest.GetRawText(), request.RetentionMonths, request.KThreshold, cancellationToken);
+            (outcome, product, manifest) = await catalog.RegisterAsync(Encoding.UTF8.GetString(raw), request.RetentionMonths, request.KThreshold, cancellationToken);
         }
         catch (ManifestException ex)
         {

@@ -36,6 +36,26 @@ public class ProductEndpointsTests
     }
 
     [Fact]
+    public async Task Register_ManifestWithBytesThatAreNotUtf8_IsRefusedAndNothingIsRegistered()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var body = Encoding.UTF8.GetBytes($$"""{"manifest": {{Some.ManifestJson}}}""");
+
+        // A byte that cannot start a UTF-8 sequence, inside the name's string, where only reading the string notices it.
+        var at = Array.IndexOf(body, (byte)'S', Encoding.UTF8.GetString(body).IndexOf("\"Sample", StringComparison.Ordinal));
+        body[at] = 0xA5;
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        var response = await collector.Admin.PostAsync("/admin/products", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not valid UTF-8", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await collector.Admin.GetAsync("/admin/products/sample")).StatusCode);
+        Assert.DoesNotContain(collector.Logs, line => line.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Register_SameRevisionWithDifferentContent_Conflicts()
     {
         await using var collector = await TestCollector.StartAsync();
