@@ -26,7 +26,12 @@ public class GrammarAtTheEdgeTests
         var stored = 0;
         var refused = 0;
 
-        await Gen.Select(HostileText.Any, Gen.Int[0, Members.Length - 1]).Array[1, 10].SampleAsync(async placements =>
+        // Mostly hostile text, and now and then a value the member's grammar takes, so that every run reaches both
+        // outcomes: hostile text alone falls in a grammar rarely enough that a whole run could store nothing.
+        var placement = Gen.Int[0, Members.Length - 1].SelectMany(member =>
+            Gen.Frequency((5, HostileText.Any), (1, Gen.OneOf(InGrammarExamples[Members[member]])))
+                .Select(value => (value, member)));
+        await placement.Array[1, 10].SampleAsync(async placements =>
         {
             var events = placements.Select(p => Place(p.Item1, Members[p.Item2])).ToList();
             var response = await collector.PostBatchAsync(key, events);
@@ -53,6 +58,13 @@ public class GrammarAtTheEdgeTests
         Assert.Equal(stored, raw.Count);
         Assert.All(raw, AssertStoredInGrammar);
         Assert.True(stored > 0 && refused > 0, $"{stored} stored, {refused} refused: the generator should reach both");
+    }
+
+    [Fact]
+    public void InGrammarExamples_AreInTheGrammar_ForEveryMember()
+    {
+        Assert.Equal(Members.Order(), InGrammarExamples.Keys.Order());
+        Assert.All(InGrammarExamples, pair => Assert.All(pair.Value, value => Assert.True(InGrammar(pair.Key, value), $"{pair.Key} '{value}'")));
     }
 
     [Fact]
@@ -130,6 +142,24 @@ public class GrammarAtTheEdgeTests
         "size" => value is "<1000" or "1000-100000" or ">=100000",
         "dataset" => GrammarOracle.IsHash(value),
         _ => GrammarOracle.IsStack(value) && GrammarOracle.IsStackOfNamespaces(value, Declared),
+    };
+
+    // For each member, values its grammar takes (checked against InGrammar by the test that uses them).
+    private static readonly Dictionary<string, string[]> InGrammarExamples = new()
+    {
+        ["version"] = ["1.2.3", "10.0.100-rc.2"],
+        ["toolVersion"] = ["1.2.3", "2.0.0-preview.1"],
+        ["os"] = GrammarOracle.OsFamilies,
+        ["osVersion"] = ["22.04", "10.0.19045"],
+        ["arch"] = GrammarOracle.Architectures,
+        ["runtime"] = ["8.0.11", "10.0.0"],
+        ["ci"] = GrammarOracle.CiProviders,
+        ["host"] = GrammarOracle.Hosts,
+        ["triplet"] = ["x64-linux", "arm64-osx"],
+        ["packages"] = ["zlib", "openssl"],
+        ["size"] = ["<1000", ">=100000"],
+        ["dataset"] = ["0123456789abcdef0123456789abcdef"],
+        ["stack"] = ["System.IO.IOException at Sample.Cli.Run"],
     };
 
     // What Some.ManifestJson declares as the product's namespaces.
