@@ -169,7 +169,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
     public void AppendLines(string path, ReadOnlySpan<byte> contents)
     {
         // Opening a FIFO for writing waits for a reader, and a folder cannot be appended to: a log is a file.
-        SetAsideIfNotAFile(path);
+        _ = SetAsideIfNotAFile(path);
         var tornLine = !EndsOnLineBreak(path);
         using var stream = Create(path, FileMode.Append);
         if (tornLine)
@@ -223,11 +223,11 @@ internal sealed class PhysicalFileSystem : IFileSystem
     public IDisposable? TryLock(string path)
     {
         // A folder in the lock file's place would make every attempt fail as if another process held the lock.
-        SetAsideIfNotAFile(path);
+        var isFile = SetAsideIfNotAFile(path);
         if (AdvisoryLock.IsSupported)
         {
             // The same flock as below, but a held lock is a null, not an exception (see AdvisoryLock).
-            if (!File.Exists(path))
+            if (!isFile)
             {
                 TryLockByOpening(path)?.Dispose();
             }
@@ -252,7 +252,8 @@ internal sealed class PhysicalFileSystem : IFileSystem
         }
     }
 
-    private void SetAsideIfNotAFile(string path)
+    // Returns whether a file is at the path now: false when nothing was there or something else was set aside.
+    private bool SetAsideIfNotAFile(string path)
     {
         var kind = Kind(path);
         if (kind is PathKind.Folder or PathKind.Other)
@@ -266,6 +267,8 @@ internal sealed class PhysicalFileSystem : IFileSystem
                 throw new IOException($"'{path}' is {FileContents.Describe(kind)}, and could not be set aside: {ex.Message}", ex);
             }
         }
+
+        return kind == PathKind.File;
     }
 
     // Opens for reading without waiting where the platform allows it; null when nothing (or no file) is there.
