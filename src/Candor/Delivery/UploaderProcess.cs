@@ -20,8 +20,8 @@ internal interface IUploaderStarter
 /// Starts <c>candor-upload</c>, the small program the <c>Candor</c> package puts in a <c>candor-upload/</c> folder
 /// beside the tool, with the machine's .NET host: the host that runs the tool, else the one the runtime lives in,
 /// <c>DOTNET_ROOT</c>'s, or the first <c>dotnet</c> on the path (a self-contained or Native AOT tool on a machine
-/// with .NET). The child gets no console and pipes nobody reads, so a shell that captures the tool's output does
-/// not wait for it; it lowers its own priority. Without a host or the program, nothing is started and the events
+/// with .NET). The child's standard streams are not the tool's, so a shell that captures the tool's output does not
+/// wait for it (<see cref="PosixSpawn"/>); it lowers its own priority. Without a host or the program, nothing is started and the events
 /// wait for a later run.
 /// </summary>
 internal sealed class UploaderProcess : IUploaderStarter
@@ -53,49 +53,70 @@ internal sealed class UploaderProcess : IUploaderStarter
                 return false;
             }
 
-            var start = new ProcessStartInfo(executable)
-            {
-                UseShellExecute = false,
-                CreateNoWindow = true,
-
-                // Not the tool's own streams: a pipe the tool writes to (`$(tool)`, `tool | less`) would stay open,
-                // and its reader waiting, until the uploader ended. Nobody reads these; the uploader writes nothing.
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-
             // The runtime's diagnostics settings and startup hooks are the tool's: an uploader that kept them would
             // write into the tool's trace, dump or JIT output files, or run the tool's hooks.
-            foreach (var name in start.Environment.Keys.Where(IsDiagnosticsSetting).ToList())
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
             {
-                start.Environment.Remove(name);
-            }
-
-            var arguments = Arguments(program, home, lifetime, waitForLock);
-            if (host is not null)
-            {
-                foreach (var argument in arguments)
+                if (variable.Key is string name && !IsDiagnosticsSetting(name))
                 {
-                    start.ArgumentList.Add(argument);
+                    environment[name] = variable.Value as string ?? "";
                 }
             }
-            else
+
+            var arguments = Arguments(program, home, lifetime, waitForLock).ToList();
+            if (host is null)
             {
                 // No .NET host on the machine (a self-contained or Native AOT tool): the tool's own executable is the
                 // uploader, run by the SDK's code before the tool's Main (see SelfHostedUploader).
-                start.Environment[SelfHostedUploader.Variable] = home.Root;
-                start.Environment[SelfHostedUploader.ArgumentsVariable] = string.Join(' ', arguments.Skip(2));
+                environment[SelfHostedUploader.Variable] = home.Root;
+                environment[SelfHostedUploader.ArgumentsVariable] = string.Join(' ', arguments.Skip(2));
                 if (!SelfHostedUploader.IsCompiledAheadOfTime)
                 {
-                    start.Environment[SelfHostedUploader.StartupHooksVariable] = program;
+                    environment[SelfHostedUploader.StartupHooksVariable] = program;
                 }
+
+                arguments.Clear();
             }
 
+            return PosixSpawn.IsSupported ? PosixSpawn.TryStart(executable, arguments, environment, out _) : StartWithProcess(executable, arguments, environment);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    // Where the C library's posix_spawn is missing (Windows). The child gets no console and pipes nobody reads, not
+    // the tool's own streams: a pipe the tool writes to (`$(tool)`, `tool | less`) would stay open, and its reader
+    // waiting, until the uploader ended. The uploader writes nothing.
+    private static bool StartWithProcess(string executable, List<string> arguments, Dictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            UseShellExecute = false,
+            CreateNoWindow = true,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        try
+        {
             using var process = Process.Start(start);
             return process is not null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception or PlatformNotSupportedException)
+        catch (System.ComponentModel.Win32Exception)
         {
             return false;
         }

@@ -3,7 +3,7 @@ using System.Diagnostics.Tracing;
 namespace Candor.Tests.Client;
 
 /// <summary>
-/// A tool's start, seen from inside: <c>dotnet Candor.Tests.dll startup-probe [--no-probe-telemetry] [--track]</c>
+/// A tool's start, seen from inside: <c>dotnet Candor.Tests.dll startup-probe [--no-probe-telemetry] [--track] [--upload [--detached]]</c>
 /// builds a client from the manifest the build embedded in this assembly (Client/startup-probe.json, compiled by the
 /// package's build targets), tracks one event with <c>--track</c>, and prints, one per line: the threads the process
 /// has while the client lives (<c>thread NAME</c>, Linux only), the assemblies loaded once it is disposed
@@ -24,7 +24,10 @@ internal static class StartupProbe
             IngestionKey = uploads ? "probe-key" : null,
             Endpoint = uploads ? new Uri("http://127.0.0.1:9/") : null,
         };
-        options.Delivery.DetachedUpload = false;
+        // --detached: the run hands its events to the detached uploader at exit, as a tool's runs do, instead of
+        // uploading in this process; the uploader gives up within a second.
+        options.Delivery.DetachedUpload = args.Contains("--detached");
+        options.Delivery.UploaderLifetime = TimeSpan.FromSeconds(1);
         using (var client = CandorClient.Create(options))
         {
             if (args.Contains("--track"))

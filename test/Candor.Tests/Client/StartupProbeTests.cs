@@ -101,6 +101,44 @@ public class StartupProbeTests
         Assert.DoesNotContain(probe.NativeLibraries, library => library.StartsWith("libcrypto", StringComparison.Ordinal) || library.StartsWith("libssl", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task HandingOffToTheUploader_StartsItWithoutSystemDiagnosticsProcess()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home);
+        environment["CANDOR_TELEMETRY"] = "all";
+        // The first run shows the disclosure and sends nothing; the second hands its event to an uploader.
+        await StartupProbe.RunAsync(environment, "--upload", "--detached");
+        var state = Path.Combine(home.Path, "products", "startup-probe", "delivery.json");
+        Assert.False(File.Exists(state));
+
+        var probe = await StartupProbe.RunAsync(environment, "--upload", "--detached", "--track");
+
+        // System.Diagnostics.Process and what it loads cost a run about ten milliseconds; the C library's posix_spawn
+        // (Linux, macOS) starts the uploader without them. The probe's output pipe reached its end when the probe
+        // exited, so the uploader did not keep it open. That it ran shows in the state it left.
+        Assert.Equal("All", probe.Level);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.DoesNotContain("System.Diagnostics.Process", probe.Assemblies);
+        }
+
+        await WaitForUploaderAsync(home, state);
+        Assert.Contains("connection-failed", await File.ReadAllTextAsync(state));
+    }
+
+    // The uploader the run started tries the refusing collector, records the failure and ends within its second.
+    private static async Task WaitForUploaderAsync(TempFolder home, string state)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (!(File.Exists(state) && !File.Exists(Path.Combine(home.Path, "upload.starting"))) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(File.Exists(state), "no uploader recorded a delivery attempt within a minute");
+    }
+
     [Theory]
     [InlineData("DOTNET_EnableEventPipe", "1")]
     [InlineData("DOTNET_DiagnosticPorts", "{0}/probe.socket,nosuspend,connect")]
