@@ -205,7 +205,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
             // The sinks drain: completed at once unless an upload is in flight, which only a long run has; the spool
             // then hands off what is left.
-            var delivered = pipeline.Sinks.DrainAsync(budget - Stopwatch.GetElapsedTime(started)).GetAwaiter().GetResult();
+            var delivered = pipeline.Sinks.Drain(budget - Stopwatch.GetElapsedTime(started));
             return written && delivered;
         }
         catch (Exception ex)

@@ -10,7 +10,7 @@ namespace Candor.Sinks;
 /// <item>start: it is built by the client's setup, only for a run that records, and does nothing costly until written to;</item>
 /// <item><see cref="Write"/>: each event, in order;</item>
 /// <item><see cref="OnLongRun"/>: once, when the run outlives the pipeline writer's first wait (a long-running host);</item>
-/// <item><see cref="DrainAsync"/>: once, at exit, after the last write: it hands over what it holds within a budget;</item>
+/// <item><see cref="Drain"/>: once, at exit, after the last write: it hands over what it holds within a budget;</item>
 /// <item><see cref="Stop"/>: last, whatever happened before: it ends what outlived the budget.</item>
 /// </list>
 /// Every call comes from one thread at a time: the pipeline's writer, or the thread that shuts the client down.
@@ -33,7 +33,7 @@ internal interface IEventSink
     /// At exit: hands over what the sink holds, waiting at most <paramref name="budget"/>. Returns whether
     /// everything written to it is now in safe hands (written, sent, or given to an uploader).
     /// </summary>
-    Task<bool> DrainAsync(TimeSpan budget) => Task.FromResult(true);
+    bool Drain(TimeSpan budget) => true;
 
     /// <summary>Ends whatever outlived the drain; the sink receives nothing after.</summary>
     void Stop()

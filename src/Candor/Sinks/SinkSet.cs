@@ -53,9 +53,10 @@ internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
     /// <summary>
     /// At exit, after the last write: drains each sink in turn, all of them within <paramref name="budget"/>.
     /// Returns whether every sink has what it was given in safe hands. Completes at once when no sink waits for
-    /// anything, which is every short run. Never throws.
+    /// anything, which is every short run. Never throws. It blocks: the thread that shuts the client down waits for it
+    /// anyway, and an async method here is compiled at run time in every run, for nothing.
     /// </summary>
-    public async Task<bool> DrainAsync(TimeSpan budget)
+    public bool Drain(TimeSpan budget)
     {
         var started = Stopwatch.GetTimestamp();
         var drained = true;
@@ -64,7 +65,7 @@ internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
             var left = budget - Stopwatch.GetElapsedTime(started);
             try
             {
-                drained &= await sink.DrainAsync(left < TimeSpan.Zero ? TimeSpan.Zero : left).ConfigureAwait(false);
+                drained &= sink.Drain(left < TimeSpan.Zero ? TimeSpan.Zero : left);
             }
             catch (Exception ex)
             {

@@ -8,7 +8,7 @@ namespace Candor.Sinks;
 /// detached uploader (<see cref="EventDelivery.HandOff"/>), so the tool waits for no request. A run that outlives
 /// its first events (a long-running host) uploads in process instead, <see cref="DeliveryOptions.UploadDelay"/>
 /// after an event, so a burst goes in one request. Its lifecycle: <see cref="KeepUploading"/> when the run proves
-/// long, <see cref="DrainAsync"/> at exit, and <see cref="Dispose"/> (its stop) to end an upload that outlived the budget.
+/// long, <see cref="Drain"/> at exit, and <see cref="Dispose"/> (its stop) to end an upload that outlived the budget.
 /// </summary>
 internal sealed class SpoolSink : IEventSink, IDisposable
 {
@@ -69,9 +69,9 @@ internal sealed class SpoolSink : IEventSink, IDisposable
     /// At exit: waits only for an upload in flight, at most <paramref name="budget"/>, then hands what is left to the
     /// detached uploader. Returns whether everything this run spooled is sent or in an uploader's hands.
     /// </summary>
-    public async Task<bool> DrainAsync(TimeSpan budget)
+    public bool Drain(TimeSpan budget)
     {
-        var finished = await _delivery.DrainAsync(budget < TimeSpan.Zero ? TimeSpan.Zero : budget).ConfigureAwait(false);
+        var finished = _delivery.DrainAsync(budget < TimeSpan.Zero ? TimeSpan.Zero : budget).GetAwaiter().GetResult();
         return _delivery.HandOff(uploadInFlight: !finished) && finished;
     }
 

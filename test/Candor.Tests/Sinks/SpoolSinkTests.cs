@@ -19,7 +19,7 @@ public sealed class SpoolSinkTests
         rig.Time.Advance(TimeSpan.FromMinutes(10));
 
         Assert.False(delivery.IsUploading);
-        Assert.True(await sink.DrainAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.True(sink.Drain(TimeSpan.FromMilliseconds(200)));
 
         Assert.False(delivery.HasHttpClient);
         Assert.Equal([(rig.Home.Root, false)], starter.Starts);
@@ -45,7 +45,7 @@ public sealed class SpoolSinkTests
         Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
         Assert.Equal(first.Concat(second).Order(), collector.Stored.Keys.Order());
         Assert.Single(collector.Requests);
-        Assert.True(await sink.DrainAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.True(sink.Drain(TimeSpan.FromMilliseconds(200)));
         Assert.Empty(starter.Starts);
     }
 
