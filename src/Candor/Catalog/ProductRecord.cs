@@ -84,7 +84,7 @@ internal sealed class ProductRecordStore
                 && stored.ProductVersion == expected.ProductVersion
                 && stored.Endpoint == expected.Endpoint
                 && stored.IngestionKey == expected.IngestionKey
-                && JsonValues.SameValue(stored.Manifest.Span, expected.Manifest.Span);
+                && JsonFields.SameValue(stored.Manifest.Span, expected.Manifest.Span);
         }
         catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {

@@ -15,41 +15,39 @@ internal static class ProductRecordJson
     /// <exception cref="JsonException">The file is not valid JSON or a member has the wrong type.</exception>
     public static ProductRecordDocument? Read(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
-        if (!JsonValues.StartRoot(ref reader))
+        var reader = new JsonScanner(json);
+        if (!JsonFields.StartRoot(ref reader))
         {
             return null;
         }
 
         var document = new ProductRecordDocument();
-        while (JsonValues.NextProperty(ref reader))
+        while (JsonFields.NextProperty(ref reader))
         {
-            if (JsonValues.IsMember(ref reader, "version"u8))
+            if (JsonFields.IsMember(ref reader, "version"u8))
             {
-                document.Version = JsonValues.Int32(ref reader);
+                document.Version = JsonFields.Int32(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "product"u8))
+            else if (JsonFields.IsMember(ref reader, "product"u8))
             {
-                document.Product = JsonValues.NullableString(ref reader)!;
+                document.Product = JsonFields.NullableString(ref reader)!;
             }
-            else if (JsonValues.IsMember(ref reader, "productVersion"u8))
+            else if (JsonFields.IsMember(ref reader, "productVersion"u8))
             {
-                document.ProductVersion = JsonValues.NullableString(ref reader);
+                document.ProductVersion = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "endpoint"u8))
+            else if (JsonFields.IsMember(ref reader, "endpoint"u8))
             {
-                document.Endpoint = JsonValues.NullableString(ref reader);
+                document.Endpoint = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "ingestionKey"u8))
+            else if (JsonFields.IsMember(ref reader, "ingestionKey"u8))
             {
-                document.IngestionKey = JsonValues.NullableString(ref reader);
+                document.IngestionKey = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "manifest"u8))
+            else if (JsonFields.IsMember(ref reader, "manifest"u8))
             {
                 // The value's own text, from its first byte to its last.
-                var start = (int)reader.TokenStartIndex;
-                reader.Skip();
-                document.Manifest = json[start..(int)reader.BytesConsumed].ToArray();
+                document.Manifest = reader.SkipValue().ToArray();
             }
             else
             {
@@ -57,7 +55,7 @@ internal static class ProductRecordJson
             }
         }
 
-        JsonValues.EndRoot(ref reader);
+        JsonFields.EndRoot(ref reader);
         return document;
     }
 

@@ -17,25 +17,25 @@ internal static class SettingsJson
     /// <exception cref="JsonException">The file is not valid JSON or a member has the wrong type.</exception>
     public static SettingsDocument? Read(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, JsonValues.HandEdited);
-        if (!JsonValues.StartRoot(ref reader))
+        var reader = new JsonScanner(json, handEdited: true);
+        if (!JsonFields.StartRoot(ref reader))
         {
             return null;
         }
 
         var document = new SettingsDocument();
         Dictionary<string, JsonElement>? unknown = null;
-        while (JsonValues.NextProperty(ref reader))
+        while (JsonFields.NextProperty(ref reader))
         {
-            if (JsonValues.IsMember(ref reader, "version"u8))
+            if (JsonFields.IsMember(ref reader, "version"u8))
             {
-                document.Version = JsonValues.Int32(ref reader);
+                document.Version = JsonFields.Int32(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "level"u8))
+            else if (JsonFields.IsMember(ref reader, "level"u8))
             {
-                document.Level = JsonValues.NullableString(ref reader);
+                document.Level = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "products"u8))
+            else if (JsonFields.IsMember(ref reader, "products"u8))
             {
                 document.Products = ReadProducts(ref reader);
             }
@@ -46,7 +46,7 @@ internal static class SettingsJson
         }
 
         document.Unknown = unknown;
-        JsonValues.EndRoot(ref reader);
+        JsonFields.EndRoot(ref reader);
         return document;
     }
 
@@ -75,18 +75,18 @@ internal static class SettingsJson
     /// <exception cref="JsonException">The file is not valid JSON or <c>telemetry</c> is not a string.</exception>
     public static string? ReadPolicyTelemetry(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, JsonValues.HandEdited);
-        if (!JsonValues.StartRoot(ref reader))
+        var reader = new JsonScanner(json, handEdited: true);
+        if (!JsonFields.StartRoot(ref reader))
         {
             return null;
         }
 
         string? telemetry = null;
-        while (JsonValues.NextProperty(ref reader))
+        while (JsonFields.NextProperty(ref reader))
         {
-            if (JsonValues.IsMember(ref reader, "telemetry"u8))
+            if (JsonFields.IsMember(ref reader, "telemetry"u8))
             {
-                telemetry = JsonValues.NullableString(ref reader);
+                telemetry = JsonFields.NullableString(ref reader);
             }
             else
             {
@@ -94,25 +94,25 @@ internal static class SettingsJson
             }
         }
 
-        JsonValues.EndRoot(ref reader);
+        JsonFields.EndRoot(ref reader);
         return telemetry;
     }
 
     // JSON null in place of the map reads as an empty map.
-    private static Dictionary<string, ProductSettings> ReadProducts(ref Utf8JsonReader reader)
+    private static Dictionary<string, ProductSettings> ReadProducts(ref JsonScanner reader)
     {
         var products = new Dictionary<string, ProductSettings>(StringComparer.Ordinal);
-        if (reader.TokenType == JsonTokenType.Null)
+        if (reader.TokenType == JsonToken.Null)
         {
             return products;
         }
 
-        JsonValues.ExpectStartObject(ref reader);
-        while (JsonValues.NextProperty(ref reader))
+        JsonFields.ExpectStartObject(ref reader);
+        while (JsonFields.NextProperty(ref reader))
         {
-            var product = reader.GetString()!;
+            var product = reader.GetString();
             reader.Read();
-            if (reader.TokenType == JsonTokenType.Null)
+            if (reader.TokenType == JsonToken.Null)
             {
                 products.Remove(product);
                 continue;
@@ -124,20 +124,20 @@ internal static class SettingsJson
         return products;
     }
 
-    private static ProductSettings ReadProduct(ref Utf8JsonReader reader)
+    private static ProductSettings ReadProduct(ref JsonScanner reader)
     {
-        JsonValues.ExpectStartObject(ref reader);
+        JsonFields.ExpectStartObject(ref reader);
         var settings = new ProductSettings();
         Dictionary<string, JsonElement>? unknown = null;
-        while (JsonValues.NextProperty(ref reader))
+        while (JsonFields.NextProperty(ref reader))
         {
-            if (JsonValues.IsMember(ref reader, "level"u8))
+            if (JsonFields.IsMember(ref reader, "level"u8))
             {
-                settings.Level = JsonValues.NullableString(ref reader);
+                settings.Level = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "seen"u8))
+            else if (JsonFields.IsMember(ref reader, "seen"u8))
             {
-                settings.Seen = JsonValues.NullableDateTimeOffset(ref reader);
+                settings.Seen = JsonFields.NullableDateTimeOffset(ref reader);
             }
             else
             {

@@ -14,30 +14,30 @@ internal static class DeliveryStateJson
     /// <exception cref="JsonException">The file is not valid JSON or a member has the wrong type.</exception>
     public static DeliveryState? Read(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
-        if (!JsonValues.StartRoot(ref reader))
+        var reader = new JsonScanner(json);
+        if (!JsonFields.StartRoot(ref reader))
         {
             return null;
         }
 
         var state = new DeliveryState();
-        while (JsonValues.NextProperty(ref reader))
+        while (JsonFields.NextProperty(ref reader))
         {
-            if (JsonValues.IsMember(ref reader, "nextAttempt"u8))
+            if (JsonFields.IsMember(ref reader, "nextAttempt"u8))
             {
-                state.NextAttempt = JsonValues.NullableDateTimeOffset(ref reader);
+                state.NextAttempt = JsonFields.NullableDateTimeOffset(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "failures"u8))
+            else if (JsonFields.IsMember(ref reader, "failures"u8))
             {
-                state.Failures = JsonValues.Int32(ref reader);
+                state.Failures = JsonFields.Int32(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "lastFailure"u8))
+            else if (JsonFields.IsMember(ref reader, "lastFailure"u8))
             {
-                state.LastFailure = JsonValues.NullableString(ref reader);
+                state.LastFailure = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "lastSuccess"u8))
+            else if (JsonFields.IsMember(ref reader, "lastSuccess"u8))
             {
-                state.LastSuccess = JsonValues.NullableDateTimeOffset(ref reader);
+                state.LastSuccess = JsonFields.NullableDateTimeOffset(ref reader);
             }
             else
             {
@@ -45,7 +45,7 @@ internal static class DeliveryStateJson
             }
         }
 
-        JsonValues.EndRoot(ref reader);
+        JsonFields.EndRoot(ref reader);
         return state;
     }
 

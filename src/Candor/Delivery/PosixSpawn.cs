@@ -52,9 +52,10 @@ internal static unsafe class PosixSpawn
 
     /// <summary>
     /// Starts <paramref name="executable"/> with <paramref name="arguments"/> (after the program name) and exactly
-    /// <paramref name="environment"/>, without waiting for it. Returns whether it started, and its process ID.
+    /// the <paramref name="environment"/> given (<c>NAME=value</c> each), without waiting for it. Returns whether it
+    /// started, and its process ID.
     /// </summary>
-    public static bool TryStart(string executable, IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string>> environment, out int pid)
+    public static bool TryStart(string executable, IReadOnlyList<string> arguments, IReadOnlyList<string> environment, out int pid)
     {
         pid = 0;
         if (!IsSupported)
@@ -64,7 +65,7 @@ internal static unsafe class PosixSpawn
 
         ReapEnded();
         var argv = new NativeStrings([executable, .. arguments]);
-        var envp = new NativeStrings(environment.Select(v => v.Key + "=" + v.Value));
+        var envp = new NativeStrings(environment);
         var actions = stackalloc byte[OpaqueSize];
         var attributes = stackalloc byte[OpaqueSize];
         var signals = stackalloc byte[OpaqueSize];
@@ -153,9 +154,8 @@ internal static unsafe class PosixSpawn
     /// <summary>A null-terminated array of null-terminated UTF-8 strings in native memory, as <c>execve</c> takes them.</summary>
     private readonly struct NativeStrings : IDisposable
     {
-        public NativeStrings(IEnumerable<string> strings)
+        public NativeStrings(IReadOnlyList<string> list)
         {
-            var list = strings.ToList();
             Pointers = (byte**)NativeMemory.AllocZeroed((nuint)(list.Count + 1), (nuint)sizeof(byte*));
             for (var i = 0; i < list.Count; i++)
             {

@@ -79,7 +79,18 @@ internal sealed class UploaderProcess : IUploaderStarter
                 arguments.Clear();
             }
 
-            return PosixSpawn.IsSupported ? PosixSpawn.TryStart(executable, arguments, environment, out _) : StartWithProcess(executable, arguments, environment);
+            if (!PosixSpawn.IsSupported)
+            {
+                return StartWithProcess(executable, arguments, environment);
+            }
+
+            var entries = new List<string>(environment.Count);
+            foreach (var (name, value) in environment)
+            {
+                entries.Add(name + "=" + value);
+            }
+
+            return PosixSpawn.TryStart(executable, arguments, entries, out _);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or PlatformNotSupportedException)
         {

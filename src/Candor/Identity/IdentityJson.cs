@@ -16,8 +16,8 @@ internal static class IdentityJson
     /// <exception cref="JsonException">The file is not valid JSON or a member has the wrong type.</exception>
     public static InstallIdentity? Read(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
-        if (!JsonValues.StartRoot(ref reader))
+        var reader = new JsonScanner(json);
+        if (!JsonFields.StartRoot(ref reader))
         {
             return null;
         }
@@ -29,33 +29,33 @@ internal static class IdentityJson
         string? hashKey = null;
         string? verifier = null;
         List<RetiredInstall> retired = [];
-        while (JsonValues.NextProperty(ref reader))
+        while (JsonFields.NextProperty(ref reader))
         {
-            if (JsonValues.IsMember(ref reader, "install"u8))
+            if (JsonFields.IsMember(ref reader, "install"u8))
             {
-                install = JsonValues.Guid(ref reader);
+                install = JsonFields.Guid(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "firstUse"u8))
+            else if (JsonFields.IsMember(ref reader, "firstUse"u8))
             {
-                firstUse = JsonValues.DateTimeOffset(ref reader);
+                firstUse = JsonFields.DateTimeOffset(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "disclosureVersion"u8))
+            else if (JsonFields.IsMember(ref reader, "disclosureVersion"u8))
             {
-                disclosureVersion = JsonValues.Int32(ref reader);
+                disclosureVersion = JsonFields.Int32(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "secret"u8))
+            else if (JsonFields.IsMember(ref reader, "secret"u8))
             {
-                secret = JsonValues.NullableString(ref reader);
+                secret = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "hashKey"u8))
+            else if (JsonFields.IsMember(ref reader, "hashKey"u8))
             {
-                hashKey = JsonValues.NullableString(ref reader);
+                hashKey = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "verifier"u8))
+            else if (JsonFields.IsMember(ref reader, "verifier"u8))
             {
-                verifier = JsonValues.NullableString(ref reader);
+                verifier = JsonFields.NullableString(ref reader);
             }
-            else if (JsonValues.IsMember(ref reader, "retired"u8))
+            else if (JsonFields.IsMember(ref reader, "retired"u8))
             {
                 ReadRetired(ref reader, retired);
             }
@@ -65,7 +65,7 @@ internal static class IdentityJson
             }
         }
 
-        JsonValues.EndRoot(ref reader);
+        JsonFields.EndRoot(ref reader);
         // Kept keys count only whole and well formed; otherwise they are derived again from the secret.
         var keys = InstallSecret.IsWellFormed(hashKey) && InstallSecret.IsWellFormed(verifier) ? new DerivedKeys(hashKey!, verifier!) : null;
         return new InstallIdentity(install, firstUse, disclosureVersion, secret) { Retired = retired, Keys = keys };
@@ -102,27 +102,27 @@ internal static class IdentityJson
         writer.WriteEndObject();
     });
 
-    private static void ReadRetired(ref Utf8JsonReader reader, List<RetiredInstall> retired)
+    private static void ReadRetired(ref JsonScanner reader, List<RetiredInstall> retired)
     {
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (reader.TokenType != JsonToken.StartArray)
         {
-            throw new JsonException("'retired' must be an array");
+            throw JsonScanner.Malformed("'retired' must be an array");
         }
 
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        while (reader.Read() && reader.TokenType != JsonToken.EndArray)
         {
-            JsonValues.ExpectStartObject(ref reader);
+            JsonFields.ExpectStartObject(ref reader);
             var install = Guid.Empty;
             string? proof = null;
-            while (JsonValues.NextProperty(ref reader))
+            while (JsonFields.NextProperty(ref reader))
             {
-                if (JsonValues.IsMember(ref reader, "install"u8))
+                if (JsonFields.IsMember(ref reader, "install"u8))
                 {
-                    install = JsonValues.Guid(ref reader);
+                    install = JsonFields.Guid(ref reader);
                 }
-                else if (JsonValues.IsMember(ref reader, "deletionProof"u8))
+                else if (JsonFields.IsMember(ref reader, "deletionProof"u8))
                 {
-                    proof = JsonValues.NullableString(ref reader);
+                    proof = JsonFields.NullableString(ref reader);
                 }
                 else
                 {
@@ -132,7 +132,7 @@ internal static class IdentityJson
 
             if (install == Guid.Empty || !InstallSecret.IsWellFormed(proof))
             {
-                throw new JsonException("a retired install needs an install ID and a deletion proof of 64 lower-case hex characters");
+                throw JsonScanner.Malformed("a retired install needs an install ID and a deletion proof of 64 lower-case hex characters");
             }
 
             retired.Add(new RetiredInstall(install, proof!));

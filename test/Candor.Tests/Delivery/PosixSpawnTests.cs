@@ -20,7 +20,7 @@ public sealed class PosixSpawnTests
         var signals = Path.Combine(folder.Path, "signals.txt");
         string[] arguments = ["-c", "printf '%s|%s|%s' \"$1\" \"$GIVEN\" \"${HOME-unset}\" > \"$2\"; exec grep -E '^Sig(Ign|Blk)' /proc/self/status > \"$3\"", "sh", "two words, één", output, signals];
 
-        Assert.True(PosixSpawn.TryStart("/bin/sh", arguments, [new("GIVEN", "a=b c"), new("PATH", "/usr/bin:/bin")], out var pid));
+        Assert.True(PosixSpawn.TryStart("/bin/sh", arguments, ["GIVEN=a=b c", "PATH=/usr/bin:/bin"], out var pid));
 
         // The arguments arrive as given, and the environment holds only what was given (no HOME).
         Assert.Equal("two words, één|a=b c|unset", await ReadWhenWrittenAsync(output));

@@ -16,8 +16,8 @@ public sealed class JsonValuesTests
     [InlineData("// comment\n{\"a\":[1,],}", """{"a":[1]}""")]
     public void SameValue_SameValueSpelledDifferently_IsTrue(string left, string right)
     {
-        Assert.True(JsonValues.SameValue(Encoding.UTF8.GetBytes(left), Encoding.UTF8.GetBytes(right)));
-        Assert.True(JsonValues.SameValue(Encoding.UTF8.GetBytes(right), Encoding.UTF8.GetBytes(left)));
+        Assert.True(JsonFields.SameValue(Encoding.UTF8.GetBytes(left), Encoding.UTF8.GetBytes(right)));
+        Assert.True(JsonFields.SameValue(Encoding.UTF8.GetBytes(right), Encoding.UTF8.GetBytes(left)));
     }
 
     [Theory]
@@ -31,8 +31,8 @@ public sealed class JsonValuesTests
     [InlineData("""{"a":"x"}""", """{"a":"x\u0000"}""")]
     public void SameValue_DifferentValue_IsFalse(string left, string right)
     {
-        Assert.False(JsonValues.SameValue(Encoding.UTF8.GetBytes(left), Encoding.UTF8.GetBytes(right)));
-        Assert.False(JsonValues.SameValue(Encoding.UTF8.GetBytes(right), Encoding.UTF8.GetBytes(left)));
+        Assert.False(JsonFields.SameValue(Encoding.UTF8.GetBytes(left), Encoding.UTF8.GetBytes(right)));
+        Assert.False(JsonFields.SameValue(Encoding.UTF8.GetBytes(right), Encoding.UTF8.GetBytes(left)));
     }
 
     [Fact]
@@ -42,12 +42,12 @@ public sealed class JsonValuesTests
 
         var copy = JsonValues.Write(JsonValues.Indented, writer => JsonValues.CopyValue(source, writer));
 
-        Assert.True(JsonValues.SameValue(copy, source));
+        Assert.True(JsonFields.SameValue(copy, source));
     }
 
     [Fact]
     public void SameValue_Malformed_Throws()
     {
-        Assert.ThrowsAny<JsonException>(() => JsonValues.SameValue("{\"a\":"u8, "{\"a\":1}"u8));
+        Assert.ThrowsAny<JsonException>(() => JsonFields.SameValue("{\"a\":"u8, "{\"a\":1}"u8));
     }
 }

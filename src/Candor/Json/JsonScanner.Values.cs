@@ -1,0 +1,181 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+
+namespace Candor.Json;
+
+/// <summary>The current token's value, in the types the files hold.</summary>
+internal ref partial struct JsonScanner
+{
+    private static readonly string[] IsoFormats = ["yyyy'-'MM'-'dd", "yyyy'-'MM'-'dd'T'HH':'mmK", "yyyy'-'MM'-'dd'T'HH':'mm':'ssK", "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'FFFFFFFK"];
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The current string or property name, escapes undone.</summary>
+    /// <exception cref="System.Text.Json.JsonException">It escapes half of a surrogate pair.</exception>
+    public readonly string GetString()
+    {
+        if (!ValueIsEscaped)
+        {
+            return StrictUtf8.GetString(ValueSpan);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ValueSpan.Length);
+        try
+        {
+            return StrictUtf8.GetString(buffer, 0, Unescape(ValueSpan, buffer));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Whether the current string or property name is <paramref name="utf8"/>, escapes undone.</summary>
+    public readonly bool ValueTextEquals(ReadOnlySpan<byte> utf8)
+    {
+        if (!ValueIsEscaped)
+        {
+            return ValueSpan.SequenceEqual(utf8);
+        }
+
+        if (ValueSpan.Length < utf8.Length)
+        {
+            return false;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ValueSpan.Length);
+        try
+        {
+            return buffer.AsSpan(0, Unescape(ValueSpan, buffer)).SequenceEqual(utf8);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public readonly bool TryGetInt32(out int value)
+    {
+        value = 0;
+        return TokenType == JsonToken.Number && Utf8Parser.TryParse(ValueSpan, out value, out var used) && used == ValueSpan.Length;
+    }
+
+    public readonly bool TryGetDecimal(out decimal value)
+    {
+        value = 0;
+        return TokenType == JsonToken.Number && Utf8Parser.TryParse(ValueSpan, out value, out var used) && used == ValueSpan.Length;
+    }
+
+    public readonly bool TryGetDouble(out double value)
+    {
+        value = 0;
+        return TokenType == JsonToken.Number && Utf8Parser.TryParse(ValueSpan, out value, out var used) && used == ValueSpan.Length;
+    }
+
+    /// <summary>A GUID written as 32 hexadecimal digits in groups with hyphens, the one form the files hold.</summary>
+    public readonly bool TryGetGuid(out Guid value)
+    {
+        value = default;
+        Span<byte> buffer = stackalloc byte[64];
+        var text = TokenType == JsonToken.String && ValueSpan.Length <= buffer.Length ? Unescaped(buffer) : default;
+        return text.Length == 36 && Utf8Parser.TryParse(text, out value, out _, 'D');
+    }
+
+    /// <summary>
+    /// An ISO 8601 date and time as <c>Utf8JsonReader</c> takes them: <c>2026-12-07</c>, or with <c>T</c> and
+    /// <c>HH:mm</c>, <c>:ss</c> and a fraction (digits past seven dropped), then <c>Z</c>, <c>+HH:mm</c>,
+    /// <c>-HH:mm</c> or nothing for local time.
+    /// </summary>
+    public readonly bool TryGetDateTimeOffset(out DateTimeOffset value)
+    {
+        value = default;
+        Span<byte> buffer = stackalloc byte[256];
+        var text = TokenType == JsonToken.String && ValueSpan.Length <= buffer.Length ? Unescaped(buffer) : default;
+        if (text.Length is < 10 or > 64 || (text.Length > 10 && text[10] != 'T'))
+        {
+            return false;
+        }
+
+        // An offset is the last three or six characters: two digits, or two and two each side of a colon (the parser
+        // would also take one digit). Two alone become HH:00.
+        var sign = text.Length > 10 ? 10 + text[10..].IndexOfAny((byte)'+', (byte)'-') : 9;
+        var hoursOnly = sign == text.Length - 3;
+        if (sign >= 10 && !hoursOnly && (sign != text.Length - 6 || text[^3] != ':' || !char.IsAsciiDigit((char)text[^5]) || !char.IsAsciiDigit((char)text[^2])))
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[text.Length + 3];
+        var length = 0;
+        var fraction = -1;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = (char)text[i];
+            if (c == '.' && i + 1 == text.Length)
+            {
+                return false;
+            }
+
+            fraction = c == '.' ? 0 : fraction >= 0 && char.IsAsciiDigit(c) ? fraction + 1 : -1;
+            if (fraction <= 7)
+            {
+                chars[length++] = c;
+            }
+        }
+
+        if (hoursOnly)
+        {
+            ":00".CopyTo(chars[length..]);
+            length += 3;
+        }
+
+        return DateTimeOffset.TryParseExact(chars[..length], IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+    }
+
+    // The current string with its escapes undone, in buffer when it has any (it is never longer than as written).
+    private readonly ReadOnlySpan<byte> Unescaped(Span<byte> buffer) =>
+        ValueIsEscaped ? buffer[..Unescape(ValueSpan, buffer)] : ValueSpan;
+
+    // Undoes the escapes of a string scanned as valid (escapes complete, four hex digits after \u) into UTF-8.
+    private static int Unescape(ReadOnlySpan<byte> escaped, Span<byte> into)
+    {
+        var written = 0;
+        for (var i = 0; i < escaped.Length; i++)
+        {
+            var b = escaped[i];
+            if (b != '\\')
+            {
+                into[written++] = b;
+                continue;
+            }
+
+            b = escaped[++i];
+            if (b != 'u')
+            {
+                into[written++] = b switch { (byte)'b' => 8, (byte)'f' => 12, (byte)'n' => 10, (byte)'r' => 13, (byte)'t' => 9, _ => b };
+                continue;
+            }
+
+            int code = Hex(escaped.Slice(i + 1, 4));
+            i += 4;
+            if (char.IsHighSurrogate((char)code) && i + 6 < escaped.Length && escaped[i + 1] == '\\' && escaped[i + 2] == 'u'
+                && Hex(escaped.Slice(i + 3, 4)) is var low && char.IsLowSurrogate((char)low))
+            {
+                code = char.ConvertToUtf32((char)code, (char)low);
+                i += 6;
+            }
+            else if (char.IsSurrogate((char)code))
+            {
+                throw Malformed("A string escapes half of a surrogate pair.");
+            }
+
+            written += new Rune(code).EncodeToUtf8(into[written..]);
+        }
+
+        return written;
+    }
+
+    // Four hexadecimal digits the scan checked.
+    private static int Hex(ReadOnlySpan<byte> digits) => Utf8Parser.TryParse(digits, out ushort value, out _, 'X') ? value : 0;
+}
