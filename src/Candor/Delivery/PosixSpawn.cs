@@ -29,7 +29,7 @@ internal static unsafe class PosixSpawn
     // bytes; macOS and FreeBSD keep a pointer).
     private const int OpaqueSize = 512;
 
-    private static readonly delegate* unmanaged<int*, byte*, void*, void*, byte**, byte**, int> Spawn = (delegate* unmanaged<int*, byte*, void*, void*, byte**, byte**, int>)ProcessSymbols.Find("posix_spawn");
+    private static readonly delegate* unmanaged<int*, byte*, void*, void*, byte**, byte**, int> PosixSpawnCall = (delegate* unmanaged<int*, byte*, void*, void*, byte**, byte**, int>)ProcessSymbols.Find("posix_spawn");
     private static readonly delegate* unmanaged<void*, int> ActionsInit = (delegate* unmanaged<void*, int>)ProcessSymbols.Find("posix_spawn_file_actions_init");
     private static readonly delegate* unmanaged<void*, int, byte*, int, uint, int> ActionsOpen = (delegate* unmanaged<void*, int, byte*, int, uint, int>)ProcessSymbols.Find("posix_spawn_file_actions_addopen");
     private static readonly delegate* unmanaged<void*, int> ActionsDestroy = (delegate* unmanaged<void*, int>)ProcessSymbols.Find("posix_spawn_file_actions_destroy");
@@ -46,7 +46,7 @@ internal static unsafe class PosixSpawn
 
     /// <summary>Whether this platform starts processes this way; elsewhere callers use <see cref="System.Diagnostics.Process"/>.</summary>
     public static bool IsSupported =>
-        Spawn != null && ActionsInit != null && ActionsOpen != null && ActionsDestroy != null && AttributesInit != null
+        PosixSpawnCall != null && ActionsInit != null && ActionsOpen != null && ActionsDestroy != null && AttributesInit != null
         && AttributesFlags != null && AttributesMask != null && AttributesDefaults != null && AttributesDestroy != null
         && SignalsEmpty != null && SignalsAdd != null && WaitPid != null;
 
@@ -66,73 +66,67 @@ internal static unsafe class PosixSpawn
         ReapEnded();
         var argv = new NativeStrings([executable, .. arguments]);
         var envp = new NativeStrings(environment);
-        var actions = stackalloc byte[OpaqueSize];
-        var attributes = stackalloc byte[OpaqueSize];
-        var signals = stackalloc byte[OpaqueSize];
-        var devNull = "/dev/null\0"u8;
         try
         {
-            if (ActionsInit(actions) != 0)
-            {
-                return false;
-            }
-
-            try
-            {
-                if (AttributesInit(attributes) != 0)
-                {
-                    return false;
-                }
-
-                try
-                {
-                    int child;
-                    int result;
-                    fixed (byte* nullPath = devNull)
-                    {
-                        if (ActionsOpen(actions, 0, nullPath, ReadOnly, 0) != 0
-                            || ActionsOpen(actions, 1, nullPath, WriteOnly, 0) != 0
-                            || ActionsOpen(actions, 2, nullPath, WriteOnly, 0) != 0
-                            || SignalsEmpty(signals) != 0
-                            || AttributesMask(attributes, signals) != 0
-                            || SignalsAdd(signals, SignalPipe) != 0
-                            || AttributesDefaults(attributes, signals) != 0
-                            || AttributesFlags(attributes, SetSignalDefaults | SetSignalMask) != 0)
-                        {
-                            return false;
-                        }
-
-                        result = Spawn(&child, argv.Pointers[0], actions, attributes, argv.Pointers, envp.Pointers);
-                    }
-
-                    if (result != 0)
-                    {
-                        return false;
-                    }
-
-                    lock (Children)
-                    {
-                        Children.Add(child);
-                    }
-
-                    pid = child;
-                    return true;
-                }
-                finally
-                {
-                    AttributesDestroy(attributes);
-                }
-            }
-            finally
-            {
-                ActionsDestroy(actions);
-            }
+            return Spawn(argv.Pointers, envp.Pointers, out pid);
         }
         finally
         {
             argv.Dispose();
             envp.Dispose();
         }
+    }
+
+    // No C call in a finally block: the runtime cannot make one in place there, and a method that has one is left out
+    // of the ReadyToRun image and compiled when it first runs.
+    private static bool Spawn(byte** argv, byte** envp, out int pid)
+    {
+        pid = 0;
+        var actions = stackalloc byte[OpaqueSize];
+        var attributes = stackalloc byte[OpaqueSize];
+        var signals = stackalloc byte[OpaqueSize];
+        if (ActionsInit(actions) != 0)
+        {
+            return false;
+        }
+
+        if (AttributesInit(attributes) != 0)
+        {
+            ActionsDestroy(actions);
+            return false;
+        }
+
+        var child = 0;
+        var result = -1;
+        fixed (byte* devNull = "/dev/null\0"u8)
+        {
+            if (ActionsOpen(actions, 0, devNull, ReadOnly, 0) == 0
+                && ActionsOpen(actions, 1, devNull, WriteOnly, 0) == 0
+                && ActionsOpen(actions, 2, devNull, WriteOnly, 0) == 0
+                && SignalsEmpty(signals) == 0
+                && AttributesMask(attributes, signals) == 0
+                && SignalsAdd(signals, SignalPipe) == 0
+                && AttributesDefaults(attributes, signals) == 0
+                && AttributesFlags(attributes, SetSignalDefaults | SetSignalMask) == 0)
+            {
+                result = PosixSpawnCall(&child, argv[0], actions, attributes, argv, envp);
+            }
+        }
+
+        AttributesDestroy(attributes);
+        ActionsDestroy(actions);
+        if (result != 0)
+        {
+            return false;
+        }
+
+        lock (Children)
+        {
+            Children.Add(child);
+        }
+
+        pid = child;
+        return true;
     }
 
     // Collects the exit status of the children earlier starts left that have ended, so none stays a zombie.
