@@ -18,9 +18,10 @@ internal static class PostgresEventsKeyMigration
 
     public static Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> Steps => ApplyAsync;
 
-    // Events arrive about in time order, so the key grows at its right end, where a page is split leaving it full
-    // (fillfactor 100) rather than 90 % full; the heap holds the time first and the two UUIDs after it, then the four integers, the flag and the
-    // packed properties, without padding between them.
+    // Where the key is built in order (this copy, the rewrite after an erasure, new events at its right end) its
+    // pages are left full (fillfactor 100) rather than 90 % full: a month no longer written gains nothing from free
+    // space, and events out of time order split pages in the middle whatever the setting. The heap holds the time
+    // first and the two UUIDs after it, then the four integers, the flag and the packed properties, without padding.
     /// <summary>The events table as this migration makes it (partitions are made by <see cref="PostgresPartitions"/>).</summary>
     private const string CreateEvents = """
         CREATE TABLE events(
