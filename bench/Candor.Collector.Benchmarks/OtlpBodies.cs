@@ -11,7 +11,7 @@ namespace Candor.Collector.Benchmarks;
 /// (one resource per install, the install ID and context as resource attributes, the event's properties and
 /// measurements as attributes), and the workload's manifest with the mapping that turns them back into the same
 /// declared events. Stack values have no mapping (a stack field is filled only from an exception), so crash events
-/// arrive without their stack.
+/// arrive without their stack, and install events without their hashed package names.
 /// </summary>
 internal static class OtlpBodies
 {
@@ -88,7 +88,10 @@ internal static class OtlpBodies
         record.WriteFixed64((ulong)(e.Time.ToUnixTimeMilliseconds() * 1_000_000));
         foreach (var (name, value) in e.Properties ?? [])
         {
-            Attribute(record, 6, name, AnyValue(value));
+            if (WithoutHashes(value) is { } sent)
+            {
+                Attribute(record, 6, name, AnyValue(sent));
+            }
         }
 
         foreach (var (name, number) in e.Measurements ?? [])
@@ -103,6 +106,22 @@ internal static class OtlpBodies
         record.WriteTag(12, WireFormat.WireType.LengthDelimited);
         record.WriteString(e.Name);
     });
+
+    // A keyed hash is made by the SDK with the install's secret, so an OpenTelemetry exporter cannot send one and the
+    // foreign doors refuse an item that holds one: a list's hashed names (private packages) are left out, and a list
+    // left empty is not sent at all (an empty list would be taken too: it holds no more items than declared).
+    private static JsonElement? WithoutHashes(JsonElement value)
+    {
+        if (value.ValueKind is not JsonValueKind.Array || !value.EnumerateArray().Any(IsHash))
+        {
+            return value;
+        }
+
+        var kept = value.EnumerateArray().Where(item => !IsHash(item)).ToList();
+        return kept.Count == 0 ? null : JsonSerializer.SerializeToElement(kept);
+
+        static bool IsHash(JsonElement item) => item.ValueKind is JsonValueKind.String && PropertyGrammar.IsHash(item.GetString());
+    }
 
     // AnyValue: string_value = 1, bool_value = 2, array_value = 5 { values = 1 }.
     private static byte[] AnyValue(JsonElement value) => Message(any =>

@@ -38,6 +38,7 @@ internal static class PostgresIngestionBenchmark
             var one = await RunCollectorsAsync(1, folder, server, args, warmup, bodies, connections, seconds);
             var stored = await ReadRowsAsync(PostgresBench.InSchema(server, Schema));
             var size = await PostgresBench.SizeAsync(PostgresBench.InSchema(server, Schema));
+            var shares = await PostgresBench.EventSharesAsync(PostgresBench.InSchema(server, Schema));
             var two = await RunCollectorsAsync(2, folder, server, args, warmup, bodies, connections, seconds);
             await PostgresBench.DropSchemaAsync(server, Schema);
 
@@ -47,6 +48,7 @@ internal static class PostgresIngestionBenchmark
             Console.WriteLine($"  COPY limit: {copied:N0} rows in {elapsed.TotalSeconds:F1} s = {copyRate:N0} rows/s (binary COPY, {StorageLimit.RowsPerTransaction:N0} rows per transaction)");
             Console.WriteLine($"  one collector / COPY: {one / copyRate:P0}; two collectors / COPY: {two / copyRate:P0} (goal: at least 50%)");
             Console.WriteLine($"  size: events {size.EventBytes:N0} bytes for {size.Events:N0} rows = {(double)size.EventBytes / size.Events:F1} bytes per event with indexes (goal: under 150); rollups {size.RollupBytes:N0} bytes = {(double)size.RollupBytes / size.Events:F1} per event; together {(double)(size.EventBytes + size.RollupBytes) / size.Events:F1}");
+            Console.WriteLine($"  events per row: table {(double)shares.TableBytes / size.Events:F1} bytes, indexes {(double)shares.IndexBytes / size.Events:F1} bytes; packed properties {shares.DataBytes:F1} bytes on average");
         }
         finally
         {

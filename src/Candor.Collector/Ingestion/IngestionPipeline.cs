@@ -28,12 +28,14 @@ internal sealed class IngestionPipeline(
     /// <summary>
     /// Checks and stores <paramref name="batch"/>, a native batch body (<c>{"events": [...]}</c>). A refusal of the
     /// whole request (malformed, busy: then Retry-After is set) comes back as the problem, already counted.
+    /// <paramref name="stamped"/> holds the positions of the items whose time is their arrival (a foreign door's items
+    /// without a time of their own; see <see cref="IncomingEvent.StampedOnArrival"/>).
     /// </summary>
     public async Task<(BatchResponse? Response, RequestProblem? Problem)> StoreAsync(
-        HttpContext http, CatalogProduct product, RequestBody batch, string door, int maxEvents, CancellationToken cancellationToken)
+        HttpContext http, CatalogProduct product, RequestBody batch, string door, int maxEvents, CancellationToken cancellationToken, IReadOnlySet<int>? stamped = null)
     {
         var started = Stopwatch.GetTimestamp();
-        var (valid, rejected, problem) = Check(http, product, batch, door, maxEvents);
+        var (valid, rejected, problem) = Check(http, product, batch, door, maxEvents, stamped);
         batch.Dispose();
         if (problem is not null)
         {
@@ -90,7 +92,7 @@ internal sealed class IngestionPipeline(
     // Parses and checks the batch. The parsed document is given back before the events wait for the writer, so a
     // queued request holds only its validated events.
     private (List<IncomingEvent> Valid, List<ItemRejection> Rejected, RequestProblem? Problem) Check(
-        HttpContext http, CatalogProduct product, RequestBody body, string door, int maxEvents)
+        HttpContext http, CatalogProduct product, RequestBody body, string door, int maxEvents, IReadOnlySet<int>? stamped)
     {
         var rejected = new List<ItemRejection>();
         using var document = Parse(body, maxEvents, out var items, out var parseProblem);
@@ -115,7 +117,7 @@ internal sealed class IngestionPipeline(
             }
             else
             {
-                valid.Add(incoming!);
+                valid.Add(stamped?.Contains(index) == true ? incoming! with { StampedOnArrival = true } : incoming!);
             }
         }
 

@@ -39,6 +39,7 @@ internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetr
         // An item without a time of its own (an OTLP time of 0, an envelope without one) happened when it arrived.
         var received = time.GetUtcNow();
         var positions = new List<int>(items.Count);
+        var stamped = new HashSet<int>();
         var buffer = new ArrayBufferWriter<byte>(Math.Max(1024, items.Count * 512));
         int unmapped = 0, undeclared = 0, freeText = 0;
         using (var w = new Utf8JsonWriter(buffer))
@@ -63,6 +64,11 @@ internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetr
                 }
 
                 undeclared += dropped;
+                if (item.Time is null)
+                {
+                    stamped.Add(positions.Count);
+                }
+
                 positions.Add(item.Position);
             }
 
@@ -78,7 +84,7 @@ internal sealed class ForeignIngestion(IngestionPipeline pipeline, CollectorMetr
         {
             var rented = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
             buffer.WrittenSpan.CopyTo(rented);
-            var (response, problem) = await pipeline.StoreAsync(http, product, new RequestBody(rented, buffer.WrittenCount), door, MaxItems, cancellationToken);
+            var (response, problem) = await pipeline.StoreAsync(http, product, new RequestBody(rented, buffer.WrittenCount), door, MaxItems, cancellationToken, stamped);
             if (problem is not null)
             {
                 return (null, problem);

@@ -61,7 +61,9 @@ internal sealed record MeasurementValue(FieldDefinition Field, double Value);
 /// An event that passed validation against its manifest revision, ready to store. Property values are in the
 /// canonical form the manifest names (enum member, bucket label, "true"/"false", hash hex, version, allowed name, signature).
 /// <see cref="Verifier"/> is the install's deletion verifier (32 bytes), when the event carried one: the store keeps the
-/// first it sees for the install, never with the event.
+/// first it sees for the install, never with the event. <see cref="StampedOnArrival"/> says the item came through a
+/// foreign door without a time of its own, so <see cref="Time"/> is when it arrived and a retry of it comes with the
+/// same ID and another time; every event of the SDK carries its own time, which its retries repeat.
 /// </summary>
 internal sealed record IncomingEvent(
     Guid Id,
@@ -73,7 +75,8 @@ internal sealed record IncomingEvent(
     byte[]? Verifier,
     EventContext Context,
     IReadOnlyList<PropertyValue> Properties,
-    IReadOnlyList<MeasurementValue> Measurements);
+    IReadOnlyList<MeasurementValue> Measurements,
+    bool StampedOnArrival = false);
 
 /// <summary>A stored raw event, decoded for export.</summary>
 internal sealed record RawEvent(

@@ -1,10 +1,40 @@
+using System.Collections.Immutable;
+using Candor.Collector.Ingestion;
+using Candor.Collector.Products;
 using Candor.Collector.Storage;
 using Candor.Collector.Storage.Sqlite;
+using Candor.Manifest;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Candor.Collector.Tests.Storage;
 
 public class RollupSummaryTests
 {
+    // What both stores count for an event: the event, every value of every property (each item of a list), and the
+    // bucket of each duration; a measurement of another kind (retries, a number) is not bucketed.
+    [Fact]
+    public void Count_AnEvent_CountsItsValuesAndItsDurationsBuckets()
+    {
+        var product = new CatalogProduct(
+            new ProductRecord(Some.Product, 14, 5, Some.Now),
+            ImmutableSortedDictionary<int, TelemetryManifest>.Empty.Add(1, TelemetryManifest.Parse(Some.ManifestJson)));
+        var (e, refusal) = new EventValidator(new FakeTimeProvider(Some.Now)).Validate(Some.Install(packages: ["zlib", "openssl"], buildTime: 1200), product, "", TimeSpan.FromDays(1));
+        Assert.Null(refusal);
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        long Intern(string value) => ids.TryGetValue(value, out var id) ? id : ids[value] = ids.Count + 1;
+        var summary = new RollupSummary();
+
+        summary.Count(e!, Intern);
+        summary.Count(e!, Intern);
+
+        Assert.Equal(2, summary.Events);
+        var packages = ids["packages"];
+        Assert.Equal([(ids["zlib"], 2L), (ids["openssl"], 2L)], summary.CountedValues.Where(v => v.Field == packages).Select(v => (v.Value, v.N)).Order());
+        Assert.Equal(e!.Properties.Sum(p => p.Values.Count), summary.CountedValues.Count());
+        var bucket = Assert.Single(summary.CountedBuckets);
+        Assert.Equal((ids["buildTime"], (long)DurationHistogram.BucketOf(1200), 2L), bucket);
+    }
+
     [Fact]
     public void Encode_NoValuesOrDurations_IsNull()
     {

@@ -1,20 +1,20 @@
-using Candor.Manifest;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Candor.Collector.Storage.Postgres;
 
 /// <summary>
-/// Writes one batch of events and its rollups in one transaction. De-duplication is the database's, by event ID:
-/// the events table is partitioned by time, so its unique key is <c>(id, time)</c>, and events go in with
-/// <c>INSERT ... WHERE NOT EXISTS (the ID at any time) ON CONFLICT (id, time) DO NOTHING RETURNING id</c>. An ID
-/// that any collector committed before comes back as a duplicate whatever its time (an OpenTelemetry or Application
-/// Insights item without a time is stamped with its arrival, so its retry has the same ID and another time); one
-/// that another collector commits while this batch waits for it with the same time (every retry of a Candor
-/// event: the time is in the event's bytes) is a duplicate through the key. Only the rows that were really inserted
-/// are counted into the rollups. Rows and rollup keys are written in a fixed order so that collectors writing
-/// overlapping batches take their locks in the same order and do not deadlock. The month partitions a batch
-/// needs are made before its transaction (<see cref="PostgresPartitions"/>).
+/// Writes one batch of events and its rollups in one transaction, in three round trips: the events, then the
+/// install verifiers and the rollups, then the commit. De-duplication is the database's: the events table is
+/// partitioned by time, so its unique key is <c>(time, id)</c>, and events go in with <c>INSERT ... ON CONFLICT
+/// (time, id) DO NOTHING RETURNING id</c>. Every Candor event carries its own time and a retry repeats it, so the
+/// key alone finds a retry, in its month's partition, also when another collector commits it while this batch
+/// waits. An OpenTelemetry or Application Insights item without a time is stamped with its arrival
+/// (<see cref="IncomingEvent.StampedOnArrival"/>), so its retry has the same ID and another time: only such rows
+/// have their ID looked for in every month first. Only the rows that were really inserted are counted into the
+/// rollups, folded per batch (<see cref="PostgresRollupBatch"/>). Rows and rollup keys are written in a fixed
+/// order so that collectors writing overlapping batches take their locks in the same order and do not deadlock.
+/// The month partitions a batch needs are made before its transaction (<see cref="PostgresPartitions"/>).
 /// </summary>
 internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner, PostgresPartitions partitions)
 {
@@ -42,7 +42,7 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             first.TryAdd(events[i].Id, i);
         }
 
-        var rows = first.Values.Select(i => new Row(events[i], products[events[i].Product], ids)).OrderBy(r => r.Event.Id).ToList();
+        var rows = first.Values.Select(i => new Row(events[i], products[events[i].Product], ids)).OrderBy(r => (r.Time, r.Event.Id)).ToList();
         var months = rows.Select(r => PostgresPartitions.MonthOf(r.Day)).Distinct().ToList();
         for (var attempt = 1; ; attempt++)
         {
@@ -75,23 +75,17 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var stored = new HashSet<Guid>();
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO events(id, product, time, name, revision, install, context, data)
-            SELECT * FROM unnest(@id, @product, @time, @name, @revision, @install, @context, @data)
-              AS u(id, product, time, name, revision, install, context, data)
-            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = u.id)
-            ON CONFLICT (id, time) DO NOTHING
-            RETURNING id
-            """, connection, transaction))
+        await using (var insert = new NpgsqlCommand(InsertEvents, connection, transaction))
         {
-            insert.Parameters.Add(Array("id", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Id)));
-            insert.Parameters.Add(Array("product", NpgsqlDbType.Integer, rows.Select(r => r.Product)));
-            insert.Parameters.Add(Array("time", NpgsqlDbType.TimestampTz, rows.Select(r => r.Time)));
-            insert.Parameters.Add(Array("name", NpgsqlDbType.Integer, rows.Select(r => r.Name)));
-            insert.Parameters.Add(Array("revision", NpgsqlDbType.Integer, rows.Select(r => r.Event.Revision)));
-            insert.Parameters.Add(Array("install", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Install)));
-            insert.Parameters.Add(Array("context", NpgsqlDbType.Integer, rows.Select(r => r.Context)));
-            insert.Parameters.Add(Array("data", NpgsqlDbType.Bytea, rows.Select(r => r.Data)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("time", NpgsqlDbType.TimestampTz, rows.Select(r => r.Time)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("id", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Id)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("install", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Install)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("product", NpgsqlDbType.Integer, rows.Select(r => r.Product)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("name", NpgsqlDbType.Integer, rows.Select(r => r.Name)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("revision", NpgsqlDbType.Integer, rows.Select(r => r.Event.Revision)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("context", NpgsqlDbType.Integer, rows.Select(r => r.Context)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("stamped", NpgsqlDbType.Boolean, rows.Select(r => r.Event.StampedOnArrival)));
+            insert.Parameters.Add(PostgresRollupBatch.Array("data", NpgsqlDbType.Bytea, rows.Select(r => r.Data)));
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -99,32 +93,53 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             }
         }
 
+        // The verifiers and the rollups go in one round trip: they depend on which rows were stored, not on each other.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+
         // The first verifier an install is seen with stays; a later different one changes nothing (see IEventStore).
         var verified = rows.Where(r => r.Event.Verifier is not null && stored.Contains(r.Event.Id))
-            .DistinctBy(r => (r.Product, r.Event.Install)).ToList();
+            .DistinctBy(r => (r.Product, r.Event.Install)).OrderBy(r => (r.Product, r.Event.Install)).ToList();
         if (verified.Count > 0)
         {
-            await using var verifiers = new NpgsqlCommand("""
+            var verifiers = new NpgsqlBatchCommand("""
                 INSERT INTO install_verifiers(product, install, verifier)
                 SELECT * FROM unnest(@product, @install, @verifier)
                 ON CONFLICT (product, install) DO NOTHING
-                """, connection, transaction);
-            verifiers.Parameters.Add(Array("product", NpgsqlDbType.Integer, verified.Select(r => r.Product)));
-            verifiers.Parameters.Add(Array("install", NpgsqlDbType.Uuid, verified.Select(r => r.Event.Install)));
-            verifiers.Parameters.Add(Array("verifier", NpgsqlDbType.Bytea, verified.Select(r => r.Event.Verifier!)));
-            await verifiers.ExecuteNonQueryAsync(cancellationToken);
+                """);
+            verifiers.Parameters.Add(PostgresRollupBatch.Array("product", NpgsqlDbType.Integer, verified.Select(r => r.Product)));
+            verifiers.Parameters.Add(PostgresRollupBatch.Array("install", NpgsqlDbType.Uuid, verified.Select(r => r.Event.Install)));
+            verifiers.Parameters.Add(PostgresRollupBatch.Array("verifier", NpgsqlDbType.Bytea, verified.Select(r => r.Event.Verifier!)));
+            batch.BatchCommands.Add(verifiers);
         }
 
-        var rollups = new Rollups();
+        var rollups = new PostgresRollupBatch();
         foreach (var row in rows.Where(r => stored.Contains(r.Event.Id)))
         {
-            rollups.Add(row);
+            rollups.Add(row.Event, row.Product, row.Day, row.Name, row.Context, value => row.Ids.String(value));
         }
 
-        await rollups.WriteAsync(connection, transaction, cancellationToken);
+        rollups.AddTo(batch);
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return stored;
     }
+
+    // An event that carries its own time is a duplicate when its (time, id) is stored: a retry repeats both, and the
+    // key finds it in the one partition of its month. Only an item stamped with its arrival has its ID looked for at
+    // any time, through the index of stamped rows' IDs in every partition (one descent each); the CASE keeps that
+    // look from running for the other rows.
+    private const string InsertEvents = """
+        INSERT INTO events(time, id, install, product, name, revision, context, stamped, data)
+        SELECT * FROM unnest(@time, @id, @install, @product, @name, @revision, @context, @stamped, @data)
+          AS u(time, id, install, product, name, revision, context, stamped, data)
+        WHERE CASE WHEN u.stamped THEN NOT EXISTS (SELECT 1 FROM events e WHERE e.id = u.id AND e.stamped) ELSE true END
+        ON CONFLICT (time, id) DO NOTHING
+        RETURNING id
+        """;
 
     private static IEnumerable<string> StringsOf(IncomingEvent e)
     {
@@ -143,9 +158,6 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             yield return measurement.Field.Name;
         }
     }
-
-    private static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>
-        new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };
 
     /// <summary>One event as its row holds it, with the IDs its rollups need.</summary>
     private sealed class Row
@@ -180,91 +192,5 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         public DateOnly Day { get; }
 
         public byte[]? Data { get; }
-    }
-
-    /// <summary>The batch's counts per rollup key, written as one upsert per table in key order.</summary>
-    private sealed class Rollups
-    {
-        private readonly SortedDictionary<(int Product, DateOnly Day, int Name, int Context, Guid Install), long> _events = [];
-        private readonly SortedDictionary<(int Product, DateOnly Day, int Name, int Field, int Value, int Context, Guid Install), long> _values = [];
-        private readonly SortedDictionary<(int Product, DateOnly Day, int Name, int Field, int Context, int Bucket), long> _measures = [];
-
-        public void Add(Row row)
-        {
-            var e = row.Event;
-            Count(_events, (row.Product, row.Day, row.Name, row.Context, e.Install));
-            foreach (var property in e.Properties)
-            {
-                var field = row.Ids.String(property.Field.Name);
-                foreach (var value in property.Values)
-                {
-                    Count(_values, (row.Product, row.Day, row.Name, field, row.Ids.String(value), row.Context, e.Install));
-                }
-            }
-
-            foreach (var measurement in e.Measurements.Where(m => m.Field.Kind is FieldKind.Duration))
-            {
-                Count(_measures, (row.Product, row.Day, row.Name, row.Ids.String(measurement.Field.Name), row.Context, DurationHistogram.BucketOf(measurement.Value)));
-            }
-        }
-
-        public async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-        {
-            if (_events.Count > 0)
-            {
-                await using var upsert = Upsert(connection, transaction, "rollup_events", "product, day, name, context, install");
-                var keys = _events.Keys;
-                upsert.Parameters.Add(Array("product", NpgsqlDbType.Integer, keys.Select(k => k.Product)));
-                upsert.Parameters.Add(Array("day", NpgsqlDbType.Date, keys.Select(k => k.Day)));
-                upsert.Parameters.Add(Array("name", NpgsqlDbType.Integer, keys.Select(k => k.Name)));
-                upsert.Parameters.Add(Array("context", NpgsqlDbType.Integer, keys.Select(k => k.Context)));
-                upsert.Parameters.Add(Array("install", NpgsqlDbType.Uuid, keys.Select(k => k.Install)));
-                upsert.Parameters.Add(Array("n", NpgsqlDbType.Bigint, _events.Values));
-                await upsert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            if (_values.Count > 0)
-            {
-                await using var upsert = Upsert(connection, transaction, "rollup_values", "product, day, name, field, value, context, install");
-                var keys = _values.Keys;
-                upsert.Parameters.Add(Array("product", NpgsqlDbType.Integer, keys.Select(k => k.Product)));
-                upsert.Parameters.Add(Array("day", NpgsqlDbType.Date, keys.Select(k => k.Day)));
-                upsert.Parameters.Add(Array("name", NpgsqlDbType.Integer, keys.Select(k => k.Name)));
-                upsert.Parameters.Add(Array("field", NpgsqlDbType.Integer, keys.Select(k => k.Field)));
-                upsert.Parameters.Add(Array("value", NpgsqlDbType.Integer, keys.Select(k => k.Value)));
-                upsert.Parameters.Add(Array("context", NpgsqlDbType.Integer, keys.Select(k => k.Context)));
-                upsert.Parameters.Add(Array("install", NpgsqlDbType.Uuid, keys.Select(k => k.Install)));
-                upsert.Parameters.Add(Array("n", NpgsqlDbType.Bigint, _values.Values));
-                await upsert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            if (_measures.Count > 0)
-            {
-                await using var upsert = Upsert(connection, transaction, "rollup_measures", "product, day, name, field, context, bucket");
-                var keys = _measures.Keys;
-                upsert.Parameters.Add(Array("product", NpgsqlDbType.Integer, keys.Select(k => k.Product)));
-                upsert.Parameters.Add(Array("day", NpgsqlDbType.Date, keys.Select(k => k.Day)));
-                upsert.Parameters.Add(Array("name", NpgsqlDbType.Integer, keys.Select(k => k.Name)));
-                upsert.Parameters.Add(Array("field", NpgsqlDbType.Integer, keys.Select(k => k.Field)));
-                upsert.Parameters.Add(Array("context", NpgsqlDbType.Integer, keys.Select(k => k.Context)));
-                upsert.Parameters.Add(Array("bucket", NpgsqlDbType.Integer, keys.Select(k => k.Bucket)));
-                upsert.Parameters.Add(Array("n", NpgsqlDbType.Bigint, _measures.Values));
-                await upsert.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        // Counts from several collectors add up: the upsert adds this batch's count to whatever is committed.
-        private static NpgsqlCommand Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string key)
-        {
-            var parameters = string.Join(", ", key.Split(", ").Append("n").Select(c => "@" + c));
-            return new NpgsqlCommand($"""
-                INSERT INTO {table} AS r ({key}, n) SELECT * FROM unnest({parameters})
-                ON CONFLICT ({key}) DO UPDATE SET n = r.n + excluded.n
-                """, connection, transaction);
-        }
-
-        private static void Count<TKey>(SortedDictionary<TKey, long> counts, TKey key)
-            where TKey : notnull =>
-            counts[key] = counts.GetValueOrDefault(key) + 1;
     }
 }

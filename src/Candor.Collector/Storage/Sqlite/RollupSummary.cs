@@ -1,3 +1,5 @@
+using Candor.Manifest;
+
 namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
@@ -25,6 +27,37 @@ internal sealed class RollupSummary
     public void AddValue(long field, long value) => Add(_values, field, value, 1);
 
     public void AddBucket(long field, int bucket) => Add(_buckets, field, bucket, 1);
+
+    /// <summary>
+    /// Counts one event: one more event, each of its property values, and the bucket of each of its durations. Both
+    /// stores count what an event adds to the rollups with this; <paramref name="intern"/> gives a string's ID.
+    /// </summary>
+    public void Count(IncomingEvent e, Func<string, long> intern)
+    {
+        Events++;
+        foreach (var property in e.Properties)
+        {
+            var field = intern(property.Field.Name);
+            foreach (var value in property.Values)
+            {
+                AddValue(field, intern(value));
+            }
+        }
+
+        foreach (var measurement in e.Measurements)
+        {
+            if (measurement.Field.Kind is FieldKind.Duration)
+            {
+                AddBucket(intern(measurement.Field.Name), DurationHistogram.BucketOf(measurement.Value));
+            }
+        }
+    }
+
+    /// <summary>The (field, value, n) of each property value counted, unsorted.</summary>
+    public IEnumerable<(long Field, long Value, long N)> CountedValues => _values.Select(e => (e.Field, e.Key, e.N));
+
+    /// <summary>The (field, bucket, n) of each duration bucket counted, unsorted.</summary>
+    public IEnumerable<(long Field, long Bucket, long N)> CountedBuckets => _buckets.Select(e => (e.Field, e.Key, e.N));
 
     /// <summary>The encoded entries, or <see langword="null"/> when the events had no properties or durations.</summary>
     public byte[]? Encode()

@@ -1,4 +1,3 @@
-using Candor.Manifest;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Storage.Sqlite;
@@ -59,7 +58,7 @@ internal sealed partial class SqliteWriter
                 _rollup[key] = summary;
             }
 
-            summary.Events++;
+            summary.Count(e, Intern);
             var anyKey = key with { Name = SqliteSchema.AnyEvent };
             if (!_rollup.TryGetValue(anyKey, out var any))
             {
@@ -68,22 +67,6 @@ internal sealed partial class SqliteWriter
             }
 
             any.Events++;
-            foreach (var property in e.Properties)
-            {
-                var field = Intern(property.Field.Name);
-                foreach (var value in property.Values)
-                {
-                    summary.AddValue(field, Intern(value));
-                }
-            }
-
-            foreach (var measurement in e.Measurements)
-            {
-                if (measurement.Field.Kind is FieldKind.Duration)
-                {
-                    summary.AddBucket(Intern(measurement.Field.Name), DurationHistogram.BucketOf(measurement.Value));
-                }
-            }
         }
 
         return outcomes;

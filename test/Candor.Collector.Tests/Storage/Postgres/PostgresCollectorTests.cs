@@ -60,6 +60,37 @@ public class PostgresCollectorTests
         }
     }
 
+    // An OTLP record without a time is stamped with its arrival: sent again a month later it is the same item (its ID
+    // is made from its bytes) with another time, and still stored once. A record with its own time keeps it.
+    [DatabaseFact]
+    public async Task Collector_OnPostgres_OtlpRecordWithoutATimeRetriedNextMonth_IsStoredOnce()
+    {
+        var (schema, connectionString) = await PostgresServer.CreateSchemaAsync();
+        try
+        {
+            var (collector, key) = await Interop.InteropTool.StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["Storage:Provider"] = "Postgres",
+                ["Storage:ConnectionString"] = connectionString,
+            });
+            await using var _ = collector;
+            var untimed = Encoding.UTF8.GetBytes(OtlpLog(Guid.NewGuid(), time: null));
+            var timed = Encoding.UTF8.GetBytes(OtlpLog(Guid.NewGuid(), collector.Clock.GetUtcNow()));
+
+            await PostLogsAsync(collector, key, untimed);
+            await PostLogsAsync(collector, key, timed);
+            collector.Clock.Advance(TimeSpan.FromDays(40));
+            await PostLogsAsync(collector, key, untimed);
+            await PostLogsAsync(collector, key, timed);
+
+            Assert.Equal(2, await collector.Store.CountRawEventsAsync("clitool", default));
+        }
+        finally
+        {
+            await PostgresServer.DropSchemaAsync(schema);
+        }
+    }
+
     [DatabaseFact]
     public async Task Collectors_SharingOneDatabase_SeeEachOthersKeysRevocationsAndSettings()
     {
@@ -147,5 +178,41 @@ public class PostgresCollectorTests
     {
         var row = Assert.Single(result["rows"]!.AsArray())!;
         return (row["events"]!.GetValue<int>(), row["installs"]!.GetValue<int>());
+    }
+
+    private static string OtlpLog(Guid install, DateTimeOffset? time)
+    {
+        var record = new JsonObject
+        {
+            ["eventName"] = "CommandRun",
+            ["attributes"] = new JsonArray(new JsonObject { ["key"] = "Command", ["value"] = new JsonObject { ["stringValue"] = "build" } }),
+        };
+        if (time is { } t)
+        {
+            record["timeUnixNano"] = (t.ToUnixTimeMilliseconds() * 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new JsonObject
+        {
+            ["resourceLogs"] = new JsonArray(new JsonObject
+            {
+                ["resource"] = new JsonObject
+                {
+                    ["attributes"] = new JsonArray(new JsonObject { ["key"] = "candor.install", ["value"] = new JsonObject { ["stringValue"] = install.ToString() } }),
+                },
+                ["scopeLogs"] = new JsonArray(new JsonObject { ["logRecords"] = new JsonArray(record) }),
+            }),
+        }.ToJsonString();
+    }
+
+    private static async Task PostLogsAsync(TestCollector collector, string key, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs") { Content = content };
+        request.Headers.Add("x-candor-key", key);
+        using var response = await collector.Client().SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("rejected", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

@@ -25,6 +25,26 @@ internal static class PostgresOldSchema
             await PostgresSchema.MigrateAsync(dataSource, version, default);
         }
 
+        // From version 5 the events and rollups are partitioned by month: the months the rows need come first.
+        if (version >= 5)
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var months = new List<DateOnly>();
+            await using (var read = new NpgsqlCommand($"SELECT DISTINCT date_trunc('month', day)::date FROM {from}.rollup_events", connection, transaction))
+            await using (var reader = await read.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    months.Add(reader.GetFieldValue<DateOnly>(0));
+                }
+            }
+
+            await PostgresPartitions.CreateAsync(connection, transaction, months, default);
+            await transaction.CommitAsync();
+        }
+
         var statements = new List<string>();
         statements.AddRange(Catalogue.Select(t => $"INSERT INTO {t} SELECT * FROM {from}.{t}"));
         statements.AddRange(Identities.Select(t => $"SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))"));

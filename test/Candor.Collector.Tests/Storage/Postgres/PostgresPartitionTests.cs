@@ -70,20 +70,49 @@ public class PostgresPartitionTests : IAsyncLifetime
         Assert.Equal(["events_2025_12", "events_2026_01", "events_2026_02", "events_2026_03", "events_2026_04", "events_2026_05"], await PartitionsAsync("events"));
     }
 
+    // An item a foreign door stamped with its arrival: its retry has the same ID and the time it arrived again.
     [DatabaseFact]
-    public async Task Append_SameIdAtAnotherTimeInAnotherMonth_IsADuplicate()
+    public async Task Append_StampedRetryAtAnotherTimeInAnotherMonth_IsADuplicate()
     {
         await using var store = await OpenAsync(_connectionString);
         var first = Some.Install(time: Some.Now);
         var again = Some.Install(first.Install, Some.Now.AddDays(-40));
         again.Id = first.Id;
 
-        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(first)], default));
-        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(again)], default));
+        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(first) with { StampedOnArrival = true }], default));
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(again) with { StampedOnArrival = true }], default));
 
         Assert.Equal(1, await store.CountRawEventsAsync(Some.Product, default));
         var filter = new EventFilter(Some.Product, Today.AddDays(-60), Today);
         Assert.Equal([new PeriodCount(Today, 1, 1)], await store.CountEventsExactAsync(filter, Interval.Day, default));
+    }
+
+    // An event that carries its own time is found by its (time, id) in its month's partition only: a retry repeats
+    // both. The same ID with another time in another month is another row, as in the SQLite store. An item stamped
+    // on arrival is looked for among the stamped rows of every month (a stamped item's ID is made from its bytes, an
+    // SDK event's is random: the two never meet).
+    [DatabaseFact]
+    public async Task Append_SameIdWithItsOwnTimeInAnotherMonth_IsNotLookedForThere_ButAStampedOneIs()
+    {
+        await using var store = await OpenAsync(_connectionString);
+        var first = Some.Install(time: Some.Now);
+        var sameTime = Some.Install(first.Install, Some.Now);
+        var otherMonth = Some.Install(first.Install, Some.Now.AddDays(-40));
+        var stamped = Some.Install(first.Install, Some.Now.AddDays(-70));
+        var stampedAgain = Some.Install(first.Install, Some.Now.AddDays(-100));
+        sameTime.Id = otherMonth.Id = stamped.Id = stampedAgain.Id = first.Id;
+
+        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(first)], default));
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(sameTime)], default));
+        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(otherMonth)], default));
+        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(stamped) with { StampedOnArrival = true }], default));
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(stampedAgain) with { StampedOnArrival = true }], default));
+
+        Assert.Equal(3L, await ScalarAsync<long>($"SELECT COUNT(*) FROM events WHERE id = '{first.Id}'"));
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT COUNT(*) FROM events WHERE id = '{first.Id}' AND stamped"));
+
+        // Only stamped rows' IDs are indexed: a look for an ID at any time cannot use the key, which leads with time.
+        Assert.Equal(["events_pkey", "events_stamped"], await IndexesAsync("events"));
     }
 
     [DatabaseFact]
@@ -209,6 +238,38 @@ public class PostgresPartitionTests : IAsyncLifetime
         }
     }
 
+    [DatabaseFact]
+    public async Task Upgrade_FromVersion6WithData_RebuildsTheEventsKey_AndKeepsEveryRowAndAnswer()
+    {
+        var events = Enumerable.Range(0, 60).Select(i => Some.Install(time: Some.Now.AddDays(-2 * i).AddHours(-i), packages: ["zlib"], buildTime: 10 * i)).ToList();
+        await using (var source = await OpenAsync(_connectionString))
+        {
+            await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
+        }
+
+        var expected = await SnapshotAsync(_connectionString);
+        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 6);
+        _schemas.Add(old);
+        Assert.Equal(
+            ["events_by_time", "events_pkey"],
+            await IndexesAsync("events", oldConnectionString));
+
+        await using var store = await OpenAsync(oldConnectionString);
+
+        var actual = await SnapshotAsync(oldConnectionString);
+        Assert.Equal(expected.Rows, actual.Rows);
+        Assert.Equal(expected.Answers, actual.Answers);
+        Assert.Equal(
+            ["events_pkey", "events_stamped"],
+            await IndexesAsync("events", oldConnectionString));
+        Assert.Equal(
+            "PRIMARY KEY (\"time\", id)",
+            await ScalarAsync<string>("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass('events') AND contype = 'p'", oldConnectionString));
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(events[7])], default));
+        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(Some.Install(time: Some.Now.AddDays(-50)))], default));
+        Assert.Equal(events.Count + 1, await store.CountRawEventsAsync(Some.Product, default));
+    }
+
     // Every row of every table (in a fixed order, as text), and the answers of the store's reads over all of it.
     private async Task<(List<string> Rows, List<string> Answers)> SnapshotAsync(string connectionString)
     {
@@ -270,6 +331,22 @@ public class PostgresPartitionTests : IAsyncLifetime
         }
 
         return files;
+    }
+
+    private async Task<List<string>> IndexesAsync(string table, string? connectionString = null)
+    {
+        await using var connection = new NpgsqlConnection(connectionString ?? _connectionString);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = to_regclass(@table) ORDER BY 1", connection);
+        read.Parameters.AddWithValue("table", table);
+        var names = new List<string>();
+        await using var reader = await read.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     private Task<bool> PartitionedAsync(string connectionString) =>
