@@ -43,6 +43,12 @@ internal sealed class EventQueue
     /// <summary>How many events the queue holds at most.</summary>
     public int Capacity => _slots.Length;
 
+    /// <summary>How many slots producers have claimed since the queue was made: the position after the last event added.</summary>
+    public long Claimed => Volatile.Read(ref _head);
+
+    /// <summary>How many events the reader has taken since the queue was made. The single reader only.</summary>
+    public long Taken => _tail;
+
     /// <summary>Adds an event from any thread; false when the queue is full. Never blocks.</summary>
     public bool TryEnqueue(PendingEvent item)
     {
