@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Candor.Json;
 
 namespace Candor.Manifest;
@@ -6,8 +5,8 @@ namespace Candor.Manifest;
 /// <summary>One declared event: its meaning, its level and the only properties and measurements it may carry.</summary>
 public sealed class EventDefinition
 {
-    // Boxed as in FieldDefinition: a JsonEncodedText field would load System.Text.Json with this type, at every start.
-    private EncodedName? _jsonName;
+    // Bytes rather than a JsonEncodedText, whose type would load System.Text.Json with this one at every start.
+    private byte[]? _jsonName;
 
     internal EventDefinition(string name, string description, string purpose, EventLevel level, IReadOnlyList<FieldDefinition> fields)
     {
@@ -27,8 +26,8 @@ public sealed class EventDefinition
     /// <summary>The event's name, as sent.</summary>
     public string Name { get; }
 
-    /// <summary>The name as a JSON string, encoded once by the first writer that needs it (never at start-up).</summary>
-    internal JsonEncodedText JsonName => (_jsonName ??= new EncodedName(JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance))).Value;
+    /// <summary>The name as a quoted JSON string, encoded once by the first writer that needs it (never at start-up).</summary>
+    internal byte[] JsonName => _jsonName ??= JsonBytes.Quoted(Name);
 
     /// <summary>When the event is recorded.</summary>
     public string Description { get; }

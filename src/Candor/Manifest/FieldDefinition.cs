@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Candor.Json;
 
 namespace Candor.Manifest;
@@ -6,9 +5,10 @@ namespace Candor.Manifest;
 /// <summary>One declared property or measurement of an event, as the manifest describes it.</summary>
 public sealed class FieldDefinition
 {
-    // The encoded name is a struct of System.Text.Json: held in a box of its own, so that loading this type (every
-    // start, telemetry off included) does not load that assembly; the serializer makes it on first use.
-    private EncodedName? _jsonName;
+    // The encoded name and values are bytes, not System.Text.Json's JsonEncodedText, so that loading this type (every
+    // start, telemetry off included) does not load that assembly; the serializer makes them on first use.
+    private byte[]? _jsonPrefix;
+    private Dictionary<string, byte[]>? _jsonValues;
     private IReadOnlyList<string>? _bucketLabels;
 
     internal FieldDefinition(
@@ -47,8 +47,15 @@ public sealed class FieldDefinition
     /// <summary>The property's name, unique within its event.</summary>
     public string Name { get; }
 
-    /// <summary>The name as a JSON property name, encoded once by the first writer that needs it (never at start-up).</summary>
-    internal JsonEncodedText JsonName => (_jsonName ??= new EncodedName(JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance))).Value;
+    /// <summary>The name as a JSON property name with its colon (<c>"name":</c>), encoded once by the first writer that needs it (never at start-up).</summary>
+    internal byte[] JsonPrefix => _jsonPrefix ??= [.. JsonBytes.Quoted(Name), (byte)':'];
+
+    /// <summary>
+    /// For <see cref="FieldKind.Enum"/>: the declared value equal to <paramref name="raw"/> as a quoted JSON string, or
+    /// null when none is. The values are encoded once, by the first writer that needs them; two writers may both encode
+    /// them, and encode the same bytes.
+    /// </summary>
+    internal byte[]? JsonValue(string raw) => (_jsonValues ??= EncodeValues()).GetValueOrDefault(raw);
 
     /// <summary>What the property holds.</summary>
     public FieldKind Kind { get; }
@@ -100,12 +107,18 @@ public sealed class FieldDefinition
     /// <summary>For <see cref="FieldKind.Bucket"/>: the label of the bucket that holds <paramref name="value"/>.</summary>
     public string BucketOf(double value) => BucketLabels[BucketLabel.IndexOf(Boundaries, value)];
 
+    private Dictionary<string, byte[]> EncodeValues()
+    {
+        var encoded = new Dictionary<string, byte[]>(Values.Count, StringComparer.Ordinal);
+        foreach (var value in Values)
+        {
+            encoded.TryAdd(value, JsonBytes.Quoted(value));
+        }
+
+        return encoded;
+    }
+
     /// <summary>For <see cref="FieldKind.NameOrHash"/>: the allowed name in its declared casing when <paramref name="raw"/> is one in any casing, else null.</summary>
     public string? AllowedName(string raw) => AllowSet.GetValueOrDefault(raw);
 }
 
-/// <summary>A field's name encoded for JSON, made once per field by the serializer.</summary>
-internal sealed class EncodedName(JsonEncodedText value)
-{
-    public JsonEncodedText Value { get; } = value;
-}
