@@ -116,7 +116,7 @@ internal sealed class EventPipeline
     {
         // A switch to off after the check in Begin is honoured by Enqueue.
         var level = _level;
-        var definition = name is null ? null : _manifest.Find(name);
+        var definition = name is null ? null : _manifest.Lookup(name);
         if (definition is null)
         {
             Drops.Add(DropReason.UndeclaredEvent);

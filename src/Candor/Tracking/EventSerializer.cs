@@ -228,14 +228,15 @@ internal sealed class EventSerializer : IDisposable
                 b.Append(value.Number != 0 ? "true"u8 : "false"u8);
                 return true;
             case FieldKind.Enum:
-                if (field.JsonValue((string)value.Reference!) is not { } declared)
+                var declared = field.IndexOfValue((string)value.Reference!);
+                if (declared < 0)
                 {
                     _drops.Add(DropReason.InvalidValue);
                     return false;
                 }
 
                 Member(field, first);
-                b.Append(declared);
+                b.Append(field.JsonValueAt(declared));
                 return true;
             case FieldKind.Stack:
                 if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces) is not { } signature)
@@ -310,7 +311,7 @@ internal sealed class EventSerializer : IDisposable
     {
         string? result = field.Kind switch
         {
-            FieldKind.Enum => field.ValueSet.Contains(raw) ? raw : null,
+            FieldKind.Enum => field.IndexOfValue(raw) >= 0 ? raw : null,
             FieldKind.Hash => KeyedHash.Compute(stamp.HashKey, raw),
             FieldKind.Version => VersionGrammar.Normalize(raw),
             FieldKind.NameOrHash => field.AllowedName(raw) ?? KeyedHash.Compute(stamp.HashKey, raw),
