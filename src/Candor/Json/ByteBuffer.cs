@@ -18,6 +18,13 @@ internal sealed class ByteBuffer(int initialCapacity = 256) : IBufferWriter<byte
 
     public void Clear() => _written = 0;
 
+    /// <summary>Appends <paramref name="bytes"/>.</summary>
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(GetSpan(bytes.Length));
+        _written += bytes.Length;
+    }
+
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

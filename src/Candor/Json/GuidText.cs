@@ -18,20 +18,30 @@ internal static class GuidText
         Span<byte> bytes = stackalloc byte[16];
         id.TryWriteBytes(bytes, bigEndian: true, out _);
         var digits = "0123456789abcdef"u8;
-        var j = 0;
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            if (dashes && i is 4 or 6 or 8 or 10)
-            {
-                destination[j++] = (byte)'-';
-            }
 
-            destination[j++] = digits[bytes[i] >> 4];
-            destination[j++] = digits[bytes[i] & 0xF];
+        // Where each byte's two digits go, so the loop has no branch for the dashes (it writes every event's ID).
+        var at = dashes ? DashedOffsets : PlainOffsets;
+        var length = dashes ? MaxLength : 32;
+        var text = destination[..length];
+        for (var i = 0; i < 16; i++)
+        {
+            var value = bytes[i];
+            var offset = at[i];
+            text[offset] = digits[value >> 4];
+            text[offset + 1] = digits[value & 0xF];
         }
 
-        return j;
+        if (dashes)
+        {
+            text[8] = text[13] = text[18] = text[23] = (byte)'-';
+        }
+
+        return length;
     }
+
+    private static ReadOnlySpan<byte> DashedOffsets => [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+    private static ReadOnlySpan<byte> PlainOffsets => [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30];
 
     /// <summary>The "N" layout as a string, for file names.</summary>
     public static string Digits(Guid id)

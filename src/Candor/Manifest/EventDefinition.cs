@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Candor.Json;
 
 namespace Candor.Manifest;
@@ -6,8 +5,9 @@ namespace Candor.Manifest;
 /// <summary>One declared event: its meaning, its level and the only properties and measurements it may carry.</summary>
 public sealed class EventDefinition
 {
-    // Boxed as in FieldDefinition: a JsonEncodedText field would load System.Text.Json with this type, at every start.
-    private EncodedName? _jsonName;
+    // Bytes rather than a JsonEncodedText, whose type would load System.Text.Json with this one at every start.
+    private byte[]? _jsonName;
+    private readonly FieldDefinition[] _fields;
 
     internal EventDefinition(string name, string description, string purpose, EventLevel level, IReadOnlyList<FieldDefinition> fields)
     {
@@ -16,6 +16,7 @@ public sealed class EventDefinition
         Purpose = purpose;
         Level = level;
         Fields = fields;
+        _fields = [.. fields];
         FieldsByName = new Dictionary<string, FieldDefinition>(fields.Count, StringComparer.Ordinal);
         foreach (var field in fields)
         {
@@ -27,8 +28,8 @@ public sealed class EventDefinition
     /// <summary>The event's name, as sent.</summary>
     public string Name { get; }
 
-    /// <summary>The name as a JSON string, encoded once by the first writer that needs it (never at start-up).</summary>
-    internal JsonEncodedText JsonName => (_jsonName ??= new EncodedName(JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance))).Value;
+    /// <summary>The name as a quoted JSON string, encoded once by the first writer that needs it (never at start-up).</summary>
+    internal byte[] JsonName => _jsonName ??= JsonBytes.Quoted(Name);
 
     /// <summary>When the event is recorded.</summary>
     public string Description { get; }
@@ -45,6 +46,34 @@ public sealed class EventDefinition
     /// <summary>Finds a declared property or measurement by name.</summary>
     /// <returns><see langword="null"/> when the event does not declare <paramref name="name"/>.</returns>
     public FieldDefinition? Find(string name) => FieldsByName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// <see cref="Find"/> for the tracking path: each field remembers the name instance it was last found by (a tool
+    /// passes the same literal on every call), and the fields are compared with it by reference before the name's
+    /// characters are hashed. Safe across threads for the reason given on <see cref="TelemetryManifest.Lookup"/>.
+    /// </summary>
+    internal FieldDefinition? Lookup(string name)
+    {
+        var fields = _fields;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (ReferenceEquals(fields[i].SeenName, name))
+            {
+                return fields[i];
+            }
+        }
+
+        var field = Find(name);
+        if (field is not null)
+        {
+            field.SeenName = name;
+        }
+
+        return field;
+    }
+
+    /// <summary>The name instance this event was last looked up by (<see cref="TelemetryManifest.Lookup"/>); equal to <see cref="Name"/>.</summary>
+    internal string? SeenName { get; set; }
 
     // Not frozen, for the reason given on TelemetryManifest.EventsByName. Never changed after construction.
     internal Dictionary<string, FieldDefinition> FieldsByName { get; }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Candor.Json;
 
 namespace Candor.Manifest;
@@ -6,9 +5,15 @@ namespace Candor.Manifest;
 /// <summary>One declared property or measurement of an event, as the manifest describes it.</summary>
 public sealed class FieldDefinition
 {
-    // The encoded name is a struct of System.Text.Json: held in a box of its own, so that loading this type (every
-    // start, telemetry off included) does not load that assembly; the serializer makes it on first use.
-    private EncodedName? _jsonName;
+    // The encoded name and values are bytes, not System.Text.Json's JsonEncodedText, so that loading this type (every
+    // start, telemetry off included) does not load that assembly; the serializer makes them on first use.
+    private byte[]? _jsonPrefix;
+    private byte[][]? _jsonValues;
+
+    // For each declared value, the instance it was last found by (the tool passes the same literal every time), and
+    // each value's position: made by the first lookup, never at start-up.
+    private string?[]? _seenValues;
+    private Dictionary<string, int>? _valueIndex;
     private IReadOnlyList<string>? _bucketLabels;
 
     internal FieldDefinition(
@@ -47,8 +52,41 @@ public sealed class FieldDefinition
     /// <summary>The property's name, unique within its event.</summary>
     public string Name { get; }
 
-    /// <summary>The name as a JSON property name, encoded once by the first writer that needs it (never at start-up).</summary>
-    internal JsonEncodedText JsonName => (_jsonName ??= new EncodedName(JsonEncodedText.Encode(Name, AsciiJsonEncoder.Instance))).Value;
+    /// <summary>The name as a JSON property name with its colon (<c>"name":</c>), encoded once by the first writer that needs it (never at start-up).</summary>
+    internal byte[] JsonPrefix => _jsonPrefix ??= [.. JsonBytes.Quoted(Name), (byte)':'];
+
+    /// <summary>
+    /// For <see cref="FieldKind.Enum"/>: the position of the declared value equal to <paramref name="raw"/> in
+    /// <see cref="Values"/>, or -1. The instance it was found by is remembered and compared by reference first, so a
+    /// tool that passes literals pays no hashing; racing threads can only overwrite a remembered instance with
+    /// another that is equal to the same value.
+    /// </summary>
+    internal int IndexOfValue(string raw)
+    {
+        var seen = _seenValues ??= new string?[Values.Count];
+        for (var i = 0; i < seen.Length; i++)
+        {
+            if (ReferenceEquals(seen[i], raw))
+            {
+                return i;
+            }
+        }
+
+        if (!(_valueIndex ??= IndexValues()).TryGetValue(raw, out var index))
+        {
+            return -1;
+        }
+
+        seen[index] = raw;
+        return index;
+    }
+
+    /// <summary>
+    /// For <see cref="FieldKind.Enum"/>: the value at <paramref name="index"/> in <see cref="Values"/> as a quoted JSON
+    /// string. The values are encoded once, by the first writer that needs them; two writers may both encode them, and
+    /// encode the same bytes.
+    /// </summary>
+    internal byte[] JsonValueAt(int index) => (_jsonValues ??= EncodeValues())[index];
 
     /// <summary>What the property holds.</summary>
     public FieldKind Kind { get; }
@@ -80,6 +118,9 @@ public sealed class FieldDefinition
     /// <summary>For <see cref="FieldKind.List"/>: the most items sent; more are dropped and counted.</summary>
     public int MaxItems { get; }
 
+    /// <summary>The name instance this field was last looked up by (<see cref="EventDefinition.Lookup"/>); equal to <see cref="Name"/>.</summary>
+    internal string? SeenName { get; set; }
+
     /// <summary>Whether the value is a measurement (a number on the wire) rather than a property.</summary>
     public bool IsMeasurement => Kind is FieldKind.Number or FieldKind.Duration;
 
@@ -100,12 +141,30 @@ public sealed class FieldDefinition
     /// <summary>For <see cref="FieldKind.Bucket"/>: the label of the bucket that holds <paramref name="value"/>.</summary>
     public string BucketOf(double value) => BucketLabels[BucketLabel.IndexOf(Boundaries, value)];
 
+    private Dictionary<string, int> IndexValues()
+    {
+        var index = new Dictionary<string, int>(Values.Count, StringComparer.Ordinal);
+        for (var i = 0; i < Values.Count; i++)
+        {
+            // The builder refuses a value declared twice; until it throws, the first one counts.
+            index.TryAdd(Values[i], i);
+        }
+
+        return index;
+    }
+
+    private byte[][] EncodeValues()
+    {
+        var encoded = new byte[Values.Count][];
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            encoded[i] = JsonBytes.Quoted(Values[i]);
+        }
+
+        return encoded;
+    }
+
     /// <summary>For <see cref="FieldKind.NameOrHash"/>: the allowed name in its declared casing when <paramref name="raw"/> is one in any casing, else null.</summary>
     public string? AllowedName(string raw) => AllowSet.GetValueOrDefault(raw);
 }
 
-/// <summary>A field's name encoded for JSON, made once per field by the serializer.</summary>
-internal sealed class EncodedName(JsonEncodedText value)
-{
-    public JsonEncodedText Value { get; } = value;
-}

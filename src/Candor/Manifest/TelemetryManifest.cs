@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Text;
 
+using System.Runtime.CompilerServices;
+
 namespace Candor.Manifest;
 
 /// <summary>
@@ -119,6 +121,39 @@ public sealed class TelemetryManifest
     /// <summary>Finds a declared event by name.</summary>
     /// <returns><see langword="null"/> when the manifest does not declare <paramref name="name"/>.</returns>
     public EventDefinition? Find(string name) => EventsByName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// <see cref="Find"/> for the tracking path: a tool passes the same string instance (a literal) on every call, so
+    /// the definition found for an instance is remembered in a slot picked by the instance's identity and found again
+    /// with one reference comparison; hashing the name's characters cost more than the rest of starting an event.
+    /// </summary>
+    /// <remarks>
+    /// Racing threads may overwrite each other's slots; a definition is returned from a slot only when the name it
+    /// remembers is the very instance asked for, which it remembers only after a lookup by value matched it.
+    /// </remarks>
+    internal EventDefinition? Lookup(string name)
+    {
+        var seen = _seen ??= new EventDefinition?[SeenSlots];
+        var slot = RuntimeHelpers.GetHashCode(name) & (SeenSlots - 1);
+        if (seen[slot] is { } remembered && ReferenceEquals(remembered.SeenName, name))
+        {
+            return remembered;
+        }
+
+        var definition = Find(name);
+        if (definition is not null)
+        {
+            definition.SeenName = name;
+            seen[slot] = definition;
+        }
+
+        return definition;
+    }
+
+    private const int SeenSlots = 64;
+
+    // Made by the first event tracked, so a run that tracks nothing never makes it.
+    private EventDefinition?[]? _seen;
 
     /// <summary>Reads and checks a manifest.</summary>
     /// <exception cref="ManifestException">The text is not JSON, or the manifest is wrong; the message names every problem.</exception>

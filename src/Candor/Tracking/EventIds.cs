@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace Candor.Tracking;
 
@@ -8,10 +9,12 @@ namespace Candor.Tracking;
 /// system call that took more of the writer's time than checking and serialising the event together; a block of
 /// <see cref="IdsPerBlock"/> IDs costs one call. On Linux the block is read from the kernel's generator
 /// (<c>/dev/urandom</c>) rather than through <see cref="RandomNumberGenerator"/>, which is OpenSSL's there: loading it
-/// (two libraries and its configuration) cost a short run more CPU than all the rest of its recording. Not thread-safe:
-/// one reader of the queue at a time uses it.
+/// (two libraries and its configuration) cost a short run more CPU than all the rest of its recording. The generator
+/// is opened once and kept until <see cref="Dispose"/>: opening it for every block cost four system calls and the
+/// file's objects every 256 events, which made the writer allocate per event on average. Not thread-safe: one reader
+/// of the queue at a time uses it.
 /// </summary>
-internal sealed class EventIds
+internal sealed class EventIds : IDisposable
 {
     internal const int IdsPerBlock = 256;
 
@@ -19,6 +22,10 @@ internal sealed class EventIds
 
     private readonly byte[] _block = new byte[IdsPerBlock * IdBytes];
     private int _next = IdsPerBlock;
+
+    // The kernel's generator once opened; null before the first block, or where it cannot be opened.
+    private SafeFileHandle? _generator;
+    private bool _generatorTried;
 
     public Guid Next()
     {
@@ -41,7 +48,14 @@ internal sealed class EventIds
         return id;
     }
 
-    private static void Fill(byte[] block)
+    public void Dispose()
+    {
+        _generator?.Dispose();
+        _generator = null;
+        _generatorTried = true;
+    }
+
+    private void Fill(byte[] block)
     {
         if (OperatingSystem.IsLinux() && TryReadKernelGenerator(block))
         {
@@ -52,15 +66,36 @@ internal sealed class EventIds
     }
 
     // The same generator OpenSSL seeds from; where it cannot be opened (a sandbox without /dev), OpenSSL's is used.
-    private static bool TryReadKernelGenerator(byte[] block)
+    private bool TryReadKernelGenerator(byte[] block)
     {
         try
         {
-            using var generator = new FileStream("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-            generator.ReadExactly(block);
+            if (!_generatorTried)
+            {
+                _generatorTried = true;
+                _generator = File.OpenHandle("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            }
+
+            if (_generator is null)
+            {
+                return false;
+            }
+
+            // A read of the generator may return less than asked when a signal arrives; the rest is read again.
+            for (var filled = 0; filled < block.Length;)
+            {
+                var read = RandomAccess.Read(_generator, block.AsSpan(filled), fileOffset: 0);
+                if (read <= 0)
+                {
+                    return false;
+                }
+
+                filled += read;
+            }
+
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             return false;
         }

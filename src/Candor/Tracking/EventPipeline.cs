@@ -48,6 +48,9 @@ internal sealed class EventPipeline
     // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Whoever waits in Flush; released as the reader passes their position, and for good when the writer stops.
+    private readonly FlushWaiters _flushes = new();
+
     // A plain field read first on every Track, so "off" costs one load and a compare (Serilog's _minimumLevel).
     private volatile int _level;
 
@@ -81,6 +84,7 @@ internal sealed class EventPipeline
         if (level == TelemetryLevel.Off)
         {
             _stopped.SetResult();
+            _flushes.Stop();
             return;
         }
 
@@ -112,7 +116,7 @@ internal sealed class EventPipeline
     {
         // A switch to off after the check in Begin is honoured by Enqueue.
         var level = _level;
-        var definition = name is null ? null : _manifest.Find(name);
+        var definition = name is null ? null : _manifest.Lookup(name);
         if (definition is null)
         {
             Drops.Add(DropReason.UndeclaredEvent);
@@ -172,75 +176,22 @@ internal sealed class EventPipeline
 
     /// <summary>
     /// Blocks until every event tracked before the call has been handed to the sinks, at most <paramref name="timeout"/>;
-    /// returns whether it got there. Waits on the writer directly rather than through <see cref="FlushAsync"/>, whose
-    /// continuations would run on the thread pool: a synchronous flush then starts no pool thread and needs no timer.
+    /// returns whether it got there. Waits for the reader to pass the queue's position at the call rather than for a
+    /// marker to travel through the queue: it needs no room in the queue, allocates nothing, and starts no pool thread.
     /// </summary>
     public bool Flush(TimeSpan timeout)
     {
-        var started = Stopwatch.GetTimestamp();
-
-        // Without RunContinuationsAsynchronously: the only continuation is this thread's wait, which the writer wakes.
-        var signal = new TaskCompletionSource<bool>();
-        var marker = PendingEvent.Marker(signal);
-        while (!_queue.TryEnqueue(marker))
-        {
-            if (_stopped.Task.IsCompleted)
-            {
-                return true;
-            }
-
-            _queue.Wake();
-            if (timeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(started) >= timeout)
-            {
-                return false;
-            }
-
-            Thread.Sleep(1);
-        }
-
+        var target = _queue.Claimed;
         _queue.Wake();
-        var left = timeout == Timeout.InfiniteTimeSpan
-            ? timeout
-            : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(started)).Ticks));
-        return Task.WaitAny([signal.Task, _stopped.Task], left) >= 0;
+        return _flushes.Wait(target, timeout);
     }
 
-    /// <summary>Completes when every event tracked before the call has been handed to the sinks, or the budget ends.</summary>
-    public async Task<bool> FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Completes when every event tracked before the call has been handed to the sinks (true), or <paramref name="cancellationToken"/> fires (false).</summary>
+    public Task<bool> FlushAsync(CancellationToken cancellationToken)
     {
-        var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var marker = PendingEvent.Marker(signal);
-        try
-        {
-            // A flush may wait for room in the queue; only tracking must never wait.
-            while (!_queue.TryEnqueue(marker))
-            {
-                if (_stopped.Task.IsCompleted)
-                {
-                    return true;
-                }
-
-                _queue.Wake();
-                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-
+        var target = _queue.Claimed;
         _queue.Wake();
-
-        // A writer that has stopped (shut down, or never started because the pipeline was built off) leaves the marker.
-        try
-        {
-            await Task.WhenAny(signal.Task, _stopped.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        return _flushes.WaitAsync(target, cancellationToken);
     }
 
     /// <summary>
@@ -322,6 +273,7 @@ internal sealed class EventPipeline
             // Nothing may escape a thread of the tool's process; Complete must not wait for a writer that is gone.
             SelfLog.Failure("running the event writer", ex);
             _stopped.TrySetResult();
+            _flushes.Stop();
         }
     }
 
@@ -357,6 +309,7 @@ internal sealed class EventPipeline
     {
         _writer!.Dispose();
         _stopped.TrySetResult();
+        _flushes.Stop();
     }
 
     // What reads the queue, on whichever thread holds it; the stamp is made on first use, there unless a trace
@@ -366,23 +319,24 @@ internal sealed class EventPipeline
         private readonly EventSerializer _serializer = new(pipeline.Drops);
         private readonly EventIds _ids = new();
 
-        public void Dispose() => _serializer.Dispose();
+        public void Dispose()
+        {
+            _serializer.Dispose();
+            _ids.Dispose();
+        }
 
         public int WriteQueued()
         {
+            var queue = pipeline._queue;
             var written = 0;
-            while (pipeline._queue.TryDequeue(out var pending))
+            while (queue.TryDequeue(out var pending))
             {
-                if (pending.FlushSignal is { } signal)
-                {
-                    signal.TrySetResult(true);
-                    continue;
-                }
-
                 Write(pending);
                 written++;
+                pipeline._flushes.Advance(queue.Taken);
             }
 
+            pipeline._flushes.Idle();
             return written;
         }
 

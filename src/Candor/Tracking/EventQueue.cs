@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Candor.Tracking;
 
@@ -10,8 +11,8 @@ namespace Candor.Tracking;
 /// wake-up once per batch, not once per event, and the writer's reads never contend with the tool's writes.
 /// </summary>
 /// <remarks>
-/// A ring of slots: producers advance <c>_head</c> to claim a slot and then publish the event into it; the single
-/// reader takes the slot at <c>_tail</c> once published, clears it and advances <c>_tail</c>, which frees it.
+/// A ring of slots: producers advance the head to claim a slot and then publish the event into it; the single
+/// reader takes the slot at the tail once published, clears it and advances the tail, which frees it.
 /// </remarks>
 // The doorbell's SemaphoreSlim holds an OS handle only once its AvailableWaitHandle is read, which never happens,
 // so the queue needs no Dispose and lives as long as its pipeline.
@@ -22,8 +23,13 @@ internal sealed class EventQueue
     private readonly long _mask;
     private readonly long _wakeAt;
     private readonly SemaphoreSlim _doorbell = new(0, 1);
-    private long _head;
-    private long _tail;
+
+    // The producers' and the reader's positions, each on a cache line of its own: side by side, every claim by the tool
+    // took the line the writer was reading its own position from, and the reverse, once per event.
+    private Positions _positions;
+
+    // The reader's last view of the head: it reads the producers' line again only once it has caught up with that view.
+    private long _headSeen;
 
     // 1 while a release of the doorbell is pending or not yet acknowledged by the reader, so it is never released twice.
     private int _rung;
@@ -43,13 +49,19 @@ internal sealed class EventQueue
     /// <summary>How many events the queue holds at most.</summary>
     public int Capacity => _slots.Length;
 
+    /// <summary>How many slots producers have claimed since the queue was made: the position after the last event added.</summary>
+    public long Claimed => Volatile.Read(ref _positions.Head);
+
+    /// <summary>How many events the reader has taken since the queue was made. The single reader only.</summary>
+    public long Taken => _positions.Tail;
+
     /// <summary>Adds an event from any thread; false when the queue is full. Never blocks.</summary>
     public bool TryEnqueue(PendingEvent item)
     {
         while (true)
         {
-            var head = Volatile.Read(ref _head);
-            var waiting = head - Volatile.Read(ref _tail);
+            var head = Volatile.Read(ref _positions.Head);
+            var waiting = head - Volatile.Read(ref _positions.Tail);
             if (waiting >= _slots.Length)
             {
                 return false;
@@ -57,7 +69,7 @@ internal sealed class EventQueue
 
             // The compare-and-swap is a full fence, so the reads of _parked below see a reader that parked
             // before this claim; a reader that parks after it sees the claim in IsEmpty.
-            if (Interlocked.CompareExchange(ref _head, head + 1, head) == head)
+            if (Interlocked.CompareExchange(ref _positions.Head, head + 1, head) == head)
             {
                 Volatile.Write(ref _slots[head & _mask], item);
                 if (_parked || waiting + 1 == _wakeAt)
@@ -73,8 +85,8 @@ internal sealed class EventQueue
     /// <summary>Takes the oldest event; false when the queue is empty. The single reader only.</summary>
     public bool TryDequeue(out PendingEvent item)
     {
-        var tail = _tail;
-        if (tail == Volatile.Read(ref _head))
+        var tail = _positions.Tail;
+        if (tail == _headSeen && tail == (_headSeen = Volatile.Read(ref _positions.Head)))
         {
             item = null!;
             return false;
@@ -90,7 +102,7 @@ internal sealed class EventQueue
         }
 
         slot = null;
-        Volatile.Write(ref _tail, tail + 1);
+        Volatile.Write(ref _positions.Tail, tail + 1);
         item = published;
         return true;
     }
@@ -117,7 +129,7 @@ internal sealed class EventQueue
         {
             _parked = true;
             Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _head) != _tail)
+            if (Volatile.Read(ref _positions.Head) != _positions.Tail)
             {
                 _parked = false;
                 return false;
@@ -140,4 +152,16 @@ internal sealed class EventQueue
             _parked = false;
         }
     }
+
+    [StructLayout(LayoutKind.Explicit, Size = 3 * CacheLine)]
+    private struct Positions
+    {
+        [FieldOffset(CacheLine)]
+        public long Head;
+
+        [FieldOffset(2 * CacheLine)]
+        public long Tail;
+    }
+
+    private const int CacheLine = 64;
 }

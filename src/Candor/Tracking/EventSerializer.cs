@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Candor.Json;
 using Candor.Manifest;
@@ -15,20 +16,24 @@ namespace Candor.Tracking;
 /// </summary>
 internal sealed class EventSerializer : IDisposable
 {
-    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode(WireNames.Id, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode(WireNames.Name, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode(WireNames.Time, AsciiJsonEncoder.Instance);
+    // The parts between an event's own values, from the wire format's names: {"id":" ... ","name": ... ,"time":" ...
+    // ","product": and the openings of the two sections.
+    private static readonly byte[] BeforeId = Part("{", WireNames.Id, ":\"");
+    private static readonly byte[] BeforeName = Part("\",", WireNames.Name, ":");
+    private static readonly byte[] BeforeTime = Part(",", WireNames.Time, ":\"");
+    private static readonly byte[] BeforeProduct = Part("\",", WireNames.Product, ":");
+    private static readonly byte[] BeforeProperties = Part(",", WireNames.Properties, ":{");
+    private static readonly byte[] BeforeMeasurements = Part(",", WireNames.Measurements, ":{");
+
     private static readonly JsonEncodedText ProductName = JsonEncodedText.Encode(WireNames.Product, AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode(WireNames.Revision, AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode(WireNames.Install, AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode(WireNames.Session, AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText VerifierName = JsonEncodedText.Encode(WireNames.Verifier, AsciiJsonEncoder.Instance);
     private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode(WireNames.Context, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText PropertiesName = JsonEncodedText.Encode(WireNames.Properties, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText MeasurementsName = JsonEncodedText.Encode(WireNames.Measurements, AsciiJsonEncoder.Instance);
 
     private readonly ByteBuffer _buffer = new(1024);
-    private readonly Utf8JsonWriter _writer;
+    private readonly JsonBytes _json = new();
     private readonly DropCounters _drops;
 
     // What every event takes from the stamp, from the product's value to the end of the context, written once for the
@@ -37,18 +42,24 @@ internal sealed class EventSerializer : IDisposable
     private EventStamp? _encodedStamp;
     private byte[] _stampPart = [];
 
+    // The time up to its seconds ("yyyy-MM-ddTHH:mm:ss."), taken apart once per second rather than once per event.
+    private long _timeSecond = long.MinValue;
+    private readonly byte[] _timeToSeconds = new byte[TimeLength - 4];
+
     public EventSerializer(DropCounters drops)
     {
         _drops = drops;
-        // JSON-only escaping keeps labels such as "<1000" readable in print mode and the logs; the JSON is never
-        // embedded in HTML, where the default's extra escaping would matter. The shape of every event is fixed by
-        // this class (and its tests), so the writer does not check it again for each one.
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = AsciiJsonEncoder.Instance });
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose() => _json.Dispose();
 
     /// <summary>Serialises the event; the result is valid until the next call.</summary>
+    /// <remarks>
+    /// The bytes are appended directly, each part encoded once where it can be (the stamp's part per stamp, an event's
+    /// name per definition, a property's name and an enum's values per field), in the exact layout
+    /// <see cref="Utf8JsonWriter"/> gives the same calls with the SDK's options (its tests hold it to that): an event's
+    /// shape is fixed, so a writer's bookkeeping per value (commas, depth, escaping of names) was most of its cost.
+    /// </remarks>
     public ReadOnlyMemory<byte> Write(PendingEvent pending, EventStamp stamp)
     {
         if (!ReferenceEquals(stamp, _encodedStamp))
@@ -56,27 +67,23 @@ internal sealed class EventSerializer : IDisposable
             Encode(stamp);
         }
 
-        _buffer.Clear();
-        _writer.Reset(_buffer);
-        var w = _writer;
-        w.WriteStartObject();
-        Span<byte> id = stackalloc byte[QuotedGuidLength];
-        w.WritePropertyName(IdName);
-        w.WriteRawValue(QuoteGuid(pending.Id, id), skipInputValidation: true);
-        w.WriteString(NameName, pending.Definition!.JsonName);
-        Span<byte> time = stackalloc byte[TimeLength];
-        FormatTime(pending.Time.UtcDateTime, time);
-        w.WriteString(TimeName, time);
-        // The stamp's part goes in as the product's value: a raw value is copied as it is, and the writer, having seen
-        // one value, puts a comma before the next property, exactly as after the context written property by property.
-        w.WritePropertyName(ProductName);
-        w.WriteRawValue(_stampPart, skipInputValidation: true);
+        var b = _buffer;
+        b.Clear();
+        b.Append(BeforeId);
+        var id = b.GetSpan(GuidText.MaxLength);
+        b.Advance(GuidText.Format(pending.Id, id, dashes: true));
+        b.Append(BeforeName);
+        b.Append(pending.Definition!.JsonName);
+        b.Append(BeforeTime);
+        FormatTime(pending.Time.UtcDateTime, b.GetSpan(TimeLength));
+        b.Advance(TimeLength);
+        b.Append(BeforeProduct);
+        b.Append(_stampPart);
 
-        WriteSection(w, pending, stamp, measurements: false);
-        WriteSection(w, pending, stamp, measurements: true);
-        w.WriteEndObject();
-        w.Flush();
-        return _buffer.WrittenMemory;
+        WriteSection(pending, stamp, measurements: false);
+        WriteSection(pending, stamp, measurements: true);
+        b.Append("}"u8);
+        return b.WrittenMemory;
     }
 
     // Writes the stamp's properties in an object of their own, with the same writer options, and keeps what follows
@@ -110,6 +117,9 @@ internal sealed class EventSerializer : IDisposable
         _encodedStamp = stamp;
     }
 
+    private static byte[] Part(string before, string name, string after) =>
+        [.. Encoding.ASCII.GetBytes(before), .. JsonBytes.Quoted(name), .. Encoding.ASCII.GetBytes(after)];
+
     private const int QuotedGuidLength = GuidText.MaxLength + 2;
 
     // Hexadecimal digits and dashes never need escaping, so the quoted text goes in as a raw value: writing it as a
@@ -126,25 +136,39 @@ internal sealed class EventSerializer : IDisposable
     // again on every call, which cost more than the rest of the event's header.
     private const int TimeLength = 24;
 
-    // The date is taken apart once, not once per part as Year, Month and Day would; the time of day is arithmetic.
-    private static void FormatTime(DateTime utc, Span<byte> destination)
+    // The date is taken apart once per second, not once per part as Year, Month and Day would; the time of day is
+    // arithmetic.
+    private void FormatTime(DateTime utc, Span<byte> destination)
+    {
+        var ticks = utc.Ticks;
+        var second = ticks / TimeSpan.TicksPerSecond;
+        if (second != _timeSecond)
+        {
+            FormatToSeconds(utc, _timeToSeconds);
+            _timeSecond = second;
+        }
+
+        _timeToSeconds.CopyTo(destination);
+        Digits(destination.Slice(20, 3), (int)(ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMillisecond));
+        destination[23] = (byte)'Z';
+    }
+
+    private static void FormatToSeconds(DateTime utc, Span<byte> destination)
     {
         var (year, month, day) = utc;
-        var milliseconds = (int)(utc.TimeOfDay.Ticks / TimeSpan.TicksPerMillisecond);
+        var seconds = (int)(utc.TimeOfDay.Ticks / TimeSpan.TicksPerSecond);
         Digits(destination[..4], year);
         destination[4] = (byte)'-';
         Digits(destination.Slice(5, 2), month);
         destination[7] = (byte)'-';
         Digits(destination.Slice(8, 2), day);
         destination[10] = (byte)'T';
-        Digits(destination.Slice(11, 2), milliseconds / 3_600_000);
+        Digits(destination.Slice(11, 2), seconds / 3600);
         destination[13] = (byte)':';
-        Digits(destination.Slice(14, 2), milliseconds / 60_000 % 60);
+        Digits(destination.Slice(14, 2), seconds / 60 % 60);
         destination[16] = (byte)':';
-        Digits(destination.Slice(17, 2), milliseconds / 1000 % 60);
+        Digits(destination.Slice(17, 2), seconds % 60);
         destination[19] = (byte)'.';
-        Digits(destination.Slice(20, 3), milliseconds % 1000);
-        destination[23] = (byte)'Z';
     }
 
     private static void Digits(Span<byte> destination, int value)
@@ -156,9 +180,11 @@ internal sealed class EventSerializer : IDisposable
         }
     }
 
-    private void WriteSection(Utf8JsonWriter w, PendingEvent pending, EventStamp stamp, bool measurements)
+    private void WriteSection(PendingEvent pending, EventStamp stamp, bool measurements)
     {
+        var b = _buffer;
         var started = false;
+        var first = true;
         for (var i = 0; i < pending.Count; i++)
         {
             ref readonly var value = ref pending.Value(i);
@@ -169,75 +195,115 @@ internal sealed class EventSerializer : IDisposable
 
             if (!started)
             {
-                w.WriteStartObject(measurements ? MeasurementsName : PropertiesName);
+                b.Append(measurements ? BeforeMeasurements : BeforeProperties);
                 started = true;
             }
 
-            WriteValue(w, value, stamp);
+            if (WriteValue(value, stamp, first))
+            {
+                first = false;
+            }
         }
 
         if (started)
         {
-            w.WriteEndObject();
+            b.Append("}"u8);
         }
     }
 
-    private void WriteValue(Utf8JsonWriter w, in FieldValue value, EventStamp stamp)
+    // Writes the member, with the comma before it unless it is the first; false when nothing was written for it.
+    private bool WriteValue(in FieldValue value, EventStamp stamp, bool first)
     {
         var field = value.Field;
+        var b = _buffer;
         switch (field.Kind)
         {
             case FieldKind.Number:
             case FieldKind.Duration:
-                w.WriteNumber(field.JsonName, value.Number);
-                break;
+                Member(field, first);
+                JsonBytes.AppendNumber(b, value.Number);
+                return true;
             case FieldKind.Bool:
-                w.WriteBoolean(field.JsonName, value.Number != 0);
-                break;
-            case FieldKind.Stack:
-                if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces) is { } signature)
-                {
-                    w.WriteString(field.JsonName, signature);
-                }
-                else
+                Member(field, first);
+                b.Append(value.Number != 0 ? "true"u8 : "false"u8);
+                return true;
+            case FieldKind.Enum:
+                var declared = field.IndexOfValue((string)value.Reference!);
+                if (declared < 0)
                 {
                     _drops.Add(DropReason.InvalidValue);
+                    return false;
                 }
 
-                break;
+                Member(field, first);
+                b.Append(field.JsonValueAt(declared));
+                return true;
+            case FieldKind.Stack:
+                if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces) is not { } signature)
+                {
+                    _drops.Add(DropReason.InvalidValue);
+                    return false;
+                }
+
+                Member(field, first);
+                _json.AppendString(b, signature);
+                return true;
             case FieldKind.List:
-                var items = (string[])value.Reference!;
-                var item = field.Item!;
-                w.WriteStartArray(field.JsonName);
-                var written = 0;
-                foreach (var raw in items)
-                {
-                    if (written == field.MaxItems)
-                    {
-                        _drops.Add(DropReason.ListTruncated, items.Length - written);
-                        break;
-                    }
-
-                    if (Transform(item, raw, stamp) is { } text)
-                    {
-                        w.WriteStringValue(text);
-                        written++;
-                    }
-                }
-
-                w.WriteEndArray();
-                break;
+                Member(field, first);
+                WriteList(field, (string[])value.Reference!, stamp);
+                return true;
             case FieldKind.Bucket:
-                w.WriteString(field.JsonName, field.BucketOf(value.Number));
-                break;
+                Member(field, first);
+                _json.AppendString(b, field.BucketOf(value.Number));
+                return true;
             default:
-                if (Transform(field, (string)value.Reference!, stamp) is { } transformed)
+                if (Transform(field, (string)value.Reference!, stamp) is not { } transformed)
                 {
-                    w.WriteString(field.JsonName, transformed);
+                    return false;
                 }
 
-                break;
+                Member(field, first);
+                _json.AppendString(b, transformed);
+                return true;
         }
+    }
+
+    private void Member(FieldDefinition field, bool first)
+    {
+        if (!first)
+        {
+            _buffer.Append(","u8);
+        }
+
+        _buffer.Append(field.JsonPrefix);
+    }
+
+    private void WriteList(FieldDefinition field, string[] items, EventStamp stamp)
+    {
+        var item = field.Item!;
+        _buffer.Append("["u8);
+        var written = 0;
+        foreach (var raw in items)
+        {
+            if (written == field.MaxItems)
+            {
+                _drops.Add(DropReason.ListTruncated, items.Length - written);
+                break;
+            }
+
+            if (Transform(item, raw, stamp) is { } text)
+            {
+                if (written > 0)
+                {
+                    _buffer.Append(","u8);
+                }
+
+                _json.AppendString(_buffer, text);
+                written++;
+            }
+        }
+
+        _buffer.Append("]"u8);
     }
 
     // The transform of a text value, or null when it does not fit (counted).
@@ -245,7 +311,7 @@ internal sealed class EventSerializer : IDisposable
     {
         string? result = field.Kind switch
         {
-            FieldKind.Enum => field.ValueSet.Contains(raw) ? raw : null,
+            FieldKind.Enum => field.IndexOfValue(raw) >= 0 ? raw : null,
             FieldKind.Hash => KeyedHash.Compute(stamp.HashKey, raw),
             FieldKind.Version => VersionGrammar.Normalize(raw),
             FieldKind.NameOrHash => field.AllowedName(raw) ?? KeyedHash.Compute(stamp.HashKey, raw),

@@ -4,8 +4,7 @@ namespace Candor.Tracking;
 
 /// <summary>
 /// An event between <see cref="TelemetryEvent"/> and the background writer. Instances are pooled so that
-/// tracking allocates nothing in the steady state; a flush request travels through the same queue as a
-/// marker so it completes exactly when every event before it has been written.
+/// tracking allocates nothing in the steady state.
 /// </summary>
 internal sealed class PendingEvent
 {
@@ -16,13 +15,6 @@ internal sealed class PendingEvent
         _values = new FieldValue[8];
     }
 
-    // A flush marker carries no values.
-    private PendingEvent(TaskCompletionSource<bool> signal)
-    {
-        _values = [];
-        FlushSignal = signal;
-    }
-
     public EventDefinition? Definition { get; private set; }
 
     public Guid Id { get; private set; }
@@ -31,13 +23,9 @@ internal sealed class PendingEvent
 
     public int Count { get; private set; }
 
-    public TaskCompletionSource<bool>? FlushSignal { get; private set; }
-
     /// <summary>The value at <paramref name="index"/>, below <see cref="Count"/>.</summary>
     /// <remarks>By index, not as a span: a span over this type is generic code a ReadyToRun tool compiles at run time.</remarks>
     public ref readonly FieldValue Value(int index) => ref _values[index];
-
-    public static PendingEvent Marker(TaskCompletionSource<bool> signal) => new(signal);
 
     /// <summary>
     /// Gives the event its ID unless it has one (made for a trace listener); the writer does it, so that tracking does

@@ -42,7 +42,7 @@ public readonly struct TelemetryEvent
 
         var fits = value is not null && field.Kind switch
         {
-            FieldKind.Enum => field.ValueSet.Contains(value),
+            FieldKind.Enum => field.IndexOfValue(value) >= 0,
             FieldKind.Hash or FieldKind.Version or FieldKind.NameOrHash => true,
             _ => false,
         };
@@ -149,7 +149,7 @@ public readonly struct TelemetryEvent
 
     private FieldDefinition? Field(string name)
     {
-        var field = name is null ? null : _pending!.Definition!.Find(name);
+        var field = name is null ? null : _pending!.Definition!.Lookup(name);
         if (field is null)
         {
             _pipeline!.Drops.Add(DropReason.UndeclaredProperty);

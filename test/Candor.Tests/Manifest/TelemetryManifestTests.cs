@@ -263,4 +263,31 @@ public class TelemetryManifestTests
 
         Assert.Equal("sample", TelemetryManifest.Load(stream).Product);
     }
+
+    [Fact]
+    public void Lookup_AnyInstanceOfAName_FindsWhatFindFinds()
+    {
+        // Lookups remember the instance they were asked with; another instance of the same text, or of another
+        // name, must still find by value.
+        var manifest = TelemetryManifest.Parse(Some.ManifestJson);
+        var literal = "install";
+        var copy = new string(literal.AsSpan());
+
+        foreach (var name in new[] { literal, copy, literal, "nope", new string("nope".AsSpan()), copy })
+        {
+            Assert.Same(manifest.Find(name), manifest.Lookup(name));
+        }
+
+        var install = manifest.Find("install")!;
+        foreach (var name in new[] { "triplet", "cached", new string("triplet".AsSpan()), "cached", "nope", "triplet" })
+        {
+            Assert.Same(install.Find(name), install.Lookup(name));
+        }
+
+        var triplet = install.Find("triplet")!;
+        foreach (var value in new[] { "x64-linux", new string("x64-linux".AsSpan()), "arm64-osx", "x64-Linux", "x64-linux" })
+        {
+            Assert.Equal(triplet.Values.ToList().IndexOf(value), triplet.IndexOfValue(value));
+        }
+    }
 }

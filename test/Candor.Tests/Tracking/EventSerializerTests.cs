@@ -63,6 +63,54 @@ public class EventSerializerTests
         }, iter: 300);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1500.0)]
+    [InlineData(-5.0)]
+    [InlineData(0.1)]
+    [InlineData(2.5e-7)]
+    [InlineData(123456789012345.0)]
+    [InlineData(999999999999999.0)]
+    [InlineData(1e15)]
+    [InlineData(-1e15)]
+    [InlineData(4503599627370496.0)]
+    [InlineData(9007199254740993.0)]
+    [InlineData(9.2233720368547758E+18)]
+    [InlineData(1e300)]
+    [InlineData(double.MaxValue)]
+    [InlineData(double.Epsilon)]
+    public void Write_WholeAndFractionalNumbers_WritesWhatPlainWriterCallsWrite(double number)
+    {
+        // Whole numbers take a faster formatter than fractions; both must give the writer's digits.
+        using var serializer = new EventSerializer(new DropCounters());
+        var stamp = new EventStamp("p", 1, Guid.NewGuid(), Guid.NewGuid(), null, "{}"u8.ToArray(), [1], _ => false, []);
+        var pending = new PendingEvent();
+        pending.Start(All, DateTimeOffset.UnixEpoch);
+        pending.AssignId();
+        pending.Set(FieldValue.Numeric(All.Find("d")!, number));
+        pending.Set(FieldValue.Numeric(All.Find("m")!, -number));
+
+        Assert.Equal(Plain(pending, stamp), Encoding.UTF8.GetString(serializer.Write(pending, stamp).Span));
+    }
+
+    [Fact]
+    public void Write_DeclaredEnumValuesAndTimesWithinOneSecond_WritesWhatPlainWriterCallsWrite()
+    {
+        using var serializer = new EventSerializer(new DropCounters());
+        var stamp = new EventStamp("p", 1, Guid.NewGuid(), Guid.NewGuid(), "v", "{}"u8.ToArray(), [1], _ => false, []);
+        var time = new DateTimeOffset(2026, 12, 31, 23, 59, 59, 998, TimeSpan.Zero);
+        foreach (var (value, offset) in new[] { ("a", 0L), ("b-c", 5_000L), ("x64-linux", 20_000L), ("b-c", 1L), ("a", -10_000_000L) })
+        {
+            var pending = new PendingEvent();
+            pending.Start(All, time.AddTicks(offset));
+            pending.AssignId();
+            pending.Set(FieldValue.Text(All.Find("e")!, value));
+            pending.Set(FieldValue.Object(All.Find("le")!, new[] { value, "none", value }));
+
+            Assert.Equal(Plain(pending, stamp), Encoding.UTF8.GetString(serializer.Write(pending, stamp).Span));
+        }
+    }
+
     private static bool WellFormed(string text)
     {
         for (var i = 0; i < text.Length; i += Rune.GetRuneAt(text, i).Utf16SequenceLength)

@@ -1,0 +1,75 @@
+using Candor.Consent;
+using Candor.Manifest;
+using Candor.Sinks;
+
+namespace Candor.Tests.Tracking;
+
+/// <summary>
+/// Tracking allocates nothing per event once warm, on the tool's thread (Event, With, Track and the Flush that waits)
+/// or on the writer's (queue, ID, transforms, serialisation, sinks). Each thread counts its own bytes, so the tests
+/// that run beside these cannot disturb them: the tool's thread here, the writer's in the sink, which it calls.
+/// </summary>
+public class TrackingAllocationTests
+{
+    private const int Burst = 1024;
+
+    [Fact]
+    public void Track_TenTimesTheEvents_AllocatesNoMoreOnEitherThread()
+    {
+        var sink = new AllocationReadingSink();
+        var options = new CandorOptions { Manifest = TelemetryManifest.Parse(Some.ManifestJson) };
+        using var client = CandorClient.Start(ClientSetup.ForTesting(options, sink, new Dictionary<string, string>()), options);
+
+        // Warm: the pool holds a queue's worth of events, a block of IDs is drawn, buffers have grown, code is compiled.
+        Bursts(client, 20);
+
+        var few = Allocated(client, sink, bursts: 5);
+        var many = Allocated(client, sink, bursts: 50);
+
+        // Anything allocated once per few hundred events would add kilobytes over the 46,080 extra events.
+        Assert.True(many.Tool <= few.Tool + 512, $"the tool's thread allocated {few.Tool} B for 5 bursts and {many.Tool} B for 50");
+        Assert.True(many.Writer <= few.Writer + 512, $"the writer allocated {few.Writer} B for 5 bursts and {many.Writer} B for 50");
+        Assert.Equal(75 * Burst, sink.Count);
+        Assert.Empty(client.Dropped);
+    }
+
+    private static (long Tool, long Writer) Allocated(CandorClient client, AllocationReadingSink sink, int bursts)
+    {
+        var tool = GC.GetAllocatedBytesForCurrentThread();
+        var writer = sink.WriterAllocated;
+        Bursts(client, bursts);
+        return (GC.GetAllocatedBytesForCurrentThread() - tool, sink.WriterAllocated - writer);
+    }
+
+    private static void Bursts(CandorClient client, int bursts)
+    {
+        for (var b = 0; b < bursts; b++)
+        {
+            // A burst fits the default queue, so nothing is dropped whenever the writer runs.
+            for (var i = 0; i < Burst; i++)
+            {
+                client.Event("install").With("triplet", "x64-linux").With("cached", i % 2 == 0).With("buildTime", 1500.0 + i).Track();
+            }
+
+            Assert.True(client.Flush(TimeSpan.FromSeconds(30)));
+        }
+    }
+
+    // Reads, on the thread that writes each event, what that thread has allocated so far.
+    private sealed class AllocationReadingSink : IEventSink
+    {
+        private long _allocated;
+        private long _count;
+
+        public long WriterAllocated => Volatile.Read(ref _allocated);
+
+        public long Count => Volatile.Read(ref _count);
+
+        public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
+        {
+            Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
+            Volatile.Write(ref _count, _count + 1);
+            return true;
+        }
+    }
+}
