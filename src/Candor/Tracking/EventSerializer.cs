@@ -25,12 +25,12 @@ internal sealed class EventSerializer : IDisposable
     private static readonly byte[] BeforeProperties = Part(",", WireNames.Properties, ":{");
     private static readonly byte[] BeforeMeasurements = Part(",", WireNames.Measurements, ":{");
 
-    private static readonly JsonEncodedText ProductName = JsonEncodedText.Encode(WireNames.Product, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode(WireNames.Revision, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText InstallName = JsonEncodedText.Encode(WireNames.Install, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText SessionName = JsonEncodedText.Encode(WireNames.Session, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText VerifierName = JsonEncodedText.Encode(WireNames.Verifier, AsciiJsonEncoder.Instance);
-    private static readonly JsonEncodedText ContextName = JsonEncodedText.Encode(WireNames.Context, AsciiJsonEncoder.Instance);
+    private static readonly byte[] ProductName = Encoding.ASCII.GetBytes(WireNames.Product);
+    private static readonly byte[] RevisionName = Encoding.ASCII.GetBytes(WireNames.Revision);
+    private static readonly byte[] InstallName = Encoding.ASCII.GetBytes(WireNames.Install);
+    private static readonly byte[] SessionName = Encoding.ASCII.GetBytes(WireNames.Session);
+    private static readonly byte[] VerifierName = Encoding.ASCII.GetBytes(WireNames.Verifier);
+    private static readonly byte[] ContextName = Encoding.ASCII.GetBytes(WireNames.Context);
 
     private readonly ByteBuffer _buffer = new(1024);
     private readonly JsonBytes _json = new();
@@ -112,7 +112,7 @@ internal sealed class EventSerializer : IDisposable
         }
 
         // {"product": is the brace, the quoted name and the colon.
-        var start = 1 + ProductName.EncodedUtf8Bytes.Length + 3;
+        var start = 1 + ProductName.Length + 3;
         _stampPart = buffer.WrittenSpan[start..^1].ToArray();
         _encodedStamp = stamp;
     }

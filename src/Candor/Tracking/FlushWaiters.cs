@@ -15,7 +15,9 @@ namespace Candor.Tracking;
 internal sealed class FlushWaiters
 {
     private readonly object _gate = new();
-    private readonly List<(long Target, TaskCompletionSource<bool> Done)> _asynchronous = [];
+    // Made by the first FlushAsync: a short run that only flushes at exit never compiles this list's code, which
+    // ReadyToRun cannot precompile for a tuple of the SDK's choosing.
+    private List<(long Target, TaskCompletionSource<bool> Done)>? _asynchronous;
 
     // Written only by the queue's one reader.
     private long _written;
@@ -104,7 +106,7 @@ internal sealed class FlushWaiters
                     return true;
                 }
 
-                _asynchronous.Add((target, done));
+                (_asynchronous ??= []).Add((target, done));
             }
 
             try
@@ -115,7 +117,7 @@ internal sealed class FlushWaiters
             {
                 lock (_gate)
                 {
-                    _asynchronous.RemoveAll(waiter => waiter.Done == done);
+                    _asynchronous?.RemoveAll(waiter => waiter.Done == done);
                 }
 
                 return false;
@@ -148,9 +150,9 @@ internal sealed class FlushWaiters
         {
             // Blocked waiters that are not done yet register again when they wake; asynchronous ones are kept here.
             var lowest = long.MaxValue;
-            for (var i = _asynchronous.Count - 1; i >= 0; i--)
+            for (var i = (_asynchronous?.Count ?? 0) - 1; i >= 0; i--)
             {
-                var (target, done) = _asynchronous[i];
+                var (target, done) = _asynchronous![i];
                 if (Done(target))
                 {
                     done.TrySetResult(true);
