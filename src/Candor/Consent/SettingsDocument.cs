@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Candor.Json;
 
 namespace Candor.Consent;
 
@@ -18,7 +18,7 @@ internal sealed class SettingsDocument
     public Dictionary<string, ProductSettings> Products { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Members this SDK does not know, kept as they were and written after the known ones.</summary>
-    public Dictionary<string, JsonElement>? Unknown { get; set; }
+    public UnknownMembers? Unknown { get; set; }
 }
 
 internal sealed class ProductSettings
@@ -30,5 +30,5 @@ internal sealed class ProductSettings
     public DateTimeOffset? Seen { get; set; }
 
     /// <summary>Members this SDK does not know, kept as they were.</summary>
-    public Dictionary<string, JsonElement>? Unknown { get; set; }
+    public UnknownMembers? Unknown { get; set; }
 }

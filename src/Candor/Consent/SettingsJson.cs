@@ -24,7 +24,7 @@ internal static class SettingsJson
         }
 
         var document = new SettingsDocument();
-        Dictionary<string, JsonElement>? unknown = null;
+        UnknownMembers? unknown = null;
         while (JsonFields.NextProperty(ref reader))
         {
             if (JsonFields.IsMember(ref reader, "version"u8))
@@ -41,7 +41,7 @@ internal static class SettingsJson
             }
             else
             {
-                JsonValues.ReadUnknown(ref reader, ref unknown);
+                UnknownMembers.Read(ref reader, ref unknown);
             }
         }
 
@@ -62,12 +62,12 @@ internal static class SettingsJson
             writer.WriteStartObject(product);
             JsonValues.WriteIfNotNull(writer, "level"u8, settings.Level);
             JsonValues.WriteIfNotNull(writer, "seen"u8, settings.Seen);
-            JsonValues.WriteUnknown(writer, settings.Unknown);
+            settings.Unknown?.WriteTo(writer);
             writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
-        JsonValues.WriteUnknown(writer, document.Unknown);
+        document.Unknown?.WriteTo(writer);
         writer.WriteEndObject();
     });
 
@@ -128,7 +128,7 @@ internal static class SettingsJson
     {
         JsonFields.ExpectStartObject(ref reader);
         var settings = new ProductSettings();
-        Dictionary<string, JsonElement>? unknown = null;
+        UnknownMembers? unknown = null;
         while (JsonFields.NextProperty(ref reader))
         {
             if (JsonFields.IsMember(ref reader, "level"u8))
@@ -141,7 +141,7 @@ internal static class SettingsJson
             }
             else
             {
-                JsonValues.ReadUnknown(ref reader, ref unknown);
+                UnknownMembers.Read(ref reader, ref unknown);
             }
         }
 

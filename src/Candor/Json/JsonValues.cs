@@ -35,39 +35,6 @@ internal static class JsonValues
         return true;
     }
 
-    /// <summary>Reads the current member into <paramref name="unknown"/>, created when needed; the reader is on its name.</summary>
-    /// <exception cref="InvalidOperationException">The member holds text that could never be written back (see <see cref="JsonProblems.IsMalformed"/>).</exception>
-    public static void ReadUnknown(ref JsonScanner reader, ref Dictionary<string, JsonElement>? unknown)
-    {
-        var name = reader.GetString();
-        var text = new Utf8JsonReader(reader.SkipValue(), HandEdited);
-        var value = JsonElement.ParseValue(ref text);
-
-        // The element keeps its strings escaped and unchecked: a lone surrogate would only fail when the file is
-        // written back, after the change was made. Writing it once here fails the read instead.
-        using (var check = new Utf8JsonWriter(Stream.Null))
-        {
-            value.WriteTo(check);
-        }
-
-        (unknown ??= [])[name] = value;
-    }
-
-    /// <summary>Writes members kept by <see cref="ReadUnknown"/>, as they were.</summary>
-    public static void WriteUnknown(Utf8JsonWriter writer, Dictionary<string, JsonElement>? unknown)
-    {
-        if (unknown is null)
-        {
-            return;
-        }
-
-        foreach (var (name, value) in unknown)
-        {
-            writer.WritePropertyName(name);
-            value.WriteTo(writer);
-        }
-    }
-
     /// <summary>Writes a string property, or nothing when <paramref name="value"/> is null (the files' <c>WhenWritingNull</c>).</summary>
     public static void WriteIfNotNull(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
     {

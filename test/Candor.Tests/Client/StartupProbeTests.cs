@@ -39,15 +39,17 @@ public class StartupProbeTests
     }
 
     [Fact]
-    public async Task OffBySettingsFile_BuildsNoEventSource_StartsNoThread()
+    public async Task OffBySettingsFile_LoadsNoSystemTextJson_BuildsNoEventSource_StartsNoThread()
     {
         using var home = new TempFolder();
-        File.WriteAllText(Path.Combine(home.Path, "settings.json"), """{ "version": 1, "level": "off" }""");
+        File.WriteAllText(Path.Combine(home.Path, "settings.json"), """{ "version": 1, "level": "off", "products": { "other": { "level": "all" } } }""");
 
         var probe = await StartupProbe.RunAsync(Environment(home), "--track");
 
-        // Reading the file needs the JSON reader; nothing else does, and not the writers' encoder either.
+        // The home's own scanner reads the file (see JsonScanner): System.Text.Json is not even loaded, nor the
+        // writers' encoder.
         Assert.Equal("Off", probe.Level);
+        Assert.DoesNotContain("System.Text.Json", probe.Assemblies);
         Assert.DoesNotContain("System.Text.Encodings.Web", probe.Assemblies);
         Assert.False(probe.EventSourceBuilt);
         Assert.DoesNotContain(WriterThread, probe.Threads);
