@@ -83,9 +83,12 @@ internal sealed class MemoryFileSystem(TimeProvider time) : IFileSystem
 
             var copies = ListFiles(Path.GetDirectoryName(key)!, SetAsideName.Pattern(Path.GetFileName(key)))
                 .Concat(ListDirectories(Path.GetDirectoryName(key)!).Where(d => Path.GetFileName(d).StartsWith(Path.GetFileName(key) + SetAsideName.Marker, StringComparison.Ordinal)))
+                .Where(copy => copy != target)
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            foreach (var old in copies.Take(Math.Max(0, copies.Count - SetAsideName.Copies)))
+
+            // The copy just made stays: copies made within one millisecond sort by their random suffix.
+            foreach (var old in copies.Take(Math.Max(0, copies.Count - (SetAsideName.Copies - 1))))
             {
                 _files.Remove(old);
                 DeleteDirectory(old);

@@ -141,7 +141,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
             return null;
         }
 
-        RemoveOldCopies(path);
+        RemoveOldCopies(path, target);
         return target;
     }
 
@@ -349,14 +349,15 @@ internal sealed class PhysicalFileSystem : IFileSystem
         return FileContents.Of(buffer);
     }
 
-    private static void RemoveOldCopies(string path)
+    // The copy just made (kept) stays: copies made within one millisecond sort by their random suffix.
+    private static void RemoveOldCopies(string path, string kept)
     {
         try
         {
             var folder = Path.GetDirectoryName(path)!;
-            var copies = Directory.GetFileSystemEntries(folder, SetAsideName.Pattern(Path.GetFileName(path)));
+            var copies = Directory.GetFileSystemEntries(folder, SetAsideName.Pattern(Path.GetFileName(path))).Where(copy => copy != kept).ToArray();
             Array.Sort(copies, StringComparer.Ordinal);
-            for (var i = 0; i < copies.Length - SetAsideName.Copies; i++)
+            for (var i = 0; i < copies.Length - (SetAsideName.Copies - 1); i++)
             {
                 var copy = new FileInfo(copies[i]);
                 if (copy.Attributes.HasFlag(FileAttributes.Directory) && copy.LinkTarget is null)

@@ -70,6 +70,40 @@ public sealed class MemoryFileSystemTests
         Assert.Null(memory.SetAside(path));
     }
 
+    [Fact]
+    public void SetAside_ManyWithinOneMillisecond_TheCopyJustMadeIsAlwaysKept()
+    {
+        // A stopped clock: every copy has the same time, and only the random suffix orders them.
+        var memory = new MemoryFileSystem(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero)));
+        var folder = Path.Combine(Path.GetTempPath(), "candor-memory");
+        memory.CreatePrivateDirectory(folder);
+        var path = Path.Combine(folder, "identity.json");
+
+        for (var i = 0; i < 50; i++)
+        {
+            memory.WriteAtomic(path, [(byte)'{', (byte)'}'], durable: false);
+            var aside = memory.SetAside(path);
+
+            Assert.NotNull(memory.ReadAllBytesOrNull(aside!));
+            Assert.True(memory.ListFiles(folder, SetAsideName.Pattern("identity.json")).Count <= SetAsideName.Copies);
+        }
+    }
+
+    [Fact]
+    public void SetAside_OnDisk_ManyWithinOneMillisecond_TheCopyJustMadeIsAlwaysKept()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "identity.json");
+        for (var i = 0; i < 50; i++)
+        {
+            File.WriteAllText(path, "{}");
+            var aside = PhysicalFileSystem.Instance.SetAside(path);
+
+            Assert.True(File.Exists(aside));
+            Assert.True(Directory.GetFiles(folder.Path, SetAsideName.Pattern("identity.json")).Length <= SetAsideName.Copies);
+        }
+    }
+
     // Each step's outcome as text: a value, or the kind of failure.
     private static List<string> Run(IFileSystem files, string root, (int Operation, int A, int B, byte[] Bytes)[] sequence)
     {
