@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Globalization;
 using System.Text;
 
 namespace Candor.Json;
@@ -8,8 +7,6 @@ namespace Candor.Json;
 /// <summary>The current token's value, in the types the files hold.</summary>
 internal ref partial struct JsonScanner
 {
-    private static readonly string[] IsoFormats = ["yyyy'-'MM'-'dd", "yyyy'-'MM'-'dd'T'HH':'mmK", "yyyy'-'MM'-'dd'T'HH':'mm':'ssK", "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'FFFFFFFK"];
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The current string or property name, escapes undone.</summary>
     /// <exception cref="System.Text.Json.JsonException">It escapes half of a surrogate pair.</exception>
@@ -17,13 +14,13 @@ internal ref partial struct JsonScanner
     {
         if (!ValueIsEscaped)
         {
-            return StrictUtf8.GetString(ValueSpan);
+            return Encoding.UTF8.GetString(ValueSpan);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(ValueSpan.Length);
         try
         {
-            return StrictUtf8.GetString(buffer, 0, Unescape(ValueSpan, buffer));
+            return Encoding.UTF8.GetString(buffer, 0, Unescape(ValueSpan, buffer));
         }
         finally
         {
@@ -82,55 +79,12 @@ internal ref partial struct JsonScanner
         return text.Length == 36 && Utf8Parser.TryParse(text, out value, out _, 'D');
     }
 
-    /// <summary>
-    /// An ISO 8601 date and time as <c>Utf8JsonReader</c> takes them: <c>2026-12-07</c>, or with <c>T</c> and
-    /// <c>HH:mm</c>, <c>:ss</c> and a fraction (digits past seven dropped), then <c>Z</c>, <c>+HH:mm</c>,
-    /// <c>-HH:mm</c> or nothing for local time.
-    /// </summary>
+    /// <summary>An ISO 8601 date and time, as <c>Utf8JsonReader</c> takes them (see <see cref="IsoDate"/>).</summary>
     public readonly bool TryGetDateTimeOffset(out DateTimeOffset value)
     {
         value = default;
         Span<byte> buffer = stackalloc byte[256];
-        var text = TokenType == JsonToken.String && ValueSpan.Length <= buffer.Length ? Unescaped(buffer) : default;
-        if (text.Length is < 10 or > 64 || (text.Length > 10 && text[10] != 'T'))
-        {
-            return false;
-        }
-
-        // An offset is the last three or six characters: two digits, or two and two each side of a colon (the parser
-        // would also take one digit). Two alone become HH:00.
-        var sign = text.Length > 10 ? 10 + text[10..].IndexOfAny((byte)'+', (byte)'-') : 9;
-        var hoursOnly = sign == text.Length - 3;
-        if (sign >= 10 && !hoursOnly && (sign != text.Length - 6 || text[^3] != ':' || !char.IsAsciiDigit((char)text[^5]) || !char.IsAsciiDigit((char)text[^2])))
-        {
-            return false;
-        }
-
-        Span<char> chars = stackalloc char[text.Length + 3];
-        var length = 0;
-        var fraction = -1;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = (char)text[i];
-            if (c == '.' && i + 1 == text.Length)
-            {
-                return false;
-            }
-
-            fraction = c == '.' ? 0 : fraction >= 0 && char.IsAsciiDigit(c) ? fraction + 1 : -1;
-            if (fraction <= 7)
-            {
-                chars[length++] = c;
-            }
-        }
-
-        if (hoursOnly)
-        {
-            ":00".CopyTo(chars[length..]);
-            length += 3;
-        }
-
-        return DateTimeOffset.TryParseExact(chars[..length], IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+        return TokenType == JsonToken.String && ValueSpan.Length <= buffer.Length && IsoDate.TryParse(Unescaped(buffer), out value);
     }
 
     // The current string with its escapes undone, in buffer when it has any (it is never longer than as written).
