@@ -104,6 +104,31 @@ public sealed class JsonScannerTests
     }
 
     [Fact]
+    public void Dates_TakenAndRefusedAsUtf8JsonReaderDoes()
+    {
+        var seeds = Gen.OneOf<string>("2026-12-07T06:20:13.0486434+00:00", "2026-12-07T06:20:13Z", "2026-12-07", "2026-12-07T06:20", "2026-12-07T06:20:13.5-05:30", "2024-02-29T23:59:59.9999999+14:00", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59.9999999-01:00");
+        var edit = Gen.Select(Gen.Int[0, 2], Gen.Int[0, 64], Gen.OneOf<char>('0', '1', '2', '9', '-', '+', ':', '.', 'T', 'Z', 't', ' '));
+        Gen.Select(seeds, edit.Array[0, 3]).Sample((seed, edits) =>
+        {
+            var text = new StringBuilder(seed);
+            foreach (var (kind, at, c) in edits)
+            {
+                var i = at % text.Length;
+                _ = kind switch { 0 => text.Remove(i, 1), 1 => text.Insert(i, c), _ => text.Replace(text[i], c, i, 1) };
+            }
+
+            var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(text.ToString()));
+            var reader = new Utf8JsonReader(json);
+            reader.Read();
+            var scanner = new JsonScanner(json);
+            scanner.Read();
+            var expected = reader.TryGetDateTimeOffset(out var x);
+            Assert.Equal(expected, scanner.TryGetDateTimeOffset(out var y));
+            Assert.Equal((x, x.Offset), (y, y.Offset));
+        }, iter: 20000);
+    }
+
+    [Fact]
     public void SkipValue_ReturnsTheValuesText_AndGoesOnAfterIt()
     {
         var scanner = new JsonScanner("{\"a\": [1, {\"b\": 2}] , \"c\": \"d\"}"u8);
