@@ -1,3 +1,4 @@
+using Candor.Collector.Storage.DayRollups;
 using Candor.Manifest;
 using Microsoft.Data.Sqlite;
 

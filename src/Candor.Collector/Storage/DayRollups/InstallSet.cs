@@ -1,4 +1,4 @@
-namespace Candor.Collector.Storage.Sqlite;
+namespace Candor.Collector.Storage.DayRollups;
 
 /// <summary>
 /// A set of install row IDs as a bitset. Install IDs are small, dense integers (the installs table's row IDs), so
