@@ -126,6 +126,10 @@ internal static class PostgresSchema
         """
         ALTER TABLE erasures ADD COLUMN relation text;
         """,
+
+        // Day rollups, as the SQLite store keeps them (DayRollup), built from the rollup rows and shared by every
+        // collector on the database (PostgresDayRollups); see PostgresDayVersions for when a day changed.
+        PostgresDayRollups.Migration,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>
