@@ -71,13 +71,32 @@ internal static class PostgresDayRollups
     /// returns how many days were kept. A day without rollup rows is not kept (it has no partition to go to, and
     /// building it again reads nothing).
     /// </summary>
-    public static async Task<int> KeepAsync(NpgsqlDataSource dataSource, int product, IEnumerable<BuiltDay> built, CancellationToken cancellationToken)
+    public static async Task<int> KeepAsync(NpgsqlDataSource dataSource, PostgresPartitions partitions, int product, IEnumerable<BuiltDay> built, CancellationToken cancellationToken)
     {
         var keeping = built.Where(d => d.Settled && !d.Empty).ToList();
         if (keeping.Count == 0)
         {
             return 0;
         }
+
+        try
+        {
+            await KeepAsync(dataSource, product, keeping, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CheckViolation)
+        {
+            // Retention dropped the month's day rollup partition while another product still keeps its rollup rows
+            // there: made again, as the writer makes a month it finds missing.
+            partitions.Forget();
+            await partitions.EnsureAsync(keeping.Select(d => d.Day), cancellationToken);
+            await KeepAsync(dataSource, product, keeping, cancellationToken);
+        }
+
+        return keeping.Count;
+    }
+
+    private static async Task KeepAsync(NpgsqlDataSource dataSource, int product, List<BuiltDay> keeping, CancellationToken cancellationToken)
+    {
 
         var rows = keeping.SelectMany(d => d.Parts.Select(p => (d.Day, d.Version, p.Name, p.Part, p.Data))).ToArray();
         await using var keep = dataSource.CreateCommand("""
@@ -96,7 +115,6 @@ internal static class PostgresDayRollups
         keep.Parameters.Add(new NpgsqlParameter("version", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = Array.ConvertAll(rows, r => r.Version) });
         keep.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = Array.ConvertAll(rows, r => r.Data) });
         await keep.ExecuteNonQueryAsync(cancellationToken);
-        return keeping.Count;
     }
 
     private static async Task<List<BuiltDay>> TryBuildAsync(NpgsqlDataSource dataSource, int product, DateOnly[] days, CancellationToken cancellationToken)

@@ -14,6 +14,7 @@ internal sealed partial class PostgresEventStore
     private const long MaxHeldBytes = 64L << 20;
     private readonly ConcurrentDictionary<(int Product, long Name, long Part, DateOnly Day), (long Version, byte[] Data)> _held = new();
     private readonly PostgresContextCache _contexts = new();
+    private readonly ConcurrentDictionary<(int Product, int Revision), string[]> _eventNames = new();
     private long _heldBytes;
 
     // Hands each read's tallies its part of every day of the range, in ascending order. A day counts as built when
@@ -98,7 +99,7 @@ internal sealed partial class PostgresEventStore
                 }
             }
 
-            await PostgresDayRollups.KeepAsync(_dataSource, product, built, cancellationToken);
+            await PostgresDayRollups.KeepAsync(_dataSource, _partitions, product, built, cancellationToken);
         }
 
         // Reads of one name follow each other, and each tally takes its days in ascending order.

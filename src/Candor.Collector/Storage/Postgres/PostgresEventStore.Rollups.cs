@@ -25,7 +25,7 @@ internal sealed partial class PostgresEventStore
     public async Task<IReadOnlyList<RollupAnswer>> CountAsync(IReadOnlyList<RollupQuery> queries, CancellationToken cancellationToken)
     {
         await using var connection = await _readSource.OpenConnectionAsync(cancellationToken);
-        var names = new PostgresRollupNames();
+        var names = new PostgresRollupNames(_eventNames);
         var products = await names.FindAsync(connection, queries, cancellationToken);
         var contexts = await _contexts.RefreshAsync(connection, cancellationToken);
         var answers = new RollupAnswer[queries.Count];
@@ -93,7 +93,7 @@ internal sealed partial class PostgresEventStore
         foreach (var chunk in missing.Chunk(PostgresDayRollups.DaysPerBuild))
         {
             var days = await PostgresDayRollups.BuildAsync(_dataSource, id, chunk, cancellationToken);
-            await PostgresDayRollups.KeepAsync(_dataSource, id, days, cancellationToken);
+            await PostgresDayRollups.KeepAsync(_dataSource, _partitions, id, days, cancellationToken);
             built += days.Where(d => !d.Empty).Sum(d => d.Parts.Count(p => p.Part == DayRollup.ContextsPart));
         }
 

@@ -10,11 +10,12 @@ namespace Candor.Collector.Storage.Postgres;
 /// The string IDs a batch of rollup queries needs, looked up all at once before the pass (the pass asks for them
 /// one by one, <see cref="Find"/>), and the values of the IDs its answers name, all at once after it.
 /// </summary>
-internal sealed class PostgresRollupNames : RollupNames
+/// <param name="eventNamesOf">
+/// Each registered manifest revision's event names, kept by the store across batches: a revision never changes once
+/// registered.
+/// </param>
+internal sealed class PostgresRollupNames(ConcurrentDictionary<(int Product, int Revision), string[]> eventNamesOf) : RollupNames
 {
-    // Each registered manifest revision's event names: a revision never changes once registered.
-    private static readonly ConcurrentDictionary<(int Product, int Revision), string[]> EventNamesOf = new();
-
     // -1: no such string (IDs are positive).
     private readonly Dictionary<string, long> _ids = new(StringComparer.Ordinal);
 
@@ -35,13 +36,13 @@ internal sealed class PostgresRollupNames : RollupNames
         }
 
         await using (var products = new NpgsqlCommand("""
-            SELECT p.name, p.id, m.revision, CASE WHEN m.revision = ANY(@known) THEN NULL ELSE m.json END
+            SELECT p.name, p.id, m.revision, CASE WHEN (m.product || ':' || m.revision) = ANY(@known) THEN NULL ELSE m.json END
             FROM products p LEFT JOIN manifests m ON m.product = p.id
             WHERE p.name = ANY(@names)
             """, connection))
         {
             products.Parameters.AddWithValue("names", names.Keys.ToArray());
-            products.Parameters.AddWithValue("known", EventNamesOf.Keys.Select(k => k.Revision).Distinct().ToArray());
+            products.Parameters.AddWithValue("known", eventNamesOf.Keys.Select(k => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{k.Product}:{k.Revision}")).ToArray());
             await using var reader = await products.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -54,10 +55,11 @@ internal sealed class PostgresRollupNames : RollupNames
                 }
 
                 var revision = reader.GetInt32(2);
-                if (!EventNamesOf.TryGetValue((id, revision), out var declared))
+                if (!eventNamesOf.TryGetValue((id, revision), out var declared))
                 {
-                    declared = reader.IsDBNull(3) ? await ReadEventNamesAsync(connection, id, revision, cancellationToken) : Declared(reader.GetString(3));
-                    EventNamesOf[(id, revision)] = declared;
+                    // Known revisions come without their JSON; one that is not (the cache was empty for it) comes with it.
+                    declared = Declared(reader.GetString(3));
+                    eventNamesOf[(id, revision)] = declared;
                 }
 
                 events.UnionWith(declared);
@@ -104,15 +106,6 @@ internal sealed class PostgresRollupNames : RollupNames
         {
             Found(reader.GetInt32(0), reader.GetString(1));
         }
-    }
-
-    // A revision cached under another product's ID was left out of the first read's JSON; it is read here.
-    private static async Task<string[]> ReadEventNamesAsync(NpgsqlConnection connection, int product, int revision, CancellationToken cancellationToken)
-    {
-        await using var read = new NpgsqlCommand("SELECT json FROM manifests WHERE product = @product AND revision = @revision", connection);
-        read.Parameters.AddWithValue("product", product);
-        read.Parameters.AddWithValue("revision", revision);
-        return Declared((string)(await read.ExecuteScalarAsync(cancellationToken))!);
     }
 
     private static string[] Declared(string json) => [.. TelemetryManifest.ParseRegistered(json).Events.Select(e => e.Name)];
