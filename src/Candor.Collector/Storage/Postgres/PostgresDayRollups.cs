@@ -8,12 +8,12 @@ namespace Candor.Collector.Storage.Postgres;
 /// <summary>
 /// Builds and keeps day rollups (<see cref="DayRollup"/>, the SQLite store's encoding and builder) from the
 /// per-install rollup rows, which stay the record of truth. A day is built whole, every event name and part at
-/// once, in one snapshot, with the day's version read in it; it is kept only if the day is settled and still has
+/// once, in one snapshot (of the read replica when there is one), with the day's version read in it; it is kept only if the day is settled and still has
 /// that version (<see cref="PostgresDayVersions"/>). Collectors build idempotently: two that build the same day
 /// build the same bytes, and a kept part is only ever replaced by a newer version.
 /// <para>
-/// Install sets need small integers: <c>install_numbers</c> gives each (product, install) one, made by the first
-/// build that meets the install, in the build's snapshot. The install IDs stay uuids in every other table.
+/// Install sets need small integers: <c>install_numbers</c> gives each (product, install) one, made on the database
+/// by the first build that meets the install. The install IDs stay uuids in every other table.
 /// </para>
 /// </summary>
 internal static class PostgresDayRollups
@@ -48,22 +48,33 @@ internal static class PostgresDayRollups
     }
 
     /// <summary>
-    /// Builds the product's <paramref name="days"/> from their rollup rows in one snapshot of the database (not the
-    /// read replica: numbering installs writes). A serialization failure (another collector numbered the same
-    /// install at the same moment) is retried.
+    /// Builds the product's <paramref name="days"/> from their rollup rows in one snapshot of <paramref name="readSource"/>
+    /// (the read replica when there is one); the installs are numbered on <paramref name="dataSource"/>, the database.
     /// </summary>
-    public static async Task<List<BuiltDay>> BuildAsync(NpgsqlDataSource dataSource, int product, DateOnly[] days, CancellationToken cancellationToken)
+    public static async Task<List<BuiltDay>> BuildAsync(NpgsqlDataSource readSource, NpgsqlDataSource dataSource, int product, DateOnly[] days, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        await using var connection = await readSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var installs = new List<Guid>();
+        await using (var read = new NpgsqlCommand("SELECT DISTINCT install FROM rollup_events WHERE product = @product AND day = ANY(@days)", connection, transaction))
         {
-            try
+            Bind(read, product, days);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                return await TryBuildAsync(dataSource, product, days, cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.SerializationFailure && attempt < 10)
-            {
+                installs.Add(reader.GetGuid(0));
             }
         }
+
+        var numbers = await NumberAsync(dataSource, product, installs, cancellationToken);
+        var built = await ReadAsync(connection, transaction, product, days, numbers, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var day in built)
+        {
+            day.Finish();
+        }
+
+        return built;
     }
 
     /// <summary>
@@ -117,36 +128,52 @@ internal static class PostgresDayRollups
         await keep.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<List<BuiltDay>> TryBuildAsync(NpgsqlDataSource dataSource, int product, DateOnly[] days, CancellationToken cancellationToken)
+    // The number of every install that still has rollup rows on the database: an install deleted since the
+    // snapshot was taken (on a replica that lags, or a moment ago) is not numbered again, and its rows are left out.
+    // A number another collector made while this statement ran is not in its snapshot: asked again.
+    private static async Task<Dictionary<Guid, long>> NumberAsync(NpgsqlDataSource dataSource, int product, List<Guid> installs, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-
-        // Every install of these days gets its number (a new one in this transaction, which its later reads see).
-        var numbers = new Dictionary<Guid, long>();
-        await using (var number = new NpgsqlCommand("""
-            WITH added AS (
-              INSERT INTO install_numbers(product, install)
-              SELECT DISTINCT r.product, r.install FROM rollup_events r
-              WHERE r.product = @product AND r.day = ANY(@days)
-                AND NOT EXISTS (SELECT 1 FROM install_numbers i WHERE i.product = r.product AND i.install = r.install)
-              ORDER BY 1, 2
-              ON CONFLICT DO NOTHING
-              RETURNING install, number)
-            SELECT install, number FROM added
-            UNION ALL
-            SELECT i.install, i.number FROM install_numbers i
-            WHERE i.product = @product AND i.install IN (SELECT install FROM rollup_events WHERE product = @product AND day = ANY(@days))
-            """, connection, transaction))
+        var numbers = new Dictionary<Guid, long>(installs.Count);
+        installs.Sort();
+        for (var attempt = 0; attempt < 3 && numbers.Count < installs.Count; attempt++)
         {
-            Bind(number, product, days);
+            await using var number = dataSource.CreateCommand("""
+                WITH wanted AS (
+                  SELECT i AS install FROM unnest(@installs) AS i
+                  WHERE EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = i AND r.product = @product)),
+                added AS (
+                  INSERT INTO install_numbers(product, install)
+                  SELECT @product, w.install FROM wanted w
+                  WHERE NOT EXISTS (SELECT 1 FROM install_numbers n WHERE n.product = @product AND n.install = w.install)
+                  ORDER BY 2
+                  ON CONFLICT DO NOTHING
+                  RETURNING install, number)
+                SELECT install, number FROM added
+                UNION ALL
+                SELECT n.install, n.number FROM install_numbers n WHERE n.product = @product AND n.install = ANY(@installs)
+                """);
+            number.Parameters.AddWithValue("product", product);
+            number.Parameters.Add(new NpgsqlParameter("installs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = installs.Where(i => !numbers.ContainsKey(i)).ToArray() });
             await using var reader = await number.ExecuteReaderAsync(cancellationToken);
+            var found = 0;
             while (await reader.ReadAsync(cancellationToken))
             {
                 numbers[reader.GetGuid(0)] = reader.GetInt64(1);
+                found++;
+            }
+
+            if (found == 0)
+            {
+                break;
             }
         }
 
+        return numbers;
+    }
+
+    private static async Task<List<BuiltDay>> ReadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int product, DateOnly[] days, Dictionary<Guid, long> numbers, CancellationToken cancellationToken)
+    {
         var built = new Dictionary<DateOnly, BuiltDay>();
         await using (var versions = new NpgsqlCommand($"""
             SELECT d.day, COALESCE(v.version, 0), {PostgresDayVersions.IsSettled("d.day")}
@@ -181,15 +208,20 @@ internal static class PostgresDayRollups
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var (day, name, context, install, n) = (reader.GetFieldValue<DateOnly>(0), reader.GetInt32(1), reader.GetInt32(2), Number(reader.GetGuid(3)), reader.GetInt64(4));
-                built[day].Add(name, context, install, n);
+                if (numbers.TryGetValue(reader.GetGuid(3), out var install))
+                {
+                    built[reader.GetFieldValue<DateOnly>(0)].Add(reader.GetInt32(1), reader.GetInt32(2), install, reader.GetInt64(4));
+                }
             }
 
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                built[reader.GetFieldValue<DateOnly>(0)].Builder(reader.GetInt32(1))
-                    .AddValue(reader.GetInt32(4), Number(reader.GetGuid(5)), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(6));
+                if (numbers.TryGetValue(reader.GetGuid(5), out var install))
+                {
+                    built[reader.GetFieldValue<DateOnly>(0)].Builder(reader.GetInt32(1))
+                        .AddValue(reader.GetInt32(4), install, reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(6));
+                }
             }
 
             await reader.NextResultAsync(cancellationToken);
@@ -200,19 +232,7 @@ internal static class PostgresDayRollups
             }
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        var result = built.Values.OrderBy(d => d.Day).ToList();
-        foreach (var day in result)
-        {
-            day.Finish();
-        }
-
-        return result;
-
-        // Repeatable read: every install in these rows was numbered above, in this snapshot.
-        long Number(Guid install) => numbers.TryGetValue(install, out var found)
-            ? found
-            : throw new InvalidOperationException($"install {install} has rollup rows but no number in the same snapshot");
+        return [.. built.Values.OrderBy(d => d.Day)];
     }
 
     private static void Bind(NpgsqlCommand command, int product, DateOnly[] days)

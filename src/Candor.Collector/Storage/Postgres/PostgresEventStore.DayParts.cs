@@ -86,7 +86,7 @@ internal sealed partial class PostgresEventStore
 
         foreach (var chunk in build.Chunk(PostgresDayRollups.DaysPerBuild))
         {
-            var built = await PostgresDayRollups.BuildAsync(_dataSource, product, chunk, cancellationToken);
+            var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, chunk, cancellationToken);
             foreach (var day in built)
             {
                 foreach (var (name, part, data) in day.Parts)
