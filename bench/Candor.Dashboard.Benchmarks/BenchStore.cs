@@ -41,7 +41,13 @@ internal sealed class BenchStore(string data, string? postgres, long events, int
 
         await using var connection = new NpgsqlConnection(postgres);
         await connection.OpenAsync();
-        await using var read = new NpgsqlCommand($"SELECT CASE WHEN to_regclass('{Schema}.bench_dashboard') IS NULL THEN NULL ELSE (SELECT marker FROM {Schema}.bench_dashboard) END", connection);
+        await using var exists = new NpgsqlCommand($"SELECT to_regclass('{Schema}.bench_dashboard') IS NOT NULL", connection);
+        if (await exists.ExecuteScalarAsync() is not true)
+        {
+            return null;
+        }
+
+        await using var read = new NpgsqlCommand($"SELECT marker FROM {Schema}.bench_dashboard", connection);
         return await read.ExecuteScalarAsync() as string;
     }
 
