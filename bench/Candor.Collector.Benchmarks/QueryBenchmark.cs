@@ -127,7 +127,7 @@ internal static class QueryBenchmark
             if (i < 0)
             {
                 warm = elapsed;
-                repeat = warm.TotalSeconds > 4 ? 1 : Math.Clamp((int)(20_000 / Math.Max(1, warm.TotalMilliseconds)), 5, repeat);
+                repeat = warm.TotalSeconds > 4 ? 1 : Math.Clamp((int)(20_000 / Math.Max(1, warm.TotalMilliseconds)), Math.Min(5, repeat), repeat);
                 if (warm.TotalSeconds > 4 && i == -2)
                 {
                     i++;

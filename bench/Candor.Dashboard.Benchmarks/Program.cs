@@ -4,7 +4,6 @@ using System.Runtime;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Candor.Collector.Storage;
-using Candor.Collector.Storage.Sqlite;
 using Candor.Manifest;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -15,8 +14,9 @@ namespace Candor.Dashboard.Benchmarks;
 
 /// <summary>
 /// How long the dashboard's product page takes, in a real Chromium, over a store of millions of events: fills a
-/// SQLite data folder once (kept for later runs), starts the real collector on it, signs in and loads the page.
-/// <c>dotnet run -c Release --project bench/Candor.Dashboard.Benchmarks -- [--events N] [--installs N] [--data PATH]</c>
+/// SQLite data folder, or with <c>--postgres</c> a schema on that server, once (kept for later runs), starts the real
+/// collector on it, signs in and loads the page.
+/// <c>dotnet run -c Release --project bench/Candor.Dashboard.Benchmarks -- [--events N] [--installs N] [--data PATH] [--postgres CONNECTION]</c>
 /// </summary>
 internal static class Program
 {
@@ -29,13 +29,15 @@ internal static class Program
         var installs = int.Parse(Option(args, "--installs") ?? "20000", CultureInfo.InvariantCulture);
         var data = Path.GetFullPath(Option(args, "--data") ?? Path.Combine("bench", ".data", $"dashboard-{events}-{installs}"));
         var chromium = Option(args, "--chromium") ?? "/usr/bin/chromium";
+        var postgres = Option(args, "--postgres");
+        var store = new BenchStore(postgres is null ? data : data + "-postgres", postgres, events, installs);
 
-        var (from, to) = await SeedAsync(data, events, installs);
-        await PrepareAsync(data, from, to);
-        var results = await MeasureAsync(data, chromium, from, to);
+        var (from, to) = await SeedAsync(store, events, installs);
+        await PrepareAsync(store, from, to);
+        var results = await MeasureAsync(store, chromium, from, to);
 
         Console.WriteLine();
-        Console.WriteLine($"{events:N0} events from {installs:N0} installs over {from:yyyy-MM-dd}..{to:yyyy-MM-dd}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
+        Console.WriteLine($"{events:N0} events from {installs:N0} installs over {from:yyyy-MM-dd}..{to:yyyy-MM-dd} in {store.Description}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
         Console.WriteLine("| view | first load: total (server, charts; CPU, of which JIT) ms | later loads, median: total (server, charts) ms | later loads, max ms |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         foreach (var (view, first, later) in results)
@@ -51,10 +53,10 @@ internal static class Program
     // What a running collector's retention job does at start and every hour: build the day rollups of the days
     // no query has read yet. The first load then measures a page not computed yet over prepared days, which is
     // what a team meets; the time it took is printed, as it is work the collector does ahead of the page.
-    private static async Task PrepareAsync(string data, DateOnly from, DateOnly to)
+    private static async Task PrepareAsync(BenchStore bench, DateOnly from, DateOnly to)
     {
         var clock = Stopwatch.StartNew();
-        await using var store = new SqliteEventStore(new StorageOptions { DataPath = data, FlushEachCommit = false });
+        await using var store = BenchStore.Open(bench.Options());
         await store.InitializeAsync(default);
         var built = await store.PrepareDayRollupsAsync(TelemetryManifest.Parse(ManifestJson()).Product, from, to, default);
         Console.WriteLine($"Prepared {built:N0} day rollups (event names × days) in {clock.Elapsed.TotalSeconds:N1} s; load average {LoadAverage()}");
@@ -62,27 +64,22 @@ internal static class Program
 
     // The data folder is filled once, straight through the store (the same writer ingestion uses, without HTTP),
     // and reused while the marker file says it holds the same events.
-    private static async Task<(DateOnly From, DateOnly To)> SeedAsync(string data, long count, int installs)
+    private static async Task<(DateOnly From, DateOnly To)> SeedAsync(BenchStore bench, long count, int installs)
     {
-        var marker = Path.Combine(data, "seeded.txt");
-        if (File.Exists(marker))
+        if (await bench.ReadMarkerAsync() is { } marker)
         {
-            var days = File.ReadAllText(marker).Trim().Split(' ');
-            Console.WriteLine($"Using the events already in {data}");
+            var days = marker.Split(' ');
+            Console.WriteLine($"Using the events already in {bench.Description}");
             return (DateOnly.Parse(days[0], CultureInfo.InvariantCulture), DateOnly.Parse(days[1], CultureInfo.InvariantCulture));
         }
 
-        if (Directory.Exists(data))
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        await bench.ClearAsync();
 
         var json = ManifestJson();
         var manifest = TelemetryManifest.Parse(json);
         var to = DateOnly.FromDateTime(DateTime.UtcNow);
         var from = to.AddDays(-(Days - 1));
-        var options = new StorageOptions { DataPath = data, FlushEachCommit = false, MaxEventsPerTransaction = 50_000 };
-        await using (var store = new SqliteEventStore(options))
+        await using (var store = BenchStore.Open(bench.Options(maxEventsPerTransaction: 50_000)))
         {
             await store.InitializeAsync(default);
             await store.SaveProductAsync(new ProductRecord(manifest.Product, 14, 5, DateTimeOffset.UtcNow), default);
@@ -115,16 +112,16 @@ internal static class Program
             Console.WriteLine($"Stored {written:N0} events in {clock.Elapsed.TotalSeconds:N0} s");
         }
 
-        File.WriteAllText(marker, $"{from:yyyy-MM-dd} {to:yyyy-MM-dd}");
+        await bench.WriteMarkerAsync($"{from:yyyy-MM-dd} {to:yyyy-MM-dd}");
         return (from, to);
     }
 
-    private static async Task<List<(string View, Load First, List<Load> Later)>> MeasureAsync(string data, string chromium, DateOnly from, DateOnly to)
+    private static async Task<List<(string View, Load First, List<Load> Later)>> MeasureAsync(BenchStore bench, string chromium, DateOnly from, DateOnly to)
     {
         // Warming is off so that the first load really computes the page; later loads show the kept page.
         var app = Candor.Collector.Program.Build(
         [
-            "--urls", "http://127.0.0.1:0", "--Storage:DataPath", data, "--Access:AdminToken", AdminToken,
+            "--urls", "http://127.0.0.1:0", .. bench.CollectorArguments, "--Access:AdminToken", AdminToken,
             "--Dashboard:WarmEvery", "00:00:00", "--Logging:LogLevel:Default", "Warning",
         ]);
         await app.StartAsync();

@@ -359,6 +359,48 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [DatabaseFact]
+    public async Task Counts_OfADayThatGotALateEvent_AfterItsDayRollupWasBuilt_CountTheLateEvent()
+    {
+        var (alice, bob) = (Guid.NewGuid(), Guid.NewGuid());
+        var old = Some.Now.AddDays(-10);
+        var day = new EventFilter(Some.Product, Today.AddDays(-10), Today.AddDays(-10));
+        await Store.AppendAsync([Incoming(Some.Install(alice, old, packages: ["zlib"])), Incoming(Some.Install())], default);
+        await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-30), Today, default);
+        var before = Assert.Single(await Store.CountEventsAsync(day, Interval.Total, default));
+
+        await Store.AppendAsync([Incoming(Some.Install(bob, old.AddHours(1), packages: ["openssl"]))], default);
+
+        Assert.Equal((1, 1), (before.Events, before.Installs));
+        var after = Assert.Single(await Store.CountEventsAsync(day, Interval.Total, default));
+        Assert.Equal((2, 2), (after.Events, after.Installs));
+        Assert.Equal(["openssl", "zlib"], (await Store.CountByPropertyAsync(day, "packages", default)).Select(g => g.Value).Order());
+        Assert.Equal(2, Assert.Single(await Store.CountByContextAsync(day with { Os = "linux" }, ContextDimension.Version, default)).Events);
+    }
+
+    [DatabaseFact]
+    public async Task Counts_OfADayWhoseInstallWasDeleted_AfterItsDayRollupWasBuilt_LeaveTheInstallOut()
+    {
+        var (alice, bob) = (Guid.NewGuid(), Guid.NewGuid());
+        var old = Some.Now.AddDays(-10);
+        var day = new EventFilter(Some.Product, Today.AddDays(-10), Today.AddDays(-10));
+        await Store.AppendAsync(
+        [
+            Incoming(Some.Install(alice, old, packages: ["zlib"])), Incoming(Some.Install(alice, old, packages: ["zlib"])),
+            Incoming(Some.Install(bob, old, packages: ["openssl"])), Incoming(Some.Install()),
+        ], default);
+        await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-30), Today, default);
+        var before = Assert.Single(await Store.CountEventsAsync(day, Interval.Total, default));
+
+        await Store.DeleteInstallAsync(Some.Product, alice, default);
+
+        Assert.Equal((3, 2), (before.Events, before.Installs));
+        var after = Assert.Single(await Store.CountEventsAsync(day, Interval.Total, default));
+        Assert.Equal((1, 1), (after.Events, after.Installs));
+        Assert.Equal(["openssl"], (await Store.CountByPropertyAsync(day, "packages", default)).Select(g => g.Value));
+        Assert.Equal(1, Assert.Single(await Store.CountByContextAsync(day, ContextDimension.Os, default)).Events);
+    }
+
+    [DatabaseFact]
     public async Task DeleteInstall_RemovesItsEventsAndRollupRows_AndNothingElse()
     {
         var alice = Guid.NewGuid();

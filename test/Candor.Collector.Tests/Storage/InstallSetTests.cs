@@ -1,5 +1,6 @@
-using Candor.Collector.Storage;
+using Candor.Collector.Storage.DayRollups;
 using Candor.Collector.Storage.Sqlite;
+using Candor.Collector.Storage;
 
 namespace Candor.Collector.Tests.Storage;
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Candor.Collector.Ingestion;
 using Candor.Collector.Products;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.DayRollups;
 using Candor.Collector.Storage.Sqlite;
 using Candor.Manifest;
 using Microsoft.Extensions.Time.Testing;

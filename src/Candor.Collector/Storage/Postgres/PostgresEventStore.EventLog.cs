@@ -32,6 +32,7 @@ internal sealed partial class PostgresEventStore
         }
 
         var ranges = new List<(DateTime From, DateTime To)>();
+        var installDays = new List<DateOnly>();
         await using (var days = new NpgsqlCommand("SELECT DISTINCT day FROM rollup_events WHERE product = @product AND install = @install", connection, transaction))
         {
             days.Parameters.AddWithValue("product", productId.Value);
@@ -39,7 +40,8 @@ internal sealed partial class PostgresEventStore
             await using var reader = await days.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var day = Start(reader.GetFieldValue<DateOnly>(0));
+                installDays.Add(reader.GetFieldValue<DateOnly>(0));
+                var day = Start(installDays[^1]);
                 ranges.Add((day, day.AddDays(1)));
             }
         }
@@ -72,12 +74,26 @@ internal sealed partial class PostgresEventStore
             deleted = await PostgresErasure.DeleteAsync(delete, touched, cancellationToken, "e.tableoid");
         }
 
-        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
+        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers", "install_numbers" })
         {
             await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
             rollups.Parameters.AddWithValue("product", productId.Value);
             rollups.Parameters.AddWithValue("install", install);
             await PostgresErasure.DeleteAsync(rollups, touched, cancellationToken);
+        }
+
+        // The install is in the day rollups of its days too: those go, to be built again without it, and the days
+        // get a new version, so that no collector counts a part it holds in memory or built before.
+        if (installDays.Count > 0)
+        {
+            await using (var forget = new NpgsqlCommand("DELETE FROM day_rollups WHERE product = @product AND day = ANY(@days)", connection, transaction))
+            {
+                forget.Parameters.AddWithValue("product", productId.Value);
+                forget.Parameters.Add(new NpgsqlParameter("days", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = installDays.ToArray() });
+                await PostgresErasure.DeleteAsync(forget, touched, cancellationToken);
+            }
+
+            await PostgresDayVersions.TouchAsync(connection, transaction, productId.Value, [.. installDays], cancellationToken);
         }
 
         await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
@@ -177,11 +193,25 @@ internal sealed partial class PostgresEventStore
             deleted += await PostgresErasure.DeleteAsync(delete, touched, cancellationToken);
         }
 
-        // A verifier can only fall out of use when rows of its install went; with nothing deleted the pass over
-        // the product's events is skipped (it runs at every retention run, the first one at every start).
+        await using (var versions = new NpgsqlCommand("DELETE FROM day_versions WHERE product = @product AND day < @day", connection, transaction))
+        {
+            versions.Parameters.AddWithValue("product", productId.Value);
+            versions.Parameters.AddWithValue("day", cutoff);
+            await versions.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // A verifier or an install number can only fall out of use when rows of its install went; with nothing
+        // deleted the pass over the product's events is skipped (it runs at every retention run, the first one at
+        // every start).
         if (dropped + deleted > 0)
         {
             await ForgetUnusedVerifiersAsync(connection, transaction, product, touched, cancellationToken);
+            await using var numbers = new NpgsqlCommand("""
+                DELETE FROM install_numbers i WHERE i.product = @product
+                  AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = i.install AND r.product = i.product)
+                """, connection, transaction);
+            numbers.Parameters.AddWithValue("product", productId.Value);
+            await PostgresErasure.DeleteAsync(numbers, touched, cancellationToken, "i.tableoid");
         }
 
         await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);

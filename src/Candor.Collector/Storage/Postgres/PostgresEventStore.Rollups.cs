@@ -1,141 +1,102 @@
+using Candor.Collector.Storage.DayRollups;
 using Npgsql;
 
 namespace Candor.Collector.Storage.Postgres;
 
+// The queries over the rollups, answered from day rollups as the SQLite store answers them (the same parts, the
+// same tallies, see SqliteEventStore.Rollups): each query reads one part per event name and day, kept in the
+// database (PostgresDayRollups) or built from that day's rollup rows, and adds it up; a batch reads each part once
+// for every query that wants it.
 internal sealed partial class PostgresEventStore
 {
-    // ---- queries over the rollups -------------------------------------------------------------------------
+    public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken) =>
+        (await CountAsync([RollupQuery.Events(filter, interval)], cancellationToken))[0].PeriodRows;
 
-    // The fingerprint of a set of installs is the XOR of a 64-bit hash of each install ID (see PeriodCount), and
-    // the bound on one install's events adds up, per day, the largest count of one install in one context: the rows
-    // of all event names are summed per install first, as the SQLite store's rows under every event's name are.
-    private const string Fingerprint = "bit_xor(DISTINCT hashtextextended(r.install::text, 0))";
+    public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken) =>
+        (await CountAsync([RollupQuery.ByProperty(filter, property)], cancellationToken))[0].GroupRows;
 
-    public async Task<IReadOnlyList<PeriodCount>> CountEventsAsync(EventFilter filter, Interval interval, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken) =>
+        (await CountAsync([RollupQuery.ByContext(filter, dimension)], cancellationToken))[0].GroupRows;
+
+    public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken) =>
+        (await CountAsync([RollupQuery.Histogram(filter, measurement, interval)], cancellationToken))[0].HistogramRows;
+
+    // Queries of one product and range share one pass; a batch is usually one such group.
+    public async Task<IReadOnlyList<RollupAnswer>> CountAsync(IReadOnlyList<RollupQuery> queries, CancellationToken cancellationToken)
     {
-        await using var cmd = _readSource.CreateCommand($"""
-            WITH r AS (
-              SELECT {PeriodExpression(interval)} AS period, day, context, install, SUM(n) AS n
-              FROM rollup_events
-              WHERE {RollupConditions(filter)}
-              GROUP BY period, day, context, install),
-            tops AS (SELECT period, day, MAX(n) AS top FROM r GROUP BY period, day)
-            SELECT r.period, SUM(r.n)::bigint, COUNT(DISTINCT r.install), {Fingerprint},
-              (SELECT SUM(t.top) FROM tops t WHERE t.period IS NOT DISTINCT FROM r.period)::bigint
-            FROM r
-            GROUP BY r.period ORDER BY r.period
-            """);
-        FilterSql.AddParameters(cmd, filter, Dialect);
-        var rows = new List<PeriodCount>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using var connection = await _readSource.OpenConnectionAsync(cancellationToken);
+        var names = new PostgresRollupNames(_eventNames);
+        var products = await names.FindAsync(connection, queries, cancellationToken);
+        var contexts = await _contexts.RefreshAsync(connection, cancellationToken);
+        var answers = new RollupAnswer[queries.Count];
+        var tallies = new RollupTally[queries.Count];
+        var done = new bool[queries.Count];
+        for (var first = 0; first < queries.Count; first++)
         {
-            rows.Add(new PeriodCount(PeriodStart(reader, interval, filter), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+            if (done[first])
+            {
+                continue;
+            }
+
+            var filter = queries[first].Filter;
+            var reads = new List<RollupRead>();
+            var product = products.GetValueOrDefault(filter.Product);
+            for (var i = first; i < queries.Count; i++)
+            {
+                var query = queries[i];
+                if (done[i] || query.Filter.Product != filter.Product || query.Filter.From != filter.From || query.Filter.To != filter.To)
+                {
+                    continue;
+                }
+
+                done[i] = true;
+                var tally = tallies[i] = RollupRead.Tally(query, contexts.Matching(query.Filter, names.Find), names.Find, contexts.Values);
+                if (product is not null)
+                {
+                    RollupRead.Plan(reads, query, tally, names.Find, () => product.EventNames);
+                }
+            }
+
+            if (product is not null && reads.Count > 0)
+            {
+                await VisitDaysAsync(connection, product.Id, filter.From, filter.To, reads, cancellationToken);
+            }
         }
 
-        return rows;
-    }
-
-    public async Task<IReadOnlyList<GroupCount>> CountByPropertyAsync(EventFilter filter, string property, CancellationToken cancellationToken)
-    {
-        // Ordered by code point ("C"), as SQLite compares text, whatever the database's collation.
-        // A value's rows are kept per event name, so its bound adds up the largest row per event name and day.
-        await using var cmd = _readSource.CreateCommand($"""
-            WITH r AS (
-              SELECT r.value, r.day, r.name, r.install, r.n
-              FROM rollup_values r
-              WHERE {RollupConditions(filter, "r.")} AND r.field = (SELECT id FROM strings WHERE key = @property)),
-            tops AS (SELECT value, day, name, MAX(n) AS top FROM r GROUP BY value, day, name)
-            SELECT s.value, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install), {Fingerprint},
-              (SELECT SUM(t.top) FROM tops t WHERE t.value = r.value)::bigint
-            FROM r JOIN strings s ON s.id = r.value
-            GROUP BY r.value, s.value ORDER BY events DESC, s.value COLLATE "C"
-            """);
-        FilterSql.AddParameters(cmd, filter, Dialect);
-        cmd.Parameters.AddWithValue("property", PostgresSchema.StringKey(property));
-        return await ReadGroupsAsync(cmd, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<GroupCount>> CountByContextAsync(EventFilter filter, ContextDimension dimension, CancellationToken cancellationToken)
-    {
-        // Interned dimensions are named through the strings table; the container flag is a bit of the context's flags.
-        var column = ContextColumns.Interned(dimension);
-        var value = column is null ? $"CASE WHEN c.flags & {PostgresSchema.ContainerFlag} <> 0 THEN 'true' ELSE 'false' END" : "COALESCE(s.value, '')";
-        var join = column is null ? "" : $"LEFT JOIN strings s ON s.id = c.{column}";
-        await using var cmd = _readSource.CreateCommand($"""
-            WITH r AS (
-              SELECT {value} AS grp, r.day, r.context, r.install, SUM(r.n) AS n
-              FROM rollup_events r JOIN contexts c ON c.id = r.context {join}
-              WHERE {RollupConditions(filter, "r.")}
-              GROUP BY grp, r.day, r.context, r.install),
-            tops AS (SELECT grp, day, MAX(n) AS top FROM r GROUP BY grp, day)
-            SELECT r.grp, SUM(r.n)::bigint AS events, COUNT(DISTINCT r.install), {Fingerprint},
-              (SELECT SUM(t.top) FROM tops t WHERE t.grp = r.grp)::bigint
-            FROM r
-            GROUP BY r.grp ORDER BY events DESC, r.grp COLLATE "C"
-            """);
-        FilterSql.AddParameters(cmd, filter, Dialect);
-        return await ReadGroupsAsync(cmd, cancellationToken);
-    }
-
-    // Each query is one SQL statement that PostgreSQL plans and runs over its own rollup rows; there is no day
-    // rollup here to share between them.
-    public Task<IReadOnlyList<RollupAnswer>> CountAsync(IReadOnlyList<RollupQuery> queries, CancellationToken cancellationToken) =>
-        RollupQuery.AnswerEachAsync(this, queries, cancellationToken);
-
-    public async Task<IReadOnlyList<HistogramCount>> GetDurationHistogramAsync(EventFilter filter, string measurement, Interval interval, CancellationToken cancellationToken)
-    {
-        await using var cmd = _readSource.CreateCommand($"""
-            SELECT {PeriodExpression(interval)} AS period, bucket, SUM(n)::bigint
-            FROM rollup_measures
-            WHERE {RollupConditions(filter)} AND field = (SELECT id FROM strings WHERE key = @measurement)
-            GROUP BY period, bucket ORDER BY period, bucket
-            """);
-        FilterSql.AddParameters(cmd, filter, Dialect);
-        cmd.Parameters.AddWithValue("measurement", PostgresSchema.StringKey(measurement));
-        var rows = new List<HistogramCount>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var tally in tallies)
         {
-            rows.Add(new HistogramCount(PeriodStart(reader, interval, filter), reader.GetInt32(1), reader.GetInt64(2)));
+            tally.Name(names);
         }
 
-        return rows;
-    }
-
-    private static async Task<IReadOnlyList<GroupCount>> ReadGroupsAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
-    {
-        var rows = new List<GroupCount>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await names.LookUpAsync(connection, cancellationToken);
+        for (var i = 0; i < tallies.Length; i++)
         {
-            rows.Add(new GroupCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+            answers[i] = tallies[i].Answer(names);
         }
 
-        return rows;
+        return answers;
     }
 
-    private static string RollupConditions(EventFilter filter, string alias = "") =>
-        $"""
-        {alias}product = (SELECT id FROM products WHERE name = @product)
-          AND {alias}day BETWEEN @fromDay AND @toDay
-          {FilterSql.EventCondition(filter, alias + "name", Dialect)}
-          AND {FilterSql.ContextCondition(filter, alias + "context", Dialect)}
-        """;
-
-    // Days are plain dates and are truncated as timestamps without a time zone, so the session's TimeZone setting
-    // cannot shift a period. Weeks start on Monday (ISO), as in the SQLite store.
-    private static string PeriodExpression(Interval interval) => interval switch
+    // Newest week first (dashboards look at recent days); each week built in one snapshot and kept before the next.
+    // Days not settled yet are left to the queries.
+    public async Task<long> PrepareDayRollupsAsync(string product, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
-        Interval.Day => "day",
-        Interval.Week => "date_trunc('week', day::timestamp)::date",
-        Interval.Month => "date_trunc('month', day::timestamp)::date",
-        _ => "NULL::date",
-    };
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        if (await ScalarAsync<int?>(connection, null, "SELECT id FROM products WHERE name = @product", cancellationToken, ("product", product)) is not { } id)
+        {
+            return 0;
+        }
 
-    private static DateOnly PeriodStart(NpgsqlDataReader reader, Interval interval, EventFilter filter) =>
-        interval is Interval.Total ? filter.From : reader.GetFieldValue<DateOnly>(0);
+        var state = await ReadDayStateAsync(connection, id, from, to, [(RollupRead.AnyEvent, DayRollup.TotalsPart)], cancellationToken);
+        var missing = state.Days.Where(d => d.Settled && !state.IsBuilt(d.Day)).Select(d => d.Day).OrderDescending().ToArray();
+        long built = 0;
+        foreach (var chunk in missing.Chunk(PostgresDayRollups.DaysPerBuild))
+        {
+            var days = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, id, chunk, cancellationToken);
+            await PostgresDayRollups.KeepAsync(_dataSource, _partitions, id, days, cancellationToken);
+            built += days.Where(d => !d.Empty).Sum(d => d.Parts.Count(p => p.Part == DayRollup.ContextsPart));
+        }
 
-    // Its queries aggregate the rollup rows in the database; there is nothing to prepare.
-    public Task<long> PrepareDayRollupsAsync(string product, DateOnly from, DateOnly to, CancellationToken cancellationToken) => Task.FromResult(0L);
+        return built;
+    }
 }

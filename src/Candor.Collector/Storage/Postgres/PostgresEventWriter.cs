@@ -124,6 +124,16 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // Late events change a day whose day rollup may be kept: it gets a new version. Live traffic (today's
+        // events, on this process's clock) skips the statement; the database's clock decides the rest, and a day
+        // is kept only an hour after it ended on that clock, so a clock behind by less than that misses nothing.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var late = rows.Where(r => r.Day < today && stored.Contains(r.Event.Id)).Select(r => (r.Product, r.Day)).ToList();
+        if (late.Count > 0)
+        {
+            await PostgresDayVersions.MarkChangedAsync(connection, transaction, late, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return stored;
     }

@@ -5,7 +5,8 @@ using Npgsql;
 namespace Candor.Collector.Storage.Postgres;
 
 /// <summary>
-/// The month partitions of the events table (by <c>time</c>) and of the three day rollup tables (by <c>day</c>).
+/// The month partitions of the events table (by <c>time</c>), of the three rollup tables and of the day rollups
+/// (by <c>day</c>).
 /// A month's partitions are named <c>{table}_{yyyy}_{mm}</c> and hold <c>[first of the month, first of the next)</c>
 /// in UTC. There is no DEFAULT partition: every month a row needs is created before the row is written
 /// (<see cref="EnsureAsync"/>), so a row for a month without one fails loudly rather than landing in a catch-all
@@ -17,10 +18,10 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource)
 {
     /// <summary>The partitioned tables and the column each is partitioned by.</summary>
     public static readonly (string Table, string Column)[] Tables =
-        [("events", "time"), ("rollup_events", "day"), ("rollup_values", "day"), ("rollup_measures", "day")];
+        [("events", "time"), ("rollup_events", "day"), ("rollup_values", "day"), ("rollup_measures", "day"), ("day_rollups", "day")];
 
-    /// <summary>The rollup tables, partitioned by <c>day</c>.</summary>
-    public static readonly string[] RollupTables = ["rollup_events", "rollup_values", "rollup_measures"];
+    /// <summary>The rollup tables and the day rollups built from them, partitioned by <c>day</c>.</summary>
+    public static readonly string[] RollupTables = ["rollup_events", "rollup_values", "rollup_measures", "day_rollups"];
 
     /// <summary>How many months after the current one are created ahead (at start and by the store's timer).</summary>
     public const int MonthsAhead = 2;
@@ -78,6 +79,16 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource)
 
         foreach (var (table, _) in Tables)
         {
+            // A table a later migration makes gets its partitions there (an earlier migration calls this too).
+            await using (var exists = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", connection, transaction))
+            {
+                exists.Parameters.AddWithValue("table", table);
+                if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    continue;
+                }
+            }
+
             var existing = (await ListAsync(connection, transaction, table, cancellationToken)).Select(p => p.Month).ToHashSet();
             foreach (var month in months.Where(m => !existing.Contains(m)))
             {

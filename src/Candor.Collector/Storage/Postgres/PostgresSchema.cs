@@ -130,6 +130,10 @@ internal static class PostgresSchema
         // The events' key becomes (time, id) and their only other index covers the rows stamped on arrival, so that
         // an event's retry is found in its month's partition and the table takes fewer bytes (PostgresEventsKeyMigration).
         PostgresEventsKeyMigration.Steps,
+
+        // Day rollups, as the SQLite store keeps them (DayRollup), built from the rollup rows and shared by every
+        // collector on the database (PostgresDayRollups); see PostgresDayVersions for when a day changed.
+        PostgresDayRollups.Migration,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Candor.Collector.Storage.DayRollups;
 
 namespace Candor.Collector.Storage.Sqlite;
 

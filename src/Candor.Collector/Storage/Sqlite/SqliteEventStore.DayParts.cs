@@ -1,5 +1,6 @@
-using System.Globalization;
 using System.Collections.Concurrent;
+using System.Globalization;
+using Candor.Collector.Storage.DayRollups;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -17,7 +18,7 @@ internal sealed partial class SqliteEventStore
     // moved since), unless it is one of the product's two newest days, which still change all the time: those are
     // held in memory per version instead (and skipped when preparing). A property field with no values that day has
     // no current part of its own: a current totals part says the day was built.
-    private List<DayRollupRow> VisitDays(SqliteConnection connection, long product, long fromDay, long toDay, List<Read> reads, bool preparing, CancellationToken cancellationToken)
+    private List<DayRollupRow> VisitDays(SqliteConnection connection, long product, long fromDay, long toDay, List<RollupRead> reads, bool preparing, CancellationToken cancellationToken)
     {
         var versions = new List<(long Day, long Version)>();
         var current = new Dictionary<long, long>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Candor.Collector.Storage.DayRollups;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -33,7 +34,7 @@ internal sealed partial class SqliteEventStore
     {
         await using var connection = await OpenFoldedReadAsync(cancellationToken);
         var answers = new RollupAnswer[queries.Count];
-        var tallies = new Tally[queries.Count];
+        var tallies = new RollupTally[queries.Count];
         var strings = new Strings(connection);
         var done = new bool[queries.Count];
         for (var first = 0; first < queries.Count; first++)
@@ -46,7 +47,7 @@ internal sealed partial class SqliteEventStore
             var filter = queries[first].Filter;
             var fromDay = SqliteSchema.DayNumber(filter.From);
             var toDay = SqliteSchema.DayNumber(filter.To);
-            var reads = new List<Read>();
+            var reads = new List<RollupRead>();
             var matches = new List<ContextMatch>();
             var dimensions = new Dictionary<long, long>?[Enum.GetValues<ContextDimension>().Length];
             List<DayRollupRow> built;
@@ -64,41 +65,10 @@ internal sealed partial class SqliteEventStore
 
                     done[i] = true;
                     var contexts = MatchingContexts(connection, query.Filter, matches, cancellationToken);
-                    var tally = tallies[i] = query.Kind switch
+                    var tally = tallies[i] = RollupRead.Tally(query, contexts, strings.Find, dimension => ContextValues(connection, dimension, dimensions, cancellationToken));
+                    if (product is { } productId)
                     {
-                        RollupQueryKind.Events => new PeriodTally(query.Interval, query.Filter, contexts),
-                        RollupQueryKind.ByProperty => new ValueTally(strings.Find(query.Field!), contexts),
-                        RollupQueryKind.ByContext => new ContextTally(query.Dimension, ContextValues(connection, query.Dimension, dimensions, cancellationToken), contexts),
-                        _ => new BucketTally(query.Interval, query.Filter, strings.Find(query.Field!), contexts),
-                    };
-                    if (product is not { } productId || !tally.Reads)
-                    {
-                        continue;
-                    }
-
-                    // Values and durations are kept under each event name; counts and contexts also under name 0,
-                    // which counts every event of an install once.
-                    var perName = query.Kind is RollupQueryKind.ByProperty or RollupQueryKind.Histogram;
-                    var part = contexts is not null || query.Kind is RollupQueryKind.ByContext ? DayRollup.ContextsPart
-                        : query.Kind is RollupQueryKind.ByProperty ? ((ValueTally)tally).Field
-                        : DayRollup.TotalsPart;
-                    if (query.Filter.Event is not null)
-                    {
-                        if (strings.Find(query.Filter.Event) is { } name)
-                        {
-                            Want(reads, name, part, tally);
-                        }
-                    }
-                    else if (perName)
-                    {
-                        foreach (var name in everyName ??= EventNames(connection, productId))
-                        {
-                            Want(reads, name, part, tally);
-                        }
-                    }
-                    else
-                    {
-                        Want(reads, SqliteSchema.AnyEvent, part, tally);
+                        RollupRead.Plan(reads, query, tally, strings.Find, () => everyName ??= EventNames(connection, productId));
                     }
                 }
 
@@ -140,10 +110,10 @@ internal sealed partial class SqliteEventStore
                     return built;
                 }
 
-                var reads = new List<Read> { new(SqliteSchema.AnyEvent, DayRollup.TotalsPart) };
+                var reads = new List<RollupRead> { new(RollupRead.AnyEvent, DayRollup.TotalsPart) };
                 foreach (var name in EventNames(connection, id))
                 {
-                    reads.Add(new Read(name, DayRollup.TotalsPart));
+                    reads.Add(new RollupRead(name, DayRollup.TotalsPart));
                 }
 
                 rows = VisitDays(connection, id, SqliteSchema.DayNumber(start), SqliteSchema.DayNumber(end), reads, preparing: true, cancellationToken);
@@ -158,22 +128,6 @@ internal sealed partial class SqliteEventStore
         }
 
         return built;
-    }
-
-    private static void Want(List<Read> reads, long name, long part, Tally tally)
-    {
-        foreach (var read in reads)
-        {
-            if (read.Name == name && read.Part == part)
-            {
-                read.Tallies.Add(tally);
-                return;
-            }
-        }
-
-        var added = new Read(name, part);
-        added.Tallies.Add(tally);
-        reads.Add(added);
     }
 
     // The contexts the filter's version, OS and CI conditions select (null when it has none), looked up once per
@@ -255,36 +209,6 @@ internal sealed partial class SqliteEventStore
         return names;
     }
 
-    // Days since 1970-01-01 (a Thursday); weeks start on Monday, months are numbered yyyymm.
-    private static long PeriodOf(long day, Interval interval) => interval switch
-    {
-        Interval.Day => day,
-        Interval.Week => day - ((day + 3) % 7),
-        Interval.Month => SqliteSchema.DateOf(day) is var date ? (date.Year * 100L) + date.Month : 0,
-        _ => 0,
-    };
-
-    private static DateOnly PeriodStart(long period, Interval interval, EventFilter filter) => interval switch
-    {
-        Interval.Day or Interval.Week => SqliteSchema.DateOf(period),
-        Interval.Month => new DateOnly((int)(period / 100), (int)(period % 100), 1),
-        _ => filter.From,
-    };
-
-    // Most events first, then by value, as every grouping query answers.
-    private static int ByEventsThenValue(GroupCount a, GroupCount b) =>
-        a.Events != b.Events ? b.Events.CompareTo(a.Events) : string.CompareOrdinal(a.Value, b.Value);
-
     /// <summary>The contexts that one combination of version, OS and CI filters selects.</summary>
     private sealed record ContextMatch(string? Version, string? Os, bool? Ci, HashSet<long> Contexts);
-
-    /// <summary>One part of one event name's day rollups, and the tallies of a batch that read it.</summary>
-    private sealed class Read(long name, long part)
-    {
-        public long Name { get; } = name;
-
-        public long Part { get; } = part;
-
-        public List<Tally> Tallies { get; } = [];
-    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Candor.Collector.Storage.DayRollups;
 using Candor.Manifest;
 using Microsoft.Data.Sqlite;
 

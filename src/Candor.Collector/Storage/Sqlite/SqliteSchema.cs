@@ -1,3 +1,4 @@
+using Candor.Collector.Storage.DayRollups;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Storage.Sqlite;
@@ -23,16 +24,14 @@ internal static class SqliteSchema
     private const int TopsVersion = 6;
 
     /// <summary>The rollup rows under this event name count every event of the install that day (the empty string's ID).</summary>
-    public const long AnyEvent = 0;
+    public const long AnyEvent = RollupRead.AnyEvent;
 
     /// <summary>The SQL function that merges two <see cref="RollupSummary"/> blobs; the writer's connection defines it.</summary>
     public const string MergeFunction = "candor_merge";
 
-    private static readonly DateOnly Epoch = new(1970, 1, 1);
+    public static long DayNumber(DateOnly date) => RollupPeriods.DayNumber(date);
 
-    public static long DayNumber(DateOnly date) => date.DayNumber - Epoch.DayNumber;
-
-    public static DateOnly DateOf(long dayNumber) => Epoch.AddDays((int)dayNumber);
+    public static DateOnly DateOf(long dayNumber) => RollupPeriods.DateOf(dayNumber);
 
     /// <summary>Refuses a file that an earlier or later layout wrote, with a sentence saying what to do.</summary>
     /// <exception cref="IOException">The file holds another layout.</exception>

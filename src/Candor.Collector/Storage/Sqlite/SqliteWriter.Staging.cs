@@ -1,3 +1,5 @@
+using Candor.Collector.Storage.DayRollups;
+using Candor.Manifest;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Storage.Sqlite;

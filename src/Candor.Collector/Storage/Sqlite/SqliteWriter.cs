@@ -1,3 +1,4 @@
+using Candor.Collector.Storage.DayRollups;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Storage.Sqlite;

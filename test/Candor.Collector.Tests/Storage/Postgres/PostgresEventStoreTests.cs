@@ -147,6 +147,22 @@ public class PostgresEventStoreTests : EventStoreContract
         Assert.Equal(sunday.AddHours(1), Assert.Single(raw).Time);
     }
 
+    [DatabaseFact]
+    public async Task PrepareDayRollups_KeepsEverySettledDay_AndBuildsNothingTwice()
+    {
+        var old = Some.Now.AddDays(-40);
+        await Store.AppendAsync([Incoming(Some.Install(time: old)), Incoming(Some.Crash("System.Exception at Sample.Cli.Fail", time: old.AddDays(35))), Incoming(Some.Install())], default);
+
+        var built = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);
+        var again = await Store.PrepareDayRollupsAsync(Some.Product, Today.AddDays(-400), Today, default);
+
+        // Name 0 and the one event name of each of the three days (all ended long ago on the server's clock).
+        Assert.Equal((6, 0), (built, again));
+        Assert.Equal(6L, await ScalarAsync<long>("SELECT COUNT(DISTINCT (day, name)) FROM day_rollups"));
+        var total = await Store.CountEventsExactAsync(new EventFilter(Some.Product, Today.AddDays(-60), Today), Interval.Total, default);
+        Assert.Equal(3, total.Single().Events);
+    }
+
     // On PostgreSQL a deleted row's bytes stay in the table and index files until the tables are rewritten: after
     // CompactErasedAsync none are in any file of the schema's tables, indexes or their TOAST storage. The files are
     // read through the server (pg_read_binary_file, which needs a superuser, as the test server's user is), after a

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Candor.Collector.Storage.Sqlite;
+namespace Candor.Collector.Storage.DayRollups;
 
 internal static partial class DayRollup
 {
@@ -66,6 +66,39 @@ internal static partial class DayRollup
                 {
                     _totals.AddBucket(key, buckets.Current.N);
                 }
+            }
+        }
+
+        /// <summary>
+        /// One install's values of one property field in one context, for a store that keeps them in rows of their
+        /// own rather than in the summary <see cref="Add"/> reads (whose row then passes an empty summary).
+        /// </summary>
+        public void AddValue(long context, long install, long field, long value, long n)
+        {
+            var key = Key(field, value);
+            if (_withContexts)
+            {
+                ContextOf(context).AddValue(key, n, install);
+            }
+
+            if (_withTotals && (_valuesOf < 0 || field == _valuesOf))
+            {
+                _totals.AddValue(key, n, install);
+            }
+        }
+
+        /// <summary>Events of one context in one duration bucket, as <see cref="AddValue"/> for values.</summary>
+        public void AddBucket(long context, long field, long bucket, long n)
+        {
+            var key = Key(field, bucket);
+            if (_withContexts)
+            {
+                ContextOf(context).AddBucket(key, n);
+            }
+
+            if (_withTotals)
+            {
+                _totals.AddBucket(key, n);
             }
         }
 

@@ -1,6 +1,6 @@
 using Candor.Manifest;
 
-namespace Candor.Collector.Storage.Sqlite;
+namespace Candor.Collector.Storage.DayRollups;
 
 /// <summary>
 /// What one install's events of one name did on one day, beyond their count: how often each declared property

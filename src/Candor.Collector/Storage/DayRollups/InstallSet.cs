@@ -1,9 +1,10 @@
-namespace Candor.Collector.Storage.Sqlite;
+namespace Candor.Collector.Storage.DayRollups;
 
 /// <summary>
-/// A set of install row IDs as a bitset. Install IDs are small, dense integers (the installs table's row IDs), so
-/// a set of every install of a busy product is a few kilobytes, and adding is a bit operation: counting distinct
-/// installs over hundreds of thousands of rollup rows costs less than reading the rows.
+/// A set of install numbers as a bitset. They are small, dense integers (SQLite: the installs table's row IDs;
+/// PostgreSQL: install_numbers), so a set of every install of a busy product is a few kilobytes, and adding is a
+/// bit operation: counting distinct installs over hundreds of thousands of rollup rows costs less than reading the
+/// rows.
 /// <para>
 /// Beside the count it keeps a <see cref="Fingerprint"/> of the set, which seeds the noise of every figure that
 /// counts these installs (see <c>FigureNoise</c>): the same installs always give the same fingerprint, and sets that

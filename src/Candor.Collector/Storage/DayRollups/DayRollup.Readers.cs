@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Candor.Collector.Storage.Sqlite;
+namespace Candor.Collector.Storage.DayRollups;
 
 internal static partial class DayRollup
 {

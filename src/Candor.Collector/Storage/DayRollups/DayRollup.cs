@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Candor.Collector.Storage.Sqlite;
+namespace Candor.Collector.Storage.DayRollups;
 
 /// <summary>
 /// Everything the queries need about one event name on one day, in a few blobs ("parts"), built from that day's

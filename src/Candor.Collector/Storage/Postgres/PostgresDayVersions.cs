@@ -1,0 +1,55 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Candor.Collector.Storage.Postgres;
+
+/// <summary>
+/// When a day's rollup rows changed, so that a day rollup built before no longer counts. A day has a version in
+/// <c>day_versions</c> (none counts as 0), taken from one sequence, so a version never names two states of a day.
+/// <para>
+/// Only what changes a day after it ended gets a new version: a late event (a batch with events of a day before
+/// the database's current UTC day, in the writing transaction), and a deletion. Today's events, nearly every
+/// event, write nothing here, so the collectors' transactions do not queue for one hot row. In exchange a day is
+/// built for keeping only once it is <em>settled</em>: an hour past its end on the database's clock, when every
+/// transaction that began during it has long committed; until then a query builds what it reads from the rows.
+/// One clock (the database's) decides both, so the collectors' clocks do not have to agree.
+/// </para>
+/// </summary>
+internal static class PostgresDayVersions
+{
+    /// <summary>SQL: whether the day <c>{day}</c> is settled (see the class).</summary>
+    public static string IsSettled(string day) => $"(now() AT TIME ZONE 'UTC') >= ({day} + 1)::timestamp + interval '1 hour'";
+
+    /// <summary>
+    /// The hook of the events' transaction: gives every day of <paramref name="days"/> that ended before the
+    /// transaction began a new version, in the caller's transaction. Sorted, so two collectors lock the rows in the
+    /// same order.
+    /// </summary>
+    public static async Task MarkChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(int Product, DateOnly Day)> days, CancellationToken cancellationToken)
+    {
+        var distinct = days.Distinct().ToArray();
+        await using var mark = new NpgsqlCommand("""
+            INSERT INTO day_versions AS v(product, day, version)
+            SELECT product, day, nextval('day_version_numbers') FROM unnest(@product, @day) AS u(product, day)
+            WHERE day < (now() AT TIME ZONE 'UTC')::date
+            ORDER BY product, day
+            ON CONFLICT (product, day) DO UPDATE SET version = excluded.version
+            """, connection, transaction);
+        mark.Parameters.Add(new NpgsqlParameter("product", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Array.ConvertAll(distinct, d => d.Product) });
+        mark.Parameters.Add(new NpgsqlParameter("day", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = Array.ConvertAll(distinct, d => d.Day) });
+        await mark.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Gives each of the product's <paramref name="days"/> a new version, whether it ended or not (a deletion changed them).</summary>
+    public static async Task TouchAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int product, DateOnly[] days, CancellationToken cancellationToken)
+    {
+        await using var touch = new NpgsqlCommand("""
+            INSERT INTO day_versions AS v(product, day, version)
+            SELECT @product, day, nextval('day_version_numbers') FROM unnest(@days) AS day ORDER BY day
+            ON CONFLICT (product, day) DO UPDATE SET version = excluded.version
+            """, connection, transaction);
+        touch.Parameters.AddWithValue("product", product);
+        touch.Parameters.Add(new NpgsqlParameter("days", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = days });
+        await touch.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
