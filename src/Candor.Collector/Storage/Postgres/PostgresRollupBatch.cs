@@ -1,4 +1,4 @@
-using Candor.Collector.Storage.Sqlite;
+using Candor.Collector.Storage.DayRollups;
 using Npgsql;
 using NpgsqlTypes;
 
