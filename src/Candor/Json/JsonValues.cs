@@ -3,11 +3,11 @@ using System.Text.Json;
 namespace Candor.Json;
 
 /// <summary>
-/// Writing the SDK's small files with <see cref="Utf8JsonWriter"/> directly, and what reading them needs of
-/// System.Text.Json: members a file holds that this SDK does not know, kept to be written back. The rest of reading
-/// is <see cref="JsonFields"/>', which loads none of System.Text.Json. <c>JsonSerializer</c> builds its type metadata on
-/// first use, in generic framework code instantiated over Candor's types that ReadyToRun cannot precompile, so every
-/// run of a tool paid tens of milliseconds of JIT to read three small files.
+/// Writing the SDK's small files with <see cref="Utf8JsonWriter"/> directly, and the member helpers of the manifest's
+/// <see cref="Utf8JsonReader"/>. Reading the home's files is <see cref="JsonFields"/>' work, which loads none of
+/// System.Text.Json. <c>JsonSerializer</c> builds its type metadata on first use, in generic framework code
+/// instantiated over Candor's types that ReadyToRun cannot precompile, so every run of a tool paid tens of
+/// milliseconds of JIT to read three small files.
 /// </summary>
 internal static class JsonValues
 {
