@@ -20,12 +20,9 @@ internal sealed class JsonBytes : IDisposable
     private const double PlainIntegerLimit = 1e15;
 
     private readonly ByteBuffer _escaped = new(256);
-    private readonly Utf8JsonWriter _escaper;
-
-    public JsonBytes()
-    {
-        _escaper = new Utf8JsonWriter(_escaped, new JsonWriterOptions { SkipValidation = true, Encoder = AsciiJsonEncoder.Instance });
-    }
+    // Made for the first text that needs escaping: most runs write none, and every name quoted once per process
+    // (Quoted) would otherwise build a writer for nothing.
+    private Utf8JsonWriter? _escaper;
 
     /// <summary><paramref name="text"/> as a quoted JSON string, escaped as the SDK's writers escape it.</summary>
     /// <remarks>
@@ -41,7 +38,7 @@ internal sealed class JsonBytes : IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
-    public void Dispose() => _escaper.Dispose();
+    public void Dispose() => _escaper?.Dispose();
 
     /// <summary>Appends <paramref name="text"/> as a quoted JSON string.</summary>
     /// <exception cref="ArgumentException">The text is not valid UTF-16 (a lone surrogate), as the writer throws.</exception>
@@ -50,6 +47,7 @@ internal sealed class JsonBytes : IDisposable
         if (NeedsEscaping(text))
         {
             _escaped.Clear();
+            _escaper ??= new Utf8JsonWriter(_escaped, new JsonWriterOptions { SkipValidation = true, Encoder = AsciiJsonEncoder.Instance });
             _escaper.Reset(_escaped);
             _escaper.WriteStringValue(text);
             _escaper.Flush();
