@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Candor.Platform;
 
 namespace Candor.Diagnostics;
@@ -15,6 +16,10 @@ internal static class CandorTrace
     private static readonly object Gate = new();
     private static volatile CandorEventSource? s_source;
 
+    // Set once the source exists. A method that reads s_source loads its type when the JIT compiles it, so the check
+    // made for every event reads this instead.
+    private static volatile bool s_built;
+
     // What the runtime reads at start to begin tracing (COMPlus_ is the older prefix it still honours).
     private static readonly string[] StartTracingVariables =
     [
@@ -23,6 +28,15 @@ internal static class CandorTrace
 
     /// <summary>The source, or null while no listener can be expected; checked before paying for an event's text.</summary>
     public static CandorEventSource? Source => s_source;
+
+    /// <summary>
+    /// Whether a listener takes tracked events. Checked for every event; it names no <see cref="CandorEventSource"/>,
+    /// so a run that nothing traces never loads the event source's types (and System.Diagnostics.Tracing) for it.
+    /// </summary>
+    public static bool TracesEvents => s_built && SourceTracesEvents();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool SourceTracesEvents() => s_source is { TracesEvents: true };
 
     /// <summary>Builds the source once and returns it. Never throws.</summary>
     public static CandorEventSource? Start()
@@ -36,7 +50,9 @@ internal static class CandorTrace
         {
             try
             {
-                return s_source ??= new CandorEventSource();
+                s_source ??= new CandorEventSource();
+                s_built = true;
+                return s_source;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

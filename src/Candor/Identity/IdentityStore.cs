@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Candor.Json;
 using Candor.Storage;
 
 namespace Candor.Identity;
@@ -41,8 +41,8 @@ internal sealed class IdentityStore
             IdentityJson.Read(json) is { } identity && identity.Install != Guid.Empty && identity.DisclosureVersion >= 0
                 ? identity.Secret is null || InstallSecret.IsWellFormed(identity.Secret)
                     ? identity
-                    : throw new JsonException("the install secret is not 64 lower-case hex characters")
-                : throw new JsonException("no install ID"));
+                    : throw JsonScanner.Malformed("the install secret is not 64 lower-case hex characters")
+                : throw JsonScanner.Malformed("no install ID"));
 
     /// <summary>
     /// The product's identity, created with a new random install ID and secret when it has none, and given a secret

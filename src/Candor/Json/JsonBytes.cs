@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -19,10 +20,10 @@ internal sealed class JsonBytes : IDisposable
     // Below this, a whole double is written by the shortest round-trip format without an exponent.
     private const double PlainIntegerLimit = 1e15;
 
-    private readonly ByteBuffer _escaped = new(256);
-    // Made for the first text that needs escaping: most runs write none, and every name quoted once per process
-    // (Quoted) would otherwise build a writer for nothing.
-    private Utf8JsonWriter? _escaper;
+    // Made for the first text that needs escaping: most runs write none, and a run that makes none never loads
+    // System.Text.Json or System.Text.Encodings.Web (the escaper is a class of its own, so no method that runs
+    // for plain text names the writer).
+    private Escaper? _escaper;
 
     /// <summary><paramref name="text"/> as a quoted JSON string, escaped as the SDK's writers escape it.</summary>
     /// <remarks>
@@ -46,12 +47,7 @@ internal sealed class JsonBytes : IDisposable
     {
         if (NeedsEscaping(text))
         {
-            _escaped.Clear();
-            _escaper ??= new Utf8JsonWriter(_escaped, new JsonWriterOptions { SkipValidation = true, Encoder = AsciiJsonEncoder.Instance });
-            _escaper.Reset(_escaped);
-            _escaper.WriteStringValue(text);
-            _escaper.Flush();
-            buffer.Append(_escaped.WrittenSpan);
+            (_escaper ??= Escaper.Create()).Append(buffer, text);
             return;
         }
 
@@ -84,6 +80,28 @@ internal sealed class JsonBytes : IDisposable
         }
 
         buffer.Advance(written);
+    }
+
+    private sealed class Escaper : IDisposable
+    {
+        private readonly ByteBuffer _escaped = new(256);
+        private readonly Utf8JsonWriter _writer;
+
+        private Escaper() => _writer = new Utf8JsonWriter(_escaped, new JsonWriterOptions { SkipValidation = true, Encoder = AsciiJsonEncoder.Instance });
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static Escaper Create() => new();
+
+        public void Append(ByteBuffer buffer, string text)
+        {
+            _escaped.Clear();
+            _writer.Reset(_escaped);
+            _writer.WriteStringValue(text);
+            _writer.Flush();
+            buffer.Append(_escaped.WrittenSpan);
+        }
+
+        public void Dispose() => _writer.Dispose();
     }
 
     private static bool NeedsEscaping(string text)

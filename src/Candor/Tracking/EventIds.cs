@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -62,8 +63,12 @@ internal sealed class EventIds : IDisposable
             return;
         }
 
-        RandomNumberGenerator.Fill(block);
+        FillFromPlatform(block);
     }
+
+    // Apart, so that compiling Fill does not load System.Security.Cryptography where the kernel's generator serves.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FillFromPlatform(byte[] block) => RandomNumberGenerator.Fill(block);
 
     // The same generator OpenSSL seeds from; where it cannot be opened (a sandbox without /dev), OpenSSL's is used.
     private bool TryReadKernelGenerator(byte[] block)

@@ -142,9 +142,9 @@ internal sealed class EventPipeline
             return;
         }
 
-        if (CandorTrace.Source is { TracesEvents: true } source)
+        if (CandorTrace.TracesEvents)
         {
-            Trace(source, pending);
+            Trace(pending);
         }
 
         if (_completed || !_queue.TryEnqueue(pending))
@@ -157,8 +157,14 @@ internal sealed class EventPipeline
     // A trace listener gets the event on the tracking thread, as the event is tracked, the way platform trace
     // providers work; the writer could be too late: a process that exits tears its trace sessions down before
     // the exit flush runs. The JSON made here is the one the writer hands to the sinks, so it is made once.
-    private void Trace(CandorEventSource source, PendingEvent pending)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Trace(PendingEvent pending)
     {
+        if (CandorTrace.Source is not { } source)
+        {
+            return;
+        }
+
         try
         {
             var stamp = _stamp.Value;

@@ -1,4 +1,5 @@
 using System.Diagnostics.Tracing;
+using System.Runtime.CompilerServices;
 
 namespace Candor.Tests.Client;
 
@@ -56,10 +57,15 @@ internal static class StartupProbe
             Console.Out.WriteLine("assembly " + assembly);
         }
 
-        Console.Out.WriteLine("event-source " + (EventSource.GetSources().Any(s => s.Name == "Candor") ? "yes" : "no"));
+        Console.Out.WriteLine("event-source " + (CandorSourceExists() ? "yes" : "no"));
         Console.Out.WriteLine("level " + level);
         return 0;
     }
+
+    // Apart from Run: compiling a method that names EventSource loads System.Diagnostics.Tracing, which the probe
+    // reports on.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool CandorSourceExists() => EventSource.GetSources().Any(s => s.Name == "Candor");
 
     // The shared libraries mapped into the process (Linux only): the platform's cryptography shows as libcrypto.
     private static string[] NativeLibraries() =>

@@ -129,6 +129,36 @@ public class StartupProbeTests
         Assert.Contains("connection-failed", await File.ReadAllTextAsync(state));
     }
 
+    [Fact]
+    public async Task RecordingRuns_WriteTheirEvent_WithoutSystemTextJsonOrTheEventSourceTypes()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home);
+        environment["CANDOR_TELEMETRY"] = "all";
+        await StartupProbe.RunAsync(environment, "--upload", "--detached");
+        var state = Path.Combine(home.Path, "products", "startup-probe", "delivery.json");
+
+        // The first recording run hands its event to an uploader, which fails against the refusing collector and
+        // backs off; the next one finds the back-off and keeps its event in the spool.
+        var handingOff = await StartupProbe.RunAsync(environment, "--upload", "--detached", "--track");
+        await WaitForUploaderAsync(home, state);
+        var backedOff = await StartupProbe.RunAsync(environment, "--upload", "--detached", "--track");
+
+        // The event, its stamp and its context are appended as bytes, and the home's files read by Candor's own
+        // scanner: loading System.Text.Json and System.Text.Encodings.Web, and building a writer and its encoder, cost
+        // every recording run milliseconds. The event source's types (System.Diagnostics.Tracing) are not touched
+        // while nothing traces.
+        foreach (var probe in new[] { handingOff, backedOff })
+        {
+            Assert.Equal("All", probe.Level);
+            Assert.DoesNotContain("System.Text.Json", probe.Assemblies);
+            Assert.DoesNotContain("System.Text.Encodings.Web", probe.Assemblies);
+            Assert.DoesNotContain("System.Diagnostics.Tracing", probe.Assemblies);
+        }
+
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(home.Path, "products", "startup-probe", "spool"), "*.json").Length);
+    }
+
     // The uploader the run started tries the refusing collector, records the failure and ends within its second.
     private static async Task WaitForUploaderAsync(TempFolder home, string state)
     {

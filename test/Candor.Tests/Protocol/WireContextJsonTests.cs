@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Candor.Protocol;
+using CsCheck;
 using Candor.Tests.Support;
 
 namespace Candor.Tests.Protocol;
@@ -34,6 +35,32 @@ public sealed class WireContextJsonTests
         Assert.Equal(
             Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(context, ProtocolJsonContext.Default.Options.AsCandorWrites())),
             Encoding.UTF8.GetString(WireContextJson.Write(context)));
+    }
+
+    [Fact]
+    public void Write_OfAnyText_IsByteForByteWhatTheProtocolContextWrites_OrRefusedAsItRefuses()
+    {
+        var optional = Gen.Frequency((3, HostileText.Any.Select(t => (string?)t)), (1, Gen.Const((string?)null)));
+        Gen.Select(HostileText.Any.Array[5, 5], optional.Array[2, 2], Gen.Bool.Array[3, 3]).Sample((values, optionals, flags) =>
+        {
+            var context = new WireContext
+            {
+                Version = values[0], Os = values[1], OsVersion = values[2], Arch = values[3], Runtime = values[4],
+                Ci = optionals[0], Host = optionals[1], Container = flags[0], Wsl = flags[1], Interactive = flags[2],
+            };
+            string expected;
+            try
+            {
+                expected = Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(context, ProtocolJsonContext.Default.Options.AsCandorWrites()));
+            }
+            catch (ArgumentException)
+            {
+                Assert.Throws<ArgumentException>(() => WireContextJson.Write(context));
+                return;
+            }
+
+            Assert.Equal(expected, Encoding.UTF8.GetString(WireContextJson.Write(context)));
+        });
     }
 
     [Theory]
