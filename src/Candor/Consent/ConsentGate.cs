@@ -116,9 +116,6 @@ internal sealed class ConsentGate
             return new(new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, $"the Candor home '{home.Root}' cannot be written ({ex.GetType().Name})"), home, null);
         }
 
-        // A file or a named pipe where the spool folder belongs would drop every event of every run.
-        HomeFiles.ClearWay(_files, home, home.SpoolDirectory(manifest.Product));
-
         var pending = deferDisclosure && FirstRunDisclosure.MustShow(manifest, identity, ciVendor);
         decision = pending
             ? new(TelemetryLevel.Off, ConsentSource.FirstRunDisclosure, $"the {manifest.Product} disclosure (version {manifest.DisclosureVersion}) has not been shown yet; nothing is collected before it is")

@@ -39,6 +39,7 @@ internal sealed class Spool
 
     // Guards the estimate below, and makes one instance trim once at a time (trims of other processes may overlap).
     private readonly object _gate = new();
+    private readonly CandorHome _home;
 
     // The spool's size as this instance last measured it plus what it wrote since, so a write lists the folder only
     // when a bound may have been passed.
@@ -55,6 +56,7 @@ internal sealed class Spool
     // an uploader keeping up with many writers are not lost. Null: the options' bounds always.
     public Spool(CandorHome home, string product, IFileSystem files, TimeProvider time, DeliveryOptions options, DeliveryCounters counters, Func<bool>? deliveryFailing = null)
     {
+        _home = home;
         _directory = home.SpoolDirectory(product);
         _corruptDirectory = home.CorruptDirectory(product);
         _files = files;
@@ -82,7 +84,9 @@ internal sealed class Spool
 
         try
         {
-            _files.CreatePrivateDirectory(_directory);
+            // A file or a named pipe where the folder belongs (or one of its parents) is set aside only when creating
+            // it fails, so a run pays nothing for the check.
+            HomeFiles.CreateFolder(_files, _home, _directory);
             // Not flushed to the disk: the tool waits for this write at exit, and a flush costs up to tens of
             // milliseconds on a slow disk, every run. The rename alone survives the tool's crash or kill; after a
             // power loss the last events may be missing or empty, and an empty file is set aside as corrupt.

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 
@@ -17,16 +16,14 @@ internal ref partial struct JsonScanner
             return Encoding.UTF8.GetString(ValueSpan);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(ValueSpan.Length);
-        try
-        {
-            return Encoding.UTF8.GetString(buffer, 0, Unescape(ValueSpan, buffer));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        var buffer = ValueSpan.Length <= StackBytes ? stackalloc byte[StackBytes] : new byte[ValueSpan.Length];
+        return Encoding.UTF8.GetString(buffer[..Unescape(ValueSpan, buffer)]);
     }
+
+    // Escaped values in the home's files are short (a path, a disclosure's sentence): they are undone on the stack.
+    // The shared array pool is not used for the rest: its first use builds the pool and its event source, which
+    // cost a run that reads one escaped string more than the string.
+    private const int StackBytes = 512;
 
     /// <summary>Whether the current string or property name is <paramref name="utf8"/>, escapes undone.</summary>
     public readonly bool ValueTextEquals(ReadOnlySpan<byte> utf8)
@@ -41,15 +38,8 @@ internal ref partial struct JsonScanner
             return false;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(ValueSpan.Length);
-        try
-        {
-            return buffer.AsSpan(0, Unescape(ValueSpan, buffer)).SequenceEqual(utf8);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        var buffer = ValueSpan.Length <= StackBytes ? stackalloc byte[StackBytes] : new byte[ValueSpan.Length];
+        return buffer[..Unescape(ValueSpan, buffer)].SequenceEqual(utf8);
     }
 
     public readonly bool TryGetInt32(out int value)

@@ -26,23 +26,33 @@ namespace Candor.Protocol;
 internal static class ContextGrammar
 {
     /// <summary>The OS families; <c>other</c> stands for any OS not named.</summary>
-    public static IReadOnlyList<string> OsFamilies { get; } = ["linux", "windows", "macos", "freebsd", "other"];
+    public static IReadOnlyList<string> OsFamilies => OsFamilyList;
+
+    private static readonly string[] OsFamilyList = ["linux", "windows", "macos", "freebsd", "other"];
 
     /// <summary>The architectures: <see cref="System.Runtime.InteropServices.Architecture"/>'s names in lower case, and <c>other</c> for one added later.</summary>
-    public static IReadOnlyList<string> Architectures { get; } = ["x86", "x64", "arm", "arm64", "wasm", "s390x", "loongarch64", "armv6", "ppc64le", "riscv64", "other"];
+    public static IReadOnlyList<string> Architectures => ArchitectureList;
+
+    private static readonly string[] ArchitectureList = ["x86", "x64", "arm", "arm64", "wasm", "s390x", "loongarch64", "armv6", "ppc64le", "riscv64", "other"];
 
     /// <summary>The CI providers the SDK recognises; <c>generic</c> is a CI run of an unnamed provider.</summary>
-    public static IReadOnlyList<string> CiProviders { get; } =
+    public static IReadOnlyList<string> CiProviders => CiList;
+
+    private static readonly string[] CiList =
         ["github-actions", "azure-pipelines", "gitlab", "circleci", "travis", "jenkins", "aws-codebuild", "buildkite", "teamcity", "appveyor", "bitbucket", "generic"];
 
     /// <summary>What hosts the process.</summary>
-    public static IReadOnlyList<string> Hosts { get; } = ["process", "container", "notebook", "ci"];
+    public static IReadOnlyList<string> Hosts => HostList;
+
+    private static readonly string[] HostList = ["process", "container", "notebook", "ci"];
 
     /// <summary>
     /// The Linux and BSD distributions named in <c>osVersion</c>: <c>ID</c> values of <c>/etc/os-release</c>. Any
     /// other distribution is reported by its numeric version alone: an <c>ID</c> is free text to whoever writes the file.
     /// </summary>
-    public static IReadOnlyList<string> Distributions { get; } =
+    public static IReadOnlyList<string> Distributions => DistributionList;
+
+    private static readonly string[] DistributionList =
     [
         "almalinux", "alpine", "amzn", "arch", "azurelinux", "centos", "chainguard", "clear-linux-os", "debian",
         "elementary", "endeavouros", "fedora", "freebsd", "gentoo", "kali", "linuxmint", "manjaro", "mariner",
@@ -50,18 +60,15 @@ internal static class ContextGrammar
         "sles", "ubuntu", "void", "wolfi", "zorin",
     ];
 
-    private static readonly HashSet<string> OsFamilySet = new(OsFamilies, StringComparer.Ordinal);
-    private static readonly HashSet<string> ArchitectureSet = new(Architectures, StringComparer.Ordinal);
-    private static readonly HashSet<string> CiSet = new(CiProviders, StringComparer.Ordinal);
-    private static readonly HashSet<string> HostSet = new(Hosts, StringComparer.Ordinal);
-    private static readonly HashSet<string> DistributionSet = new(Distributions, StringComparer.Ordinal);
+    // The lists are short: a scan costs less than building sets did, once per process that records.
+    private static bool Has(string[] list, string value) => Array.IndexOf(list, value) >= 0;
 
     /// <summary>The OS family for <paramref name="raw"/>: itself when listed, else <c>other</c>.</summary>
-    public static string NormalizeOs(string? raw) => raw is not null && OsFamilySet.Contains(raw) ? raw : "other";
+    public static string NormalizeOs(string? raw) => raw is not null && Has(OsFamilyList, raw) ? raw : "other";
 
     /// <summary>Null when <paramref name="value"/> is an OS family, else why it is not.</summary>
     public static string? CheckOs(string? value) =>
-        value is not null && OsFamilySet.Contains(value) ? null : "must be " + Listed(OsFamilies);
+        value is not null && Has(OsFamilyList, value) ? null : "must be " + Listed(OsFamilies);
 
     /// <summary>
     /// The canonical OS version for <paramref name="raw"/> (<c>ubuntu 22.04</c>, <c>10.0.22631</c>): a listed
@@ -78,7 +85,7 @@ internal static class ContextGrammar
         var text = raw.Trim();
         var space = text.IndexOf(' ', StringComparison.Ordinal);
         var first = AsciiLower(space < 0 ? text : text[..space]);
-        if (DistributionSet.Contains(first))
+        if (Has(DistributionList, first))
         {
             var version = space < 0 ? null : VersionGrammar.NormalizeNumeric(text[(space + 1)..]);
             return version is null ? first : first + " " + version;
@@ -97,12 +104,12 @@ internal static class ContextGrammar
     public static string NormalizeArch(string? raw)
     {
         var lower = raw is null ? null : AsciiLower(raw);
-        return lower is not null && ArchitectureSet.Contains(lower) ? lower : "other";
+        return lower is not null && Has(ArchitectureList, lower) ? lower : "other";
     }
 
     /// <summary>Null when <paramref name="value"/> is a listed architecture, else why it is not.</summary>
     public static string? CheckArch(string? value) =>
-        value is not null && ArchitectureSet.Contains(value) ? null : "must be " + Listed(Architectures);
+        value is not null && Has(ArchitectureList, value) ? null : "must be " + Listed(Architectures);
 
     /// <summary>The runtime version for <paramref name="raw"/>: its numeric parts, or null when it has none.</summary>
     public static string? NormalizeRuntime(string? raw) => VersionGrammar.NormalizeNumeric(raw);
@@ -111,18 +118,18 @@ internal static class ContextGrammar
     public static string? CheckRuntime(string? value) => VersionGrammar.CheckNumeric(value);
 
     /// <summary>The CI provider for <paramref name="raw"/>: null outside CI, itself when listed, else <c>generic</c>.</summary>
-    public static string? NormalizeCi(string? raw) => raw is null ? null : CiSet.Contains(raw) ? raw : "generic";
+    public static string? NormalizeCi(string? raw) => raw is null ? null : Has(CiList, raw) ? raw : "generic";
 
     /// <summary>Null when <paramref name="value"/> is absent or a listed CI provider, else why it is not.</summary>
     public static string? CheckCi(string? value) =>
-        value is null || CiSet.Contains(value) ? null : "must be absent or " + Listed(CiProviders);
+        value is null || Has(CiList, value) ? null : "must be absent or " + Listed(CiProviders);
 
     /// <summary>The host for <paramref name="raw"/>: itself when listed, else <c>process</c>.</summary>
-    public static string NormalizeHost(string? raw) => raw is not null && HostSet.Contains(raw) ? raw : "process";
+    public static string NormalizeHost(string? raw) => raw is not null && Has(HostList, raw) ? raw : "process";
 
     /// <summary>Null when <paramref name="value"/> is a listed host, else why it is not.</summary>
     public static string? CheckHost(string? value) =>
-        value is not null && HostSet.Contains(value) ? null : "must be " + Listed(Hosts);
+        value is not null && Has(HostList, value) ? null : "must be " + Listed(Hosts);
 
     /// <summary>
     /// A copy of <paramref name="context"/> with every member in its grammar. The product version has no
