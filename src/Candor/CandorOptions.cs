@@ -49,7 +49,11 @@ public sealed class CandorOptions
     public DeliveryOptions Delivery { get; set; } = new();
 
     /// <summary>More assemblies whose frames are kept in stack signatures (a tool split into several assemblies).</summary>
-    public IList<Assembly> OwnAssemblies { get; } = [];
+    public IList<Assembly> OwnAssemblies => _ownAssemblies ??= [];
+
+    // Made when first asked for: a list built with every options object loads the collections' assembly in runs that
+    // are off.
+    private List<Assembly>? _ownAssemblies;
 
     /// <summary>How many events may wait in memory for the background writer before new ones are dropped. Default 1024.</summary>
     public int QueueCapacity { get; set; } = 1024;

@@ -7,7 +7,8 @@ namespace Candor.Manifest;
 /// manifest file into it (<c>candor-manifest</c>, run by the package's build targets) and embeds it beside the file,
 /// which stays the one source of truth. Reading the JSON and checking it took most of what a tool with telemetry off
 /// spent in Candor (the JSON reader's assembly and types, the builder's patterns; see docs/benchmarks.md, "SDK: exit
-/// time"); this form is a few strings and numbers read with a <see cref="BinaryReader"/>, and a wrong manifest
+/// time"); this form is a few strings and numbers read straight from the bytes (<see cref="CompiledReader"/>), and only
+/// its head (what deciding consent needs) at start; the events are read by the first run that records. A wrong manifest
 /// now fails the build instead of the tool's first run.
 /// </summary>
 /// <remarks>
@@ -21,7 +22,7 @@ internal static class CompiledManifest
     public const string ResourceName = "candor.manifest.bin";
 
     // Raised with every change to the layout below.
-    private const int Layout = 2;
+    private const int Layout = 3;
 
     private static ReadOnlySpan<byte> Magic => "CANDOR-MANIFEST\n"u8;
 
@@ -47,6 +48,21 @@ internal static class CompiledManifest
             WriteOptional(writer, manifest.Contact);
             WriteStrings(writer, manifest.NeverCollected);
             WriteStrings(writer, manifest.Namespaces);
+
+            var body = WriteBody(manifest);
+            writer.Write(body.Length);
+            writer.Write(body);
+        }
+
+        return stream.ToArray();
+    }
+
+    // The events, the mappings and the file's text: what only a run that records or registers reads.
+    private static byte[] WriteBody(TelemetryManifest manifest)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
             writer.Write(manifest.Events.Count);
             foreach (var e in manifest.Events)
             {
@@ -83,19 +99,23 @@ internal static class CompiledManifest
         ArgumentNullException.ThrowIfNull(stream);
         try
         {
-            return Read(stream);
+            var bytes = new byte[stream.Length - stream.Position];
+            stream.ReadExactly(bytes);
+            return Read(bytes);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
         {
             return null;
         }
     }
 
-    private static TelemetryManifest? Read(Stream stream)
+    // The head is read now: it is all that deciding consent needs, and a run that is off reads nothing else. The body
+    // (events, mappings, the file's text) is read when the manifest is first asked for one of them; its length is
+    // checked now, so a cut form is refused here as a wrong one is.
+    private static TelemetryManifest? Read(byte[] bytes)
     {
-        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        Span<byte> magic = stackalloc byte[Magic.Length];
-        if (reader.Read(magic) != magic.Length || !magic.SequenceEqual(Magic) || reader.ReadInt32() != Layout)
+        var reader = new CompiledReader(bytes);
+        if (bytes.Length < Magic.Length || !reader.Take(Magic.Length).SequenceEqual(Magic) || reader.ReadInt32() != Layout)
         {
             return null;
         }
@@ -106,32 +126,47 @@ internal static class CompiledManifest
         var consent = (ConsentModel)reader.ReadInt32();
         var disclosureVersion = reader.ReadInt32();
         var disclosureText = reader.ReadString();
-        var variables = ReadStrings(reader);
-        var flags = ReadStrings(reader);
+        var variables = ReadStrings(ref reader);
+        var flags = ReadStrings(ref reader);
         var retention = reader.ReadInt32();
         var ci = (CiPolicy)reader.ReadInt32();
-        var contact = ReadOptional(reader);
-        var neverCollected = ReadStrings(reader);
-        var namespaces = ReadStrings(reader);
-        var events = new EventDefinition[reader.ReadInt32()];
+        var contact = ReadOptional(ref reader);
+        var neverCollected = ReadStrings(ref reader);
+        var namespaces = ReadStrings(ref reader);
+        var bodyLength = reader.ReadInt32();
+        var bodyStart = reader.Position;
+        if (bodyLength != bytes.Length - bodyStart)
+        {
+            throw new EndOfStreamException($"the compiled manifest's body is {bytes.Length - bodyStart} bytes, not {bodyLength}");
+        }
+
+        return new TelemetryManifest(product, name, revision, consent, disclosureVersion, disclosureText, variables, flags, retention, ci, contact, neverCollected, namespaces, () => ReadBody(bytes, bodyStart));
+    }
+
+    /// <exception cref="EndOfStreamException">The body is cut short.</exception>
+    /// <exception cref="InvalidDataException">The body is not one this layout writes.</exception>
+    private static ManifestBody ReadBody(byte[] bytes, int start)
+    {
+        var reader = new CompiledReader(bytes, start);
+        var events = new EventDefinition[reader.ReadCount()];
         for (var i = 0; i < events.Length; i++)
         {
             var eventName = reader.ReadString();
             var description = reader.ReadString();
             var purpose = reader.ReadString();
             var level = (EventLevel)reader.ReadInt32();
-            var fields = new FieldDefinition[reader.ReadInt32()];
+            var fields = new FieldDefinition[reader.ReadCount()];
             for (var j = 0; j < fields.Length; j++)
             {
-                fields[j] = ReadField(reader);
+                fields[j] = ReadField(ref reader);
             }
 
             events[i] = new EventDefinition(eventName, description, purpose, level, fields);
         }
 
-        var mappings = reader.ReadBoolean() ? new ManifestMappings(ReadDoor(reader, events), ReadDoor(reader, events)) : null;
+        var mappings = reader.ReadBoolean() ? new ManifestMappings(ReadDoor(ref reader, events), ReadDoor(ref reader, events)) : null;
         var json = reader.ReadString();
-        return new TelemetryManifest(product, name, revision, consent, disclosureVersion, disclosureText, variables, flags, retention, ci, contact, neverCollected, namespaces, events, mappings, json);
+        return new ManifestBody(events, mappings, json);
     }
 
     // A rule names its event by its place in the manifest and each field by its name in that event.
@@ -180,7 +215,7 @@ internal static class CompiledManifest
         }
     }
 
-    private static DoorMapping? ReadDoor(BinaryReader reader, EventDefinition[] events)
+    private static DoorMapping? ReadDoor(ref CompiledReader reader, EventDefinition[] events)
     {
         if (!reader.ReadBoolean())
         {
@@ -189,24 +224,24 @@ internal static class CompiledManifest
 
         var install = reader.ReadString();
         var rules = new Dictionary<ItemType, IReadOnlyList<ItemMapping>>();
-        for (var types = reader.ReadInt32(); types > 0; types--)
+        for (var types = reader.ReadCount(); types > 0; types--)
         {
             var type = (ItemType)reader.ReadInt32();
-            var list = new ItemMapping[reader.ReadInt32()];
+            var list = new ItemMapping[reader.ReadCount()];
             for (var i = 0; i < list.Length; i++)
             {
-                var name = ReadOptional(reader);
-                var target = events[reader.ReadInt32()];
-                var fields = new KeyValuePair<string, FieldDefinition>[reader.ReadInt32()];
+                var name = ReadOptional(ref reader);
+                var target = events[reader.ReadCount()];
+                var fields = new KeyValuePair<string, FieldDefinition>[reader.ReadCount()];
                 for (var j = 0; j < fields.Length; j++)
                 {
                     var source = reader.ReadString();
                     fields[j] = new(source, Field(target, reader.ReadString()));
                 }
 
-                var duration = ReadOptional(reader) is { } d ? Field(target, d) : null;
-                var success = ReadOptional(reader) is { } s ? Field(target, s) : null;
-                var stack = ReadOptional(reader) is { } k ? Field(target, k) : null;
+                var duration = ReadOptional(ref reader) is { } d ? Field(target, d) : null;
+                var success = ReadOptional(ref reader) is { } s ? Field(target, s) : null;
+                var stack = ReadOptional(ref reader) is { } k ? Field(target, k) : null;
                 list[i] = new ItemMapping(name, target, fields, duration, success, stack);
             }
 
@@ -244,23 +279,23 @@ internal static class CompiledManifest
         writer.Write(field.MaxItems);
     }
 
-    private static FieldDefinition ReadField(BinaryReader reader)
+    private static FieldDefinition ReadField(ref CompiledReader reader)
     {
         var name = reader.ReadString();
         var kind = (FieldKind)reader.ReadInt32();
         var description = reader.ReadString();
-        var values = ReadStrings(reader);
-        var unit = ReadOptional(reader);
-        var minimum = ReadOptionalNumber(reader);
-        var maximum = ReadOptionalNumber(reader);
-        var boundaries = new double[reader.ReadInt32()];
+        var values = ReadStrings(ref reader);
+        var unit = ReadOptional(ref reader);
+        var minimum = ReadOptionalNumber(ref reader);
+        var maximum = ReadOptionalNumber(ref reader);
+        var boundaries = new double[reader.ReadCount()];
         for (var i = 0; i < boundaries.Length; i++)
         {
             boundaries[i] = reader.ReadDouble();
         }
 
-        var allow = ReadStrings(reader);
-        var item = reader.ReadBoolean() ? ReadField(reader) : null;
+        var allow = ReadStrings(ref reader);
+        var item = reader.ReadBoolean() ? ReadField(ref reader) : null;
         var maxItems = reader.ReadInt32();
         return new FieldDefinition(name, kind, description, values, unit, minimum, maximum, boundaries, allow, item, maxItems);
     }
@@ -274,9 +309,9 @@ internal static class CompiledManifest
         }
     }
 
-    private static string[] ReadStrings(BinaryReader reader)
+    private static string[] ReadStrings(ref CompiledReader reader)
     {
-        var values = new string[reader.ReadInt32()];
+        var values = new string[reader.ReadCount()];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = reader.ReadString();
@@ -294,7 +329,7 @@ internal static class CompiledManifest
         }
     }
 
-    private static string? ReadOptional(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
+    private static string? ReadOptional(ref CompiledReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
 
     private static void WriteOptional(BinaryWriter writer, double? value)
     {
@@ -305,5 +340,5 @@ internal static class CompiledManifest
         }
     }
 
-    private static double? ReadOptionalNumber(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadDouble() : null;
+    private static double? ReadOptionalNumber(ref CompiledReader reader) => reader.ReadBoolean() ? reader.ReadDouble() : null;
 }

@@ -1,7 +1,7 @@
 using System.Reflection;
-using System.Text;
-
 using System.Runtime.CompilerServices;
+using System.Text;
+using Candor.Diagnostics;
 
 namespace Candor.Manifest;
 
@@ -32,6 +32,27 @@ public sealed class TelemetryManifest
         IReadOnlyList<EventDefinition> events,
         ManifestMappings? mappings,
         string json)
+        : this(product, name, revision, consent, disclosureVersion, disclosureText, optOutVariables, optOutFlags, retentionMonths, ci, contact, neverCollected, namespaces, readBody: null)
+    {
+        _body = new ManifestBody(events, mappings, json);
+    }
+
+    /// <summary>A manifest whose events, mappings and text are read by <paramref name="readBody"/> when first asked for.</summary>
+    internal TelemetryManifest(
+        string product,
+        string name,
+        int revision,
+        ConsentModel consent,
+        int disclosureVersion,
+        string disclosureText,
+        IReadOnlyList<string> optOutVariables,
+        IReadOnlyList<string> optOutFlags,
+        int retentionMonths,
+        CiPolicy ci,
+        string? contact,
+        IReadOnlyList<string> neverCollected,
+        IReadOnlyList<string> namespaces,
+        Func<ManifestBody>? readBody)
     {
         Product = product;
         Name = name;
@@ -46,15 +67,7 @@ public sealed class TelemetryManifest
         Contact = contact;
         NeverCollected = neverCollected;
         Namespaces = namespaces;
-        Events = events;
-        Mappings = mappings;
-        Json = json;
-        EventsByName = new Dictionary<string, EventDefinition>(events.Count, StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            // A name declared twice is an error the builder reports after this; until then the first one counts.
-            EventsByName.TryAdd(e.Name, e);
-        }
+        _readBody = readBody;
     }
 
     /// <summary>The product's identifier: lower-case letters, digits, '.', '_' and '-'. Also the name of its folder in the Candor home.</summary>
@@ -102,21 +115,48 @@ public sealed class TelemetryManifest
     public IReadOnlyList<string> Namespaces { get; }
 
     /// <summary>The declared events, in manifest order.</summary>
-    public IReadOnlyList<EventDefinition> Events { get; }
+    public IReadOnlyList<EventDefinition> Events => Body.Events;
 
     /// <summary>
     /// How items from other telemetry clients (OTLP, Application Insights) become declared events at the collector,
     /// or null when the manifest has no <c>mappings</c> section. The SDK tracks nothing through it.
     /// </summary>
-    public ManifestMappings? Mappings { get; }
+    public ManifestMappings? Mappings => Body.Mappings;
 
     /// <summary>The manifest as it was written, for registering it with a collector.</summary>
-    public string Json { get; }
+    public string Json => Body.Json;
 
-    // Dictionary rather than FrozenDictionary: freezing analyses the keys and loads System.Collections.Immutable,
-    // milliseconds at every start-up, telemetry off included, to save nanoseconds on a handful of lookups per run.
-    // Never changed after construction.
-    internal Dictionary<string, EventDefinition> EventsByName { get; }
+    // Never changed after it is made.
+    internal Dictionary<string, EventDefinition> EventsByName => Body.EventsByName;
+
+    // What only a run that records or registers reads: a compiled manifest's body is read when first asked for (see
+    // CompiledManifest), so deciding that a run is off reads the head alone.
+    private ManifestBody? _body;
+    private readonly Func<ManifestBody>? _readBody;
+
+    private ManifestBody Body => Volatile.Read(ref _body) ?? ReadBody();
+
+    /// <summary>Whether the events, mappings and text have been read (always, for a manifest parsed from its file).</summary>
+    internal bool BodyRead => Volatile.Read(ref _body) is not null;
+
+    // Two threads may both read it; the body is the same either way, and the first one kept is used by both.
+    private ManifestBody ReadBody()
+    {
+        ManifestBody body;
+        try
+        {
+            body = _readBody!();
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
+        {
+            // The head was read and the body's length checked at start, so only a damaged assembly gets here: the run
+            // goes on with no events declared (each one tracked is dropped as undeclared) rather than throw in the tool.
+            SelfLog.Failure("reading the compiled manifest's events", ex);
+            body = new ManifestBody([], null, "");
+        }
+
+        return Interlocked.CompareExchange(ref _body, body, null) ?? body;
+    }
 
     /// <summary>Finds a declared event by name.</summary>
     /// <returns><see langword="null"/> when the manifest does not declare <paramref name="name"/>.</returns>

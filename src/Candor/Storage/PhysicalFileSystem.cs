@@ -274,20 +274,22 @@ internal sealed class PhysicalFileSystem : IFileSystem
     // Opens for reading without waiting where the platform allows it; null when nothing (or no file) is there.
     private static SafeFileHandle? Open(string path, out PathKind notAFile)
     {
+        // Most files read are often absent (the machine policy, a first run's settings): a stat says so before anything
+        // is opened. On Unix that also spares a run that reads only absent files looking up the C library's open; on
+        // Windows, the first exception a process throws costs it tens of milliseconds, so the catches below only cover
+        // a race.
+        notAFile = PathKind.Missing;
+        if (!Path.Exists(path))
+        {
+            return path.Contains('\0', StringComparison.Ordinal) ? throw new IOException($"'{path}' is not a path") : null;
+        }
+
         if (!OperatingSystem.IsWindows() && NonBlockingOpen.IsSupported)
         {
             return NonBlockingOpen.TryOpen(path, out notAFile);
         }
 
-        // Windows has no FIFOs in the file system; a folder is refused before it is opened. Most files read are
-        // often absent (the machine policy, a first run's settings), and the first exception a process throws costs
-        // it tens of milliseconds: the catches below only cover a race.
-        notAFile = PathKind.Missing;
-        if (!Path.Exists(path))
-        {
-            return null;
-        }
-
+        // Windows has no FIFOs in the file system; a folder is refused before it is opened.
         if (Directory.Exists(path))
         {
             notAFile = PathKind.Folder;

@@ -36,6 +36,10 @@ public class StartupProbeTests
         Assert.DoesNotContain("System.Text.RegularExpressions", probe.Assemblies);
         Assert.False(probe.EventSourceBuilt);
         Assert.DoesNotContain(WriterThread, probe.Threads);
+
+        // The only file such a run asks for is the machine policy, which is absent here: a stat says so, and the C
+        // library's open is never looked up (NativeLibrary, in System.Runtime.InteropServices).
+        Assert.DoesNotContain("System.Runtime.InteropServices", probe.Assemblies);
     }
 
     [Fact]

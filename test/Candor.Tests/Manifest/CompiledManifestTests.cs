@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using Candor.Manifest;
+using Candor.Testing;
 using Candor.Tests.Support;
 
 namespace Candor.Tests.Manifest;
@@ -88,9 +89,64 @@ public class CompiledManifestTests
     }
 
     [Fact]
+    public void TryRead_DamagedBody_ReadsTheHead_AndGivesNoEventsRatherThanThrow()
+    {
+        var parsed = TelemetryManifest.Parse(Some.ManifestJson);
+        var bytes = CompiledManifest.Write(parsed);
+
+        // The body's first value is the number of events: past what the body holds, it cannot be read.
+        BitConverter.TryWriteBytes(bytes.AsSpan(BodyStart(bytes)), int.MaxValue);
+        var compiled = CompiledManifest.TryRead(new MemoryStream(bytes));
+
+        Assert.NotNull(compiled);
+        Assert.Equal(parsed.Product, compiled.Product);
+        Assert.Equal(parsed.OptOutEnvironmentVariables, compiled.OptOutEnvironmentVariables);
+        Assert.Empty(compiled.Events);
+        Assert.Null(compiled.Find(parsed.Events[0].Name));
+    }
+
+    [Theory]
+    [InlineData("DO_NOT_TRACK", "1")]
+    [InlineData("CANDOR_TELEMETRY", "off")]
+    public void OffRun_ReadsOnlyTheHead_AndARecordingRunReadsTheBody(string variable, string value)
+    {
+        var bytes = CompiledManifest.Write(TelemetryManifest.Parse(Some.ManifestJson));
+        var off = CompiledManifest.TryRead(new MemoryStream(bytes))!;
+        var on = CompiledManifest.TryRead(new MemoryStream(bytes))!;
+
+        using (var client = CandorClient.CreateForTesting(off, new InMemorySink(), new Dictionary<string, string> { [variable] = value }))
+        {
+            client.Track(off.Product);
+            Assert.False(client.IsEnabled);
+        }
+
+        using (var client = CandorClient.CreateForTesting(on, new InMemorySink()))
+        {
+            Assert.True(client.IsEnabled);
+        }
+
+        Assert.False(off.BodyRead);
+        Assert.True(on.BodyRead);
+    }
+
+    [Fact]
     public void TryRead_TheManifestFileItself_ReturnsNull()
     {
         Assert.Null(CompiledManifest.TryRead(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Some.ManifestJson))));
+    }
+
+    // Where the body starts: after the head's last value, the body's length, which is the number of bytes left.
+    private static int BodyStart(byte[] bytes)
+    {
+        for (var at = "CANDOR-MANIFEST\n"u8.Length + sizeof(int); at + sizeof(int) <= bytes.Length; at++)
+        {
+            if (BitConverter.ToInt32(bytes, at) == bytes.Length - at - sizeof(int))
+            {
+                return at + sizeof(int);
+            }
+        }
+
+        throw new InvalidOperationException("no body length found");
     }
 
     // Compares every public instance property, recursively, so a member added to the model and not to the compiled
