@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Candor.Catalog;
 using Candor.Consent;
 using Candor.Context;
@@ -137,11 +138,19 @@ internal sealed class ClientSetup
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
         var records = outcome.Home is not null && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure);
-        if (!records && outcome.Identity is null)
-        {
-            return new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], stamp: static () => throw new InvalidOperationException("a run that records nothing has no stamp"), TraceAtStart(testing));
-        }
+        return !records && outcome.Identity is null
+            ? new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], stamp: static () => throw new InvalidOperationException("a run that records nothing has no stamp"), TraceAtStart(testing))
+            : ForRecording(options, environment, files, testSink, manifest, delivery, gate, outcome, records);
+    }
 
+    // Apart from Resolve: a precompiled method loads every type it names when it is first called, and what a run that
+    // records needs (the sinks, delivery, the product record, the stamp and its lists) would otherwise be loaded by
+    // every run that is off.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ClientSetup ForRecording(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, TelemetryManifest manifest, DeliveryOptions delivery, ConsentGate gate, ConsentOutcome outcome, bool records)
+    {
+        var assembly = options.Assembly;
+        var testing = testSink is not null;
         var version = options.ProductVersion ?? InformationalVersion(assembly);
         var key = options.IngestionKey ?? Metadata(assembly, KeyMetadata);
         var endpoint = Endpoint(options, key);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Candor.Manifest;
 using Candor.Platform;
 
@@ -93,6 +94,15 @@ internal static class ConsentResolver
                 : Off(ConsentSource.CandorVariable, $"{CandorVariable}={candor} is not {TelemetryLevelText.Choices}, so off");
         }
 
+        return FromUserOrProduct(inputs);
+    }
+
+    // Apart from Speak: a precompiled method loads every type it names when first called, and a run that a variable
+    // or a flag turned off never needs the settings' types (nor the collections' assembly their dictionary is in).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ConsentDecision FromUserOrProduct(ConsentInputs inputs)
+    {
+        var manifest = inputs.Manifest;
         var settings = inputs.Settings;
         if (settings.Problem is { } problem)
         {
