@@ -212,6 +212,45 @@ public class PostgresEventStoreTests : EventStoreContract
         Assert.True(await FilesHoldAsync(recent.Id));
     }
 
+    // Events hold install numbers: one may go only when no event holds it, whatever the rollups' retention.
+    [DatabaseFact]
+    public async Task RollupRetention_KeepsTheNumberOfAnInstallWithEventsLeft_EventRetentionThenForgetsIt()
+    {
+        var alice = Guid.NewGuid();
+        var hers = Enumerable.Range(0, 5).Select(i => Some.Install(alice, Some.Now.AddDays(-100).AddMinutes(-i))).ToList();
+        await Store.AppendAsync([.. hers.Select(e => Incoming(e)), Incoming(Some.Install(time: Some.Now))], default);
+        var filter = new EventFilter(Some.Product, Today.AddDays(-120), Today);
+
+        await Store.DeleteRollupsBeforeAsync(Some.Product, Today.AddDays(-50), default);
+
+        var raw = await Store.ReadRawAsync(filter, 100, default);
+        Assert.Equal(hers.Count, raw.Count(e => e.Install == alice));
+        Assert.Equal(2L, await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers"));
+
+        await Store.DeleteEventsBeforeAsync(Some.Product, Some.Now.AddDays(-50), default);
+
+        Assert.DoesNotContain(await Store.ReadRawAsync(filter, 100, default), e => e.Install == alice);
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers"));
+        Assert.Null(await Store.GetInstallVerifierAsync(Some.Product, alice, default));
+    }
+
+    // Registering a known product again (every deployment may) must not use up IDs: events keep them as smallint.
+    [DatabaseFact]
+    public async Task SaveProduct_Again_TakesNoProductId()
+    {
+        var first = await ScalarAsync<int>($"SELECT id FROM products WHERE name = '{Some.Product}'");
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.SaveProductAsync(new ProductRecord(Some.Product, 12 + i, 5, Some.Now), default);
+        }
+
+        await Store.SaveProductAsync(new ProductRecord("another", 12, 5, Some.Now), default);
+
+        Assert.Equal(first + 1, await ScalarAsync<int>("SELECT id FROM products WHERE name = 'another'"));
+        Assert.Equal(16, (await Store.GetProductsAsync(default)).Single(p => p.Name == Some.Product).RetentionMonths);
+        Assert.Equal("smallint", await ScalarAsync<string>("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass('events') AND attname = 'product'"));
+    }
+
     private protected override async Task<IEventStore> CreateStoreAsync()
     {
         (_schema, _connectionString) = await PostgresServer.CreateSchemaAsync();

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using Candor.Collector.Ingestion;
 using Candor.Collector.Products;
 using Candor.Collector.Storage;
@@ -270,6 +271,57 @@ public class PostgresPartitionTests : IAsyncLifetime
         Assert.Equal(events.Count + 1, await store.CountRawEventsAsync(Some.Product, default));
     }
 
+    [DatabaseFact]
+    public async Task Upgrade_FromVersion8WithData_NumbersEveryInstall_AndKeepsEveryRowAndAnswer()
+    {
+        var alice = Guid.NewGuid();
+        var events = Enumerable.Range(0, 80)
+            .Select(i => Some.Install(i % 4 == 0 ? alice : null, Some.Now.AddDays(-i).AddHours(-i), packages: ["zlib"], buildTime: 10 * i))
+            .ToList();
+        await using (var source = await OpenAsync(_connectionString))
+        {
+            await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
+        }
+
+        var expected = await SnapshotAsync(_connectionString);
+        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 8);
+        _schemas.Add(old);
+        Assert.Equal("uuid", await ColumnTypeAsync("events", "install", oldConnectionString));
+        var numbered = await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers", oldConnectionString);
+        Assert.InRange(numbered, 1, events.Count - 1);
+
+        await using var store = await OpenAsync(oldConnectionString);
+
+        // An install set's fingerprint is of its members' numbers, and the installs the migration numbered have
+        // other numbers than the source gave them: the answers are the same but for the fingerprints.
+        var actual = await SnapshotAsync(oldConnectionString);
+        Assert.Equal(expected.Rows, actual.Rows);
+        Assert.Equal(expected.Answers.Select(WithoutFingerprints), actual.Answers.Select(WithoutFingerprints));
+        Assert.Equal(
+            ["integer", "smallint", "smallint", "integer"],
+            [
+                await ColumnTypeAsync("events", "install", oldConnectionString),
+                await ColumnTypeAsync("events", "product", oldConnectionString),
+                await ColumnTypeAsync("events", "revision", oldConnectionString),
+                await ColumnTypeAsync("install_numbers", "number", oldConnectionString),
+            ]);
+        Assert.Equal(events.Select(e => e.Install).Distinct().Count(), await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers", oldConnectionString));
+        Assert.Equal(
+            numbered,
+            await ScalarAsync<long>($"SELECT COUNT(*) FROM install_numbers n JOIN {_schemas[0]}.install_numbers s USING (product, install, number) WHERE s.number % 2 = 0", oldConnectionString));
+
+        // And it goes on working: a duplicate stays one, a new install is numbered, an install is deleted exactly.
+        var carol = Some.Install(time: Some.Now.AddDays(-3));
+        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(events[5])], default));
+        Assert.Equal([AppendOutcome.Stored, AppendOutcome.Stored], await store.AppendAsync([Incoming(Some.Install(alice)), Incoming(carol)], default));
+        var hers = events.Count(e => e.Install == alice) + 1;
+        Assert.Equal(hers, await store.DeleteInstallAsync(Some.Product, alice, default));
+        var left = await store.ReadRawAsync(new EventFilter(Some.Product, Today.AddDays(-120), Today), 1000, default);
+        Assert.Equal(events.Count - hers + 2, left.Count);
+        Assert.DoesNotContain(left, e => e.Install == alice);
+        Assert.Contains(left, e => e.Install == carol.Install);
+    }
+
     // Every row of every table (in a fixed order, as text), and the answers of the store's reads over all of it.
     private async Task<(List<string> Rows, List<string> Answers)> SnapshotAsync(string connectionString)
     {
@@ -278,7 +330,11 @@ public class PostgresPartitionTests : IAsyncLifetime
         await connection.OpenAsync();
         foreach (var table in new[] { "products", "manifests", "credentials", "audit", "strings", "contexts", "events", "rollup_events", "rollup_values", "rollup_measures", "install_verifiers", "collector_secrets" })
         {
-            await using var read = new NpgsqlCommand($"SELECT t::text FROM {table} t ORDER BY t::text COLLATE \"C\"", connection);
+            // An event is shown with its install's ID: the numbers depend on the order installs were numbered in.
+            var rowsOf = table == "events"
+                ? "(SELECT e.time, e.id, i.install, e.name, e.context, e.product, e.revision, e.stamped, e.data FROM events e JOIN install_numbers i ON i.product = e.product AND i.number = e.install) t"
+                : table + " t";
+            await using var read = new NpgsqlCommand($"SELECT t::text FROM {rowsOf} ORDER BY t::text COLLATE \"C\"", connection);
             await using var reader = await read.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
@@ -348,6 +404,11 @@ public class PostgresPartitionTests : IAsyncLifetime
 
         return names;
     }
+
+    private static string WithoutFingerprints(string answer) => Regex.Replace(answer, "Fingerprint = -?[0-9]+", "Fingerprint = ?");
+
+    private Task<string> ColumnTypeAsync(string table, string column, string connectionString) =>
+        ScalarAsync<string>($"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass('{table}') AND attname = '{column}'", connectionString);
 
     private Task<bool> PartitionedAsync(string connectionString) =>
         ScalarAsync<bool>("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('events')", connectionString);
