@@ -234,6 +234,41 @@ public class PostgresEventStoreTests : EventStoreContract
         Assert.Null(await Store.GetInstallVerifierAsync(Some.Product, alice, default));
     }
 
+    // A writer holds its installs' numbers from its insert to its commit (PostgresEventWriter): a deletion waits for
+    // it and then deletes what it stored too, instead of leaving an event whose install no longer has a number.
+    [DatabaseFact]
+    public async Task DeleteInstall_WhileAWriterHoldsTheInstallsNumber_WaitsAndDeletesWhatItStored()
+    {
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice, Some.Now.AddMinutes(-5))), Incoming(Some.Install())], default);
+
+        await using var writer = new NpgsqlConnection(_connectionString);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var store = new NpgsqlCommand("""
+            WITH n AS (SELECT product, number FROM install_numbers WHERE install = @install FOR KEY SHARE)
+            INSERT INTO events(time, id, install, name, context, product, revision, stamped, data)
+            SELECT e.time + interval '1 minute', gen_random_uuid(), e.install, e.name, e.context, e.product, e.revision, false, e.data
+            FROM events e JOIN n ON n.product = e.product AND n.number = e.install
+            """, writer, transaction))
+        {
+            store.Parameters.AddWithValue("install", alice);
+            Assert.Equal(1, await store.ExecuteNonQueryAsync());
+        }
+
+        var deleting = Store.DeleteInstallAsync(Some.Product, alice, default);
+        for (var i = 0; i < 600 && !await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM install_numbers WHERE product = $1 AND install = $2%')"); i++)
+        {
+            Assert.False(deleting.IsCompleted, "the deletion did not wait for the writer");
+            await Task.Delay(50);
+        }
+
+        await transaction.CommitAsync();
+
+        Assert.Equal(2, await deleting);
+        Assert.Equal(1L, await Store.CountRawEventsAsync(Some.Product, default));
+    }
+
     // Registering a known product again (every deployment may) must not use up IDs: events keep them as smallint.
     [DatabaseFact]
     public async Task SaveProduct_Again_TakesNoProductId()
