@@ -115,7 +115,8 @@ internal static class PostgresIngestionBenchmark
         }
     }
 
-    private sealed record Row(Guid Id, int Product, DateTime Time, int Name, int Revision, Guid Install, int Context, byte[]? Data);
+    // As the events table holds a row: the install's number, the product and revision as smallint.
+    private sealed record Row(Guid Id, short Product, DateTime Time, int Name, short Revision, int Install, int Context, byte[]? Data);
 
     private static async Task<Dictionary<Guid, Row>> ReadRowsAsync(string connectionString)
     {
@@ -127,7 +128,7 @@ internal static class PostgresIngestionBenchmark
         while (await reader.ReadAsync())
         {
             var id = reader.GetGuid(0);
-            rows[id] = new Row(id, reader.GetInt32(1), reader.GetDateTime(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetGuid(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<byte[]>(7));
+            rows[id] = new Row(id, reader.GetInt16(1), reader.GetDateTime(2), reader.GetInt32(3), reader.GetInt16(4), reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<byte[]>(7));
         }
 
         return rows;
@@ -153,11 +154,11 @@ internal static class PostgresIngestionBenchmark
                 {
                     await copy.StartRowAsync();
                     await copy.WriteAsync(row.Id, NpgsqlDbType.Uuid);
-                    await copy.WriteAsync(row.Product, NpgsqlDbType.Integer);
+                    await copy.WriteAsync(row.Product, NpgsqlDbType.Smallint);
                     await copy.WriteAsync(row.Time, NpgsqlDbType.TimestampTz);
                     await copy.WriteAsync(row.Name, NpgsqlDbType.Integer);
-                    await copy.WriteAsync(row.Revision, NpgsqlDbType.Integer);
-                    await copy.WriteAsync(row.Install, NpgsqlDbType.Uuid);
+                    await copy.WriteAsync(row.Revision, NpgsqlDbType.Smallint);
+                    await copy.WriteAsync(row.Install, NpgsqlDbType.Integer);
                     await copy.WriteAsync(row.Context, NpgsqlDbType.Integer);
                     if (row.Data is null)
                     {

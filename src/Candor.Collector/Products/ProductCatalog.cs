@@ -43,6 +43,12 @@ internal sealed class ProductCatalog(ICatalogueStore store, TimeProvider time) :
 {
     public const int DefaultKThreshold = 5;
 
+    /// <summary>
+    /// The largest revision registered: the PostgreSQL store keeps revisions as <c>smallint</c>, and both stores take
+    /// the same manifests. Revisions count a product's changes up from 1.
+    /// </summary>
+    public const int MaxRevision = short.MaxValue;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ImmutableDictionary<string, CatalogProduct> _products = ImmutableDictionary<string, CatalogProduct>.Empty;
 
@@ -85,6 +91,11 @@ internal sealed class ProductCatalog(ICatalogueStore store, TimeProvider time) :
         string json, int? retentionMonths, int? kThreshold, CancellationToken cancellationToken)
     {
         var manifest = TelemetryManifest.Parse(json);
+        if (manifest.Revision > MaxRevision)
+        {
+            throw new ManifestException([$"'revision' must be at most {MaxRevision} (found {manifest.Revision})"]);
+        }
+
         await _gate.WaitAsync(cancellationToken);
         try
         {

@@ -69,6 +69,19 @@ public class ProductEndpointsTests
     }
 
     [Fact]
+    public async Task Register_RevisionPast32767_IsRefusedNamingTheLimit_AndNothingIsRegistered()
+    {
+        await using var collector = await TestCollector.StartAsync();
+        var past = Some.ManifestJson.Replace("\"revision\": 1,", "\"revision\": 32768,");
+
+        var response = await collector.Admin.PostAsJsonAsync("/admin/products", new { manifest = JsonNode.Parse(past) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'revision' must be at most 32767 (found 32768)", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await collector.Admin.GetAsync("/admin/products/sample")).StatusCode);
+    }
+
+    [Fact]
     public async Task Register_NewRevision_KeepsEveryRevisionAndSettings()
     {
         await using var collector = await TestCollector.StartAsync();

@@ -13,7 +13,8 @@ namespace Candor.Collector.Storage.Postgres;
 /// build the same bytes, and a kept part is only ever replaced by a newer version.
 /// <para>
 /// Install sets need small integers: <c>install_numbers</c> gives each (product, install) one, made on the database
-/// by the first build that meets the install. The install IDs stay uuids in every other table.
+/// by the first writer that stores the install's events (<see cref="PostgresEventWriter"/>; the events hold it), or
+/// by the first build that meets an install from before. The rollup rows and verifiers keep the install's uuid.
 /// </para>
 /// </summary>
 internal static class PostgresDayRollups
@@ -158,7 +159,7 @@ internal static class PostgresDayRollups
             var found = 0;
             while (await reader.ReadAsync(cancellationToken))
             {
-                numbers[reader.GetGuid(0)] = reader.GetInt64(1);
+                numbers[reader.GetGuid(0)] = reader.GetInt32(1);
                 found++;
             }
 

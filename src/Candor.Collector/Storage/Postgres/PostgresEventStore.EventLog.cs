@@ -19,8 +19,10 @@ internal sealed partial class PostgresEventStore
     }
 
     // An install's events are found through the days its rollup rows name (each day one range of the time index),
-    // plus one range for the days before the product's oldest rollup, as in the SQLite store. One transaction, so
-    // the raw events and the rollup rows go together.
+    // plus one range for the days before the product's oldest rollup, as in the SQLite store, by the install's
+    // number. One transaction, so the raw events and the rollup rows go together. The number goes first: a writer
+    // storing the install's events holds its row (PostgresEventWriter), so this waits for that writer's commit and
+    // the statements after it see its events and rollup rows; a writer after it finds no number and makes a new one.
     public async Task<long> DeleteInstallAsync(string product, Guid install, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -29,6 +31,20 @@ internal sealed partial class PostgresEventStore
         if (productId is null)
         {
             return 0;
+        }
+
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        int? number = null;
+        await using (var forget = new NpgsqlCommand("DELETE FROM install_numbers WHERE product = @product AND install = @install RETURNING number, tableoid::regclass::text", connection, transaction))
+        {
+            forget.Parameters.AddWithValue("product", productId.Value);
+            forget.Parameters.AddWithValue("install", install);
+            await using var reader = await forget.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                number = reader.GetInt32(0);
+                touched.Add(reader.GetString(1));
+            }
         }
 
         var ranges = new List<(DateTime From, DateTime To)>();
@@ -60,21 +76,22 @@ internal sealed partial class PostgresEventStore
 
         ranges.Add((DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), before));
 
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        long deleted;
-        await using (var delete = new NpgsqlCommand("""
-            DELETE FROM events e USING unnest(@from, @to) AS r(from_time, to_time)
-            WHERE e.product = @product AND e.time >= r.from_time AND e.time < r.to_time AND e.install = @install
-            """, connection, transaction))
+        // Every event has its install's number: an install without one has no events.
+        long deleted = 0;
+        if (number is not null)
         {
+            await using var delete = new NpgsqlCommand("""
+                DELETE FROM events e USING unnest(@from, @to) AS r(from_time, to_time)
+                WHERE e.product = @product AND e.time >= r.from_time AND e.time < r.to_time AND e.install = @number
+                """, connection, transaction);
             delete.Parameters.AddWithValue("product", productId.Value);
-            delete.Parameters.AddWithValue("install", install);
+            delete.Parameters.AddWithValue("number", number.Value);
             delete.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.From).ToArray() });
             delete.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ranges.Select(r => r.To).ToArray() });
             deleted = await PostgresErasure.DeleteAsync(delete, touched, cancellationToken, "e.tableoid");
         }
 
-        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers", "install_numbers" })
+        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
         {
             await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
             rollups.Parameters.AddWithValue("product", productId.Value);
@@ -153,8 +170,10 @@ internal sealed partial class PostgresEventStore
             if (total + rows > 0)
             {
                 // Dropped partitions took their bytes with their files; deleted rows leave theirs until compaction.
-                await ForgetUnusedVerifiersAsync(connection, null, product, touched, cancellationToken);
-                await PostgresErasure.MarkAsync(connection, null, touched, cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await PostgresUnusedInstalls.ForgetAsync(connection, transaction, productId.Value, touched, cancellationToken);
+                await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
 
             return total + rows;
@@ -205,13 +224,7 @@ internal sealed partial class PostgresEventStore
         // every start).
         if (dropped + deleted > 0)
         {
-            await ForgetUnusedVerifiersAsync(connection, transaction, product, touched, cancellationToken);
-            await using var numbers = new NpgsqlCommand("""
-                DELETE FROM install_numbers i WHERE i.product = @product
-                  AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = i.install AND r.product = i.product)
-                """, connection, transaction);
-            numbers.Parameters.AddWithValue("product", productId.Value);
-            await PostgresErasure.DeleteAsync(numbers, touched, cancellationToken, "i.tableoid");
+            await PostgresUnusedInstalls.ForgetAsync(connection, transaction, productId.Value, touched, cancellationToken);
         }
 
         await PostgresErasure.MarkAsync(connection, transaction, touched, cancellationToken);
@@ -222,19 +235,4 @@ internal sealed partial class PostgresEventStore
 
     public Task<bool> CompactErasedAsync(TimeSpan age, CancellationToken cancellationToken) =>
         PostgresErasure.CompactAsync(_dataSource, age, cancellationToken);
-
-    // A verifier whose install no rollup row and no event names any more would keep the install ID after every trace
-    // of it expired: it goes too, as the SQLite store forgets such an install. One pass over the product's events
-    // (NOT IN builds a set), as events have no index by install.
-    private static async Task ForgetUnusedVerifiersAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, string product, ISet<string> touched, CancellationToken cancellationToken)
-    {
-        await using var forget = new NpgsqlCommand("""
-            DELETE FROM install_verifiers v WHERE v.product = (SELECT id FROM products WHERE name = @product)
-              AND NOT EXISTS (SELECT 1 FROM rollup_events r WHERE r.install = v.install AND r.product = v.product)
-              AND v.install NOT IN (SELECT install FROM events WHERE product = (SELECT id FROM products WHERE name = @product))
-            """, connection, transaction);
-        forget.Parameters.AddWithValue("product", product);
-        await PostgresErasure.DeleteAsync(forget, touched, cancellationToken, "v.tableoid");
-    }
 }

@@ -15,7 +15,7 @@ internal sealed partial class PostgresEventStore
     public async Task<IReadOnlyList<RawEvent>> ReadRawAsync(EventFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _readSource.OpenConnectionAsync(cancellationToken);
-        await using var cmd = new NpgsqlCommand(RawEventSql.Select(filter, "e.install", "", Dialect), connection);
+        await using var cmd = new NpgsqlCommand(RawEventSql.Select(filter, "i.install", "JOIN install_numbers i ON i.product = e.product AND i.number = e.install", Dialect), connection);
         RawEventSql.AddParameters(cmd, filter, limit, Dialect);
 
         var rows = new List<(Guid Id, string Name, int Revision, DateTime Time, Guid Install, byte[]? Data, EventContext Context)>();

@@ -84,11 +84,30 @@ internal sealed partial class PostgresEventStore : IEventStore
 
     // ---- catalogue ----------------------------------------------------------------------------------------
 
+    // A known product is updated first: the insert's ON CONFLICT draws an ID from the sequence even when it finds
+    // the row, and product IDs stop at 32767 (the events keep them as smallint, PostgresInstallNumbersMigration).
     public async Task<ProductRecord> SaveProductAsync(ProductRecord product, CancellationToken cancellationToken)
     {
+        await using var update = _dataSource.CreateCommand("UPDATE products SET retention_months = @retention, k = @k WHERE name = @name RETURNING created");
+        update.Parameters.AddWithValue("name", product.Name);
+        update.Parameters.AddWithValue("retention", product.RetentionMonths);
+        update.Parameters.AddWithValue("k", product.KThreshold);
+        if (await update.ExecuteScalarAsync(cancellationToken) is { } created)
+        {
+            return Catalogue.Saved(product, created);
+        }
+
         await using var cmd = _dataSource.CreateCommand(Catalogue.SaveProduct);
         Catalogue.BindProduct(cmd, product);
-        return Catalogue.Saved(product, (await cmd.ExecuteScalarAsync(cancellationToken))!);
+        try
+        {
+            return Catalogue.Saved(product, (await cmd.ExecuteScalarAsync(cancellationToken))!);
+        }
+        catch (PostgresException ex) when (ex.SqlState == "2200H")
+        {
+            throw new InvalidOperationException(
+                $"product '{product.Name}' cannot be registered: this database has given out all {PostgresInstallNumbersMigration.MaxSmall} product IDs", ex);
+        }
     }
 
     // Collectors that ask at once both insert and the first insert wins; the loser's statement may not yet see the

@@ -4,8 +4,8 @@ using NpgsqlTypes;
 namespace Candor.Collector.Storage.Postgres;
 
 /// <summary>
-/// Writes one batch of events and its rollups in one transaction, in three round trips: the events, then the
-/// install verifiers and the rollups, then the commit. De-duplication is the database's: the events table is
+/// Writes one batch of events and its rollups in one transaction, in three round trips: the new installs' numbers
+/// and the events, then the install verifiers and the rollups, then the commit. De-duplication is the database's: the events table is
 /// partitioned by time, so its unique key is <c>(time, id)</c>, and events go in with <c>INSERT ... ON CONFLICT
 /// (time, id) DO NOTHING RETURNING id</c>. Every Candor event carries its own time and a retry repeats it, so the
 /// key alone finds a retry, in its month's partition, also when another collector commits it while this batch
@@ -15,6 +15,14 @@ namespace Candor.Collector.Storage.Postgres;
 /// rollups, folded per batch (<see cref="PostgresRollupBatch"/>). Rows and rollup keys are written in a fixed
 /// order so that collectors writing overlapping batches take their locks in the same order and do not deadlock.
 /// The month partitions a batch needs are made before its transaction (<see cref="PostgresPartitions"/>).
+/// <para>
+/// An event row holds its install's number from <c>install_numbers</c>, not its ID. A batch numbers the installs it
+/// does not find there, then (in a later statement, which sees numbers another collector committed meanwhile) reads
+/// its installs' numbers with a key-share lock as it inserts the events: a deletion of the install, or retention
+/// forgetting it, locks that row to delete it, so it waits for this transaction and then sees its events, or this
+/// batch waits for it and finds no number. An event without a number fails the insert (<c>install</c> is
+/// <c>NOT NULL</c>) and the batch is tried again, which numbers the install anew.
+/// </para>
 /// </summary>
 internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner, PostgresPartitions partitions)
 {
@@ -67,6 +75,10 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
                 // No partition for a row's month: retention on another collector dropped one this process had made.
                 partitions.Forget();
             }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.NotNullViolation && ex.ColumnName == "install" && attempt < Attempts)
+            {
+                // An install was deleted between its numbering and the insert: numbered again on the next try.
+            }
         }
     }
 
@@ -75,18 +87,25 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var stored = new HashSet<Guid>();
-        await using (var insert = new NpgsqlCommand(InsertEvents, connection, transaction))
+        var installs = rows.Select(r => (r.Product, r.Event.Install)).Distinct().Order().ToList();
+        var number = new NpgsqlBatchCommand(NumberInstalls);
+        number.Parameters.Add(PostgresRollupBatch.Array("product", NpgsqlDbType.Integer, installs.Select(i => i.Product)));
+        number.Parameters.Add(PostgresRollupBatch.Array("install", NpgsqlDbType.Uuid, installs.Select(i => i.Install)));
+
+        // Product and revision go as integers: the smallint columns refuse one that does not fit rather than wrap it.
+        var insert = new NpgsqlBatchCommand(InsertEvents);
+        insert.Parameters.Add(PostgresRollupBatch.Array("time", NpgsqlDbType.TimestampTz, rows.Select(r => r.Time)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("id", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Id)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("install", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Install)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("name", NpgsqlDbType.Integer, rows.Select(r => r.Name)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("context", NpgsqlDbType.Integer, rows.Select(r => r.Context)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("product", NpgsqlDbType.Integer, rows.Select(r => r.Product)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("revision", NpgsqlDbType.Integer, rows.Select(r => r.Event.Revision)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("stamped", NpgsqlDbType.Boolean, rows.Select(r => r.Event.StampedOnArrival)));
+        insert.Parameters.Add(PostgresRollupBatch.Array("data", NpgsqlDbType.Bytea, rows.Select(r => r.Data)));
+        await using (var numberAndInsert = new NpgsqlBatch(connection, transaction) { BatchCommands = { number, insert } })
         {
-            insert.Parameters.Add(PostgresRollupBatch.Array("time", NpgsqlDbType.TimestampTz, rows.Select(r => r.Time)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("id", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Id)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("install", NpgsqlDbType.Uuid, rows.Select(r => r.Event.Install)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("product", NpgsqlDbType.Integer, rows.Select(r => r.Product)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("name", NpgsqlDbType.Integer, rows.Select(r => r.Name)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("revision", NpgsqlDbType.Integer, rows.Select(r => r.Event.Revision)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("context", NpgsqlDbType.Integer, rows.Select(r => r.Context)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("stamped", NpgsqlDbType.Boolean, rows.Select(r => r.Event.StampedOnArrival)));
-            insert.Parameters.Add(PostgresRollupBatch.Array("data", NpgsqlDbType.Bytea, rows.Select(r => r.Data)));
-            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            await using var reader = await numberAndInsert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 stored.Add(reader.GetGuid(0));
@@ -142,13 +161,30 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
     // key finds it in the one partition of its month. Only an item stamped with its arrival has its ID looked for at
     // any time, through the index of stamped rows' IDs in every partition (one descent each); the CASE keeps that
     // look from running for the other rows.
+    // The numbers this batch's installs have, locked against deletion until the commit (see the class comment).
     private const string InsertEvents = """
-        INSERT INTO events(time, id, install, product, name, revision, context, stamped, data)
-        SELECT * FROM unnest(@time, @id, @install, @product, @name, @revision, @context, @stamped, @data)
-          AS u(time, id, install, product, name, revision, context, stamped, data)
+        WITH numbered AS (
+          SELECT n.product, n.install, n.number FROM install_numbers n
+          WHERE (n.product, n.install) IN (SELECT * FROM unnest(@product, @install))
+          FOR KEY SHARE)
+        INSERT INTO events(time, id, install, name, context, product, revision, stamped, data)
+        SELECT u.time, u.id, n.number, u.name, u.context, u.product, u.revision, u.stamped, u.data
+        FROM unnest(@time, @id, @install, @name, @context, @product, @revision, @stamped, @data)
+          AS u(time, id, install, name, context, product, revision, stamped, data)
+          LEFT JOIN numbered n ON n.product = u.product AND n.install = u.install
         WHERE CASE WHEN u.stamped THEN NOT EXISTS (SELECT 1 FROM events e WHERE e.id = u.id AND e.stamped) ELSE true END
         ON CONFLICT (time, id) DO NOTHING
         RETURNING id
+        """;
+
+    // Only installs without a number take one from the sequence (ON CONFLICT would draw one for every row, and the
+    // numbers are integers); two collectors numbering one install at once keep the first one's.
+    private const string NumberInstalls = """
+        INSERT INTO install_numbers(product, install)
+        SELECT w.product, w.install FROM unnest(@product, @install) AS w(product, install)
+        WHERE NOT EXISTS (SELECT 1 FROM install_numbers n WHERE n.product = w.product AND n.install = w.install)
+        ORDER BY 1, 2
+        ON CONFLICT DO NOTHING
         """;
 
     private static IEnumerable<string> StringsOf(IncomingEvent e)

@@ -212,6 +212,80 @@ public class PostgresEventStoreTests : EventStoreContract
         Assert.True(await FilesHoldAsync(recent.Id));
     }
 
+    // Events hold install numbers: one may go only when no event holds it, whatever the rollups' retention.
+    [DatabaseFact]
+    public async Task RollupRetention_KeepsTheNumberOfAnInstallWithEventsLeft_EventRetentionThenForgetsIt()
+    {
+        var alice = Guid.NewGuid();
+        var hers = Enumerable.Range(0, 5).Select(i => Some.Install(alice, Some.Now.AddDays(-100).AddMinutes(-i))).ToList();
+        await Store.AppendAsync([.. hers.Select(e => Incoming(e)), Incoming(Some.Install(time: Some.Now))], default);
+        var filter = new EventFilter(Some.Product, Today.AddDays(-120), Today);
+
+        await Store.DeleteRollupsBeforeAsync(Some.Product, Today.AddDays(-50), default);
+
+        var raw = await Store.ReadRawAsync(filter, 100, default);
+        Assert.Equal(hers.Count, raw.Count(e => e.Install == alice));
+        Assert.Equal(2L, await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers"));
+
+        await Store.DeleteEventsBeforeAsync(Some.Product, Some.Now.AddDays(-50), default);
+
+        Assert.DoesNotContain(await Store.ReadRawAsync(filter, 100, default), e => e.Install == alice);
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers"));
+        Assert.Null(await Store.GetInstallVerifierAsync(Some.Product, alice, default));
+    }
+
+    // A writer holds its installs' numbers from its insert to its commit (PostgresEventWriter): a deletion waits for
+    // it and then deletes what it stored too, instead of leaving an event whose install no longer has a number.
+    [DatabaseFact]
+    public async Task DeleteInstall_WhileAWriterHoldsTheInstallsNumber_WaitsAndDeletesWhatItStored()
+    {
+        var alice = Guid.NewGuid();
+        await Store.AppendAsync([Incoming(Some.Install(alice, Some.Now.AddMinutes(-5))), Incoming(Some.Install())], default);
+
+        await using var writer = new NpgsqlConnection(_connectionString);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var store = new NpgsqlCommand("""
+            WITH n AS (SELECT product, number FROM install_numbers WHERE install = @install FOR KEY SHARE)
+            INSERT INTO events(time, id, install, name, context, product, revision, stamped, data)
+            SELECT e.time + interval '1 minute', gen_random_uuid(), e.install, e.name, e.context, e.product, e.revision, false, e.data
+            FROM events e JOIN n ON n.product = e.product AND n.number = e.install
+            """, writer, transaction))
+        {
+            store.Parameters.AddWithValue("install", alice);
+            Assert.Equal(1, await store.ExecuteNonQueryAsync());
+        }
+
+        var deleting = Store.DeleteInstallAsync(Some.Product, alice, default);
+        for (var i = 0; i < 600 && !await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%DELETE FROM install_numbers%')"); i++)
+        {
+            Assert.False(deleting.IsCompleted, "the deletion ended before the writer committed");
+            await Task.Delay(50);
+        }
+
+        await transaction.CommitAsync();
+
+        Assert.Equal(2, await deleting);
+        Assert.Equal(1L, await Store.CountRawEventsAsync(Some.Product, default));
+    }
+
+    // Registering a known product again (every deployment may) must not use up IDs: events keep them as smallint.
+    [DatabaseFact]
+    public async Task SaveProduct_Again_TakesNoProductId()
+    {
+        var first = await ScalarAsync<int>($"SELECT id FROM products WHERE name = '{Some.Product}'");
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.SaveProductAsync(new ProductRecord(Some.Product, 12 + i, 5, Some.Now), default);
+        }
+
+        await Store.SaveProductAsync(new ProductRecord("another", 12, 5, Some.Now), default);
+
+        Assert.Equal(first + 1, await ScalarAsync<int>("SELECT id FROM products WHERE name = 'another'"));
+        Assert.Equal(16, (await Store.GetProductsAsync(default)).Single(p => p.Name == Some.Product).RetentionMonths);
+        Assert.Equal("smallint", await ScalarAsync<string>("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass('events') AND attname = 'product'"));
+    }
+
     private protected override async Task<IEventStore> CreateStoreAsync()
     {
         (_schema, _connectionString) = await PostgresServer.CreateSchemaAsync();

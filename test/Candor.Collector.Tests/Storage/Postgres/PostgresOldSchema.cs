@@ -49,10 +49,12 @@ internal static class PostgresOldSchema
         statements.AddRange(Catalogue.Select(t => $"INSERT INTO {t} SELECT * FROM {from}.{t}"));
         statements.AddRange(Identities.Select(t => $"SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))"));
 
-        // Version 1 kept a machine hash with each event; later ones dropped it.
+        // Version 1 kept a machine hash with each event; later ones dropped it. Before version 9 events held the
+        // install's ID, not its number.
+        var events = $"{from}.events e JOIN {from}.install_numbers i ON i.product = e.product AND i.number = e.install";
         statements.Add(version == 1
-            ? $"INSERT INTO events(id, product, time, name, revision, install, context, machine, data) SELECT id, product, time, name, revision, install, context, '\\x00112233445566778899aabbccddeeff', data FROM {from}.events"
-            : $"INSERT INTO events(id, product, time, name, revision, install, context, data) SELECT id, product, time, name, revision, install, context, data FROM {from}.events");
+            ? $"INSERT INTO events(id, product, time, name, revision, install, context, machine, data) SELECT e.id, e.product, e.time, e.name, e.revision, i.install, e.context, '\\x00112233445566778899aabbccddeeff', e.data FROM {events}"
+            : $"INSERT INTO events(id, product, time, name, revision, install, context, data) SELECT e.id, e.product, e.time, e.name, e.revision, i.install, e.context, e.data FROM {events}");
         statements.AddRange(Rollups.Select(t => $"INSERT INTO {t} SELECT * FROM {from}.{t}"));
         if (version >= 3)
         {
@@ -62,6 +64,14 @@ internal static class PostgresOldSchema
         if (version >= 4)
         {
             statements.Add($"INSERT INTO install_verifiers SELECT * FROM {from}.install_verifiers");
+        }
+
+        // Version 8 numbered only the installs a day rollup build met: every other install keeps its number here,
+        // the rest are left for the migration to number.
+        if (version == 8)
+        {
+            statements.Add($"INSERT INTO install_numbers OVERRIDING SYSTEM VALUE SELECT product, install, number FROM {from}.install_numbers WHERE number % 2 = 0");
+            statements.Add("SELECT setval(pg_get_serial_sequence('install_numbers', 'number'), GREATEST((SELECT MAX(number) FROM install_numbers), 1))");
         }
 
         await PostgresServer.ExecuteAsync(string.Join(";\n", statements), connectionString);

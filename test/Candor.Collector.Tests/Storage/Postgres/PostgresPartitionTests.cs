@@ -12,7 +12,7 @@ namespace Candor.Collector.Tests.Storage.Postgres;
 
 /// <summary>
 /// The PostgreSQL store's month partitions: made ahead and on demand by several collectors at once, dropped whole
-/// by retention, one ID stored once across them, and an unpartitioned database upgraded with its data.
+/// by retention, one ID stored once across them (upgrades with data are in <see cref="PostgresUpgradeTests"/>).
 /// </summary>
 [NeedsPostgres]
 public class PostgresPartitionTests : IAsyncLifetime
@@ -188,123 +188,6 @@ public class PostgresPartitionTests : IAsyncLifetime
         Assert.Contains("events_2025_12", await PartitionsAsync("events"));
     }
 
-    [DatabaseFact]
-    public async Task Upgrade_FromVersion4WithData_TwoCollectorsAtOnce_KeepEveryRowAndAnswer()
-    {
-        // Written by the current store, then copied into a schema the migrations brought to version 4 only.
-        var alice = Guid.NewGuid();
-        var events = new List<WireEvent>();
-        for (var i = 0; i < 90; i++)
-        {
-            var e = i % 3 == 0 ? Some.Failed(i % 9 == 0 ? alice : null, Some.Now.AddDays(-i), packages: ["zlib", "openssl"]) : Some.Install(i % 5 == 0 ? alice : null, Some.Now.AddDays(-i).AddHours(-i), packages: ["zlib"], buildTime: 100 * i);
-            events.Add(e);
-        }
-
-        events.Add(Some.Crash("System.IO.IOException at Sample.Cli.Run", time: Some.Now.AddDays(-33)));
-        await using (var source = await OpenAsync(_connectionString))
-        {
-            await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
-            await source.AddCredentialAsync(new CredentialRecord(0, [1, 2, 3], CredentialRole.Admin, null, "admin", Some.Now), default);
-            await source.AppendAuditAsync(new AuditEntry(Some.Now, "admin", "export", Some.Product, "{}"), default);
-        }
-
-        var expected = await SnapshotAsync(_connectionString);
-        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 4);
-        _schemas.Add(old);
-        Assert.False(await PartitionedAsync(oldConnectionString));
-
-        var stores = await Task.WhenAll(OpenAsync(oldConnectionString), OpenAsync(oldConnectionString));
-        try
-        {
-            Assert.True(await PartitionedAsync(oldConnectionString));
-            var actual = await SnapshotAsync(oldConnectionString);
-            Assert.Equal(expected.Rows, actual.Rows);
-            Assert.Equal(expected.Answers, actual.Answers);
-            Assert.Equal(PostgresSchema.Latest, await ScalarAsync<int>("SELECT version FROM candor_schema", oldConnectionString));
-
-            // And it goes on working: a duplicate stays one, a new event is stored, an install is deleted everywhere.
-            Assert.Equal([AppendOutcome.Duplicate], await stores[1].AppendAsync([Incoming(events[0])], default));
-            Assert.Equal([AppendOutcome.Stored], await stores[0].AppendAsync([Incoming(Some.Install(alice))], default));
-            var hers = events.Count(e => e.Install == alice) + 1;
-            Assert.Equal(hers, await stores[1].DeleteInstallAsync(Some.Product, alice, default));
-            Assert.Equal(events.Count - hers + 1, await stores[0].CountRawEventsAsync(Some.Product, default));
-        }
-        finally
-        {
-            foreach (var store in stores)
-            {
-                await store.DisposeAsync();
-            }
-        }
-    }
-
-    [DatabaseFact]
-    public async Task Upgrade_FromVersion6WithData_RebuildsTheEventsKey_AndKeepsEveryRowAndAnswer()
-    {
-        var events = Enumerable.Range(0, 60).Select(i => Some.Install(time: Some.Now.AddDays(-2 * i).AddHours(-i), packages: ["zlib"], buildTime: 10 * i)).ToList();
-        await using (var source = await OpenAsync(_connectionString))
-        {
-            await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
-        }
-
-        var expected = await SnapshotAsync(_connectionString);
-        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 6);
-        _schemas.Add(old);
-        Assert.Equal(
-            ["events_by_time", "events_pkey"],
-            await IndexesAsync("events", oldConnectionString));
-
-        await using var store = await OpenAsync(oldConnectionString);
-
-        var actual = await SnapshotAsync(oldConnectionString);
-        Assert.Equal(expected.Rows, actual.Rows);
-        Assert.Equal(expected.Answers, actual.Answers);
-        Assert.Equal(
-            ["events_pkey", "events_stamped"],
-            await IndexesAsync("events", oldConnectionString));
-        Assert.Equal(
-            "PRIMARY KEY (\"time\", id)",
-            await ScalarAsync<string>("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass('events') AND contype = 'p'", oldConnectionString));
-        Assert.Equal([AppendOutcome.Duplicate], await store.AppendAsync([Incoming(events[7])], default));
-        Assert.Equal([AppendOutcome.Stored], await store.AppendAsync([Incoming(Some.Install(time: Some.Now.AddDays(-50)))], default));
-        Assert.Equal(events.Count + 1, await store.CountRawEventsAsync(Some.Product, default));
-    }
-
-    // Every row of every table (in a fixed order, as text), and the answers of the store's reads over all of it.
-    private async Task<(List<string> Rows, List<string> Answers)> SnapshotAsync(string connectionString)
-    {
-        var rows = new List<string>();
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        foreach (var table in new[] { "products", "manifests", "credentials", "audit", "strings", "contexts", "events", "rollup_events", "rollup_values", "rollup_measures", "install_verifiers", "collector_secrets" })
-        {
-            await using var read = new NpgsqlCommand($"SELECT t::text FROM {table} t ORDER BY t::text COLLATE \"C\"", connection);
-            await using var reader = await read.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(table + " " + reader.GetString(0));
-            }
-        }
-
-        await using var store = new PostgresEventStore(new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = connectionString });
-        await store.InitializeAsync(default);
-        var filter = new EventFilter(Some.Product, Today.AddDays(-120), Today);
-        var answers = new List<string>
-        {
-            string.Join(";", await store.CountEventsExactAsync(filter, Interval.Day, default)),
-            string.Join(";", await store.CountEventsExactAsync(filter, Interval.Month, default)),
-            string.Join(";", await store.CountByPropertyExactAsync(filter with { Event = "install" }, "packages", default)),
-            string.Join(";", await store.CountByContextAsync(filter, ContextDimension.Os, default)),
-            string.Join(";", await store.GetDurationHistogramAsync(filter with { Event = "install" }, "buildTime", Interval.Week, default)),
-            string.Join(";", (await store.ReadRawAsync(filter, 1000, default)).Select(e => $"{e.Id} {e.Name} {e.Time:O} {e.Install} {string.Join(",", e.Properties.Select(p => p.Key + "=" + (p.Value is string[] a ? string.Join("|", a) : p.Value)))} {string.Join(",", e.Measurements)}")),
-            (await store.CountRawEventsAsync(Some.Product, default)).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            string.Join(";", (await store.GetProductsAsync(default)).Select(p => p.Name)),
-            string.Join(";", (await store.GetCredentialsAsync(default)).Select(c => c.Name)),
-            string.Join(";", (await store.GetAuditAsync(10, default)).Select(a => a.Action)),
-        };
-        return (rows, answers);
-    }
-
     private async Task<PostgresEventStore> OpenAsync(string connectionString, TimeProvider? time = null)
     {
         var store = new PostgresEventStore(new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = connectionString }, time: time ?? new FakeTimeProvider(Some.Now));
@@ -348,9 +231,6 @@ public class PostgresPartitionTests : IAsyncLifetime
 
         return names;
     }
-
-    private Task<bool> PartitionedAsync(string connectionString) =>
-        ScalarAsync<bool>("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('events')", connectionString);
 
     private async Task<T> ScalarAsync<T>(string sql, string? connectionString = null)
     {
