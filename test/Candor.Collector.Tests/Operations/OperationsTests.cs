@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 
 namespace Candor.Collector.Tests.Operations;
 
-// OpenTelemetry listens to meters by name across the process, so another test's collector running at the
-// same time would add its counts to this one's /metrics: these tests run alone.
+// Tests that must not overlap with others run alone, after the rest, in this collection: these because OpenTelemetry
+// listens to meters by name across the process, so another test's collector running at the same time would add its
+// counts to this one's /metrics; others name their own reason.
 [CollectionDefinition(nameof(OperationsTests), DisableParallelization = true)]
 public sealed class RunsAlone;
 

@@ -5,7 +5,11 @@ using Npgsql;
 
 namespace Candor.Collector.Tests.Storage.Postgres;
 
+// They run alone: the compaction tests look for deleted rows' bytes after VACUUM FULL, which keeps every row that a
+// transaction still open elsewhere in the database might see, and the other tests' stores (a day-rollup build's
+// snapshot among them) hold such transactions at any moment.
 [NeedsPostgres]
+[Collection(nameof(Operations.OperationsTests))]
 public class PostgresEventStoreTests : EventStoreContract
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(Some.Now.UtcDateTime);
