@@ -21,6 +21,26 @@ internal static class PostgresDayVersions
     public static string IsSettled(string day) => $"(now() AT TIME ZONE 'UTC') >= ({day} + 1)::timestamp + interval '1 hour'";
 
     /// <summary>
+    /// SQL: each of the product's days <c>@days</c> (<c>@product</c>), ascending, with its version, whether it is
+    /// settled, its stamp, and the database's current UTC day.
+    /// </summary>
+    /// <remarks>
+    /// A day not settled yet changes without a new version (today's events write none), so its version alone does
+    /// not tell whether something built from its rows is still current; its <em>stamp</em> does, with the version:
+    /// the sum of its <c>rollup_events</c> counts, which every stored event raises by one, and which only a deletion,
+    /// which gives the day a new version, lowers. A settled day's stamp is 0: its version says it all.
+    /// </remarks>
+    public static readonly string DaysSql = $"""
+        SELECT d.day, COALESCE(v.version, 0), s.settled,
+          CASE WHEN s.settled THEN 0
+            ELSE (SELECT COALESCE(sum(r.n), 0)::bigint FROM rollup_events r WHERE r.product = @product AND r.day = d.day) END,
+          (now() AT TIME ZONE 'UTC')::date
+        FROM unnest(@days) AS d(day) CROSS JOIN LATERAL (SELECT {IsSettled("d.day")} AS settled) s
+        LEFT JOIN day_versions v ON v.product = @product AND v.day = d.day
+        ORDER BY d.day
+        """;
+
+    /// <summary>
     /// The hook of the events' transaction: gives every day of <paramref name="days"/> that ended before the
     /// transaction began a new version, in the caller's transaction. Sorted, so two collectors lock the rows in the
     /// same order.

@@ -6,7 +6,7 @@ using Npgsql;
 namespace Candor.Collector.Tests.Storage.Postgres;
 
 [NeedsPostgres]
-public class PostgresEventStoreTests : EventStoreContract
+public partial class PostgresEventStoreTests : EventStoreContract
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(Some.Now.UtcDateTime);
 
