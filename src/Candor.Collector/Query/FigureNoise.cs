@@ -46,9 +46,38 @@ internal sealed class FigureNoise(ICatalogueStore store, IOptions<NoiseOptions> 
     public long Events(Figure figure, long events, long fingerprint, long heaviest) =>
         Publish(events, EventsDeviation(heaviest), figure, "events", fingerprint, events, heaviest);
 
-    /// <summary>A published count of one duration bucket of the installs with <paramref name="fingerprint"/>.</summary>
-    public long Bucket(Figure figure, string measurement, int bucket, long count, long fingerprint) =>
-        Publish(count, options.Value.Installs, figure, "bucket\0" + measurement + "\0" + bucket, fingerprint, count, 0);
+    /// <summary>
+    /// Publishes, in place, the counts of one period's duration buckets (each bucket once) of the installs with
+    /// <paramref name="fingerprint"/>: each count gets noise as an installs count, seeded also by its bucket and
+    /// its exact count.
+    /// </summary>
+    // A year of days has over a hundred thousand buckets, and a keyed hash of its own per bucket and layer took
+    // most of such a query's time. So each layer hashes its seed once per period, into an AES-256 key, and each
+    // bucket's standard normal value comes from the encryption of its (bucket, count) block under that key: a
+    // keyed pseudo-random function as strong as the hash, whose 16 bytes give the two 53-bit uniforms as the
+    // hash's first 16 bytes did. The buckets of a period are distinct blocks, so they get unrelated values.
+    public void Buckets(Figure figure, string measurement, long fingerprint, Span<(int Bucket, long Count)> buckets)
+    {
+        var noise = new double[buckets.Length];
+        var blocks = new byte[buckets.Length * 16];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(blocks.AsSpan(i * 16), buckets[i].Bucket);
+            BinaryPrimitives.WriteInt64LittleEndian(blocks.AsSpan(i * 16 + 8), buckets[i].Count);
+        }
+
+        var measure = "buckets\0" + measurement;
+        AddNormals(noise, blocks, figure.Product, measure, "", fingerprint);
+        if (figure.Conditions.Length > 0)
+        {
+            AddNormals(noise, blocks, figure.Product, measure, figure.Conditions, fingerprint);
+        }
+
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            buckets[i].Count = Math.Max(0, (long)Math.Round(buckets[i].Count + options.Value.Installs * noise[i], MidpointRounding.AwayFromZero));
+        }
+    }
 
     /// <summary>
     /// Whether a group of <paramref name="installs"/> distinct installs is shown under the product's
@@ -94,9 +123,31 @@ internal sealed class FigureNoise(ICatalogueStore store, IOptions<NoiseOptions> 
         return Math.Max(0, (long)Math.Round(exact + deviation * noise, MidpointRounding.AwayFromZero));
     }
 
-    // A standard normal value from the keyed hash of everything that seeds it (Box-Muller over two 53-bit
-    // uniforms of the HMAC-SHA256).
+    // A standard normal value from the keyed hash of everything that seeds it.
     private double Normal(string product, string measure, string conditions, long fingerprint, long a, long b)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        Hash(product, measure, conditions, fingerprint, a, b, hash);
+        return Normal(hash);
+    }
+
+    // Adds to each noise value the standard normal value of its 16-byte block, encrypted under the key the seed
+    // hashes to (see Buckets).
+    private void AddNormals(Span<double> noise, byte[] blocks, string product, string measure, string conditions, long fingerprint)
+    {
+        Span<byte> key = stackalloc byte[32];
+        Hash(product, measure, conditions, fingerprint, 0, 0, key);
+        using var aes = Aes.Create();
+        aes.SetKey(key);
+        var encrypted = aes.EncryptEcb(blocks, PaddingMode.None);
+        for (var i = 0; i < noise.Length; i++)
+        {
+            noise[i] += Normal(encrypted.AsSpan(i * 16, 16));
+        }
+    }
+
+    // The HMAC-SHA256 of everything that seeds a noise value.
+    private void Hash(string product, string measure, string conditions, long fingerprint, long a, long b, Span<byte> hash)
     {
         var secret = _secret ?? throw new InvalidOperationException("the noise secret is read at start-up, before any query");
         var text = Encoding.UTF8.GetBytes(product + "\0" + measure + "\0" + conditions + "\0");
@@ -105,10 +156,14 @@ internal sealed class FigureNoise(ICatalogueStore store, IOptions<NoiseOptions> 
         BinaryPrimitives.WriteInt64LittleEndian(input.AsSpan(text.Length), fingerprint);
         BinaryPrimitives.WriteInt64LittleEndian(input.AsSpan(text.Length + 8), a);
         BinaryPrimitives.WriteInt64LittleEndian(input.AsSpan(text.Length + 16), b);
-        Span<byte> hash = stackalloc byte[32];
         HMACSHA256.HashData(secret, input, hash);
-        var u1 = ((BinaryPrimitives.ReadUInt64LittleEndian(hash) >> 11) + 1) * (1.0 / (1UL << 53));
-        var u2 = (BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]) >> 11) * (1.0 / (1UL << 53));
+    }
+
+    // Box-Muller over two 53-bit uniforms of 16 random bytes.
+    private static double Normal(ReadOnlySpan<byte> random)
+    {
+        var u1 = ((BinaryPrimitives.ReadUInt64LittleEndian(random) >> 11) + 1) * (1.0 / (1UL << 53));
+        var u2 = (BinaryPrimitives.ReadUInt64LittleEndian(random[8..]) >> 11) * (1.0 / (1UL << 53));
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 }

@@ -335,12 +335,16 @@ internal sealed class QueryService(ProductCatalog catalog, IEventLog eventLog, I
                 continue;
             }
 
-            var buckets = new List<(int Bucket, long Count)>(end - start);
-            long count = 0;
+            var buckets = new (int Bucket, long Count)[end - start];
             for (var i = start; i < end; i++)
             {
-                var noisy = noise.Bucket(figure, measurement, histogram[i].Bucket, histogram[i].Count, installs.Fingerprint);
-                buckets.Add((histogram[i].Bucket, noisy));
+                buckets[i - start] = (histogram[i].Bucket, histogram[i].Count);
+            }
+
+            noise.Buckets(figure, measurement, installs.Fingerprint, buckets);
+            long count = 0;
+            foreach (var (_, noisy) in buckets)
+            {
                 count += noisy;
             }
 

@@ -9,7 +9,8 @@ namespace Candor.Collector.Storage.Postgres;
 /// Builds and keeps day rollups (<see cref="DayRollup"/>, the SQLite store's encoding and builder) from the
 /// per-install rollup rows, which stay the record of truth. A day is built whole, every event name and part at
 /// once, in one snapshot (of the read replica when there is one), with the day's version read in it; it is kept only if the day is settled and still has
-/// that version (<see cref="PostgresDayVersions"/>). Collectors build idempotently: two that build the same day
+/// that version (<see cref="PostgresDayVersions"/>). A query that reads the newest two days, which are not kept while
+/// they change, builds only the names and kinds of parts it reads, and holds them in memory instead. Collectors build idempotently: two that build the same day
 /// build the same bytes, and a kept part is only ever replaced by a newer version.
 /// <para>
 /// Install sets need small integers: <c>install_numbers</c> gives each (product, install) one, made on the database
@@ -51,15 +52,20 @@ internal static class PostgresDayRollups
     /// <summary>
     /// Builds the product's <paramref name="days"/> from their rollup rows in one snapshot of <paramref name="readSource"/>
     /// (the read replica when there is one); the installs are numbered on <paramref name="dataSource"/>, the database.
+    /// With <paramref name="only"/>, only those event names' parts of those kinds are built (and only their rows
+    /// read), for a query, not for keeping.
     /// </summary>
-    public static async Task<List<BuiltDay>> BuildAsync(NpgsqlDataSource readSource, NpgsqlDataSource dataSource, int product, DateOnly[] days, CancellationToken cancellationToken)
+    public static async Task<List<BuiltDay>> BuildAsync(
+        NpgsqlDataSource readSource, NpgsqlDataSource dataSource, int product, DateOnly[] days, IReadOnlyDictionary<long, PartKinds>? only, CancellationToken cancellationToken)
     {
         await using var connection = await readSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var rows = new RowFilter(only);
         var installs = new List<Guid>();
-        await using (var read = new NpgsqlCommand("SELECT DISTINCT install FROM rollup_events WHERE product = @product AND day = ANY(@days)", connection, transaction))
+        await using (var read = new NpgsqlCommand("SELECT DISTINCT install FROM rollup_events WHERE product = @product AND day = ANY(@days) AND (@every OR name = ANY(@names))", connection, transaction))
         {
             Bind(read, product, days);
+            rows.Bind(read.Parameters);
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -68,7 +74,7 @@ internal static class PostgresDayRollups
         }
 
         var numbers = await NumberAsync(dataSource, product, installs, cancellationToken);
-        var built = await ReadAsync(connection, transaction, product, days, numbers, cancellationToken);
+        var built = await ReadAsync(connection, transaction, product, days, numbers, rows, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         foreach (var day in built)
         {
@@ -173,36 +179,36 @@ internal static class PostgresDayRollups
     }
 
     private static async Task<List<BuiltDay>> ReadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, int product, DateOnly[] days, Dictionary<Guid, long> numbers, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int product, DateOnly[] days, Dictionary<Guid, long> numbers, RowFilter rows, CancellationToken cancellationToken)
     {
         var built = new Dictionary<DateOnly, BuiltDay>();
-        await using (var versions = new NpgsqlCommand($"""
-            SELECT d.day, COALESCE(v.version, 0), {PostgresDayVersions.IsSettled("d.day")}
-            FROM unnest(@days) AS d(day) LEFT JOIN day_versions v ON v.product = @product AND v.day = d.day
-            """, connection, transaction))
+        await using (var versions = new NpgsqlCommand(PostgresDayVersions.DaysSql, connection, transaction))
         {
             Bind(versions, product, days);
             await using var reader = await versions.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 var day = reader.GetFieldValue<DateOnly>(0);
-                built[day] = new BuiltDay(day, reader.GetInt64(1), reader.GetBoolean(2));
+                built[day] = new BuiltDay(day, reader.GetInt64(1), reader.GetBoolean(2), rows.Only) { Stamp = reader.GetInt64(3) };
             }
         }
 
+        // Name 0 counts the events of every name, from their rollup_events rows; values and buckets are only in the
+        // parts of the names that have them.
         await using var batch = new NpgsqlBatch(connection, transaction)
         {
             BatchCommands =
             {
-                new("SELECT day, name, context, install, n FROM rollup_events WHERE product = @product AND day = ANY(@days)"),
-                new("SELECT day, name, field, value, context, install, n FROM rollup_values WHERE product = @product AND day = ANY(@days)"),
-                new("SELECT day, name, field, context, bucket, n FROM rollup_measures WHERE product = @product AND day = ANY(@days)"),
+                new("SELECT day, name, context, install, n FROM rollup_events WHERE product = @product AND day = ANY(@days) AND (@every OR name = ANY(@names))"),
+                new("SELECT day, name, field, value, context, install, n FROM rollup_values WHERE product = @product AND day = ANY(@days) AND (@all OR name = ANY(@names))"),
+                new("SELECT day, name, field, context, bucket, n FROM rollup_measures WHERE product = @product AND day = ANY(@days) AND (@all OR name = ANY(@names))"),
             },
         };
         foreach (NpgsqlBatchCommand command in batch.BatchCommands)
         {
             command.Parameters.AddWithValue("product", product);
             command.Parameters.Add(new NpgsqlParameter("days", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = days });
+            rows.Bind(command.Parameters);
         }
 
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
@@ -221,7 +227,7 @@ internal static class PostgresDayRollups
                 if (numbers.TryGetValue(reader.GetGuid(5), out var install))
                 {
                     built[reader.GetFieldValue<DateOnly>(0)].Builder(reader.GetInt32(1))
-                        .AddValue(reader.GetInt32(4), install, reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(6));
+                        ?.AddValue(reader.GetInt32(4), install, reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(6));
                 }
             }
 
@@ -229,7 +235,7 @@ internal static class PostgresDayRollups
             while (await reader.ReadAsync(cancellationToken))
             {
                 built[reader.GetFieldValue<DateOnly>(0)].Builder(reader.GetInt32(1))
-                    .AddBucket(reader.GetInt32(3), reader.GetInt32(2), reader.GetInt32(4), reader.GetInt64(5));
+                    ?.AddBucket(reader.GetInt32(3), reader.GetInt32(2), reader.GetInt32(4), reader.GetInt64(5));
             }
         }
 
@@ -242,15 +248,33 @@ internal static class PostgresDayRollups
         command.Parameters.Add(new NpgsqlParameter("days", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = days });
     }
 
-    /// <summary>
-    /// One day built: its version and whether it was settled when read, and every part of every event name that has
-    /// rows, with name 0 (<see cref="RollupRead.AnyEvent"/>) counting every event of an install once.
-    /// </summary>
-    internal sealed class BuiltDay(DateOnly day, long version, bool settled)
+    /// <summary>The rows a build reads: every row, or those of the names whose parts it builds.</summary>
+    private sealed class RowFilter(IReadOnlyDictionary<long, PartKinds>? only)
     {
-        private readonly Dictionary<int, DayRollup.Builder> _builders = [];
+        public IReadOnlyDictionary<long, PartKinds>? Only { get; } = only;
+
+        public void Bind(NpgsqlParameterCollection parameters)
+        {
+            parameters.AddWithValue("every", Only is null || Only.ContainsKey(RollupRead.AnyEvent));
+            parameters.AddWithValue("all", Only is null);
+            parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Integer)
+            {
+                Value = Only is null ? Array.Empty<int>() : Only.Keys.Where(n => n != RollupRead.AnyEvent).Select(n => (int)n).ToArray(),
+            });
+        }
+    }
+
+    /// <summary>
+    /// One day built: its version, whether it was settled and its stamp when read (<see cref="PostgresDayVersions.DaysSql"/>),
+    /// and every part (or, with <c>only</c>, the parts asked for) of every event name that has rows, with name 0
+    /// (<see cref="RollupRead.AnyEvent"/>) counting every event of an install once.
+    /// </summary>
+    internal sealed class BuiltDay(DateOnly day, long version, bool settled, IReadOnlyDictionary<long, PartKinds>? only = null)
+    {
+        private readonly Dictionary<int, DayRollup.Builder?> _builders = [];
         // Name 0's rows: one install in one context, its events of every name added up, as the SQLite store keeps them.
         private readonly Dictionary<(int Context, long Install), long> _any = [];
+        private readonly bool _withAny = only is null || only.ContainsKey(RollupRead.AnyEvent);
 
         public DateOnly Day { get; } = day;
 
@@ -258,23 +282,31 @@ internal static class PostgresDayRollups
 
         public bool Settled { get; } = settled;
 
-        /// <summary>Whether the day has no rollup rows.</summary>
-        public bool Empty => _builders.Count == 0;
+        /// <summary>The day's stamp in the snapshot it was built in (0 when settled).</summary>
+        public long Stamp { get; init; }
+
+        /// <summary>Whether the day has no rollup rows (of the names built).</summary>
+        public bool Empty { get; private set; } = true;
 
         public List<(long Name, long Part, byte[] Data)> Parts { get; } = [];
 
         public void Add(int name, int context, long install, long n)
         {
-            Builder(name).Add(context, install, n, default);
-            var key = (context, install);
-            _any[key] = _any.GetValueOrDefault(key) + n;
+            Empty = false;
+            Builder(name)?.Add(context, install, n, default);
+            if (_withAny)
+            {
+                var key = (context, install);
+                _any[key] = _any.GetValueOrDefault(key) + n;
+            }
         }
 
-        public DayRollup.Builder Builder(int name)
+        /// <summary>The builder of the name's parts, or null when they are not built.</summary>
+        public DayRollup.Builder? Builder(int name)
         {
             if (!_builders.TryGetValue(name, out var builder))
             {
-                _builders[name] = builder = new DayRollup.Builder();
+                _builders[name] = builder = NewBuilder(name);
             }
 
             return builder;
@@ -282,24 +314,45 @@ internal static class PostgresDayRollups
 
         public void Finish()
         {
-            var any = new DayRollup.Builder();
-            foreach (var ((context, install), n) in _any)
+            if (_withAny)
             {
-                any.Add(context, install, n, default);
-            }
+                var any = NewBuilder(RollupRead.AnyEvent)!;
+                foreach (var ((context, install), n) in _any)
+                {
+                    any.Add(context, install, n, default);
+                }
 
-            foreach (var (part, data) in any.BuildParts())
-            {
-                Parts.Add((RollupRead.AnyEvent, part, data));
+                foreach (var (part, data) in any.BuildParts())
+                {
+                    Parts.Add((RollupRead.AnyEvent, part, data));
+                }
             }
 
             foreach (var (name, builder) in _builders)
             {
-                foreach (var (part, data) in builder.BuildParts())
+                foreach (var (part, data) in builder?.BuildParts() ?? [])
                 {
                     Parts.Add((name, part, data));
                 }
             }
         }
+
+        private DayRollup.Builder? NewBuilder(long name) =>
+            only is null ? new DayRollup.Builder()
+            : !only.TryGetValue(name, out var kinds) ? null
+            : kinds switch
+            {
+                PartKinds.Contexts => new DayRollup.Builder(DayRollup.ContextsPart),
+                PartKinds.Rest => DayRollup.Builder.WithoutContexts(),
+                _ => new DayRollup.Builder(),
+            };
     }
+}
+
+/// <summary>Which parts of one event name's day a query reads: the contexts part, the rest (totals and fields), or both.</summary>
+[Flags]
+internal enum PartKinds
+{
+    Contexts = 1,
+    Rest = 2,
 }

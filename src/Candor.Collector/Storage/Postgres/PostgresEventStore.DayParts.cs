@@ -12,15 +12,23 @@ internal sealed partial class PostgresEventStore
     // Kept parts read lately, per version of their day: pages of one product read the same parts again, and a
     // context part of a busy day is a few hundred kilobytes to send. Forgotten all at once past MaxHeldBytes.
     private const long MaxHeldBytes = 64L << 20;
+
+    // Parts of days not kept, built for a query (see VisitDaysAsync): a few names and kinds for a few days.
+    private const int MaxRecentParts = 512;
     private readonly ConcurrentDictionary<(int Product, long Name, long Part, DateOnly Day), (long Version, byte[] Data)> _held = new();
+    private readonly ConcurrentDictionary<(int Product, long Name, DateOnly Day, PartKinds Kind), RecentParts> _recent = new();
     private readonly PostgresContextCache _contexts = new();
     private readonly ConcurrentDictionary<(int Product, int Revision), string[]> _eventNames = new();
     private long _heldBytes;
 
     // Hands each read's tallies its part of every day of the range, in ascending order. A day counts as built when
     // it is settled and its name-0 totals part is kept at the day's current version: then every part kept at that
-    // version is current, and a part not kept had nothing that day. Other days are built from their rows (on the
-    // database, not a replica) and, when settled, kept.
+    // version is current, and a part not kept had nothing that day. Today and yesterday (by the database's clock)
+    // change all the time, so when they are not built only the parts the reads want are built from their rows,
+    // once per name and kind (contexts, or the rest), and held in memory for the day's version and stamp, which
+    // say whether any collector changed the day since (PostgresDayVersions.DaysSql); they are kept in the database
+    // by the preparation once settled. Older days not built are built whole from their rows (on the database, not
+    // a replica) and kept.
     private async Task VisitDaysAsync(NpgsqlConnection connection, int product, DateOnly from, DateOnly to, List<RollupRead> reads, CancellationToken cancellationToken)
     {
         var wanted = reads.Select(r => (r.Name, r.Part)).Append((RollupRead.AnyEvent, DayRollup.TotalsPart)).Distinct().ToList();
@@ -28,28 +36,37 @@ internal sealed partial class PostgresEventStore
         var parts = new Dictionary<(long Name, long Part, DateOnly Day), byte[]>();
         var fetch = new List<(DateOnly Day, long Name, long Part, long Version)>();
         var build = new SortedSet<DateOnly>();
-        foreach (var (day, version, _) in state.Days)
+        var recent = new Dictionary<DateOnly, Dictionary<long, PartKinds>>();
+        foreach (var day in state.Days)
         {
-            if (!state.IsBuilt(day))
+            if (!state.IsBuilt(day.Day))
             {
-                build.Add(day);
+                if (day.Settled && day.Day < state.Today.AddDays(-1))
+                {
+                    build.Add(day.Day);
+                }
+                else
+                {
+                    FindRecent(product, day, reads, parts, recent);
+                }
+
                 continue;
             }
 
             foreach (var read in reads)
             {
-                if (state.Kept.GetValueOrDefault((read.Name, read.Part, day), -1) != version)
+                if (state.Kept.GetValueOrDefault((read.Name, read.Part, day.Day), -1) != day.Version)
                 {
                     continue;
                 }
 
-                if (_held.TryGetValue((product, read.Name, read.Part, day), out var held) && held.Version == version)
+                if (_held.TryGetValue((product, read.Name, read.Part, day.Day), out var held) && held.Version == day.Version)
                 {
-                    parts[(read.Name, read.Part, day)] = held.Data;
+                    parts[(read.Name, read.Part, day.Day)] = held.Data;
                 }
                 else
                 {
-                    fetch.Add((day, read.Name, read.Part, version));
+                    fetch.Add((day.Day, read.Name, read.Part, day.Version));
                 }
             }
         }
@@ -84,9 +101,10 @@ internal sealed partial class PostgresEventStore
             }
         }
 
+        await BuildRecentAsync(product, recent, parts, cancellationToken);
         foreach (var chunk in build.Chunk(PostgresDayRollups.DaysPerBuild))
         {
-            var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, chunk, cancellationToken);
+            var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, chunk, null, cancellationToken);
             foreach (var day in built)
             {
                 foreach (var (name, part, data) in day.Parts)
@@ -106,11 +124,11 @@ internal sealed partial class PostgresEventStore
         reads.Sort(static (a, b) => a.Name.CompareTo(b.Name));
         foreach (var read in reads)
         {
-            foreach (var (day, _, _) in state.Days)
+            foreach (var day in state.Days)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var data = parts.GetValueOrDefault((read.Name, read.Part, day));
-                var number = RollupPeriods.DayNumber(day);
+                var data = parts.GetValueOrDefault((read.Name, read.Part, day.Day));
+                var number = RollupPeriods.DayNumber(day.Day);
                 foreach (var tally in read.Tallies)
                 {
                     tally.Add(number, data);
@@ -119,8 +137,81 @@ internal sealed partial class PostgresEventStore
         }
     }
 
-    // Every day of the range with its current version and whether it is settled, and the versions of the kept parts
-    // asked for, in one round trip.
+    // The reads' parts of a day not kept, from memory when held for the day's version and stamp; else the names
+    // and kinds to build are added to what the day needs.
+    private void FindRecent(int product, DayState.DayRow day, List<RollupRead> reads, Dictionary<(long Name, long Part, DateOnly Day), byte[]> parts, Dictionary<DateOnly, Dictionary<long, PartKinds>> recent)
+    {
+        foreach (var read in reads)
+        {
+            var kind = KindOf(read.Part);
+            if (_recent.TryGetValue((product, read.Name, day.Day, kind), out var held) && held.Version == day.Version && held.Stamp == day.Stamp)
+            {
+                if (held.Find(read.Part) is { } data)
+                {
+                    parts[(read.Name, read.Part, day.Day)] = data;
+                }
+
+                continue;
+            }
+
+            if (!recent.TryGetValue(day.Day, out var names))
+            {
+                recent[day.Day] = names = [];
+            }
+
+            names[read.Name] = names.GetValueOrDefault(read.Name) | kind;
+        }
+    }
+
+    // Builds what the days not kept need, all in one snapshot, and holds each name's parts of each kind for the
+    // version and stamp the day had in that snapshot (a name without rows that day holds no parts, which says so).
+    private async Task BuildRecentAsync(int product, Dictionary<DateOnly, Dictionary<long, PartKinds>> recent, Dictionary<(long Name, long Part, DateOnly Day), byte[]> parts, CancellationToken cancellationToken)
+    {
+        if (recent.Count == 0)
+        {
+            return;
+        }
+
+        var only = new Dictionary<long, PartKinds>();
+        foreach (var names in recent.Values)
+        {
+            foreach (var (name, kind) in names)
+            {
+                only[name] = only.GetValueOrDefault(name) | kind;
+            }
+        }
+
+        var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, [.. recent.Keys.Order()], only, cancellationToken);
+        if (_recent.Count + (built.Count * only.Count * 2) > MaxRecentParts)
+        {
+            _recent.Clear();
+        }
+
+        foreach (var day in built)
+        {
+            foreach (var (name, part, data) in day.Parts)
+            {
+                parts[(name, part, day.Day)] = data;
+            }
+
+            foreach (var (name, kinds) in only)
+            {
+                foreach (var kind in (ReadOnlySpan<PartKinds>)[PartKinds.Contexts, PartKinds.Rest])
+                {
+                    if ((kinds & kind) != 0)
+                    {
+                        var held = day.Parts.Where(p => p.Name == name && KindOf(p.Part) == kind).Select(p => (p.Part, p.Data)).ToList();
+                        _recent[(product, name, day.Day, kind)] = new RecentParts(day.Version, day.Stamp, held);
+                    }
+                }
+            }
+        }
+    }
+
+    private static PartKinds KindOf(long part) => part == DayRollup.ContextsPart ? PartKinds.Contexts : PartKinds.Rest;
+
+    // Every day of the range with its version, whether it is settled and its stamp, and the versions of the kept
+    // parts asked for, in one round trip.
     private static async Task<DayState> ReadDayStateAsync(
         NpgsqlConnection connection, int product, DateOnly from, DateOnly to, List<(long Name, long Part)> wanted, CancellationToken cancellationToken)
     {
@@ -135,11 +226,7 @@ internal sealed partial class PostgresEventStore
         {
             BatchCommands =
             {
-                new($"""
-                    SELECT d.day, COALESCE(v.version, 0), {PostgresDayVersions.IsSettled("d.day")}
-                    FROM unnest(@days) AS d(day) LEFT JOIN day_versions v ON v.product = @product AND v.day = d.day
-                    ORDER BY d.day
-                    """),
+                new(PostgresDayVersions.DaysSql),
                 new("""
                     SELECT r.day, r.name, r.part, r.version FROM day_rollups r
                     WHERE r.product = @product AND r.day BETWEEN @from AND @to
@@ -160,7 +247,8 @@ internal sealed partial class PostgresEventStore
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            state.Days.Add((reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1), reader.GetBoolean(2)));
+            state.Days.Add(new DayState.DayRow(reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetInt64(3)));
+            state.Today = reader.GetFieldValue<DateOnly>(4);
         }
 
         await reader.NextResultAsync(cancellationToken);
@@ -183,25 +271,48 @@ internal sealed partial class PostgresEventStore
         _held[(product, name, part, day)] = (version, data);
     }
 
+    /// <summary>One name's parts of one kind of a day not kept, built for the day's version and stamp.</summary>
+    private sealed record RecentParts(long Version, long Stamp, List<(long Part, byte[] Data)> Parts)
+    {
+        public byte[]? Find(long part)
+        {
+            foreach (var (p, data) in Parts)
+            {
+                if (p == part)
+                {
+                    return data;
+                }
+            }
+
+            return null;
+        }
+    }
+
     /// <summary>The days of a range, and the kept parts' versions by (name, part, day).</summary>
     private sealed class DayState
     {
-        public List<(DateOnly Day, long Version, bool Settled)> Days { get; } = [];
+        public List<DayRow> Days { get; } = [];
+
+        /// <summary>The database's current UTC day.</summary>
+        public DateOnly Today { get; set; }
 
         public Dictionary<(long Name, long Part, DateOnly Day), long> Kept { get; } = [];
 
         /// <summary>Whether the day is kept whole at its current version (see VisitDaysAsync).</summary>
         public bool IsBuilt(DateOnly day)
         {
-            foreach (var (d, version, settled) in Days)
+            foreach (var d in Days)
             {
-                if (d == day)
+                if (d.Day == day)
                 {
-                    return settled && Kept.GetValueOrDefault((RollupRead.AnyEvent, DayRollup.TotalsPart, day), -1) == version;
+                    return d.Settled && Kept.GetValueOrDefault((RollupRead.AnyEvent, DayRollup.TotalsPart, day), -1) == d.Version;
                 }
             }
 
             return false;
         }
+
+        /// <summary>One day of the range as <see cref="PostgresDayVersions.DaysSql"/> gives it.</summary>
+        public readonly record struct DayRow(DateOnly Day, long Version, bool Settled, long Stamp);
     }
 }

@@ -92,7 +92,7 @@ internal sealed partial class PostgresEventStore
         long built = 0;
         foreach (var chunk in missing.Chunk(PostgresDayRollups.DaysPerBuild))
         {
-            var days = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, id, chunk, cancellationToken);
+            var days = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, id, chunk, null, cancellationToken);
             await PostgresDayRollups.KeepAsync(_dataSource, _partitions, id, days, cancellationToken);
             built += days.Where(d => !d.Empty).Sum(d => d.Parts.Count(p => p.Part == DayRollup.ContextsPart));
         }

@@ -10,7 +10,7 @@ namespace Candor.Collector.Tests.Storage.Postgres;
 // snapshot among them) hold such transactions at any moment.
 [NeedsPostgres]
 [Collection(nameof(Operations.OperationsTests))]
-public class PostgresEventStoreTests : EventStoreContract
+public partial class PostgresEventStoreTests : EventStoreContract
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(Some.Now.UtcDateTime);
 
