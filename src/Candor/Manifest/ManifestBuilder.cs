@@ -123,9 +123,7 @@ internal sealed partial class ManifestBuilder
             d.Contact,
             d.NeverCollected ?? [],
             namespaces,
-            events,
-            mappings,
-            json);
+            () => new ManifestBody(events, mappings, json));
     }
 
     // The product's code namespaces: what a stack signature may name besides the framework's exception types.

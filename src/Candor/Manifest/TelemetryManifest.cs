@@ -15,28 +15,6 @@ public sealed class TelemetryManifest
     /// <summary>The logical name under which a tool embeds its manifest (the <c>CandorManifest</c> MSBuild item does this).</summary>
     public const string ResourceName = "candor.manifest.json";
 
-    internal TelemetryManifest(
-        string product,
-        string name,
-        int revision,
-        ConsentModel consent,
-        int disclosureVersion,
-        string disclosureText,
-        IReadOnlyList<string> optOutVariables,
-        IReadOnlyList<string> optOutFlags,
-        int retentionMonths,
-        CiPolicy ci,
-        string? contact,
-        IReadOnlyList<string> neverCollected,
-        IReadOnlyList<string> namespaces,
-        IReadOnlyList<EventDefinition> events,
-        ManifestMappings? mappings,
-        string json)
-        : this(product, name, revision, consent, disclosureVersion, disclosureText, optOutVariables, optOutFlags, retentionMonths, ci, contact, neverCollected, namespaces, readBody: null)
-    {
-        _body = new ManifestBody(events, mappings, json);
-    }
-
     /// <summary>A manifest whose events, mappings and text are read by <paramref name="readBody"/> when first asked for.</summary>
     internal TelemetryManifest(
         string product,
@@ -52,7 +30,7 @@ public sealed class TelemetryManifest
         string? contact,
         IReadOnlyList<string> neverCollected,
         IReadOnlyList<string> namespaces,
-        Func<ManifestBody>? readBody)
+        Func<ManifestBody> readBody)
     {
         Product = product;
         Name = name;
@@ -132,11 +110,11 @@ public sealed class TelemetryManifest
     // What only a run that records or registers reads: a compiled manifest's body is read when first asked for (see
     // CompiledManifest), so deciding that a run is off reads the head alone.
     private ManifestBody? _body;
-    private readonly Func<ManifestBody>? _readBody;
+    private readonly Func<ManifestBody> _readBody;
 
     private ManifestBody Body => Volatile.Read(ref _body) ?? ReadBody();
 
-    /// <summary>Whether the events, mappings and text have been read (always, for a manifest parsed from its file).</summary>
+    /// <summary>Whether the events, mappings and text have been read.</summary>
     internal bool BodyRead => Volatile.Read(ref _body) is not null;
 
     // Two threads may both read it; the body is the same either way, and the first one kept is used by both.
@@ -145,7 +123,7 @@ public sealed class TelemetryManifest
         ManifestBody body;
         try
         {
-            body = _readBody!();
+            body = _readBody();
         }
         catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
         {
