@@ -51,7 +51,33 @@ internal static class PostgresServer
         return (schema, builder.ConnectionString);
     }
 
-    public static Task DropSchemaAsync(string schema) => ExecuteAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+    /// <summary>
+    /// Drops the schema. A session still holding a lock in it (a collector's background work that outlived the test's
+    /// collector) is waited for a few seconds, then ended, so that one test's leftover cannot fail another's cleanup.
+    /// </summary>
+    public static async Task DropSchemaAsync(string schema)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var drop = new NpgsqlCommand($"SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < 3)
+            {
+                await using var end = new NpgsqlCommand("""
+                    SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                    WHERE c.relnamespace = to_regnamespace(@schema) AND l.pid <> pg_backend_pid() AND l.granted
+                    """, connection);
+                end.Parameters.AddWithValue("schema", schema);
+                await end.ExecuteNonQueryAsync();
+            }
+        }
+    }
 
     public static async Task ExecuteAsync(string sql, string? connectionString = null)
     {
