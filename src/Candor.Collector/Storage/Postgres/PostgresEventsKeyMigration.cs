@@ -7,10 +7,8 @@ namespace Candor.Collector.Storage.Postgres;
 /// becomes <c>(time, id)</c> with full index pages, and replaces both the key on <c>(id, time)</c> and the index on
 /// <c>(product, time)</c>; a <c>stamped</c> column marks the rows stamped with their arrival, and only those rows'
 /// IDs are indexed (for finding their retries in any month); the columns are ordered so that none waits for
-/// alignment. In the migration's transaction (which holds the schema's advisory lock): the old table loses its
-/// indexes and is renamed aside with its month partitions, the new one is made with a partition for every month
-/// the old one had, the rows are copied in key order and the old table is dropped (its files with it, deleted
-/// rows' bytes included). Rows stored before carry <c>stamped = false</c>: what was stamped then is not known.
+/// alignment. The table is rebuilt by <see cref="PostgresEventsRebuild"/>. Rows stored before carry
+/// <c>stamped = false</c>: what was stamped then is not known.
 /// </summary>
 internal static class PostgresEventsKeyMigration
 {
@@ -38,32 +36,9 @@ internal static class PostgresEventsKeyMigration
         CREATE INDEX events_stamped ON events(id) WHERE stamped;
         """;
 
-    private static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync(connection, transaction, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE", cancellationToken);
-        var partitions = await PostgresPartitions.ListAsync(connection, transaction, "events", cancellationToken);
-
-        // The old indexes go first, so the new ones can take their names; the old rows are read in one pass anyway.
-        var aside = new List<string>
-        {
-            "ALTER TABLE events DROP CONSTRAINT events_pkey",
-            "DROP INDEX events_by_time",
-            $"ALTER TABLE events RENAME TO events{Aside}",
-        };
-        aside.AddRange(partitions.Select(p => $"ALTER TABLE {p.Name} RENAME TO {p.Name}{Aside}"));
-        await ExecuteAsync(connection, transaction, string.Join(";\n", aside) + ";\n" + CreateEvents, cancellationToken);
-
-        await PostgresPartitions.CreateAsync(connection, transaction, [.. partitions.Select(p => p.Month)], cancellationToken);
-        await ExecuteAsync(connection, transaction, $"""
+    private static Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        PostgresEventsRebuild.RunAsync(connection, transaction, Aside, ["events_by_time"], CreateEvents, $"""
             INSERT INTO events(time, id, install, product, name, revision, context, stamped, data)
-              SELECT time, id, install, product, name, revision, context, false, data FROM events{Aside} ORDER BY time, id;
-            DROP TABLE events{Aside};
+              SELECT time, id, install, product, name, revision, context, false, data FROM events{Aside} ORDER BY time, id
             """, cancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 }

@@ -10,9 +10,7 @@ namespace Candor.Collector.Storage.Postgres;
 /// the writer numbers new installs in the transaction that stores their events (<see cref="PostgresEventWriter"/>).
 /// Product IDs are kept to 32767 (their sequence stops there) and a revision past 32767 is refused at registration
 /// (<see cref="Products.ProductCatalog.MaxRevision"/>); a database already holding a larger one is refused here,
-/// with its value named, rather than have it wrap. In the migration's transaction (which holds the schema's advisory
-/// lock) the table is rebuilt as <see cref="PostgresEventsKeyMigration"/> does: the old one renamed aside with its
-/// partitions, the new one made with the same months, the rows copied in key order, the old one dropped.
+/// with its value named, rather than have it wrap. The table is rebuilt by <see cref="PostgresEventsRebuild"/>.
 /// </summary>
 internal static class PostgresInstallNumbersMigration
 {
@@ -42,7 +40,7 @@ internal static class PostgresInstallNumbersMigration
 
     private static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, transaction, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE", cancellationToken);
+        await PostgresEventsRebuild.ExecuteAsync(connection, transaction, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE", cancellationToken);
         await RefuseAsync(connection, transaction, "SELECT MAX(id) FROM products", "product ID", cancellationToken);
         await RefuseAsync(connection, transaction, "SELECT MAX(revision) FROM manifests", "manifest revision", cancellationToken);
 
@@ -50,7 +48,7 @@ internal static class PostgresInstallNumbersMigration
         // one before it finds the row): one past the cap starts again after the largest ID, as products are never
         // deleted. Install numbers are taken in (product, install) order, as the day rollups take them; those
         // already made stay.
-        await ExecuteAsync(connection, transaction, $"""
+        await PostgresEventsRebuild.ExecuteAsync(connection, transaction, $"""
             SELECT setval(q.s, COALESCE(q.m, 1), q.m IS NOT NULL)
               FROM (SELECT pg_get_serial_sequence('products', 'id')::regclass AS s, (SELECT MAX(id) FROM products) AS m) q
               WHERE pg_sequence_last_value(q.s) > {MaxSmall};
@@ -62,23 +60,11 @@ internal static class PostgresInstallNumbersMigration
               ORDER BY 1, 2;
             """, cancellationToken);
 
-        var partitions = await PostgresPartitions.ListAsync(connection, transaction, "events", cancellationToken);
-        var aside = new List<string>
-        {
-            "ALTER TABLE events DROP CONSTRAINT events_pkey",
-            "DROP INDEX events_stamped",
-            $"ALTER TABLE events RENAME TO events{Aside}",
-        };
-        aside.AddRange(partitions.Select(p => $"ALTER TABLE {p.Name} RENAME TO {p.Name}{Aside}"));
-        await ExecuteAsync(connection, transaction, string.Join(";\n", aside) + ";\n" + CreateEvents, cancellationToken);
-
-        await PostgresPartitions.CreateAsync(connection, transaction, [.. partitions.Select(p => p.Month)], cancellationToken);
-        await ExecuteAsync(connection, transaction, $"""
+        await PostgresEventsRebuild.RunAsync(connection, transaction, Aside, ["events_stamped"], CreateEvents, $"""
             INSERT INTO events(time, id, install, name, context, product, revision, stamped, data)
               SELECT e.time, e.id, n.number, e.name, e.context, e.product, e.revision, e.stamped, e.data
               FROM events{Aside} e JOIN install_numbers n ON n.product = e.product AND n.install = e.install
-              ORDER BY e.time, e.id;
-            DROP TABLE events{Aside};
+              ORDER BY e.time, e.id
             """, cancellationToken);
     }
 
@@ -90,11 +76,5 @@ internal static class PostgresInstallNumbersMigration
             throw new InvalidOperationException(
                 $"the database holds {what} {largest}, past {MaxSmall}, the largest the events table keeps from schema version 9; it stays at version 8");
         }
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
