@@ -232,27 +232,11 @@ public class PostgresPartitionTests : IAsyncLifetime
         return names;
     }
 
-    private async Task<T> ScalarAsync<T>(string sql, string? connectionString = null)
-    {
-        await using var connection = new NpgsqlConnection(connectionString ?? _connectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        return (T)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<T> ScalarAsync<T>(string sql, string? connectionString = null) => PostgresServer.ScalarAsync<T>(sql, connectionString ?? _connectionString);
 
-    private IncomingEvent Incoming(WireEvent wire, CatalogProduct? product = null)
-    {
-        product ??= _product;
-        wire.Product = product.Record.Name;
-        var (incoming, refusal) = new EventValidator(new FakeTimeProvider(Some.Now)).Validate(wire, product, "", TimeSpan.FromDays(1));
-        Assert.Null(refusal);
-        return incoming!;
-    }
+    private IncomingEvent Incoming(WireEvent wire, CatalogProduct? product = null) => ValidatedEvents.Incoming(wire, product ?? _product);
 
-    private static CatalogProduct Product(string name) => new(
-        new ProductRecord(name, 14, 5, Some.Now),
-        ImmutableSortedDictionary<int, TelemetryManifest>.Empty.Add(1, TelemetryManifest.Parse(ManifestOf(name))));
+    private static CatalogProduct Product(string name) => ValidatedEvents.Product(name);
 
-    private static string ManifestOf(string product) =>
-        Some.ManifestJson.Replace($"\"product\": \"{Some.Product}\"", $"\"product\": \"{product}\"", StringComparison.Ordinal);
+    private static string ManifestOf(string product) => ValidatedEvents.ManifestOf(product);
 }

@@ -79,6 +79,14 @@ internal static class PostgresServer
         }
     }
 
+    public static async Task<T> ScalarAsync<T>(string sql, string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
     public static async Task ExecuteAsync(string sql, string? connectionString = null)
     {
         await using var connection = new NpgsqlConnection(connectionString ?? ConnectionString);
