@@ -21,13 +21,8 @@ public sealed class FigureNoiseAccuracyTests(ITestOutputHelper output)
     [InlineData(100_000)]
     public async Task InstallsCount_IsUnbiased_WithTheDocumentedDeviation_AtAnySize(long installs)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "candor-noise-" + Guid.NewGuid().ToString("N"));
-        try
+        await WithNoiseAsync(noise =>
         {
-            await using var store = new SqliteEventStore(new StorageOptions { DataPath = folder, FlushEachCommit = false });
-            await store.InitializeAsync(default);
-            var noise = new FigureNoise(store, Options.Create(new NoiseOptions()));
-            await noise.LoadAsync(default);
             var plain = new EventFilter("sample", new(2026, 3, 1), new(2026, 3, 31));
 
             var whole = Measure(noise, installs, Figure.Of(plain));
@@ -41,11 +36,7 @@ public sealed class FigureNoiseAccuracyTests(ITestOutputHelper output)
             Assert.InRange(whole.Deviation, 1.85, 2.2);
             Assert.InRange(filtered.Mean, -0.25, 0.25);
             Assert.InRange(filtered.Deviation, 2.65, 3.05);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     // Each period's buckets get their noise together (FigureNoise.Buckets): it must still be one normal value of
@@ -53,13 +44,8 @@ public sealed class FigureNoiseAccuracyTests(ITestOutputHelper output)
     [Fact]
     public async Task BucketCounts_AreUnbiased_WithTheDocumentedDeviation_UnrelatedAndSticky()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "candor-noise-" + Guid.NewGuid().ToString("N"));
-        try
+        await WithNoiseAsync(noise =>
         {
-            await using var store = new SqliteEventStore(new StorageOptions { DataPath = folder, FlushEachCommit = false });
-            await store.InitializeAsync(default);
-            var noise = new FigureNoise(store, Options.Create(new NoiseOptions()));
-            await noise.LoadAsync(default);
             var plain = new EventFilter("sample", new(2026, 3, 1), new(2026, 3, 31));
 
             var whole = MeasureBuckets(noise, Figure.Of(plain));
@@ -82,6 +68,20 @@ public sealed class FigureNoiseAccuracyTests(ITestOutputHelper output)
             var otherInstalls = Period(4242);
             noise.Buckets(Figure.Of(plain), "duration", 4243, otherInstalls);
             Assert.NotEqual(once, otherInstalls);
+        });
+    }
+
+    // The default noise, keyed by a new store's secret.
+    private static async Task WithNoiseAsync(Action<FigureNoise> measure)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "candor-noise-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var store = new SqliteEventStore(new StorageOptions { DataPath = folder, FlushEachCommit = false });
+            await store.InitializeAsync(default);
+            var noise = new FigureNoise(store, Options.Create(new NoiseOptions()));
+            await noise.LoadAsync(default);
+            measure(noise);
         }
         finally
         {
