@@ -1,18 +1,21 @@
 using Candor.Manifest;
 
-// candor-manifest <manifest.json> <output>: checks the manifest and writes its compiled form. Problems are printed in
-// the form MSBuild shows as errors on the manifest file, one per line, and the exit code is 1.
-if (args.Length != 2)
+// candor-manifest <manifest.json> <output> [<build facts>]: checks the manifest and writes its compiled form, with the
+// build's version, key and endpoint when the build wrote them to a file (see BuildFacts). Problems are printed in the
+// form MSBuild shows as errors on the manifest file, one per line, and the exit code is 1.
+if (args.Length is not (2 or 3))
 {
-    Console.Error.WriteLine("usage: candor-manifest <manifest.json> <output>");
+    Console.Error.WriteLine("usage: candor-manifest <manifest.json> <output> [<build facts>]");
     return 2;
 }
 
 var (input, output) = (args[0], args[1]);
 TelemetryManifest manifest;
+BuildFacts? facts;
 try
 {
     manifest = TelemetryManifest.Parse(File.ReadAllText(input));
+    facts = args.Length == 3 ? BuildFacts.Parse(File.ReadAllLines(args[2])) : null;
 }
 catch (ManifestException ex)
 {
@@ -28,7 +31,12 @@ catch (IOException ex)
     Console.WriteLine($"{input}: error CANDOR003: the manifest cannot be read: {ex.Message}");
     return 1;
 }
+catch (FormatException ex)
+{
+    Console.WriteLine($"{args[2]}: error CANDOR003: the build's facts cannot be read: {ex.Message}");
+    return 1;
+}
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-File.WriteAllBytes(output, CompiledManifest.Write(manifest));
+File.WriteAllBytes(output, CompiledManifest.Write(manifest, facts));
 return 0;

@@ -28,8 +28,6 @@ internal sealed class ClientSetup
     private const string TestHome = "candor-test-home";
 
     private const string DebugVariable = "CANDOR_TELEMETRY_DEBUG";
-    private const string KeyMetadata = "Candor.IngestionKey";
-    private const string EndpointMetadata = "Candor.Endpoint";
 
     private readonly ConsentGate _gate;
     private readonly ConsentOutcome _outcome;
@@ -117,16 +115,16 @@ internal sealed class ClientSetup
             ?? (assembly is not null ? TelemetryManifest.FromAssembly(assembly) : throw new ArgumentException("Set CandorOptions.Assembly (where the manifest is embedded) or CandorOptions.Manifest.", nameof(options)));
         var delivery = options.Delivery.Validated();
 
-        // The build's facts (version, key, endpoint) are read from the assembly's attributes, by reflection: a
-        // millisecond or so that only a run which records or shows its product needs, so an off run never reads them.
-        // A key given in the options is checked against the endpoint now, the only case that needs the attributes early;
-        // a build that sets a key without an endpoint fails to build (build/Candor.targets).
+        // The build's facts (version, key, endpoint; see ToolBuild) are read only by a run that needs them. A key given
+        // in the options is checked against the endpoint now, the only case that needs them early; a build that sets a
+        // key without an endpoint fails to build (build/Candor.targets).
         if (!string.IsNullOrEmpty(options.IngestionKey) && options.Endpoint is null)
         {
-            Endpoint(options, options.IngestionKey);
+            ToolBuild.Endpoint(options, manifest, options.IngestionKey);
         }
 
         var testing = testSink is not null;
+        var printing = options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable));
 
         // Consent needs only the CI vendor (environment variables). The rest of the context (OS release, container
         // and notebook checks: a few file reads) is for the events, so it is detected with the stamp, on the
@@ -134,26 +132,28 @@ internal sealed class ClientSetup
         var ci = CiDetector.Detect(environment);
 
         var gate = new ConsentGate(environment, files, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
-        var outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure);
+        // A build without a key (a private build) sends nothing: unless the run prints its events or the user keeps
+        // them locally, it is off before an identity, a disclosure or a product record is made for it.
+        var outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure,
+            testing || printing ? null : () => !string.IsNullOrEmpty(ToolBuild.Key(options, manifest)));
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
         var records = outcome.Home is not null && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure);
         return !records && outcome.Identity is null
             ? new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], stamp: static () => throw new InvalidOperationException("a run that records nothing has no stamp"), TraceAtStart(testing))
-            : ForRecording(options, environment, files, testSink, manifest, delivery, gate, outcome, records);
+            : ForRecording(options, environment, files, testSink, printing, manifest, delivery, gate, outcome, records);
     }
 
     // Apart from Resolve: a precompiled method loads every type it names when it is first called, and what a run that
     // records needs (the sinks, delivery, the product record, the stamp and its lists) would otherwise be loaded by
     // every run that is off.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ClientSetup ForRecording(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, TelemetryManifest manifest, DeliveryOptions delivery, ConsentGate gate, ConsentOutcome outcome, bool records)
+    private static ClientSetup ForRecording(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, bool printing, TelemetryManifest manifest, DeliveryOptions delivery, ConsentGate gate, ConsentOutcome outcome, bool records)
     {
-        var assembly = options.Assembly;
         var testing = testSink is not null;
-        var version = options.ProductVersion ?? InformationalVersion(assembly);
-        var key = options.IngestionKey ?? Metadata(assembly, KeyMetadata);
-        var endpoint = Endpoint(options, key);
+        var version = ToolBuild.Version(options, manifest);
+        var key = ToolBuild.Key(options, manifest);
+        var endpoint = ToolBuild.Endpoint(options, manifest, key);
         if (records)
         {
             new ProductRecordStore(outcome.Home!, files).Record(manifest, version, endpoint, key);
@@ -165,7 +165,7 @@ internal sealed class ClientSetup
         var decision = outcome.Decision;
         if (decision.Level != TelemetryLevel.Off && outcome.Identity is not null)
         {
-            if (options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable)))
+            if (printing)
             {
                 sinks.Add(new PrintSink(options.PrintWriter ?? Console.Error));
             }
@@ -243,17 +243,6 @@ internal sealed class ClientSetup
     // A tool's tests listen in process, from before their first event.
     private static bool TraceAtStart(bool testing) => testing || CandorTrace.AskedAtStart(ProcessEnvironment.Instance);
 
-    private static string? Endpoint(CandorOptions options, string? key)
-    {
-        var endpoint = options.Endpoint?.ToString() ?? Metadata(options.Assembly, EndpointMetadata);
-        if (!string.IsNullOrEmpty(key) && string.IsNullOrEmpty(endpoint))
-        {
-            throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options));
-        }
-
-        return endpoint;
-    }
-
     // A tool's tests detect the context from their own environment; a real run's is computed once per process.
     private static MachineContext DetectContext(IEnvironment environment, bool testing) =>
         testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
@@ -274,18 +263,4 @@ internal sealed class ClientSetup
 
         return own.Contains;
     }
-
-    private static string InformationalVersion(Assembly? assembly)
-    {
-        var version = assembly?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-            ?? assembly?.GetName().Version?.ToString()
-            ?? "0.0.0";
-
-        // "1.2.3+abc123": the source revision identifies a build, not a version, and says more than users need.
-        var plus = version.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? version : version[..plus];
-    }
-
-    private static string? Metadata(Assembly? assembly, string key) =>
-        assembly?.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
 }

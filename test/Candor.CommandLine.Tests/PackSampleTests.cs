@@ -199,9 +199,16 @@ public sealed class PackSampleTests : IDisposable
     }
 
     [Fact]
-    public async Task SourceBuild_PrintsEventsButKeepsNothingToSend()
+    public async Task SourceBuild_CollectsNothing_ButPrintsEventsWhenAsked_AndKeepsNothingToSend()
     {
-        var first = await Programs.PackAsync(_home, "list");
+        // A build without a collector sends nothing, so it collects nothing: no notice, nothing in the home.
+        var plain = await Programs.PackAsync(_home, "list");
+        Assert.Equal(0, plain.ExitCode);
+        Assert.DoesNotContain("pack collects anonymous usage data", plain.Error, StringComparison.Ordinal);
+        Assert.Null(new Catalog.ProductRecordStore(_home.Home, Storage.PhysicalFileSystem.Instance).TryRead("pack"));
+
+        // Asked to print what it would send, it records as an official build does: the notice first, then events.
+        var first = await Programs.PackAsync(_home, "list", "--printmetrics");
         var second = await Programs.PackAsync(_home, "install", "zlib", "--printmetrics");
 
         Assert.Contains("pack collects anonymous usage data", first.Error, StringComparison.Ordinal);

@@ -142,7 +142,8 @@ public sealed class InferenceLibraryTests(InferenceLibraryTests.Fixture sample) 
         await user.RunAsync(sample.Private, "model.onnx", "1", "1");
         await user.RunAsync(sample.Private, "model.onnx", "1", "2", "3");
 
-        Assert.False(Directory.Exists(Path.Combine(user.Home, "products", Product, "spool")));
+        // Nothing for the product in the home at all: no spool, and no install identity made for data never collected.
+        Assert.False(Directory.Exists(Path.Combine(user.Home, "products", Product)));
         Assert.Empty(await sample.DeliveredAsync(user));
     }
 

@@ -54,17 +54,23 @@ internal sealed class ConsentGate
     /// <see cref="ConsentOutcome.DisclosurePending"/> set, and the tool calls <see cref="ShowDisclosure"/>
     /// before its first real command (never for <c>--help</c>).
     /// </param>
+    /// <param name="canSend">
+    /// Whether the build can send (it has an ingestion key), asked only when the run would record at a level that
+    /// sends; null when the run records whatever the build (it prints its events, or is a tool's test). A build that
+    /// cannot is off at such a level (<see cref="ConsentSource.PrivateBuild"/>): it makes no identity, shows no
+    /// disclosure and marks nothing seen for data it never collects.
+    /// </param>
     /// <remarks>
     /// Never throws, whatever the home's files hold. The first run of a product may block briefly on the identity lock
     /// while another first run creates it.
     /// </remarks>
-    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false)
+    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false, Func<bool>? canSend = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var (home, homeProblem) = HomeLocator.Find(_environment);
         try
         {
-            return OpenIn(manifest, home, homeProblem, commandLineOptOut, ciVendor, deferDisclosure);
+            return OpenIn(manifest, home, homeProblem, commandLineOptOut, ciVendor, deferDisclosure, canSend);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -74,7 +80,7 @@ internal sealed class ConsentGate
         }
     }
 
-    private ConsentOutcome OpenIn(TelemetryManifest manifest, CandorHome? home, string? homeProblem, string? commandLineOptOut, string? ciVendor, bool deferDisclosure)
+    private ConsentOutcome OpenIn(TelemetryManifest manifest, CandorHome? home, string? homeProblem, string? commandLineOptOut, string? ciVendor, bool deferDisclosure, Func<bool>? canSend)
     {
         // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
         // must not wait at start-up because another process is changing the settings.
@@ -98,6 +104,11 @@ internal sealed class ConsentGate
             // later run of every tool reads off at once, and the user finds the old file named in 'candor status'.
             // (A run that a variable or a flag turned off writes nothing, as always.)
             settings!.Repair();
+        }
+
+        if (decision.Level is not (TelemetryLevel.Off or TelemetryLevel.Local) && canSend is not null && !canSend())
+        {
+            decision = new(TelemetryLevel.Off, ConsentSource.PrivateBuild, $"this build of {manifest.Product} has no ingestion key (a build from source), so it sends nothing and records nothing; it still prints its events when asked to, and keeps them at the local level");
         }
 
         if (decision.Level == TelemetryLevel.Off || home is null || settings is null)

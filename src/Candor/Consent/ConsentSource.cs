@@ -38,4 +38,7 @@ public enum ConsentSource
 
     /// <summary>No source spoke: the product's default (opt-out or opt-in).</summary>
     ProductDefault,
+
+    /// <summary>The build has no ingestion key (a build from source): it can send nothing, so it records nothing unless it prints its events or the user keeps them locally.</summary>
+    PrivateBuild,
 }

@@ -22,12 +22,12 @@ internal static class CompiledManifest
     public const string ResourceName = "candor.manifest.bin";
 
     // Raised with every change to the layout below.
-    private const int Layout = 3;
+    private const int Layout = 4;
 
     private static ReadOnlySpan<byte> Magic => "CANDOR-MANIFEST\n"u8;
 
-    /// <summary>The compiled form of <paramref name="manifest"/>.</summary>
-    public static byte[] Write(TelemetryManifest manifest)
+    /// <summary>The compiled form of <paramref name="manifest"/>, with what its build knew about itself when the build gives it.</summary>
+    public static byte[] Write(TelemetryManifest manifest, BuildFacts? facts = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         using var stream = new MemoryStream();
@@ -48,6 +48,13 @@ internal static class CompiledManifest
             WriteOptional(writer, manifest.Contact);
             WriteStrings(writer, manifest.NeverCollected);
             WriteStrings(writer, manifest.Namespaces);
+            writer.Write(facts is not null);
+            if (facts is not null)
+            {
+                WriteOptional(writer, facts.Version);
+                WriteOptional(writer, facts.IngestionKey);
+                WriteOptional(writer, facts.Endpoint);
+            }
 
             var body = WriteBody(manifest);
             writer.Write(body.Length);
@@ -133,6 +140,7 @@ internal static class CompiledManifest
         var contact = ReadOptional(ref reader);
         var neverCollected = ReadStrings(ref reader);
         var namespaces = ReadStrings(ref reader);
+        var facts = reader.ReadBoolean() ? new BuildFacts(ReadOptional(ref reader), ReadOptional(ref reader), ReadOptional(ref reader)) : null;
         var bodyLength = reader.ReadInt32();
         var bodyStart = reader.Position;
         if (bodyLength != bytes.Length - bodyStart)
@@ -140,7 +148,10 @@ internal static class CompiledManifest
             throw new EndOfStreamException($"the compiled manifest's body is {bytes.Length - bodyStart} bytes, not {bodyLength}");
         }
 
-        return new TelemetryManifest(product, name, revision, consent, disclosureVersion, disclosureText, variables, flags, retention, ci, contact, neverCollected, namespaces, () => ReadBody(bytes, bodyStart));
+        return new TelemetryManifest(product, name, revision, consent, disclosureVersion, disclosureText, variables, flags, retention, ci, contact, neverCollected, namespaces, () => ReadBody(bytes, bodyStart))
+        {
+            Build = facts,
+        };
     }
 
     /// <exception cref="EndOfStreamException">The body is cut short.</exception>

@@ -92,6 +92,9 @@ public sealed class TelemetryManifest
     /// </summary>
     public IReadOnlyList<string> Namespaces { get; }
 
+    /// <summary>What the build that compiled this manifest knew about the tool (version, key, endpoint), or null when no build said.</summary>
+    internal BuildFacts? Build { get; init; }
+
     /// <summary>The declared events, in manifest order.</summary>
     public IReadOnlyList<EventDefinition> Events => Body.Events;
 

@@ -32,7 +32,8 @@ public sealed class TelemetryCommandTests : IDisposable
     [Fact]
     public async Task Status_AfterARun_ShowsLevelWhyInstallIdAndWhereFilesAre()
     {
-        await PackAsync("list");
+        // A source build collects only what it prints: this run makes its identity (and shows the notice).
+        await PackAsync("list", "--printmetrics");
 
         var text = await PackAsync("telemetry", "status");
         var json = JsonDocument.Parse((await PackAsync("telemetry", "status", "--json")).Output).RootElement;
@@ -204,11 +205,14 @@ public sealed class TelemetryCommandTests : IDisposable
     [Fact]
     public async Task ResetId_GivesANewInstallId_WithoutShowingTheNoticeAgain()
     {
-        await PackAsync("list");
-        var before = JsonDocument.Parse((await PackAsync("telemetry", "status", "--json")).Output).RootElement.GetProperty("install").GetString();
+        // The official build, which records (a source build would show no notice whatever the ID).
+        using var collector = new ClosedPort();
+        Task<Run> OfficialAsync(params string[] args) => Programs.OfficialPackAsync(_home, collector.Environment(), args);
+        await OfficialAsync("list");
+        var before = JsonDocument.Parse((await OfficialAsync("telemetry", "status", "--json")).Output).RootElement.GetProperty("install").GetString();
 
-        var reset = JsonDocument.Parse((await PackAsync("telemetry", "reset-id", "--json")).Output).RootElement;
-        var next = await PackAsync("list");
+        var reset = JsonDocument.Parse((await OfficialAsync("telemetry", "reset-id", "--json")).Output).RootElement;
+        var next = await OfficialAsync("list");
 
         Assert.Equal(before, reset.GetProperty("previous").GetString());
         Assert.NotEqual(before, reset.GetProperty("install").GetString());

@@ -19,18 +19,27 @@ public sealed class BrokenHomeToolTests : IDisposable
 {
     private readonly TempHome _home = new();
 
-    public void Dispose() => _home.Dispose();
+    // The pack sample as its official build: a source build collects nothing, so it would leave the tool nothing to show.
+    private readonly ClosedPort _collector = new();
+
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _home.Dispose();
+    }
 
     private Task<Run> CandorAsync(params string[] args) => Programs.CandorAsync(_home, args);
+
+    private Task<Run> PackAsync(params string[] args) => Programs.OfficialPackAsync(_home, _collector.Environment(), args);
 
     [Fact]
     public async Task Status_SettingsWithInvalidUtf8_NamesIt_ThenNamesItSetAsideByTheNextRunOfATool()
     {
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
         File.WriteAllBytes(_home.Home.SettingsFile, [.. "{\"level\": \"all"u8, 0xC3, 0x28, .. "\"}"u8]);
 
         var before = await CandorAsync("status", "--json");
-        var pack = await Programs.PackAsync(_home, "list");
+        var pack = await PackAsync("list");
         var after = await CandorAsync("status", "--json");
         var text = await CandorAsync("status");
 
@@ -53,7 +62,7 @@ public sealed class BrokenHomeToolTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_home.Home.SettingsFile, "inside"));
 
         var before = await CandorAsync("status");
-        var pack = await Programs.PackAsync(_home, "list");
+        var pack = await PackAsync("list");
         var after = await CandorAsync("status", "--json");
 
         Assert.Equal(0, before.ExitCode);
@@ -66,11 +75,11 @@ public sealed class BrokenHomeToolTests : IDisposable
     [Fact]
     public async Task Status_CatalogueWithALoneSurrogate_NamesIt_AndTheNextRunRecordsTheProductAgain()
     {
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
         File.WriteAllText(_home.Home.CatalogFile("pack"), """{"version": 1, "product": "\ud800pack"}""");
 
         var before = await CandorAsync("status", "--json");
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
         var after = await CandorAsync("status", "--json");
 
         Assert.Equal(0, before.ExitCode);

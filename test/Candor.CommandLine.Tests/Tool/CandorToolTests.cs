@@ -8,9 +8,18 @@ public sealed class CandorToolTests : IDisposable
 {
     private readonly TempHome _home = new();
 
-    public void Dispose() => _home.Dispose();
+    // The pack sample as its official build: a source build collects nothing, so it would leave the tool nothing to show.
+    private readonly ClosedPort _collector = new();
+
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _home.Dispose();
+    }
 
     private Task<Run> CandorAsync(params string[] args) => Programs.CandorAsync(_home, args);
+
+    private Task<Run> PackAsync(params string[] args) => Programs.OfficialPackAsync(_home, _collector.Environment(), args);
 
     [Fact]
     public async Task Bare_ShowsHelpNamedCandor_WithoutColorWhenRedirected()
@@ -58,8 +67,8 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Status_ListsEveryProduct_WithItsLevelAndWhy()
     {
-        await Programs.PackAsync(_home, "list");
-        await Programs.PackAsync(_home, "telemetry", "local");
+        await PackAsync("list");
+        await PackAsync("telemetry", "local");
 
         var run = await CandorAsync("status", "--json");
 
@@ -75,7 +84,7 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Status_ProductNothingIsKnownAbout_SaysSoAndExitsWith1()
     {
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
 
         var run = await CandorAsync("status", "--product", "nope");
 
@@ -111,11 +120,11 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Disable_WithoutAProduct_TurnsEveryToolOffAndErasesTheirData()
     {
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
 
         var run = await CandorAsync("disable");
         var status = JsonDocument.Parse((await CandorAsync("status", "--json")).Output).RootElement;
-        var pack = await Programs.PackAsync(_home, "list");
+        var pack = await PackAsync("list");
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal("Telemetry for every Candor tool on this machine is now off.\nEvery product's install ID, unsent events and logs on this machine were erased.\n", run.Output);
@@ -129,7 +138,7 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Enable_WithAProduct_WinsOverTheMachineWideChoice()
     {
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
         await CandorAsync("disable");
 
         var run = await CandorAsync("enable", "--product", "pack", "--json");
@@ -145,7 +154,7 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Show_PrintsTheCatalogueOfAProductThatRan_AndSaysWhenNothingIsKnown()
     {
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
 
         var list = await CandorAsync("show");
         var page = await CandorAsync("show", "pack");
@@ -153,7 +162,7 @@ public sealed class CandorToolTests : IDisposable
         var unknown = await CandorAsync("show", "kmpkg");
 
         Assert.Equal("pack  pack: 3 declared events\nShow one with 'candor show <product>'.\n", list.Output);
-        var own = await Programs.PackAsync(_home, "telemetry", "show");
+        var own = await PackAsync("telemetry", "show");
         Assert.Equal(own.Output, page.Output);
         Assert.Equal("pack", JsonDocument.Parse(manifest.Output).RootElement.GetProperty("product").GetString());
         Assert.Equal(1, unknown.ExitCode);
@@ -182,9 +191,9 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Purge_DeletesEveryFileButTheChoices()
     {
-        await Programs.PackAsync(_home, "list");
-        await Programs.PackAsync(_home, "telemetry", "errors");
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
+        await PackAsync("telemetry", "errors");
+        await PackAsync("list");
 
         var run = await CandorAsync("purge", "--json");
 
@@ -198,7 +207,8 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Forget_NothingSent_ErasesTheLocalIdOnly()
     {
-        await Programs.PackAsync(_home, "list");
+        // A source build (no collector) that made an identity by printing its events.
+        await Programs.PackAsync(_home, "list", "--printmetrics");
 
         var run = await CandorAsync("forget");
 
@@ -224,7 +234,7 @@ public sealed class CandorToolTests : IDisposable
     [Fact]
     public async Task Suggest_CompletesCommandsAndTheProductsOfThisMachine()
     {
-        await Programs.PackAsync(_home, "list");
+        await PackAsync("list");
 
         var commands = await CandorAsync("[suggest:10]", "candor dis");
         var products = await CandorAsync("[suggest:26]", "candor disable --product ");
@@ -242,7 +252,7 @@ public sealed class CandorToolTests : IDisposable
             ["enable", "--product", "delta"], ["local", "--product", "epsilon"], ["errors"],
         ];
         var runs = changes.Select(args => Programs.RunAsync(Programs.Candor, _home, null, args))
-            .Append(Programs.PackAsync(_home, "telemetry", "disable"))
+            .Append(PackAsync("telemetry", "disable"))
             .ToList();
 
         var results = await Task.WhenAll(runs);

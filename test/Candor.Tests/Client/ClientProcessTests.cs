@@ -72,17 +72,47 @@ public class ClientProcessTests
     }
 
     [Fact]
-    public async Task PrivateBuild_WithoutAnIngestionKey_SpoolsAndSendsNothing()
+    public async Task PrivateBuild_WithoutAnIngestionKey_IsOff_ShowsNoDisclosure_AndLeavesTheHomeEmpty()
     {
         using var home = new TempFolder();
         var environment = Environment(home, endpoint: null);
 
-        await RunAsync(environment);
+        var first = await RunAsync(environment);
         var second = await RunAsync(environment);
 
-        Assert.Equal(nameof(ConsentSource.ProductDefault), second.Output.Trim());
+        // A build that can send nothing collects nothing: no identity, no disclosure, no product record, no "seen".
+        Assert.All(new[] { first, second }, run => Assert.Equal(nameof(ConsentSource.PrivateBuild), run.Output.Trim()));
+        Assert.Empty(first.Error);
+        Assert.Empty(home.Entries());
+    }
+
+    [Fact]
+    public async Task PrivateBuild_PrintingItsEvents_StillPrintsThem_AndSpoolsNothing()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home, endpoint: null);
+        await RunAsync(environment, ["--printmetrics"]);
+
+        var run = await RunAsync(environment, ["--printmetrics"]);
+
+        Assert.Equal(nameof(ConsentSource.ProductDefault), run.Output.Trim());
+        Assert.NotEmpty(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Empty(SpoolFiles(home));
-        Assert.DoesNotContain(home.Entries(), e => e.Contains("sent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PrivateBuild_AtTheLocalLevel_KeepsItsEventsLocally()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home, endpoint: null);
+        environment["CANDOR_TELEMETRY"] = "local";
+        await RunAsync(environment);
+
+        var run = await RunAsync(environment);
+
+        Assert.Equal(nameof(ConsentSource.CandorVariable), run.Output.Trim());
+        Assert.Contains(home.Entries(), e => e.EndsWith("local.jsonl", StringComparison.Ordinal));
+        Assert.Empty(SpoolFiles(home));
     }
 
     [Fact]

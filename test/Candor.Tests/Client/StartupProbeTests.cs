@@ -61,6 +61,25 @@ public class StartupProbeTests
     }
 
     [Fact]
+    public async Task PrivateBuild_TurnedOn_IsAsCheapAsOff_AndWritesNothing()
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home);
+        environment["CANDOR_TELEMETRY"] = "all";
+
+        // Built without a key, the probe can send nothing: however the user set the level, it records nothing, so it
+        // loads and starts what an off run does, and makes no identity for itself.
+        var probe = await StartupProbe.RunAsync(environment, "--track");
+
+        Assert.Equal("Off", probe.Level);
+        Assert.DoesNotContain("System.Text.Json", probe.Assemblies);
+        Assert.DoesNotContain("System.Runtime.InteropServices", probe.Assemblies);
+        Assert.False(probe.EventSourceBuilt);
+        Assert.DoesNotContain(WriterThread, probe.Threads);
+        Assert.Empty(home.Entries());
+    }
+
+    [Fact]
     public async Task OnRun_StartsTheWriter_ButBuildsNoEventSourceNobodyAskedFor()
     {
         using var home = new TempFolder();

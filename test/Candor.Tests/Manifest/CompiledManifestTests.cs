@@ -67,6 +67,47 @@ public class CompiledManifestTests
         Assert.Equal("startup-probe", fromAssembly.Product);
     }
 
+    [Theory]
+    [InlineData("2.1.0", "key-1", "https://telemetry.example.org/")]
+    [InlineData(null, null, null)]
+    [InlineData("", "a;b*?", "http://127.0.0.1:5000/?x=1")]
+    public void Read_OfWrittenWithBuildFacts_HasTheFacts_AndWithoutNone(string? version, string? key, string? endpoint)
+    {
+        var parsed = TelemetryManifest.Parse(Some.ManifestJson);
+        var facts = new BuildFacts(version, key, endpoint);
+
+        var compiled = CompiledManifest.TryRead(new MemoryStream(CompiledManifest.Write(parsed, facts)))!;
+        var without = CompiledManifest.TryRead(new MemoryStream(CompiledManifest.Write(parsed)))!;
+
+        Assert.Equal(facts, compiled.Build);
+        AssertSame(parsed, compiled, "manifest");
+        Assert.Null(without.Build);
+    }
+
+    [Fact]
+    public void BuildFacts_FromTheBuildsFile_DropTheSourceRevision_AndEmptyIsNone()
+    {
+        var facts = BuildFacts.Parse(["version=1.2.0-beta.1+3718d27b", "key=", "endpoint=https://telemetry.example.org", ""]);
+
+        Assert.Equal(new BuildFacts("1.2.0-beta.1", null, "https://telemetry.example.org"), facts);
+        Assert.Throws<FormatException>(() => BuildFacts.Parse(["version=1.0", "hash=abc"]));
+    }
+
+    // The package's build targets write what the build stamps on the assembly into the compiled manifest: a run then
+    // reads the same version, key and endpoint without reflection. This assembly is built with them, without a key.
+    [Fact]
+    public void FromAssembly_BuiltWithTheTargets_CarriesTheVersionKeyAndEndpointTheBuildStampedOnIt()
+    {
+        var assembly = typeof(CompiledManifestTests).Assembly;
+        var facts = TelemetryManifest.FromAssembly(assembly).Build;
+
+        Assert.NotNull(facts);
+        Assert.Equal(BuildFacts.WithoutSourceRevision(assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion), facts.Version);
+        Assert.Null(facts.IngestionKey);
+        Assert.Null(facts.Endpoint);
+        Assert.DoesNotContain(assembly.GetCustomAttributes<AssemblyMetadataAttribute>(), a => a.Key.StartsWith("Candor.", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void TryRead_AnotherLayout_ReturnsNull()
     {

@@ -1,0 +1,42 @@
+using System.Reflection;
+using Candor.Manifest;
+
+namespace Candor;
+
+/// <summary>
+/// The tool's version, ingestion key and collector address: from the options when the tool set them, else from what
+/// its build compiled into the manifest (<see cref="BuildFacts"/>), else from the assembly's attributes, by reflection
+/// (a build without the manifest compiler, or one that writes its own attributes). Each is asked for only by a run
+/// that needs it.
+/// </summary>
+internal static class ToolBuild
+{
+    private const string KeyMetadata = "Candor.IngestionKey";
+    private const string EndpointMetadata = "Candor.Endpoint";
+
+    /// <summary>The version every event reports.</summary>
+    public static string Version(CandorOptions options, TelemetryManifest manifest) =>
+        options.ProductVersion
+        ?? manifest.Build?.Version
+        ?? BuildFacts.WithoutSourceRevision(options.Assembly?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion)
+        ?? options.Assembly?.GetName().Version?.ToString()
+        ?? "0.0.0";
+
+    /// <summary>The product's ingestion key, or null for a private build, which never uploads.</summary>
+    public static string? Key(CandorOptions options, TelemetryManifest manifest) =>
+        options.IngestionKey ?? (manifest.Build is { } facts ? facts.IngestionKey : Metadata(options.Assembly, KeyMetadata));
+
+    /// <summary>The collector's address, or null.</summary>
+    /// <exception cref="ArgumentException">There is a key but no address.</exception>
+    public static string? Endpoint(CandorOptions options, TelemetryManifest manifest, string? key)
+    {
+        var endpoint = options.Endpoint?.ToString()
+            ?? (manifest.Build is { } facts ? facts.Endpoint : Metadata(options.Assembly, EndpointMetadata));
+        return !string.IsNullOrEmpty(key) && string.IsNullOrEmpty(endpoint)
+            ? throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options))
+            : endpoint;
+    }
+
+    private static string? Metadata(Assembly? assembly, string key) =>
+        assembly?.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
+}
