@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds kpm from source and prepares it for use, as kmpkg's bootstrap script does.
-#   ./bootstrap-kpm.sh                    shows what kpm collects (the notice) the first time
+#   ./bootstrap-kpm.sh                    builds kpm and prepares its folders
 #   ./bootstrap-kpm.sh -disableMetrics    turns kpm's telemetry off for good on this machine
-# A build from source carries no ingestion key, so it never sends anything either way.
+# A build from source carries no ingestion key, so it collects nothing (and shows no notice) either way.
 # KPM_BUILD_OUTPUT and KPM_BUILD_CONFIGURATION choose where and how it is built.
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)

@@ -57,7 +57,7 @@ public sealed class CandorCommandLine
 
         if (commandLine.TelemetryCommandName is { } name)
         {
-            TelemetryCommand = Commands.TelemetryCommand.Create(name, Manifest, machine, OptOutOption);
+            TelemetryCommand = Commands.TelemetryCommand.Create(name, Manifest, machine, OptOutOption, () => !string.IsNullOrEmpty(ToolBuild.Key(options, Manifest)));
         }
 
         _root = root;

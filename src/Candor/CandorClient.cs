@@ -35,12 +35,14 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     {
         _setup = setup;
         _pipeline = pipeline;
-        _exitBudget = setup.Delivery.ExitBudget;
         if (pipeline is null)
         {
-            // Built off, it stays off whatever the program switches, and has nothing to write at exit.
+            // Built off, it stays off whatever the program switches, and has nothing to write at exit (nor a budget
+            // to do it in).
             return;
         }
+
+        _exitBudget = setup.Delivery.ExitBudget;
 
         ProgramSwitch.Changed += OnProgramSwitch;
 
@@ -177,18 +179,23 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <summary>Starts a client on a resolved setup: a real run's (<see cref="Create"/>) or a tool's tests' (<see cref="CreateForTesting"/>).</summary>
     internal static CandorClient Start(ClientSetup setup, CandorOptions options)
     {
-        var pipeline = setup.RecordingLevel == TelemetryLevel.Off ? null : new EventPipeline(
-            setup.Manifest,
-            setup.RecordingLevel,
-            setup.CreateStamp,
-            setup.Sinks,
-            options.TimeProvider,
-            setup.Drops,
-            Math.Max(16, options.QueueCapacity),
-            onLongRun: setup.OnLongRun);
+        var pipeline = setup.RecordingLevel == TelemetryLevel.Off ? null : StartPipeline(setup, options);
         setup.TraceConsent();
         return new CandorClient(setup, pipeline);
     }
+
+    // Apart from Start: the pipeline's types are loaded when a method naming them is first called, and a run that is
+    // off never needs them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static EventPipeline StartPipeline(ClientSetup setup, CandorOptions options) => new(
+        setup.Manifest,
+        setup.RecordingLevel,
+        setup.CreateStamp,
+        setup.Sinks,
+        options.TimeProvider,
+        setup.Drops,
+        Math.Max(16, options.QueueCapacity),
+        onLongRun: setup.OnLongRun);
 
     private bool ShutdownOnce(TimeSpan budget)
     {

@@ -46,7 +46,18 @@ public sealed class CandorOptions
     public bool DeferDisclosure { get; set; }
 
     /// <summary>The spool's bounds, when to upload, and the exit budget: the longest <see cref="CandorClient.Dispose"/> waits (default 200 ms).</summary>
-    public DeliveryOptions Delivery { get; set; } = new();
+    public DeliveryOptions Delivery
+    {
+        get => _delivery ??= new();
+        set => _delivery = value;
+    }
+
+    // Made when first asked for: a run that is off and never configured delivery needs neither the options nor their
+    // checks, and their defaults are a dozen first calls.
+    private DeliveryOptions? _delivery;
+
+    /// <summary>The delivery options when the tool set or read them, else null (the defaults).</summary>
+    internal DeliveryOptions? DeliveryIfSet => _delivery;
 
     /// <summary>More assemblies whose frames are kept in stack signatures (a tool split into several assemblies).</summary>
     public IList<Assembly> OwnAssemblies => _ownAssemblies ??= [];

@@ -31,16 +31,16 @@ internal sealed class ClientSetup
 
     private readonly ConsentGate _gate;
     private readonly ConsentOutcome _outcome;
-    private readonly Func<EventStamp> _stamp;
+    private readonly Func<EventStamp>? _stamp;
     private readonly bool _traceAtStart;
     private int _disclosurePending;
     private int _consentTraced;
 
-    private ClientSetup(TelemetryManifest manifest, DeliveryOptions delivery, DropCounters drops, ConsentGate gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, Func<EventStamp> stamp, bool traceAtStart)
+    private ClientSetup(TelemetryManifest manifest, DeliveryOptions? delivery, DropCounters drops, ConsentGate gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, Func<EventStamp>? stamp, bool traceAtStart)
     {
         _traceAtStart = traceAtStart;
         Manifest = manifest;
-        Delivery = delivery;
+        _delivery = delivery;
         Drops = drops;
         _gate = gate;
         _outcome = outcome;
@@ -51,8 +51,10 @@ internal sealed class ClientSetup
 
     public TelemetryManifest Manifest { get; }
 
-    /// <summary>The checked delivery options (the exit budget among them).</summary>
-    public DeliveryOptions Delivery { get; }
+    /// <summary>The checked delivery options (the exit budget among them); the defaults when the tool set none.</summary>
+    public DeliveryOptions Delivery => _delivery ??= new();
+
+    private DeliveryOptions? _delivery;
 
     public ConsentDecision Decision => _outcome.Decision;
 
@@ -67,7 +69,7 @@ internal sealed class ClientSetup
     public TelemetryLevel RecordingLevel => Sinks.Count == 0 ? TelemetryLevel.Off : Decision.Level;
 
     /// <summary>The stamp every event carries; called once, lazily, on the pipeline's writer.</summary>
-    public EventStamp CreateStamp() => _stamp();
+    public EventStamp CreateStamp() => _stamp is { } stamp ? stamp() : throw new InvalidOperationException("a run that records nothing has no stamp");
 
     /// <summary>Shows a deferred disclosure once. Never throws.</summary>
     public bool ShowDisclosure()
@@ -113,7 +115,7 @@ internal sealed class ClientSetup
         var assembly = options.Assembly;
         var manifest = options.Manifest
             ?? (assembly is not null ? TelemetryManifest.FromAssembly(assembly) : throw new ArgumentException("Set CandorOptions.Assembly (where the manifest is embedded) or CandorOptions.Manifest.", nameof(options)));
-        var delivery = options.Delivery.Validated();
+        var delivery = options.DeliveryIfSet?.Validated();
 
         // The build's facts (version, key, endpoint; see ToolBuild) are read only by a run that needs them. A key given
         // in the options is checked against the endpoint now, the only case that needs them early; a build that sets a
@@ -132,15 +134,14 @@ internal sealed class ClientSetup
         var ci = CiDetector.Detect(environment);
 
         var gate = new ConsentGate(environment, files, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
-        // A build without a key (a private build) sends nothing: unless the run prints its events or the user keeps
-        // them locally, it is off before an identity, a disclosure or a product record is made for it.
-        var outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure,
-            testing || printing ? null : () => !string.IsNullOrEmpty(ToolBuild.Key(options, manifest)));
+        // A build without a key (a private build) sends nothing: it shows no disclosure, and unless the run prints its
+        // events or the user keeps them locally it is off before an identity or a product record is made for it.
+        var outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure, testing ? null : CanSend(options, manifest), printing);
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
         var records = outcome.Home is not null && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure);
         return !records && outcome.Identity is null
-            ? new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], stamp: static () => throw new InvalidOperationException("a run that records nothing has no stamp"), TraceAtStart(testing))
+            ? new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], stamp: null, TraceAtStart(testing))
             : ForRecording(options, environment, files, testSink, printing, manifest, delivery, gate, outcome, records);
     }
 
@@ -148,8 +149,9 @@ internal sealed class ClientSetup
     // records needs (the sinks, delivery, the product record, the stamp and its lists) would otherwise be loaded by
     // every run that is off.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ClientSetup ForRecording(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, bool printing, TelemetryManifest manifest, DeliveryOptions delivery, ConsentGate gate, ConsentOutcome outcome, bool records)
+    private static ClientSetup ForRecording(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, bool printing, TelemetryManifest manifest, DeliveryOptions? delivery, ConsentGate gate, ConsentOutcome outcome, bool records)
     {
+        delivery ??= new();
         var testing = testSink is not null;
         var version = ToolBuild.Version(options, manifest);
         var key = ToolBuild.Key(options, manifest);
@@ -239,6 +241,10 @@ internal sealed class ClientSetup
             source.ConsentResolved(Manifest.Product, Decision.Level.ToString(), Decision.Detail);
         }
     }
+
+    // Apart from Resolve, whose every use of the options would otherwise go through the closure's object.
+    private static Func<bool> CanSend(CandorOptions options, TelemetryManifest manifest) =>
+        () => !string.IsNullOrEmpty(ToolBuild.Key(options, manifest));
 
     // A tool's tests listen in process, from before their first event.
     private static bool TraceAtStart(bool testing) => testing || CandorTrace.AskedAtStart(ProcessEnvironment.Instance);

@@ -16,7 +16,8 @@ internal static class TelemetryCommand
     /// <param name="manifest">The tool's manifest.</param>
     /// <param name="machine">The machine to inspect and change, reached when a command runs (<see cref="CandorMachine.ForProcess"/> in a tool).</param>
     /// <param name="optOut">The tool's opt-out option, so <c>status</c> can say that it decides this run.</param>
-    public static Command Create(string name, TelemetryManifest manifest, Func<CandorMachine> machine, Option<bool> optOut)
+    /// <param name="canSend">Whether this build can send (it has an ingestion key), asked when <c>status</c> runs.</param>
+    public static Command Create(string name, TelemetryManifest manifest, Func<CandorMachine> machine, Option<bool> optOut, Func<bool> canSend)
     {
         var product = manifest.Product;
         var group = new Command(name, $"See and change what {manifest.Name} collects about its use.");
@@ -30,7 +31,7 @@ internal static class TelemetryCommand
             var flag = parseResult.GetResult(optOut) is { Implicit: false } given && parseResult.GetValue(optOut)
                 ? given.IdentifierToken?.Value ?? optOut.Name
                 : null;
-            var state = current.Status(product, manifest, flag);
+            var state = current.Status(product, manifest, flag, canSend());
             if (output.Json)
             {
                 output.WriteJson(json => Reports.WriteStatus(json, state));

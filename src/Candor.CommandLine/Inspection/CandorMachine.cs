@@ -68,11 +68,20 @@ internal sealed class CandorMachine
     /// since the product's own variables and default are in it), the stored choices, the install ID and the counts
     /// of events waiting, sent and kept locally. Reads only.
     /// </summary>
-    public ProductStatus Status(string product, TelemetryManifest? manifest, string? commandLineOptOut = null)
+    /// <param name="product">The product.</param>
+    /// <param name="manifest">Its manifest, when known.</param>
+    /// <param name="commandLineOptOut">The opt-out flag given to this run, or null.</param>
+    /// <param name="canSend">
+    /// Whether the product's build can send (has an ingestion key), as the tool itself knows it; null to take it from
+    /// the build that ran last (its record: a build without a collector cannot), or to assume it can when none ran.
+    /// </param>
+    public ProductStatus Status(string product, TelemetryManifest? manifest, string? commandLineOptOut = null, bool? canSend = null)
     {
         var settings = ReadSettings();
         var identity = Home is null ? null : new IdentityStore(Home, Files, Time).TryRead(product);
         var ci = CiDetector.Detect(Environment);
+        var record = Record(product);
+        var sends = canSend ?? record?.Endpoint is not null || record is null;
         ConsentDecision? decision = null;
         var noticePending = false;
         if (manifest is not null)
@@ -87,11 +96,13 @@ internal sealed class CandorMachine
                 CommandLineOptOut = commandLineOptOut,
                 CiVendor = ci,
                 HomeProblem = HomeProblem,
+                CanSend = () => sends,
             });
-            noticePending = decision.Level != TelemetryLevel.Off && FirstRunDisclosure.MustShow(manifest, identity, ci);
+
+            // A build that cannot send shows no notice: it collects nothing.
+            noticePending = decision.Level != TelemetryLevel.Off && sends && FirstRunDisclosure.MustShow(manifest, identity, ci);
         }
 
-        var record = Record(product);
         return new ProductStatus(
             product,
             manifest?.Name ?? product,

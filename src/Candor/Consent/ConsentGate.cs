@@ -55,22 +55,23 @@ internal sealed class ConsentGate
     /// before its first real command (never for <c>--help</c>).
     /// </param>
     /// <param name="canSend">
-    /// Whether the build can send (it has an ingestion key), asked only when the run would record at a level that
-    /// sends; null when the run records whatever the build (it prints its events, or is a tool's test). A build that
-    /// cannot is off at such a level (<see cref="ConsentSource.PrivateBuild"/>): it makes no identity, shows no
-    /// disclosure and marks nothing seen for data it never collects.
+    /// Whether the build can send (it has an ingestion key), asked only when the run would record; null for a build
+    /// that can (a tool's test). A build that cannot (a private build) collects nothing, so it shows no disclosure, and
+    /// unless the run prints its events (<paramref name="printing"/>) or the user keeps them locally it is off
+    /// (<see cref="ConsentSource.PrivateBuild"/>) and makes no identity and marks nothing seen.
     /// </param>
+    /// <param name="printing">The run prints its events (<c>--printmetrics</c>, <c>CANDOR_TELEMETRY_DEBUG</c>).</param>
     /// <remarks>
     /// Never throws, whatever the home's files hold. The first run of a product may block briefly on the identity lock
     /// while another first run creates it.
     /// </remarks>
-    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false, Func<bool>? canSend = null)
+    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false, Func<bool>? canSend = null, bool printing = false)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var (home, homeProblem) = HomeLocator.Find(_environment);
         try
         {
-            return OpenIn(manifest, home, homeProblem, commandLineOptOut, ciVendor, deferDisclosure, canSend);
+            return OpenIn(manifest, home, homeProblem, commandLineOptOut, ciVendor, deferDisclosure, canSend, printing);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -80,7 +81,7 @@ internal sealed class ConsentGate
         }
     }
 
-    private ConsentOutcome OpenIn(TelemetryManifest manifest, CandorHome? home, string? homeProblem, string? commandLineOptOut, string? ciVendor, bool deferDisclosure, Func<bool>? canSend)
+    private ConsentOutcome OpenIn(TelemetryManifest manifest, CandorHome? home, string? homeProblem, string? commandLineOptOut, string? ciVendor, bool deferDisclosure, Func<bool>? canSend, bool printing)
     {
         // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
         // must not wait at start-up because another process is changing the settings.
@@ -95,6 +96,8 @@ internal sealed class ConsentGate
             CommandLineOptOut = commandLineOptOut,
             CiVendor = ciVendor,
             HomeProblem = homeProblem,
+            CanSend = canSend,
+            Printing = printing,
         };
         var decision = ConsentResolver.Resolve(inputs);
 
@@ -106,15 +109,13 @@ internal sealed class ConsentGate
             settings!.Repair();
         }
 
-        if (decision.Level is not (TelemetryLevel.Off or TelemetryLevel.Local) && canSend is not null && !canSend())
-        {
-            decision = new(TelemetryLevel.Off, ConsentSource.PrivateBuild, $"this build of {manifest.Product} has no ingestion key (a build from source), so it sends nothing and records nothing; it still prints its events when asked to, and keeps them at the local level");
-        }
-
         if (decision.Level == TelemetryLevel.Off || home is null || settings is null)
         {
             return new(decision, home, null);
         }
+
+        // A private build that prints or keeps its events locally collects nothing to send: no notice is due.
+        var sends = inputs.Sends;
 
         var identities = new IdentityStore(home, _files, _time);
         InstallIdentity identity;
@@ -127,10 +128,10 @@ internal sealed class ConsentGate
             return new(new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, $"the Candor home '{home.Root}' cannot be written ({ex.GetType().Name})"), home, null);
         }
 
-        var pending = deferDisclosure && FirstRunDisclosure.MustShow(manifest, identity, ciVendor);
+        var pending = sends && deferDisclosure && FirstRunDisclosure.MustShow(manifest, identity, ciVendor);
         decision = pending
             ? new(TelemetryLevel.Off, ConsentSource.FirstRunDisclosure, $"the {manifest.Product} disclosure (version {manifest.DisclosureVersion}) has not been shown yet; nothing is collected before it is")
-            : new FirstRunDisclosure(identities, _disclosureOutput).Apply(decision, manifest, identity, ciVendor);
+            : sends ? new FirstRunDisclosure(identities, _disclosureOutput).Apply(decision, manifest, identity, ciVendor) : decision;
 
         try
         {

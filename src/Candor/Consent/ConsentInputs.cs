@@ -49,4 +49,22 @@ internal sealed class ConsentInputs
 
     /// <summary>Why the Candor home cannot be used (none, not writable), or null when it can.</summary>
     public string? HomeProblem { get; init; }
+
+    /// <summary>
+    /// Whether the build can send (it has an ingestion key; a private build has none), asked only when a run would
+    /// record: the key may be read by reflection. Unset, the build can.
+    /// </summary>
+    public Func<bool>? CanSend
+    {
+        init => _canSend = value;
+    }
+
+    /// <summary>The answer of <see cref="CanSend"/>, asked for once.</summary>
+    public bool Sends => _sends ??= _canSend?.Invoke() ?? true;
+
+    /// <summary>Whether the run prints its events (<c>--printmetrics</c>, <c>CANDOR_TELEMETRY_DEBUG</c>), which a private build does too.</summary>
+    public bool Printing { get; init; }
+
+    private Func<bool>? _canSend;
+    private bool? _sends;
 }

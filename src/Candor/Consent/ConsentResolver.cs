@@ -20,8 +20,9 @@ namespace Candor.Consent;
 /// a settings file that is there but cannot be read: it may hold an opt-out);</item>
 /// <item>the product's default: opt-out products are on (<see cref="TelemetryLevel.All"/>), opt-in products off.</item>
 /// </list>
-/// A level other than off is then withdrawn when this is a CI run of a product that suppresses CI, or when
-/// the Candor home cannot be used (telemetry needs it even at the <c>local</c> level). The first-run
+/// A level other than off is then withdrawn when this is a CI run of a product that suppresses CI, when
+/// the Candor home cannot be used (telemetry needs it even at the <c>local</c> level), or when the build cannot send
+/// (a private build) and the run neither keeps its events locally nor prints them. The first-run
 /// disclosure is applied after this, by <see cref="FirstRunDisclosure"/>.
 /// </remarks>
 internal static class ConsentResolver
@@ -48,6 +49,12 @@ internal static class ConsentResolver
             return new(TelemetryLevel.Off, ConsentSource.HomeUnavailable, inputs.HomeProblem);
         }
 
+        // A build that can send nothing collects nothing: it records only what the user keeps locally or asked to see.
+        if (decision.Level != TelemetryLevel.Local && !inputs.Printing && !inputs.Sends)
+        {
+            return new(TelemetryLevel.Off, ConsentSource.PrivateBuild, $"this build of {inputs.Manifest.Product} has no ingestion key (a build from source): it collects nothing, but prints its events when asked and keeps them at the local level");
+        }
+
         return decision;
     }
 
@@ -71,8 +78,11 @@ internal static class ConsentResolver
             return Off(ConsentSource.CommandLine, flag);
         }
 
-        foreach (var variable in manifest.OptOutEnvironmentVariables)
+        // Indexed, not enumerated: an interface enumerator over the array is a few more types for every run to load.
+        var variables = manifest.OptOutEnvironmentVariables;
+        for (var i = 0; i < variables.Count; i++)
         {
+            var variable = variables[i];
             var value = environment.Get(variable);
             if (EnvironmentFlag.IsSet(value))
             {

@@ -34,13 +34,15 @@ internal sealed class MachinePolicy
     /// <summary>The policy file's place on this platform.</summary>
     public static string DefaultPath()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            var programData = Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData, Environment.SpecialFolderOption.DoNotVerify);
-            return System.IO.Path.Combine(string.IsNullOrEmpty(programData) ? @"C:\ProgramData" : programData, "Candor", "policy.json");
-        }
+        return OperatingSystem.IsWindows() ? WindowsPath() : "/etc/candor/policy.json";
+    }
 
-        return "/etc/candor/policy.json";
+    // Apart: the special folders' types are loaded when the method naming them is first called.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string WindowsPath()
+    {
+        var programData = Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        return System.IO.Path.Combine(string.IsNullOrEmpty(programData) ? @"C:\ProgramData" : programData, "Candor", "policy.json");
     }
 
     /// <summary>No policy: nothing forced.</summary>

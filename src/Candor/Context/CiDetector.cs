@@ -10,33 +10,33 @@ namespace Candor.Context;
 internal static class CiDetector
 {
     // Specific vendors first: most of them also set CI=true, which alone only says "some CI".
-    private static readonly (string Vendor, string[] Variables)[] Markers =
+    private static readonly Marker[] Markers =
     [
-        ("github-actions", ["GITHUB_ACTIONS"]),
-        ("azure-pipelines", ["TF_BUILD"]),
-        ("azure-pipelines", ["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"]),
-        ("gitlab", ["GITLAB_CI"]),
-        ("circleci", ["CIRCLECI"]),
-        ("travis", ["TRAVIS"]),
-        ("jenkins", ["JENKINS_URL"]),
+        new("github-actions", ["GITHUB_ACTIONS"]),
+        new("azure-pipelines", ["TF_BUILD"]),
+        new("azure-pipelines", ["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"]),
+        new("gitlab", ["GITLAB_CI"]),
+        new("circleci", ["CIRCLECI"]),
+        new("travis", ["TRAVIS"]),
+        new("jenkins", ["JENKINS_URL"]),
         // Jenkins (and Hudson) set the pair even where JENKINS_URL is not exported; either alone is too common.
-        ("jenkins", ["BUILD_ID", "BUILD_URL"]),
-        ("aws-codebuild", ["CODEBUILD_BUILD_ID"]),
-        ("buildkite", ["BUILDKITE"]),
-        ("teamcity", ["TEAMCITY_VERSION"]),
-        ("appveyor", ["APPVEYOR"]),
-        ("bitbucket", ["BITBUCKET_BUILD_NUMBER"]),
-        ("generic", ["CI"]),
+        new("jenkins", ["BUILD_ID", "BUILD_URL"]),
+        new("aws-codebuild", ["CODEBUILD_BUILD_ID"]),
+        new("buildkite", ["BUILDKITE"]),
+        new("teamcity", ["TEAMCITY_VERSION"]),
+        new("appveyor", ["APPVEYOR"]),
+        new("bitbucket", ["BITBUCKET_BUILD_NUMBER"]),
+        new("generic", ["CI"]),
     ];
 
     /// <summary>The CI vendor (<c>github-actions</c>, <c>azure-pipelines</c>, <c>gitlab</c>, <c>jenkins</c>, ..., or <c>generic</c>), or null when this is not a CI run.</summary>
     public static string? Detect(IEnvironment environment)
     {
-        foreach (var (vendor, variables) in Markers)
+        foreach (var marker in Markers)
         {
-            if (AllSet(environment, variables))
+            if (AllSet(environment, marker.Variables))
             {
-                return vendor;
+                return marker.Vendor;
             }
         }
 
@@ -55,5 +55,14 @@ internal static class CiDetector
         }
 
         return true;
+    }
+
+    // A class, not a tuple: every start reads the list, and a tuple of a string and an array is half a dozen generic
+    // types for the runtime to load.
+    private sealed class Marker(string vendor, string[] variables)
+    {
+        public string Vendor { get; } = vendor;
+
+        public string[] Variables { get; } = variables;
     }
 }

@@ -24,7 +24,10 @@ internal static class CompiledManifest
     // Raised with every change to the layout below.
     private const int Layout = 4;
 
-    private static ReadOnlySpan<byte> Magic => "CANDOR-MANIFEST\n"u8;
+    // "CANDOR-MANIFEST\n" as two little-endian numbers: a UTF-8 literal would make every off run load the assembly's
+    // table of constant data, and with it a type for each size of constant the assembly holds.
+    private const ulong MagicStart = 0x4D2D524F444E4143; // "CANDOR-M"
+    private const ulong MagicEnd = 0x0A54534546494E41; // "ANIFEST\n"
 
     /// <summary>The compiled form of <paramref name="manifest"/>, with what its build knew about itself when the build gives it.</summary>
     public static byte[] Write(TelemetryManifest manifest, BuildFacts? facts = null)
@@ -33,7 +36,8 @@ internal static class CompiledManifest
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Magic);
+            writer.Write(MagicStart);
+            writer.Write(MagicEnd);
             writer.Write(Layout);
             writer.Write(manifest.Product);
             writer.Write(manifest.Name);
@@ -122,7 +126,7 @@ internal static class CompiledManifest
     private static TelemetryManifest? Read(byte[] bytes)
     {
         var reader = new CompiledReader(bytes);
-        if (bytes.Length < Magic.Length || !reader.Take(Magic.Length).SequenceEqual(Magic) || reader.ReadInt32() != Layout)
+        if (bytes.Length < 2 * sizeof(ulong) || reader.ReadUInt64() != MagicStart || reader.ReadUInt64() != MagicEnd || reader.ReadInt32() != Layout)
         {
             return null;
         }

@@ -17,6 +17,9 @@ internal ref struct CompiledReader(ReadOnlySpan<byte> bytes, int position = 0)
     public int Position { get; private set; } = position;
 
     /// <exception cref="EndOfStreamException">The bytes end before the value.</exception>
+    public ulong ReadUInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(sizeof(ulong)));
+
+    /// <exception cref="EndOfStreamException">The bytes end before the value.</exception>
     public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(Take(sizeof(int)));
 
     /// <summary>How many items follow: each takes at least a byte, so a count past the bytes left is refused before anything is made for it.</summary>

@@ -17,7 +17,8 @@ public sealed class TelemetryCommandTests : IDisposable
     [Fact]
     public async Task Status_BeforeAnyRun_SaysTheNoticeIsDueAndCreatesNothing()
     {
-        var run = await PackAsync("telemetry", "status", "--json");
+        using var collector = new ClosedPort();
+        var run = await Programs.OfficialPackAsync(_home, collector.Environment(), "telemetry", "status", "--json");
 
         Assert.Equal(0, run.ExitCode);
         var status = JsonDocument.Parse(run.Output).RootElement;
@@ -30,10 +31,23 @@ public sealed class TelemetryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_OfASourceBuild_SaysItCollectsNothing_AndNoNoticeIsDue()
+    {
+        var run = await PackAsync("telemetry", "status", "--json");
+
+        var status = JsonDocument.Parse(run.Output).RootElement;
+        Assert.Equal("off", status.GetProperty("level").GetString());
+        Assert.Equal("private-build", status.GetProperty("source").GetString());
+        Assert.False(status.GetProperty("noticePending").GetBoolean());
+        Assert.False(Directory.Exists(_home.Home.Root));
+    }
+
+    [Fact]
     public async Task Status_AfterARun_ShowsLevelWhyInstallIdAndWhereFilesAre()
     {
-        // A source build collects only what it prints: this run makes its identity (and shows the notice).
-        await PackAsync("list", "--printmetrics");
+        // A source build collects only what it prints: this run makes its identity, and shows no notice.
+        var printing = await PackAsync("list", "--printmetrics");
+        Assert.DoesNotContain("pack collects anonymous usage data", printing.Error, StringComparison.Ordinal);
 
         var text = await PackAsync("telemetry", "status");
         var json = JsonDocument.Parse((await PackAsync("telemetry", "status", "--json")).Output).RootElement;
@@ -47,8 +61,8 @@ public sealed class TelemetryCommandTests : IDisposable
         Assert.Equal(
             $"""
             pack
-              level    all
-              why      pack is opt-out: on unless you turn it off (product-default)
+              level    off
+              why      this build of pack has no ingestion key (a build from source): it collects nothing, but prints its events when asked and keeps them at the local level (private-build)
               sends    nothing: this build has no collector (a source build); events are only printed or kept locally
               choice   none (machine-wide: none)
               install  {install}

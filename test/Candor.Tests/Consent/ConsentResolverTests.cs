@@ -16,6 +16,9 @@ public sealed class ConsentResolverTests : IDisposable
     private string? _flag;
     private string? _ci;
     private string? _homeProblem;
+    private bool _canSend = true;
+    private bool _printing;
+    private int _canSendAsked;
 
     public void Dispose() => _temp.Dispose();
 
@@ -29,6 +32,12 @@ public sealed class ConsentResolverTests : IDisposable
         CommandLineOptOut = _flag,
         CiVendor = _ci,
         HomeProblem = _homeProblem,
+        CanSend = () =>
+        {
+            _canSendAsked++;
+            return _canSend;
+        },
+        Printing = _printing,
     });
 
     private void PolicyOff()
@@ -54,6 +63,41 @@ public sealed class ConsentResolverTests : IDisposable
         Assert.Equal(level, decision.Level);
         Assert.Equal(source, decision.Source);
         Assert.Equal(detail, decision.Detail);
+    }
+
+    // --- a build that cannot send (a private build) ---
+
+    [Theory]
+    [InlineData(null, false, TelemetryLevel.Off, ConsentSource.PrivateBuild)]
+    [InlineData("all", false, TelemetryLevel.Off, ConsentSource.PrivateBuild)]
+    [InlineData("errors", false, TelemetryLevel.Off, ConsentSource.PrivateBuild)]
+    [InlineData("local", false, TelemetryLevel.Local, ConsentSource.CandorVariable)]
+    [InlineData(null, true, TelemetryLevel.All, ConsentSource.ProductDefault)]
+    [InlineData("errors", true, TelemetryLevel.Errors, ConsentSource.CandorVariable)]
+    [InlineData("off", false, TelemetryLevel.Off, ConsentSource.CandorVariable)]
+    public void PrivateBuild_RecordsOnlyWhatIsKeptLocallyOrPrinted(string? level, bool printing, TelemetryLevel expected, ConsentSource source)
+    {
+        _canSend = false;
+        _printing = printing;
+        if (level is not null)
+        {
+            _environment.With(ConsentResolver.CandorVariable, level);
+        }
+
+        var decision = Resolve();
+
+        Assert.Equal(expected, decision.Level);
+        Assert.Equal(source, decision.Source);
+    }
+
+    [Fact]
+    public void CanSend_IsNotAskedWhenTheRunIsOffAnyway()
+    {
+        _canSend = false;
+        _environment.With("DO_NOT_TRACK", "1");
+
+        Assert.Equal(ConsentSource.DoNotTrack, Resolve().Source);
+        Assert.Equal(0, _canSendAsked);
     }
 
     // --- each source alone ---
