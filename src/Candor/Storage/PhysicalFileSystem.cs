@@ -157,7 +157,10 @@ internal sealed class PhysicalFileSystem : IFileSystem
                 stream.Flush(flushToDisk: durable);
             }
 
-            File.Move(temp, path, overwrite: true);
+            if (!PosixRename.TryReplace(temp, path))
+            {
+                File.Move(temp, path, overwrite: true);
+            }
         }
         catch
         {

@@ -51,6 +51,34 @@ public sealed class PhysicalFileSystemTests : IDisposable
         Assert.Equal(["state.json"], _temp.Entries());
     }
 
+    // The rename goes through the C library with the path in UTF-8: long names (a spool file's is over 80
+    // characters) and names that are not ASCII must land where .NET would put them.
+    [Theory]
+    [InlineData("20261207154512345-0123456789abcdef0123456789abcdef-with-a-name-long-enough-to-pass-the-stack-buffer.json")]
+    [InlineData("réglages-設定-\U0001F600.json")]
+    public void WriteAtomic_LongOrNonAsciiName_ReplacesTheFileItNames(string name)
+    {
+        var path = _temp.Combine(name);
+        File.WriteAllText(path, "old");
+
+        PhysicalFileSystem.Instance.WriteAtomic(path, "new"u8, durable: false);
+
+        Assert.Equal("new", File.ReadAllText(path));
+        Assert.Equal([name], _temp.Entries());
+    }
+
+    [Fact]
+    public void WriteAtomic_AFolderInTheFilesPlace_ThrowsAsDotnetDoes_AndLeavesNoTemporaryFile()
+    {
+        // rename() refuses to put a file over a folder; the write then moves as .NET does, which says why.
+        var path = _temp.Combine("state.json");
+        Directory.CreateDirectory(path);
+
+        Assert.ThrowsAny<IOException>(() => PhysicalFileSystem.Instance.WriteAtomic(path, "new"u8, durable: false));
+        Assert.Equal(["state.json"], _temp.Entries());
+        Assert.True(Directory.Exists(path));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
