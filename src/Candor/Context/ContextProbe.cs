@@ -140,26 +140,30 @@ internal sealed class ContextProbe
     /// </summary>
     internal static string? ParseOsRelease(string text)
     {
+        // Spans and plain loops rather than Split, LINQ and the Ascii helpers: every recording run parses this file,
+        // and each of those is a handful of generic types and first calls for the runtime to prepare.
         string? id = null;
         string? version = null;
-        foreach (var rawLine in text.Split('\n'))
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty)
         {
-            var line = rawLine.Trim();
-            var equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0 || line.StartsWith('#'))
+            var end = rest.IndexOf('\n');
+            var line = (end < 0 ? rest : rest[..end]).Trim();
+            rest = end < 0 ? default : rest[(end + 1)..];
+            var equals = line.IndexOf('=');
+            if (equals <= 0 || line[0] == '#')
             {
                 continue;
             }
 
             var key = line[..equals];
-            var value = Clean(Unquote(line[(equals + 1)..]));
-            if (key == "ID")
+            if (key is "ID")
             {
-                id = value;
+                id = Clean(Unquote(line[(equals + 1)..]));
             }
-            else if (key == "VERSION_ID")
+            else if (key is "VERSION_ID")
             {
-                version = value;
+                version = Clean(Unquote(line[(equals + 1)..]));
             }
         }
 
@@ -171,15 +175,23 @@ internal sealed class ContextProbe
         return string.IsNullOrEmpty(version) ? id : $"{id} {version}";
     }
 
-    private static string Unquote(string value) =>
+    private static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> value) =>
         value.Length >= 2 && (value[0] is '"' or '\'') && value[^1] == value[0] ? value[1..^1] : value;
 
     // os-release allows only [a-z0-9._-] in ID and VERSION_ID; a value with anything else is not one we send.
-    private static string? Clean(string value)
+    private static string? Clean(ReadOnlySpan<char> value)
     {
-        if (value.Length == 0 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        if (value.Length == 0)
         {
             return null;
+        }
+
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return null;
+            }
         }
 
         return AsciiLower(value.Length > MaxNamePart ? value[..MaxNamePart] : value);
@@ -188,14 +200,30 @@ internal sealed class ContextProbe
     // The culture-aware and ordinal-ignore-case helpers (ToLowerInvariant, Contains with OrdinalIgnoreCase) load ICU,
     // a few megabytes and about 15 ms of CPU time, on the first call; every run probes the context, telemetry off
     // included, and these names and files are ASCII.
-    private static string AsciiLower(string value) =>
-        string.Create(value.Length, value, static (lower, value) => Ascii.ToLower(value, lower, out _));
+    private static string AsciiLower(ReadOnlySpan<char> value)
+    {
+        Span<char> lower = value.Length <= 64 ? stackalloc char[value.Length] : new char[value.Length];
+        for (var i = 0; i < value.Length; i++)
+        {
+            lower[i] = LowerAscii(value[i]);
+        }
+
+        return new string(lower);
+    }
+
+    private static char LowerAscii(char c) => c is >= 'A' and <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 
     private static bool ContainsIgnoringCase(string text, string value)
     {
         for (var i = 0; i + value.Length <= text.Length; i++)
         {
-            if (Ascii.EqualsIgnoreCase(text.AsSpan(i, value.Length), value))
+            var j = 0;
+            while (j < value.Length && LowerAscii(text[i + j]) == LowerAscii(value[j]))
+            {
+                j++;
+            }
+
+            if (j == value.Length)
             {
                 return true;
             }
@@ -214,7 +242,20 @@ internal sealed class ContextProbe
         }
 
         var cgroup = ReadText("/proc/1/cgroup");
-        return cgroup is not null && ContainerCgroupMarkers.Any(m => ContainsIgnoringCase(cgroup, m));
+        if (cgroup is null)
+        {
+            return false;
+        }
+
+        foreach (var marker in ContainerCgroupMarkers)
+        {
+            if (ContainsIgnoringCase(cgroup, marker))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool IsWsl()

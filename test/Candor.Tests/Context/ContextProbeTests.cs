@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Runtime.InteropServices;
 using Candor.Context;
 using Candor.Storage;
@@ -77,6 +78,51 @@ public sealed class ContextProbeTests : IDisposable
     public void ParseOsRelease_IgnoresValuesWithCharactersOsReleaseDoesNotAllow(string text, string? expected)
     {
         Assert.Equal(expected, ContextProbe.ParseOsRelease(text));
+    }
+
+    // The reading as it was first written, with Split, Trim, LINQ and the Ascii helpers: the parser now walks spans
+    // (fewer first calls for every recording run) and must read every file exactly as this did.
+    [Fact]
+    public void ParseOsRelease_OfAnyText_ReadsWhatTheSplitAndTrimReadingRead()
+    {
+        var keys = Gen.OneOf(Gen.Const("ID"), Gen.Const("VERSION_ID"), Gen.Const("NAME"), Gen.Const(" ID"), Gen.Const("#ID"), Gen.Const(""));
+        var quotes = Gen.OneOf(Gen.Const(""), Gen.Const("\""), Gen.Const("'"));
+        var line = Gen.Select(keys, quotes, HostileText.Any, Gen.OneOf(Gen.Const("\n"), Gen.Const("\r\n"), Gen.Const(" \n")))
+            .Select((key, quote, value, end) => $"{key}={quote}{value}{quote}{end}");
+        var text = Gen.Frequency((4, line.Array[0, 6].Select(string.Concat)), (1, HostileText.Any));
+
+        text.Sample(t => Assert.Equal(SplitReading(t), ContextProbe.ParseOsRelease(t)), iter: 5_000);
+    }
+
+    private static string? SplitReading(string text)
+    {
+        string? id = null;
+        string? version = null;
+        foreach (var rawLine in text.Split('\n'))
+        {
+            var line = rawLine.Trim();
+            var equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var raw = line[(equals + 1)..];
+            var value = raw.Length >= 2 && (raw[0] is '"' or '\'') && raw[^1] == raw[0] ? raw[1..^1] : raw;
+            var clean = value.Length == 0 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
+                ? null
+                : (value.Length > 32 ? value[..32] : value).ToLowerInvariant();
+            if (line[..equals] == "ID")
+            {
+                id = clean;
+            }
+            else if (line[..equals] == "VERSION_ID")
+            {
+                version = clean;
+            }
+        }
+
+        return string.IsNullOrEmpty(id) ? null : string.IsNullOrEmpty(version) ? id : $"{id} {version}";
     }
 
     [Fact]
