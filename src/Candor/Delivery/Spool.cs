@@ -270,19 +270,26 @@ internal sealed class Spool
             Drop(kept[i], DropReasons.SpoolFiles);
         }
 
-        var lengths = new long[kept.Count];
-        var total = 0L;
-        for (var i = first; i < kept.Count; i++)
+        // A file holds one event of at most MaxEventBytes: while the files left cannot pass the byte bound together,
+        // they are not measured, and the bound on them stands for their size. Measuring is a stat a file, in every
+        // run that finds the uploader backing off, for as long as an outage lasts.
+        var total = (long)(kept.Count - first) * ProtocolConstants.MaxEventBytes;
+        if (total > _maxBytes)
         {
-            lengths[i] = Length(kept[i]);
-            total += lengths[i];
-        }
+            var lengths = new long[kept.Count];
+            total = 0L;
+            for (var i = first; i < kept.Count; i++)
+            {
+                lengths[i] = Length(kept[i]);
+                total += lengths[i];
+            }
 
-        while (total > _maxBytes && first < kept.Count)
-        {
-            Drop(kept[first], DropReasons.SpoolBytes);
-            total -= lengths[first];
-            first++;
+            while (total > _maxBytes && first < kept.Count)
+            {
+                Drop(kept[first], DropReasons.SpoolBytes);
+                total -= lengths[first];
+                first++;
+            }
         }
 
         _fileCount = kept.Count - first;

@@ -90,6 +90,28 @@ public class SpoolTests
     }
 
     [Fact]
+    public void Trim_FilesThatCannotPassTheByteBoundTogether_AreNotMeasured_MoreAre()
+    {
+        // Every run that finds the uploader backing off trims: a stat a file for as long as an outage lasts, unless
+        // the files left could not pass the byte bound even at the largest event each.
+        var files = new RecordingFileSystem();
+        using var few = new DeliveryRig(files);
+        few.Track(5);
+        new Spool(few.Home, DeliveryRig.Product, few.Files, few.Time, few.Options, few.Counters, deliveryFailing: () => true).Trim();
+
+        Assert.Equal(0, files.Measured);
+        Assert.Equal(5, few.SpoolFiles().Count());
+
+        var measured = new RecordingFileSystem();
+        using var many = new DeliveryRig(measured, new DeliveryOptions { MaxSpoolBytes = 2 * ProtocolConstants.MaxEventBytes });
+        many.Track(5);
+        new Spool(many.Home, DeliveryRig.Product, many.Files, many.Time, many.Options, many.Counters, deliveryFailing: () => true).Trim();
+
+        Assert.Equal(5, measured.Measured);
+        Assert.Equal(5, many.SpoolFiles().Count());
+    }
+
+    [Fact]
     public void TryWrite_AfterAMeasurement_TrimsWhenABoundIsPassed()
     {
         using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 2 });

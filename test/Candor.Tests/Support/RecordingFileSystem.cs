@@ -121,8 +121,14 @@ internal sealed class RecordingFileSystem : IFileSystem
         return _inner.ListDirectories(directory);
     }
 
+    /// <summary>How many files were measured (<see cref="FileLength"/>).</summary>
+    public int Measured => Volatile.Read(ref _measured);
+
+    private int _measured;
+
     public long FileLength(string path)
     {
+        Interlocked.Increment(ref _measured);
         Read(path);
         return _inner.FileLength(path);
     }
