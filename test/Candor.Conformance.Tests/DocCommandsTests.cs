@@ -89,6 +89,10 @@ public sealed partial class DocCommandsTests(DocumentedPackages packages) : IDis
         // Candor 1.0.0 that another build left in the machine's cache cannot stand in for the one just packed.
         var environment = packages.Environment();
         environment["NUGET_PACKAGES"] = Path.Combine(_root, "packages");
+
+        // The key from the CI secret the block names, as an official build has it (without one the build collects
+        // nothing, and shows no notice).
+        environment["CANDOR_KEY_FROM_CI_SECRET"] = "candor_ingest_readme-tool-author";
         var added = await SampleProcess.RunBuildStepAsync("bash", ["-euo", "pipefail", "-c", string.Join("\n", adds) + "\ndotnet build -nologo -v q"], environment, tool);
         Assert.True(added.ExitCode == 0, $"adding the packages and building failed ({added.ExitCode}):\n{added.Output}\n{added.Error}");
 

@@ -187,7 +187,7 @@ internal sealed class EventDelivery : IDisposable
         }
 
         // Nobody sends now: keep the spool within its bounds until a later run does.
-        Spool.Trim();
+        Spool.TrimIfDue();
         return false;
     }
 

@@ -30,6 +30,7 @@ internal sealed class Spool
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     private readonly string _directory;
+    private readonly string _trimmed;
     private readonly string _corruptDirectory;
     private readonly IFileSystem _files;
     private readonly TimeProvider _time;
@@ -58,6 +59,7 @@ internal sealed class Spool
     {
         _home = home;
         _directory = home.SpoolDirectory(product);
+        _trimmed = home.SpoolTrimmed(product);
         _corruptDirectory = home.CorruptDirectory(product);
         _files = files;
         _time = time;
@@ -200,6 +202,34 @@ internal sealed class Spool
         }
 
         return true;
+    }
+
+    /// <summary>How long a run that cannot hand its events off leaves the spool as the last such run trimmed it.</summary>
+    public static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// <see cref="Trim"/>, unless a run trimmed less than <see cref="TrimInterval"/> ago. Every run that finds the
+    /// uploader backing off trims, and listing the spool (the event files, then the temporary ones) is a few hundred
+    /// first calls and a read of the folder in each of them for as long as an outage lasts. The runs between two
+    /// trims can pass a bound by their own events only, which the next trim, or the uploader before it sends, drops.
+    /// </summary>
+    public void TrimIfDue()
+    {
+        try
+        {
+            if (_files.FileExists(_trimmed) && _time.GetUtcNow() - _files.LastWriteTime(_trimmed) is var since
+                && since >= TimeSpan.Zero && since < TrimInterval)
+            {
+                return;
+            }
+
+            Trim();
+            _files.WriteAtomic(_trimmed, [], durable: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next run.
+        }
     }
 
     /// <summary>Applies the age, file and byte bounds now, oldest first, and removes abandoned temporary files.</summary>

@@ -62,6 +62,9 @@ internal sealed class CandorHome
 
     public string DeliveryState(string product) => Path.Combine(ProductDirectory(product), "delivery.json");
 
+    /// <summary>An empty file whose time says when a run that could not hand its events off last trimmed the spool.</summary>
+    public string SpoolTrimmed(string product) => Path.Combine(ProductDirectory(product), "spool.trimmed");
+
     /// <summary>
     /// The mark a run leaves when it hands its events to the detached uploader. It lives in the product's folder so
     /// that an opt-out, which erases that folder, also withdraws the request.

@@ -1,6 +1,7 @@
 using System.Text;
 using Candor.Delivery;
 using Candor.Protocol;
+using Candor.Storage;
 using Candor.Tests.Support;
 
 namespace Candor.Tests.Delivery;
@@ -109,6 +110,39 @@ public class SpoolTests
 
         Assert.Equal(5, measured.Measured);
         Assert.Equal(5, many.SpoolFiles().Count());
+    }
+
+    [Fact]
+    public void TrimIfDue_TrimsOnce_ThenNotUntilTheIntervalHasPassed()
+    {
+        // A run that finds the uploader backing off trims; the runs after it within the interval leave the spool as
+        // it is, and one after the interval trims again.
+        using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 2 });
+        var files = new MemoryFileSystem(rig.Time);
+        var spool = new Spool(rig.Home, DeliveryRig.Product, files, rig.Time, rig.Options, rig.Counters, deliveryFailing: () => true);
+        void Write(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var id = Guid.NewGuid();
+                Assert.True(spool.TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow())));
+                rig.Time.Advance(TimeSpan.FromMilliseconds(1));
+            }
+        }
+
+        Write(5);
+        spool.TrimIfDue();
+        Assert.Equal(2, spool.ListPending().Count);
+
+        Write(3);
+        rig.Time.Advance(Spool.TrimInterval - TimeSpan.FromSeconds(1));
+        spool.TrimIfDue();
+        Assert.Equal(5, spool.ListPending().Count);
+
+        rig.Time.Advance(TimeSpan.FromSeconds(2));
+        spool.TrimIfDue();
+        Assert.Equal(2, spool.ListPending().Count);
+        Assert.Equal(6, rig.Counters.Dropped(DropReasons.SpoolFiles));
     }
 
     [Fact]

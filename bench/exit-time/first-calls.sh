@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Counts the start-up work Candor adds to a run of the exit-time tool, as the runtime reports it in an EventPipe
+# trace: methods entered from precompiled code, methods compiled at run time, types and assemblies loaded (each is
+# done once per process and costs microseconds; together they are most of what a short run spends in Candor). Traces
+# one run of the tool without telemetry and one of each case, and prints what each case adds to the first.
+#
+# A run traced from its start is one the runtime was told to trace (DOTNET_DiagnosticPorts): Candor then builds its
+# event source even when off, so that the trace sees its events, which adds about 25 items to every Candor case.
+# Counts do not depend on the machine's load, unlike times; the tool is published as run.sh publishes it.
+#
+# Usage: [BUILD=jit|aot] bench/exit-time/first-calls.sh [--list]      (--list prints the refused case's items)
+# Needs: the .NET SDK (dotnet-trace is installed into the work folder when not on PATH).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+WORK=$(mktemp -d /tmp/candor-first-calls.XXXXXX)
+source "$HERE/publish.sh"
+
+TRACE=$(command -v dotnet-trace || true)
+if [ -z "$TRACE" ]; then
+  dotnet tool install --tool-path "$WORK/tools" dotnet-trace >/dev/null
+  TRACE="$WORK/tools/dotnet-trace"
+fi
+
+echo "Building the tool ($BUILD_LABEL) and the counter..." >&2
+publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/tool"
+dotnet build "$REPO/bench/Candor.Benchmarks.FirstCalls" -c Release -o "$WORK/counter" -nologo -v q >/dev/null
+REFUSED=http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+
+# trace <name> [VARIABLE=value ...]: one traced run, with the tool's own settings and a home of the case's own.
+trace() {
+  local name=$1
+  shift
+  env -i PATH="$PATH" HOME="$HOME" DOTNET_ROOT="${DOTNET_ROOT:-}" CANDOR_HOME="$WORK/home-$name" \
+    CANDOR_EXIT_BENCH_KEY=first-calls-key CANDOR_EXIT_BENCH_ENDPOINT="$REFUSED" "$@" \
+    "$TRACE" collect -o "$WORK/$name.nettrace" --providers "Microsoft-Windows-DotNETRuntime:0xA000000018:5" \
+    -- "$WORK/tool/candor-exit-bench" >/dev/null 2>&1
+}
+
+# Each case's first run shows the disclosure, and the refused case's second one starts the uploader that fails and
+# backs off: the traced run is the common one, which finds the back-off and keeps its event in the spool.
+for warm in "on-refused" "on-refused" "private-build CANDOR_TELEMETRY=all CANDOR_EXIT_BENCH_KEY="; do
+  set -- $warm
+  name=$1
+  shift
+  env -i PATH="$PATH" HOME="$HOME" CANDOR_HOME="$WORK/home-$name" CANDOR_EXIT_BENCH_KEY=first-calls-key \
+    CANDOR_EXIT_BENCH_ENDPOINT="$REFUSED" "$@" "$WORK/tool/candor-exit-bench" >/dev/null 2>&1
+done
+sleep 2
+
+trace without CANDOR_EXIT_BENCH_WITHOUT=1
+trace off DO_NOT_TRACK=1
+trace private-build CANDOR_TELEMETRY=all CANDOR_EXIT_BENCH_KEY=
+trace on-refused
+
+echo "Tool: $BUILD_LABEL; items each case adds to the tool without telemetry"
+echo
+echo "| case | precompiled methods entered | methods compiled | types loaded | assemblies loaded | total |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+for name in off private-build on-refused; do
+  dotnet "$WORK/counter/first-calls.dll" "$WORK/$name.nettrace" "$WORK/without.nettrace" \
+    | awk -v name="$name" '{v[$1]=$2} END {printf "| %s | %s | %s | %s | %s | %s |\n", name, v["r2r"], v["jit"], v["type"], v["assembly"], v["total"]}'
+done
+
+if [ "${1:-}" = "--list" ]; then
+  echo
+  dotnet "$WORK/counter/first-calls.dll" "$WORK/on-refused.nettrace" "$WORK/without.nettrace" --list
+fi
+echo
+echo "Traces in $WORK"
