@@ -28,7 +28,8 @@ internal static class LevelChange
     /// <param name="level">The level chosen.</param>
     /// <param name="product">The product, or null for the machine-wide choice.</param>
     /// <param name="manifest">The product's manifest when known, to say what decides now.</param>
-    public static int Apply(CommandOutput output, CandorMachine machine, TelemetryLevel level, string? product, TelemetryManifest? manifest)
+    /// <param name="canSend">Whether the product's build can send, when the tool itself says (see <see cref="CandorMachine.Status"/>).</param>
+    public static int Apply(CommandOutput output, CandorMachine machine, TelemetryLevel level, string? product, TelemetryManifest? manifest, bool? canSend = null)
     {
         try
         {
@@ -40,13 +41,13 @@ internal static class LevelChange
         }
 
         manifest ??= product is null ? null : machine.Record(product)?.Manifest;
-        var status = product is null ? null : machine.Status(product, manifest);
+        var status = product is null ? null : machine.Status(product, manifest, canSend: canSend);
         if (status is { NoticePending: true } && manifest is not null && machine.Home is { } home)
         {
             // Turning telemetry on is the moment to read what it collects: the notice is shown now, on standard
             // error as a run shows it, so the next run collects instead of showing it and recording nothing.
             new FirstRunDisclosure(new IdentityStore(home, machine.Files, machine.Time), output.Error).Show(manifest);
-            status = machine.Status(product!, manifest);
+            status = machine.Status(product!, manifest, canSend: canSend);
         }
 
         var ownChoices = product is null

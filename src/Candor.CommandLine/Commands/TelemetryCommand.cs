@@ -49,7 +49,7 @@ internal static class TelemetryCommand
         {
             var json = SharedOptions.Json();
             var change = new Command(verb, description) { json };
-            change.SetAction(parseResult => LevelChange.Apply(CommandOutput.For(parseResult, parseResult.GetValue(json)), machine(), level, product, manifest));
+            change.SetAction(parseResult => LevelChange.Apply(CommandOutput.For(parseResult, parseResult.GetValue(json)), machine(), level, product, manifest, canSend()));
             group.Subcommands.Add(change);
         }
 

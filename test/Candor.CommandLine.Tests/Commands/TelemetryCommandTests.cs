@@ -8,17 +8,25 @@ public sealed class TelemetryCommandTests : IDisposable
 {
     private readonly TempHome _home = new();
 
-    public void Dispose() => _home.Dispose();
+    // For the official build, which collects (a source build collects nothing and owes no notice).
+    private readonly ClosedPort _collector = new();
+
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _home.Dispose();
+    }
 
     private Task<Run> PackAsync(params string[] args) => Programs.PackAsync(_home, args);
+
+    private Task<Run> OfficialAsync(params string[] args) => Programs.OfficialPackAsync(_home, _collector.Environment(), args);
 
     private Task<Run> PackWithAsync(Dictionary<string, string> environment, params string[] args) => Programs.PackAsync(_home, environment, args);
 
     [Fact]
     public async Task Status_BeforeAnyRun_SaysTheNoticeIsDueAndCreatesNothing()
     {
-        using var collector = new ClosedPort();
-        var run = await Programs.OfficialPackAsync(_home, collector.Environment(), "telemetry", "status", "--json");
+        var run = await OfficialAsync("telemetry", "status", "--json");
 
         Assert.Equal(0, run.ExitCode);
         var status = JsonDocument.Parse(run.Output).RootElement;
@@ -102,14 +110,14 @@ public sealed class TelemetryCommandTests : IDisposable
     [Fact]
     public async Task Disable_SavesTheChoiceAndErasesTheId_LaterRunsWriteNothing_EnableTurnsItBackOn()
     {
-        await PackAsync("list");
+        await OfficialAsync("list");
 
-        var disabled = await PackAsync("telemetry", "disable");
+        var disabled = await OfficialAsync("telemetry", "disable");
         var erased = !Directory.Exists(_home.Home.ProductDirectory("pack"));
         var before = _home.Snapshot();
-        var silent = await PackAsync("install", "zlib", "--printmetrics");
+        var silent = await OfficialAsync("install", "zlib", "--printmetrics");
         var after = _home.Snapshot();
-        var enabled = await PackAsync("telemetry", "enable");
+        var enabled = await OfficialAsync("telemetry", "enable");
 
         Assert.Equal(0, disabled.ExitCode);
         Assert.Equal("Telemetry for pack is now off.\nIts install ID, unsent events and logs on this machine were erased.\n", disabled.Output);
@@ -151,13 +159,26 @@ public sealed class TelemetryCommandTests : IDisposable
     [Fact]
     public async Task Local_AfterDisable_ShowsTheNoticeAtOnce_SoTheNextRunRecords()
     {
-        await PackAsync("list");
-        await PackAsync("telemetry", "disable");
+        await OfficialAsync("list");
+        await OfficialAsync("telemetry", "disable");
 
+        var local = await OfficialAsync("telemetry", "local");
+        var next = await OfficialAsync("list");
+
+        Assert.Contains("pack collects anonymous usage data", local.Error, StringComparison.Ordinal);
+        Assert.Equal("Telemetry for pack is now local.\n", local.Output);
+        Assert.Equal("", next.Error);
+        Assert.Single(JsonDocument.Parse((await OfficialAsync("telemetry", "events", "--json")).Output).RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Local_OfASourceBuild_ShowsNoNotice_AndTheNextRunKeepsItsEvent()
+    {
+        // A build that cannot send owes no notice: what it keeps locally never leaves the machine.
         var local = await PackAsync("telemetry", "local");
         var next = await PackAsync("list");
 
-        Assert.Contains("pack collects anonymous usage data", local.Error, StringComparison.Ordinal);
+        Assert.Equal("", local.Error);
         Assert.Equal("Telemetry for pack is now local.\n", local.Output);
         Assert.Equal("", next.Error);
         Assert.Single(JsonDocument.Parse((await PackAsync("telemetry", "events", "--json")).Output).RootElement.EnumerateArray());
@@ -220,8 +241,6 @@ public sealed class TelemetryCommandTests : IDisposable
     public async Task ResetId_GivesANewInstallId_WithoutShowingTheNoticeAgain()
     {
         // The official build, which records (a source build would show no notice whatever the ID).
-        using var collector = new ClosedPort();
-        Task<Run> OfficialAsync(params string[] args) => Programs.OfficialPackAsync(_home, collector.Environment(), args);
         await OfficialAsync("list");
         var before = JsonDocument.Parse((await OfficialAsync("telemetry", "status", "--json")).Output).RootElement.GetProperty("install").GetString();
 
