@@ -259,14 +259,11 @@ internal sealed class ClientSetup
 
     private static bool IsKeyed(FieldDefinition field) => field.Kind is FieldKind.Hash or FieldKind.NameOrHash;
 
+    // A scan of a short array, not a set: HashSet's type is forwarded through System.Collections, an assembly of its
+    // own for every recording run to load, for the one or two assemblies a tool has.
     private static Func<Assembly, bool> OwnAssemblies(CandorOptions options)
     {
-        var own = new HashSet<Assembly>(options.OwnAssemblies);
-        if (options.Assembly is { } assembly)
-        {
-            own.Add(assembly);
-        }
-
-        return own.Contains;
+        Assembly[] own = options.Assembly is { } assembly ? [.. options.OwnAssemblies, assembly] : [.. options.OwnAssemblies];
+        return candidate => Array.IndexOf(own, candidate) >= 0;
     }
 }

@@ -224,7 +224,7 @@ internal sealed class InvocationPlan
             return;
         }
 
-        var missing = expected.Where(e => !field.ValueSet.Contains(e)).ToList();
+        var missing = expected.Where(e => !field.HasValue(e)).ToList();
         if (missing.Count > 0)
         {
             problems.Add($"{where}, '{field.Name}': the {what} {(missing.Count == 1 ? "name" : "names")} {string.Join(", ", missing.Select(m => $"'{m}'"))} {(missing.Count == 1 ? "is" : "are")} not among its values");

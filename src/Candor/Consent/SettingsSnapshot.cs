@@ -37,10 +37,13 @@ internal sealed class SettingsSnapshot
         _sorted ??= [.. _products.Keys.Where(p => ManifestBuilder.IdPattern().IsMatch(p)).Order(StringComparer.Ordinal)];
 
     /// <summary>The product's own level as written (not yet checked), or null when there is no choice.</summary>
-    public string? ProductLevel(string product) => _products.GetValueOrDefault(product)?.Level;
+    // TryGetValue, not GetValueOrDefault: the extension is in System.Collections, an assembly a run need not load.
+    public string? ProductLevel(string product) => Product(product)?.Level;
 
     /// <summary>Whether a run of the product has been recorded as seen.</summary>
-    public bool IsSeen(string product) => _products.GetValueOrDefault(product)?.Seen is not null;
+    public bool IsSeen(string product) => Product(product)?.Seen is not null;
+
+    private ProductSettings? Product(string product) => _products.TryGetValue(product, out var settings) ? settings : null;
 
     /// <summary>A file that is there but cannot be read: no choices known, and <see cref="Problem"/> says why.</summary>
     public static SettingsSnapshot Unreadable(string problem) => new(null, new Dictionary<string, ProductSettings>(StringComparer.Ordinal), problem);

@@ -95,7 +95,7 @@ internal sealed class SettingsStore
 
         Update(document =>
         {
-            var entry = document.Products.GetValueOrDefault(product);
+            var entry = document.Products.TryGetValue(product, out var found) ? found : null;
             if (entry is null)
             {
                 entry = new ProductSettings();

@@ -45,7 +45,7 @@ internal sealed class DeliveryCounters
     {
         lock (_gate)
         {
-            return counts.GetValueOrDefault(reason);
+            return counts.TryGetValue(reason, out var count) ? count : 0;
         }
     }
 
@@ -58,7 +58,7 @@ internal sealed class DeliveryCounters
 
         lock (_gate)
         {
-            counts[reason] = counts.GetValueOrDefault(reason) + count;
+            counts[reason] = (counts.TryGetValue(reason, out var before) ? before : 0) + count;
         }
     }
 }

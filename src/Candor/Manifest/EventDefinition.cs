@@ -45,7 +45,7 @@ public sealed class EventDefinition
 
     /// <summary>Finds a declared property or measurement by name.</summary>
     /// <returns><see langword="null"/> when the event does not declare <paramref name="name"/>.</returns>
-    public FieldDefinition? Find(string name) => FieldsByName.GetValueOrDefault(name);
+    public FieldDefinition? Find(string name) => FieldsByName.TryGetValue(name, out var field) ? field : null;
 
     /// <summary>
     /// <see cref="Find"/> for the tracking path: each field remembers the name instance it was last found by (a tool

@@ -40,7 +40,6 @@ public sealed class FieldDefinition
         Allow = allow;
         Item = item;
         MaxItems = maxItems;
-        ValueSet = new HashSet<string>(values, StringComparer.Ordinal);
         AllowSet = new Dictionary<string, string>(allow.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var allowed in allow)
         {
@@ -124,8 +123,12 @@ public sealed class FieldDefinition
     /// <summary>Whether the value is a measurement (a number on the wire) rather than a property.</summary>
     public bool IsMeasurement => Kind is FieldKind.Number or FieldKind.Duration;
 
-    // Not frozen, for the reason given on TelemetryManifest.EventsByName. Never changed after construction.
-    internal HashSet<string> ValueSet { get; }
+    /// <summary>Whether <paramref name="value"/> is one of the declared <see cref="Values"/> (compared ordinally).</summary>
+    /// <remarks>
+    /// Through the index the tracking path builds on first use, not a set made with every field: HashSet's type is
+    /// forwarded through System.Collections, an assembly every recording run would load to build the manifest.
+    /// </remarks>
+    internal bool HasValue(string value) => (_valueIndex ??= IndexValues()).ContainsKey(value);
 
     // Maps any casing of an allowed name to the declared casing, so "ZLIB" and "zlib" count as one.
     internal Dictionary<string, string> AllowSet { get; }
@@ -165,6 +168,6 @@ public sealed class FieldDefinition
     }
 
     /// <summary>For <see cref="FieldKind.NameOrHash"/>: the allowed name in its declared casing when <paramref name="raw"/> is one in any casing, else null.</summary>
-    public string? AllowedName(string raw) => AllowSet.GetValueOrDefault(raw);
+    public string? AllowedName(string raw) => AllowSet.TryGetValue(raw, out var name) ? name : null;
 }
 

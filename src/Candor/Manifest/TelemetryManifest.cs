@@ -141,7 +141,8 @@ public sealed class TelemetryManifest
 
     /// <summary>Finds a declared event by name.</summary>
     /// <returns><see langword="null"/> when the manifest does not declare <paramref name="name"/>.</returns>
-    public EventDefinition? Find(string name) => EventsByName.GetValueOrDefault(name);
+    // TryGetValue, not GetValueOrDefault: the extension is in System.Collections, an assembly a run need not load.
+    public EventDefinition? Find(string name) => EventsByName.TryGetValue(name, out var definition) ? definition : null;
 
     /// <summary>
     /// <see cref="Find"/> for the tracking path: a tool passes the same string instance (a literal) on every call, so

@@ -76,7 +76,7 @@ internal static class PropertyGrammar
 
         return field.Kind switch
         {
-            FieldKind.Enum => field.ValueSet.Contains(value) ? null : $"is not one of the declared values ({string.Join(", ", field.Values)})",
+            FieldKind.Enum => field.HasValue(value) ? null : $"is not one of the declared values ({string.Join(", ", field.Values)})",
             FieldKind.Bucket => field.BucketLabels.Contains(value, StringComparer.Ordinal) ? null : $"is not one of the bucket labels ({string.Join(", ", field.BucketLabels)})",
             FieldKind.Hash => IsHash(value) ? null : $"must be a keyed hash: {HashLength} lower-case hex characters",
             FieldKind.NameOrHash => field.Allow.Contains(value, StringComparer.Ordinal) || IsHash(value)
