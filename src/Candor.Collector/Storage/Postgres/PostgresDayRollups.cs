@@ -273,8 +273,9 @@ internal static class PostgresDayRollups
     {
         private readonly Dictionary<int, DayRollup.Builder?> _builders = [];
         // Name 0's rows: one install in one context, its events of every name added up, as the SQLite store keeps them.
-        private readonly Dictionary<(int Context, long Install), long> _any = [];
+        private readonly Dictionary<(long Context, long Install), long> _any = [];
         private readonly bool _withAny = only is null || only.ContainsKey(RollupRead.AnyEvent);
+        private DayRollup.Builder? _anyBuilder;
 
         public DateOnly Day { get; } = day;
 
@@ -296,7 +297,7 @@ internal static class PostgresDayRollups
             Builder(name)?.Add(context, install, n, default);
             if (_withAny)
             {
-                var key = (context, install);
+                var key = ((long)context, install);
                 _any[key] = _any.GetValueOrDefault(key) + n;
             }
         }
@@ -312,11 +313,21 @@ internal static class PostgresDayRollups
             return builder;
         }
 
+        /// <summary>Name 0's rows (one install in one context, its events of every name added up), when built.</summary>
+        public Dictionary<(long Context, long Install), long>? Any => _withAny ? _any : null;
+
+        /// <summary>The names that had rows, name 0 among them when built, after <see cref="Finish"/>.</summary>
+        public IEnumerable<long> Names => _builders.Where(b => b.Value is not null).Select(b => (long)b.Key).Concat(_any.Count > 0 ? [RollupRead.AnyEvent] : []);
+
+        /// <summary>The builder of a name that had rows, after <see cref="Finish"/>; it can be added to and encoded again.</summary>
+        public DayRollup.Builder? BuilderOf(long name) =>
+            name == RollupRead.AnyEvent ? (_any.Count > 0 ? _anyBuilder : null) : _builders.GetValueOrDefault((int)name);
+
         public void Finish()
         {
             if (_withAny)
             {
-                var any = NewBuilder(RollupRead.AnyEvent)!;
+                var any = _anyBuilder = NewBuilder(RollupRead.AnyEvent)!;
                 foreach (var ((context, install), n) in _any)
                 {
                     any.Add(context, install, n, default);

@@ -52,7 +52,7 @@ internal sealed partial class PostgresEventStore : IEventStore
         _readSource = options.ReadConnectionString is { } read ? NpgsqlDataSource.Create(read) : _dataSource;
         _interner = new PostgresInterner(_dataSource);
         _partitions = new PostgresPartitions(_dataSource);
-        _writer = new PostgresEventWriter(_dataSource, _interner, _partitions);
+        _writer = new PostgresEventWriter(_dataSource, _interner, _partitions, _recent);
         _queue = new GroupCommitQueue<AppendWork>(options.MaxEventsPerTransaction, WriteAsync, work => work.Complete(), singleReader: false);
     }
 

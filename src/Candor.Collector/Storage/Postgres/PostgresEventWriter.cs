@@ -24,7 +24,7 @@ namespace Candor.Collector.Storage.Postgres;
 /// <c>NOT NULL</c>) and the batch is tried again, which numbers the install anew.
 /// </para>
 /// </summary>
-internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner, PostgresPartitions partitions)
+internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner, PostgresPartitions partitions, PostgresRecentDays recent)
 {
     // A lost connection or a deadlock is worth another try: the batch is idempotent, so a commit that did reach
     // the database before the failure only turns this batch's events into duplicates on the retry.
@@ -131,29 +131,60 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             batch.BatchCommands.Add(verifiers);
         }
 
+        // The rows of the newest days come back from the upserts, to be folded into the parts this collector holds
+        // of them once committed; a day or two before yesterday on this clock covers one behind the database's.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var since = today.AddDays(-2);
         var rollups = new PostgresRollupBatch();
         foreach (var row in rows.Where(r => stored.Contains(r.Event.Id)))
         {
             rollups.Add(row.Event, row.Product, row.Day, row.Name, row.Context, value => row.Ids.String(value));
         }
 
-        rollups.AddTo(batch);
+        rollups.AddTo(batch, since);
+        PostgresCommitRows? recentRows = null;
         if (batch.BatchCommands.Count > 0)
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            recentRows = await rollups.ReadRecentAsync(reader, since, cancellationToken);
         }
 
         // Late events change a day whose day rollup may be kept: it gets a new version. Live traffic (today's
         // events, on this process's clock) skips the statement; the database's clock decides the rest, and a day
         // is kept only an hour after it ended on that clock, so a clock behind by less than that misses nothing.
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var late = rows.Where(r => r.Day < today && stored.Contains(r.Event.Id)).Select(r => (r.Product, r.Day)).ToList();
         if (late.Count > 0)
         {
-            await PostgresDayVersions.MarkChangedAsync(connection, transaction, late, cancellationToken);
+            foreach (var (product, day, old, version) in await PostgresDayVersions.MarkChangedAsync(connection, transaction, late, cancellationToken))
+            {
+                // A day that had no version row may have been given one by another collector meanwhile: not folded.
+                if (recentRows is not null)
+                {
+                    recentRows.Versions[(product, day)] = (old ?? -1, version);
+                }
+            }
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        var touched = rows.Where(r => stored.Contains(r.Event.Id)).Select(r => (r.Product, r.Day)).Distinct().ToList();
+        if (touched.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return stored;
+        }
+
+        recent.BeginWrite();
+        var committed = false;
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+            committed = true;
+        }
+        finally
+        {
+            // A commit that failed may still have happened: the days it touched are let go instead.
+            recent.EndWrite(committed ? recentRows : null, touched);
+        }
+
         return stored;
     }
 
