@@ -66,6 +66,10 @@ internal sealed partial class PostgresEventStore : IEventStore
         await _partitions.EnsureAsync(PostgresPartitions.Ahead(_time.GetUtcNow()), cancellationToken);
         _partitionsAhead = Task.Run(() => CreatePartitionsAheadAsync(_stopping.Token), CancellationToken.None);
         _writerLoops = [.. _paces.Select(pace => Task.Run(() => RunWriterAsync(pace), CancellationToken.None))];
+        if (_options.WarmNewestDays)
+        {
+            _warming = Task.Run(() => WarmNewestDaysAsync(_stopping.Token), CancellationToken.None);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -74,6 +78,7 @@ internal sealed partial class PostgresEventStore : IEventStore
         await Task.WhenAll(_writerLoops);
         await _stopping.CancelAsync();
         await _partitionsAhead;
+        await _warming;
         if (_readSource != _dataSource)
         {
             await _readSource.DisposeAsync();

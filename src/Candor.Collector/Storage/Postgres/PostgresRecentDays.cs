@@ -20,7 +20,7 @@ namespace Candor.Collector.Storage.Postgres;
 internal sealed class PostgresRecentDays
 {
     // Today and yesterday of a few products; a day of a product not read lately is dropped with the rest.
-    private const int MaxDays = 16;
+    public const int MaxDays = 16;
 
     // Rows folded into one day before it is let go (the next query builds it again): a held builder keeps one
     // install per row added until it encodes its parts, which drops the repeats.
