@@ -4,10 +4,17 @@ namespace Candor.Collector.Storage.Postgres;
 /// What one commit of this collector added to the rollup rows of the newest days (<see cref="Since"/> on), as
 /// <see cref="PostgresRecentDays"/> folds it into the days it holds: per row, what was added and the row's count
 /// after the commit (what a part's <c>top</c> bounds), with the install's number; what the commit added to each
-/// day's stamp; and the versions its late events gave days, with the version each had before.
+/// day's stamp; the versions its late events gave days, with the version each had before; and its transaction's
+/// ID, by which a build's snapshot says whether it saw the commit (<see cref="XidSnapshot"/>).
 /// </summary>
 internal sealed class PostgresCommitRows(DateOnly since)
 {
+    /// <summary>The commit's transaction ID (<c>pg_current_xact_id()</c>).</summary>
+    public long Xid { get; set; }
+
+    /// <summary>How many rows are here.</summary>
+    public long Count => Events.Count + Values.Count + Measures.Count;
+
     /// <summary>The first day whose rows are here; a held day before it is let go rather than folded into.</summary>
     public DateOnly Since { get; } = since;
 

@@ -60,6 +60,7 @@ internal static class PostgresDayRollups
     {
         await using var connection = await readSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var snapshot = await XidSnapshot.ReadAsync(connection, transaction, cancellationToken);
         var rows = new RowFilter(only);
         var installs = new List<Guid>();
         await using (var read = new NpgsqlCommand("SELECT DISTINCT install FROM rollup_events WHERE product = @product AND day = ANY(@days) AND (@every OR name = ANY(@names))", connection, transaction))
@@ -78,6 +79,7 @@ internal static class PostgresDayRollups
         await transaction.CommitAsync(cancellationToken);
         foreach (var day in built)
         {
+            day.Snapshot = snapshot;
             day.Finish();
         }
 
@@ -285,6 +287,9 @@ internal static class PostgresDayRollups
 
         /// <summary>The day's stamp in the snapshot it was built in (0 when settled).</summary>
         public long Stamp { get; init; }
+
+        /// <summary>Which transactions' rows the snapshot it was built in saw.</summary>
+        public XidSnapshot Snapshot { get; set; }
 
         /// <summary>Whether the day has no rollup rows (of the names built).</summary>
         public bool Empty { get; private set; } = true;

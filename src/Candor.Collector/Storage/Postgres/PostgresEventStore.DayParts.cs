@@ -184,15 +184,22 @@ internal sealed partial class PostgresEventStore
         }
 
         var ticket = _recent.BeginBuild();
-        var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, [.. recent.Keys.Order()], only, cancellationToken);
-        foreach (var day in built)
+        try
         {
-            foreach (var (name, part, data) in day.Parts)
+            var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, [.. recent.Keys.Order()], only, cancellationToken);
+            foreach (var day in built)
             {
-                parts[(name, part, day.Day)] = data;
-            }
+                foreach (var (name, part, data) in day.Parts)
+                {
+                    parts[(name, part, day.Day)] = data;
+                }
 
-            _recent.Hold(ticket, product, day, only);
+                _recent.Hold(ticket, product, day, only);
+            }
+        }
+        finally
+        {
+            _recent.EndBuild();
         }
     }
 

@@ -28,9 +28,16 @@ internal sealed partial class PostgresEventStore
                 // too when it is kept in the database: its next late event makes it a day to build again, unless
                 // what is held here takes that event in.
                 var ticket = _recent.BeginBuild();
-                foreach (var day in await PostgresDayRollups.BuildAsync(_readSource, _dataSource, id, [today.AddDays(-1), today], null, cancellationToken))
+                try
                 {
-                    _recent.Hold(ticket, id, day, null);
+                    foreach (var day in await PostgresDayRollups.BuildAsync(_readSource, _dataSource, id, [today.AddDays(-1), today], null, cancellationToken))
+                    {
+                        _recent.Hold(ticket, id, day, null);
+                    }
+                }
+                finally
+                {
+                    _recent.EndBuild();
                 }
 
                 await CountAsync(WarmQueries(product, manifests[product].MaxBy(m => m.Revision), today), cancellationToken);

@@ -172,7 +172,6 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             return stored;
         }
 
-        recent.BeginWrite();
         var committed = false;
         try
         {

@@ -10,69 +10,92 @@ namespace Candor.Collector.Storage.Postgres;
 /// stored, so a page after a new event reads no rows again; an event another collector stored, or a deletion,
 /// still shows as a stamp or version the held day does not have, and the day is built again.
 /// <para>
-/// Folding is only right into a day built in a snapshot that this collector's commit is not already in. A build
-/// cannot tell that of a commit that was under way when it ran, so a day built while one of this collector's
-/// commits was under way is held but not folded into: the next commit that touches it lets it go.
+/// A commit is folded only into what was built in a snapshot that does not see it (<see cref="XidSnapshot"/>, by
+/// the commit's transaction ID): a commit that ends while a build runs may or may not be in the build's snapshot.
+/// Commits that end while builds run are kept until the builds are held, and those a build's snapshot does not
+/// see are folded into it before it is held. A commit that failed (it may or may not have happened) lets the days
+/// it touched go, and the builds under way hold nothing.
 /// </para>
 /// </summary>
 // One lock for everything: the folds, holds and lookups each take microseconds to a few milliseconds (a lookup
 // encodes what a fold changed), against the hundreds of milliseconds of a build.
 internal sealed class PostgresRecentDays
 {
-    // Today and yesterday of a few products; a day of a product not read lately is dropped with the rest.
+    /// <summary>Today and yesterday of a few products; past it, every day held is dropped.</summary>
     public const int MaxDays = 16;
 
     // Rows folded into one day before it is let go (the next query builds it again): a held builder keeps one
     // install per row added until it encodes its parts, which drops the repeats.
     private const long MaxFoldedRows = 1_000_000;
 
+    // Rows of the commits kept for the builds under way; past it the builds hold nothing.
+    private const long MaxLoggedRows = 500_000;
+
+    // Builds of one day joined into what is held for the same version and stamp (see RecentDay).
+    private const int MaxBuildsPerDay = 8;
+
     private readonly object _gate = new();
     private readonly Dictionary<(int Product, DateOnly Day), RecentDay> _days = [];
-    private long _epoch;
-    private int _writing;
+    private readonly List<PostgresCommitRows> _log = [];
+    private long _loggedRows;
+    private int _building;
+    private long _lost;
 
-    /// <summary>Taken before a build's snapshot: whether what it builds may be folded into (see the class).</summary>
+    /// <summary>Called before a build's snapshot is taken; <see cref="EndBuild"/> when it is held or failed.</summary>
     public Ticket BeginBuild()
     {
         lock (_gate)
         {
-            return new Ticket(_epoch, _writing == 0);
+            _building++;
+            return new Ticket(_lost);
         }
     }
 
-    /// <summary>Called before a commit of this collector that stores events.</summary>
-    public void BeginWrite()
+    public void EndBuild()
     {
         lock (_gate)
         {
-            _writing++;
-            _epoch++;
+            if (--_building == 0)
+            {
+                _log.Clear();
+                _loggedRows = 0;
+            }
         }
     }
 
     /// <summary>
-    /// Called after the commit: folds what it stored into the held days it touched (<paramref name="touched"/>,
-    /// every product and day it stored events on), or, with no rows (the commit failed, so may or may not have
-    /// happened), lets those days go.
+    /// Called after a commit of this collector that stored events: folds what it stored into the held days it
+    /// touched (<paramref name="touched"/>, every product and day it stored events on), or, with no rows (the
+    /// commit failed, so may or may not have happened), lets those days go.
     /// </summary>
     public void EndWrite(PostgresCommitRows? rows, IEnumerable<(int Product, DateOnly Day)> touched)
     {
         lock (_gate)
         {
-            try
+            foreach (var key in touched.Distinct())
             {
-                foreach (var key in touched.Distinct())
+                if (_days.TryGetValue(key, out var day) && (rows is null || !day.Fold(key, rows)))
                 {
-                    if (_days.TryGetValue(key, out var day) && (rows is null || !day.Fold(key, rows)))
-                    {
-                        _days.Remove(key);
-                    }
+                    _days.Remove(key);
                 }
             }
-            finally
+
+            if (_building == 0)
             {
-                _writing--;
+                return;
             }
+
+            if (rows is null || _loggedRows + rows.Count > MaxLoggedRows)
+            {
+                // The builds under way cannot be told what this commit did: they hold nothing.
+                _lost++;
+                _log.Clear();
+                _loggedRows = 0;
+                return;
+            }
+
+            _log.Add(rows);
+            _loggedRows += rows.Count;
         }
     }
 
@@ -92,57 +115,167 @@ internal sealed class PostgresRecentDays
 
     /// <summary>
     /// Holds what a build made of a day not kept: the names of <paramref name="only"/> in those kinds, or, without,
-    /// every name in both (the whole day: a name not held had nothing). Joins what is held for the same version and
-    /// stamp, or replaces it.
+    /// every name in both (the whole day: a name not held had nothing), with the commits it did not see folded in.
+    /// Joins what is held for the same version and stamp, or replaces it.
     /// </summary>
     public void Hold(Ticket ticket, int product, PostgresDayRollups.BuiltDay built, IReadOnlyDictionary<long, PartKinds>? only)
     {
         lock (_gate)
         {
-            var foldable = ticket.Idle && ticket.Epoch == _epoch;
-            if (!_days.TryGetValue((product, built.Day), out var day) || day.Version != built.Version || day.Stamp != built.Stamp)
+            if (ticket.Lost != _lost)
             {
-                if (_days.Count >= MaxDays)
-                {
-                    _days.Clear();
-                }
-
-                _days[(product, built.Day)] = day = new RecentDay(built.Version, built.Stamp, built.Settled, foldable);
+                return;
             }
 
-            day.Take(built, only, foldable);
+            var key = (product, built.Day);
+            var fresh = new RecentDay(built, only);
+            foreach (var rows in _log)
+            {
+                if (rows.Stamps.ContainsKey(key) && !fresh.Fold(key, rows))
+                {
+                    return;
+                }
+            }
+
+            if (_days.TryGetValue(key, out var day) && day.Version == fresh.Version && day.Stamp == fresh.Stamp && day.Join(fresh))
+            {
+                return;
+            }
+
+            if (!_days.ContainsKey(key) && _days.Count >= MaxDays)
+            {
+                _days.Clear();
+            }
+
+            _days[key] = fresh;
         }
     }
 
-    /// <summary>Lets every held day of every product go.</summary>
-    public void Clear()
-    {
-        lock (_gate)
-        {
-            _days.Clear();
-        }
-    }
-
-    /// <summary>Which commits of this collector were under way when a build began.</summary>
-    public readonly record struct Ticket(long Epoch, bool Idle);
+    /// <summary>Which commits that failed the builds under way missed, when one began.</summary>
+    public readonly record struct Ticket(long Lost);
 
     /// <summary>
     /// One held day: its version and stamp (0 once settled: then only a version tells a change, and every commit
-    /// of a settled day gives it one), and per event name the builders of the kinds held.
+    /// of a settled day gives it one), and the builds held of it. Builds join only at the same version and stamp,
+    /// so each has counted the same commits; each keeps its own snapshot, by which it is told which commits it saw.
     /// </summary>
-    private sealed class RecentDay(long version, long stamp, bool settled, bool foldable)
+    private sealed class RecentDay
+    {
+        private readonly List<Build> _builds;
+        private readonly bool _settled;
+        private long _folded;
+
+        public RecentDay(PostgresDayRollups.BuiltDay built, IReadOnlyDictionary<long, PartKinds>? only)
+        {
+            Version = built.Version;
+            Stamp = built.Stamp;
+            _settled = built.Settled;
+            _builds = [new Build(built, only)];
+        }
+
+        public long Version { get; private set; }
+
+        public long Stamp { get; private set; }
+
+        public bool TryFind(long name, long part, out byte[]? data)
+        {
+            data = null;
+            foreach (var build in _builds)
+            {
+                if (build.TryFind(name, part, out data))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public bool Join(RecentDay other)
+        {
+            if (_builds.Count + other._builds.Count > MaxBuildsPerDay)
+            {
+                return false;
+            }
+
+            _builds.AddRange(other._builds);
+            return true;
+        }
+
+        // Adds the commit's rows of this day to the builds that did not see it; false when the day cannot take them
+        // (a version changed by someone else, or too much folded) and is to go.
+        public bool Fold((int Product, DateOnly Day) key, PostgresCommitRows rows)
+        {
+            if (key.Day < rows.Since)
+            {
+                return false;
+            }
+
+            // The builds held agree on the commits they counted (they joined at one version and stamp), so the
+            // first says whether the day's version and stamp count this one.
+            if (!_builds[0].Snapshot.Sees(rows.Xid))
+            {
+                if (rows.Versions.TryGetValue(key, out var versions))
+                {
+                    // A late event gave the day a new version: still this day if the version before was the one held.
+                    if (versions.Old != Version)
+                    {
+                        return false;
+                    }
+
+                    Version = versions.New;
+                }
+
+                if (!_settled)
+                {
+                    Stamp += rows.Stamps.GetValueOrDefault(key);
+                }
+            }
+
+            _folded += rows.Count;
+            if (_folded > MaxFoldedRows)
+            {
+                return false;
+            }
+
+            foreach (var build in _builds)
+            {
+                if (!build.Snapshot.Sees(rows.Xid))
+                {
+                    build.Fold(key, rows);
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>What one build made of a day: per event name the builders of the kinds it built.</summary>
+    private sealed class Build
     {
         private readonly Dictionary<long, List<Held>> _names = [];
 
         // Name 0's rows, one install in one context with its events of every name added up: what its top bounds.
-        private Dictionary<(long Context, long Install), long>? _any;
-        private bool _whole;
-        private bool _foldable = foldable;
-        private long _folded;
+        private readonly Dictionary<(long Context, long Install), long>? _any;
+        private readonly bool _whole;
 
-        public long Version { get; private set; } = version;
+        public Build(PostgresDayRollups.BuiltDay built, IReadOnlyDictionary<long, PartKinds>? only)
+        {
+            Snapshot = built.Snapshot;
+            _whole = only is null;
+            _any = built.Any;
+            var names = only ?? built.Names.ToDictionary(n => n, _ => PartKinds.Contexts | PartKinds.Rest);
+            foreach (var (name, kinds) in names)
+            {
+                // A name without rows that day has no builder in the build: held as an empty one, which has no parts.
+                // One with rows starts with the parts the build encoded.
+                _names[name] = [built.BuilderOf(name) is { } builder
+                    ? new Held(kinds, builder, [.. built.Parts.Where(p => p.Name == name).Select(p => (p.Part, p.Data))])
+                    : new Held(kinds, NewBuilder(kinds), null)];
+            }
+        }
 
-        public long Stamp { get; private set; } = stamp;
+        public XidSnapshot Snapshot { get; }
 
         public bool TryFind(long name, long part, out byte[]? data)
         {
@@ -163,68 +296,8 @@ internal sealed class PostgresRecentDays
             return _whole;
         }
 
-        public void Take(PostgresDayRollups.BuiltDay built, IReadOnlyDictionary<long, PartKinds>? only, bool foldable)
+        public void Fold((int Product, DateOnly Day) key, PostgresCommitRows rows)
         {
-            _foldable &= foldable;
-            _whole |= only is null;
-            if (built.Any is { } any && _any is null)
-            {
-                _any = any;
-            }
-
-            var names = only ?? built.Names.ToDictionary(n => n, _ => PartKinds.Contexts | PartKinds.Rest);
-            foreach (var (name, kinds) in names)
-            {
-                if (!_names.TryGetValue(name, out var builders))
-                {
-                    _names[name] = builders = [];
-                }
-
-                if (builders.Any(b => (b.Kinds & kinds) == kinds))
-                {
-                    continue;
-                }
-
-                // A name without rows that day has no builder in the build: held as an empty one, which has no parts.
-                // One with rows starts with the parts the build encoded.
-                builders.Add(built.BuilderOf(name) is { } builder
-                    ? new Held(kinds, builder, [.. built.Parts.Where(p => p.Name == name).Select(p => (p.Part, p.Data))])
-                    : new Held(kinds, NewBuilder(kinds), null));
-            }
-        }
-
-        // Adds the commit's rows of this day to every builder held; false when the day cannot take them (built
-        // while a commit was under way, a version changed by someone else, or too much folded) and is to go.
-        public bool Fold((int Product, DateOnly Day) key, PostgresCommitRows rows)
-        {
-            if (!_foldable || key.Day < rows.Since)
-            {
-                return false;
-            }
-
-            if (rows.Versions.TryGetValue(key, out var versions))
-            {
-                // A late event gave the day a new version: still this day if the version before was the one held.
-                if (versions.Old != Version)
-                {
-                    return false;
-                }
-
-                Version = versions.New;
-            }
-
-            var added = rows.Stamps.GetValueOrDefault(key);
-            _folded += added;
-            if (_folded > MaxFoldedRows)
-            {
-                return false;
-            }
-
-            if (!settled)
-            {
-                Stamp += added;
-            }
-
             foreach (var row in rows.Events)
             {
                 if ((row.Product, row.Day) != key)
@@ -268,8 +341,6 @@ internal sealed class PostgresRecentDays
                     }
                 }
             }
-
-            return true;
         }
 
         // The builders of a name; a name first seen in a whole day gets one of every part.

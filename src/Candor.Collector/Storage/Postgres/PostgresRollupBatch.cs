@@ -34,7 +34,8 @@ internal sealed class PostgresRollupBatch
 
     /// <summary>
     /// Adds the upserts of the tables this batch has rows for to <paramref name="batch"/>; those of
-    /// <c>rollup_events</c> and <c>rollup_values</c> return the rows of <paramref name="since"/> on (see the class).
+    /// <c>rollup_events</c> and <c>rollup_values</c> return the rows of <paramref name="since"/> on (see the class),
+    /// and the transaction's ID comes with them.
     /// </summary>
     public void AddTo(NpgsqlBatch batch, DateOnly since)
     {
@@ -42,6 +43,8 @@ internal sealed class PostgresRollupBatch
         {
             return;
         }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_xact_id()::text::bigint"));
 
         var events = _summaries.Keys.Order().ToList();
         batch.BatchCommands.Add(Upsert(
@@ -144,10 +147,15 @@ internal sealed class PostgresRollupBatch
             rows.Stamps[(key.Product, key.Day)] = rows.Stamps.GetValueOrDefault((key.Product, key.Day)) + summary.Events;
         }
 
-        // The statements that return rows are told apart by their columns: rollup_events' key has five, rollup_values' seven.
+        // The statements that return rows are told apart by their columns: the transaction's ID is one, rollup_events'
+        // key has five, rollup_values' seven.
         do
         {
-            if (reader.FieldCount == 7)
+            if (reader.FieldCount == 1 && await reader.ReadAsync(cancellationToken))
+            {
+                rows.Xid = reader.GetInt64(0);
+            }
+            else if (reader.FieldCount == 7)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {

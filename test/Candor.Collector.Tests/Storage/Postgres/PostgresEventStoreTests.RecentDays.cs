@@ -160,6 +160,43 @@ public partial class PostgresEventStoreTests
         Assert.Equal([new(today.AddDays(-1), 1, 1), new PeriodCount(today, 2, 2)], await started.CountEventsExactAsync(filter with { Os = "linux" }, Interval.Day, default));
     }
 
+    [DatabaseFact]
+    public async Task RecentDays_BuiltWhileTheCollectorCommits_TakeEveryCommitInOnce()
+    {
+        var now = new DateTimeOffset(await ScalarAsync<DateTime>("SELECT now()"), TimeSpan.Zero);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var installs = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToArray();
+        IncomingEvent Event(int i) => At(now, Some.Install(installs[i % installs.Length], i % 3 == 0 ? now.AddDays(-1).AddMinutes(i % 50) : now.AddMinutes(-(i % 50)), packages: i % 2 == 0 ? ["zlib"] : ["openssl"]));
+        await Store.AppendAsync([.. Enumerable.Range(0, 200).Select(Event)], default);
+
+        // The warm-up's build runs while commits of its own collector end, some seen by its snapshot, some not.
+        await using var started = new PostgresEventStore(Options);
+        await started.InitializeAsync(default);
+        var batch = 1;
+        do
+        {
+            await Task.WhenAll(started.AppendAsync([.. Enumerable.Range(batch++ * 200, 100).Select(Event)], default), started.AppendAsync([.. Enumerable.Range(batch++ * 200, 100).Select(Event)], default));
+        }
+        while (!started.Warming.IsCompleted);
+
+        await started.AppendAsync([.. Enumerable.Range(batch * 200, 200).Select(Event)], default);
+
+        var product = await ScalarAsync<int>($"SELECT id FROM products WHERE name = '{Some.Product}'");
+        await using var source = NpgsqlDataSource.Create(_connectionString);
+        var compared = 0;
+        foreach (var day in await PostgresDayRollups.BuildAsync(source, source, product, [today.AddDays(-1), today], null, default))
+        {
+            foreach (var (name, part, data) in day.Parts)
+            {
+                Assert.True(started.RecentDays.TryFind(product, day.Day, day.Version, day.Stamp, name, part, out var held), $"part {part} of name {name} on {day.Day} is held");
+                Assert.Equal(data, held);
+                compared++;
+            }
+        }
+
+        Assert.True(compared >= 10, $"{compared} parts compared");
+    }
+
     // An event as ingestion makes it, validated against the database's clock rather than the tests' fixed one.
     private static IncomingEvent At(DateTimeOffset now, WireEvent wire)
     {
