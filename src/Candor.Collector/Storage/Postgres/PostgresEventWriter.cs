@@ -87,6 +87,7 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var stored = new HashSet<Guid>();
+        var numbers = new Dictionary<Guid, long>();
         var installs = rows.Select(r => (r.Product, r.Event.Install)).Distinct().Order().ToList();
         var number = new NpgsqlBatchCommand(NumberInstalls);
         number.Parameters.Add(PostgresRollupBatch.Array("product", NpgsqlDbType.Integer, installs.Select(i => i.Product)));
@@ -109,6 +110,7 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             while (await reader.ReadAsync(cancellationToken))
             {
                 stored.Add(reader.GetGuid(0));
+                numbers[reader.GetGuid(0)] = reader.GetInt32(1);
             }
         }
 
@@ -146,7 +148,14 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         if (batch.BatchCommands.Count > 0)
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            recentRows = await rollups.ReadRecentAsync(reader, since, cancellationToken);
+            // The install numbers the stored events were given, for the rows folded in.
+            var installNumbers = new Dictionary<(int Product, Guid Install), long>();
+            foreach (var row in rows.Where(r => stored.Contains(r.Event.Id)))
+            {
+                installNumbers[(row.Product, row.Event.Install)] = numbers[row.Event.Id];
+            }
+
+            recentRows = await rollups.ReadRecentAsync(reader, since, installNumbers, cancellationToken);
         }
 
         // Late events change a day whose day rollup may be kept: it gets a new version. Live traffic (today's
@@ -204,7 +213,7 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
           LEFT JOIN numbered n ON n.product = u.product AND n.install = u.install
         WHERE CASE WHEN u.stamped THEN NOT EXISTS (SELECT 1 FROM events e WHERE e.id = u.id AND e.stamped) ELSE true END
         ON CONFLICT (time, id) DO NOTHING
-        RETURNING id
+        RETURNING id, install
         """;
 
     // Only installs without a number take one from the sequence (ON CONFLICT would draw one for every row, and the

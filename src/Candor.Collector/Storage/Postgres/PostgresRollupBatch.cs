@@ -113,8 +113,7 @@ internal sealed class PostgresRollupBatch
 
     // Counts from several collectors add up: the upsert adds this batch's count to whatever is committed. The rows
     // are unique by key within the statement, which ON CONFLICT DO UPDATE requires. With a day to return rows from,
-    // the rows of that day on come back with their count after the upsert and the install's number (numbered in
-    // this transaction's first statement), every key column but the product and install in its own place.
+    // the rows of that day on come back with their count after the upsert.
     private static NpgsqlBatchCommand Upsert(string table, string key, DateOnly? since, params NpgsqlParameter[] columns)
     {
         var upsert = $"""
@@ -123,8 +122,7 @@ internal sealed class PostgresRollupBatch
             """;
         var command = new NpgsqlBatchCommand(since is null ? upsert : $"""
             WITH w AS ({upsert} RETURNING {key}, n)
-            SELECT w.*, i.number::bigint FROM w JOIN install_numbers i ON i.product = w.product AND i.install = w.install
-            WHERE w.day >= @since
+            SELECT * FROM w WHERE w.day >= @since
             """);
         command.Parameters.AddRange(columns);
         if (since is not null)
@@ -137,9 +135,10 @@ internal sealed class PostgresRollupBatch
 
     /// <summary>
     /// Reads what the batch's upserts returned (<paramref name="reader"/> of the batch <see cref="AddTo"/> filled): the
-    /// newest days' rows, each with what this batch added to it, for <see cref="PostgresRecentDays"/>.
+    /// newest days' rows, each with what this batch added to it and the install's number (<paramref name="numbers"/>,
+    /// which the stored events were given), for <see cref="PostgresRecentDays"/>.
     /// </summary>
-    public async Task<PostgresCommitRows> ReadRecentAsync(NpgsqlDataReader reader, DateOnly since, CancellationToken cancellationToken)
+    public async Task<PostgresCommitRows> ReadRecentAsync(NpgsqlDataReader reader, DateOnly since, Dictionary<(int Product, Guid Install), long> numbers, CancellationToken cancellationToken)
     {
         var rows = new PostgresCommitRows(since);
         foreach (var (key, summary) in _summaries)
@@ -148,27 +147,27 @@ internal sealed class PostgresRollupBatch
         }
 
         // The statements that return rows are told apart by their columns: the transaction's ID is one, rollup_events'
-        // key has five, rollup_values' seven.
+        // key and count six, rollup_values' eight.
         do
         {
             if (reader.FieldCount == 1 && await reader.ReadAsync(cancellationToken))
             {
                 rows.Xid = reader.GetInt64(0);
             }
-            else if (reader.FieldCount == 7)
+            else if (reader.FieldCount == 6)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var (product, day, name, context, install) = (reader.GetInt32(0), reader.GetFieldValue<DateOnly>(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetGuid(4));
-                    rows.Events.Add(new(product, day, name, context, reader.GetInt64(6), _summaries[(product, day, name, context, install)].Events, reader.GetInt64(5)));
+                    rows.Events.Add(new(product, day, name, context, numbers[(product, install)], _summaries[(product, day, name, context, install)].Events, reader.GetInt64(5)));
                 }
             }
-            else if (reader.FieldCount == 9)
+            else if (reader.FieldCount == 8)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var (product, day, name, field, value, context, install) = (reader.GetInt32(0), reader.GetFieldValue<DateOnly>(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetGuid(6));
-                    rows.Values.Add(new(product, day, name, field, value, context, reader.GetInt64(8), _values[(product, day, name, field, value, context, install)], reader.GetInt64(7)));
+                    rows.Values.Add(new(product, day, name, field, value, context, numbers[(product, install)], _values[(product, day, name, field, value, context, install)], reader.GetInt64(7)));
                 }
             }
         }
