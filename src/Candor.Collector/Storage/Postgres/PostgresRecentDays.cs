@@ -151,7 +151,10 @@ internal sealed class PostgresRecentDays
         }
     }
 
-    /// <summary>Which commits that failed the builds under way missed, when one began.</summary>
+    /// <summary>
+    /// How many commits the builds under way could not be told about (failed ones, or more than the log keeps) when
+    /// this build began: if more follow before it is held, it holds nothing.
+    /// </summary>
     public readonly record struct Ticket(long Lost);
 
     /// <summary>
