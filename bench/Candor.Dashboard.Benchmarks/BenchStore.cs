@@ -19,9 +19,10 @@ internal sealed class BenchStore(string data, string? postgres, long events, int
 
     public string Description => postgres is null ? data : $"PostgreSQL schema {Schema}";
 
+    // The stores that fill and prepare are not the collector and are closed at once: they warm nothing up.
     public StorageOptions Options(int maxEventsPerTransaction = 1_000) => postgres is null
         ? new StorageOptions { DataPath = data, FlushEachCommit = false, MaxEventsPerTransaction = maxEventsPerTransaction }
-        : new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = ConnectionString, DataPath = data, MaxEventsPerTransaction = Math.Min(maxEventsPerTransaction, 5_000) };
+        : new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = ConnectionString, DataPath = data, MaxEventsPerTransaction = Math.Min(maxEventsPerTransaction, 5_000), WarmNewestDays = false };
 
     public static IEventStore Open(StorageOptions options) => options.UsesPostgres ? new PostgresEventStore(options) : new SqliteEventStore(options);
 

@@ -46,6 +46,14 @@ internal sealed class StorageOptions
     public int EventsPerFold { get; set; } = 10_000;
 
     /// <summary>
+    /// Whether the PostgreSQL store, once started, builds the newest two days of every product in the background
+    /// (the parts a dashboard's first page would otherwise build from their rows) and runs a query over them, so
+    /// that the first page after a start neither reads those rows nor waits for its code to be compiled. Start and
+    /// ingestion do not wait for it.
+    /// </summary>
+    public bool WarmNewestDays { get; set; } = true;
+
+    /// <summary>
     /// The most events ingestion holds at once between reading a batch and its commit (the writer's backlog and the
     /// batches being checked); a batch that would go over it gets 503 with Retry-After. A hard cap on that memory.
     /// </summary>

@@ -39,10 +39,10 @@ internal static partial class DayRollup
         public void Add(long context, long install, long n, ReadOnlySpan<byte> summary)
         {
             var part = _withContexts ? ContextOf(context) : null;
-            part?.Add(n, install);
+            part?.Add(n, install, n);
             if (_withTotals)
             {
-                _totals.Add(n, install);
+                _totals.Add(n, install, n);
             }
 
             // Every field's values go to the context; the totals take one field's or every field's.
@@ -50,10 +50,10 @@ internal static partial class DayRollup
             while (values.MoveNext())
             {
                 var key = Key(values.Field, values.Current.Key);
-                part?.AddValue(key, values.Current.N, install);
+                part?.AddValue(key, values.Current.N, install, values.Current.N);
                 if (_withTotals && (_valuesOf < 0 || values.Field == _valuesOf))
                 {
-                    _totals.AddValue(key, values.Current.N, install);
+                    _totals.AddValue(key, values.Current.N, install, values.Current.N);
                 }
             }
 
@@ -73,21 +73,39 @@ internal static partial class DayRollup
         /// One install's values of one property field in one context, for a store that keeps them in rows of their
         /// own rather than in the summary <see cref="Add"/> reads (whose row then passes an empty summary).
         /// </summary>
-        public void AddValue(long context, long install, long field, long value, long n)
+        public void AddValue(long context, long install, long field, long value, long n) => AddValue(context, install, field, value, n, n);
+
+        /// <summary>
+        /// <paramref name="n"/> more events of a row (one install in one context, with no values) whose count is now
+        /// <paramref name="total"/>: what a commit added to a row already counted. The row's total, not what was
+        /// added, is what <c>top</c> bounds, so the parts come out as a build from the rows would make them.
+        /// </summary>
+        public void AddToRow(long context, long install, long n, long total)
+        {
+            var part = _withContexts ? ContextOf(context) : null;
+            part?.Add(n, install, total);
+            if (_withTotals)
+            {
+                _totals.Add(n, install, total);
+            }
+        }
+
+        /// <summary>As <see cref="AddToRow"/>, for a value's row: <paramref name="n"/> more, <paramref name="total"/> now.</summary>
+        public void AddValue(long context, long install, long field, long value, long n, long total)
         {
             var key = Key(field, value);
             if (_withContexts)
             {
-                ContextOf(context).AddValue(key, n, install);
+                ContextOf(context).AddValue(key, n, install, total);
             }
 
             if (_withTotals && (_valuesOf < 0 || field == _valuesOf))
             {
-                _totals.AddValue(key, n, install);
+                _totals.AddValue(key, n, install, total);
             }
         }
 
-        /// <summary>Events of one context in one duration bucket, as <see cref="AddValue"/> for values.</summary>
+        /// <summary>Events of one context in one duration bucket, as <see cref="AddValue(long, long, long, long, long)"/> for values.</summary>
         public void AddBucket(long context, long field, long bucket, long n)
         {
             var key = Key(field, bucket);
@@ -230,12 +248,23 @@ internal static partial class DayRollup
 
         // Within a context, rows arrive in install order (the rollups' key ends with the install); the totals
         // gather installs from every context, and an install that changed context during the day is in two (written
-        // once; install numbers are row IDs, never 0).
+        // once; install numbers are row IDs, never 0). A list sorted here loses its repeats too, so that a builder
+        // held and added to (commits folded in, PostgresRecentDays) does not grow by one install per event.
         private static void WriteInstalls(Output output, List<long> installs)
         {
             if (!IsAscending(installs))
             {
                 installs.Sort();
+                var kept = 0;
+                for (var i = 0; i < installs.Count; i++)
+                {
+                    if (kept == 0 || installs[i] != installs[kept - 1])
+                    {
+                        installs[kept++] = installs[i];
+                    }
+                }
+
+                installs.RemoveRange(kept, installs.Count - kept);
             }
 
             long previous = 0;
@@ -293,19 +322,19 @@ internal static partial class DayRollup
 
             public Dictionary<long, long> Buckets { get; } = [];
 
-            public void Add(long n, long install)
+            public void Add(long n, long install, long total)
             {
                 Events += n;
-                Top = Math.Max(Top, n);
+                Top = Math.Max(Top, total);
                 Installs.Add(install);
             }
 
-            public void AddValue(long key, long n, long install)
+            public void AddValue(long key, long n, long install, long total)
             {
                 ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(Values, key, out _);
                 entry ??= new ValueEntry();
                 entry.Events += n;
-                entry.Top = Math.Max(entry.Top, n);
+                entry.Top = Math.Max(entry.Top, total);
                 entry.Installs.Add(install);
             }
 

@@ -60,6 +60,7 @@ internal static class PostgresDayRollups
     {
         await using var connection = await readSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var snapshot = await XidSnapshot.ReadAsync(connection, transaction, cancellationToken);
         var rows = new RowFilter(only);
         var installs = new List<Guid>();
         await using (var read = new NpgsqlCommand("SELECT DISTINCT install FROM rollup_events WHERE product = @product AND day = ANY(@days) AND (@every OR name = ANY(@names))", connection, transaction))
@@ -78,6 +79,7 @@ internal static class PostgresDayRollups
         await transaction.CommitAsync(cancellationToken);
         foreach (var day in built)
         {
+            day.Snapshot = snapshot;
             day.Finish();
         }
 
@@ -273,8 +275,9 @@ internal static class PostgresDayRollups
     {
         private readonly Dictionary<int, DayRollup.Builder?> _builders = [];
         // Name 0's rows: one install in one context, its events of every name added up, as the SQLite store keeps them.
-        private readonly Dictionary<(int Context, long Install), long> _any = [];
+        private readonly Dictionary<(long Context, long Install), long> _any = [];
         private readonly bool _withAny = only is null || only.ContainsKey(RollupRead.AnyEvent);
+        private DayRollup.Builder? _anyBuilder;
 
         public DateOnly Day { get; } = day;
 
@@ -284,6 +287,9 @@ internal static class PostgresDayRollups
 
         /// <summary>The day's stamp in the snapshot it was built in (0 when settled).</summary>
         public long Stamp { get; init; }
+
+        /// <summary>Which transactions' rows the snapshot it was built in saw.</summary>
+        public XidSnapshot Snapshot { get; set; }
 
         /// <summary>Whether the day has no rollup rows (of the names built).</summary>
         public bool Empty { get; private set; } = true;
@@ -296,7 +302,7 @@ internal static class PostgresDayRollups
             Builder(name)?.Add(context, install, n, default);
             if (_withAny)
             {
-                var key = (context, install);
+                var key = ((long)context, install);
                 _any[key] = _any.GetValueOrDefault(key) + n;
             }
         }
@@ -312,11 +318,21 @@ internal static class PostgresDayRollups
             return builder;
         }
 
+        /// <summary>Name 0's rows (one install in one context, its events of every name added up), when built.</summary>
+        public Dictionary<(long Context, long Install), long>? Any => _withAny ? _any : null;
+
+        /// <summary>The names that had rows, name 0 among them when built, after <see cref="Finish"/>.</summary>
+        public IEnumerable<long> Names => _builders.Where(b => b.Value is not null).Select(b => (long)b.Key).Concat(_any.Count > 0 ? [RollupRead.AnyEvent] : []);
+
+        /// <summary>The builder of a name that had rows, after <see cref="Finish"/>; it can be added to and encoded again.</summary>
+        public DayRollup.Builder? BuilderOf(long name) =>
+            name == RollupRead.AnyEvent ? (_any.Count > 0 ? _anyBuilder : null) : _builders.GetValueOrDefault((int)name);
+
         public void Finish()
         {
             if (_withAny)
             {
-                var any = NewBuilder(RollupRead.AnyEvent)!;
+                var any = _anyBuilder = NewBuilder(RollupRead.AnyEvent)!;
                 foreach (var ((context, install), n) in _any)
                 {
                     any.Add(context, install, n, default);

@@ -46,22 +46,56 @@ internal static class PostgresDayVersions
 
     /// <summary>
     /// The hook of the events' transaction: gives every day of <paramref name="days"/> that ended before the
-    /// transaction began a new version, in the caller's transaction. Sorted, so two collectors lock the rows in the
-    /// same order.
+    /// transaction began a new version, in the caller's transaction, and returns each such day's version before and
+    /// after (before: null when the day had no row). Sorted, so two collectors lock the rows in the same order; the
+    /// rows there are locked first, so the version before is the one this change replaced.
     /// </summary>
-    public static async Task MarkChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(int Product, DateOnly Day)> days, CancellationToken cancellationToken)
+    public static async Task<List<(int Product, DateOnly Day, long? Old, long New)>> MarkChangedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(int Product, DateOnly Day)> days, CancellationToken cancellationToken)
     {
         var distinct = days.Distinct().ToArray();
-        await using var mark = new NpgsqlCommand("""
-            INSERT INTO day_versions AS v(product, day, version)
-            SELECT product, day, nextval('day_version_numbers') FROM unnest(@product, @day) AS u(product, day)
-            WHERE day < (now() AT TIME ZONE 'UTC')::date
-            ORDER BY product, day
-            ON CONFLICT (product, day) DO UPDATE SET version = excluded.version
-            """, connection, transaction);
-        mark.Parameters.Add(new NpgsqlParameter("product", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Array.ConvertAll(distinct, d => d.Product) });
-        mark.Parameters.Add(new NpgsqlParameter("day", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = Array.ConvertAll(distinct, d => d.Day) });
-        await mark.ExecuteNonQueryAsync(cancellationToken);
+        await using var mark = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new("""
+                    SELECT v.product, v.day, v.version FROM day_versions v
+                    WHERE (v.product, v.day) IN (SELECT * FROM unnest(@product, @day)) AND v.day < (now() AT TIME ZONE 'UTC')::date
+                    ORDER BY v.product, v.day
+                    FOR UPDATE
+                    """),
+                new("""
+                    INSERT INTO day_versions AS v(product, day, version)
+                    SELECT product, day, nextval('day_version_numbers') FROM unnest(@product, @day) AS u(product, day)
+                    WHERE day < (now() AT TIME ZONE 'UTC')::date
+                    ORDER BY product, day
+                    ON CONFLICT (product, day) DO UPDATE SET version = excluded.version
+                    RETURNING product, day, version
+                    """),
+            },
+        };
+        foreach (NpgsqlBatchCommand command in mark.BatchCommands)
+        {
+            command.Parameters.Add(new NpgsqlParameter("product", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Array.ConvertAll(distinct, d => d.Product) });
+            command.Parameters.Add(new NpgsqlParameter("day", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = Array.ConvertAll(distinct, d => d.Day) });
+        }
+
+        var before = new Dictionary<(int Product, DateOnly Day), long>();
+        var changed = new List<(int Product, DateOnly Day, long? Old, long New)>();
+        await using var reader = await mark.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            before[(reader.GetInt32(0), reader.GetFieldValue<DateOnly>(1))] = reader.GetInt64(2);
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var key = (reader.GetInt32(0), reader.GetFieldValue<DateOnly>(1));
+            changed.Add((key.Item1, key.Item2, before.TryGetValue(key, out var old) ? old : null, reader.GetInt64(2)));
+        }
+
+        return changed;
     }
 
     /// <summary>Gives each of the product's <paramref name="days"/> a new version, whether it ended or not (a deletion changed them).</summary>

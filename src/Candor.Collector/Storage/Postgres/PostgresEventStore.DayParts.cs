@@ -13,10 +13,13 @@ internal sealed partial class PostgresEventStore
     // context part of a busy day is a few hundred kilobytes to send. Forgotten all at once past MaxHeldBytes.
     private const long MaxHeldBytes = 64L << 20;
 
-    // Parts of days not kept, built for a query (see VisitDaysAsync): a few names and kinds for a few days.
-    private const int MaxRecentParts = 512;
     private readonly ConcurrentDictionary<(int Product, long Name, long Part, DateOnly Day), (long Version, byte[] Data)> _held = new();
-    private readonly ConcurrentDictionary<(int Product, long Name, DateOnly Day, PartKinds Kind), RecentParts> _recent = new();
+
+    // Parts of days not kept, built for a query (see VisitDaysAsync) and added to by this collector's commits.
+    private readonly PostgresRecentDays _recent = new();
+
+    /// <summary>The parts of the newest days this collector holds (for tests).</summary>
+    internal PostgresRecentDays RecentDays => _recent;
     private readonly PostgresContextCache _contexts = new();
     private readonly ConcurrentDictionary<(int Product, int Revision), string[]> _eventNames = new();
     private long _heldBytes;
@@ -143,10 +146,9 @@ internal sealed partial class PostgresEventStore
     {
         foreach (var read in reads)
         {
-            var kind = KindOf(read.Part);
-            if (_recent.TryGetValue((product, read.Name, day.Day, kind), out var held) && held.Version == day.Version && held.Stamp == day.Stamp)
+            if (_recent.TryFind(product, day.Day, day.Version, day.Stamp, read.Name, read.Part, out var data))
             {
-                if (held.Find(read.Part) is { } data)
+                if (data is not null)
                 {
                     parts[(read.Name, read.Part, day.Day)] = data;
                 }
@@ -159,11 +161,11 @@ internal sealed partial class PostgresEventStore
                 recent[day.Day] = names = [];
             }
 
-            names[read.Name] = names.GetValueOrDefault(read.Name) | kind;
+            names[read.Name] = names.GetValueOrDefault(read.Name) | KindOf(read.Part);
         }
     }
 
-    // Builds what the days not kept need, all in one snapshot, and holds each name's parts of each kind for the
+    // Builds what the days not kept need, all in one snapshot, and holds each name's builders of each kind for the
     // version and stamp the day had in that snapshot (a name without rows that day holds no parts, which says so).
     private async Task BuildRecentAsync(int product, Dictionary<DateOnly, Dictionary<long, PartKinds>> recent, Dictionary<(long Name, long Part, DateOnly Day), byte[]> parts, CancellationToken cancellationToken)
     {
@@ -181,30 +183,23 @@ internal sealed partial class PostgresEventStore
             }
         }
 
-        var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, [.. recent.Keys.Order()], only, cancellationToken);
-        if (_recent.Count + (built.Count * only.Count * 2) > MaxRecentParts)
+        var ticket = _recent.BeginBuild();
+        try
         {
-            _recent.Clear();
-        }
-
-        foreach (var day in built)
-        {
-            foreach (var (name, part, data) in day.Parts)
+            var built = await PostgresDayRollups.BuildAsync(_readSource, _dataSource, product, [.. recent.Keys.Order()], only, cancellationToken);
+            foreach (var day in built)
             {
-                parts[(name, part, day.Day)] = data;
-            }
-
-            foreach (var (name, kinds) in only)
-            {
-                foreach (var kind in (ReadOnlySpan<PartKinds>)[PartKinds.Contexts, PartKinds.Rest])
+                foreach (var (name, part, data) in day.Parts)
                 {
-                    if ((kinds & kind) != 0)
-                    {
-                        var held = day.Parts.Where(p => p.Name == name && KindOf(p.Part) == kind).Select(p => (p.Part, p.Data)).ToList();
-                        _recent[(product, name, day.Day, kind)] = new RecentParts(day.Version, day.Stamp, held);
-                    }
+                    parts[(name, part, day.Day)] = data;
                 }
+
+                _recent.Hold(ticket, product, day, only);
             }
+        }
+        finally
+        {
+            _recent.EndBuild();
         }
     }
 
@@ -269,23 +264,6 @@ internal sealed partial class PostgresEventStore
         }
 
         _held[(product, name, part, day)] = (version, data);
-    }
-
-    /// <summary>One name's parts of one kind of a day not kept, built for the day's version and stamp.</summary>
-    private sealed record RecentParts(long Version, long Stamp, List<(long Part, byte[] Data)> Parts)
-    {
-        public byte[]? Find(long part)
-        {
-            foreach (var (p, data) in Parts)
-            {
-                if (p == part)
-                {
-                    return data;
-                }
-            }
-
-            return null;
-        }
     }
 
     /// <summary>The days of a range, and the kept parts' versions by (name, part, day).</summary>

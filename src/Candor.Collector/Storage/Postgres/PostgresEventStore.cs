@@ -52,7 +52,7 @@ internal sealed partial class PostgresEventStore : IEventStore
         _readSource = options.ReadConnectionString is { } read ? NpgsqlDataSource.Create(read) : _dataSource;
         _interner = new PostgresInterner(_dataSource);
         _partitions = new PostgresPartitions(_dataSource);
-        _writer = new PostgresEventWriter(_dataSource, _interner, _partitions);
+        _writer = new PostgresEventWriter(_dataSource, _interner, _partitions, _recent);
         _queue = new GroupCommitQueue<AppendWork>(options.MaxEventsPerTransaction, WriteAsync, work => work.Complete(), singleReader: false);
     }
 
@@ -66,6 +66,10 @@ internal sealed partial class PostgresEventStore : IEventStore
         await _partitions.EnsureAsync(PostgresPartitions.Ahead(_time.GetUtcNow()), cancellationToken);
         _partitionsAhead = Task.Run(() => CreatePartitionsAheadAsync(_stopping.Token), CancellationToken.None);
         _writerLoops = [.. _paces.Select(pace => Task.Run(() => RunWriterAsync(pace), CancellationToken.None))];
+        if (_options.WarmNewestDays)
+        {
+            _warming = Task.Run(() => WarmNewestDaysAsync(_stopping.Token), CancellationToken.None);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -74,6 +78,7 @@ internal sealed partial class PostgresEventStore : IEventStore
         await Task.WhenAll(_writerLoops);
         await _stopping.CancelAsync();
         await _partitionsAhead;
+        await _warming;
         if (_readSource != _dataSource)
         {
             await _readSource.DisposeAsync();

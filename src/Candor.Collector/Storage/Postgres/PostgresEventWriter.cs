@@ -24,7 +24,7 @@ namespace Candor.Collector.Storage.Postgres;
 /// <c>NOT NULL</c>) and the batch is tried again, which numbers the install anew.
 /// </para>
 /// </summary>
-internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner, PostgresPartitions partitions)
+internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresInterner interner, PostgresPartitions partitions, PostgresRecentDays recent)
 {
     // A lost connection or a deadlock is worth another try: the batch is idempotent, so a commit that did reach
     // the database before the failure only turns this batch's events into duplicates on the retry.
@@ -87,6 +87,7 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var stored = new HashSet<Guid>();
+        var numbers = new Dictionary<Guid, long>();
         var installs = rows.Select(r => (r.Product, r.Event.Install)).Distinct().Order().ToList();
         var number = new NpgsqlBatchCommand(NumberInstalls);
         number.Parameters.Add(PostgresRollupBatch.Array("product", NpgsqlDbType.Integer, installs.Select(i => i.Product)));
@@ -109,6 +110,7 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             while (await reader.ReadAsync(cancellationToken))
             {
                 stored.Add(reader.GetGuid(0));
+                numbers[reader.GetGuid(0)] = reader.GetInt32(1);
             }
         }
 
@@ -131,29 +133,66 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             batch.BatchCommands.Add(verifiers);
         }
 
+        // The rows of the newest days come back from the upserts, to be folded into the parts this collector holds
+        // of them once committed; a day or two before yesterday on this clock covers one behind the database's.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var since = today.AddDays(-2);
         var rollups = new PostgresRollupBatch();
         foreach (var row in rows.Where(r => stored.Contains(r.Event.Id)))
         {
             rollups.Add(row.Event, row.Product, row.Day, row.Name, row.Context, value => row.Ids.String(value));
         }
 
-        rollups.AddTo(batch);
+        rollups.AddTo(batch, since);
+        PostgresCommitRows? recentRows = null;
         if (batch.BatchCommands.Count > 0)
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            // The install numbers the stored events were given, for the rows folded in.
+            var installNumbers = new Dictionary<(int Product, Guid Install), long>();
+            foreach (var row in rows.Where(r => stored.Contains(r.Event.Id)))
+            {
+                installNumbers[(row.Product, row.Event.Install)] = numbers[row.Event.Id];
+            }
+
+            recentRows = await rollups.ReadRecentAsync(reader, since, installNumbers, cancellationToken);
         }
 
         // Late events change a day whose day rollup may be kept: it gets a new version. Live traffic (today's
         // events, on this process's clock) skips the statement; the database's clock decides the rest, and a day
         // is kept only an hour after it ended on that clock, so a clock behind by less than that misses nothing.
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var late = rows.Where(r => r.Day < today && stored.Contains(r.Event.Id)).Select(r => (r.Product, r.Day)).ToList();
         if (late.Count > 0)
         {
-            await PostgresDayVersions.MarkChangedAsync(connection, transaction, late, cancellationToken);
+            foreach (var (product, day, old, version) in await PostgresDayVersions.MarkChangedAsync(connection, transaction, late, cancellationToken))
+            {
+                // A day that had no version row may have been given one by another collector meanwhile: not folded.
+                if (recentRows is not null)
+                {
+                    recentRows.Versions[(product, day)] = (old ?? -1, version);
+                }
+            }
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        var touched = rows.Where(r => stored.Contains(r.Event.Id)).Select(r => (r.Product, r.Day)).Distinct().ToList();
+        if (touched.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return stored;
+        }
+
+        var committed = false;
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+            committed = true;
+        }
+        finally
+        {
+            // A commit that failed may still have happened: the days it touched are let go instead.
+            recent.EndWrite(committed ? recentRows : null, touched);
+        }
+
         return stored;
     }
 
@@ -174,7 +213,7 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
           LEFT JOIN numbered n ON n.product = u.product AND n.install = u.install
         WHERE CASE WHEN u.stamped THEN NOT EXISTS (SELECT 1 FROM events e WHERE e.id = u.id AND e.stamped) ELSE true END
         ON CONFLICT (time, id) DO NOTHING
-        RETURNING id
+        RETURNING id, install
         """;
 
     // Only installs without a number take one from the sequence (ON CONFLICT would draw one for every row, and the
