@@ -29,8 +29,11 @@ internal sealed class ClientSetup
 
     private const string DebugVariable = "CANDOR_TELEMETRY_DEBUG";
 
-    private readonly ConsentGate _gate;
-    private readonly ConsentOutcome _outcome;
+    private readonly ConsentGate? _gate;
+    private readonly ConsentOutcome? _outcome;
+    private readonly TelemetryManifest? _manifest;
+    private readonly Func<ClientSetup>? _resolveLater;
+    private ClientSetup? _resolved;
     private readonly Func<EventStamp>? _stamp;
     private readonly bool _traceAtStart;
     private int _disclosurePending;
@@ -39,7 +42,7 @@ internal sealed class ClientSetup
     private ClientSetup(TelemetryManifest manifest, DeliveryOptions? delivery, DropCounters drops, ConsentGate gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, Func<EventStamp>? stamp, bool traceAtStart)
     {
         _traceAtStart = traceAtStart;
-        Manifest = manifest;
+        _manifest = manifest;
         _delivery = delivery;
         Drops = drops;
         _gate = gate;
@@ -49,14 +52,29 @@ internal sealed class ClientSetup
         _disclosurePending = outcome.DisclosurePending ? 1 : 0;
     }
 
-    public TelemetryManifest Manifest { get; }
+    // A run decided off at once (see OffAtOnce): nothing more is read, and what a caller asks of the manifest or the
+    // decision is resolved then, as a full setup would have (an off run writes nothing either way).
+    private ClientSetup(TelemetryManifest? manifest, Func<ClientSetup> resolveLater, DeliveryOptions? delivery, bool traceAtStart)
+    {
+        _traceAtStart = traceAtStart;
+        _manifest = manifest;
+        _resolveLater = resolveLater;
+        _delivery = delivery;
+        Drops = new DropCounters();
+        Sinks = [];
+    }
+
+    public TelemetryManifest Manifest => _manifest ?? Resolved.Manifest;
+
+    // Two threads may both resolve; they resolve the same, and either result serves.
+    private ClientSetup Resolved => _resolved ??= _resolveLater!();
 
     /// <summary>The checked delivery options (the exit budget among them); the defaults when the tool set none.</summary>
     public DeliveryOptions Delivery => _delivery ??= new();
 
     private DeliveryOptions? _delivery;
 
-    public ConsentDecision Decision => _outcome.Decision;
+    public ConsentDecision Decision => _outcome?.Decision ?? Resolved.Decision;
 
     public bool DisclosurePending => Volatile.Read(ref _disclosurePending) == 1;
 
@@ -79,14 +97,14 @@ internal sealed class ClientSetup
             return false;
         }
 
-        return _gate.ShowDisclosure(Manifest, _outcome);
+        return _gate!.ShowDisclosure(Manifest, _outcome!);
     }
 
     /// <summary>Builds the setup for a real run: the process's environment, the disk, the real sinks.</summary>
     /// <exception cref="ManifestException">The manifest is missing or wrong.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent.</exception>
     public static ClientSetup ForProcess(CandorOptions options) =>
-        Resolve(options, ProcessEnvironment.Instance, PhysicalFileSystem.Instance, testSink: null);
+        Resolve(options, ProcessEnvironment.Instance, PhysicalFileSystem.Instance, testSink: null, offAtOnce: true);
 
     /// <summary>
     /// Builds the setup for a tool's own tests, the way a real run is built, but on <paramref name="environment"/>'s
@@ -107,15 +125,20 @@ internal sealed class ClientSetup
             new IdentityStore(home, files, options.TimeProvider).RecordDisclosure(manifest.Product, manifest.DisclosureVersion);
         }
 
-        return Resolve(options, testEnvironment, files, sink);
+        return Resolve(options, testEnvironment, files, sink, offAtOnce: false);
     }
 
-    private static ClientSetup Resolve(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink)
+    private static ClientSetup Resolve(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, bool offAtOnce)
     {
+        var delivery = options.DeliveryIfSet?.Validated();
+        if (offAtOnce && OffAtOnce(options, environment))
+        {
+            return DecidedOff(options, environment, files, delivery);
+        }
+
         var assembly = options.Assembly;
         var manifest = options.Manifest
             ?? (assembly is not null ? TelemetryManifest.FromAssembly(assembly) : throw new ArgumentException("Set CandorOptions.Assembly (where the manifest is embedded) or CandorOptions.Manifest.", nameof(options)));
-        var delivery = options.DeliveryIfSet?.Validated();
 
         // The build's facts (version, key, endpoint; see ToolBuild) are read only by a run that needs them. A key given
         // in the options is checked against the endpoint now, the only case that needs them early; a build that sets a
@@ -241,6 +264,19 @@ internal sealed class ClientSetup
             source.ConsentResolved(Manifest.Product, Decision.Level.ToString(), Decision.Detail);
         }
     }
+
+    // A run that its flag, DO_NOT_TRACK or CANDOR_TELEMETRY turns off is off whatever else says, so it reads neither the
+    // manifest nor the policy nor the settings: the manifest's head, the home and the resolver were most of what an off
+    // run spent in Candor. It still needs a manifest the build compiled and checked, so that a tool without one fails
+    // here whether telemetry is on or off, and a key given without an endpoint is still checked against the build's.
+    private static bool OffAtOnce(CandorOptions options, IEnvironment environment) =>
+        (string.IsNullOrEmpty(options.IngestionKey) || options.Endpoint is not null)
+        && ConsentResolver.OffWhateverElseSays(options.CommandLineOptOut, environment)
+        && (options.Manifest is not null || (options.Assembly is { } assembly && CompiledManifest.IsEmbedded(assembly)));
+
+    // Apart from Resolve, whose every use of its parameters would otherwise go through the closure's object.
+    private static ClientSetup DecidedOff(CandorOptions options, IEnvironment environment, IFileSystem files, DeliveryOptions? delivery) =>
+        new(options.Manifest, () => Resolve(options, environment, files, testSink: null, offAtOnce: false), delivery, TraceAtStart(testing: false));
 
     // Apart from Resolve, whose every use of the options would otherwise go through the closure's object.
     private static Func<bool> CanSend(CandorOptions options, TelemetryManifest manifest) =>

@@ -30,6 +30,23 @@ internal static class ConsentResolver
     public const string DoNotTrackVariable = "DO_NOT_TRACK";
     public const string CandorVariable = "CANDOR_TELEMETRY";
 
+    /// <summary>
+    /// Whether this run is off whatever the manifest, the policy and the settings say: the opt-out flag was given for
+    /// it, <c>DO_NOT_TRACK</c> is set, or <c>CANDOR_TELEMETRY</c> says off (or something that is not a level). Every
+    /// source asked before them can only turn telemetry off too, so the level is off; which source speaks first is
+    /// for <see cref="Resolve"/> to say.
+    /// </summary>
+    public static bool OffWhateverElseSays(string? commandLineOptOut, IEnvironment environment)
+    {
+        if (commandLineOptOut is not null || EnvironmentFlag.IsSet(environment.Get(DoNotTrackVariable)))
+        {
+            return true;
+        }
+
+        var candor = environment.Get(CandorVariable);
+        return !string.IsNullOrWhiteSpace(candor) && !(TelemetryLevelText.TryParse(candor, out var level) && level != TelemetryLevel.Off);
+    }
+
     /// <summary>Resolves the level. Pure: reads only <paramref name="inputs"/>; never throws.</summary>
     public static ConsentDecision Resolve(ConsentInputs inputs)
     {

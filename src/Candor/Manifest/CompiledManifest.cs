@@ -101,6 +101,9 @@ internal static class CompiledManifest
         return stream.ToArray();
     }
 
+    /// <summary>Whether <paramref name="assembly"/> embeds a compiled manifest (which its build checked), without reading it.</summary>
+    public static bool IsEmbedded(System.Reflection.Assembly assembly) => assembly.GetManifestResourceInfo(ResourceName) is not null;
+
     /// <summary>
     /// The manifest from its compiled form, or null when the form was written by another version of Candor, or is not
     /// one at all (the caller then reads the manifest file).

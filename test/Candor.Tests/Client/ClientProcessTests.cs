@@ -37,6 +37,29 @@ public class ClientProcessTests
         Assert.Empty(home.Entries());
     }
 
+    // A run turned off by its flag, DO_NOT_TRACK or CANDOR_TELEMETRY is decided before the manifest, the policy and the
+    // settings are read; what it reports as the decision is still the first source in the order, found when asked.
+    [Theory]
+    [InlineData("DO_NOT_TRACK", null, "ProductVariable")]
+    [InlineData("CANDOR_TELEMETRY", null, "ProductVariable")]
+    [InlineData("DO_NOT_TRACK", "--disable-metrics", "CommandLine")]
+    [InlineData(null, "--disable-metrics", "CommandLine")]
+    public async Task OffAtOnce_StillNamesTheFirstSourceThatSpeaks(string? variable, string? flag, string source)
+    {
+        using var home = new TempFolder();
+        var environment = Environment(home, endpoint: null);
+        environment["SAMPLE_DISABLE_METRICS"] = "1";
+        if (variable is not null)
+        {
+            environment[variable] = variable == "DO_NOT_TRACK" ? "1" : "off";
+        }
+
+        var run = await RunAsync(environment, flag is null ? [] : [flag]);
+
+        Assert.Equal(source, run.Output.Trim());
+        Assert.Empty(home.Entries());
+    }
+
     [Fact]
     public async Task FirstRun_ShowsTheDisclosureAndSendsNothing_TheSecondSpoolsBoth()
     {

@@ -101,7 +101,7 @@ public class SpoolTests
         new Spool(few.Home, DeliveryRig.Product, few.Files, few.Time, few.Options, few.Counters, deliveryFailing: () => true).Trim();
 
         Assert.Equal(0, files.Measured);
-        Assert.Equal(5, few.SpoolFiles().Count());
+        Assert.Equal(5, few.SpoolFiles().Length);
 
         var measured = new RecordingFileSystem();
         using var many = new DeliveryRig(measured, new DeliveryOptions { MaxSpoolBytes = 2 * ProtocolConstants.MaxEventBytes });
@@ -109,7 +109,7 @@ public class SpoolTests
         new Spool(many.Home, DeliveryRig.Product, many.Files, many.Time, many.Options, many.Counters, deliveryFailing: () => true).Trim();
 
         Assert.Equal(5, measured.Measured);
-        Assert.Equal(5, many.SpoolFiles().Count());
+        Assert.Equal(5, many.SpoolFiles().Length);
     }
 
     [Fact]
@@ -119,29 +119,29 @@ public class SpoolTests
         // it is, and one after the interval trims again.
         using var rig = new DeliveryRig(options: new DeliveryOptions { MaxSpoolFiles = 2 });
         var files = new MemoryFileSystem(rig.Time);
-        var spool = new Spool(rig.Home, DeliveryRig.Product, files, rig.Time, rig.Options, rig.Counters, deliveryFailing: () => true);
-        void Write(int count)
+
+        // Each run is a process of its own, with a spool that has not measured anything yet.
+        Spool Run(int events)
         {
-            for (var i = 0; i < count; i++)
+            var spool = new Spool(rig.Home, DeliveryRig.Product, files, rig.Time, rig.Options, rig.Counters, deliveryFailing: () => true);
+            for (var i = 0; i < events; i++)
             {
                 var id = Guid.NewGuid();
                 Assert.True(spool.TryWrite(id, DeliveryRig.WireJson(id, DeliveryRig.Product, rig.Time.GetUtcNow())));
                 rig.Time.Advance(TimeSpan.FromMilliseconds(1));
             }
+
+            spool.TrimIfDue();
+            return spool;
         }
 
-        Write(5);
-        spool.TrimIfDue();
-        Assert.Equal(2, spool.ListPending().Count);
+        Assert.Equal(2, Run(5).ListPending().Count);
 
-        Write(3);
         rig.Time.Advance(Spool.TrimInterval - TimeSpan.FromSeconds(1));
-        spool.TrimIfDue();
-        Assert.Equal(5, spool.ListPending().Count);
+        Assert.Equal(5, Run(3).ListPending().Count);
 
         rig.Time.Advance(TimeSpan.FromSeconds(2));
-        spool.TrimIfDue();
-        Assert.Equal(2, spool.ListPending().Count);
+        Assert.Equal(2, Run(0).ListPending().Count);
         Assert.Equal(6, rig.Counters.Dropped(DropReasons.SpoolFiles));
     }
 
