@@ -300,6 +300,9 @@ internal sealed class EventPipeline
     private void StartLongRun()
     {
         _longRun = 1;
+
+        // Event IDs from the generator that is cheaper per event but costly to load (see EventIds).
+        _writer!.UsePlatformGenerator();
         Sinks.OnLongRun();
         try
         {
@@ -324,6 +327,9 @@ internal sealed class EventPipeline
     {
         private readonly EventSerializer _serializer = new(pipeline.Drops);
         private readonly EventIds _ids = new();
+
+        /// <summary>Any thread: see <see cref="EventIds.UsePlatformGenerator"/>.</summary>
+        public void UsePlatformGenerator() => _ids.UsePlatformGenerator();
 
         public void Dispose()
         {
