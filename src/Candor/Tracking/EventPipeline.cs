@@ -80,7 +80,7 @@ internal sealed class EventPipeline
         _time = time;
         Drops = drops;
         _queue = new EventQueue(capacity);
-        _pool = new EventPool(_queue.Capacity);
+        _pool = new EventPool();
         if (level == TelemetryLevel.Off)
         {
             _stopped.SetResult();
