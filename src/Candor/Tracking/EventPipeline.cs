@@ -204,14 +204,16 @@ internal sealed class EventPipeline
     /// writer thread woke it again cost both threads two to four context switches (the waker held the runtime's lock
     /// around the wake, and the woken thread then waited for it), more CPU per event, in a tool that flushes after a
     /// burst, than checking and serialising the events left. The work is the same on either thread, and the caller
-    /// would be waiting for it anyway.
+    /// would be waiting for it anyway. A caller that writes stops at <paramref name="timeout"/>, after the event in
+    /// hand, and leaves the rest to the writer thread.
     /// </remarks>
     public bool Flush(TimeSpan timeout)
     {
         var target = _queue.Claimed;
-        if (TryWriteHere(target))
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        if (TryWriteHere(target, deadline) is { } written)
         {
-            return true;
+            return written;
         }
 
         _queue.Wake();
@@ -226,13 +228,14 @@ internal sealed class EventPipeline
         return _flushes.WaitAsync(target, cancellationToken);
     }
 
-    // Takes the queue from the writer thread (or an idle queue) and writes the events up to target on this thread;
-    // false when the queue was not handed over in time, or the pipeline has finished (the caller then waits).
-    private bool TryWriteHere(long target)
+    // Takes the queue from the writer thread (or an idle queue) and writes the events up to target on this thread
+    // until the deadline: whether they are all written, or null when the queue was not handed over in time (the
+    // caller then waits).
+    private bool? TryWriteHere(long target, long deadline)
     {
         if (_writer is null)
         {
-            return false;
+            return null;
         }
 
         var taken = false;
@@ -251,12 +254,12 @@ internal sealed class EventPipeline
         _handover = 0;
         if (!taken)
         {
-            return _flushes.Passed(target);
+            return _flushes.Passed(target) ? true : null;
         }
 
         try
         {
-            _writer.WriteUpTo(target);
+            _writer.WriteUpTo(target, deadline);
         }
         finally
         {
@@ -269,7 +272,7 @@ internal sealed class EventPipeline
             }
         }
 
-        return true;
+        return _flushes.Passed(target);
     }
 
     /// <summary>
@@ -441,18 +444,27 @@ internal sealed class EventPipeline
             return written;
         }
 
-        // A flush's share: the events claimed before it, and no more, so a flush on a busy queue ends.
-        public void WriteUpTo(long target)
+        // A flush's share: the events claimed before it, and no more, so a flush on a busy queue ends; it stops at the
+        // deadline (Environment.TickCount64), looked at every few events, after the event in hand.
+        public void WriteUpTo(long target, long deadline)
         {
             var queue = pipeline._queue;
+            var written = 0;
             while (queue.Taken < target && queue.TryDequeue(out var pending))
             {
                 Write(pending);
                 pipeline._flushes.Advance(queue.Taken);
+                if (++written % DeadlineEvery == 0 && Environment.TickCount64 >= deadline)
+                {
+                    break;
+                }
             }
 
             pipeline._flushes.Idle();
         }
+
+        // Reading the clock costs more than a check per event is worth; a few events take microseconds in memory.
+        private const int DeadlineEvery = 8;
 
         private void Write(PendingEvent pending)
         {

@@ -310,6 +310,26 @@ public class EventPipelineTests
     }
 
     [Fact]
+    public void Flush_WritingItselfPastItsTimeout_StopsAndLeavesTheRestToTheWriter()
+    {
+        // A flush that took the queue honours its timeout as a waiting one does: a slow sink must not hold the tool
+        // for the whole queue.
+        using var threads = new ThreadRecordingSink();
+        var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1));
+        for (var i = 0; i < 100; i++)
+        {
+            harness.Pipeline.Begin("install").Track();
+        }
+
+        harness.Pipeline.Flush(TimeSpan.Zero);
+        var writtenHere = threads.Threads.Count(id => id == Environment.CurrentManagedThreadId);
+
+        Assert.True(harness.Pipeline.Flush(TimeSpan.FromSeconds(30)));
+        Assert.InRange(writtenHere, 0, 99);
+        Assert.Equal(100, harness.Sink.Events.Count);
+    }
+
+    [Fact]
     public async Task Flush_ManyThreadsTrackingFlushingAndCompleting_EveryEventWrittenOnce()
     {
         // Flushes take the queue from the writer thread and from one another while others track; each sees its own
