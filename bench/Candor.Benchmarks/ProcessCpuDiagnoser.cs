@@ -56,9 +56,15 @@ internal sealed class ProcessCpuDiagnoser : IDiagnoser
 
     public IEnumerable<Metric> ProcessResults(DiagnoserResults results)
     {
-        if (_spent.TryGetValue(results.BenchmarkCase, out var spent) && results.TotalOperations > 0)
+        // The operations of the measured iterations only, the span the CPU was read over: TotalOperations also counts
+        // the pilot and warm-up iterations, which divided the measured CPU by three to four times too many operations,
+        // and by a different factor for each benchmark (the pilot's count depends on its time per operation).
+        var measured = results.Measurements
+            .Where(m => m.IterationMode == IterationMode.Workload && m.IterationStage == IterationStage.Actual)
+            .Sum(m => m.Operations);
+        if (_spent.TryGetValue(results.BenchmarkCase, out var spent) && measured > 0)
         {
-            yield return new Metric(CpuPerOperation.Instance, spent.TotalNanoseconds / results.TotalOperations);
+            yield return new Metric(CpuPerOperation.Instance, spent.TotalNanoseconds / measured);
         }
     }
 

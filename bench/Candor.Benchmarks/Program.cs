@@ -7,4 +7,10 @@ if (args is ["rate", ..])
     return;
 }
 
+if (args is ["profile", ..])
+{
+    ProfileLoop.Run(args);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

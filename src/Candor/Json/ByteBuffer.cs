@@ -18,6 +18,27 @@ internal sealed class ByteBuffer(int initialCapacity = 256) : IBufferWriter<byte
 
     public void Clear() => _written = 0;
 
+    /// <summary>
+    /// Sets how many bytes count as written, keeping whatever the buffer holds below it: a writer that keeps a part in
+    /// place across uses (the event stamp) writes only after it.
+    /// </summary>
+    public void SetLength(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length > _written)
+        {
+            Reserve(length - _written);
+        }
+
+        _written = length;
+    }
+
+    /// <summary>The written bytes from <paramref name="start"/> on.</summary>
+    public ReadOnlyMemory<byte> WrittenFrom(int start) => _bytes.AsMemory(start, _written - start);
+
+    /// <summary>Room already written, to be written again in place: <paramref name="length"/> bytes at <paramref name="start"/>.</summary>
+    public Span<byte> WrittenSlice(int start, int length) => _bytes.AsSpan(0, _written).Slice(start, length);
+
     /// <summary>Appends <paramref name="bytes"/>.</summary>
     public void Append(ReadOnlySpan<byte> bytes)
     {

@@ -13,7 +13,8 @@ namespace Candor.Sinks;
 /// <item><see cref="Drain"/>: once, at exit, after the last write: it hands over what it holds within a budget;</item>
 /// <item><see cref="Stop"/>: last, whatever happened before: it ends what outlived the budget.</item>
 /// </list>
-/// Every call comes from one thread at a time: the pipeline's writer, or the thread that shuts the client down.
+/// Every call comes from one thread at a time: the pipeline's writer, a thread in <c>Flush</c> that took the writing
+/// over, or the thread that shuts the client down.
 /// Any of them may throw; the set catches, logs and goes on with the other sinks.
 /// </summary>
 internal interface IEventSink

@@ -19,7 +19,8 @@ namespace Candor.Tracking;
 /// instead of waiting for the first event, and <see cref="Complete"/> writes on the exiting thread whatever the
 /// writer has not taken yet: a tool that tracks a few events and exits hands nothing to another thread and waits
 /// for no other thread to be scheduled, which on a busy machine costs more than the writing itself (see
-/// docs/benchmarks.md, "SDK: exit time"). The queue has one reader at a time: whoever holds <c>_reading</c>.
+/// docs/benchmarks.md, "SDK: exit time"). The queue has one reader at a time: whoever holds <c>_reading</c>: the
+/// writer thread, <see cref="Complete"/>, or a thread in <see cref="Flush"/> that took the queue over.
 /// </remarks>
 // Complete (or the writer thread, when it finishes) disposes the writer: a pipeline ends with Complete, which the
 // client calls once at exit, not with a Dispose of its own.
@@ -57,8 +58,20 @@ internal sealed class EventPipeline
     // Set once by Complete; whoever reads the queue next writes what it holds and finishes the pipeline.
     private volatile bool _completed;
 
-    // 1 while the writer thread or Complete reads the queue; whoever finishes the pipeline keeps it.
+    // Who reads the queue: nobody (Free), the writer thread or Complete (Writing; whoever finishes the pipeline keeps
+    // it), or a thread in Flush that took it over (Flushing, released when its events are written).
     private int _reading;
+    private const int Free = 0;
+    private const int Writing = 1;
+    private const int Flushing = 2;
+
+    // Set by a thread in Flush that asks the writer thread to hand the queue over after its current event.
+    private volatile int _handover;
+
+    // How long a flush waits for the queue, in rounds of Thread.SpinWait, before it blocks instead (a few microseconds:
+    // a writer thread that runs hands over within one event; one that is descheduled or in a slow sink is waited for).
+    private const int HandoverRounds = 64;
+    private const int HandoverSpin = 10;
 
     public EventPipeline(
         TelemetryManifest manifest,
@@ -80,7 +93,7 @@ internal sealed class EventPipeline
         _time = time;
         Drops = drops;
         _queue = new EventQueue(capacity);
-        _pool = new EventPool(_queue.Capacity);
+        _pool = new EventPool();
         if (level == TelemetryLevel.Off)
         {
             _stopped.SetResult();
@@ -185,9 +198,24 @@ internal sealed class EventPipeline
     /// returns whether it got there. Waits for the reader to pass the queue's position at the call rather than for a
     /// marker to travel through the queue: it needs no room in the queue, allocates nothing, and starts no pool thread.
     /// </summary>
+    /// <remarks>
+    /// The caller writes the events itself when it can take the queue within a few microseconds: at once when the
+    /// writer thread is idle, or after the event it is writing, which it hands over on request. Blocking until the
+    /// writer thread woke it again cost both threads two to four context switches (the waker held the runtime's lock
+    /// around the wake, and the woken thread then waited for it), more CPU per event, in a tool that flushes after a
+    /// burst, than checking and serialising the events left. The work is the same on either thread, and the caller
+    /// would be waiting for it anyway. A caller that writes stops at <paramref name="timeout"/>, after the event in
+    /// hand, and leaves the rest to the writer thread.
+    /// </remarks>
     public bool Flush(TimeSpan timeout)
     {
         var target = _queue.Claimed;
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        if (TryWriteHere(target, deadline) is { } written)
+        {
+            return written;
+        }
+
         _queue.Wake();
         return _flushes.Wait(target, timeout);
     }
@@ -198,6 +226,53 @@ internal sealed class EventPipeline
         var target = _queue.Claimed;
         _queue.Wake();
         return _flushes.WaitAsync(target, cancellationToken);
+    }
+
+    // Takes the queue from the writer thread (or an idle queue) and writes the events up to target on this thread
+    // until the deadline: whether they are all written, or null when the queue was not handed over in time (the
+    // caller then waits).
+    private bool? TryWriteHere(long target, long deadline)
+    {
+        if (_writer is null)
+        {
+            return null;
+        }
+
+        var taken = false;
+        _handover = 1;
+        for (var round = 0; round < HandoverRounds && !_flushes.Passed(target); round++)
+        {
+            if (Interlocked.CompareExchange(ref _reading, Flushing, Free) == Free)
+            {
+                taken = true;
+                break;
+            }
+
+            Thread.SpinWait(HandoverSpin);
+        }
+
+        _handover = 0;
+        if (!taken)
+        {
+            return _flushes.Passed(target) ? true : null;
+        }
+
+        try
+        {
+            _writer.WriteUpTo(target, deadline);
+        }
+        finally
+        {
+            // A full fence: Complete, which finds the queue taken and waits for the writer thread, sets _completed before
+            // it tries. Events tracked meanwhile (by other threads) are the writer thread's again: it is woken for them.
+            Interlocked.Exchange(ref _reading, Free);
+            if (_completed || _queue.Claimed != _queue.Taken)
+            {
+                _queue.Wake();
+            }
+        }
+
+        return _flushes.Passed(target);
     }
 
     /// <summary>
@@ -213,7 +288,7 @@ internal sealed class EventPipeline
             return true;
         }
 
-        if (Interlocked.CompareExchange(ref _reading, 1, 0) == 0)
+        if (Interlocked.CompareExchange(ref _reading, Writing, Free) == Free)
         {
             // Kept for good: the writer thread finds the queue taken when it wakes, and ends.
             try
@@ -247,27 +322,39 @@ internal sealed class EventPipeline
             while (true)
             {
                 _queue.Wait(wait);
-                if (Interlocked.CompareExchange(ref _reading, 1, 0) != 0)
+
+                // The run outlived the writer's first wait without ending: whatever only a long run needs starts now,
+                // before the queue is taken, so an exit meanwhile still writes on its own thread, and before this
+                // thread writes again, so what the start allocates is behind it (a flush may write the next events).
+                if (_longRun == 0 && !_completed)
                 {
+                    StartLongRun();
+                }
+
+                var holder = Interlocked.CompareExchange(ref _reading, Writing, Free);
+                if (holder == Writing)
+                {
+                    // Complete took the queue for good.
                     return;
                 }
 
-                // Read before writing: every event queued before Complete is written in this pass.
+                if (holder == Flushing)
+                {
+                    // A flush writes on its own thread; it wakes this one when it leaves events behind or the run ends.
+                    wait = _linger;
+                    continue;
+                }
+
+                // Read before writing: every event queued before Complete is written in this pass, none handed over.
                 var completed = _completed;
-                var written = _writer!.WriteQueued();
+                var written = _writer!.WriteQueued(yieldToFlush: !completed);
                 if (completed)
                 {
                     Finish();
                     return;
                 }
 
-                Volatile.Write(ref _reading, 0);
-
-                // The run outlived the writer's first wait without ending: whatever only a long run needs starts now.
-                if (_longRun == 0)
-                {
-                    StartLongRun();
-                }
+                Volatile.Write(ref _reading, Free);
 
                 // After a batch the writer lingers awake, so a tool tracking in a loop does not wake it per event;
                 // a linger that brought nothing parks it until the next event.
@@ -300,6 +387,9 @@ internal sealed class EventPipeline
     private void StartLongRun()
     {
         _longRun = 1;
+
+        // Event IDs from the generator that is cheaper per event but costly to load (see EventIds).
+        _writer!.UsePlatformGenerator();
         Sinks.OnLongRun();
         try
         {
@@ -325,13 +415,17 @@ internal sealed class EventPipeline
         private readonly EventSerializer _serializer = new(pipeline.Drops);
         private readonly EventIds _ids = new();
 
+        /// <summary>Any thread: see <see cref="EventIds.UsePlatformGenerator"/>.</summary>
+        public void UsePlatformGenerator() => _ids.UsePlatformGenerator();
+
         public void Dispose()
         {
             _serializer.Dispose();
             _ids.Dispose();
         }
 
-        public int WriteQueued()
+        // Writes until the queue is empty or, with yieldToFlush, a flush asks for the queue (see Flush).
+        public int WriteQueued(bool yieldToFlush = false)
         {
             var queue = pipeline._queue;
             var written = 0;
@@ -340,11 +434,37 @@ internal sealed class EventPipeline
                 Write(pending);
                 written++;
                 pipeline._flushes.Advance(queue.Taken);
+                if (yieldToFlush && pipeline._handover != 0)
+                {
+                    return written;
+                }
             }
 
             pipeline._flushes.Idle();
             return written;
         }
+
+        // A flush's share: the events claimed before it, and no more, so a flush on a busy queue ends; it stops at the
+        // deadline (Environment.TickCount64), looked at every few events, after the event in hand.
+        public void WriteUpTo(long target, long deadline)
+        {
+            var queue = pipeline._queue;
+            var written = 0;
+            while (queue.Taken < target && queue.TryDequeue(out var pending))
+            {
+                Write(pending);
+                pipeline._flushes.Advance(queue.Taken);
+                if (++written % DeadlineEvery == 0 && Environment.TickCount64 >= deadline)
+                {
+                    break;
+                }
+            }
+
+            pipeline._flushes.Idle();
+        }
+
+        // Reading the clock costs more than a check per event is worth; a few events take microseconds in memory.
+        private const int DeadlineEvery = 8;
 
         private void Write(PendingEvent pending)
         {

@@ -3,13 +3,17 @@ using System.Collections.Concurrent;
 namespace Candor.Tracking;
 
 /// <summary>
-/// A lock-free pool of <see cref="PendingEvent"/>s, as large as the queue, so that a tool tracking in a loop
-/// reuses the events the writer has finished with instead of allocating: the writer returns them in batches, and a
-/// pool smaller than a batch would leave most to the GC. Held in a <see cref="ConcurrentQueue{T}"/> that never
-/// grows past its first segment's size, so renting and returning allocate nothing. When the pool is empty a new
-/// instance is made; when it is full a returned one is left to the GC. Either way tracking never waits.
+/// A lock-free pool of <see cref="PendingEvent"/>s, so that a tool tracking in a loop reuses the events the writer has
+/// finished with instead of allocating: the writer returns them in batches. When the pool is empty a new instance is
+/// made, so tracking never waits; renting and returning allocate nothing once the pool has grown.
 /// </summary>
-internal sealed class EventPool(int capacity)
+/// <remarks>
+/// The pool needs no bound of its own: an event is made only when the pool is empty, so it never holds more events than
+/// were out at once (the queue's capacity and the events being built), and an event never tracked is left to the GC. It
+/// once checked its count before every return, and <see cref="ConcurrentQueue{T}.Count"/>, which takes a consistent
+/// snapshot of both ends, cost the writer more than taking the event from the queue.
+/// </remarks>
+internal sealed class EventPool
 {
     private readonly ConcurrentQueue<PendingEvent> _items = new();
 
@@ -18,9 +22,6 @@ internal sealed class EventPool(int capacity)
     public void Return(PendingEvent item)
     {
         item.Clear();
-        if (_items.Count < capacity)
-        {
-            _items.Enqueue(item);
-        }
+        _items.Enqueue(item);
     }
 }

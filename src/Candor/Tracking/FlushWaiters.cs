@@ -131,6 +131,9 @@ internal sealed class FlushWaiters
 
     private bool Done(long target) => _stopped || Volatile.Read(ref _written) >= target;
 
+    /// <summary>Whether the reader has handed the events before <paramref name="target"/> to the sinks, or stopped.</summary>
+    public bool Passed(long target) => Done(target);
+
     // Under the gate: lowers the position the reader watches for to this waiter's, then looks again (after a fence, so
     // a reader that missed the new target has already published the position that makes this waiter done).
     private bool Register(long target)

@@ -111,6 +111,53 @@ public class EventSerializerTests
         }
     }
 
+    [Fact]
+    public void Write_EventsOfNamesOfAnyLengthAndStampsInTurn_EachWritesWhatPlainWriterCallsWrite()
+    {
+        // The stamp stays in the serializer's buffer between events, with each header written before it and each
+        // event's sections after it: a longer name, another stamp or an event shorter than the last must not leave
+        // bytes of an earlier event behind.
+        var longName = "l" + new string('o', 63);
+        var manifest = TelemetryManifest.Parse($$"""
+        {
+          "product": "p", "revision": 1, "disclosure": { "version": 1, "text": "p collects usage data." },
+          "events": [
+            { "name": "a", "description": ".", "purpose": ".",
+              "properties": [ { "name": "e", "kind": "enum", "values": ["x64-linux"], "description": "." } ],
+              "measurements": [ { "name": "d", "kind": "duration", "description": "." } ] },
+            { "name": "{{longName}}", "description": ".", "purpose": "." },
+            { "name": "mid-length.name", "description": ".", "purpose": ".",
+              "measurements": [ { "name": "d", "kind": "duration", "description": "." } ] }
+          ]
+        }
+        """);
+        var stamps = new[]
+        {
+            new EventStamp("p", 1, Guid.NewGuid(), Guid.NewGuid(), null, "{}"u8.ToArray(), [1], _ => false, []),
+            new EventStamp("p", 2, Guid.NewGuid(), Guid.NewGuid(), new string('f', 64), """{"os":"linux","version":"1.2.3"}"""u8.ToArray(), [1], _ => false, []),
+        };
+        using var serializer = new EventSerializer(new DropCounters());
+        var time = new DateTimeOffset(2026, 12, 7, 15, 0, 0, 123, TimeSpan.Zero);
+        foreach (var (name, stamp) in new[] { ("a", 0), (longName, 0), ("a", 0), ("mid-length.name", 1), (longName, 1), ("a", 1), ("a", 0), (longName, 0) })
+        {
+            var definition = manifest.Find(name)!;
+            var pending = new PendingEvent();
+            pending.Start(definition, time);
+            pending.AssignId();
+            if (definition.Find("e") is { } e)
+            {
+                pending.Set(FieldValue.Text(e, "x64-linux"));
+            }
+
+            if (definition.Find("d") is { } d)
+            {
+                pending.Set(FieldValue.Numeric(d, 1500.0));
+            }
+
+            Assert.Equal(Plain(pending, stamps[stamp]), Encoding.UTF8.GetString(serializer.Write(pending, stamps[stamp]).Span));
+        }
+    }
+
     private static bool WellFormed(string text)
     {
         for (var i = 0; i < text.Length; i += Rune.GetRuneAt(text, i).Utf16SequenceLength)
