@@ -16,7 +16,7 @@ namespace Candor.Delivery;
 /// read one spool at once: a file is either whole or absent, and a file that vanished under a reader is
 /// skipped. Nothing here throws for a file-system failure.
 /// </summary>
-internal sealed class Spool
+internal sealed partial class Spool
 {
     private const string Extension = ".json";
     private const string EventPattern = "*" + Extension;
@@ -204,43 +204,6 @@ internal sealed class Spool
         return true;
     }
 
-    /// <summary>How long a run that cannot hand its events off leaves the spool as the last such run trimmed it.</summary>
-    public static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(10);
-
-    /// <summary>
-    /// <see cref="Trim"/>, unless a run trimmed less than <see cref="TrimInterval"/> ago. Every run that finds the
-    /// uploader backing off trims, and listing the spool (the event files, then the temporary ones) is a few hundred
-    /// first calls and a read of the folder in each of them for as long as an outage lasts. The runs between two
-    /// trims can pass a bound by their own events only, which the next trim, or the uploader before it sends, drops.
-    /// </summary>
-    public void TrimIfDue()
-    {
-        try
-        {
-            if (_files.FileExists(_trimmed) && _time.GetUtcNow() - _files.LastWriteTime(_trimmed) is var since
-                && since >= TimeSpan.Zero && since < TrimInterval)
-            {
-                return;
-            }
-
-            Trim();
-            _files.WriteAtomic(_trimmed, [], durable: false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left for the next run.
-        }
-    }
-
-    /// <summary>Applies the age, file and byte bounds now, oldest first, and removes abandoned temporary files.</summary>
-    public void Trim()
-    {
-        lock (_gate)
-        {
-            TrimLocked();
-        }
-    }
-
     // The name is formatted and parsed with the UTF-8 formatter and parser, which know no culture: any use of a
     // culture, the invariant one included, loads the globalization library, several milliseconds of every run.
     internal static string FileName(DateTimeOffset time, Guid id)
@@ -251,81 +214,6 @@ internal sealed class Spool
         GuidText.Format(id, name[(TimeDigits + 1)..], dashes: false);
         Encoding.ASCII.GetBytes(Extension, name[^Extension.Length..]);
         return Encoding.ASCII.GetString(name);
-    }
-
-    // Writing does not measure the spool: listing a folder costs a short run milliseconds at exit. The bounds are
-    // applied by whoever measures it: every upload before it sends, and a run that cannot hand its events to an
-    // uploader (see SpoolSink). An instance that has measured keeps its estimate and trims when it passes a bound.
-    private void KeepWithinBounds(int written)
-    {
-        lock (_gate)
-        {
-            if (!_measured)
-            {
-                return;
-            }
-
-            _fileCount++;
-            _byteCount += written;
-            if (_fileCount > _maxFiles || _byteCount > _maxBytes)
-            {
-                TrimLocked();
-            }
-        }
-    }
-
-    private void TrimLocked()
-    {
-        var now = _time.GetUtcNow();
-        var failing = _deliveryFailing();
-        _maxFiles = failing ? _options.MaxSpoolFiles : (int)Math.Min(int.MaxValue, (long)_options.MaxSpoolFiles * HealthyBoundFactor);
-        _maxBytes = failing ? _options.MaxSpoolBytes : _options.MaxSpoolBytes * HealthyBoundFactor;
-        var paths = ListEventFiles();
-        var kept = new List<string>(paths.Length);
-        foreach (var path in paths)
-        {
-            if (now - SpooledAt(path) > _options.MaxSpoolAge)
-            {
-                Drop(path, DropReasons.SpoolAge);
-            }
-            else
-            {
-                kept.Add(path);
-            }
-        }
-
-        var first = Math.Max(0, kept.Count - _maxFiles);
-        for (var i = 0; i < first; i++)
-        {
-            Drop(kept[i], DropReasons.SpoolFiles);
-        }
-
-        // A file holds one event of at most MaxEventBytes: while the files left cannot pass the byte bound together,
-        // they are not measured, and the bound on them stands for their size. Measuring is a stat a file, in every
-        // run that finds the uploader backing off, for as long as an outage lasts.
-        var total = (long)(kept.Count - first) * ProtocolConstants.MaxEventBytes;
-        if (total > _maxBytes)
-        {
-            var lengths = new long[kept.Count];
-            total = 0L;
-            for (var i = first; i < kept.Count; i++)
-            {
-                lengths[i] = Length(kept[i]);
-                total += lengths[i];
-            }
-
-            while (total > _maxBytes && first < kept.Count)
-            {
-                Drop(kept[first], DropReasons.SpoolBytes);
-                total -= lengths[first];
-                first++;
-            }
-        }
-
-        _fileCount = kept.Count - first;
-        _byteCount = total;
-        _measured = true;
-        RemoveStaleTemporaryFiles(now);
     }
 
     private SpooledEvent? TryRead(string path, bool setAside) => Read(path, setAside).Event;
@@ -442,24 +330,6 @@ internal sealed class Spool
         }
     }
 
-    private void RemoveStaleTemporaryFiles(DateTimeOffset now)
-    {
-        try
-        {
-            foreach (var temp in _files.ListFiles(_directory, TempPattern))
-            {
-                if (now - _files.LastWriteTime(temp) > StaleTempAge)
-                {
-                    TryDelete(temp);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left for the next trim.
-        }
-    }
-
     private string[] ListEventFiles()
     {
         try
@@ -501,18 +371,6 @@ internal sealed class Spool
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return _time.GetUtcNow();
-        }
-    }
-
-    private long Length(string path)
-    {
-        try
-        {
-            return _files.FileLength(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 0;
         }
     }
 
