@@ -82,24 +82,25 @@ public class StartupProbeTests
     [Fact]
     public async Task OnRun_StartsTheWriter_ButBuildsNoEventSourceNobodyAskedFor()
     {
-        using var home = new TempFolder();
-        var environment = Environment(home);
+        var (home, probe) = await InShortRunsAsync(async (_, environment) =>
+        {
+            // The probe is built without an ingestion key, so it records only locally.
+            environment["CANDOR_TELEMETRY"] = "local";
+            await StartupProbe.RunAsync(environment);
 
-        // The probe is built without an ingestion key, so it records only locally.
-        environment["CANDOR_TELEMETRY"] = "local";
-        await StartupProbe.RunAsync(environment);
+            // The first run showed the disclosure; this one records.
+            return [await StartupProbe.RunAsync(environment, "--track")];
+        });
+        using var cleanup = home;
 
-        // The first run showed the disclosure; this one records.
-        var probe = await StartupProbe.RunAsync(environment, "--track");
-
-        Assert.Equal("Local", probe.Level);
+        Assert.Equal("Local", probe[0].Level);
         if (OperatingSystem.IsLinux())
         {
-            Assert.Contains(WriterThread, probe.Threads);
+            Assert.Contains(WriterThread, probe[0].Threads);
         }
 
-        Assert.Contains("System.Text.Json", probe.Assemblies);
-        Assert.False(probe.EventSourceBuilt);
+        Assert.Contains("System.Text.Json", probe[0].Assemblies);
+        Assert.False(probe[0].EventSourceBuilt);
     }
 
     [Fact]
@@ -155,23 +156,25 @@ public class StartupProbeTests
     [Fact]
     public async Task RecordingRuns_WriteTheirEvent_WithoutSystemTextJsonOrTheEventSourceTypes()
     {
-        using var home = new TempFolder();
-        var environment = Environment(home);
-        environment["CANDOR_TELEMETRY"] = "all";
-        await StartupProbe.RunAsync(environment, "--upload", "--detached");
-        var state = Path.Combine(home.Path, "products", "startup-probe", "delivery.json");
+        var (home, probes) = await InShortRunsAsync(async (home, environment) =>
+        {
+            environment["CANDOR_TELEMETRY"] = "all";
+            await StartupProbe.RunAsync(environment, "--upload", "--detached");
+            var state = Path.Combine(home.Path, "products", "startup-probe", "delivery.json");
 
-        // The first recording run hands its event to an uploader, which fails against the refusing collector and
-        // backs off; the next one finds the back-off and keeps its event in the spool.
-        var handingOff = await StartupProbe.RunAsync(environment, "--upload", "--detached", "--track");
-        await WaitForUploaderAsync(home, state);
-        var backedOff = await StartupProbe.RunAsync(environment, "--upload", "--detached", "--track");
+            // The first recording run hands its event to an uploader, which fails against the refusing collector and
+            // backs off; the next one finds the back-off and keeps its event in the spool.
+            var handingOff = await StartupProbe.RunAsync(environment, "--upload", "--detached", "--track");
+            await WaitForUploaderAsync(home, state);
+            return [handingOff, await StartupProbe.RunAsync(environment, "--upload", "--detached", "--track")];
+        });
+        using var cleanup = home;
 
         // The event, its stamp and its context are appended as bytes, and the home's files read by Candor's own
         // scanner: loading System.Text.Json and System.Text.Encodings.Web, and building a writer and its encoder, cost
         // every recording run milliseconds. The event source's types (System.Diagnostics.Tracing) are not touched
         // while nothing traces.
-        foreach (var probe in new[] { handingOff, backedOff })
+        foreach (var probe in probes)
         {
             Assert.Equal("All", probe.Level);
             Assert.DoesNotContain("System.Text.Json", probe.Assemblies);
@@ -180,6 +183,25 @@ public class StartupProbeTests
         }
 
         Assert.Equal(2, Directory.GetFiles(Path.Combine(home.Path, "products", "startup-probe", "spool"), "*.json").Length);
+    }
+
+    // A recording run that lasts past the writer's first wait (50 ms) is a long run by design: it builds the event
+    // source, so that a trace session attached to it sees its events, and that loads the tracing types. On a loaded
+    // machine a probe can take that long; the scenario then runs again in a fresh home, up to three times, so the
+    // short run's cost is what is checked, and a machine too slow for any short run fails the test rather than pass it.
+    private static async Task<(TempFolder Home, ProbeReport[] Probes)> InShortRunsAsync(Func<TempFolder, Dictionary<string, string>, Task<ProbeReport[]>> scenario)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var home = new TempFolder();
+            var probes = await scenario(home, Environment(home));
+            if (!probes.Any(p => p.EventSourceBuilt) || attempt == 3)
+            {
+                return (home, probes);
+            }
+
+            home.Dispose();
+        }
     }
 
     // The uploader the run started tries the refusing collector, records the failure and ends within its second.
