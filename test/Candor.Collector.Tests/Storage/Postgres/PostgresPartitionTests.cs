@@ -15,38 +15,18 @@ namespace Candor.Collector.Tests.Storage.Postgres;
 /// by retention, one ID stored once across them (upgrades with data are in <see cref="PostgresUpgradeTests"/>).
 /// </summary>
 [NeedsPostgres]
-public class PostgresPartitionTests : IAsyncLifetime
+public class PostgresPartitionTests : PostgresSchemaTests
 {
     private const string Other = "other-product";
 
     private static readonly DateOnly January = new(2026, 1, 1);
 
-    private static readonly DateOnly Today = DateOnly.FromDateTime(Some.Now.UtcDateTime);
-
-    private readonly CatalogProduct _product = Product(Some.Product);
     private readonly CatalogProduct _other = Product(Other);
-    private readonly List<string> _schemas = [];
-    private string _connectionString = "";
-
-    public async Task InitializeAsync()
-    {
-        string schema;
-        (schema, _connectionString) = await PostgresServer.CreateSchemaAsync();
-        _schemas.Add(schema);
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var schema in _schemas)
-        {
-            await PostgresServer.DropSchemaAsync(schema);
-        }
-    }
 
     [DatabaseFact]
     public async Task Initialize_MakesTheCurrentAndNextTwoMonths_AndNoDefaultPartition()
     {
-        await using var store = await OpenAsync(_connectionString, new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero)));
+        await using var store = await OpenAsync(ConnectionString, new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero)));
 
         foreach (var table in new[] { "events", "rollup_events", "rollup_values", "rollup_measures" })
         {
@@ -59,8 +39,8 @@ public class PostgresPartitionTests : IAsyncLifetime
     [DatabaseFact]
     public async Task Append_TwoCollectorsNeedingTheSameNewMonths_BothStoreEverything()
     {
-        await using var one = await OpenAsync(_connectionString);
-        await using var two = await OpenAsync(_connectionString);
+        await using var one = await OpenAsync(ConnectionString);
+        await using var two = await OpenAsync(ConnectionString);
         var events = Enumerable.Range(0, 120).Select(i => Incoming(Some.Install(time: Some.Now.AddDays(-(i % 4) * 31)))).ToList();
 
         var outcomes = await Task.WhenAll(events.Chunk(10).Select((batch, i) => (i % 2 == 0 ? one : two).AppendAsync(batch, default)));
@@ -74,7 +54,7 @@ public class PostgresPartitionTests : IAsyncLifetime
     [DatabaseFact]
     public async Task Append_StampedRetryAtAnotherTimeInAnotherMonth_IsADuplicate()
     {
-        await using var store = await OpenAsync(_connectionString);
+        await using var store = await OpenAsync(ConnectionString);
         var first = Some.Install(time: Some.Now);
         var again = Some.Install(first.Install, Some.Now.AddDays(-40));
         again.Id = first.Id;
@@ -94,7 +74,7 @@ public class PostgresPartitionTests : IAsyncLifetime
     [DatabaseFact]
     public async Task Append_SameIdWithItsOwnTimeInAnotherMonth_IsNotLookedForThere_ButAStampedOneIs()
     {
-        await using var store = await OpenAsync(_connectionString);
+        await using var store = await OpenAsync(ConnectionString);
         var first = Some.Install(time: Some.Now);
         var sameTime = Some.Install(first.Install, Some.Now);
         var otherMonth = Some.Install(first.Install, Some.Now.AddDays(-40));
@@ -118,7 +98,7 @@ public class PostgresPartitionTests : IAsyncLifetime
     [DatabaseFact]
     public async Task Retention_DropsWholeMonths_DeletesRowsOnlyInTheStraddlingOne_AndKeepsMonthsAnotherProductHolds()
     {
-        await using var store = await OpenAsync(_connectionString);
+        await using var store = await OpenAsync(ConnectionString);
         await store.SaveProductAsync(_other.Record, default);
         await store.AddManifestAsync(new ManifestRecord(Other, 1, ManifestOf(Other), Some.Now), default);
         var times = new[] { new DateTimeOffset(2025, 12, 5, 0, 0, 0, TimeSpan.Zero), new(2026, 1, 10, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 5, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 20, 0, 0, 0, TimeSpan.Zero), Some.Now };
@@ -151,7 +131,7 @@ public class PostgresPartitionTests : IAsyncLifetime
     [DatabaseFact]
     public async Task Compact_AfterRetention_RewritesOnlyThePartitionsRowsWereDeletedFrom()
     {
-        await using var store = await OpenAsync(_connectionString);
+        await using var store = await OpenAsync(ConnectionString);
         var times = new[] { new DateTimeOffset(2026, 1, 10, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 5, 0, 0, 0, TimeSpan.Zero), new(2026, 2, 20, 0, 0, 0, TimeSpan.Zero), Some.Now };
         await store.AppendAsync([.. times.Select(t => Incoming(Some.Install(time: t)))], default);
         var cutoff = new DateTimeOffset(2026, 2, 10, 0, 0, 0, TimeSpan.Zero);
@@ -175,8 +155,8 @@ public class PostgresPartitionTests : IAsyncLifetime
     [DatabaseFact]
     public async Task Append_IntoAMonthAnotherCollectorDropped_MakesItAgain()
     {
-        await using var writer = await OpenAsync(_connectionString);
-        await using var retention = await OpenAsync(_connectionString);
+        await using var writer = await OpenAsync(ConnectionString);
+        await using var retention = await OpenAsync(ConnectionString);
         var december = new DateTimeOffset(2025, 12, 5, 0, 0, 0, TimeSpan.Zero);
         await writer.AppendAsync([Incoming(Some.Install(time: december))], default);
         Assert.Equal(1, await retention.DeleteEventsBeforeAsync(Some.Product, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), default));
@@ -188,18 +168,9 @@ public class PostgresPartitionTests : IAsyncLifetime
         Assert.Contains("events_2025_12", await PartitionsAsync("events"));
     }
 
-    private async Task<PostgresEventStore> OpenAsync(string connectionString, TimeProvider? time = null)
-    {
-        var store = new PostgresEventStore(new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = connectionString }, time: time ?? new FakeTimeProvider(Some.Now));
-        await store.InitializeAsync(default);
-        await store.SaveProductAsync(_product.Record, default);
-        await store.AddManifestAsync(new ManifestRecord(Some.Product, 1, Some.ManifestJson, Some.Now), default);
-        return store;
-    }
-
     private async Task<List<string>> PartitionsAsync(string table)
     {
-        await using var connection = new NpgsqlConnection(_connectionString);
+        await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         return [.. (await PostgresPartitions.ListAsync(connection, null, table, default)).Select(p => p.Name)];
     }
@@ -215,28 +186,4 @@ public class PostgresPartitionTests : IAsyncLifetime
 
         return files;
     }
-
-    private async Task<List<string>> IndexesAsync(string table, string? connectionString = null)
-    {
-        await using var connection = new NpgsqlConnection(connectionString ?? _connectionString);
-        await connection.OpenAsync();
-        await using var read = new NpgsqlCommand("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = to_regclass(@table) ORDER BY 1", connection);
-        read.Parameters.AddWithValue("table", table);
-        var names = new List<string>();
-        await using var reader = await read.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
-    }
-
-    private Task<T> ScalarAsync<T>(string sql, string? connectionString = null) => PostgresServer.ScalarAsync<T>(sql, connectionString ?? _connectionString);
-
-    private IncomingEvent Incoming(WireEvent wire, CatalogProduct? product = null) => ValidatedEvents.Incoming(wire, product ?? _product);
-
-    private static CatalogProduct Product(string name) => ValidatedEvents.Product(name);
-
-    private static string ManifestOf(string product) => ValidatedEvents.ManifestOf(product);
 }

@@ -16,28 +16,8 @@ namespace Candor.Collector.Tests.Storage.Postgres;
 /// every row and every answer kept, and the store goes on working.
 /// </summary>
 [NeedsPostgres]
-public class PostgresUpgradeTests : IAsyncLifetime
+public class PostgresUpgradeTests : PostgresSchemaTests
 {
-    private static readonly DateOnly Today = DateOnly.FromDateTime(Some.Now.UtcDateTime);
-
-    private readonly CatalogProduct _product = Product(Some.Product);
-    private readonly List<string> _schemas = [];
-    private string _connectionString = "";
-
-    public async Task InitializeAsync()
-    {
-        string schema;
-        (schema, _connectionString) = await PostgresServer.CreateSchemaAsync();
-        _schemas.Add(schema);
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var schema in _schemas)
-        {
-            await PostgresServer.DropSchemaAsync(schema);
-        }
-    }
 
     [DatabaseFact]
     public async Task Upgrade_FromVersion4WithData_TwoCollectorsAtOnce_KeepEveryRowAndAnswer()
@@ -52,16 +32,16 @@ public class PostgresUpgradeTests : IAsyncLifetime
         }
 
         events.Add(Some.Crash("System.IO.IOException at Sample.Cli.Run", time: Some.Now.AddDays(-33)));
-        await using (var source = await OpenAsync(_connectionString))
+        await using (var source = await OpenAsync(ConnectionString))
         {
             await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
             await source.AddCredentialAsync(new CredentialRecord(0, [1, 2, 3], CredentialRole.Admin, null, "admin", Some.Now), default);
             await source.AppendAuditAsync(new AuditEntry(Some.Now, "admin", "export", Some.Product, "{}"), default);
         }
 
-        var expected = await SnapshotAsync(_connectionString);
-        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 4);
-        _schemas.Add(old);
+        var expected = await SnapshotAsync(ConnectionString);
+        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(Schemas[0], 4);
+        Schemas.Add(old);
         Assert.False(await PartitionedAsync(oldConnectionString));
 
         var stores = await Task.WhenAll(OpenAsync(oldConnectionString), OpenAsync(oldConnectionString));
@@ -93,14 +73,14 @@ public class PostgresUpgradeTests : IAsyncLifetime
     public async Task Upgrade_FromVersion6WithData_RebuildsTheEventsKey_AndKeepsEveryRowAndAnswer()
     {
         var events = Enumerable.Range(0, 60).Select(i => Some.Install(time: Some.Now.AddDays(-2 * i).AddHours(-i), packages: ["zlib"], buildTime: 10 * i)).ToList();
-        await using (var source = await OpenAsync(_connectionString))
+        await using (var source = await OpenAsync(ConnectionString))
         {
             await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
         }
 
-        var expected = await SnapshotAsync(_connectionString);
-        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 6);
-        _schemas.Add(old);
+        var expected = await SnapshotAsync(ConnectionString);
+        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(Schemas[0], 6);
+        Schemas.Add(old);
         Assert.Equal(
             ["events_by_time", "events_pkey"],
             await IndexesAsync("events", oldConnectionString));
@@ -128,14 +108,14 @@ public class PostgresUpgradeTests : IAsyncLifetime
         var events = Enumerable.Range(0, 80)
             .Select(i => Some.Install(i % 4 == 0 ? alice : null, Some.Now.AddDays(-i).AddHours(-i), packages: ["zlib"], buildTime: 10 * i))
             .ToList();
-        await using (var source = await OpenAsync(_connectionString))
+        await using (var source = await OpenAsync(ConnectionString))
         {
             await source.AppendAsync([.. events.Select(e => Incoming(e))], default);
         }
 
-        var expected = await SnapshotAsync(_connectionString);
-        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(_schemas[0], 8);
-        _schemas.Add(old);
+        var expected = await SnapshotAsync(ConnectionString);
+        var (old, oldConnectionString) = await PostgresOldSchema.CopyAsync(Schemas[0], 8);
+        Schemas.Add(old);
         Assert.Equal("uuid", await ColumnTypeAsync("events", "install", oldConnectionString));
         var numbered = await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers", oldConnectionString);
         Assert.InRange(numbered, 1, events.Count - 1);
@@ -158,7 +138,7 @@ public class PostgresUpgradeTests : IAsyncLifetime
         Assert.Equal(events.Select(e => e.Install).Distinct().Count(), await ScalarAsync<long>("SELECT COUNT(*) FROM install_numbers", oldConnectionString));
         Assert.Equal(
             numbered,
-            await ScalarAsync<long>($"SELECT COUNT(*) FROM install_numbers n JOIN {_schemas[0]}.install_numbers s USING (product, install, number) WHERE s.number % 2 = 0", oldConnectionString));
+            await ScalarAsync<long>($"SELECT COUNT(*) FROM install_numbers n JOIN {Schemas[0]}.install_numbers s USING (product, install, number) WHERE s.number % 2 = 0", oldConnectionString));
 
         // And it goes on working: a duplicate stays one, a new install is numbered, an install is deleted exactly.
         var carol = Some.Install(time: Some.Now.AddDays(-3));
@@ -211,31 +191,6 @@ public class PostgresUpgradeTests : IAsyncLifetime
         return (rows, answers);
     }
 
-    private async Task<PostgresEventStore> OpenAsync(string connectionString, TimeProvider? time = null)
-    {
-        var store = new PostgresEventStore(new StorageOptions { Provider = StorageOptions.Postgres, ConnectionString = connectionString }, time: time ?? new FakeTimeProvider(Some.Now));
-        await store.InitializeAsync(default);
-        await store.SaveProductAsync(_product.Record, default);
-        await store.AddManifestAsync(new ManifestRecord(Some.Product, 1, Some.ManifestJson, Some.Now), default);
-        return store;
-    }
-
-    private async Task<List<string>> IndexesAsync(string table, string? connectionString = null)
-    {
-        await using var connection = new NpgsqlConnection(connectionString ?? _connectionString);
-        await connection.OpenAsync();
-        await using var read = new NpgsqlCommand("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = to_regclass(@table) ORDER BY 1", connection);
-        read.Parameters.AddWithValue("table", table);
-        var names = new List<string>();
-        await using var reader = await read.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
-    }
-
     private static string WithoutFingerprints(string answer) => Regex.Replace(answer, "Fingerprint = -?[0-9]+", "Fingerprint = ?");
 
     private Task<string> ColumnTypeAsync(string table, string column, string connectionString) =>
@@ -243,12 +198,4 @@ public class PostgresUpgradeTests : IAsyncLifetime
 
     private Task<bool> PartitionedAsync(string connectionString) =>
         ScalarAsync<bool>("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('events')", connectionString);
-
-    private Task<T> ScalarAsync<T>(string sql, string? connectionString = null) => PostgresServer.ScalarAsync<T>(sql, connectionString ?? _connectionString);
-
-    private IncomingEvent Incoming(WireEvent wire, CatalogProduct? product = null) => ValidatedEvents.Incoming(wire, product ?? _product);
-
-    private static CatalogProduct Product(string name) => ValidatedEvents.Product(name);
-
-    private static string ManifestOf(string product) => ValidatedEvents.ManifestOf(product);
 }
