@@ -81,7 +81,7 @@ internal sealed class CandorMachine
         var identity = Home is null ? null : new IdentityStore(Home, Files, Time).TryRead(product);
         var ci = CiDetector.Detect(Environment);
         var record = Record(product);
-        var sends = canSend ?? record?.Endpoint is not null || record is null;
+        var sends = canSend ?? (record is null || record.Endpoint is not null);
         ConsentDecision? decision = null;
         var noticePending = false;
         if (manifest is not null)
