@@ -8,7 +8,8 @@
 # event source even when off, so that the trace sees its events, which adds about 25 items to every Candor case.
 # Counts do not depend on the machine's load, unlike times; the tool is published as run.sh publishes it.
 #
-# Usage: [BUILD=jit|aot] bench/exit-time/first-calls.sh [--list]      (--list prints the refused case's items)
+# Usage: [BUILD=jit|aot] bench/exit-time/first-calls.sh [--list [CASE]]
+#   --list prints one case's items grouped by Candor type (the refused case unless CASE names another).
 # Needs: the .NET SDK (dotnet-trace is installed into the work folder when not on PATH).
 set -euo pipefail
 
@@ -53,8 +54,13 @@ warm on-refused
 sleep 2
 warm on-refused
 
+mkdir -p "$WORK/home-off-settings"
+echo '{"version": 1, "level": "off"}' >"$WORK/home-off-settings/settings.json"
+
 trace without CANDOR_EXIT_BENCH_WITHOUT=1
 trace off DO_NOT_TRACK=1
+trace off-product-variable CANDOR_EXIT_BENCH_OPTOUT=1
+trace off-settings
 trace private-build CANDOR_TELEMETRY=all CANDOR_EXIT_BENCH_KEY=
 trace on-refused
 
@@ -62,14 +68,14 @@ echo "Tool: $BUILD_LABEL; items each case adds to the tool without telemetry"
 echo
 echo "| case | precompiled methods entered | methods compiled | types loaded | assemblies loaded | total |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-for name in off private-build on-refused; do
+for name in off off-product-variable off-settings private-build on-refused; do
   dotnet "$WORK/counter/first-calls.dll" "$WORK/$name.nettrace" "$WORK/without.nettrace" \
     | awk -v name="$name" '{v[$1]=$2} END {printf "| %s | %s | %s | %s | %s | %s |\n", name, v["r2r"], v["jit"], v["type"], v["assembly"], v["total"]}'
 done
 
 if [ "${1:-}" = "--list" ]; then
   echo
-  dotnet "$WORK/counter/first-calls.dll" "$WORK/on-refused.nettrace" "$WORK/without.nettrace" --list
+  dotnet "$WORK/counter/first-calls.dll" "$WORK/${2:-on-refused}.nettrace" "$WORK/without.nettrace" --list
 fi
 echo
 echo "Traces in $WORK"

@@ -133,7 +133,7 @@ internal sealed class ClientSetup
         var delivery = options.DeliveryIfSet?.Validated();
         if (offAtOnce && OffAtOnce(options, environment))
         {
-            return DecidedOff(options, environment, files, delivery);
+            return DecidedOff(options, environment, files, delivery, manifest: null);
         }
 
         var assembly = options.Assembly;
@@ -146,6 +146,12 @@ internal sealed class ClientSetup
         if (!string.IsNullOrEmpty(options.IngestionKey) && options.Endpoint is null)
         {
             ToolBuild.Endpoint(options, manifest, options.IngestionKey);
+        }
+
+        // The product's own opt-out variables are off whatever else says too; they need only the manifest's head.
+        if (offAtOnce && ConsentResolver.ProductOptOut(manifest, environment) is not null)
+        {
+            return DecidedOff(options, environment, files, delivery, manifest);
         }
 
         var testing = testSink is not null;
@@ -266,7 +272,7 @@ internal sealed class ClientSetup
     }
 
     // A run that its flag, DO_NOT_TRACK or CANDOR_TELEMETRY turns off is off whatever else says, so it reads neither the
-    // manifest nor the policy nor the settings: the manifest's head, the home and the resolver were most of what an off
+    // manifest nor the policy nor the settings (one that the product's variables turn off reads the manifest's head only): the manifest's head, the home and the resolver were most of what an off
     // run spent in Candor. It still needs a manifest the build compiled and checked, so that a tool without one fails
     // here whether telemetry is on or off, and a key given without an endpoint is still checked against the build's.
     private static bool OffAtOnce(CandorOptions options, IEnvironment environment) =>
@@ -275,8 +281,8 @@ internal sealed class ClientSetup
         && (options.Manifest is not null || (options.Assembly is { } assembly && CompiledManifest.IsEmbedded(assembly)));
 
     // Apart from Resolve, whose every use of its parameters would otherwise go through the closure's object.
-    private static ClientSetup DecidedOff(CandorOptions options, IEnvironment environment, IFileSystem files, DeliveryOptions? delivery) =>
-        new(options.Manifest, () => Resolve(options, environment, files, testSink: null, offAtOnce: false), delivery, TraceAtStart(testing: false));
+    private static ClientSetup DecidedOff(CandorOptions options, IEnvironment environment, IFileSystem files, DeliveryOptions? delivery, TelemetryManifest? manifest) =>
+        new(manifest ?? options.Manifest, () => Resolve(options, environment, files, testSink: null, offAtOnce: false), delivery, TraceAtStart(testing: false));
 
     // Apart from Resolve, whose every use of the options would otherwise go through the closure's object.
     private static Func<bool> CanSend(CandorOptions options, TelemetryManifest manifest) =>

@@ -47,6 +47,25 @@ internal static class ConsentResolver
         return !string.IsNullOrWhiteSpace(candor) && !(TelemetryLevelText.TryParse(candor, out var level) && level != TelemetryLevel.Off);
     }
 
+    /// <summary>
+    /// The first of the product's own opt-out variables that is set (<see cref="EnvironmentFlag"/> rule), or null.
+    /// Such a run is off whatever the policy and the settings say, as for <see cref="OffWhateverElseSays"/>.
+    /// </summary>
+    public static string? ProductOptOut(TelemetryManifest manifest, IEnvironment environment)
+    {
+        // Indexed, not enumerated: an interface enumerator over the array is a few more types for every run to load.
+        var variables = manifest.OptOutEnvironmentVariables;
+        for (var i = 0; i < variables.Count; i++)
+        {
+            if (EnvironmentFlag.IsSet(environment.Get(variables[i])))
+            {
+                return variables[i];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Resolves the level. Pure: reads only <paramref name="inputs"/>; never throws.</summary>
     public static ConsentDecision Resolve(ConsentInputs inputs)
     {
@@ -95,16 +114,9 @@ internal static class ConsentResolver
             return Off(ConsentSource.CommandLine, flag);
         }
 
-        // Indexed, not enumerated: an interface enumerator over the array is a few more types for every run to load.
-        var variables = manifest.OptOutEnvironmentVariables;
-        for (var i = 0; i < variables.Count; i++)
+        if (ProductOptOut(manifest, environment) is { } variable)
         {
-            var variable = variables[i];
-            var value = environment.Get(variable);
-            if (EnvironmentFlag.IsSet(value))
-            {
-                return Off(ConsentSource.ProductVariable, $"{variable}={value}");
-            }
+            return Off(ConsentSource.ProductVariable, $"{variable}={environment.Get(variable)}");
         }
 
         var doNotTrack = environment.Get(DoNotTrackVariable);

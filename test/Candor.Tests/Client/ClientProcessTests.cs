@@ -38,8 +38,10 @@ public class ClientProcessTests
     }
 
     // A run turned off by its flag, DO_NOT_TRACK or CANDOR_TELEMETRY is decided before the manifest, the policy and the
-    // settings are read; what it reports as the decision is still the first source in the order, found when asked.
+    // settings are read, and one turned off by the product's variable after the manifest's head alone; what it reports
+    // as the decision is still the first source in the order, found when asked.
     [Theory]
+    [InlineData(null, null, "ProductVariable")]
     [InlineData("DO_NOT_TRACK", null, "ProductVariable")]
     [InlineData("CANDOR_TELEMETRY", null, "ProductVariable")]
     [InlineData("DO_NOT_TRACK", "--disable-metrics", "CommandLine")]
