@@ -56,6 +56,7 @@ def main():
         candor("off product variable", collector, CANDOR_EXIT_BENCH_OPTOUT="1"),
         candor("off flag", collector, args=["--no-telemetry"]),
         candor("off settings.json", collector),
+        candor("off settings.json by hand", collector),
         # The endpoint set, as the baseline's is: a case without one would also skip the endpoint's parse that the
         # tool without Candor does, and look cheaper than it is.
         candor("private build", collector, key=""),

@@ -54,13 +54,17 @@ warm on-refused
 sleep 2
 warm on-refused
 
-mkdir -p "$WORK/home-off-settings"
+# As `candor disable` writes it (the settings, then their marker), and as written by hand.
+mkdir -p "$WORK/home-off-settings" "$WORK/home-off-settings-by-hand"
 echo '{"version": 1, "level": "off"}' >"$WORK/home-off-settings/settings.json"
+touch "$WORK/home-off-settings/settings.off"
+echo '{"version": 1, "level": "off"}' >"$WORK/home-off-settings-by-hand/settings.json"
 
 trace without CANDOR_EXIT_BENCH_WITHOUT=1
 trace off DO_NOT_TRACK=1
 trace off-product-variable CANDOR_EXIT_BENCH_OPTOUT=1
 trace off-settings
+trace off-settings-by-hand
 trace private-build CANDOR_TELEMETRY=all CANDOR_EXIT_BENCH_KEY=
 trace on-refused
 
@@ -68,7 +72,7 @@ echo "Tool: $BUILD_LABEL; items each case adds to the tool without telemetry"
 echo
 echo "| case | precompiled methods entered | methods compiled | types loaded | assemblies loaded | total |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-for name in off off-product-variable off-settings private-build on-refused; do
+for name in off off-product-variable off-settings off-settings-by-hand private-build on-refused; do
   dotnet "$WORK/counter/first-calls.dll" "$WORK/$name.nettrace" "$WORK/without.nettrace" \
     | awk -v name="$name" '{v[$1]=$2} END {printf "| %s | %s | %s | %s | %s | %s |\n", name, v["r2r"], v["jit"], v["type"], v["assembly"], v["total"]}'
 done

@@ -3,9 +3,9 @@
 # interleaved (cases.py lists them): the tool returning before it creates a client, the baseline every ratio and
 # difference is taken from ("without telemetry"); Candor off in every way a user or a build turns it off
 # (DO_NOT_TRACK=1, CANDOR_TELEMETRY=off, the product's own variable, its command-line flag, settings.json saying
-# off, and a private build: on, but built without an ingestion key); Candor on with the real collector reachable,
-# refusing (a loopback port nothing listens on) and black-holed (a loopback listener that accepts and never
-# answers); and the peers (peers.py: OpenTelemetry with the OTLP exporter, the Azure Monitor exporter, the
+# off as `candor disable` writes it and as written by hand, and a private build: on, but built without an ingestion
+# key); Candor on with the real collector reachable, refusing (a loopback port nothing listens on) and black-holed
+# (a loopback listener that accepts and never answers); and the peers (peers.py: OpenTelemetry with the OTLP exporter, the Azure Monitor exporter, the
 # Application Insights SDK), each recording the same event as its documentation shows, to the same collector's door
 # for it, in the same three situations. Each Candor case has its own fresh CANDOR_HOME whose disclosure was shown
 # before timing. A run still going after CAP seconds (default 30) is killed and marked; a peer's black-holed case,
@@ -90,9 +90,12 @@ json.dump(settings, sys.stdout)' "$WORK" "$REPO" "$TOOL" "$KEY" "$COLLECTOR" "$R
   "$PEER_EXES" "$KEYS" "$RUNS" "$WARMUP" "$SLOW_RUNS" "$CAP" >"$WORK/settings.json"
 python3 "$HERE/cases.py" "$WORK/settings.json" >"$WORK/config.json"
 
-# The user of the settings case chose off for every tool (what `candor disable` writes).
-mkdir -p "$WORK/home-off-settings.json"
+# The user of the settings case chose off for every tool: what `candor disable` writes, the settings and then their
+# marker (see docs/consent.md); the user of the next case wrote the same settings by hand, without a marker.
+mkdir -p "$WORK/home-off-settings.json" "$WORK/home-off-settings.json-by-hand"
 echo '{"version": 1, "level": "off"}' >"$WORK/home-off-settings.json/settings.json"
+touch "$WORK/home-off-settings.json/settings.off"
+echo '{"version": 1, "level": "off"}' >"$WORK/home-off-settings.json-by-hand/settings.json"
 
 # The first run of a Candor tool shows the disclosure and records nothing; do it untimed, as a user's first run.
 python3 -c '

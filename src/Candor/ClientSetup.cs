@@ -131,7 +131,7 @@ internal sealed class ClientSetup
     private static ClientSetup Resolve(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, bool offAtOnce)
     {
         var delivery = options.DeliveryIfSet?.Validated();
-        if (offAtOnce && OffAtOnce(options, environment))
+        if (offAtOnce && OffAtOnce(options, environment, files))
         {
             return DecidedOff(options, environment, files, delivery, manifest: null);
         }
@@ -271,14 +271,22 @@ internal sealed class ClientSetup
         }
     }
 
-    // A run that its flag, DO_NOT_TRACK or CANDOR_TELEMETRY turns off is off whatever else says, so it reads neither the
-    // manifest nor the policy nor the settings (one that the product's variables turn off reads the manifest's head only): the manifest's head, the home and the resolver were most of what an off
+    // A run that its flag, DO_NOT_TRACK, CANDOR_TELEMETRY or the settings' marker turns off is off whatever else says, so
+    // it reads neither the manifest nor the policy nor the settings (one that the product's variables turn off reads the
+    // manifest's head only): the manifest's head, the home and the resolver were most of what an off
     // run spent in Candor. It still needs a manifest the build compiled and checked, so that a tool without one fails
     // here whether telemetry is on or off, and a key given without an endpoint is still checked against the build's.
-    private static bool OffAtOnce(CandorOptions options, IEnvironment environment) =>
+    private static bool OffAtOnce(CandorOptions options, IEnvironment environment, IFileSystem files) =>
         (string.IsNullOrEmpty(options.IngestionKey) || options.Endpoint is not null)
-        && ConsentResolver.OffWhateverElseSays(options.CommandLineOptOut, environment)
+        && (ConsentResolver.OffWhateverElseSays(options.CommandLineOptOut, environment) || SettingsTurnEveryProductOff(environment, files))
         && (options.Manifest is not null || (options.Assembly is { } assembly && CompiledManifest.IsEmbedded(assembly)));
+
+    // The user's settings turn every product off (as settings.off, which the settings store keeps, says) and
+    // CANDOR_TELEMETRY, the only source before them that can turn telemetry on, is not set: off from two file times.
+    private static bool SettingsTurnEveryProductOff(IEnvironment environment, IFileSystem files) =>
+        string.IsNullOrWhiteSpace(environment.Get(ConsentResolver.CandorVariable))
+        && HomeLocator.Find(environment).Home is { } home
+        && SettingsOffMarker.SaysOff(home, files);
 
     // Apart from Resolve, whose every use of its parameters would otherwise go through the closure's object.
     private static ClientSetup DecidedOff(CandorOptions options, IEnvironment environment, IFileSystem files, DeliveryOptions? delivery, TelemetryManifest? manifest) =>

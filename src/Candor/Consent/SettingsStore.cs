@@ -143,7 +143,7 @@ internal sealed class SettingsStore
         if (change(document) || repair)
         {
             document.Version = SettingsDocument.CurrentVersion;
-            _files.WriteAtomic(Home.SettingsFile, SettingsJson.Write(document), durable: true);
+            SettingsOffMarker.WriteSettings(Home, _files, document, SettingsJson.Write(document));
         }
 
         return repair;

@@ -19,7 +19,7 @@ internal sealed partial class Spool
     {
         try
         {
-            if (_files.FileExists(_trimmed) && _time.GetUtcNow() - _files.LastWriteTime(_trimmed) is var since
+            if (_files.LastWriteTime(_trimmed) is { } trimmed && _time.GetUtcNow() - trimmed is var since
                 && since >= TimeSpan.Zero && since < TrimInterval)
             {
                 return;
@@ -124,7 +124,7 @@ internal sealed partial class Spool
         {
             foreach (var temp in _files.ListFiles(_directory, TempPattern))
             {
-                if (now - _files.LastWriteTime(temp) > StaleTempAge)
+                if (_files.LastWriteTime(temp) is { } written && now - written > StaleTempAge)
                 {
                     TryDelete(temp);
                 }

@@ -366,7 +366,7 @@ internal sealed partial class Spool
         // A file not named by the spool (copied in by hand): its write time is the best guess of its age.
         try
         {
-            return _files.LastWriteTime(path);
+            return _files.LastWriteTime(path) ?? _time.GetUtcNow();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

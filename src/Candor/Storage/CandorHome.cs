@@ -38,6 +38,9 @@ internal sealed class CandorHome
 
     public string SettingsLock => Path.Combine(Root, "settings.lock");
 
+    /// <summary>Present while settings.json turns every product off (see Consent/SettingsOffMarker.cs).</summary>
+    public string SettingsOffFile => Path.Combine(Root, "settings.off");
+
     public string UploadLock => Path.Combine(Root, "upload.lock");
 
     public string UploadStarting => Path.Combine(Root, "upload.starting");

@@ -70,8 +70,8 @@ internal interface IFileSystem
     /// <summary>The size of a file in bytes.</summary>
     long FileLength(string path);
 
-    /// <summary>When a file was last written (UTC).</summary>
-    DateTimeOffset LastWriteTime(string path);
+    /// <summary>When a file was last written (UTC); null when no file is there (one look, not two).</summary>
+    DateTimeOffset? LastWriteTime(string path);
 
     /// <summary>
     /// Takes an exclusive cross-process lock on a lock file, or returns <see langword="null"/> when

@@ -203,11 +203,11 @@ internal sealed class MemoryFileSystem(TimeProvider time) : IFileSystem
         }
     }
 
-    public DateTimeOffset LastWriteTime(string path)
+    public DateTimeOffset? LastWriteTime(string path)
     {
         lock (_gate)
         {
-            return _files.TryGetValue(Normal(path), out var file) ? file.Written : throw new FileNotFoundException($"'{path}' does not exist", path);
+            return _files.TryGetValue(Normal(path), out var file) ? file.Written : null;
         }
     }
 

@@ -221,7 +221,12 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
     public long FileLength(string path) => new FileInfo(path).Length;
 
-    public DateTimeOffset LastWriteTime(string path) => File.GetLastWriteTimeUtc(path);
+    public DateTimeOffset? LastWriteTime(string path)
+    {
+        // One stat: FileInfo keeps what it read for Exists (false for a folder too).
+        var file = new FileInfo(path);
+        return file.Exists ? file.LastWriteTimeUtc : null;
+    }
 
     public IDisposable? TryLock(string path)
     {

@@ -188,7 +188,7 @@ public sealed class BrokenHomeToolTests : IDisposable
 
         public long FileLength(string path) => _inner.FileLength(path);
 
-        public DateTimeOffset LastWriteTime(string path) => _inner.LastWriteTime(path);
+        public DateTimeOffset? LastWriteTime(string path) => _inner.LastWriteTime(path);
 
         // As the physical lock does: something not a file in the lock's place is set aside first.
         public IDisposable? TryLock(string path)

@@ -62,6 +62,37 @@ public class ClientProcessTests
         Assert.Empty(home.Entries());
     }
 
+    // Turned off with the one switch (the settings store, as 'candor off' writes), a run decides from the settings'
+    // marker without reading them, and still names the settings when asked; a later edit by hand turns it on again.
+    [Fact]
+    public async Task OffBySettings_DecidesFromTheMarker_NamesTheSettings_AndAHandEditTurnsItOn()
+    {
+        using var home = new TempFolder();
+        using var refusing = new RefusingEndpoint();
+        var environment = Environment(home, refusing.Endpoint);
+        var candorHome = new CandorHome(home.Path);
+        new SettingsStore(candorHome, PhysicalFileSystem.Instance).Update(d =>
+        {
+            d.Level = "off";
+            return true;
+        });
+        var before = home.Entries();
+
+        var off = await RunAsync(environment);
+
+        Assert.True(File.Exists(candorHome.SettingsOffFile));
+        Assert.Equal(nameof(ConsentSource.UserMachine), off.Output.Trim());
+        Assert.Equal(before, home.Entries());
+
+        File.WriteAllText(candorHome.SettingsFile, """{ "version": 1, "level": "all" }""");
+        File.SetLastWriteTimeUtc(candorHome.SettingsFile, File.GetLastWriteTimeUtc(candorHome.SettingsOffFile).AddSeconds(1));
+        var on = await RunAsync(environment);
+
+        // On now, and never shown the disclosure: this run shows it and makes the product's folder.
+        Assert.Equal(nameof(ConsentSource.FirstRunDisclosure), on.Output.Trim());
+        Assert.NotEmpty(Directory.GetDirectories(candorHome.ProductsDirectory));
+    }
+
     [Fact]
     public async Task FirstRun_ShowsTheDisclosureAndSendsNothing_TheSecondSpoolsBoth()
     {

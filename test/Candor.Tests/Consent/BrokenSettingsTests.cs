@@ -188,7 +188,7 @@ public sealed class BrokenSettingsTests : IDisposable
 
         public long FileLength(string file) => _inner.FileLength(file);
 
-        public DateTimeOffset LastWriteTime(string file) => _inner.LastWriteTime(file);
+        public DateTimeOffset? LastWriteTime(string file) => _inner.LastWriteTime(file);
 
         public IDisposable? TryLock(string file) => _inner.TryLock(file);
     }

@@ -105,7 +105,7 @@ internal sealed class FaultyFileSystem : IFileSystem
 
     public long FileLength(string path) => _inner.FileLength(path);
 
-    public DateTimeOffset LastWriteTime(string path) => _inner.LastWriteTime(path);
+    public DateTimeOffset? LastWriteTime(string path) => _inner.LastWriteTime(path);
 
     public IDisposable? TryLock(string path)
     {

@@ -133,7 +133,7 @@ internal sealed class RecordingFileSystem : IFileSystem
         return _inner.FileLength(path);
     }
 
-    public DateTimeOffset LastWriteTime(string path)
+    public DateTimeOffset? LastWriteTime(string path)
     {
         Read(path);
         return _inner.LastWriteTime(path);
