@@ -22,7 +22,9 @@ internal static class SettingsOffMarker
     {
         try
         {
-            return files.LastWriteTime(home.SettingsOffFile) is { } marked
+            // Asked first, as most homes have no marker: a look for a file is less first-time work than its times.
+            return files.FileExists(home.SettingsOffFile)
+                && files.LastWriteTime(home.SettingsOffFile) is { } marked
                 && files.LastWriteTime(home.SettingsFile) is { } written
                 && marked >= written;
         }
