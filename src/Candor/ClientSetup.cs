@@ -148,14 +148,15 @@ internal sealed class ClientSetup
             ToolBuild.Endpoint(options, manifest, options.IngestionKey);
         }
 
-        // The product's own opt-out variables are off whatever else says too; they need only the manifest's head.
-        if (offAtOnce && ConsentResolver.ProductOptOut(manifest, environment) is not null)
+        var testing = testSink is not null;
+        var printing = options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable));
+
+        // The product's own opt-out variables are off whatever else says too; they need only the manifest's head. So is
+        // a private build that neither prints nor, by the variables or the settings, keeps its events locally.
+        if (offAtOnce && (ConsentResolver.ProductOptOut(manifest, environment) is not null || PrivateBuildOff(options, environment, files, manifest, printing)))
         {
             return DecidedOff(options, environment, files, delivery, manifest);
         }
-
-        var testing = testSink is not null;
-        var printing = options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable));
 
         // Consent needs only the CI vendor (environment variables). The rest of the context (OS release, container
         // and notebook checks: a few file reads) is for the events, so it is detected with the stamp, on the
@@ -291,6 +292,21 @@ internal sealed class ClientSetup
     // Apart from Resolve, whose every use of its parameters would otherwise go through the closure's object.
     private static ClientSetup DecidedOff(CandorOptions options, IEnvironment environment, IFileSystem files, DeliveryOptions? delivery, TelemetryManifest? manifest) =>
         new(manifest ?? options.Manifest, () => Resolve(options, environment, files, testSink: null, offAtOnce: false), delivery, TraceAtStart(testing: false));
+
+    // A build without a key records only what the run prints or the user keeps locally. The consent asked here leaves
+    // out the policy, the CI vendor and the home's problems, each of which can only turn telemetry off: when it is off
+    // without them, it is off with them.
+    private static bool PrivateBuildOff(CandorOptions options, IEnvironment environment, IFileSystem files, TelemetryManifest manifest, bool printing) =>
+        !printing
+        && string.IsNullOrEmpty(ToolBuild.Key(options, manifest))
+        && ConsentResolver.Resolve(new ConsentInputs
+        {
+            Manifest = manifest,
+            Environment = environment,
+            CommandLineOptOut = options.CommandLineOptOut,
+            ReadSettings = () => HomeLocator.Find(environment).Home is { } home ? new SettingsStore(home, files).Read() : SettingsSnapshot.Empty,
+            CanSend = static () => false,
+        }).Level == TelemetryLevel.Off;
 
     // Apart from Resolve, whose every use of the options would otherwise go through the closure's object.
     private static Func<bool> CanSend(CandorOptions options, TelemetryManifest manifest) =>

@@ -158,17 +158,32 @@ public class ClientProcessTests
         Assert.Empty(SpoolFiles(home));
     }
 
-    [Fact]
-    public async Task PrivateBuild_AtTheLocalLevel_KeepsItsEventsLocally()
+    // Chosen by the variable or in the settings: a private build reads the settings before it decides it is off.
+    [Theory]
+    [InlineData(true, nameof(ConsentSource.CandorVariable))]
+    [InlineData(false, nameof(ConsentSource.UserMachine))]
+    public async Task PrivateBuild_AtTheLocalLevel_KeepsItsEventsLocally(bool byVariable, string source)
     {
         using var home = new TempFolder();
         var environment = Environment(home, endpoint: null);
-        environment["CANDOR_TELEMETRY"] = "local";
+        if (byVariable)
+        {
+            environment["CANDOR_TELEMETRY"] = "local";
+        }
+        else
+        {
+            new SettingsStore(new CandorHome(home.Path), PhysicalFileSystem.Instance).Update(d =>
+            {
+                d.Level = "local";
+                return true;
+            });
+        }
+
         await RunAsync(environment);
 
         var run = await RunAsync(environment);
 
-        Assert.Equal(nameof(ConsentSource.CandorVariable), run.Output.Trim());
+        Assert.Equal(source, run.Output.Trim());
         Assert.Contains(home.Entries(), e => e.EndsWith("local.jsonl", StringComparison.Ordinal));
         Assert.Empty(SpoolFiles(home));
     }
