@@ -8,6 +8,7 @@ namespace Candor.Storage;
 /// <code>
 /// settings.json              consent choices: machine-wide and per product
 /// settings.lock              serialises changes to settings.json
+/// settings.off               present while settings.json turns every product off (Consent/SettingsOffMarker.cs)
 /// upload.lock                one uploader at a time per machine
 /// upload.starting            when a run last started the detached uploader, so runs that exit meanwhile start no other
 /// products/{id}/identity.json  install ID, first use, disclosure version shown
