@@ -12,7 +12,8 @@ namespace Candor.Consent;
 /// <remarks>
 /// The store removes the marker before it writes settings that turn anything on and writes it after settings that
 /// turn everything off, so a reader never finds a current marker beside settings that turn a product on, except
-/// after a hand edit within the file system's time resolution of the store's write (a few milliseconds on Linux).
+/// after a hand edit within the file system's time resolution of the store's write (a few milliseconds on Linux) or
+/// made while the clock was set back before it.
 /// Such a run, like every doubt in Candor, is off: until the next change through Candor or the next edit.
 /// </remarks>
 internal static class SettingsOffMarker
