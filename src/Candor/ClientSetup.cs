@@ -273,9 +273,8 @@ internal sealed class ClientSetup
     }
 
     // A run that its flag, DO_NOT_TRACK, CANDOR_TELEMETRY or the settings' marker turns off is off whatever else says, so
-    // it reads neither the manifest nor the policy nor the settings (one that the product's variables turn off reads the
-    // manifest's head only): the manifest's head, the home and the resolver were most of what an off
-    // run spent in Candor. It still needs a manifest the build compiled and checked, so that a tool without one fails
+    // it reads neither the manifest nor the policy nor the settings: the manifest's head, the home and the resolver were
+    // most of what an off run spent in Candor. It still needs a manifest the build compiled and checked, so that a tool without one fails
     // here whether telemetry is on or off, and a key given without an endpoint is still checked against the build's.
     private static bool OffAtOnce(CandorOptions options, IEnvironment environment, IFileSystem files) =>
         (string.IsNullOrEmpty(options.IngestionKey) || options.Endpoint is not null)
