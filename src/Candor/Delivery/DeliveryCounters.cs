@@ -8,48 +8,49 @@ namespace Candor.Delivery;
 internal sealed class DeliveryCounters
 {
     // A lock and two small dictionaries rather than ConcurrentDictionary: counts change a few times per upload,
-    // and ConcurrentDictionary<string, long> is generic code the JIT would compile at every tool's start.
+    // and ConcurrentDictionary<string, long> is generic code the JIT would compile at every tool's start. Each is
+    // made by its first count: most runs count nothing, and the dictionary's type is a dozen types to load.
     private readonly object _gate = new();
-    private readonly Dictionary<string, long> _dropped = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private Dictionary<string, long>? _dropped;
+    private Dictionary<string, long>? _rejected;
     private volatile string? _lastFailure;
 
     /// <summary>The last upload failure in words (for example <c>timeout</c> or <c>http-503</c>), or null.</summary>
     public string? LastFailure => _lastFailure;
 
     /// <summary>Events dropped by this process, by <see cref="DropReasons"/> reason.</summary>
-    public IReadOnlyDictionary<string, long> DroppedByReason => Copy(_dropped);
+    public IReadOnlyDictionary<string, long> DroppedByReason => Copy(ref _dropped);
 
     /// <summary>Events the collector refused, by <see cref="Protocol.RejectionReasons"/> reason.</summary>
-    public IReadOnlyDictionary<string, long> RejectedByReason => Copy(_rejected);
+    public IReadOnlyDictionary<string, long> RejectedByReason => Copy(ref _rejected);
 
-    public long Dropped(string reason) => Get(_dropped, reason);
+    public long Dropped(string reason) => Get(ref _dropped, reason);
 
-    public long Rejected(string reason) => Get(_rejected, reason);
+    public long Rejected(string reason) => Get(ref _rejected, reason);
 
-    public void AddDropped(string reason, long count = 1) => Add(_dropped, reason, count);
+    public void AddDropped(string reason, long count = 1) => Add(ref _dropped, reason, count);
 
-    public void AddRejected(string reason) => Add(_rejected, reason, 1);
+    public void AddRejected(string reason) => Add(ref _rejected, reason, 1);
 
     public void Failed(string what) => _lastFailure = what;
 
-    private Dictionary<string, long> Copy(Dictionary<string, long> counts)
+    private Dictionary<string, long> Copy(ref Dictionary<string, long>? counts)
     {
         lock (_gate)
         {
-            return new Dictionary<string, long>(counts, StringComparer.Ordinal);
+            return counts is null ? new(StringComparer.Ordinal) : new(counts, StringComparer.Ordinal);
         }
     }
 
-    private long Get(Dictionary<string, long> counts, string reason)
+    private long Get(ref Dictionary<string, long>? counts, string reason)
     {
         lock (_gate)
         {
-            return counts.TryGetValue(reason, out var count) ? count : 0;
+            return counts is not null && counts.TryGetValue(reason, out var count) ? count : 0;
         }
     }
 
-    private void Add(Dictionary<string, long> counts, string reason, long count)
+    private void Add(ref Dictionary<string, long>? counts, string reason, long count)
     {
         if (count <= 0)
         {
@@ -58,6 +59,7 @@ internal sealed class DeliveryCounters
 
         lock (_gate)
         {
+            counts ??= new(StringComparer.Ordinal);
             counts[reason] = (counts.TryGetValue(reason, out var before) ? before : 0) + count;
         }
     }
