@@ -58,7 +58,14 @@ internal sealed class EventSerializer : IDisposable
         _drops = drops;
     }
 
+    // Set once the run has proved long, from any thread: event IDs are then written by the runtime's vectorised
+    // formatter (see GuidText.FormatVectorised), which a short run does not compile.
+    private volatile bool _vectorisedIds;
+
     public void Dispose() => _json.Dispose();
+
+    /// <summary>The run has proved long: event IDs are written by the runtime's faster formatter from now on. Any thread.</summary>
+    public void UseVectorisedIds() => _vectorisedIds = true;
 
     /// <summary>Serialises the event; the result is valid until the next call.</summary>
     /// <remarks>
@@ -80,7 +87,7 @@ internal sealed class EventSerializer : IDisposable
         var start = _stampStart - headerLength;
         var header = b.WrittenSlice(start, headerLength);
         var at = Put(header, 0, BeforeId);
-        at += GuidText.Format(pending.Id, header[at..], dashes: true);
+        at += _vectorisedIds ? GuidText.FormatVectorised(pending.Id, header[at..]) : GuidText.Format(pending.Id, header[at..], dashes: true);
         at = Put(header, at, BeforeName);
         at = Put(header, at, name);
         at = Put(header, at, BeforeTime);

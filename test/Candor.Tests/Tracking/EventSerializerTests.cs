@@ -21,8 +21,10 @@ public class EventSerializerTests
     private static readonly TelemetryManifest Manifest = TelemetryManifest.Parse(TrackedValuesGrammarTests.ManifestJson);
     private static readonly EventDefinition All = Manifest.Find("all")!;
 
-    [Fact]
-    public void Write_AnyEventOfEveryKind_WritesWhatPlainWriterCallsWrite()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Write_AnyEventOfEveryKind_WritesWhatPlainWriterCallsWrite(bool longRun)
     {
         var text = HostileText.Any;
 
@@ -37,6 +39,11 @@ public class EventSerializerTests
         Gen.Select(stamps, times, values.Array[1, 3]).Sample((stamp, time, events) =>
         {
             using var serializer = new EventSerializer(new DropCounters());
+            if (longRun)
+            {
+                serializer.UseVectorisedIds();
+            }
+
             foreach (var (t1, t2, items, n1, n2, flag, thrower) in events)
             {
                 var pending = new PendingEvent();
