@@ -276,8 +276,7 @@ internal sealed class EventSerializer : IDisposable
                 JsonBytes.AppendNumber(b, value.Number);
                 return true;
             case FieldKind.Bool:
-                Member(field, first);
-                b.Append(value.Number != 0 ? "true"u8 : "false"u8);
+                Member(field.JsonMemberAt(value.Number != 0 ? 1 : 0), first);
                 return true;
             case FieldKind.Enum:
                 var declared = field.IndexOfValue((string)value.Reference!);
@@ -287,8 +286,7 @@ internal sealed class EventSerializer : IDisposable
                     return false;
                 }
 
-                Member(field, first);
-                b.Append(field.JsonValueAt(declared));
+                Member(field.JsonMemberAt(declared), first);
                 return true;
             case FieldKind.Stack:
                 if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces) is not { } signature)
@@ -320,15 +318,10 @@ internal sealed class EventSerializer : IDisposable
         }
     }
 
-    private void Member(FieldDefinition field, bool first)
-    {
-        if (!first)
-        {
-            _buffer.Append(","u8);
-        }
+    private void Member(FieldDefinition field, bool first) => Member(field.JsonMember, first);
 
-        _buffer.Append(field.JsonPrefix);
-    }
+    // A member's bytes start with the comma that separates it from the one before.
+    private void Member(byte[] member, bool first) => _buffer.Append(first ? member.AsSpan(1) : member);
 
     private void WriteList(FieldDefinition field, string[] items, EventStamp stamp)
     {
