@@ -7,6 +7,12 @@ if (args is ["rate", ..])
     return;
 }
 
+if (args is ["serialize", ..])
+{
+    SerializerLoop.Run();
+    return;
+}
+
 if (args is ["profile", ..])
 {
     ProfileLoop.Run(args);

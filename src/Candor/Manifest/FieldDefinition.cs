@@ -7,8 +7,8 @@ public sealed class FieldDefinition
 {
     // The encoded name and values are bytes, not System.Text.Json's JsonEncodedText, so that loading this type (every
     // start, telemetry off included) does not load that assembly; the serializer makes them on first use.
-    private byte[]? _jsonPrefix;
-    private byte[][]? _jsonValues;
+    private byte[]? _jsonMember;
+    private byte[][]? _jsonMembers;
 
     // For each declared value, the instance it was last found by (the tool passes the same literal every time), and
     // each value's position: made by the first lookup, never at start-up.
@@ -51,8 +51,11 @@ public sealed class FieldDefinition
     /// <summary>The property's name, unique within its event.</summary>
     public string Name { get; }
 
-    /// <summary>The name as a JSON property name with its colon (<c>"name":</c>), encoded once by the first writer that needs it (never at start-up).</summary>
-    internal byte[] JsonPrefix => _jsonPrefix ??= [.. JsonBytes.Quoted(Name), (byte)':'];
+    /// <summary>
+    /// The name as a JSON property name after a comma and before its colon (<c>,"name":</c>; the first member of an
+    /// object is written without the comma), encoded once by the first writer that needs it (never at start-up).
+    /// </summary>
+    internal byte[] JsonMember => _jsonMember ??= [(byte)',', .. JsonBytes.Quoted(Name), (byte)':'];
 
     /// <summary>
     /// For <see cref="FieldKind.Enum"/>: the position of the declared value equal to <paramref name="raw"/> in
@@ -81,11 +84,12 @@ public sealed class FieldDefinition
     }
 
     /// <summary>
-    /// For <see cref="FieldKind.Enum"/>: the value at <paramref name="index"/> in <see cref="Values"/> as a quoted JSON
-    /// string. The values are encoded once, by the first writer that needs them; two writers may both encode them, and
-    /// encode the same bytes.
+    /// For <see cref="FieldKind.Enum"/>: the member with the value at <paramref name="index"/> in <see cref="Values"/>
+    /// (<c>,"name":"value"</c>); for <see cref="FieldKind.Bool"/>, with <c>false</c> at 0 and <c>true</c> at 1. A value
+    /// and its name are one copy for the writer rather than three. Encoded once, by the first writer that needs them;
+    /// two writers may both encode them, and encode the same bytes.
     /// </summary>
-    internal byte[] JsonValueAt(int index) => (_jsonValues ??= EncodeValues())[index];
+    internal byte[] JsonMemberAt(int index) => (_jsonMembers ??= EncodeMembers())[index];
 
     /// <summary>What the property holds.</summary>
     public FieldKind Kind { get; }
@@ -156,12 +160,17 @@ public sealed class FieldDefinition
         return index;
     }
 
-    private byte[][] EncodeValues()
+    private byte[][] EncodeMembers()
     {
+        if (Kind == FieldKind.Bool)
+        {
+            return [[.. JsonMember, .. "false"u8], [.. JsonMember, .. "true"u8]];
+        }
+
         var encoded = new byte[Values.Count][];
         for (var i = 0; i < encoded.Length; i++)
         {
-            encoded[i] = JsonBytes.Quoted(Values[i]);
+            encoded[i] = [.. JsonMember, .. JsonBytes.Quoted(Values[i])];
         }
 
         return encoded;

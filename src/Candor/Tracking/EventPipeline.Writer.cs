@@ -11,8 +11,15 @@ internal sealed partial class EventPipeline
         private readonly EventSerializer _serializer = new(pipeline.Drops);
         private readonly EventIds _ids = new();
 
-        /// <summary>Any thread: see <see cref="EventIds.UsePlatformGenerator"/>.</summary>
-        public void UsePlatformGenerator() => _ids.UsePlatformGenerator();
+        /// <summary>
+        /// The run has proved long: what is cheaper per event but costly to start is taken now (see
+        /// <see cref="EventIds.UsePlatformGenerator"/> and <see cref="EventSerializer.UseVectorisedIds"/>). Any thread.
+        /// </summary>
+        public void StartLongRun()
+        {
+            _ids.UsePlatformGenerator();
+            _serializer.UseVectorisedIds();
+        }
 
         public void Dispose()
         {

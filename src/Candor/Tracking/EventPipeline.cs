@@ -388,8 +388,8 @@ internal sealed partial class EventPipeline
     {
         _longRun = 1;
 
-        // Event IDs from the generator that is cheaper per event but costly to load (see EventIds).
-        _writer!.UsePlatformGenerator();
+        // Event IDs from the generator, and written by the formatter, that are cheaper per event but costly to load.
+        _writer!.StartLongRun();
         Sinks.OnLongRun();
         try
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Candor.Json;
@@ -49,9 +50,16 @@ internal sealed class EventSerializer : IDisposable
     // Room for the header before the stamp, grown (by laying the stamp out again) for a longer event name.
     private const int HeaderRoom = 128;
 
-    // The time up to its seconds ("yyyy-MM-ddTHH:mm:ss."), taken apart once per second rather than once per event.
-    private long _timeSecond = long.MinValue;
-    private readonly byte[] _timeToSeconds = new byte[TimeLength - 4];
+    // The last event's header stays before the stamp too: the event name it was laid out for (null when it must be
+    // laid out again) and the second its time's digits up to the seconds were written for. An event of the same name
+    // as the last, as a tool tracking per operation sends, rewrites only its ID and its time's milliseconds, and the
+    // rest of the time once per second, instead of copying five parts and the time's first twenty bytes every time.
+    private byte[]? _headerName;
+    private long _headerSecond;
+
+    // Set once the run has proved long, from any thread: event IDs are then written by the runtime's vectorised
+    // formatter (see GuidText.FormatVectorised), which a short run does not compile.
+    private volatile bool _vectorisedIds;
 
     public EventSerializer(DropCounters drops)
     {
@@ -60,6 +68,9 @@ internal sealed class EventSerializer : IDisposable
 
     public void Dispose() => _json.Dispose();
 
+    /// <summary>The run has proved long: event IDs are written by the runtime's faster formatter from now on. Any thread.</summary>
+    public void UseVectorisedIds() => _vectorisedIds = true;
+
     /// <summary>Serialises the event; the result is valid until the next call.</summary>
     /// <remarks>
     /// The bytes are appended directly, each part encoded once where it can be (the stamp's part per stamp, an event's
@@ -67,6 +78,9 @@ internal sealed class EventSerializer : IDisposable
     /// <see cref="Utf8JsonWriter"/> gives the same calls with the SDK's options (its tests hold it to that): an event's
     /// shape is fixed, so a writer's bookkeeping per value (commas, depth, escaping of names) was most of its cost.
     /// </remarks>
+    // Never inlined into its caller: inlined, the JIT ran out of its inlining budget before the GUID formatter and the
+    // buffer's calls, which cost more than the call saves (about 20 ns an event in a loop of Write alone).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public ReadOnlyMemory<byte> Write(PendingEvent pending, EventStamp stamp)
     {
         var name = pending.Definition!.JsonName;
@@ -79,13 +93,22 @@ internal sealed class EventSerializer : IDisposable
         var b = _buffer;
         var start = _stampStart - headerLength;
         var header = b.WrittenSlice(start, headerLength);
-        var at = Put(header, 0, BeforeId);
-        at += GuidText.Format(pending.Id, header[at..], dashes: true);
-        at = Put(header, at, BeforeName);
-        at = Put(header, at, name);
-        at = Put(header, at, BeforeTime);
-        FormatTime(pending.Time.UtcDateTime, header.Slice(at, TimeLength));
-        Put(header, at + TimeLength, BeforeProduct);
+        if (!ReferenceEquals(name, _headerName))
+        {
+            LayOutHeader(header, name);
+        }
+
+        var id = header.Slice(BeforeId.Length, GuidText.MaxLength);
+        if (_vectorisedIds)
+        {
+            GuidText.FormatVectorised(pending.Id, id);
+        }
+        else
+        {
+            GuidText.Format(pending.Id, id, dashes: true);
+        }
+
+        FormatTime(pending.Time.UtcTicks, header.Slice(headerLength - BeforeProduct.Length - TimeLength, TimeLength));
 
         // Whatever the last event wrote after the stamp is written over.
         b.SetLength(_stampEnd);
@@ -103,6 +126,20 @@ internal sealed class EventSerializer : IDisposable
     {
         part.CopyTo(destination[at..]);
         return at + part.Length;
+    }
+
+    // The header's parts around the ID and the time's digits, which Write then writes (all of the time's: the second
+    // in place is forgotten).
+    private void LayOutHeader(Span<byte> header, byte[] name)
+    {
+        Put(header, 0, BeforeId);
+        var at = Put(header, BeforeId.Length + GuidText.MaxLength, BeforeName);
+        at = Put(header, at, name);
+        at = Put(header, at, BeforeTime);
+        header[at + TimeLength - 1] = (byte)'Z';
+        Put(header, at + TimeLength, BeforeProduct);
+        _headerName = name;
+        _headerSecond = long.MinValue;
     }
 
     // Keeps what follows "product": up to the event's own sections, as a writer would write the stamp's members (the
@@ -134,6 +171,7 @@ internal sealed class EventSerializer : IDisposable
         _buffer.Append(b.WrittenSpan);
         _stampEnd = _stampStart + b.WrittenSpan.Length;
         _encodedStamp = stamp;
+        _headerName = null;
     }
 
     private static byte[] Part(string before, string name, string after) =>
@@ -153,21 +191,19 @@ internal sealed class EventSerializer : IDisposable
     // again on every call, which cost more than the rest of the event's header.
     private const int TimeLength = 24;
 
-    // The date is taken apart once per second, not once per part as Year, Month and Day would; the time of day is
+    // Writes the milliseconds, and the rest but the closing Z when the second is not the one already in place. The
+    // date is taken apart once per second, not once per part as Year, Month and Day would; the time of day is
     // arithmetic.
-    private void FormatTime(DateTime utc, Span<byte> destination)
+    private void FormatTime(long ticks, Span<byte> destination)
     {
-        var ticks = utc.Ticks;
         var second = ticks / TimeSpan.TicksPerSecond;
-        if (second != _timeSecond)
+        if (second != _headerSecond)
         {
-            FormatToSeconds(utc, _timeToSeconds);
-            _timeSecond = second;
+            FormatToSeconds(new DateTime(ticks, DateTimeKind.Utc), destination);
+            _headerSecond = second;
         }
 
-        _timeToSeconds.CopyTo(destination);
         Digits(destination.Slice(20, 3), (int)(ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMillisecond));
-        destination[23] = (byte)'Z';
     }
 
     private static void FormatToSeconds(DateTime utc, Span<byte> destination)
@@ -241,8 +277,7 @@ internal sealed class EventSerializer : IDisposable
                 JsonBytes.AppendNumber(b, value.Number);
                 return true;
             case FieldKind.Bool:
-                Member(field, first);
-                b.Append(value.Number != 0 ? "true"u8 : "false"u8);
+                Member(field.JsonMemberAt(value.Number != 0 ? 1 : 0), first);
                 return true;
             case FieldKind.Enum:
                 var declared = field.IndexOfValue((string)value.Reference!);
@@ -252,8 +287,7 @@ internal sealed class EventSerializer : IDisposable
                     return false;
                 }
 
-                Member(field, first);
-                b.Append(field.JsonValueAt(declared));
+                Member(field.JsonMemberAt(declared), first);
                 return true;
             case FieldKind.Stack:
                 if (StackSignature.From((Exception)value.Reference!, stamp.IsOwnAssembly, stamp.Namespaces) is not { } signature)
@@ -285,15 +319,10 @@ internal sealed class EventSerializer : IDisposable
         }
     }
 
-    private void Member(FieldDefinition field, bool first)
-    {
-        if (!first)
-        {
-            _buffer.Append(","u8);
-        }
+    private void Member(FieldDefinition field, bool first) => Member(field.JsonMember, first);
 
-        _buffer.Append(field.JsonPrefix);
-    }
+    // A member's bytes start with the comma that separates it from the one before.
+    private void Member(byte[] member, bool first) => _buffer.Append(first ? member.AsSpan(1) : member);
 
     private void WriteList(FieldDefinition field, string[] items, EventStamp stamp)
     {

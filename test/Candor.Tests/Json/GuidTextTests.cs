@@ -1,5 +1,6 @@
 using System.Text;
 using Candor.Json;
+using CsCheck;
 
 namespace Candor.Tests.Json;
 
@@ -23,6 +24,19 @@ public sealed class GuidTextTests
         var written = GuidText.Format(id, bytes, dashes: true);
 
         Assert.Equal(id.ToString("D"), Encoding.ASCII.GetString(bytes, 0, written));
+    }
+
+    [Fact]
+    public void FormatVectorised_AnyGuid_WritesWhatFormatWrites()
+    {
+        Gen.Guid.Sample(id =>
+        {
+            var digitByDigit = new byte[GuidText.MaxLength];
+            var vectorised = new byte[GuidText.MaxLength];
+
+            Assert.Equal(GuidText.Format(id, digitByDigit, dashes: true), GuidText.FormatVectorised(id, vectorised));
+            Assert.Equal(digitByDigit, vectorised);
+        });
     }
 
     [Theory]

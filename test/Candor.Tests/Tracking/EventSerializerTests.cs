@@ -21,8 +21,10 @@ public class EventSerializerTests
     private static readonly TelemetryManifest Manifest = TelemetryManifest.Parse(TrackedValuesGrammarTests.ManifestJson);
     private static readonly EventDefinition All = Manifest.Find("all")!;
 
-    [Fact]
-    public void Write_AnyEventOfEveryKind_WritesWhatPlainWriterCallsWrite()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Write_AnyEventOfEveryKind_WritesWhatPlainWriterCallsWrite(bool longRun)
     {
         var text = HostileText.Any;
 
@@ -37,6 +39,11 @@ public class EventSerializerTests
         Gen.Select(stamps, times, values.Array[1, 3]).Sample((stamp, time, events) =>
         {
             using var serializer = new EventSerializer(new DropCounters());
+            if (longRun)
+            {
+                serializer.UseVectorisedIds();
+            }
+
             foreach (var (t1, t2, items, n1, n2, flag, thrower) in events)
             {
                 var pending = new PendingEvent();
@@ -111,26 +118,31 @@ public class EventSerializerTests
         }
     }
 
-    [Fact]
-    public void Write_EventsOfNamesOfAnyLengthAndStampsInTurn_EachWritesWhatPlainWriterCallsWrite()
-    {
-        // The stamp stays in the serializer's buffer between events, with each header written before it and each
-        // event's sections after it: a longer name, another stamp or an event shorter than the last must not leave
-        // bytes of an earlier event behind.
-        var longName = "l" + new string('o', 63);
-        var manifest = TelemetryManifest.Parse($$"""
+    private static readonly string LongName = "l" + new string('o', 63);
+
+    // Events whose names are short, long and between, for the serializer's layout in place.
+    private static readonly TelemetryManifest Names = TelemetryManifest.Parse($$"""
         {
           "product": "p", "revision": 1, "disclosure": { "version": 1, "text": "p collects usage data." },
           "events": [
             { "name": "a", "description": ".", "purpose": ".",
               "properties": [ { "name": "e", "kind": "enum", "values": ["x64-linux"], "description": "." } ],
               "measurements": [ { "name": "d", "kind": "duration", "description": "." } ] },
-            { "name": "{{longName}}", "description": ".", "purpose": "." },
+            { "name": "{{LongName}}", "description": ".", "purpose": "." },
             { "name": "mid-length.name", "description": ".", "purpose": ".",
               "measurements": [ { "name": "d", "kind": "duration", "description": "." } ] }
           ]
         }
         """);
+
+    [Fact]
+    public void Write_EventsOfNamesOfAnyLengthAndStampsInTurn_EachWritesWhatPlainWriterCallsWrite()
+    {
+        // The stamp stays in the serializer's buffer between events, with each header written before it and each
+        // event's sections after it: a longer name, another stamp or an event shorter than the last must not leave
+        // bytes of an earlier event behind.
+        var longName = LongName;
+        var manifest = Names;
         var stamps = new[]
         {
             new EventStamp("p", 1, Guid.NewGuid(), Guid.NewGuid(), null, "{}"u8.ToArray(), [1], _ => false, []),
@@ -156,6 +168,45 @@ public class EventSerializerTests
 
             Assert.Equal(Plain(pending, stamps[stamp]), Encoding.UTF8.GetString(serializer.Write(pending, stamps[stamp]).Span));
         }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Write_AnySequenceOfNamesAndTimes_EachWritesWhatPlainWriterCallsWrite(bool longRun)
+    {
+        // The last event's header stays in place: an event of the same name rewrites only its ID and its time's digits,
+        // all of them only in another second. Whatever the order of names and times (within one millisecond, within
+        // one second, across seconds, backwards, anywhere in the calendar), no byte of an earlier event may stay.
+        var names = new[] { "a", LongName, "mid-length.name" };
+        var start = new DateTimeOffset(2026, 12, 31, 23, 59, 58, 999, TimeSpan.Zero).UtcTicks;
+        var near = Gen.Long[-30_000_000, 30_000_000].Select(offset => start + offset);
+        var anywhere = Gen.Long[DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks];
+        var events = Gen.Select(Gen.Int[0, names.Length - 1], Gen.Frequency((4, near), (1, anywhere)), Gen.Double[0, 1e7]);
+        var stamp = new EventStamp("p", 1, Guid.NewGuid(), Guid.NewGuid(), null, "{}"u8.ToArray(), [1], _ => false, []);
+
+        events.Array[1, 40].Sample(sequence =>
+        {
+            using var serializer = new EventSerializer(new DropCounters());
+            if (longRun)
+            {
+                serializer.UseVectorisedIds();
+            }
+
+            foreach (var (name, ticks, duration) in sequence)
+            {
+                var definition = Names.Find(names[name])!;
+                var pending = new PendingEvent();
+                pending.Start(definition, new DateTimeOffset(ticks, TimeSpan.Zero));
+                pending.AssignId();
+                if (definition.Find("d") is { } d)
+                {
+                    pending.Set(FieldValue.Numeric(d, duration));
+                }
+
+                Assert.Equal(Plain(pending, stamp), Encoding.UTF8.GetString(serializer.Write(pending, stamp).Span));
+            }
+        }, iter: 300);
     }
 
     private static bool WellFormed(string text)
