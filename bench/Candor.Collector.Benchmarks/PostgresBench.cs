@@ -44,17 +44,17 @@ internal static class PostgresBench
 
     /// <summary>
     /// Bytes on disk (tables, indexes and TOAST, <c>pg_total_relation_size</c> of every partition) of the events
-    /// table, of the three rollup tables and of the day rollups, and the events' row count.
+    /// table, of the two rollup tables and of the day rollups, and the events' row count.
     /// </summary>
     public static async Task<(long Events, long EventBytes, long RollupBytes, long DayRollupBytes)> SizeAsync(string connectionString)
     {
-        await ExecuteAsync(connectionString, "VACUUM ANALYZE events, rollup_events, rollup_values, rollup_measures");
+        await ExecuteAsync(connectionString, "VACUUM ANALYZE events, rollup_events, rollup_measures");
         var dayRollupBytes = await ScalarAsync<object>(connectionString, "SELECT to_regclass('day_rollups') IS NOT NULL") is true
             ? await ScalarAsync<decimal>(connectionString, $"SELECT {Size("day_rollups")}")
             : 0;
         var rows = await ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM events");
         var eventBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("events")}");
-        var rollupBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("rollup_events")} + {Size("rollup_values")} + {Size("rollup_measures")}");
+        var rollupBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("rollup_events")} + {Size("rollup_measures")}");
         return (rows, (long)eventBytes, (long)rollupBytes, (long)dayRollupBytes);
     }
 
