@@ -43,6 +43,17 @@ internal static class PostgresBench
     }
 
     /// <summary>
+    /// The milliseconds the database's connections have spent executing statements (<c>pg_stat_database.active_time</c>,
+    /// summed over connections; waits for locks and for a core included), read once every connection that worked
+    /// has ended: a connection reports its time when it ends, and at most once a second while it works.
+    /// </summary>
+    public static async Task<double> ActiveTimeAsync(string connectionString)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        return await ScalarAsync<double>(connectionString, "SELECT active_time FROM pg_stat_database WHERE datname = current_database()");
+    }
+
+    /// <summary>
     /// Bytes on disk (tables, indexes and TOAST, <c>pg_total_relation_size</c> of every partition) of the events
     /// table, of the two rollup tables and of the day rollups, and the events' row count.
     /// </summary>
