@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 
 namespace Candor.Collector.Benchmarks;
@@ -43,14 +44,51 @@ internal static class PostgresBench
     }
 
     /// <summary>
-    /// The milliseconds the database's connections have spent executing statements (<c>pg_stat_database.active_time</c>,
-    /// summed over connections; waits for locks and for a core included), read once every connection that worked
-    /// has ended: a connection reports its time when it ends, and at most once a second while it works.
+    /// The CPU time the database server's processes have used so far (the postmaster's children: every connection's
+    /// backend, the WAL writer, the checkpointer, autovacuum, the WAL sender of a replica), read from <c>/proc</c>;
+    /// <see langword="null"/> when the server does not run on this machine (or this is not Linux). A connection that
+    /// ends takes its time with it, so read it while the connections that worked are still open.
     /// </summary>
-    public static async Task<double> ActiveTimeAsync(string connectionString)
+    public static async Task<TimeSpan?> ServerCpuAsync(string connectionString)
     {
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        return await ScalarAsync<double>(connectionString, "SELECT active_time FROM pg_stat_database WHERE datname = current_database()");
+        var backend = await ScalarAsync<int>(connectionString, "SELECT pg_backend_pid()");
+        if (Stat(backend) is not { } own)
+        {
+            return null;
+        }
+
+        var postmaster = own.Parent;
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && Stat(pid) is { } stat && (stat.Parent == postmaster || pid == postmaster))
+            {
+                ticks += stat.Ticks;
+            }
+        }
+
+        // Clock ticks of 1/100 s, as the kernel reports them to user space on Linux.
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
+    // The parent and the user and system CPU ticks of a process, from /proc/<pid>/stat (the fields after the name,
+    // which is in parentheses and may hold spaces).
+    private static (int Parent, long Ticks)? Stat(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (int.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

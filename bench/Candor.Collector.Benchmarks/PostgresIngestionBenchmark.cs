@@ -46,7 +46,7 @@ internal static class PostgresIngestionBenchmark
             var (copied, elapsed, copyDatabase) = await CopyAsync(server, rows);
             var copyRate = copied / elapsed.TotalSeconds;
             Console.WriteLine($"  COPY limit: {copied:N0} rows in {elapsed.TotalSeconds:F1} s = {copyRate:N0} rows/s (binary COPY, {StorageLimit.RowsPerTransaction:N0} rows per transaction)");
-            Console.WriteLine($"  database time per event (statements executing): one collector {oneDatabase:F1} µs, two collectors {twoDatabase:F1} µs, COPY {copyDatabase:F1} µs per row; one collector's against COPY's: {copyDatabase / oneDatabase:P0}");
+            Console.WriteLine($"  database server CPU per event: one collector {oneDatabase:F1} µs, two collectors {twoDatabase:F1} µs, COPY {copyDatabase:F1} µs per row; COPY's against one collector's: {copyDatabase / oneDatabase:P0}");
             Console.WriteLine($"  one collector / COPY: {one / copyRate:P0}; two collectors / COPY: {two / copyRate:P0} (goal: at least 50%)");
             Console.WriteLine($"  size: events {size.EventBytes:N0} bytes for {size.Events:N0} rows = {(double)size.EventBytes / size.Events:F1} bytes per event with indexes (goal: under 150); rollups {size.RollupBytes:N0} bytes = {(double)size.RollupBytes / size.Events:F1} per event; together {(double)(size.EventBytes + size.RollupBytes) / size.Events:F1}");
             Console.WriteLine($"  events per row: table {(double)shares.TableBytes / size.Events:F1} bytes, indexes {(double)shares.IndexBytes / size.Events:F1} bytes; packed properties {shares.DataBytes:F1} bytes on average");
@@ -59,7 +59,8 @@ internal static class PostgresIngestionBenchmark
     }
 
     // Collector processes on one fresh schema: the first registers the product and key, the others start after it
-    // and read them at start. Returns the events per second the timed run stored, and the database's time per event.
+    // and read them at start. Returns the events per second the timed run stored, and the database server's CPU per
+    // event (NaN when the server is not on this machine).
     private static async Task<(double Rate, double DatabaseMicroseconds)> RunCollectorsAsync(
         int count, string folder, string server, Arguments args, List<byte[]> warmup, List<byte[]> bodies, int connections, int seconds)
     {
@@ -85,7 +86,7 @@ internal static class PostgresIngestionBenchmark
             Console.WriteLine($"  {count} collector process(es) {string.Join(", ", collectors.Select(c => $"{c.Id} at {c.BaseAddress}"))}");
             var total = connections * count;
             await IngestionBenchmark.PostAllAsync(clients, key!, warmup, total, TimeSpan.FromSeconds(seconds), IngestionBenchmark.Native);
-            var databaseBefore = await PostgresBench.ActiveTimeAsync(connectionString);
+            var serverBefore = await PostgresBench.ServerCpuAsync(connectionString);
             Console.WriteLine($"  load average before the timed run: {IngestionBenchmark.LoadAverage()}");
             var cpuBefore = collectors.Select(c => c.CpuTime()).ToList();
             var result = await IngestionBenchmark.PostAllAsync(clients, key!, bodies, total, TimeSpan.FromSeconds(seconds), IngestionBenchmark.Native);
@@ -96,14 +97,14 @@ internal static class PostgresIngestionBenchmark
             Console.WriteLine($"  {count} collector(s): {result.Accepted:N0} events accepted in {result.Elapsed.TotalSeconds:F1} s = {rate:N0} events/s ({result.Requests:N0} requests, {result.Refused:N0} refused, {total} connections)");
             Console.WriteLine($"  request latency ms: p50 {Percentiles.Ms(latency.At(50))}, p90 {Percentiles.Ms(latency.At(90))}, p99 {Percentiles.Ms(latency.At(99))}, max {Percentiles.Ms(latency.Max)}");
             Console.WriteLine($"  collector CPU per event: {cpu.TotalMicroseconds / result.Accepted:F1} µs (all collector processes)");
+            var serverCpu = (await PostgresBench.ServerCpuAsync(connectionString) - serverBefore)?.TotalMicroseconds / result.Accepted ?? double.NaN;
+            Console.WriteLine($"  database server CPU per event: {serverCpu:F1} µs (every process of the server, the collectors' connections among them)");
             foreach (var collector in collectors)
             {
                 await collector.StopAsync();
             }
 
-            var database = (await PostgresBench.ActiveTimeAsync(connectionString) - databaseBefore) * 1000 / result.Accepted;
-            Console.WriteLine($"  database time per event: {database:F1} µs (statements executing, over every connection, until the collectors stopped)");
-            return (rate, database);
+            return (rate, serverCpu);
         }
         finally
         {
@@ -147,8 +148,8 @@ internal static class PostgresIngestionBenchmark
         await PostgresSchema.MigrateAsync(dataSource, CancellationToken.None);
         await new PostgresPartitions(dataSource).EnsureAsync(rows.Select(r => DateOnly.FromDateTime(r.Time)), CancellationToken.None);
 
-        var databaseBefore = await PostgresBench.ActiveTimeAsync(connectionString);
-        var connection = await dataSource.OpenConnectionAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var serverBefore = await PostgresBench.ServerCpuAsync(connectionString);
         var watch = Stopwatch.StartNew();
         foreach (var chunk in rows.Chunk(StorageLimit.RowsPerTransaction))
         {
@@ -182,10 +183,7 @@ internal static class PostgresIngestionBenchmark
         }
 
         var elapsed = watch.Elapsed;
-        // The copying connection reports its time when it ends.
-        await connection.DisposeAsync();
-        await dataSource.DisposeAsync();
-        var database = (await PostgresBench.ActiveTimeAsync(connectionString) - databaseBefore) * 1000 / rows.Count;
-        return (rows.Count, elapsed, database);
+        var serverCpu = (await PostgresBench.ServerCpuAsync(connectionString) - serverBefore)?.TotalMicroseconds / rows.Count ?? double.NaN;
+        return (rows.Count, elapsed, serverCpu);
     }
 }
