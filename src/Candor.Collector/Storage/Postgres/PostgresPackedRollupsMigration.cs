@@ -73,8 +73,10 @@ internal static class PostgresPackedRollupsMigration
             packed.Clear();
         }
 
+        // Statistics first, so that the update joins the packed rows by hashing rather than looking each one up.
         await ExecuteAsync(connection, transaction, """
             CLOSE packing;
+            ANALYZE packed_values;
             UPDATE rollup_events r SET summary = p.summary FROM packed_values p
             WHERE r.product = p.product AND r.day = p.day AND r.name = p.name AND r.context = p.context AND r.install = p.install;
             DROP TABLE rollup_values;
