@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 
 namespace Candor.Collector.Benchmarks;
@@ -43,18 +44,66 @@ internal static class PostgresBench
     }
 
     /// <summary>
+    /// The CPU time the database server's processes have used so far (the postmaster's children: every connection's
+    /// backend, the WAL writer, the checkpointer, autovacuum, the WAL sender of a replica), read from <c>/proc</c>;
+    /// <see langword="null"/> when the server does not run on this machine (or this is not Linux). A connection that
+    /// ends takes its time with it, so read it while the connections that worked are still open.
+    /// </summary>
+    public static async Task<TimeSpan?> ServerCpuAsync(string connectionString)
+    {
+        var backend = await ScalarAsync<int>(connectionString, "SELECT pg_backend_pid()");
+        if (Stat(backend) is not { } own)
+        {
+            return null;
+        }
+
+        var postmaster = own.Parent;
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && Stat(pid) is { } stat && (stat.Parent == postmaster || pid == postmaster))
+            {
+                ticks += stat.Ticks;
+            }
+        }
+
+        // Clock ticks of 1/100 s, as the kernel reports them to user space on Linux.
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
+    // The parent and the user and system CPU ticks of a process, from /proc/<pid>/stat (the fields after the name,
+    // which is in parentheses and may hold spaces).
+    private static (int Parent, long Ticks)? Stat(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (int.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Bytes on disk (tables, indexes and TOAST, <c>pg_total_relation_size</c> of every partition) of the events
-    /// table, of the three rollup tables and of the day rollups, and the events' row count.
+    /// table, of the two rollup tables and of the day rollups, and the events' row count.
     /// </summary>
     public static async Task<(long Events, long EventBytes, long RollupBytes, long DayRollupBytes)> SizeAsync(string connectionString)
     {
-        await ExecuteAsync(connectionString, "VACUUM ANALYZE events, rollup_events, rollup_values, rollup_measures");
+        await ExecuteAsync(connectionString, "VACUUM ANALYZE events, rollup_events, rollup_measures");
         var dayRollupBytes = await ScalarAsync<object>(connectionString, "SELECT to_regclass('day_rollups') IS NOT NULL") is true
             ? await ScalarAsync<decimal>(connectionString, $"SELECT {Size("day_rollups")}")
             : 0;
         var rows = await ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM events");
         var eventBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("events")}");
-        var rollupBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("rollup_events")} + {Size("rollup_values")} + {Size("rollup_measures")}");
+        var rollupBytes = await ScalarAsync<decimal>(connectionString, $"SELECT {Size("rollup_events")} + {Size("rollup_measures")}");
         return (rows, (long)eventBytes, (long)rollupBytes, (long)dayRollupBytes);
     }
 

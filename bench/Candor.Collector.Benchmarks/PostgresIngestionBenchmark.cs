@@ -35,17 +35,18 @@ internal static class PostgresIngestionBenchmark
             var warmup = IngestionBenchmark.BuildBodies(workload, warmupEvents, now, seed: 1, []);
             var bodies = IngestionBenchmark.BuildBodies(workload, events, now, seed: 2, arrival);
 
-            var one = await RunCollectorsAsync(1, folder, server, args, warmup, bodies, connections, seconds);
+            var (one, oneDatabase) = await RunCollectorsAsync(1, folder, server, args, warmup, bodies, connections, seconds);
             var stored = await ReadRowsAsync(PostgresBench.InSchema(server, Schema));
             var size = await PostgresBench.SizeAsync(PostgresBench.InSchema(server, Schema));
             var shares = await PostgresBench.EventSharesAsync(PostgresBench.InSchema(server, Schema));
-            var two = await RunCollectorsAsync(2, folder, server, args, warmup, bodies, connections, seconds);
+            var (two, twoDatabase) = await RunCollectorsAsync(2, folder, server, args, warmup, bodies, connections, seconds);
             await PostgresBench.DropSchemaAsync(server, Schema);
 
             var rows = arrival.Where(stored.ContainsKey).Select(id => stored[id]).ToList();
-            var (copied, elapsed) = await CopyAsync(server, rows);
+            var (copied, elapsed, copyDatabase) = await CopyAsync(server, rows);
             var copyRate = copied / elapsed.TotalSeconds;
             Console.WriteLine($"  COPY limit: {copied:N0} rows in {elapsed.TotalSeconds:F1} s = {copyRate:N0} rows/s (binary COPY, {StorageLimit.RowsPerTransaction:N0} rows per transaction)");
+            Console.WriteLine($"  database server CPU per event: one collector {oneDatabase:F1} µs, two collectors {twoDatabase:F1} µs, COPY {copyDatabase:F1} µs per row; COPY's against one collector's: {copyDatabase / oneDatabase:P0}");
             Console.WriteLine($"  one collector / COPY: {one / copyRate:P0}; two collectors / COPY: {two / copyRate:P0} (goal: at least 50%)");
             Console.WriteLine($"  size: events {size.EventBytes:N0} bytes for {size.Events:N0} rows = {(double)size.EventBytes / size.Events:F1} bytes per event with indexes (goal: under 150); rollups {size.RollupBytes:N0} bytes = {(double)size.RollupBytes / size.Events:F1} per event; together {(double)(size.EventBytes + size.RollupBytes) / size.Events:F1}");
             Console.WriteLine($"  events per row: table {(double)shares.TableBytes / size.Events:F1} bytes, indexes {(double)shares.IndexBytes / size.Events:F1} bytes; packed properties {shares.DataBytes:F1} bytes on average");
@@ -58,8 +59,9 @@ internal static class PostgresIngestionBenchmark
     }
 
     // Collector processes on one fresh schema: the first registers the product and key, the others start after it
-    // and read them at start. Returns the events per second the timed run stored.
-    private static async Task<double> RunCollectorsAsync(
+    // and read them at start. Returns the events per second the timed run stored, and the database server's CPU per
+    // event (NaN when the server is not on this machine).
+    private static async Task<(double Rate, double DatabaseMicroseconds)> RunCollectorsAsync(
         int count, string folder, string server, Arguments args, List<byte[]> warmup, List<byte[]> bodies, int connections, int seconds)
     {
         var connectionString = await PostgresBench.FreshSchemaAsync(server, Schema);
@@ -84,6 +86,7 @@ internal static class PostgresIngestionBenchmark
             Console.WriteLine($"  {count} collector process(es) {string.Join(", ", collectors.Select(c => $"{c.Id} at {c.BaseAddress}"))}");
             var total = connections * count;
             await IngestionBenchmark.PostAllAsync(clients, key!, warmup, total, TimeSpan.FromSeconds(seconds), IngestionBenchmark.Native);
+            var serverBefore = await PostgresBench.ServerCpuAsync(connectionString);
             Console.WriteLine($"  load average before the timed run: {IngestionBenchmark.LoadAverage()}");
             var cpuBefore = collectors.Select(c => c.CpuTime()).ToList();
             var result = await IngestionBenchmark.PostAllAsync(clients, key!, bodies, total, TimeSpan.FromSeconds(seconds), IngestionBenchmark.Native);
@@ -94,12 +97,14 @@ internal static class PostgresIngestionBenchmark
             Console.WriteLine($"  {count} collector(s): {result.Accepted:N0} events accepted in {result.Elapsed.TotalSeconds:F1} s = {rate:N0} events/s ({result.Requests:N0} requests, {result.Refused:N0} refused, {total} connections)");
             Console.WriteLine($"  request latency ms: p50 {Percentiles.Ms(latency.At(50))}, p90 {Percentiles.Ms(latency.At(90))}, p99 {Percentiles.Ms(latency.At(99))}, max {Percentiles.Ms(latency.Max)}");
             Console.WriteLine($"  collector CPU per event: {cpu.TotalMicroseconds / result.Accepted:F1} µs (all collector processes)");
+            var serverCpu = (await PostgresBench.ServerCpuAsync(connectionString) - serverBefore)?.TotalMicroseconds / result.Accepted ?? double.NaN;
+            Console.WriteLine($"  database server CPU per event: {serverCpu:F1} µs (every process of the server, the collectors' connections among them)");
             foreach (var collector in collectors)
             {
                 await collector.StopAsync();
             }
 
-            return rate;
+            return (rate, serverCpu);
         }
         finally
         {
@@ -136,7 +141,7 @@ internal static class PostgresIngestionBenchmark
 
     // The collector's layout (its migrations and month partitions), then the rows in arrival order, one binary COPY
     // per transaction of the collector's size.
-    private static async Task<(long Rows, TimeSpan Elapsed)> CopyAsync(string server, List<Row> rows)
+    private static async Task<(long Rows, TimeSpan Elapsed, double DatabaseMicroseconds)> CopyAsync(string server, List<Row> rows)
     {
         var connectionString = await PostgresBench.FreshSchemaAsync(server, LimitSchema);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -144,6 +149,7 @@ internal static class PostgresIngestionBenchmark
         await new PostgresPartitions(dataSource).EnsureAsync(rows.Select(r => DateOnly.FromDateTime(r.Time)), CancellationToken.None);
 
         await using var connection = await dataSource.OpenConnectionAsync();
+        var serverBefore = await PostgresBench.ServerCpuAsync(connectionString);
         var watch = Stopwatch.StartNew();
         foreach (var chunk in rows.Chunk(StorageLimit.RowsPerTransaction))
         {
@@ -176,6 +182,8 @@ internal static class PostgresIngestionBenchmark
             await transaction.CommitAsync();
         }
 
-        return (rows.Count, watch.Elapsed);
+        var elapsed = watch.Elapsed;
+        var serverCpu = (await PostgresBench.ServerCpuAsync(connectionString) - serverBefore)?.TotalMicroseconds / rows.Count ?? double.NaN;
+        return (rows.Count, elapsed, serverCpu);
     }
 }

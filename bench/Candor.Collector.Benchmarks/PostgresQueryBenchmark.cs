@@ -108,9 +108,7 @@ internal static class PostgresQueryBenchmark
                 INSERT INTO events(id, product, time, name, revision, install, context, data)
                   SELECT gen_random_uuid(), product, time + make_interval(days => {shift}), name, revision, install, context, data FROM events
                   WHERE time < '{seedEnd:yyyy-MM-dd} 00:00:00+00' AND time + make_interval(days => {shift}) < '{end:yyyy-MM-dd} 00:00:00+00';
-                INSERT INTO rollup_events SELECT product, day + {shift}, name, context, install, n FROM rollup_events
-                  WHERE day < '{seedEnd:yyyy-MM-dd}' AND day + {shift} < '{end:yyyy-MM-dd}';
-                INSERT INTO rollup_values SELECT product, day + {shift}, name, field, value, context, install, n FROM rollup_values
+                INSERT INTO rollup_events SELECT product, day + {shift}, name, context, install, n, summary FROM rollup_events
                   WHERE day < '{seedEnd:yyyy-MM-dd}' AND day + {shift} < '{end:yyyy-MM-dd}';
                 INSERT INTO rollup_measures SELECT product, day + {shift}, name, field, context, bucket, n FROM rollup_measures
                   WHERE day < '{seedEnd:yyyy-MM-dd}' AND day + {shift} < '{end:yyyy-MM-dd}';

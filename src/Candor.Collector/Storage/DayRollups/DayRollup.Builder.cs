@@ -70,12 +70,6 @@ internal static partial class DayRollup
         }
 
         /// <summary>
-        /// One install's values of one property field in one context, for a store that keeps them in rows of their
-        /// own rather than in the summary <see cref="Add"/> reads (whose row then passes an empty summary).
-        /// </summary>
-        public void AddValue(long context, long install, long field, long value, long n) => AddValue(context, install, field, value, n, n);
-
-        /// <summary>
         /// <paramref name="n"/> more events of a row (one install in one context, with no values) whose count is now
         /// <paramref name="total"/>: what a commit added to a row already counted. The row's total, not what was
         /// added, is what <c>top</c> bounds, so the parts come out as a build from the rows would make them.
@@ -105,7 +99,7 @@ internal static partial class DayRollup
             }
         }
 
-        /// <summary>Events of one context in one duration bucket, as <see cref="AddValue(long, long, long, long, long)"/> for values.</summary>
+        /// <summary>Events of one context in one duration bucket, as <see cref="AddValue(long, long, long, long, long, long)"/> for values.</summary>
         public void AddBucket(long context, long field, long bucket, long n)
         {
             var key = Key(field, bucket);

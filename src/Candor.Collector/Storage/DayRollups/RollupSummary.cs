@@ -26,6 +26,9 @@ internal sealed class RollupSummary
 
     public void AddValue(long field, long value) => Add(_values, field, value, 1);
 
+    /// <summary>Counts <paramref name="n"/> occurrences of a property value at once (a store that kept them counted elsewhere).</summary>
+    public void AddValue(long field, long value, long n) => Add(_values, field, value, n);
+
     public void AddBucket(long field, int bucket) => Add(_buckets, field, bucket, 1);
 
     /// <summary>

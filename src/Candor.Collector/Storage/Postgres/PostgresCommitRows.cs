@@ -33,7 +33,7 @@ internal sealed class PostgresCommitRows(DateOnly since)
     /// <summary>A <c>rollup_events</c> row: <see cref="N"/> added, <see cref="Total"/> after.</summary>
     public readonly record struct EventRow(int Product, DateOnly Day, long Name, long Context, long Install, long N, long Total);
 
-    /// <summary>A <c>rollup_values</c> row: <see cref="N"/> added, <see cref="Total"/> after.</summary>
+    /// <summary>One property value of a <c>rollup_events</c> row: <see cref="N"/> added, <see cref="Total"/> after.</summary>
     public readonly record struct ValueRow(int Product, DateOnly Day, long Name, long Field, long Value, long Context, long Install, long N, long Total);
 
     /// <summary>A <c>rollup_measures</c> row: <see cref="N"/> added (its count has no bound to keep).</summary>

@@ -195,14 +195,13 @@ internal static class PostgresDayRollups
             }
         }
 
-        // Name 0 counts the events of every name, from their rollup_events rows; values and buckets are only in the
-        // parts of the names that have them.
+        // Name 0 counts the events of every name, from their rollup_events rows; values (packed in those rows) and
+        // buckets are only in the parts of the names that have them.
         await using var batch = new NpgsqlBatch(connection, transaction)
         {
             BatchCommands =
             {
-                new("SELECT day, name, context, install, n FROM rollup_events WHERE product = @product AND day = ANY(@days) AND (@every OR name = ANY(@names))"),
-                new("SELECT day, name, field, value, context, install, n FROM rollup_values WHERE product = @product AND day = ANY(@days) AND (@all OR name = ANY(@names))"),
+                new("SELECT day, name, context, install, n, summary FROM rollup_events WHERE product = @product AND day = ANY(@days) AND (@every OR name = ANY(@names))"),
                 new("SELECT day, name, field, context, bucket, n FROM rollup_measures WHERE product = @product AND day = ANY(@days) AND (@all OR name = ANY(@names))"),
             },
         };
@@ -219,17 +218,8 @@ internal static class PostgresDayRollups
             {
                 if (numbers.TryGetValue(reader.GetGuid(3), out var install))
                 {
-                    built[reader.GetFieldValue<DateOnly>(0)].Add(reader.GetInt32(1), reader.GetInt32(2), install, reader.GetInt64(4));
-                }
-            }
-
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (numbers.TryGetValue(reader.GetGuid(5), out var install))
-                {
-                    built[reader.GetFieldValue<DateOnly>(0)].Builder(reader.GetInt32(1))
-                        ?.AddValue(reader.GetInt32(4), install, reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(6));
+                    var summary = reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5);
+                    built[reader.GetFieldValue<DateOnly>(0)].Add(reader.GetInt32(1), reader.GetInt32(2), install, reader.GetInt64(4), summary);
                 }
             }
 
@@ -296,10 +286,11 @@ internal static class PostgresDayRollups
 
         public List<(long Name, long Part, byte[] Data)> Parts { get; } = [];
 
-        public void Add(int name, int context, long install, long n)
+        /// <summary>One rollup row: an install's events of one name in one context, and their values packed.</summary>
+        public void Add(int name, int context, long install, long n, byte[]? summary)
         {
             Empty = false;
-            Builder(name)?.Add(context, install, n, default);
+            Builder(name)?.Add(context, install, n, summary);
             if (_withAny)
             {
                 var key = ((long)context, install);

@@ -14,7 +14,7 @@ namespace Candor.Collector.Storage.Postgres;
 internal static class PostgresErasure
 {
     /// <summary>Every table that holds an install ID, an event or a rollup contribution.</summary>
-    public const string Tables = "events, rollup_events, rollup_values, rollup_measures, install_verifiers, day_rollups, install_numbers";
+    public const string Tables = "events, rollup_events, rollup_measures, install_verifiers, day_rollups, install_numbers";
 
     /// <summary>
     /// Runs a <c>DELETE</c> (its SQL without <c>RETURNING</c>; <paramref name="tableOid"/> names the deleted rows'

@@ -91,7 +91,7 @@ internal sealed partial class PostgresEventStore
             deleted = await PostgresErasure.DeleteAsync(delete, touched, cancellationToken, "e.tableoid");
         }
 
-        foreach (var table in new[] { "rollup_events", "rollup_values", "install_verifiers" })
+        foreach (var table in new[] { "rollup_events", "install_verifiers" })
         {
             await using var rollups = new NpgsqlCommand($"DELETE FROM {table} WHERE install = @install AND product = @product", connection, transaction);
             rollups.Parameters.AddWithValue("product", productId.Value);
@@ -185,7 +185,7 @@ internal sealed partial class PostgresEventStore
         }
     }
 
-    // As for events: whole months of the three rollup tables first, then the rows left before the cutoff.
+    // As for events: whole months of the rollup tables first, then the rows left before the cutoff.
     public async Task<long> DeleteRollupsBeforeAsync(string product, DateOnly cutoff, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -4,8 +4,9 @@ using NpgsqlTypes;
 namespace Candor.Collector.Storage.Postgres;
 
 /// <summary>
-/// Writes one batch of events and its rollups in one transaction, in three round trips: the new installs' numbers
-/// and the events, then the install verifiers and the rollups, then the commit. De-duplication is the database's: the events table is
+/// Writes one batch of events and its rollups in one transaction, in four round trips: the new installs' numbers
+/// and the events, then the install verifiers, the duration buckets and the locked read of the rollup rows, then the
+/// rollup rows merged, then the commit. De-duplication is the database's: the events table is
 /// partitioned by time, so its unique key is <c>(time, id)</c>, and events go in with <c>INSERT ... ON CONFLICT
 /// (time, id) DO NOTHING RETURNING id</c>. Every Candor event carries its own time and a retry repeats it, so the
 /// key alone finds a retry, in its month's partition, also when another collector commits it while this batch
@@ -114,7 +115,8 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             }
         }
 
-        // The verifiers and the rollups go in one round trip: they depend on which rows were stored, not on each other.
+        // The verifiers, the duration buckets and the locked read of the rollup rows go in one round trip: they
+        // depend on which rows were stored, not on each other. The rollup rows are written in the next.
         await using var batch = new NpgsqlBatch(connection, transaction);
 
         // The first verifier an install is seen with stays; a later different one changes nothing (see IEventStore).
@@ -133,29 +135,35 @@ internal sealed class PostgresEventWriter(NpgsqlDataSource dataSource, PostgresI
             batch.BatchCommands.Add(verifiers);
         }
 
-        // The rows of the newest days come back from the upserts, to be folded into the parts this collector holds
-        // of them once committed; a day or two before yesterday on this clock covers one behind the database's.
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var since = today.AddDays(-2);
         var rollups = new PostgresRollupBatch();
         foreach (var row in rows.Where(r => stored.Contains(r.Event.Id)))
         {
             rollups.Add(row.Event, row.Product, row.Day, row.Name, row.Context, value => row.Ids.String(value));
         }
 
-        rollups.AddTo(batch, since);
+        rollups.AddTo(batch);
         PostgresCommitRows? recentRows = null;
         if (batch.BatchCommands.Count > 0)
         {
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            // The install numbers the stored events were given, for the rows folded in.
+            long xid;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                xid = await rollups.ReadAsync(reader, cancellationToken);
+            }
+
+            await rollups.WriteAsync(connection, transaction, cancellationToken);
+
+            // The newest days' rows are folded into the parts this collector holds of them once committed, with the
+            // install numbers the stored events were given; a day or two before yesterday on this clock covers one
+            // behind the database's.
             var installNumbers = new Dictionary<(int Product, Guid Install), long>();
             foreach (var row in rows.Where(r => stored.Contains(r.Event.Id)))
             {
                 installNumbers[(row.Product, row.Event.Install)] = numbers[row.Event.Id];
             }
 
-            recentRows = await rollups.ReadRecentAsync(reader, since, installNumbers, cancellationToken);
+            recentRows = rollups.Recent(today.AddDays(-2), xid, installNumbers);
         }
 
         // Late events change a day whose day rollup may be kept: it gets a new version. Live traffic (today's

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Candor.Collector.Storage.Postgres;
 
 /// <summary>
-/// The month partitions of the events table (by <c>time</c>), of the three rollup tables and of the day rollups
+/// The month partitions of the events table (by <c>time</c>), of the two rollup tables and of the day rollups
 /// (by <c>day</c>).
 /// A month's partitions are named <c>{table}_{yyyy}_{mm}</c> and hold <c>[first of the month, first of the next)</c>
 /// in UTC. There is no DEFAULT partition: every month a row needs is created before the row is written
@@ -16,12 +16,15 @@ namespace Candor.Collector.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresPartitions(NpgsqlDataSource dataSource)
 {
-    /// <summary>The partitioned tables and the column each is partitioned by.</summary>
+    /// <summary>
+    /// The partitioned tables and the column each is partitioned by; <c>rollup_values</c> is there for the migrations
+    /// before schema 10, which dropped it (<see cref="CreateAsync"/> skips a table that does not exist).
+    /// </summary>
     public static readonly (string Table, string Column)[] Tables =
         [("events", "time"), ("rollup_events", "day"), ("rollup_values", "day"), ("rollup_measures", "day"), ("day_rollups", "day")];
 
     /// <summary>The rollup tables and the day rollups built from them, partitioned by <c>day</c>.</summary>
-    public static readonly string[] RollupTables = ["rollup_events", "rollup_values", "rollup_measures", "day_rollups"];
+    public static readonly string[] RollupTables = ["rollup_events", "rollup_measures", "day_rollups"];
 
     /// <summary>How many months after the current one are created ahead (at start and by the store's timer).</summary>
     public const int MonthsAhead = 2;

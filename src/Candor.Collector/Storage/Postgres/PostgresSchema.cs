@@ -138,6 +138,10 @@ internal static class PostgresSchema
         // Events hold their install's number (install_numbers, the one table of installs) and their product and
         // revision as smallint, 16 bytes less per row (PostgresInstallNumbersMigration).
         PostgresInstallNumbersMigration.Steps,
+
+        // An install's property values of a day, event and context are packed into its rollup_events row, as the
+        // SQLite store keeps them, and rollup_values (a row per value) goes (PostgresPackedRollupsMigration).
+        PostgresPackedRollupsMigration.Steps,
     ];
 
     /// <summary>The key a string is interned and looked up by: the SHA-256 of its UTF-8 bytes.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Candor.Collector.Ingestion;
 using Candor.Collector.Products;
 using Candor.Collector.Storage;
+using Candor.Collector.Storage.DayRollups;
 using Candor.Collector.Storage.Postgres;
 using Candor.Manifest;
 using Candor.Protocol;
@@ -64,7 +65,7 @@ public partial class PostgresEventStoreTests
 
         // The property rows are made wrong behind the collector's back (their counts are no part of the stamp): only
         // a query that reads the days' rows again would count them.
-        await PostgresServer.ExecuteAsync("UPDATE rollup_values SET n = n + 100", _connectionString);
+        await RaiseEveryValueAsync(100);
         await Store.AppendAsync([At(now, Some.Install(bob, now, packages: ["openssl"])), At(now, Some.Install(bob, now.AddDays(-1), packages: ["zlib"]))], default);
 
         Assert.Equal([new GroupCount("zlib", 3, 2), new GroupCount("openssl", 1, 1)], await Store.CountByPropertyExactAsync(filter, "packages", default));
@@ -153,7 +154,7 @@ public partial class PostgresEventStoreTests
 
         // Rows made wrong after the start (see above) are not read: the days were built before, and this collector's
         // own event is folded in.
-        await PostgresServer.ExecuteAsync("UPDATE rollup_values SET n = n + 100", _connectionString);
+        await RaiseEveryValueAsync(100);
         await started.AppendAsync([At(now, Some.Install(bob, now, packages: ["zlib"]))], default);
         var filter = new EventFilter(Some.Product, today.AddDays(-1), today, Event: "install");
         Assert.Equal([new GroupCount("zlib", 3, 2)], await started.CountByPropertyExactAsync(filter, "packages", default));
@@ -203,5 +204,37 @@ public partial class PostgresEventStoreTests
         var (incoming, refusal) = new EventValidator(new FakeTimeProvider(now)).Validate(wire, Catalogued, "", TimeSpan.FromDays(1));
         Assert.Null(refusal);
         return incoming!;
+    }
+
+    // Every property value's count in the rollup rows raised by `by`, behind the collectors' back: the values are
+    // packed in each row's summary, which SQL cannot edit.
+    private async Task RaiseEveryValueAsync(long by)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var raised = new List<(string Relation, string Row, byte[]? Summary)>();
+        await using (var read = new NpgsqlCommand("SELECT tableoid::regclass::text, ctid::text, summary FROM rollup_events WHERE summary IS NOT NULL", connection))
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var summary = new RollupSummary();
+                var values = RollupSummary.Values(reader.GetFieldValue<byte[]>(2), -1);
+                while (values.MoveNext())
+                {
+                    summary.AddValue(values.Field, values.Current.Key, values.Current.N + by);
+                }
+
+                raised.Add((reader.GetString(0), reader.GetString(1), summary.Encode()));
+            }
+        }
+
+        foreach (var (relation, row, summary) in raised)
+        {
+            await using var write = new NpgsqlCommand($"UPDATE {relation} SET summary = @summary WHERE ctid = @row::tid", connection);
+            write.Parameters.AddWithValue("summary", summary!);
+            write.Parameters.AddWithValue("row", row);
+            await write.ExecuteNonQueryAsync();
+        }
     }
 }

@@ -107,7 +107,7 @@ public class PostgresRecentDaysTests
         var built = new PostgresDayRollups.BuiltDay(Day, 5, settled: false) { Stamp = rows.Sum(r => r.N), Snapshot = snapshot };
         foreach (var (context, install, n) in rows)
         {
-            built.Add((int)Name, context, install, n);
+            built.Add((int)Name, context, install, n, summary: null);
         }
 
         built.Finish();
