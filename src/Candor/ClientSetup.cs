@@ -318,9 +318,25 @@ internal sealed class ClientSetup
     private static MachineContext DetectContext(IEnvironment environment, bool testing) =>
         testing ? new ContextProbe(environment, PhysicalFileSystem.Instance).Detect() : ContextProbe.Current;
 
-    // The key is used by hash and name-or-hash fields (alone or as list items), nothing else.
-    private static bool UsesKeyedHashes(TelemetryManifest manifest) =>
-        manifest.Events.Any(e => e.Fields.Any(f => IsKeyed(f) || (f.Item is { } item && IsKeyed(item))));
+    // The key is used by hash and name-or-hash fields (alone or as list items), nothing else. Loops rather than LINQ's
+    // Any: its lambdas and iterators are more types for every recording run to load.
+    private static bool UsesKeyedHashes(TelemetryManifest manifest)
+    {
+        var events = manifest.Events;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var fields = events[i].Fields;
+            for (var j = 0; j < fields.Count; j++)
+            {
+                if (IsKeyed(fields[j]) || (fields[j].Item is { } item && IsKeyed(item)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsKeyed(FieldDefinition field) => field.Kind is FieldKind.Hash or FieldKind.NameOrHash;
 

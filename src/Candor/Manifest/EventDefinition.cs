@@ -16,12 +16,17 @@ public sealed class EventDefinition
         Purpose = purpose;
         Level = level;
         Fields = fields;
-        _fields = [.. fields];
+
+        // Indexed, not spread or enumerated: either goes through LINQ's or the list's interface enumerator, a dozen
+        // more types and methods for every recording run to load as it reads the manifest.
+        _fields = new FieldDefinition[fields.Count];
         FieldsByName = new Dictionary<string, FieldDefinition>(fields.Count, StringComparer.Ordinal);
-        foreach (var field in fields)
+        for (var i = 0; i < _fields.Length; i++)
         {
+            _fields[i] = fields[i];
+
             // A name declared twice is an error the builder reports after this; until then the first one counts.
-            FieldsByName.TryAdd(field.Name, field);
+            FieldsByName.TryAdd(fields[i].Name, fields[i]);
         }
     }
 

@@ -41,10 +41,11 @@ public sealed class FieldDefinition
         Item = item;
         MaxItems = maxItems;
         AllowSet = new Dictionary<string, string>(allow.Count, StringComparer.OrdinalIgnoreCase);
-        foreach (var allowed in allow)
+        for (var i = 0; i < allow.Count; i++)
         {
-            // The builder refuses names that differ only in case; until it throws, the first one counts.
-            AllowSet.TryAdd(allowed, allowed);
+            // The builder refuses names that differ only in case; until it throws, the first one counts. Indexed, not
+            // enumerated: the list's interface enumerator is more types for every recording run to load.
+            AllowSet.TryAdd(allow[i], allow[i]);
         }
     }
 
