@@ -344,7 +344,14 @@ internal sealed class ClientSetup
     // own for every recording run to load, for the one or two assemblies a tool has.
     private static Func<Assembly, bool> OwnAssemblies(CandorOptions options)
     {
-        Assembly[] own = options.Assembly is { } assembly ? [.. options.OwnAssemblies, assembly] : [.. options.OwnAssemblies];
+        // Copied, not spread: a spread enumerates the list through its interface (see ListCopy).
+        var own = new Assembly[options.OwnAssemblies.Count + (options.Assembly is null ? 0 : 1)];
+        options.OwnAssemblies.CopyTo(own, 0);
+        if (options.Assembly is { } assembly)
+        {
+            own[^1] = assembly;
+        }
+
         return candidate => Array.IndexOf(own, candidate) >= 0;
     }
 }

@@ -1,4 +1,5 @@
 using Candor.Json;
+using Candor.Platform;
 
 namespace Candor.Manifest;
 
@@ -17,16 +18,12 @@ public sealed class EventDefinition
         Level = level;
         Fields = fields;
 
-        // Indexed, not spread or enumerated: either goes through LINQ's or the list's interface enumerator, a dozen
-        // more types and methods for every recording run to load as it reads the manifest.
-        _fields = new FieldDefinition[fields.Count];
+        _fields = ListCopy.ToArray(fields);
         FieldsByName = new Dictionary<string, FieldDefinition>(fields.Count, StringComparer.Ordinal);
-        for (var i = 0; i < _fields.Length; i++)
+        foreach (var field in _fields)
         {
-            _fields[i] = fields[i];
-
             // A name declared twice is an error the builder reports after this; until then the first one counts.
-            FieldsByName.TryAdd(fields[i].Name, fields[i]);
+            FieldsByName.TryAdd(field.Name, field);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Candor.Diagnostics;
 using Candor.Manifest;
+using Candor.Platform;
 
 namespace Candor.Sinks;
 
@@ -11,7 +12,7 @@ namespace Candor.Sinks;
 internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
 {
     // An array, walked by index: handing an event over allocates nothing (an interface's enumerator would).
-    private readonly IEventSink[] _sinks = [.. sinks];
+    private readonly IEventSink[] _sinks = ListCopy.ToArray(sinks);
 
     public int Count => _sinks.Length;
 
