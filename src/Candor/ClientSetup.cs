@@ -284,7 +284,7 @@ internal sealed class ClientSetup
     // The user's settings turn every product off (as settings.off, which the settings store keeps, says) and
     // CANDOR_TELEMETRY, the only source before them that can turn telemetry on, is not set: off from two file times.
     private static bool SettingsTurnEveryProductOff(IEnvironment environment, IFileSystem files) =>
-        string.IsNullOrWhiteSpace(environment.Get(ConsentResolver.CandorVariable))
+        ConsentResolver.CandorVariableLevel(environment) is null
         && HomeLocator.Find(environment).Home is { } home
         && SettingsOffMarker.SaysOff(home, files);
 

@@ -38,13 +38,24 @@ internal static class ConsentResolver
     /// </summary>
     public static bool OffWhateverElseSays(string? commandLineOptOut, IEnvironment environment)
     {
-        if (commandLineOptOut is not null || EnvironmentFlag.IsSet(environment.Get(DoNotTrackVariable)))
+        return commandLineOptOut is not null
+            || EnvironmentFlag.IsSet(environment.Get(DoNotTrackVariable))
+            || CandorVariableLevel(environment) == TelemetryLevel.Off;
+    }
+
+    /// <summary>
+    /// What <c>CANDOR_TELEMETRY</c> says: null when it is not set (or blank), else its level in any case, and off for
+    /// anything that is not a level.
+    /// </summary>
+    public static TelemetryLevel? CandorVariableLevel(IEnvironment environment)
+    {
+        var candor = environment.Get(CandorVariable);
+        if (string.IsNullOrWhiteSpace(candor))
         {
-            return true;
+            return null;
         }
 
-        var candor = environment.Get(CandorVariable);
-        return !string.IsNullOrWhiteSpace(candor) && !(TelemetryLevelText.TryParse(candor, out var level) && level != TelemetryLevel.Off);
+        return TelemetryLevelText.TryParse(candor, out var level) ? level : TelemetryLevel.Off;
     }
 
     /// <summary>
@@ -125,12 +136,12 @@ internal static class ConsentResolver
             return Off(ConsentSource.DoNotTrack, $"{DoNotTrackVariable}={doNotTrack}");
         }
 
-        var candor = environment.Get(CandorVariable);
-        if (!string.IsNullOrWhiteSpace(candor))
+        if (CandorVariableLevel(environment) is { } level)
         {
-            return TelemetryLevelText.TryParse(candor, out var level)
-                ? new(level, ConsentSource.CandorVariable, $"{CandorVariable}={candor}")
-                : Off(ConsentSource.CandorVariable, $"{CandorVariable}={candor} is not {TelemetryLevelText.Choices}, so off");
+            var candor = environment.Get(CandorVariable);
+            return new(level, ConsentSource.CandorVariable, TelemetryLevelText.TryParse(candor, out _)
+                ? $"{CandorVariable}={candor}"
+                : $"{CandorVariable}={candor} is not {TelemetryLevelText.Choices}, so off");
         }
 
         return FromUserOrProduct(inputs);
