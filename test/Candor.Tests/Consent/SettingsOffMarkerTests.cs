@@ -110,6 +110,45 @@ public sealed class SettingsOffMarkerTests : IDisposable
         Assert.False(SettingsOffMarker.SaysOff(home, PhysicalFileSystem.Instance));
     }
 
+    [Fact]
+    public void OnDisk_AMarkerThatCannotBeRemoved_FailsTheChange_AndOneThatCannotBeWritten_IsOnlyLeftOut()
+    {
+        var home = new CandorHome(_temp.Combine("home"));
+        var files = new Delivery.FaultyFileSystem();
+        var store = new SettingsStore(home, files);
+        store.Update(d =>
+        {
+            d.Level = "off";
+            return true;
+        });
+
+        // Turning a product on must not leave a marker that says off beside it: the change fails, the settings stay.
+        files.Fault = (operation, path) => operation == "DeleteFile" && path == home.SettingsOffFile ? new IOException("read-only") : null;
+        Assert.Throws<IOException>(() => store.Update(d =>
+        {
+            d.Level = "all";
+            return true;
+        }));
+        Assert.Equal("off", store.Read().MachineLevel);
+        Assert.True(SettingsOffMarker.SaysOff(home, files));
+
+        // Turning everything off without room for the marker keeps the choice; runs then read the settings.
+        files.Fault = (_, _) => null;
+        store.Update(d =>
+        {
+            d.Level = "all";
+            return true;
+        });
+        files.Fault = (operation, path) => operation == "WriteAtomic" && path == home.SettingsOffFile ? Delivery.FaultyFileSystem.DiskFull() : null;
+        store.Update(d =>
+        {
+            d.Level = "off";
+            return true;
+        });
+        Assert.Equal("off", store.Read().MachineLevel);
+        Assert.False(SettingsOffMarker.SaysOff(home, files));
+    }
+
     private static void Apply(Change change, CandorHome home, MemoryFileSystem files, SettingsStore store)
     {
         var level = Levels[change.Level];
