@@ -10,11 +10,16 @@ public sealed class FieldDefinition
     private byte[]? _jsonMember;
     private byte[][]? _jsonMembers;
 
-    // For each declared value, the instance it was last found by (the tool passes the same literal every time), and
-    // each value's position: made by the first lookup, never at start-up.
+    // For each declared value, the instance it was last found by (the tool passes the same literal every time), and,
+    // for a long list, each value's position: made by the first lookup, never at start-up. A short list is searched
+    // in place: a dictionary keyed to an int is types of its own for every recording run to load.
     private string?[]? _seenValues;
     private Dictionary<string, int>? _valueIndex;
+    private Dictionary<string, string>? _allowSet;
     private IReadOnlyList<string>? _bucketLabels;
+
+    // Up to this many declared values, a lookup compares them in order rather than hashing.
+    private const int ScannedValues = 16;
 
     internal FieldDefinition(
         string name,
@@ -40,13 +45,6 @@ public sealed class FieldDefinition
         Allow = allow;
         Item = item;
         MaxItems = maxItems;
-        AllowSet = new Dictionary<string, string>(allow.Count, StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < allow.Count; i++)
-        {
-            // The builder refuses names that differ only in case; until it throws, the first one counts. Indexed, not
-            // enumerated: the list's interface enumerator is more types for every recording run to load.
-            AllowSet.TryAdd(allow[i], allow[i]);
-        }
     }
 
     /// <summary>The property's name, unique within its event.</summary>
@@ -75,13 +73,33 @@ public sealed class FieldDefinition
             }
         }
 
-        if (!(_valueIndex ??= IndexValues()).TryGetValue(raw, out var index))
+        var index = Find(raw);
+        if (index >= 0)
         {
-            return -1;
+            seen[index] = raw;
         }
 
-        seen[index] = raw;
         return index;
+    }
+
+    // The position of the declared value equal to value (ordinally), or -1.
+    private int Find(string value)
+    {
+        var values = Values;
+        if (values.Count > ScannedValues)
+        {
+            return (_valueIndex ??= IndexValues()).TryGetValue(value, out var index) ? index : -1;
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.Equals(values[i], value, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>
@@ -130,13 +148,14 @@ public sealed class FieldDefinition
 
     /// <summary>Whether <paramref name="value"/> is one of the declared <see cref="Values"/> (compared ordinally).</summary>
     /// <remarks>
-    /// Through the index the tracking path builds on first use, not a set made with every field: HashSet's type is
-    /// forwarded through System.Collections, an assembly every recording run would load to build the manifest.
+    /// Through the search the tracking path uses, not a set made with every field: HashSet's type is forwarded through
+    /// System.Collections, an assembly every recording run would load to build the manifest.
     /// </remarks>
-    internal bool HasValue(string value) => (_valueIndex ??= IndexValues()).ContainsKey(value);
+    internal bool HasValue(string value) => Find(value) >= 0;
 
-    // Maps any casing of an allowed name to the declared casing, so "ZLIB" and "zlib" count as one.
-    internal Dictionary<string, string> AllowSet { get; }
+    // Maps any casing of an allowed name to the declared casing, so "ZLIB" and "zlib" count as one. Made by the first
+    // lookup (only name-or-hash fields have one), not with every field of the manifest.
+    private Dictionary<string, string> AllowSet => _allowSet ??= IndexAllowed();
 
     /// <summary>For <see cref="FieldKind.Bucket"/>: the label sent for each bucket, lowest first (<c>&lt;b0</c>, <c>b0-b1</c>, ..., <c>&gt;=bn</c>).</summary>
     /// <remarks>
@@ -148,6 +167,19 @@ public sealed class FieldDefinition
 
     /// <summary>For <see cref="FieldKind.Bucket"/>: the label of the bucket that holds <paramref name="value"/>.</summary>
     public string BucketOf(double value) => BucketLabels[BucketLabel.IndexOf(Boundaries, value)];
+
+    private Dictionary<string, string> IndexAllowed()
+    {
+        var set = new Dictionary<string, string>(Allow.Count, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < Allow.Count; i++)
+        {
+            // The builder refuses names that differ only in case; until it throws, the first one counts. Indexed, not
+            // enumerated: the list's interface enumerator is more types for every recording run to load.
+            set.TryAdd(Allow[i], Allow[i]);
+        }
+
+        return set;
+    }
 
     private Dictionary<string, int> IndexValues()
     {
