@@ -49,44 +49,26 @@ internal sealed class ProductRecordStore
                 ProductVersion = version,
                 Endpoint = string.IsNullOrEmpty(endpoint) ? null : endpoint,
                 IngestionKey = string.IsNullOrEmpty(endpoint) || string.IsNullOrEmpty(ingestionKey) ? null : ingestionKey,
-                Manifest = Encoding.UTF8.GetBytes(manifest.Json),
             };
+            var json = manifest.Json;
+            document.Stamp = ProductRecordStamp.Of(document, json);
             var path = _home.CatalogFile(manifest.Product);
-            var current = ReadDocument(manifest.Product);
-            if (current.Value is { } stored && Holds(stored, document))
+            if (ProductRecordStamp.IsFoundIn(_files, path, document.Stamp))
             {
                 return true;
             }
 
-            if (current.State == HomeFileState.Unusable)
+            if (ReadDocument(manifest.Product).State == HomeFileState.Unusable)
             {
                 HomeFiles.TrySetAside(_files, path);
             }
 
+            document.Manifest = Encoding.UTF8.GetBytes(json);
             HomeFiles.CreateFolder(_files, _home, _home.CatalogDirectory);
             _files.WriteAtomic(path, ProductRecordJson.Write(document), durable: true);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException || JsonProblems.IsMalformed(ex))
-        {
-            return false;
-        }
-    }
-
-    // Compared by reading, not by writing the record and comparing bytes: an unchanged tool's run then never
-    // sets up the JSON writer for it. A file that cannot be read is not current, so it is written again.
-    private static bool Holds(ProductRecordDocument stored, ProductRecordDocument expected)
-    {
-        try
-        {
-            return stored.Version == expected.Version
-                && stored.Product == expected.Product
-                && stored.ProductVersion == expected.ProductVersion
-                && stored.Endpoint == expected.Endpoint
-                && stored.IngestionKey == expected.IngestionKey
-                && JsonFields.SameValue(stored.Manifest.Span, expected.Manifest.Span);
-        }
-        catch (Exception ex) when (JsonProblems.IsMalformed(ex))
         {
             return false;
         }
@@ -144,6 +126,9 @@ internal sealed class ProductRecordStore
 internal sealed class ProductRecordDocument
 {
     public int Version { get; set; } = 1;
+
+    // What the record was written from, in one word (see ProductRecordStamp); null in a record written before it.
+    public string? Stamp { get; set; }
 
     public string Product { get; set; } = "";
 

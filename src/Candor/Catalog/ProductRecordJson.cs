@@ -28,6 +28,10 @@ internal static class ProductRecordJson
             {
                 document.Version = JsonFields.Int32(ref reader);
             }
+            else if (JsonFields.IsMember(ref reader, "stamp"u8))
+            {
+                document.Stamp = JsonFields.NullableString(ref reader);
+            }
             else if (JsonFields.IsMember(ref reader, "product"u8))
             {
                 document.Product = JsonFields.NullableString(ref reader)!;
@@ -64,6 +68,7 @@ internal static class ProductRecordJson
     {
         writer.WriteStartObject();
         writer.WriteNumber("version"u8, document.Version);
+        JsonValues.WriteIfNotNull(writer, "stamp"u8, document.Stamp);
         JsonValues.WriteIfNotNull(writer, "product"u8, document.Product);
         JsonValues.WriteIfNotNull(writer, "productVersion"u8, document.ProductVersion);
         JsonValues.WriteIfNotNull(writer, "endpoint"u8, document.Endpoint);

@@ -95,59 +95,6 @@ internal static class JsonFields
     public static DateTimeOffset? NullableDateTimeOffset(ref JsonScanner reader) =>
         reader.TokenType == JsonToken.Null ? null : DateTimeOffset(ref reader);
 
-    /// <summary>
-    /// Whether <paramref name="left"/> and <paramref name="right"/> hold the same JSON value, whatever their layout:
-    /// the same tokens in the same order, strings compared after unescaping and numbers by value, comments and
-    /// trailing commas allowed (as in hand-edited files). What <see cref="JsonValues.CopyValue"/> writes is the same
-    /// value as what it read, so a file can be checked against a value without writing anything.
-    /// </summary>
-    /// <exception cref="JsonException">Either side is malformed.</exception>
-    public static bool SameValue(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
-    {
-        var a = new JsonScanner(left, handEdited: true);
-        var b = new JsonScanner(right, handEdited: true);
-        while (true)
-        {
-            var more = a.Read();
-            if (more != b.Read())
-            {
-                return false;
-            }
-
-            if (!more)
-            {
-                return true;
-            }
-
-            if (a.TokenType != b.TokenType || !SameToken(ref a, ref b))
-            {
-                return false;
-            }
-        }
-    }
-
-    private static bool SameToken(ref JsonScanner a, ref JsonScanner b) => a.TokenType switch
-    {
-        JsonToken.PropertyName or JsonToken.String => a.ValueIsEscaped || b.ValueIsEscaped
-            ? a.GetString() == b.GetString()
-            : a.ValueSpan.SequenceEqual(b.ValueSpan),
-        JsonToken.Number => SameNumber(ref a, ref b),
-        _ => true,
-    };
-
-    // As CopyValue writes them: by decimal value, else by double value; a number neither can hold is compared as spelled.
-    private static bool SameNumber(ref JsonScanner a, ref JsonScanner b)
-    {
-        if (a.TryGetDecimal(out var x) && b.TryGetDecimal(out var y))
-        {
-            return x == y;
-        }
-
-        return a.TryGetDouble(out var p) && b.TryGetDouble(out var q) && double.IsFinite(p) && double.IsFinite(q)
-            ? p == q
-            : a.ValueSpan.SequenceEqual(b.ValueSpan);
-    }
-
     private static Exception Mismatch(ref JsonScanner reader, string expected) =>
         JsonScanner.Malformed($"Expected {expected}, found {reader.TokenType} at byte {reader.TokenStartIndex}.");
 }

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Candor.Catalog;
+using CsCheck;
 using Candor.Manifest;
 using Candor.Storage;
 using Candor.Tests.Support;
@@ -48,9 +50,9 @@ public sealed class ProductRecordStoreTests : IDisposable
     }
 
     [Fact]
-    public void Record_SameManifestInAnotherLayout_WritesNothing()
+    public void Record_RespelledRecordThatKeepsItsStamp_WritesNothing()
     {
-        // A record whose manifest holds the same value spelled differently (compact, with escapes) is current.
+        // A record whose stamp is current is current, whatever its layout (compact, with escapes).
         Store().Record(_manifest, "1.4.2", null, null);
         var path = _home.CatalogFile("sample");
         var respelled = File.ReadAllText(path).Replace("\"sample\"", "\"\\u0073ample\"", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
@@ -76,6 +78,66 @@ public sealed class ProductRecordStoreTests : IDisposable
         Assert.True(Store().Record(_manifest, "1.4.2", null, null));
 
         Assert.Equal(_manifest.Events.Select(e => e.Name), Store().TryRead("sample")!.Manifest!.Events.Select(e => e.Name));
+    }
+
+    [Fact]
+    public void Record_RecordWrittenBeforeStamps_IsWrittenAgainOnceWithItsStamp()
+    {
+        // What an SDK without stamps wrote: the same record, without the "stamp" member.
+        Store().Record(_manifest, "1.4.2", "https://collector.example/", "key-123");
+        var path = _home.CatalogFile("sample");
+        var unstamped = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        unstamped.Remove("stamp");
+        File.WriteAllText(path, unstamped.ToJsonString());
+
+        Assert.True(Store().Record(_manifest, "1.4.2", "https://collector.example/", "key-123"));
+
+        Assert.Contains("\"stamp\": \"", File.ReadAllText(path), StringComparison.Ordinal);
+        var files = new RecordingFileSystem();
+        Assert.True(Store(files).Record(_manifest, "1.4.2", "https://collector.example/", "key-123"));
+        Assert.Empty(files.Changes);
+    }
+
+    [Fact]
+    public void Record_StampEditedByHand_Rewrites()
+    {
+        Store().Record(_manifest, "1.4.2", null, null);
+        var path = _home.CatalogFile("sample");
+        var stamp = JsonNode.Parse(File.ReadAllText(path))!["stamp"]!.GetValue<string>();
+        File.WriteAllText(path, File.ReadAllText(path).Replace(stamp, new string('0', 16), StringComparison.Ordinal));
+
+        Store().Record(_manifest, "1.4.2", null, null);
+
+        Assert.Contains(stamp, File.ReadAllText(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Record_AnyChangeOfWhatItHolds_Rewrites()
+    {
+        // Every change of version, collector, key or manifest gives another stamp, so the record is written again; a
+        // key without a collector is not kept, so it changes nothing.
+        var manifests = new[] { _manifest, TelemetryManifest.Parse(Some.ManifestJson.Replace("\"revision\": 1", "\"revision\": 2", StringComparison.Ordinal)) };
+        var text = Gen.OneOf(Gen.Const((string?)null), Gen.Const<string?>(""), Gen.String[Gen.Char.AlphaNumeric, 0, 3].Select(s => (string?)s));
+        var inputs = Gen.Select(Gen.Int[0, 1], text, text, text);
+        Gen.Select(inputs, inputs).Sample((before, after) =>
+        {
+            using var temp = new TempFolder();
+            var store = new ProductRecordStore(new CandorHome(temp.Combine("home")), PhysicalFileSystem.Instance);
+            Assert.True(store.Record(manifests[before.Item1], before.Item2, Endpoint(before.Item3), before.Item4));
+            var files = new RecordingFileSystem();
+
+            Assert.True(new ProductRecordStore(new CandorHome(temp.Combine("home")), files).Record(manifests[after.Item1], after.Item2, Endpoint(after.Item3), after.Item4));
+
+            var same = before.Item1 == after.Item1 && before.Item2 == after.Item2 && Endpoint(before.Item3) == Endpoint(after.Item3)
+                && (string.IsNullOrEmpty(before.Item3) ? null : NullIfEmpty(before.Item4)) == (string.IsNullOrEmpty(after.Item3) ? null : NullIfEmpty(after.Item4));
+            Assert.Equal(same, files.Changes.Count == 0);
+            var read = store.TryRead("sample")!;
+            Assert.Equal(after.Item2, read.ProductVersion);
+            Assert.Equal(manifests[after.Item1].Revision, read.Manifest!.Revision);
+        }, iter: 60);
+
+        static string? Endpoint(string? host) => string.IsNullOrEmpty(host) ? null : $"https://{host}.example/";
+        static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
     }
 
     [Fact]
