@@ -33,7 +33,14 @@ if (list)
             phase = item.Name.Split("::")[0].Split('+')[0];
         }
 
-        Console.WriteLine($"{phase}\t{item.Kind}\t{item.Name}");
+        Console.WriteLine($"{phase}\t{item.Kind}\t{item.Name}\t{item.Thread}\t{item.Time:F3}");
+    }
+
+    // Which threads did the work, and over what span of the run (traced, so slower than an untraced run).
+    Console.WriteLine();
+    foreach (var thread in added.GroupBy(i => i.Thread))
+    {
+        Console.WriteLine($"thread {thread.Key}: {thread.Count()} items, {thread.Min(i => i.Time):F1} to {thread.Max(i => i.Time):F1} ms");
     }
 }
 
@@ -42,6 +49,16 @@ return 0;
 /// <summary>One thing the runtime did once in a run: its kind and what it was done for.</summary>
 internal sealed record StartupWork(string Kind, string Name)
 {
+    // Where and when it was done (not part of what the item is, so a baseline's items still match): the thread, and
+    // milliseconds since the trace began.
+    public int Thread { get; init; }
+
+    public double Time { get; init; }
+
+    public bool Equals(StartupWork? other) => other is not null && Kind == other.Kind && Name == other.Name;
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Name);
+
     public const string Precompiled = "r2r";
     public const string Compiled = "jit";
     public const string Type = "type";
@@ -55,10 +72,10 @@ internal sealed record StartupWork(string Kind, string Name)
     {
         var work = new List<StartupWork>();
         using var source = new EventPipeEventSource(file);
-        source.Clr.MethodR2RGetEntryPoint += e => work.Add(new(Precompiled, $"{e.MethodNamespace}::{e.MethodName}"));
-        source.Clr.MethodJittingStarted += e => work.Add(new(Compiled, $"{e.MethodNamespace}::{e.MethodName}"));
-        source.Clr.TypeLoadStop += e => work.Add(new(Type, e.TypeName));
-        source.Clr.LoaderAssemblyLoad += e => work.Add(new(Assembly, e.FullyQualifiedAssemblyName.Split(',')[0]));
+        source.Clr.MethodR2RGetEntryPoint += e => work.Add(new(Precompiled, $"{e.MethodNamespace}::{e.MethodName}") { Thread = e.ThreadID, Time = e.TimeStampRelativeMSec });
+        source.Clr.MethodJittingStarted += e => work.Add(new(Compiled, $"{e.MethodNamespace}::{e.MethodName}") { Thread = e.ThreadID, Time = e.TimeStampRelativeMSec });
+        source.Clr.TypeLoadStop += e => work.Add(new(Type, e.TypeName) { Thread = e.ThreadID, Time = e.TimeStampRelativeMSec });
+        source.Clr.LoaderAssemblyLoad += e => work.Add(new(Assembly, e.FullyQualifiedAssemblyName.Split(',')[0]) { Thread = e.ThreadID, Time = e.TimeStampRelativeMSec });
         source.Process();
         return work;
     }
