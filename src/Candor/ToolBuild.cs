@@ -30,7 +30,8 @@ internal static class ToolBuild
     /// <exception cref="ArgumentException">There is a key but no address.</exception>
     public static string? Endpoint(CandorOptions options, TelemetryManifest manifest, string? key)
     {
-        var endpoint = options.Endpoint?.ToString()
+        // As the tool wrote it: ToString would build the canonical text, which no other part of a run needs.
+        var endpoint = options.Endpoint?.OriginalString
             ?? (manifest.Build is { } facts ? facts.Endpoint : Metadata(options.Assembly, EndpointMetadata));
         return !string.IsNullOrEmpty(key) && string.IsNullOrEmpty(endpoint)
             ? throw new ArgumentException("The build sets an ingestion key but no collector endpoint: set CandorEndpoint (or CandorOptions.Endpoint) too.", nameof(options))

@@ -2,17 +2,28 @@ using Candor.Protocol;
 
 namespace Candor.Delivery;
 
-/// <summary>Checks a collector address once, when the client is built, and derives the batch URL from it.</summary>
+/// <summary>
+/// Checks a collector address once, when the client is built, and derives the batch URL from it when the first
+/// upload needs it (most short runs upload nothing in process).
+/// </summary>
 internal static class DeliveryEndpoint
 {
-    /// <summary>
-    /// The batch URL under <paramref name="endpoint"/> (its path, if any, is kept as a prefix).
-    /// </summary>
+    /// <summary>The batch URL under <paramref name="endpoint"/> (its path, if any, is kept as a prefix).</summary>
+    /// <exception cref="ArgumentException">The address is not one <see cref="Check"/> accepts.</exception>
+    public static Uri BatchUri(string endpoint) => BatchUri(Check(endpoint));
+
+    /// <summary>The batch URL under an address <see cref="Check"/> accepted.</summary>
+    public static Uri BatchUri(Uri endpoint) =>
+        // Joined as text, not with UriBuilder: its path escaping compiles a vectorised search at run time, in every
+        // run that builds a client. AbsolutePath is escaped already, and the batch path needs no escaping.
+        new(endpoint.GetLeftPart(UriPartial.Authority) + endpoint.AbsolutePath.TrimEnd('/') + ProtocolConstants.BatchPath);
+
+    /// <summary>The address, parsed.</summary>
     /// <exception cref="ArgumentException">
     /// The address is not an absolute http(s) URL, carries credentials, a query or a fragment, or uses plain
     /// http for anything but loopback: events must never cross a network unencrypted.
     /// </exception>
-    public static Uri BatchUri(string endpoint)
+    public static Uri Check(string endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
@@ -39,8 +50,6 @@ internal static class DeliveryEndpoint
             throw new ArgumentException($"The Candor endpoint '{endpoint}' must not have a query or a fragment.", nameof(endpoint));
         }
 
-        // Joined as text, not with UriBuilder: its path escaping compiles a vectorised search at run time, in every
-        // run that builds a client. AbsolutePath is escaped already, and the batch path needs no escaping.
-        return new Uri(uri.GetLeftPart(UriPartial.Authority) + uri.AbsolutePath.TrimEnd('/') + ProtocolConstants.BatchPath);
+        return uri;
     }
 }

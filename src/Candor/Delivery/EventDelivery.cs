@@ -57,7 +57,7 @@ internal sealed class EventDelivery : IDisposable
     {
         ArgumentNullException.ThrowIfNull(home);
         ArgumentException.ThrowIfNullOrEmpty(product);
-        var batchUri = DeliveryEndpoint.BatchUri(endpoint);
+        var checkedEndpoint = DeliveryEndpoint.Check(endpoint);
         CheckKey(ingestionKey);
         var checkedOptions = (options ?? new DeliveryOptions()).Validated();
         files ??= PhysicalFileSystem.Instance;
@@ -73,7 +73,7 @@ internal sealed class EventDelivery : IDisposable
         var state = new DeliveryStateStore(home.DeliveryState(product), files);
         Spool = new Spool(home, product, files, _time, checkedOptions, Counters, () => state.Load().Failures > 0);
         _handler = handler;
-        _uploader = new Uploader(home, product, batchUri, ingestionKey, Http, Spool, checkedOptions, files, _time, Counters);
+        _uploader = new Uploader(home, product, checkedEndpoint, ingestionKey, Http, Spool, checkedOptions, files, _time, Counters);
     }
 
     /// <summary>The product's spool: the client writes each serialized event here.</summary>

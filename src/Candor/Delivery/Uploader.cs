@@ -46,7 +46,8 @@ internal sealed class Uploader
     private const int MaxReasonLength = 64;
 
     private readonly CandorHome _home;
-    private readonly Uri _batchUri;
+    private readonly Uri _endpoint;
+    private Uri? _batchUri;
     private readonly string _key;
     private readonly HttpClientSource _http;
     private readonly Spool _spool;
@@ -61,7 +62,7 @@ internal sealed class Uploader
     public Uploader(
         CandorHome home,
         string product,
-        Uri batchUri,
+        Uri endpoint,
         string ingestionKey,
         HttpClientSource http,
         Spool spool,
@@ -71,7 +72,7 @@ internal sealed class Uploader
         DeliveryCounters counters)
     {
         _home = home;
-        _batchUri = batchUri;
+        _endpoint = endpoint;
         _key = ingestionKey;
         _http = http;
         _spool = spool;
@@ -245,7 +246,7 @@ internal sealed class Uploader
         // The one timeout of a request runs on the injected clock, from the connection to the last byte.
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var request = new HttpRequestMessage(HttpMethod.Post, _batchUri) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _batchUri ??= DeliveryEndpoint.BatchUri(_endpoint)) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(ProtocolConstants.MediaType);
         request.Content.Headers.ContentEncoding.Add(ProtocolConstants.Encoding);
         request.Headers.TryAddWithoutValidation(ProtocolConstants.KeyHeader, _key);
