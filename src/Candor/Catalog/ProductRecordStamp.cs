@@ -69,7 +69,18 @@ internal static class ProductRecordStamp
         }
 
         member[^1] = (byte)'"';
-        return bytes.AsSpan(0, Math.Min(bytes.Length, Window)).IndexOf(member) >= 0;
+        // A loop, not MemoryExtensions.IndexOf: its search for a run of bytes is compiled at run time, as the
+        // framework's precompiled code lacks it.
+        var head = bytes.AsSpan(0, Math.Min(bytes.Length, Window));
+        for (var i = 0; i + member.Length <= head.Length; i++)
+        {
+            if (head[i] == (byte)'"' && head.Slice(i, member.Length).SequenceEqual(member))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static ulong Add(ulong hash, string? value)
