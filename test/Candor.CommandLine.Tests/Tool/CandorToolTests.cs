@@ -111,9 +111,9 @@ public sealed class CandorToolTests : IDisposable
         await CandorAsync("disable");
         var off = await CandorAsync("status", "--product", "pack");
 
-        Assert.Contains("\n  sends    to http://127.0.0.1:9/\n", on.Output, StringComparison.Ordinal);
-        Assert.Contains("\n  sends    error events only, to http://127.0.0.1:9/\n", errors.Output, StringComparison.Ordinal);
-        Assert.Contains("\n  sends    nothing: telemetry is off here (this build's collector is http://127.0.0.1:9/)\n", off.Output, StringComparison.Ordinal);
+        Assert.Contains("\n  sends    to http://127.0.0.1:9\n", on.Output, StringComparison.Ordinal);
+        Assert.Contains("\n  sends    error events only, to http://127.0.0.1:9\n", errors.Output, StringComparison.Ordinal);
+        Assert.Contains("\n  sends    nothing: telemetry is off here (this build's collector is http://127.0.0.1:9)\n", off.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("sends    to", off.Output, StringComparison.Ordinal);
     }
 
