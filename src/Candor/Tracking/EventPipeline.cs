@@ -388,8 +388,10 @@ internal sealed partial class EventPipeline
     {
         _longRun = 1;
 
-        // Event IDs from the generator, and written by the formatter, that are cheaper per event but costly to load.
+        // Event IDs from the generator, and written by the formatter, that are cheaper per event but costly to load;
+        // and events reused rather than made for each.
         _writer!.StartLongRun();
+        _pool.Start();
         Sinks.OnLongRun();
         try
         {
