@@ -14,15 +14,16 @@ namespace Candor.Tracking;
 /// A ring of slots: producers advance the head to claim a slot and then publish the event into it; the single
 /// reader takes the slot at the tail once published, clears it and advances the tail, which frees it.
 /// </remarks>
-// The doorbell's SemaphoreSlim holds an OS handle only once its AvailableWaitHandle is read, which never happens,
-// so the queue needs no Dispose and lives as long as its pipeline.
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim without AvailableWaitHandle holds no handle.")]
 internal sealed class EventQueue
 {
     private readonly PendingEvent?[] _slots;
     private readonly long _mask;
     private readonly long _wakeAt;
-    private readonly SemaphoreSlim _doorbell = new(0, 1);
+    // The doorbell: rung (under its lock) by a producer, answered by the reader. A flag and the monitor's wait and
+    // pulse, not a SemaphoreSlim: its wait path loads the task and cancellation types, which no other part of a short
+    // run needs, and spins before it blocks, which the reader, lingering on purpose, does not want.
+    private readonly object _doorbell = new();
+    private bool _ringing;
 
     // The producers' and the reader's positions, each on a cache line of its own: side by side, every claim by the tool
     // took the line the writer was reading its own position from, and the reverse, once per event.
@@ -112,7 +113,11 @@ internal sealed class EventQueue
     {
         if (Interlocked.Exchange(ref _rung, 1) == 0)
         {
-            _doorbell.Release();
+            lock (_doorbell)
+            {
+                _ringing = true;
+                Monitor.Pulse(_doorbell);
+            }
         }
     }
 
@@ -138,12 +143,18 @@ internal sealed class EventQueue
 
         try
         {
-            if (!_doorbell.Wait(linger))
+            lock (_doorbell)
             {
-                return false;
+                // A ring that came before the wait is answered at once; one that came as the wait timed out, too.
+                if (!_ringing && !Monitor.Wait(_doorbell, linger) && !_ringing)
+                {
+                    return false;
+                }
+
+                _ringing = false;
             }
 
-            // Only a consumed release is acknowledged: resetting after a timeout could allow a second release.
+            // Only a ring answered is acknowledged: resetting after a timeout could let a second ring through.
             Volatile.Write(ref _rung, 0);
             return true;
         }
