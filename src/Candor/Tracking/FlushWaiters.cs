@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Candor.Tracking;
 
 /// <summary>
@@ -152,23 +154,32 @@ internal sealed class FlushWaiters
         lock (_gate)
         {
             // Blocked waiters that are not done yet register again when they wake; asynchronous ones are kept here.
-            var lowest = long.MaxValue;
-            for (var i = (_asynchronous?.Count ?? 0) - 1; i >= 0; i--)
-            {
-                var (target, done) = _asynchronous![i];
-                if (Done(target))
-                {
-                    done.TrySetResult(true);
-                    _asynchronous.RemoveAt(i);
-                }
-                else
-                {
-                    lowest = Math.Min(lowest, target);
-                }
-            }
-
-            Volatile.Write(ref _lowestTarget, lowest);
+            Volatile.Write(ref _lowestTarget, _asynchronous is null ? long.MaxValue : ReleaseAsynchronous(_asynchronous));
             Monitor.PulseAll(_gate);
         }
+    }
+
+    // Under the gate: completes the asynchronous waiters that are done and returns the lowest target of the rest.
+    // Apart from Release, which every run that records calls at its end: a precompiled method loads the types it names
+    // when it is first called, and these (the waiters' tuples and tasks) only a run that awaited a flush needs.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long ReleaseAsynchronous(List<(long Target, TaskCompletionSource<bool> Done)> asynchronous)
+    {
+        var lowest = long.MaxValue;
+        for (var i = asynchronous.Count - 1; i >= 0; i--)
+        {
+            var (target, done) = asynchronous[i];
+            if (Done(target))
+            {
+                done.TrySetResult(true);
+                asynchronous.RemoveAt(i);
+            }
+            else
+            {
+                lowest = Math.Min(lowest, target);
+            }
+        }
+
+        return lowest;
     }
 }
