@@ -22,7 +22,9 @@ internal sealed class EventDelivery : IDisposable
     private readonly DeliveryOptions _options;
 
     // Cancelled on Dispose only: an exit that runs out of budget leaves the upload running until the process ends.
-    private readonly CancellationTokenSource _stopping = new();
+    // Made (under the gate) by the first upload in process: most short runs start none, and a source made and
+    // cancelled at exit loaded the cancellation's types and callbacks for each of them.
+    private CancellationTokenSource? _stopping;
     private readonly object _gate = new();
     private Task _running = Task.CompletedTask;
 
@@ -114,7 +116,8 @@ internal sealed class EventDelivery : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed)
+            // Refused from the start of Dispose, which then finds any source made before it (see Dispose).
+            if (_disposed || Volatile.Read(ref _disposing) == 1)
             {
                 return;
             }
@@ -125,6 +128,7 @@ internal sealed class EventDelivery : IDisposable
                 return;
             }
 
+            _stopping ??= new CancellationTokenSource();
             _busy = true;
             _running = Task.Run(RunAsync);
         }
@@ -222,8 +226,15 @@ internal sealed class EventDelivery : IDisposable
             return;
         }
 
-        // Cancelled before _disposed is set, so an upload that finds it set (see Http) is already cancelled.
-        _stopping.Cancel();
+        // Cancelled before _disposed is set, so an upload that finds it set (see Http) is already cancelled. Read
+        // under the gate after _disposing is set: an upload started before that has made its source, one after is refused.
+        CancellationTokenSource? stopping;
+        lock (_gate)
+        {
+            stopping = _stopping;
+        }
+
+        stopping?.Cancel();
         HttpClient? http;
         lock (_gate)
         {
@@ -234,7 +245,7 @@ internal sealed class EventDelivery : IDisposable
         // The running upload sees the cancellation and ends; disposing the client under it is safe because
         // every call it makes observes the token or fails with an exception the upload already handles.
         http?.Dispose();
-        _stopping.Dispose();
+        stopping?.Dispose();
     }
 
     private async Task<bool> WaitAsync(Task running, TimeSpan budget, CancellationToken cancellationToken)
@@ -261,7 +272,7 @@ internal sealed class EventDelivery : IDisposable
             try
             {
                 var through = Interlocked.Read(ref _written);
-                var result = await _uploader.UploadAsync(_stopping.Token).ConfigureAwait(false);
+                var result = await _uploader.UploadAsync(_stopping!.Token).ConfigureAwait(false);
                 AfterUpload(result, through);
             }
             catch (Exception e)

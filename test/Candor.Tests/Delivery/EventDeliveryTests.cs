@@ -291,6 +291,22 @@ public class EventDeliveryTests
     }
 
     [Fact]
+    public async Task Dispose_WithoutAnUpload_ThenStartUpload_StartsNothing()
+    {
+        using var blackHole = new BlackHole();
+        using var rig = new DeliveryRig();
+        var delivery = Create(rig, blackHole.Endpoint);
+        rig.Track(1);
+
+        delivery.Dispose();
+        delivery.StartUpload();
+
+        Assert.False(delivery.IsUploading);
+        Assert.True(await delivery.DrainAsync(TimeSpan.Zero));
+        Assert.Single(rig.SpoolFiles());
+    }
+
+    [Fact]
     public async Task SixteenShortRunsOfTwoTools_OnOneHome_DeliverEveryEventExactlyOnce_WithNoLaterRun()
     {
         await using var collector = await TestCollector.StartAsync();
