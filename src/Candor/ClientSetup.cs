@@ -192,30 +192,34 @@ internal sealed class ClientSetup
         }
 
         var drops = new DropCounters();
-        var sinks = new List<IEventSink>();
+
+        // At most two sinks (print, and the tests' or the local log or the spool): an array, not a list, whose type and
+        // interfaces would be six more types for every recording run to load.
+        var sinks = new IEventSink[2];
+        var count = 0;
         var uploads = false;
         var decision = outcome.Decision;
         if (decision.Level != TelemetryLevel.Off && outcome.Identity is not null)
         {
             if (printing)
             {
-                sinks.Add(new PrintSink(options.PrintWriter ?? Console.Error));
+                sinks[count++] = new PrintSink(options.PrintWriter ?? Console.Error);
             }
 
             if (testSink is not null)
             {
-                sinks.Add(testSink);
+                sinks[count++] = testSink;
             }
             else if (outcome.Home is { } home)
             {
                 if (decision.Level == TelemetryLevel.Local)
                 {
-                    sinks.Add(new LocalLogSink(home, manifest.Product, files, delivery, options.TimeProvider));
+                    sinks[count++] = new LocalLogSink(home, manifest.Product, files, delivery, options.TimeProvider);
                 }
                 else if (!string.IsNullOrEmpty(key))
                 {
                     var events = new EventDelivery(home, manifest.Product, endpoint!, key, delivery, files, options.TimeProvider);
-                    sinks.Add(new SpoolSink(events, delivery, options.TimeProvider));
+                    sinks[count++] = new SpoolSink(events, delivery, options.TimeProvider);
                     uploads = true;
                 }
             }
@@ -226,8 +230,10 @@ internal sealed class ClientSetup
         // so a run loads no cryptography for them; they are taken with the stamp, on the pipeline's writer thread.
         var identity = outcome.Identity;
         var own = OwnAssemblies(options);
-        var keyed = sinks.Count > 0 && UsesKeyedHashes(manifest);
-        return new ClientSetup(manifest, delivery, drops, gate, outcome, sinks, () => new EventStamp(
+        var keyed = count > 0 && UsesKeyedHashes(manifest);
+        var chosen = new IEventSink[count];
+        Array.Copy(sinks, chosen, count);
+        return new ClientSetup(manifest, delivery, drops, gate, outcome, chosen, () => new EventStamp(
             manifest.Product,
             manifest.Revision,
             identity!.Install,
