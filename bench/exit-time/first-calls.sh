@@ -6,7 +6,9 @@
 #
 # A run traced from its start is one the runtime was told to trace (DOTNET_DiagnosticPorts): Candor then builds its
 # event source even when off, so that the trace sees its events, which adds about 25 items to every Candor case.
-# Counts do not depend on the machine's load, unlike times; the tool is published as run.sh publishes it.
+# Counts do not depend on the machine's load, unlike times; the tool is published as run.sh publishes it. The on run is
+# counted twice: with the key and collector given in code (on-refused, as run.sh runs it), and as an official build
+# has them, compiled in by the build (on-refused-build).
 #
 # Usage: [BUILD=jit|aot] bench/exit-time/first-calls.sh [--list [CASE]]
 #   --list prints one case's items grouped by Candor type (the refused case unless CASE names another).
@@ -25,9 +27,15 @@ if [ -z "$TRACE" ]; then
 fi
 
 echo "Building the tool ($BUILD_LABEL) and the counter..." >&2
-publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/tool"
-dotnet build "$REPO/bench/Candor.Benchmarks.FirstCalls" -c Release -o "$WORK/counter" -nologo -v q >/dev/null
 REFUSED=http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/tool"
+# The same tool as an official build is configured: its key and collector compiled in by the build (CandorIngestionKey,
+# CandorEndpoint), none given in code. (BUILD=jit builds against the package without these properties: the same as the first.)
+CODE_ARGS=("${PUBLISH_ARGS[@]}")
+PUBLISH_ARGS+=(-p:CandorEndpoint="$REFUSED" -p:CandorIngestionKey=first-calls-key)
+publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/tool-built"
+PUBLISH_ARGS=("${CODE_ARGS[@]}")
+dotnet build "$REPO/bench/Candor.Benchmarks.FirstCalls" -c Release -o "$WORK/counter" -nologo -v q >/dev/null
 
 # trace <name> [VARIABLE=value ...]: one traced run, with the tool's own settings and a home of the case's own.
 trace() {
@@ -36,7 +44,7 @@ trace() {
   env -i PATH="$PATH" HOME="$HOME" DOTNET_ROOT="${DOTNET_ROOT:-}" CANDOR_HOME="$WORK/home-$name" \
     CANDOR_EXIT_BENCH_KEY=first-calls-key CANDOR_EXIT_BENCH_ENDPOINT="$REFUSED" "$@" \
     "$TRACE" collect -o "$WORK/$name.nettrace" --providers "Microsoft-Windows-DotNETRuntime:0xA000000018:5" \
-    -- "$WORK/tool/candor-exit-bench" >/dev/null 2>&1
+    -- "$WORK/${TOOL:-tool}/candor-exit-bench" >/dev/null 2>&1
 }
 
 # Each case's first run shows the disclosure. The refused case's second run starts the uploader, which fails and
@@ -46,13 +54,16 @@ warm() {
   local name=$1
   shift
   env -i PATH="$PATH" HOME="$HOME" CANDOR_HOME="$WORK/home-$name" CANDOR_EXIT_BENCH_KEY=first-calls-key \
-    CANDOR_EXIT_BENCH_ENDPOINT="$REFUSED" "$@" "$WORK/tool/candor-exit-bench" >/dev/null 2>&1
+    CANDOR_EXIT_BENCH_ENDPOINT="$REFUSED" "$@" "$WORK/${TOOL:-tool}/candor-exit-bench" >/dev/null 2>&1
 }
 warm private-build CANDOR_TELEMETRY=all CANDOR_EXIT_BENCH_KEY=
 warm on-refused
 warm on-refused
+TOOL=tool-built warm on-refused-build CANDOR_EXIT_BENCH_KEY= CANDOR_EXIT_BENCH_ENDPOINT=
+TOOL=tool-built warm on-refused-build CANDOR_EXIT_BENCH_KEY= CANDOR_EXIT_BENCH_ENDPOINT=
 sleep 2
 warm on-refused
+TOOL=tool-built warm on-refused-build CANDOR_EXIT_BENCH_KEY= CANDOR_EXIT_BENCH_ENDPOINT=
 
 # As `candor disable` writes it (the settings, then their marker), and as written by hand.
 mkdir -p "$WORK/home-off-settings" "$WORK/home-off-settings-by-hand"
@@ -67,12 +78,13 @@ trace off-settings
 trace off-settings-by-hand
 trace private-build CANDOR_TELEMETRY=all CANDOR_EXIT_BENCH_KEY=
 trace on-refused
+TOOL=tool-built trace on-refused-build CANDOR_EXIT_BENCH_KEY= CANDOR_EXIT_BENCH_ENDPOINT=
 
 echo "Tool: $BUILD_LABEL; items each case adds to the tool without telemetry"
 echo
 echo "| case | precompiled methods entered | methods compiled | types loaded | assemblies loaded | total |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-for name in off off-product-variable off-settings off-settings-by-hand private-build on-refused; do
+for name in off off-product-variable off-settings off-settings-by-hand private-build on-refused on-refused-build; do
   dotnet "$WORK/counter/first-calls.dll" "$WORK/$name.nettrace" "$WORK/without.nettrace" \
     | awk -v name="$name" '{v[$1]=$2} END {printf "| %s | %s | %s | %s | %s | %s |\n", name, v["r2r"], v["jit"], v["type"], v["assembly"], v["total"]}'
 done

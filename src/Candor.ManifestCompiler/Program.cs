@@ -2,7 +2,8 @@ using Candor.Manifest;
 
 // candor-manifest <manifest.json> <output> [<build facts>]: checks the manifest and writes its compiled form, with the
 // build's version, key and endpoint when the build wrote them to a file (see BuildFacts). Problems are printed in the
-// form MSBuild shows as errors on the manifest file, one per line, and the exit code is 1.
+// form MSBuild shows as errors on the manifest file, one per line, and the exit code is 1; a collector address the SDK
+// would refuse is an error on the facts file.
 if (args.Length is not (2 or 3))
 {
     Console.Error.WriteLine("usage: candor-manifest <manifest.json> <output> [<build facts>]");
@@ -34,6 +35,14 @@ catch (IOException ex)
 catch (FormatException ex)
 {
     Console.WriteLine($"{args[2]}: error CANDOR003: the build's facts cannot be read: {ex.Message}");
+    return 1;
+}
+
+// The collector's address is checked here, by the rules a run would check it by: a wrong CandorEndpoint fails the build
+// rather than the tool's first run, and a run with the compiled address does not check it again.
+if (facts?.Endpoint is { } endpoint && Candor.Delivery.DeliveryEndpoint.Problem(endpoint) is { } endpointProblem)
+{
+    Console.WriteLine($"{args[2]}: error CANDOR005: CandorEndpoint is not a collector address Candor can send to: {endpointProblem}");
     return 1;
 }
 

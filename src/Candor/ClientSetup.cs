@@ -218,7 +218,7 @@ internal sealed class ClientSetup
                 }
                 else if (!string.IsNullOrEmpty(key))
                 {
-                    var events = new EventDelivery(home, manifest.Product, endpoint!, key, delivery, files, options.TimeProvider);
+                    var events = new EventDelivery(home, manifest.Product, endpoint!, key, delivery, files, options.TimeProvider, endpointChecked: ToolBuild.EndpointCheckedByBuild(options, manifest));
                     sinks[count++] = new SpoolSink(events, delivery, options.TimeProvider);
                     uploads = true;
                 }

@@ -38,6 +38,13 @@ internal static class ToolBuild
             : endpoint;
     }
 
+    /// <summary>
+    /// Whether the address <see cref="Endpoint"/> gives was checked when the tool was built: the compiled manifest's,
+    /// which the manifest compiler checks by the rules a run would (see <see cref="Delivery.DeliveryEndpoint.Check"/>).
+    /// </summary>
+    public static bool EndpointCheckedByBuild(CandorOptions options, TelemetryManifest manifest) =>
+        options.Endpoint is null && manifest.Build?.Endpoint is not null;
+
     private static string? Metadata(Assembly? assembly, string key) =>
         assembly?.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
 }

@@ -18,6 +18,24 @@ internal static class DeliveryEndpoint
         // run that builds a client. AbsolutePath is escaped already, and the batch path needs no escaping.
         new(endpoint.GetLeftPart(UriPartial.Authority) + endpoint.AbsolutePath.TrimEnd('/') + ProtocolConstants.BatchPath);
 
+    /// <summary>
+    /// Why <paramref name="endpoint"/> is not an address the SDK sends to (the reason <see cref="Check"/> gives), or
+    /// null when it is one. The manifest compiler asks for the build's address, so that a wrong one fails the build,
+    /// and a run that uses the compiled address does not check it again.
+    /// </summary>
+    public static string? Problem(string endpoint)
+    {
+        try
+        {
+            Check(endpoint);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>The address, parsed.</summary>
     /// <exception cref="ArgumentException">
     /// The address is not an absolute http(s) URL, carries credentials, a query or a fragment, or uses plain

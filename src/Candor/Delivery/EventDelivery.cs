@@ -41,7 +41,11 @@ internal sealed class EventDelivery : IDisposable
     private long _written;
     private long _sentThrough;
 
-    /// <summary>Builds delivery for <paramref name="product"/>; checks everything a wrong build could get wrong.</summary>
+    /// <summary>
+    /// Builds delivery for <paramref name="product"/>; checks everything a wrong build could get wrong. An address the
+    /// build checked already (the compiled manifest's; <c>endpointChecked</c>) is not parsed until an upload in process
+    /// needs its batch URL.
+    /// </summary>
     /// <exception cref="ArgumentException">
     /// The endpoint is not https (or plain http on loopback), the key is empty or not a header value, or an
     /// option is out of range. Thrown here, when the client is built, never later.
@@ -55,11 +59,16 @@ internal sealed class EventDelivery : IDisposable
         IFileSystem? files = null,
         TimeProvider? time = null,
         HttpMessageHandler? handler = null,
-        IUploaderStarter? starter = null)
+        IUploaderStarter? starter = null,
+        bool endpointChecked = false)
     {
         ArgumentNullException.ThrowIfNull(home);
         ArgumentException.ThrowIfNullOrEmpty(product);
-        var checkedEndpoint = DeliveryEndpoint.Check(endpoint);
+        if (!endpointChecked)
+        {
+            DeliveryEndpoint.Check(endpoint);
+        }
+
         CheckKey(ingestionKey);
         var checkedOptions = (options ?? new DeliveryOptions()).Validated();
         files ??= PhysicalFileSystem.Instance;
@@ -75,7 +84,7 @@ internal sealed class EventDelivery : IDisposable
         var state = new DeliveryStateStore(home.DeliveryState(product), files);
         Spool = new Spool(home, product, files, _time, checkedOptions, Counters, () => state.Load().Failures > 0);
         _handler = handler;
-        _uploader = new Uploader(home, product, checkedEndpoint, ingestionKey, Http, Spool, checkedOptions, files, _time, Counters);
+        _uploader = new Uploader(home, product, endpoint, ingestionKey, Http, Spool, checkedOptions, files, _time, Counters);
     }
 
     /// <summary>The product's spool: the client writes each serialized event here.</summary>

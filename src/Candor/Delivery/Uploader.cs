@@ -46,7 +46,7 @@ internal sealed class Uploader
     private const int MaxReasonLength = 64;
 
     private readonly CandorHome _home;
-    private readonly Uri _endpoint;
+    private readonly string _endpoint;
     private Uri? _batchUri;
     private readonly string _key;
     private readonly HttpClientSource _http;
@@ -62,7 +62,7 @@ internal sealed class Uploader
     public Uploader(
         CandorHome home,
         string product,
-        Uri endpoint,
+        string endpoint,
         string ingestionKey,
         HttpClientSource http,
         Spool spool,

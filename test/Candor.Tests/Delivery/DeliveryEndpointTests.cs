@@ -37,4 +37,19 @@ public class DeliveryEndpointTests
 
         Assert.DoesNotContain("s3cret", e.Message);
     }
+
+    [Theory]
+    [InlineData("https://telemetry.example.org", false)]
+    [InlineData("http://127.0.0.1:5000/candor", false)]
+    [InlineData("http://telemetry.example.org", true)]
+    [InlineData("https://user:secret@telemetry.example.org", true)]
+    [InlineData("telemetry.example.org", true)]
+    public void Problem_IsWhatCheckRefuses_WithoutRepeatingCredentials(string endpoint, bool refused)
+    {
+        var problem = DeliveryEndpoint.Problem(endpoint);
+
+        Assert.Equal(refused, problem is not null);
+        Assert.Equal(refused, Record.Exception(() => DeliveryEndpoint.Check(endpoint)) is ArgumentException);
+        Assert.DoesNotContain("secret", problem ?? "", StringComparison.Ordinal);
+    }
 }

@@ -49,7 +49,7 @@ internal sealed class DeliveryRig : IDisposable
             _clients.Add(http);
         }
 
-        return new Uploader(Home, product, DeliveryEndpoint.Check(endpoint.ToString()), key, () => http, Spool(product), Options, Files, time ?? Time, Counters);
+        return new Uploader(Home, product, endpoint.ToString(), key, () => http, Spool(product), Options, Files, time ?? Time, Counters);
     }
 
     /// <summary>Records where <paramref name="product"/>'s events go, as a run of its official build does.</summary>

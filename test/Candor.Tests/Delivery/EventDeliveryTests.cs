@@ -394,6 +394,23 @@ public class EventDeliveryTests
         Assert.Contains(message, e.Message);
     }
 
+    [Fact]
+    public async Task Constructor_EndpointTheBuildChecked_IsNotParsedUntilAnUploadNeedsIt()
+    {
+        // The compiled manifest's address was checked by the build (BuildFacts.EndpointProblem); the client takes it as
+        // checked. Should an address the build never checked get there anyway, the upload fails and counts it, and
+        // the events stay spooled: it never throws into the tool.
+        using var rig = new DeliveryRig();
+        var delivery = new EventDelivery(rig.Home, DeliveryRig.Product, "collector.example.org", TestCollector.Key, rig.Options, rig.Files, rig.Time, starter: new RecordingStarter(), endpointChecked: true);
+        Write(delivery, 1);
+
+        delivery.StartUpload();
+
+        Assert.True(await delivery.DrainAsync(TimeSpan.FromDays(1)));
+        Assert.Single(rig.SpoolFiles());
+        Assert.NotNull(delivery.Counters.LastFailure);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("key with spaces")]
