@@ -12,10 +12,19 @@ internal static class RawEventSql
     /// The query. Columns: 0 ID, 1 name, 2 revision, 3 time, 4 install (<paramref name="install"/>, after
     /// <paramref name="installJoin"/>), 5 none, 6 packed properties, 7 to 15 the context (<see cref="ReadContext"/>).
     /// </summary>
+    // The events are chosen first, in key order up to the limit, and only those are joined: a join the database
+    // cannot look up by index (PostgreSQL's install_numbers is keyed by install, not by the events' number) would
+    // otherwise have it join every event of the range by hashing and sort them all for the first thousand.
     public static string Select(EventFilter filter, string install, string installJoin, SqlDialect dialect) => $"""
         SELECT e.id, n.value, e.revision, e.time, {install}, NULL, e.data,
                sv.value, so.value, sov.value, sa.value, sr.value, sci.value, sh.value, c.flags, sc.value
-        FROM events e
+        FROM (SELECT * FROM events ev
+              WHERE ev.product = (SELECT id FROM products WHERE name = {dialect.P("product")})
+                AND ev.time >= {dialect.P("fromTime")} AND ev.time < {dialect.P("toTime")}
+                {FilterSql.EventCondition(filter, "ev.name", dialect)}
+                AND {FilterSql.ContextCondition(filter, "ev.context", dialect)}
+              ORDER BY ev.time, ev.id
+              LIMIT {dialect.P("limit")}) e
         JOIN strings n ON n.id = e.name
         {installJoin}
         JOIN contexts c ON c.id = e.context
@@ -27,12 +36,7 @@ internal static class RawEventSql
         LEFT JOIN strings sci ON sci.id = c.ci
         LEFT JOIN strings sh ON sh.id = c.host
         LEFT JOIN strings sc ON sc.id = c.country
-        WHERE e.product = (SELECT id FROM products WHERE name = {dialect.P("product")})
-          AND e.time >= {dialect.P("fromTime")} AND e.time < {dialect.P("toTime")}
-          {FilterSql.EventCondition(filter, "e.name", dialect)}
-          AND {FilterSql.ContextCondition(filter, "e.context", dialect)}
         ORDER BY e.time, e.id
-        LIMIT {dialect.P("limit")}
         """;
 
     /// <summary>The filter's parameters, its days as a range of times, and the limit.</summary>

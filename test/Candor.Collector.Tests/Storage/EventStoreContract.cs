@@ -113,6 +113,35 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [DatabaseFact]
+    public async Task ReadRaw_Limit_TakesTheFirstEventsTheFilterMatches_InTimeOrder()
+    {
+        // An event a minute, sent newest first; only installs of version 1.4.0 match (every third minute is a crash,
+        // some installs are of another version), so a limit taken before the filter would return too few or others.
+        var sent = new List<(WireEvent Wire, bool Matches)>();
+        for (var minute = 40; minute >= 1; minute--)
+        {
+            var time = Some.Now.AddMinutes(-minute);
+            var wire = minute % 3 == 0 ? Some.Crash("System.IO.IOException at Sample.Cli.Run", time: time) : Some.Install(time: time);
+            if (minute % 6 == 1)
+            {
+                wire.Context.Version = "2.0.0";
+            }
+
+            sent.Add((wire, wire.Name == "install" && wire.Context.Version == "1.4.0"));
+        }
+
+        sent.Reverse();
+        await Store.AppendAsync([.. sent.Select(s => Incoming(s.Wire))], default);
+        var filter = new EventFilter(Some.Product, Today, Today, Event: "install", Version: "1.4.0");
+
+        var raw = await Store.ReadRawAsync(filter, 5, default);
+
+        var expected = sent.Where(s => s.Matches).OrderBy(s => s.Wire.Time).Take(5).Select(s => s.Wire.Id);
+        Assert.Equal(expected, raw.Select(r => r.Id));
+        Assert.All(raw, r => Assert.Equal("1.4.0", r.Context.Version));
+    }
+
+    [DatabaseFact]
     public async Task CountEvents_PerDayWeekAndMonth_CountsEventsAndDistinctInstalls()
     {
         var alice = Guid.NewGuid();
