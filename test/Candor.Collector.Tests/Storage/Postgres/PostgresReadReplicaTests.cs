@@ -78,10 +78,12 @@ public sealed class PostgresReadReplicaTests : IAsyncLifetime
         }
     }
 
-    // Until the replica has replayed the schema and the events; a replica that never does fails the test when the
-    // test run's own time limit ends it.
-    private static async Task WaitForReplicaAsync(PostgresEventStore store, long events)
+    // Until the replica has replayed the schema and the events. A replica that stopped following the primary (one
+    // whose WAL the primary no longer has never catches up) fails the test after two minutes, saying where it stands,
+    // rather than hanging the test run.
+    private async Task WaitForReplicaAsync(PostgresEventStore store, long events)
     {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             try
@@ -94,6 +96,14 @@ public sealed class PostgresReadReplicaTests : IAsyncLifetime
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
             {
                 // The schema is not replayed yet.
+            }
+
+            if (waited.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                var receiver = await ReplicaScalarAsync<object>("SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'no WAL receiver')");
+                var replayed = await ReplicaScalarAsync<object>("SELECT pg_last_wal_replay_lsn()::text");
+                var primary = await PostgresServer.ScalarAsync<object>("SELECT pg_current_wal_lsn()::text", _primary);
+                Assert.Fail($"The replica did not replay {events} events in two minutes: its WAL receiver is '{receiver}', it replayed up to {replayed} and the primary is at {primary}. A replica that lost the primary's WAL must be made again (see .ci/run).");
             }
 
             await Task.Delay(50);
