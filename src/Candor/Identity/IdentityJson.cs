@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Candor.Json;
 
@@ -28,7 +29,7 @@ internal static class IdentityJson
         string? secret = null;
         string? hashKey = null;
         string? verifier = null;
-        List<RetiredInstall> retired = [];
+        IReadOnlyList<RetiredInstall>? retired = null;
         while (JsonFields.NextProperty(ref reader))
         {
             if (JsonFields.IsMember(ref reader, "install"u8))
@@ -57,7 +58,7 @@ internal static class IdentityJson
             }
             else if (JsonFields.IsMember(ref reader, "retired"u8))
             {
-                ReadRetired(ref reader, retired);
+                retired = ReadRetired(ref reader);
             }
             else
             {
@@ -68,7 +69,7 @@ internal static class IdentityJson
         JsonFields.EndRoot(ref reader);
         // Kept keys count only whole and well formed; otherwise they are derived again from the secret.
         var keys = InstallSecret.IsWellFormed(hashKey) && InstallSecret.IsWellFormed(verifier) ? new DerivedKeys(hashKey!, verifier!) : null;
-        return new InstallIdentity(install, firstUse, disclosureVersion, secret) { Retired = retired, Keys = keys };
+        return new InstallIdentity(install, firstUse, disclosureVersion, secret) { Retired = retired ?? [], Keys = keys };
     }
 
     /// <summary>The identity as the file holds it.</summary>
@@ -102,12 +103,17 @@ internal static class IdentityJson
         writer.WriteEndObject();
     });
 
-    private static void ReadRetired(ref JsonScanner reader, List<RetiredInstall> retired)
+    // Apart from Read: a precompiled method loads the types it names when it is first called, and most identities
+    // have retired no install, so most runs need no list of them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<RetiredInstall> ReadRetired(ref JsonScanner reader)
     {
         if (reader.TokenType != JsonToken.StartArray)
         {
             throw JsonScanner.Malformed("'retired' must be an array");
         }
+
+        var retired = new List<RetiredInstall>();
 
         while (reader.Read() && reader.TokenType != JsonToken.EndArray)
         {
@@ -137,5 +143,7 @@ internal static class IdentityJson
 
             retired.Add(new RetiredInstall(install, proof!));
         }
+
+        return retired;
     }
 }
