@@ -66,6 +66,9 @@ public sealed class CandorOptions
     // are off.
     private List<Assembly>? _ownAssemblies;
 
+    /// <summary>The tool's further assemblies, or null when it named none (and the list was never made).</summary>
+    internal List<Assembly>? OwnAssembliesIfSet => _ownAssemblies;
+
     /// <summary>How many events may wait in memory for the background writer before new ones are dropped. Default 1024.</summary>
     public int QueueCapacity { get; set; } = 1024;
 

@@ -350,14 +350,22 @@ internal sealed class ClientSetup
     // own for every recording run to load, for the one or two assemblies a tool has.
     private static Func<Assembly, bool> OwnAssemblies(CandorOptions options)
     {
-        // Copied, not spread: a spread enumerates the list through its interface (see ListCopy).
-        var own = new Assembly[options.OwnAssemblies.Count + (options.Assembly is null ? 0 : 1)];
-        options.OwnAssemblies.CopyTo(own, 0);
-        if (options.Assembly is { } assembly)
-        {
-            own[^1] = assembly;
-        }
-
+        // The list only when the tool made one: asking CandorOptions.OwnAssemblies makes it, and loads its types.
+        var own = options.OwnAssembliesIfSet is { } more ? WithMore(more, options.Assembly) : options.Assembly is { } assembly ? [assembly] : [];
         return candidate => Array.IndexOf(own, candidate) >= 0;
+
+        // Copied, not spread: a spread enumerates the list through its interface (see ListCopy).
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static Assembly[] WithMore(List<Assembly> more, Assembly? assembly)
+        {
+            var all = new Assembly[more.Count + (assembly is null ? 0 : 1)];
+            more.CopyTo(all, 0);
+            if (assembly is not null)
+            {
+                all[^1] = assembly;
+            }
+
+            return all;
+        }
     }
 }
