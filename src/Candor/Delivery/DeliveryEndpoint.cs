@@ -32,7 +32,8 @@ internal static class DeliveryEndpoint
         }
         catch (ArgumentException ex)
         {
-            return ex.Message;
+            // Without the " (Parameter 'endpoint')" that ArgumentException appends: the build's message is read by people.
+            return ex.ParamName is { } name ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message;
         }
     }
 

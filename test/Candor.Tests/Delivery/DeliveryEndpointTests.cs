@@ -51,5 +51,6 @@ public class DeliveryEndpointTests
         Assert.Equal(refused, problem is not null);
         Assert.Equal(refused, Record.Exception(() => DeliveryEndpoint.Check(endpoint)) is ArgumentException);
         Assert.DoesNotContain("secret", problem ?? "", StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", problem ?? "", StringComparison.Ordinal);
     }
 }
