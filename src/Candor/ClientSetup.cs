@@ -70,7 +70,7 @@ internal sealed class ClientSetup
     private ClientSetup Resolved => _resolved ??= _resolveLater!();
 
     /// <summary>The checked delivery options (the exit budget among them); the defaults when the tool set none.</summary>
-    public DeliveryOptions Delivery => _delivery ??= new();
+    public DeliveryOptions Delivery => _delivery ??= DeliveryOptions.CheckedDefaults();
 
     private DeliveryOptions? _delivery;
 
@@ -181,7 +181,7 @@ internal sealed class ClientSetup
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ClientSetup ForRecording(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, bool printing, TelemetryManifest manifest, DeliveryOptions? delivery, ConsentGate gate, ConsentOutcome outcome, bool records)
     {
-        delivery ??= new();
+        delivery ??= DeliveryOptions.CheckedDefaults();
         var testing = testSink is not null;
         var version = ToolBuild.Version(options, manifest);
         var key = ToolBuild.Key(options, manifest);

@@ -90,12 +90,25 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan RefusedRetryDelay { get; set; } = TimeSpan.FromHours(6);
 
-    /// <summary>A checked copy, so a caller's later changes cannot reach a running client.</summary>
+    // Set on the copies Validated makes and on CheckedDefaults, which Candor keeps to itself (no caller can change
+    // them): such options are not copied and checked again.
+    private bool _checked;
+
+    /// <summary>The defaults, which are in range, as options Candor keeps to itself.</summary>
+    internal static DeliveryOptions CheckedDefaults() => new() { _checked = true };
+
+    /// <summary>A checked copy, so a caller's later changes cannot reach a running client; a checked copy itself.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
     internal DeliveryOptions Validated()
     {
+        if (_checked)
+        {
+            return this;
+        }
+
         var copy = (DeliveryOptions)MemberwiseClone();
         copy.Check();
+        copy._checked = true;
         return copy;
     }
 

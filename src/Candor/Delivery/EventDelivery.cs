@@ -70,7 +70,7 @@ internal sealed class EventDelivery : IDisposable
         }
 
         CheckKey(ingestionKey);
-        var checkedOptions = (options ?? new DeliveryOptions()).Validated();
+        var checkedOptions = (options ?? DeliveryOptions.CheckedDefaults()).Validated();
         files ??= PhysicalFileSystem.Instance;
         _time = time ?? TimeProvider.System;
         _exitBudget = checkedOptions.ExitBudget;

@@ -24,6 +24,29 @@ public class DeliveryOptionsTests
         Assert.Equal(10_000, copy.MaxSpoolFiles);
     }
 
+    [Fact]
+    public void Validated_OfACheckedCopy_IsThatCopy_AndTheCheckedDefaultsAreTheDefaults()
+    {
+        var copy = new DeliveryOptions().Validated();
+
+        Assert.Same(copy, copy.Validated());
+        var defaults = DeliveryOptions.CheckedDefaults();
+        Assert.Same(defaults, defaults.Validated());
+        Assert.Equivalent(new DeliveryOptions(), defaults);
+    }
+
+    [Fact]
+    public void Validated_OfACallersOptions_IsAlwaysANewCheckedCopy()
+    {
+        var original = new DeliveryOptions();
+        var first = original.Validated();
+
+        original.MaxSpoolFiles = 0;
+
+        Assert.NotSame(original, first);
+        Assert.Throws<ArgumentOutOfRangeException>(() => original.Validated());
+    }
+
     public static TheoryData<Action<DeliveryOptions>, string> OutOfRange => new()
     {
         { o => o.ExitBudget = TimeSpan.FromMilliseconds(-1), nameof(DeliveryOptions.ExitBudget) },
