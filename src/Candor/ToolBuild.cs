@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Candor.Manifest;
 
 namespace Candor;
@@ -16,11 +17,14 @@ internal static class ToolBuild
 
     /// <summary>The version every event reports.</summary>
     public static string Version(CandorOptions options, TelemetryManifest manifest) =>
-        options.ProductVersion
-        ?? manifest.Build?.Version
-        ?? BuildFacts.WithoutSourceRevision(options.Assembly?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion)
-        ?? options.Assembly?.GetName().Version?.ToString()
-        ?? "0.0.0";
+        options.ProductVersion ?? manifest.Build?.Version ?? AttributeVersion(options.Assembly) ?? "0.0.0";
+
+    // Apart from Version: a precompiled method loads the types it names when it is first called, and only a build
+    // without the compiled manifest's facts asks the attributes.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string? AttributeVersion(Assembly? assembly) =>
+        BuildFacts.WithoutSourceRevision(assembly?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion)
+        ?? assembly?.GetName().Version?.ToString();
 
     /// <summary>The product's ingestion key, or null for a private build, which never uploads.</summary>
     public static string? Key(CandorOptions options, TelemetryManifest manifest) =>
