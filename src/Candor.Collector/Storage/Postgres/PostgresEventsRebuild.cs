@@ -19,22 +19,15 @@ internal static class PostgresEventsRebuild
     /// <param name="cancellationToken">Cancels the rebuild.</param>
     public static async Task RunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string aside, IEnumerable<string> oldIndexes, string createEvents, string copy, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, transaction, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE", cancellationToken);
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE", cancellationToken);
         var partitions = await PostgresPartitions.ListAsync(connection, transaction, "events", cancellationToken);
         var steps = new List<string> { "ALTER TABLE events DROP CONSTRAINT events_pkey" };
         steps.AddRange(oldIndexes.Select(index => $"DROP INDEX {index}"));
         steps.Add($"ALTER TABLE events RENAME TO events{aside}");
         steps.AddRange(partitions.Select(p => $"ALTER TABLE {p.Name} RENAME TO {p.Name}{aside}"));
-        await ExecuteAsync(connection, transaction, string.Join(";\n", steps) + ";\n" + createEvents, cancellationToken);
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, string.Join(";\n", steps) + ";\n" + createEvents, cancellationToken);
 
         await PostgresPartitions.CreateAsync(connection, transaction, [.. partitions.Select(p => p.Month)], cancellationToken);
-        await ExecuteAsync(connection, transaction, $"{copy};\nDROP TABLE events{aside};", cancellationToken);
-    }
-
-    /// <summary>Runs <paramref name="sql"/> in the migration's transaction, with no time limit: a copy may be long.</summary>
-    public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, $"{copy};\nDROP TABLE events{aside};", cancellationToken);
     }
 }

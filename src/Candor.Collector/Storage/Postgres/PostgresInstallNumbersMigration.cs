@@ -40,7 +40,7 @@ internal static class PostgresInstallNumbersMigration
 
     private static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await PostgresEventsRebuild.ExecuteAsync(connection, transaction, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE", cancellationToken);
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE", cancellationToken);
         await RefuseAsync(connection, transaction, "SELECT MAX(id) FROM products", "product ID", cancellationToken);
         await RefuseAsync(connection, transaction, "SELECT MAX(revision) FROM manifests", "manifest revision", cancellationToken);
 
@@ -48,7 +48,7 @@ internal static class PostgresInstallNumbersMigration
         // one before it finds the row): one past the cap starts again after the largest ID, as products are never
         // deleted. Install numbers are taken in (product, install) order, as the day rollups take them; those
         // already made stay.
-        await PostgresEventsRebuild.ExecuteAsync(connection, transaction, $"""
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, $"""
             SELECT setval(q.s, COALESCE(q.m, 1), q.m IS NOT NULL)
               FROM (SELECT pg_get_serial_sequence('products', 'id')::regclass AS s, (SELECT MAX(id) FROM products) AS m) q
               WHERE pg_sequence_last_value(q.s) > {MaxSmall};

@@ -21,7 +21,7 @@ internal static class PostgresPackedRollupsMigration
     private static async Task MigrateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         // A collector of schema 9 still writing waits here, then fails on the missing table and its batch is sent again.
-        await ExecuteAsync(connection, transaction, """
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, """
             LOCK TABLE rollup_events, rollup_values IN SHARE ROW EXCLUSIVE MODE;
             ALTER TABLE rollup_events ADD COLUMN summary bytea;
             CREATE TEMPORARY TABLE packed_values(
@@ -74,18 +74,12 @@ internal static class PostgresPackedRollupsMigration
         }
 
         // Statistics first, so that the update joins the packed rows by hashing rather than looking each one up.
-        await ExecuteAsync(connection, transaction, """
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, """
             CLOSE packing;
             ANALYZE packed_values;
             UPDATE rollup_events r SET summary = p.summary FROM packed_values p
             WHERE r.product = p.product AND r.day = p.day AND r.name = p.name AND r.context = p.context AND r.install = p.install;
             DROP TABLE rollup_values;
             """, cancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -18,7 +18,7 @@ internal static class PostgresPartitionMigration
 
     private static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, transaction, $"""
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, $"""
             LOCK TABLE events, rollup_events, rollup_values, rollup_measures IN ACCESS EXCLUSIVE MODE;
             ALTER TABLE events RENAME TO events{Aside};
             ALTER INDEX events_pkey RENAME TO events{Aside}_pkey;
@@ -77,7 +77,7 @@ internal static class PostgresPartitionMigration
         await PostgresPartitions.CreateAsync(connection, transaction, months, cancellationToken);
 
         // In key order, so each partition's index is built from sorted input.
-        await ExecuteAsync(connection, transaction, $"""
+        await PostgresMigrationSql.ExecuteAsync(connection, transaction, $"""
             INSERT INTO events(id, product, time, name, revision, install, context, data)
               SELECT id, product, time, name, revision, install, context, data FROM events{Aside} ORDER BY time, id;
             INSERT INTO rollup_events SELECT * FROM rollup_events{Aside} ORDER BY product, day, name, context, install;
@@ -85,11 +85,5 @@ internal static class PostgresPartitionMigration
             INSERT INTO rollup_measures SELECT * FROM rollup_measures{Aside} ORDER BY product, day, name, field, context, bucket;
             DROP TABLE events{Aside}, rollup_events{Aside}, rollup_values{Aside}, rollup_measures{Aside};
             """, cancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
