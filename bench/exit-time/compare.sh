@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Compares two versions of the SDK on the exit-time tool, interleaved in one run: the tool built from a git
-# ref (the SDK and the tool as they were there) and from the working tree, each with telemetry off and on.
-# "On" points at a loopback port that refuses: most runs find fewer than 25 events waiting, or an earlier
-# failure's wait still running, and start no upload, the common short run; the few that try pay up to the
-# exit budget. Prints the same table as run.sh.
+# Compares two versions of the SDK on the exit-time tool, interleaved in one run: the tool's code as it is in the
+# working tree, built once with the SDK of a git ref and once with the working tree's, against the same tool without
+# telemetry. Each build runs off in every way that costs differently (DO_NOT_TRACK, the product's variable, the
+# settings' marker, settings written by hand, a private build) and on. "On" points at a loopback port that refuses:
+# most runs find fewer than 25 events waiting, or an earlier failure's wait still running, and start no upload, the
+# common short run; the few that try pay up to the exit budget. Prints the same table as run.sh, whose "in Main"
+# columns settle differences the whole-process times cannot on a shared machine.
 #
 # Both builds are published the same way as in run.sh (ReadyToRun; BUILD=jit for portable and JIT-compiled).
 #
@@ -21,6 +23,7 @@ source "$HERE/publish.sh"
 echo "Building the tool ($BUILD_LABEL) at $REF and in the working tree..." >&2
 mkdir -p "$WORK/before-src"
 git -C "$REPO" archive "$REF" | tar -x -C "$WORK/before-src"
+cp "$REPO/bench/Candor.Benchmarks.ExitTool/Program.cs" "$WORK/before-src/bench/Candor.Benchmarks.ExitTool/Program.cs"
 publish_tool "$WORK/before-src/bench/Candor.Benchmarks.ExitTool" "$WORK/before"
 publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/after"
 REFUSED=http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
@@ -30,15 +33,27 @@ import json, os, sys
 work, runs, warmup, refused, ref = sys.argv[1:]
 base = {k: v for k, v in os.environ.items()
         if not (k.startswith("CANDOR_") or k == "DO_NOT_TRACK" or "TELEMETRY" in k)}
+modes = {"without telemetry": {"CANDOR_EXIT_BENCH_WITHOUT": "1"}, "off": {"DO_NOT_TRACK": "1"},
+         "off product variable": {"CANDOR_EXIT_BENCH_OPTOUT": "1"}, "off settings.json": {}, "off settings.json by hand": {},
+         "private build": {"CANDOR_EXIT_BENCH_KEY": ""}, "on": {}}
 cases = []
-for build in ("before", "after"):
-    for mode in ("off", "on"):
-        env = dict(base, CANDOR_HOME=f"{work}/home-{build}-{mode}", CANDOR_EXIT_BENCH_KEY="exit-time-compare-key",
+for build in ("after", "before"):
+    for mode, extra in modes.items():
+        if mode == "without telemetry" and build == "before":
+            continue
+        home = f"{work}/home-{build}-{mode.replace(' ', '-')}"
+        env = dict(base, CANDOR_HOME=home, CANDOR_EXIT_BENCH_KEY="exit-time-compare-key",
                    CANDOR_EXIT_BENCH_ENDPOINT=refused)
-        if mode == "off":
-            env["DO_NOT_TRACK"] = "1"
-        label = ref if build == "before" else "working tree"
-        cases.append({"name": f"{label}, {mode}", "command": [f"{work}/{build}/candor-exit-bench"], "env": env})
+        env.update(extra)
+        # As `candor disable` writes the settings (then their marker), and as a user writes them by hand.
+        if mode.startswith("off settings.json"):
+            os.makedirs(home)
+            with open(f"{home}/settings.json", "w") as settings:
+                settings.write('{"version": 1, "level": "off"}')
+            if mode == "off settings.json":
+                open(f"{home}/settings.off", "w").close()
+        label = "" if mode == "without telemetry" else (f"{ref}, " if build == "before" else "working tree, ")
+        cases.append({"name": label + mode, "command": [f"{work}/{build}/candor-exit-bench"], "env": env})
 json.dump({"command": cases[0]["command"], "runs": int(runs), "warmup": int(warmup), "seed": 1,
            "baseline": cases[0]["name"], "raw": f"{work}/times.json", "cases": cases}, sys.stdout)
 EOF

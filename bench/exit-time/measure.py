@@ -11,7 +11,10 @@ recorded at the time it was killed, marked as killed (a user would have waited l
 Each round runs every case due in it once, in a shuffled order, so load from other work on a shared machine falls on
 all cases alike instead of on whichever case happened to run while it lasted; a case with fewer runs is spread evenly
 over the rounds. The process is started with posix_spawn and reaped with wait4; the clock runs from just before the
-spawn to just after the reap, so the time includes the runtime's start and the whole exit.
+spawn to just after the reap, so the time includes the runtime's start and the whole exit. Every run is also asked
+for the time its own code took (CANDOR_EXIT_BENCH_MAIN_TIME=1; the exit tool prints it on stderr as "main-us N", other
+tools print nothing): without the runtime's start and exit, which vary by milliseconds from run to run on a shared
+machine, a difference of a tenth of a millisecond shows there.
 
 Prints a markdown table of every case with its ratio to the baseline (median / the baseline's median), then, if the
 configuration has a "summary", the same ratios as a table of tools by situation.
@@ -19,6 +22,8 @@ configuration has a "summary", the same ratios as a table of tools by situation.
 
 import json
 import os
+import re
+import tempfile
 import random
 import signal
 import statistics
@@ -27,13 +32,18 @@ import threading
 import time
 
 
+MAIN_TIME = re.compile(rb"^main-us (\d+)$", re.MULTILINE)
+
+
 def timed_run(command, env, cap_s=None):
-    """Runs command to its end, or kills it after cap_s seconds; returns (wall ms, CPU ms, killed)."""
+    """Runs command to its end, or kills it after cap_s seconds; returns (wall ms, CPU ms, killed, main ms or None)."""
+    errors = tempfile.NamedTemporaryFile(prefix="candor-exit-stderr.")
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
         (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, errors.name, os.O_WRONLY, 0),
     ]
+    env = dict(env, CANDOR_EXIT_BENCH_MAIN_TIME="1")
     started = time.perf_counter_ns()
     pid = os.posix_spawn(command[0], command, env, file_actions=actions)
     timer = None
@@ -49,12 +59,15 @@ def timed_run(command, env, cap_s=None):
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
             raise SystemExit(f"{command[0]} exited with {code}")
-    return elapsed / 1e6, (usage.ru_utime + usage.ru_stime) * 1e3, killed
+    with errors:
+        found = MAIN_TIME.findall(errors.read())
+    main = int(found[-1]) / 1e3 if found and not killed else None
+    return elapsed / 1e6, (usage.ru_utime + usage.ru_stime) * 1e3, killed, main
 
 
 def spawn_and_wait(command, env):
     """Runs command to its end; returns (wall ms, CPU ms). Used by bench/delivery/delivery.py too."""
-    wall, used, _ = timed_run(command, env)
+    wall, used, _, _ = timed_run(command, env)
     return wall, used
 
 
@@ -88,6 +101,10 @@ def show_ms(value, cap_s):
     return f"{value / 1e3:.2f} s" if value >= 1e4 else f"{value:.1f}"
 
 
+def show_main(value, sign):
+    return "—" if value is None else f"{value:{sign}.2f}"
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as handle:
         config = json.load(handle)
@@ -101,14 +118,17 @@ def main():
     times = {c["name"]: {} for c in cases}
     cpu = {c["name"]: {} for c in cases}
     killed = {c["name"]: 0 for c in cases}
+    main_times = {c["name"]: {} for c in cases}
 
     run_rounds(cases, max(warmup_of.values(), default=0), lambda c: warmup_of[c["name"]], rng)
 
     def record(name, index, result):
-        wall, used, was_killed = result
+        wall, used, was_killed, main = result
         times[name][index] = wall
         cpu[name][index] = used
         killed[name] += was_killed
+        if main is not None:
+            main_times[name][index] = main
 
     run_rounds(cases, rounds, lambda c: runs_of[c["name"]], rng, record)
 
@@ -121,26 +141,33 @@ def main():
         values = list(times[name].values())
         median = statistics.median(values)
         paired = [wall - times[base][index] for index, wall in times[name].items() if index in times[base]]
+        paired_main = [main - main_times[base][index] for index, main in main_times[name].items()
+                       if index in main_times[base]]
         rows.append({
             "case": name, "runs": len(values), "killed": killed[name], "cap_s": case["cap_s"],
             "median": median, "ratio": median / base_median, "p90": percentile(values, 0.9),
             "min": min(values), "max": max(values),
             "paired_median": statistics.median(paired), "cpu_median": statistics.median(cpu[name].values()),
             "cpu_added": statistics.median(cpu[name].values()) - base_cpu,
+            "main_median": statistics.median(main_times[name].values()) if main_times[name] else None,
+            "main_paired": statistics.median(paired_main) if paired_main else None,
         })
 
     with open(config["raw"], "w", encoding="utf-8") as handle:
-        json.dump({"wall_ms": times, "cpu_ms": cpu, "killed": killed, "summary": rows}, handle, indent=1)
+        json.dump({"wall_ms": times, "cpu_ms": cpu, "killed": killed, "main_ms": main_times, "summary": rows}, handle,
+                  indent=1)
 
-    print(f"| case | runs | killed | median | ratio to {base} | p90 | min | max | paired - {base} | CPU median | CPU - {base} |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| case | runs | killed | median | ratio to {base} | p90 | min | max | paired - {base} | CPU median "
+          f"| CPU - {base} | in Main, median | in Main, paired - {base} |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         cap = row["cap_s"]
         cap_note = f" (cap {cap:g} s)" if cap else ""
         print(f"| {row['case']} | {row['runs']} | {row['killed']}{cap_note if row['killed'] else ''} "
               f"| {show_ms(row['median'], cap)} | {row['ratio']:.2f} | {show_ms(row['p90'], cap)} "
               f"| {show_ms(row['min'], cap)} | {show_ms(row['max'], cap)} | {row['paired_median']:+.1f} "
-              f"| {row['cpu_median']:.0f} | {row['cpu_added']:+.0f} |")
+              f"| {row['cpu_median']:.0f} | {row['cpu_added']:+.0f} "
+              f"| {show_main(row['main_median'], '')} | {show_main(row['main_paired'], '+')} |")
 
     summary = config.get("summary")
     if summary:
