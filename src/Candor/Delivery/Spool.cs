@@ -19,6 +19,7 @@ namespace Candor.Delivery;
 internal sealed partial class Spool
 {
     private const string Extension = ".json";
+    private static ReadOnlySpan<byte> ExtensionUtf8 => ".json"u8;
     private const string EventPattern = "*" + Extension;
     private const string TempPattern = "*.tmp";
     private const int TimeDigits = 19;
@@ -212,8 +213,8 @@ internal sealed partial class Spool
         Utf8Formatter.TryFormat(time.UtcTicks, name, out _, new StandardFormat('D', TimeDigits));
         name[TimeDigits] = (byte)'-';
         GuidText.Format(id, name[(TimeDigits + 1)..], dashes: false);
-        Encoding.ASCII.GetBytes(Extension, name[^Extension.Length..]);
-        return Encoding.ASCII.GetString(name);
+        ExtensionUtf8.CopyTo(name[^ExtensionUtf8.Length..]);
+        return Utf8Text.Decode(name);
     }
 
     private SpooledEvent? TryRead(string path, bool setAside) => Read(path, setAside).Event;

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Candor.Json;
 
 /// <summary>
@@ -63,6 +61,6 @@ internal static class GuidText
     public static string Digits(Guid id)
     {
         Span<byte> text = stackalloc byte[32];
-        return Encoding.ASCII.GetString(text[..Format(id, text, dashes: false)]);
+        return Utf8Text.Decode(text[..Format(id, text, dashes: false)]);
     }
 }

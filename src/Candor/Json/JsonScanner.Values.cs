@@ -13,11 +13,11 @@ internal ref partial struct JsonScanner
     {
         if (!ValueIsEscaped)
         {
-            return Encoding.UTF8.GetString(ValueSpan);
+            return Utf8Text.Decode(ValueSpan);
         }
 
         var buffer = ValueSpan.Length <= StackBytes ? stackalloc byte[StackBytes] : new byte[ValueSpan.Length];
-        return Encoding.UTF8.GetString(buffer[..Unescape(ValueSpan, buffer)]);
+        return Utf8Text.Decode(buffer[..Unescape(ValueSpan, buffer)]);
     }
 
     // Escaped values in the home's files are short (a path, a disclosure's sentence): they are undone on the stack.

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
+using Candor.Json;
 
 namespace Candor.Manifest;
 
@@ -41,7 +41,7 @@ internal ref struct CompiledReader(ReadOnlySpan<byte> bytes, int position = 0)
 
     /// <exception cref="EndOfStreamException">The bytes end before the value.</exception>
     /// <exception cref="InvalidDataException">The length is not one <see cref="BinaryWriter"/> writes.</exception>
-    public string ReadString() => Encoding.UTF8.GetString(Take(ReadLength()));
+    public string ReadString() => Utf8Text.Decode(Take(ReadLength()));
 
     /// <exception cref="EndOfStreamException">The bytes end before <paramref name="length"/> more.</exception>
     public ReadOnlySpan<byte> Take(int length)

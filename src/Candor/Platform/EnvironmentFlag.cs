@@ -16,10 +16,31 @@ internal static class EnvironmentFlag
 
         var v = value.AsSpan().Trim();
         return !v.IsEmpty
-            && !v.Equals("0", StringComparison.Ordinal)
-            && !v.Equals("false", StringComparison.OrdinalIgnoreCase)
-            && !v.Equals("no", StringComparison.OrdinalIgnoreCase)
-            && !v.Equals("off", StringComparison.OrdinalIgnoreCase)
-            && !v.Equals("n", StringComparison.OrdinalIgnoreCase);
+            && !(v.Length == 1 && v[0] == '0')
+            && !IsWord(v, "false")
+            && !IsWord(v, "no")
+            && !IsWord(v, "off")
+            && !IsWord(v, "n");
+    }
+
+    // Whether text is the lower-case ASCII word in any case. A loop, not an ordinal comparison that ignores case, whose
+    // first use took about half a millisecond of a short run on the benchmark machine.
+    private static bool IsWord(ReadOnlySpan<char> text, string word)
+    {
+        if (text.Length != word.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            // Setting bit 0x20 lowers an ASCII capital and changes no other character into a lower-case letter.
+            if ((text[i] | 0x20) != word[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
