@@ -191,7 +191,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         setup.Manifest,
         setup.RecordingLevel,
         setup.CreateStamp,
-        setup.Sinks,
+        setup.Sinks!,
         options.TimeProvider,
         setup.Drops,
         Math.Max(16, options.QueueCapacity),

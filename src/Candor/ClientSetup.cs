@@ -39,7 +39,7 @@ internal sealed class ClientSetup
     private int _disclosurePending;
     private int _consentTraced;
 
-    private ClientSetup(TelemetryManifest manifest, DeliveryOptions? delivery, DropCounters drops, ConsentGate gate, ConsentOutcome outcome, IReadOnlyList<IEventSink> sinks, Func<EventStamp>? stamp, bool traceAtStart)
+    private ClientSetup(TelemetryManifest manifest, DeliveryOptions? delivery, DropCounters drops, ConsentGate gate, ConsentOutcome outcome, SinkSet? sinks, Func<EventStamp>? stamp, bool traceAtStart)
     {
         _traceAtStart = traceAtStart;
         _manifest = manifest;
@@ -61,7 +61,6 @@ internal sealed class ClientSetup
         _resolveLater = resolveLater;
         _delivery = delivery;
         Drops = new DropCounters();
-        Sinks = [];
     }
 
     public TelemetryManifest Manifest => _manifest ?? Resolved.Manifest;
@@ -78,13 +77,13 @@ internal sealed class ClientSetup
 
     public bool DisclosurePending => Volatile.Read(ref _disclosurePending) == 1;
 
-    /// <summary>Where written events go; empty when nothing may be recorded (the pipeline then does no work).</summary>
-    public IReadOnlyList<IEventSink> Sinks { get; }
+    /// <summary>Where written events go, built by the pipeline's writer; null when nothing may be recorded (the pipeline then does no work).</summary>
+    public SinkSet? Sinks { get; }
 
     public DropCounters Drops { get; }
 
     /// <summary>The level the pipeline records at: the decision's, or off when no sink would receive anything.</summary>
-    public TelemetryLevel RecordingLevel => Sinks.Count == 0 ? TelemetryLevel.Off : Decision.Level;
+    public TelemetryLevel RecordingLevel => Sinks is null ? TelemetryLevel.Off : Decision.Level;
 
     /// <summary>The stamp every event carries; called once, lazily, on the pipeline's writer.</summary>
     public EventStamp CreateStamp() => _stamp is { } stamp ? stamp() : throw new InvalidOperationException("a run that records nothing has no stamp");
@@ -171,7 +170,7 @@ internal sealed class ClientSetup
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
         var records = outcome.Home is not null && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure);
         return !records && outcome.Identity is null
-            ? new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, [], stamp: null, TraceAtStart(testing))
+            ? new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, sinks: null, stamp: null, TraceAtStart(testing))
             : ForRecording(options, environment, files, testSink, printing, manifest, delivery, gate, outcome, records);
     }
 
@@ -186,42 +185,67 @@ internal sealed class ClientSetup
         var version = ToolBuild.Version(options, manifest);
         var key = ToolBuild.Key(options, manifest);
         var endpoint = ToolBuild.Endpoint(options, manifest, key);
-        if (records)
+
+        // At most two sinks: print, and the tests' or the local log or the spool. What they are is decided now, and
+        // what could be wrong with them (the key, the collector's address) is checked now, the only place Candor throws;
+        // they are built, and the product recorded in the catalogue, by the pipeline's writer before its first event.
+        var decision = outcome.Decision;
+        var home = outcome.Home;
+        var recording = decision.Level != TelemetryLevel.Off && outcome.Identity is not null;
+        var local = recording && testSink is null && home is not null && decision.Level == TelemetryLevel.Local;
+        var uploads = recording && testSink is null && home is not null && !local && !string.IsNullOrEmpty(key);
+        var endpointChecked = ToolBuild.EndpointCheckedByBuild(options, manifest);
+        if (uploads)
         {
-            new ProductRecordStore(outcome.Home!, files).Record(manifest, version, endpoint, key);
+            EventDelivery.CheckKey(key!);
+            if (!endpointChecked)
+            {
+                DeliveryEndpoint.Check(endpoint!);
+            }
         }
 
-        var drops = new DropCounters();
-
-        // At most two sinks (print, and the tests' or the local log or the spool): an array, not a list, whose type and
-        // interfaces would be six more types for every recording run to load.
-        var sinks = new IEventSink[2];
-        var count = 0;
-        var uploads = false;
-        var decision = outcome.Decision;
-        if (decision.Level != TelemetryLevel.Off && outcome.Identity is not null)
+        var tested = recording && testSink is not null;
+        var count = (recording && printing ? 1 : 0) + (tested || local || uploads ? 1 : 0);
+        if (count == 0)
         {
-            if (printing)
+            RecordProduct();
+            return new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, sinks: null, stamp: null, TraceAtStart(testing));
+        }
+
+        var sinks = new SinkSet(count, () =>
+        {
+            RecordProduct();
+
+            // An array, not a list, whose type and interfaces would be six more types for every recording run to load.
+            var built = new IEventSink[count];
+            var next = 0;
+            if (recording && printing)
             {
-                sinks[count++] = new PrintSink(options.PrintWriter ?? Console.Error);
+                built[next++] = new PrintSink(options.PrintWriter ?? Console.Error);
             }
 
-            if (testSink is not null)
+            if (tested)
             {
-                sinks[count++] = testSink;
+                built[next] = testSink!;
             }
-            else if (outcome.Home is { } home)
+            else if (local)
             {
-                if (decision.Level == TelemetryLevel.Local)
-                {
-                    sinks[count++] = new LocalLogSink(home, manifest.Product, files, delivery, options.TimeProvider);
-                }
-                else if (!string.IsNullOrEmpty(key))
-                {
-                    var events = new EventDelivery(home, manifest.Product, endpoint!, key, delivery, files, options.TimeProvider, endpointChecked: ToolBuild.EndpointCheckedByBuild(options, manifest));
-                    sinks[count++] = new SpoolSink(events, delivery, options.TimeProvider);
-                    uploads = true;
-                }
+                built[next] = new LocalLogSink(home!, manifest.Product, files, delivery, options.TimeProvider);
+            }
+            else if (uploads)
+            {
+                var events = new EventDelivery(home!, manifest.Product, endpoint!, key!, delivery, files, options.TimeProvider, endpointChecked: true);
+                built[next] = new SpoolSink(events, delivery, options.TimeProvider);
+            }
+
+            return built;
+        });
+
+        void RecordProduct()
+        {
+            if (records)
+            {
+                new ProductRecordStore(home!, files).Record(manifest, version, endpoint, key);
             }
         }
 
@@ -230,10 +254,8 @@ internal sealed class ClientSetup
         // so a run loads no cryptography for them; they are taken with the stamp, on the pipeline's writer thread.
         var identity = outcome.Identity;
         var own = OwnAssemblies(options);
-        var keyed = count > 0 && UsesKeyedHashes(manifest);
-        var chosen = new IEventSink[count];
-        Array.Copy(sinks, chosen, count);
-        return new ClientSetup(manifest, delivery, drops, gate, outcome, chosen, () => new EventStamp(
+        var keyed = UsesKeyedHashes(manifest);
+        return new ClientSetup(manifest, delivery, new DropCounters(), gate, outcome, sinks, () => new EventStamp(
             manifest.Product,
             manifest.Revision,
             identity!.Install,

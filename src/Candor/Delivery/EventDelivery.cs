@@ -355,7 +355,9 @@ internal sealed class EventDelivery : IDisposable
         }
     }
 
-    private static void CheckKey(string ingestionKey)
+    /// <summary>Refuses a key that is empty or not visible ASCII (it goes into a header).</summary>
+    /// <exception cref="ArgumentException">The key is empty or has other characters.</exception>
+    internal static void CheckKey(string ingestionKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(ingestionKey);
         foreach (var c in ingestionKey)

@@ -9,26 +9,52 @@ namespace Candor.Sinks;
 /// The sinks one pipeline writes to, taken through their lifecycle together (<see cref="IEventSink"/>): one failing
 /// sink (a closed stderr, a full disk) never starves the others, and nothing a sink throws reaches the tool.
 /// </summary>
-internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
+/// <remarks>
+/// The sinks may be built when first used rather than with the set (<see cref="SinkSet(int, Func{IEventSink[]})"/>):
+/// the pipeline's writer builds them before its first event, while the tool works, so the tool's thread does not load
+/// delivery's types or look at the catalogue at start. Their number is known before.
+/// </remarks>
+internal sealed class SinkSet
 {
     // An array, walked by index: handing an event over allocates nothing (an interface's enumerator would).
-    private readonly IEventSink[] _sinks = ListCopy.ToArray(sinks);
+    private readonly Lazy<IEventSink[]> _sinks;
 
-    public int Count => _sinks.Length;
+    /// <summary>A set of sinks built already.</summary>
+    public SinkSet(IReadOnlyList<IEventSink> sinks)
+    {
+        var built = ListCopy.ToArray(sinks);
+        Count = built.Length;
+        _sinks = new Lazy<IEventSink[]>(built);
+    }
+
+    /// <summary>A set of <paramref name="count"/> sinks that <paramref name="build"/> makes when they are first used.</summary>
+    /// <remarks><paramref name="build"/> runs once, on whichever thread first needs the sinks; should it throw, the set is empty.</remarks>
+    public SinkSet(int count, Func<IEventSink[]> build)
+    {
+        Count = count;
+        _sinks = new Lazy<IEventSink[]>(() => Build(build), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>How many sinks the set has, known without building them.</summary>
+    public int Count { get; }
+
+    /// <summary>Builds the sinks now, unless they are built. Never throws.</summary>
+    public void Prepare() => _ = _sinks.Value;
 
     /// <summary>Hands one event to every sink. Returns false when a sink had no room for it.</summary>
     public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {
+        var sinks = _sinks.Value;
         var kept = true;
-        for (var i = 0; i < _sinks.Length; i++)
+        for (var i = 0; i < sinks.Length; i++)
         {
             try
             {
-                kept &= _sinks[i].Write(id, definition, json);
+                kept &= sinks[i].Write(id, definition, json);
             }
             catch (Exception ex)
             {
-                SelfLog.Failure("handing an event to " + _sinks[i].GetType().Name, ex);
+                SelfLog.Failure("handing an event to " + sinks[i].GetType().Name, ex);
             }
         }
 
@@ -38,7 +64,7 @@ internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
     /// <summary>Tells every sink that the run has proved long.</summary>
     public void OnLongRun()
     {
-        foreach (var sink in _sinks)
+        foreach (var sink in _sinks.Value)
         {
             try
             {
@@ -61,7 +87,7 @@ internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
     {
         var started = Stopwatch.GetTimestamp();
         var drained = true;
-        foreach (var sink in _sinks)
+        foreach (var sink in _sinks.Value)
         {
             var left = budget - Stopwatch.GetElapsedTime(started);
             try
@@ -81,7 +107,7 @@ internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
     /// <summary>Stops every sink, last of all. Never throws.</summary>
     public void Stop()
     {
-        foreach (var sink in _sinks)
+        foreach (var sink in _sinks.Value)
         {
             try
             {
@@ -91,6 +117,19 @@ internal sealed class SinkSet(IReadOnlyList<IEventSink> sinks)
             {
                 SelfLog.Failure("stopping " + sink.GetType().Name, ex);
             }
+        }
+    }
+
+    private static IEventSink[] Build(Func<IEventSink[]> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (Exception ex)
+        {
+            SelfLog.Failure("building the event sinks", ex);
+            return [];
         }
     }
 }

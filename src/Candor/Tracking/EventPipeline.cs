@@ -77,7 +77,7 @@ internal sealed partial class EventPipeline
         TelemetryManifest manifest,
         TelemetryLevel level,
         Func<EventStamp> stampFactory,
-        IReadOnlyList<IEventSink> sinks,
+        SinkSet sinks,
         TimeProvider time,
         DropCounters drops,
         int capacity,
@@ -89,7 +89,7 @@ internal sealed partial class EventPipeline
         _level = (int)level;
         _builtLevel = level;
         _stamp = new Lazy<EventStamp>(stampFactory, LazyThreadSafetyMode.ExecutionAndPublication);
-        Sinks = new SinkSet(sinks);
+        Sinks = sinks;
         _time = time;
         Drops = drops;
         _queue = new EventQueue(capacity);
@@ -313,8 +313,9 @@ internal sealed partial class EventPipeline
         try
         {
             // Before any event, and without taking the queue, so Complete can still write the events on the exiting
-            // thread meanwhile: the stamp (the machine context above all) is made while the tool works, so an exit
-            // that writes only serializes.
+            // thread meanwhile: the sinks and the stamp (the machine context above all) are made while the tool works,
+            // so an exit that writes only serializes.
+            Sinks.Prepare();
             PrepareStamp();
 
             // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).

@@ -113,6 +113,27 @@ public class ClientProcessTests
     }
 
     [Fact]
+    public async Task AnIngestionKeyThatCannotBeSent_FailsCreate_AndNothingIsSpooled()
+    {
+        using var home = new TempFolder();
+        using var refusing = new RefusingEndpoint();
+        var environment = Environment(home, refusing.Endpoint);
+        await RunAsync(environment);
+
+        // The sinks are built by the pipeline's writer; what is wrong with them is still refused when the client is built.
+        environment[ClientProcess.KeyVariable] = "key with spaces";
+        using var process = ClientProcess.Start(environment, []);
+        using var deadline = new CancellationTokenSource(Deadline);
+        var error = process.StandardError.ReadToEndAsync(deadline.Token);
+        await process.StandardOutput.ReadToEndAsync(deadline.Token);
+        await process.WaitForExitAsync(deadline.Token);
+
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("visible ASCII", await error, StringComparison.Ordinal);
+        Assert.Empty(SpoolFiles(home));
+    }
+
+    [Fact]
     public async Task FirstRun_RecordsTheProductsManifestAndCollectorForTheCandorTool()
     {
         using var home = new TempFolder();

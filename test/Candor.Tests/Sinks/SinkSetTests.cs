@@ -47,6 +47,40 @@ public sealed class SinkSetTests
         Assert.Equal(["long run", "drain", "stop"], calm.Calls);
     }
 
+    [Fact]
+    public void Built_WhenFirstUsed_OnceWhicheverThreadsAsk()
+    {
+        var builds = 0;
+        var kept = new RecordingSink(room: true);
+        var sinks = new SinkSet(1, () =>
+        {
+            Interlocked.Increment(ref builds);
+            Thread.Sleep(20);
+            return [kept];
+        });
+
+        Assert.Equal(1, sinks.Count);
+        Assert.Equal(0, builds);
+
+        Parallel.For(0, 8, _ => sinks.Write(Guid.NewGuid(), Definition, "{}"u8.ToArray()));
+        sinks.Prepare();
+
+        Assert.Equal(1, builds);
+        Assert.Equal(8, kept.Calls.Count(c => c == "write"));
+    }
+
+    [Fact]
+    public void Built_ByABuilderThatThrows_IsEmptyAndNeverThrows()
+    {
+        var sinks = new SinkSet(1, () => throw new IOException("home gone"));
+
+        sinks.Prepare();
+
+        Assert.True(sinks.Write(Guid.NewGuid(), Definition, "{}"u8.ToArray()));
+        Assert.True(sinks.Drain(TimeSpan.Zero));
+        sinks.Stop();
+    }
+
     private sealed class FailingSink : IEventSink
     {
         public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json) => throw new IOException("disk full");
@@ -64,7 +98,11 @@ public sealed class SinkSetTests
 
         public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
         {
-            Calls.Add("write");
+            lock (Calls)
+            {
+                Calls.Add("write");
+            }
+
             return room;
         }
 

@@ -25,7 +25,7 @@ internal sealed class PipelineHarness
             hashKey ?? Encoding.UTF8.GetBytes("product-key"),
             assembly => assembly == typeof(PipelineHarness).Assembly,
             Manifest.Namespaces);
-        Pipeline = new EventPipeline(Manifest, level, () => Stamp, sink is null ? [Sink] : [Sink, sink], Time, Drops, capacity, linger, onLongRun);
+        Pipeline = new EventPipeline(Manifest, level, () => Stamp, new SinkSet(sink is null ? [Sink] : [Sink, sink]), Time, Drops, capacity, linger, onLongRun);
     }
 
     public TelemetryManifest Manifest { get; }
