@@ -102,8 +102,11 @@ internal sealed class ClientSetup
     /// <summary>Builds the setup for a real run: the process's environment, the disk, the real sinks.</summary>
     /// <exception cref="ManifestException">The manifest is missing or wrong.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent.</exception>
-    public static ClientSetup ForProcess(CandorOptions options) =>
-        Resolve(options, ProcessEnvironment.Instance, PhysicalFileSystem.Instance, testSink: null, offAtOnce: true);
+    public static ClientSetup ForProcess(CandorOptions options) => ForProcess(options, ProcessEnvironment.Instance, PhysicalFileSystem.Instance);
+
+    /// <summary>Builds the setup as for a real run, on <paramref name="environment"/> and <paramref name="files"/> (Candor's own tests watch what it reads).</summary>
+    internal static ClientSetup ForProcess(CandorOptions options, IEnvironment environment, IFileSystem files) =>
+        Resolve(options, environment, files, testSink: null, offAtOnce: true);
 
     /// <summary>
     /// Builds the setup for a tool's own tests, the way a real run is built, but on <paramref name="environment"/>'s
@@ -150,9 +153,14 @@ internal sealed class ClientSetup
         var testing = testSink is not null;
         var printing = options.PrintEvents || EnvironmentFlag.IsSet(environment.Get(DebugVariable));
 
-        // The product's own opt-out variables are off whatever else says too; they need only the manifest's head. So is
-        // a private build that neither prints nor, by the variables or the settings, keeps its events locally.
-        if (offAtOnce && (ConsentResolver.ProductOptOut(manifest, environment) is not null || PrivateBuildOff(options, environment, files, manifest, printing)))
+        // The product's own opt-out variables are off whatever else says too; they need only the manifest's head. So are
+        // settings that turn every product off without their marker (written by hand), read now, after the variables,
+        // which a run turned off by them does not read; the read serves the rest of the run. So is a private build that
+        // neither prints nor, by the variables or the settings, keeps its events locally.
+        SettingsSnapshot? settings = null;
+        if (offAtOnce && (ConsentResolver.ProductOptOut(manifest, environment) is not null
+            || SettingsReadTurnEveryProductOff(environment, files, out settings)
+            || PrivateBuildOff(options, environment, files, manifest, printing, settings)))
         {
             return DecidedOff(options, environment, files, delivery, manifest);
         }
@@ -165,7 +173,7 @@ internal sealed class ClientSetup
         var gate = new ConsentGate(environment, files, options.TimeProvider, disclosureOutput: options.DisclosureWriter);
         // A build without a key (a private build) sends nothing: it shows no disclosure, and unless the run prints its
         // events or the user keeps them locally it is off before an identity or a product record is made for it.
-        var outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure, testing ? null : CanSend(options, manifest), printing);
+        var outcome = gate.Open(manifest, options.CommandLineOptOut, ci, options.DeferDisclosure, testing ? null : CanSend(options, manifest), printing, settings);
 
         // Runs that get this far (telemetry on, or the disclosure due) tell the candor tool what the product is.
         var records = outcome.Home is not null && (outcome.Identity is not null || outcome.DisclosurePending || outcome.Decision.Source == ConsentSource.FirstRunDisclosure);
@@ -316,6 +324,16 @@ internal sealed class ClientSetup
         && HomeLocator.Find(environment).Home is { } home
         && SettingsOffMarker.SaysOff(home, files);
 
+    // The same without the marker: the settings are read (and handed on to the rest of the run, which reads them no
+    // more) when CANDOR_TELEMETRY does not speak first.
+    private static bool SettingsReadTurnEveryProductOff(IEnvironment environment, IFileSystem files, out SettingsSnapshot? settings)
+    {
+        settings = ConsentResolver.CandorVariableLevel(environment) is null && HomeLocator.Find(environment).Home is { } home
+            ? new SettingsStore(home, files).Read()
+            : null;
+        return settings is { TurnsEveryProductOff: true };
+    }
+
     // Apart from Resolve, whose every use of its parameters would otherwise go through the closure's object.
     private static ClientSetup DecidedOff(CandorOptions options, IEnvironment environment, IFileSystem files, DeliveryOptions? delivery, TelemetryManifest? manifest) =>
         new(manifest ?? options.Manifest, () => Resolve(options, environment, files, testSink: null, offAtOnce: false), delivery, TraceAtStart(testing: false));
@@ -323,7 +341,7 @@ internal sealed class ClientSetup
     // A build without a key records only what the run prints or the user keeps locally. The consent asked here leaves
     // out the policy, the CI vendor and the home's problems, each of which can only turn telemetry off: when it is off
     // without them, it is off with them.
-    private static bool PrivateBuildOff(CandorOptions options, IEnvironment environment, IFileSystem files, TelemetryManifest manifest, bool printing) =>
+    private static bool PrivateBuildOff(CandorOptions options, IEnvironment environment, IFileSystem files, TelemetryManifest manifest, bool printing, SettingsSnapshot? settings) =>
         !printing
         && string.IsNullOrEmpty(ToolBuild.Key(options, manifest))
         && ConsentResolver.Resolve(new ConsentInputs
@@ -331,7 +349,7 @@ internal sealed class ClientSetup
             Manifest = manifest,
             Environment = environment,
             CommandLineOptOut = options.CommandLineOptOut,
-            ReadSettings = () => HomeLocator.Find(environment).Home is { } home ? new SettingsStore(home, files).Read() : SettingsSnapshot.Empty,
+            ReadSettings = () => settings ?? (HomeLocator.Find(environment).Home is { } home ? new SettingsStore(home, files).Read() : SettingsSnapshot.Empty),
             CanSend = static () => false,
         }).Level == TelemetryLevel.Off;
 

@@ -61,17 +61,18 @@ internal sealed class ConsentGate
     /// (<see cref="ConsentSource.PrivateBuild"/>) and makes no identity and marks nothing seen.
     /// </param>
     /// <param name="printing">The run prints its events (<c>--printmetrics</c>, <c>CANDOR_TELEMETRY_DEBUG</c>).</param>
+    /// <param name="settingsRead">The settings as this run read them already, or null to read them when needed.</param>
     /// <remarks>
     /// Never throws, whatever the home's files hold. The first run of a product may block briefly on the identity lock
     /// while another first run creates it.
     /// </remarks>
-    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false, Func<bool>? canSend = null, bool printing = false)
+    public ConsentOutcome Open(TelemetryManifest manifest, string? commandLineOptOut = null, string? ciVendor = null, bool deferDisclosure = false, Func<bool>? canSend = null, bool printing = false, SettingsSnapshot? settingsRead = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var (home, homeProblem) = HomeLocator.Find(_environment);
         try
         {
-            return OpenIn(manifest, home, homeProblem, commandLineOptOut, ciVendor, deferDisclosure, canSend, printing);
+            return OpenIn(manifest, home, homeProblem, commandLineOptOut, ciVendor, deferDisclosure, canSend, printing, settingsRead);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -81,7 +82,7 @@ internal sealed class ConsentGate
         }
     }
 
-    private ConsentOutcome OpenIn(TelemetryManifest manifest, CandorHome? home, string? homeProblem, string? commandLineOptOut, string? ciVendor, bool deferDisclosure, Func<bool>? canSend, bool printing)
+    private ConsentOutcome OpenIn(TelemetryManifest manifest, CandorHome? home, string? homeProblem, string? commandLineOptOut, string? ciVendor, bool deferDisclosure, Func<bool>? canSend, bool printing, SettingsSnapshot? settingsRead)
     {
         // One attempt at the settings lock: the gate only records "seen", which a later run can do, and a tool
         // must not wait at start-up because another process is changing the settings.
@@ -90,7 +91,7 @@ internal sealed class ConsentGate
         {
             Manifest = manifest,
             Environment = _environment,
-            ReadSettings = () => settings?.Read() ?? SettingsSnapshot.Empty,
+            ReadSettings = () => settingsRead ?? settings?.Read() ?? SettingsSnapshot.Empty,
             Policy = MachinePolicy.Read(_files, _policyPath),
             ProgramDisabled = ProgramSwitch.IsDisabled(manifest.Product),
             CommandLineOptOut = commandLineOptOut,

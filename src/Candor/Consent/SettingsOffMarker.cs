@@ -66,8 +66,27 @@ internal static class SettingsOffMarker
     }
 
     /// <summary>Whether every product, named in the file or not, is off by <paramref name="document"/>.</summary>
-    public static bool TurnsEveryProductOff(SettingsDocument document) =>
-        IsOff(document.Level) && document.Products.Values.All(product => product.Level is null || IsOff(product.Level));
+    public static bool TurnsEveryProductOff(SettingsDocument document) => TurnsEveryProductOff(document.Level, document.Products);
+
+    /// <summary>Whether every product is off by the machine-wide <paramref name="level"/> and each product's own.</summary>
+    public static bool TurnsEveryProductOff(string? level, Dictionary<string, ProductSettings> products)
+    {
+        if (!IsOff(level))
+        {
+            return false;
+        }
+
+        // A loop over the dictionary's own enumerator: LINQ's would be types of its own for a run that is off to load.
+        foreach (var product in products)
+        {
+            if (product.Value.Level is { } own && !IsOff(own))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static bool IsOff(string? level) => TelemetryLevelText.TryParse(level, out var parsed) && parsed == TelemetryLevel.Off;
 }

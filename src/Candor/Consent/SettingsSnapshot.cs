@@ -43,6 +43,9 @@ internal sealed class SettingsSnapshot
     /// <summary>Whether a run of the product has been recorded as seen.</summary>
     public bool IsSeen(string product) => Product(product)?.Seen is not null;
 
+    /// <summary>Whether the file was read and turns every product off, named in it or not.</summary>
+    public bool TurnsEveryProductOff => Problem is null && SettingsOffMarker.TurnsEveryProductOff(MachineLevel, _products);
+
     private ProductSettings? Product(string product) => _products.TryGetValue(product, out var settings) ? settings : null;
 
     /// <summary>A file that is there but cannot be read: no choices known, and <see cref="Problem"/> says why.</summary>

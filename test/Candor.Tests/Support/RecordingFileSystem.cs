@@ -47,13 +47,37 @@ internal sealed class RecordingFileSystem : IFileSystem
     public byte[]? ReadAllBytesOrNull(string path)
     {
         Read(path);
+        RecordContents(path);
         return _inner.ReadAllBytesOrNull(path);
     }
 
     public FileContents ReadFile(string path, int maxBytes)
     {
         Read(path);
+        RecordContents(path);
         return _inner.ReadFile(path, maxBytes);
+    }
+
+    /// <summary>Every file whose contents were asked for, in order, whether it was there or not.</summary>
+    public IReadOnlyList<string> ContentReads
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _contentReads];
+            }
+        }
+    }
+
+    private readonly List<string> _contentReads = [];
+
+    private void RecordContents(string path)
+    {
+        lock (_gate)
+        {
+            _contentReads.Add(path);
+        }
     }
 
     public PathKind Kind(string path)
