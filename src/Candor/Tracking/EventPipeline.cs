@@ -15,8 +15,9 @@ namespace Candor.Tracking;
 /// </summary>
 /// <remarks>
 /// The writer is a thread of its own that blocks while it waits, not a task on the thread pool: a short run of a
-/// tool then starts no thread pool and compiles no asynchronous state machines. It lingers before its first batch
-/// instead of waiting for the first event, and <see cref="Complete"/> writes on the exiting thread whatever the
+/// tool then starts no thread pool and compiles no asynchronous state machines. It first builds the sinks and the
+/// stamp and writes what the tool tracked meanwhile (while the tool works, not at its exit), then lingers before its
+/// next batch instead of waiting for each event, and <see cref="Complete"/> writes on the exiting thread whatever the
 /// writer has not taken yet: a tool that tracks a few events and exits hands nothing to another thread and waits
 /// for no other thread to be scheduled, which on a busy machine costs more than the writing itself (see
 /// docs/benchmarks.md, "SDK: exit time"). The queue has one reader at a time: whoever holds <c>_reading</c>: the
@@ -48,6 +49,9 @@ internal sealed partial class EventPipeline
 
     // Completed when the writer has stopped, or at once when there is none (a pipeline built off).
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Completed when the writer has made the sinks and the stamp and written what was tracked meanwhile, or has stopped.
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Whoever waits in Flush; released as the reader passes their position, and for good when the writer stops.
     private readonly FlushWaiters _flushes = new();
@@ -96,6 +100,7 @@ internal sealed partial class EventPipeline
         _pool = new EventPool();
         if (level == TelemetryLevel.Off)
         {
+            _started.SetResult();
             _stopped.SetResult();
             _flushes.Stop();
             return;
@@ -114,6 +119,9 @@ internal sealed partial class EventPipeline
     public SinkSet Sinks { get; }
 
     public TelemetryLevel Level => (TelemetryLevel)_level;
+
+    /// <summary>Completes once the writer has started: made the sinks and the stamp, and written what was tracked meanwhile.</summary>
+    internal Task Started => _started.Task;
 
     /// <summary>
     /// The program's switch (<see cref="CandorTelemetry"/>): off stops recording at once, even for events already
@@ -318,6 +326,14 @@ internal sealed partial class EventPipeline
             Sinks.Prepare();
             PrepareStamp();
 
+            // What the tool tracked meanwhile is written now, while it works, rather than by its exit.
+            var finished = WritePass() is null;
+            _started.TrySetResult();
+            if (finished)
+            {
+                return;
+            }
+
             // The first wait lingers instead of parking, so the first events do not wake the writer (see remarks).
             var wait = _linger;
             while (true)
@@ -332,30 +348,10 @@ internal sealed partial class EventPipeline
                     StartLongRun();
                 }
 
-                var holder = Interlocked.CompareExchange(ref _reading, Writing, Free);
-                if (holder == Writing)
+                if (WritePass() is not { } written)
                 {
-                    // Complete took the queue for good.
                     return;
                 }
-
-                if (holder == Flushing)
-                {
-                    // A flush writes on its own thread; it wakes this one when it leaves events behind or the run ends.
-                    wait = _linger;
-                    continue;
-                }
-
-                // Read before writing: every event queued before Complete is written in this pass, none handed over.
-                var completed = _completed;
-                var written = _writer!.WriteQueued(yieldToFlush: !completed);
-                if (completed)
-                {
-                    Finish();
-                    return;
-                }
-
-                Volatile.Write(ref _reading, Free);
 
                 // After a batch the writer lingers awake, so a tool tracking in a loop does not wake it per event;
                 // a linger that brought nothing parks it until the next event.
@@ -366,9 +362,39 @@ internal sealed partial class EventPipeline
         {
             // Nothing may escape a thread of the tool's process; Complete must not wait for a writer that is gone.
             SelfLog.Failure("running the event writer", ex);
+            _started.TrySetResult();
             _stopped.TrySetResult();
             _flushes.Stop();
         }
+    }
+
+    // One pass of the writer over the queue: how many events it wrote, or null once the pipeline is finished (by this
+    // pass, or by Complete, which took the queue for good). A flush that holds the queue writes on its own thread and
+    // wakes this one when it leaves events behind or the run ends: counted as a batch, so the writer lingers.
+    private int? WritePass()
+    {
+        var holder = Interlocked.CompareExchange(ref _reading, Writing, Free);
+        if (holder == Writing)
+        {
+            return null;
+        }
+
+        if (holder == Flushing)
+        {
+            return 1;
+        }
+
+        // Read before writing: every event queued before Complete is written in this pass, none handed over.
+        var completed = _completed;
+        var written = _writer!.WriteQueued(yieldToFlush: !completed);
+        if (completed)
+        {
+            Finish();
+            return null;
+        }
+
+        Volatile.Write(ref _reading, Free);
+        return written;
     }
 
     private void PrepareStamp()

@@ -250,12 +250,30 @@ public class EventPipelineTests
         // A short run's events must not wait for another thread to be scheduled at exit.
         using var threads = new ThreadRecordingSink();
         var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1));
+        harness.WaitForIdleWriter();
         harness.Pipeline.Begin("install").Track();
 
         Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
 
         Assert.Single(harness.Sink.Events);
         Assert.Equal([Environment.CurrentManagedThreadId], threads.Threads);
+    }
+
+    [Fact]
+    public async Task Writer_AsItStarts_WritesWhatWasTrackedMeanwhile_NotLeavingItForTheExit()
+    {
+        // Tracked while the writer makes its stamp; it waits for nothing after (its linger is an hour), so only its
+        // first pass can write the event before a flush or the exit.
+        using var tracked = new ManualResetEventSlim();
+        using var threads = new ThreadRecordingSink();
+        var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1), beforeStamp: () => tracked.Wait(TimeSpan.FromSeconds(30)));
+        harness.Pipeline.Begin("install").Track();
+        tracked.Set();
+
+        await harness.Pipeline.Started.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Single(harness.Sink.Events);
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, threads.Threads);
     }
 
     [Fact]
@@ -300,6 +318,7 @@ public class EventPipelineTests
         // Waiting for the writer thread to be woken, and to wake the caller again, cost more than the writing itself.
         using var threads = new ThreadRecordingSink();
         var harness = new PipelineHarness(sink: threads, linger: TimeSpan.FromHours(1));
+        harness.WaitForIdleWriter();
         harness.Pipeline.Begin("install").Track();
         harness.Pipeline.Begin("install").Track();
 

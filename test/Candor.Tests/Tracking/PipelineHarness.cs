@@ -11,7 +11,7 @@ namespace Candor.Tests.Tracking;
 /// <summary>An event pipeline wired to an in-memory sink, for tests below the client.</summary>
 internal sealed class PipelineHarness
 {
-    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action? onLongRun = null)
+    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action? onLongRun = null, Action? beforeStamp = null)
     {
         Time = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
         Manifest = TelemetryManifest.Parse(manifestJson ?? Some.ManifestJson);
@@ -25,7 +25,11 @@ internal sealed class PipelineHarness
             hashKey ?? Encoding.UTF8.GetBytes("product-key"),
             assembly => assembly == typeof(PipelineHarness).Assembly,
             Manifest.Namespaces);
-        Pipeline = new EventPipeline(Manifest, level, () => Stamp, new SinkSet(sink is null ? [Sink] : [Sink, sink]), Time, Drops, capacity, linger, onLongRun);
+        Pipeline = new EventPipeline(Manifest, level, () =>
+        {
+            beforeStamp?.Invoke();
+            return Stamp;
+        }, new SinkSet(sink is null ? [Sink] : [Sink, sink]), Time, Drops, capacity, linger, onLongRun);
     }
 
     public TelemetryManifest Manifest { get; }
@@ -39,6 +43,9 @@ internal sealed class PipelineHarness
     public FakeTimeProvider Time { get; }
 
     public EventPipeline Pipeline { get; }
+
+    /// <summary>Waits until the writer has started and, with nothing tracked, gone to wait (idle).</summary>
+    public void WaitForIdleWriter() => Pipeline.Started.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
 
     public IReadOnlyList<RecordedEvent> Flush()
     {
