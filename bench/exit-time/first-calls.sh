@@ -6,6 +6,11 @@
 #
 # A run traced from its start is one the runtime was told to trace (DOTNET_DiagnosticPorts): Candor then builds its
 # event source even when off, so that the trace sees its events, which adds about 25 items to every Candor case.
+# What the counts cannot see: a traced run's EventPipe start-up has already used some of the runtime's routines (its
+# UTF-8 transcoders among them), whose first use costs an untraced run milliseconds; they are in every traced run,
+# baseline included, so no count shows them (docs/benchmarks.md, "Result, 2026-12-08"). The time in Main that run.sh
+# and compare.sh report does.
+#
 # Counts do not depend on the machine's load, unlike times; the tool is published as run.sh publishes it. The on run is
 # counted twice: with the key and collector given in code (on-refused, as run.sh runs it), and as an official build
 # has them, compiled in by the build (on-refused-build).
