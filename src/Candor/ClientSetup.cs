@@ -133,7 +133,8 @@ internal sealed class ClientSetup
     private static ClientSetup Resolve(CandorOptions options, IEnvironment environment, IFileSystem files, IEventSink? testSink, bool offAtOnce)
     {
         var delivery = options.DeliveryIfSet?.Validated();
-        if (offAtOnce && OffAtOnce(options, environment, files))
+        CandorHome? settingsHome = null;
+        if (offAtOnce && OffAtOnce(options, environment, files, out settingsHome))
         {
             return DecidedOff(options, environment, files, delivery, manifest: null);
         }
@@ -159,8 +160,8 @@ internal sealed class ClientSetup
         // neither prints nor, by the variables or the settings, keeps its events locally.
         SettingsSnapshot? settings = null;
         if (offAtOnce && (ConsentResolver.ProductOptOut(manifest, environment) is not null
-            || SettingsReadTurnEveryProductOff(environment, files, out settings)
-            || PrivateBuildOff(options, environment, files, manifest, printing, settings)))
+            || SettingsReadTurnEveryProductOff(settingsHome, files, out settings)
+            || PrivateBuildOff(options, environment, manifest, printing, settings)))
         {
             return DecidedOff(options, environment, files, delivery, manifest);
         }
@@ -312,25 +313,29 @@ internal sealed class ClientSetup
     // it reads neither the manifest nor the policy nor the settings: the manifest's head, the home and the resolver were
     // most of what an off run spent in Candor. It still needs a manifest the build compiled and checked, so that a tool without one fails
     // here whether telemetry is on or off, and a key given without an endpoint is still checked against the build's.
-    private static bool OffAtOnce(CandorOptions options, IEnvironment environment, IFileSystem files) =>
-        (string.IsNullOrEmpty(options.IngestionKey) || options.Endpoint is not null)
-        && (ConsentResolver.OffWhateverElseSays(options.CommandLineOptOut, environment) || SettingsTurnEveryProductOff(environment, files))
-        && (options.Manifest is not null || (options.Assembly is { } assembly && CompiledManifest.IsEmbedded(assembly)));
+    // The home whose settings decide is handed out (null when CANDOR_TELEMETRY speaks first, or there is no home), so
+    // that the rest of the run finds it no more.
+    private static bool OffAtOnce(CandorOptions options, IEnvironment environment, IFileSystem files, out CandorHome? settingsHome)
+    {
+        settingsHome = null;
+        return (string.IsNullOrEmpty(options.IngestionKey) || options.Endpoint is not null)
+            && (ConsentResolver.OffWhateverElseSays(options.CommandLineOptOut, environment) || SettingsTurnEveryProductOff(environment, files, out settingsHome))
+            && (options.Manifest is not null || (options.Assembly is { } assembly && CompiledManifest.IsEmbedded(assembly)));
+    }
 
     // The user's settings turn every product off (as settings.off, which the settings store keeps, says) and
     // CANDOR_TELEMETRY, the only source before them that can turn telemetry on, is not set: off from two file times.
-    private static bool SettingsTurnEveryProductOff(IEnvironment environment, IFileSystem files) =>
-        ConsentResolver.CandorVariableLevel(environment) is null
-        && HomeLocator.Find(environment).Home is { } home
-        && SettingsOffMarker.SaysOff(home, files);
+    private static bool SettingsTurnEveryProductOff(IEnvironment environment, IFileSystem files, out CandorHome? home)
+    {
+        home = ConsentResolver.CandorVariableLevel(environment) is null ? HomeLocator.Find(environment).Home : null;
+        return home is not null && SettingsOffMarker.SaysOff(home, files);
+    }
 
     // The same without the marker: the settings are read (and handed on to the rest of the run, which reads them no
     // more) when CANDOR_TELEMETRY does not speak first.
-    private static bool SettingsReadTurnEveryProductOff(IEnvironment environment, IFileSystem files, out SettingsSnapshot? settings)
+    private static bool SettingsReadTurnEveryProductOff(CandorHome? home, IFileSystem files, out SettingsSnapshot? settings)
     {
-        settings = ConsentResolver.CandorVariableLevel(environment) is null && HomeLocator.Find(environment).Home is { } home
-            ? new SettingsStore(home, files).Read()
-            : null;
+        settings = home is null ? null : new SettingsStore(home, files).Read();
         return settings is { TurnsEveryProductOff: true };
     }
 
@@ -341,7 +346,7 @@ internal sealed class ClientSetup
     // A build without a key records only what the run prints or the user keeps locally. The consent asked here leaves
     // out the policy, the CI vendor and the home's problems, each of which can only turn telemetry off: when it is off
     // without them, it is off with them.
-    private static bool PrivateBuildOff(CandorOptions options, IEnvironment environment, IFileSystem files, TelemetryManifest manifest, bool printing, SettingsSnapshot? settings) =>
+    private static bool PrivateBuildOff(CandorOptions options, IEnvironment environment, TelemetryManifest manifest, bool printing, SettingsSnapshot? settings) =>
         !printing
         && string.IsNullOrEmpty(ToolBuild.Key(options, manifest))
         && ConsentResolver.Resolve(new ConsentInputs
@@ -349,7 +354,8 @@ internal sealed class ClientSetup
             Manifest = manifest,
             Environment = environment,
             CommandLineOptOut = options.CommandLineOptOut,
-            ReadSettings = () => settings ?? (HomeLocator.Find(environment).Home is { } home ? new SettingsStore(home, files).Read() : SettingsSnapshot.Empty),
+            // Read already, unless CANDOR_TELEMETRY speaks first (then they are not asked for) or there is no home.
+            ReadSettings = () => settings ?? SettingsSnapshot.Empty,
             CanSend = static () => false,
         }).Level == TelemetryLevel.Off;
 
