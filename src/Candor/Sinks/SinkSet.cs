@@ -28,20 +28,25 @@ internal sealed class SinkSet
     }
 
     /// <summary>A set of <paramref name="count"/> sinks that <paramref name="build"/> makes when they are first used.</summary>
-    /// <remarks><paramref name="build"/> runs once, on whichever thread first needs the sinks; should it throw, the set is empty.</remarks>
+    /// <remarks>
+    /// <paramref name="build"/> runs once, on whichever thread first needs the sinks. Should it throw, every
+    /// <see cref="Write"/> throws it again, so the pipeline drops and counts each event (as it does when the stamp
+    /// cannot be made), and the rest of the lifecycle has no sink to drive.
+    /// </remarks>
     public SinkSet(int count, Func<IEventSink[]> build)
     {
         Count = count;
-        _sinks = new Lazy<IEventSink[]>(() => Build(build), LazyThreadSafetyMode.ExecutionAndPublication);
+        _sinks = new Lazy<IEventSink[]>(build, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>How many sinks the set has, known without building them.</summary>
     public int Count { get; }
 
     /// <summary>Builds the sinks now, unless they are built. Never throws.</summary>
-    public void Prepare() => _ = _sinks.Value;
+    public void Prepare() => _ = Built();
 
     /// <summary>Hands one event to every sink. Returns false when a sink had no room for it.</summary>
+    /// <exception cref="Exception">The sinks could not be built (what their builder threw).</exception>
     public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
     {
         var sinks = _sinks.Value;
@@ -64,7 +69,7 @@ internal sealed class SinkSet
     /// <summary>Tells every sink that the run has proved long.</summary>
     public void OnLongRun()
     {
-        foreach (var sink in _sinks.Value)
+        foreach (var sink in Built())
         {
             try
             {
@@ -87,7 +92,7 @@ internal sealed class SinkSet
     {
         var started = Stopwatch.GetTimestamp();
         var drained = true;
-        foreach (var sink in _sinks.Value)
+        foreach (var sink in Built())
         {
             var left = budget - Stopwatch.GetElapsedTime(started);
             try
@@ -107,7 +112,7 @@ internal sealed class SinkSet
     /// <summary>Stops every sink, last of all. Never throws.</summary>
     public void Stop()
     {
-        foreach (var sink in _sinks.Value)
+        foreach (var sink in Built())
         {
             try
             {
@@ -120,11 +125,12 @@ internal sealed class SinkSet
         }
     }
 
-    private static IEventSink[] Build(Func<IEventSink[]> build)
+    // The sinks, or none when they could not be built (the failure is logged each time they are asked for).
+    private IEventSink[] Built()
     {
         try
         {
-            return build();
+            return _sinks.Value;
         }
         catch (Exception ex)
         {

@@ -70,15 +70,29 @@ public sealed class SinkSetTests
     }
 
     [Fact]
-    public void Built_ByABuilderThatThrows_IsEmptyAndNeverThrows()
+    public void Built_ByABuilderThatThrows_FailsEveryWrite_AndTheRestOfTheLifecycleQuietly()
     {
         var sinks = new SinkSet(1, () => throw new IOException("home gone"));
 
         sinks.Prepare();
 
-        Assert.True(sinks.Write(Guid.NewGuid(), Definition, "{}"u8.ToArray()));
+        // Thrown to the pipeline's writer, which drops the event and counts it: an event no sink took is not "kept".
+        Assert.Throws<IOException>(() => sinks.Write(Guid.NewGuid(), Definition, "{}"u8.ToArray()));
+        sinks.OnLongRun();
         Assert.True(sinks.Drain(TimeSpan.Zero));
         sinks.Stop();
+    }
+
+    [Fact]
+    public void Pipeline_WhoseSinksCannotBeBuilt_DropsAndCountsEveryEvent()
+    {
+        var harness = new PipelineHarness(buildSinks: () => throw new IOException("home gone"));
+
+        harness.Pipeline.Begin("install").Track();
+        harness.Pipeline.Begin("install").Track();
+        Assert.True(harness.Pipeline.Complete(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, harness.Drops[DropReason.InternalError]);
     }
 
     private sealed class FailingSink : IEventSink

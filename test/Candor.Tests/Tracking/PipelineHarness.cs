@@ -11,7 +11,7 @@ namespace Candor.Tests.Tracking;
 /// <summary>An event pipeline wired to an in-memory sink, for tests below the client.</summary>
 internal sealed class PipelineHarness
 {
-    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action? onLongRun = null, Action? beforeStamp = null)
+    public PipelineHarness(TelemetryLevel level = TelemetryLevel.All, string? manifestJson = null, byte[]? hashKey = null, int capacity = 1024, DateTimeOffset? now = null, IEventSink? sink = null, TimeSpan? linger = null, Action? onLongRun = null, Action? beforeStamp = null, Func<IEventSink[]>? buildSinks = null)
     {
         Time = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
         Manifest = TelemetryManifest.Parse(manifestJson ?? Some.ManifestJson);
@@ -29,7 +29,7 @@ internal sealed class PipelineHarness
         {
             beforeStamp?.Invoke();
             return Stamp;
-        }, new SinkSet(sink is null ? [Sink] : [Sink, sink]), Time, Drops, capacity, linger, onLongRun);
+        }, buildSinks is not null ? new SinkSet(1, buildSinks) : new SinkSet(sink is null ? [Sink] : [Sink, sink]), Time, Drops, capacity, linger, onLongRun);
     }
 
     public TelemetryManifest Manifest { get; }
