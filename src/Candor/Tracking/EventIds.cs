@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Candor.Storage;
 using Microsoft.Win32.SafeHandles;
 
 namespace Candor.Tracking;
@@ -112,6 +113,8 @@ internal sealed class EventIds : IDisposable
     private static void FillFromPlatform(byte[] block) => RandomNumberGenerator.Fill(block);
 
     // The same generator OpenSSL seeds from; where it cannot be opened (a sandbox without /dev), OpenSSL's is used.
+    // Opened as the home's files are read (NonBlockingOpen): .NET's own open path, first used here in a short run,
+    // cost the first event's writing a few tenths of a millisecond to a millisecond and a half more.
     private bool TryReadKernelGenerator(byte[] block)
     {
         try
@@ -119,7 +122,9 @@ internal sealed class EventIds : IDisposable
             if (!_generatorTried)
             {
                 _generatorTried = true;
-                _generator = File.OpenHandle("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                _generator = NonBlockingOpen.IsSupported
+                    ? NonBlockingOpen.TryOpen("/dev/urandom", out _)
+                    : File.OpenHandle("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             }
 
             if (_generator is null)
