@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Candor.Storage;
@@ -44,10 +43,7 @@ internal static unsafe class NonBlockingOpen
             throw new IOException($"'{path}' is not a path");
         }
 
-        var length = Encoding.UTF8.GetByteCount(path) + 1;
-        Span<byte> name = length <= 1024 ? stackalloc byte[length] : new byte[length];
-        Encoding.UTF8.GetBytes(path, name);
-        name[^1] = 0;
+        Span<byte> name = PathText.Terminated(path, stackalloc byte[512]);
 
         int fd;
         int errno;

@@ -151,8 +151,13 @@ internal sealed class PhysicalFileSystem : IFileSystem
         var temp = path + "." + GuidText.Digits(Guid.NewGuid()) + ".tmp";
         try
         {
-            using (var stream = Create(temp, FileMode.CreateNew))
+            if (PosixCreate.IsSupported)
             {
+                PosixCreate.WriteNew(temp, contents, durable, OwnerOnlyFile);
+            }
+            else
+            {
+                using var stream = Create(temp, FileMode.CreateNew);
                 stream.Write(contents);
                 stream.Flush(flushToDisk: durable);
             }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Candor.Storage;
 
@@ -25,22 +24,12 @@ internal static unsafe class PosixRename
             return false;
         }
 
-        Span<byte> source = Terminated(from, stackalloc byte[512]);
-        Span<byte> target = Terminated(to, stackalloc byte[512]);
+        Span<byte> source = PathText.Terminated(from, stackalloc byte[512]);
+        Span<byte> target = PathText.Terminated(to, stackalloc byte[512]);
         fixed (byte* sourceText = source)
         fixed (byte* targetText = target)
         {
             return Rename(sourceText, targetText) == 0;
         }
-    }
-
-    // The path in UTF-8 and a closing zero, in the buffer given when it fits.
-    private static Span<byte> Terminated(string path, Span<byte> buffer)
-    {
-        var length = Encoding.UTF8.GetByteCount(path) + 1;
-        var bytes = length <= buffer.Length ? buffer[..length] : new byte[length];
-        Encoding.UTF8.GetBytes(path, bytes);
-        bytes[^1] = 0;
-        return bytes;
     }
 }
