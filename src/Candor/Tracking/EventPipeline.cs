@@ -109,8 +109,9 @@ internal sealed partial class EventPipeline
         _onLongRun = onLongRun;
         _writer = new Writer(this);
 
-        // A background thread never keeps the tool alive; Complete waits for it, within its bound.
-        new Thread(Run) { IsBackground = true, Name = "Candor writer" }.UnsafeStart();
+        // A background thread never keeps the tool alive; Complete waits for it, within its bound. Started without
+        // waiting for it to run (BackgroundThread): Complete writes on the exiting thread when it has not yet.
+        BackgroundThread.Start(Run, "Candor writer");
     }
 
     public DropCounters Drops { get; }
