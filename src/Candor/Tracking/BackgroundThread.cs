@@ -18,10 +18,20 @@ internal static unsafe class BackgroundThread
     // An OS thread name holds 15 bytes and a closing zero on Linux.
     private const int MaxNameBytes = 15;
 
+    // The runtime's own default for the threads it makes. The C library's default is 8 MiB on glibc but 128 KiB on
+    // musl and 512 KiB on macOS, too little for a tool whose code is compiled at run time on this thread.
+    private const nint StackBytes = 1536 * 1024;
+
+    // pthread_attr_t is 56 or 64 bytes on the platforms here; it is given more and left to the C library to fill.
+    private const int AttributeWords = 16;
+
     private static readonly delegate* unmanaged<nint*, nint, delegate* unmanaged<nint, nint>, nint, int> Create =
         (delegate* unmanaged<nint*, nint, delegate* unmanaged<nint, nint>, nint, int>)ProcessSymbols.Find("pthread_create");
 
     private static readonly delegate* unmanaged<nint, int> Detach = (delegate* unmanaged<nint, int>)ProcessSymbols.Find("pthread_detach");
+    private static readonly delegate* unmanaged<long*, int> AttributesInit = (delegate* unmanaged<long*, int>)ProcessSymbols.Find("pthread_attr_init");
+    private static readonly delegate* unmanaged<long*, nint, int> SetStackSize = (delegate* unmanaged<long*, nint, int>)ProcessSymbols.Find("pthread_attr_setstacksize");
+    private static readonly delegate* unmanaged<long*, int> AttributesDestroy = (delegate* unmanaged<long*, int>)ProcessSymbols.Find("pthread_attr_destroy");
 
     // Linux names another thread; macOS and FreeBSD only the calling one, which the thread's first managed code does.
     private static readonly delegate* unmanaged<nint, byte*, int> SetName =
@@ -31,11 +41,19 @@ internal static unsafe class BackgroundThread
     /// <remarks><paramref name="run"/> must not throw: what escapes it is logged to Candor's own log and goes no further.</remarks>
     public static void Start(Action run, string name)
     {
-        if (Create != null && Detach != null)
+        if (Create != null && Detach != null && AttributesInit != null && SetStackSize != null && AttributesDestroy != null)
         {
             var work = GCHandle.Alloc(new Work(run, name));
-            nint thread;
-            if (Create(&thread, 0, &Run, GCHandle.ToIntPtr(work)) == 0)
+            var attributes = stackalloc long[AttributeWords];
+            nint thread = 0;
+            var created = AttributesInit(attributes) == 0;
+            if (created)
+            {
+                created = SetStackSize(attributes, StackBytes) == 0 && Create(&thread, (nint)attributes, &Run, GCHandle.ToIntPtr(work)) == 0;
+                _ = AttributesDestroy(attributes);
+            }
+
+            if (created)
             {
                 // Named from here too on Linux, so that whoever lists the process's threads at once sees the name.
                 if (SetName != null)

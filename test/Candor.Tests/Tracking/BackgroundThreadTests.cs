@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Candor.Tracking;
 
 namespace Candor.Tests.Tracking;
@@ -37,6 +38,21 @@ public sealed class BackgroundThreadTests
     }
 
     [Fact]
+    public async Task Start_OnLinux_GivesTheThreadTheRuntimesStackSize_NotTheCLibrarysDefault()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // musl's default is 128 KiB and glibc's the stack limit (8 MiB here): only a size set on purpose is 1.5 MiB.
+        var size = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        BackgroundThread.Start(() => size.SetResult(OwnStackSize()), "Candor stack");
+
+        Assert.Equal(1536 * 1024, await size.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void Start_WorkThatThrows_EndsItsThread_NotTheProcess()
     {
         using var after = new ManualResetEventSlim();
@@ -59,4 +75,33 @@ public sealed class BackgroundThreadTests
             return "";
         }
     }
+
+    // pthread_getattr_np and pthread_attr_getstacksize of the calling thread, found in the process's own symbols.
+    private static long OwnStackSize()
+    {
+        var process = NativeLibrary.GetMainProgramHandle();
+        var self = Marshal.GetDelegateForFunctionPointer<Self>(NativeLibrary.GetExport(process, "pthread_self"));
+        var attributes = Marshal.GetDelegateForFunctionPointer<Attributes>(NativeLibrary.GetExport(process, "pthread_getattr_np"));
+        var stackSize = Marshal.GetDelegateForFunctionPointer<StackSize>(NativeLibrary.GetExport(process, "pthread_attr_getstacksize"));
+        var destroy = Marshal.GetDelegateForFunctionPointer<Destroy>(NativeLibrary.GetExport(process, "pthread_attr_destroy"));
+        var attribute = new byte[128];
+        Assert.Equal(0, attributes(self(), attribute));
+        try
+        {
+            Assert.Equal(0, stackSize(attribute, out var size));
+            return size;
+        }
+        finally
+        {
+            destroy(attribute);
+        }
+    }
+
+    private delegate nint Self();
+
+    private delegate int Attributes(nint thread, byte[] attribute);
+
+    private delegate int StackSize(byte[] attribute, out nint size);
+
+    private delegate int Destroy(byte[] attribute);
 }
