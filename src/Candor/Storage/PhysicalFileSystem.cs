@@ -63,19 +63,11 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
         using (handle)
         {
-            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-
-            // A FIFO, a socket or a terminal cannot seek; a file can.
-            if (!stream.CanSeek)
-            {
-                return FileContents.NotAFile(PathKind.Other);
-            }
-
-            // A folder opens on Unix, reports its own size and fails the read: it is looked for only then.
+            // A folder opens on Unix, reports a size and fails the read: it is looked for only then.
             FileContents contents;
             try
             {
-                contents = ReadAll(stream, maxBytes);
+                contents = Read(handle, path, maxBytes);
             }
             catch (IOException) when (Directory.Exists(path))
             {
@@ -115,9 +107,28 @@ internal sealed class PhysicalFileSystem : IFileSystem
 
         using (handle)
         {
-            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-            return stream.CanSeek ? PathKind.File : PathKind.Other;
+            return CanSeek(handle, path) ? PathKind.File : PathKind.Other;
         }
+    }
+
+    // A FIFO, a socket or a terminal cannot seek; a file can (a seek that fails otherwise counts as cannot, as it does
+    // for FileStream.CanSeek).
+    private static bool CanSeek(SafeFileHandle handle, string path)
+    {
+        if (PosixRead.IsSupported)
+        {
+            try
+            {
+                return PosixRead.Length(handle, path) is not null;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        return stream.CanSeek;
     }
 
     public string? SetAside(string path)
@@ -324,21 +335,35 @@ internal sealed class PhysicalFileSystem : IFileSystem
     }
 
     // Reads to the end, without trusting the length the file system reports (files under /proc report none).
-    private static FileContents ReadAll(FileStream stream, int maxBytes)
+    // A FIFO, a socket or a terminal cannot seek; a file can. Read by the C library where the handle is its own
+    // (see PosixRead), else through a stream.
+    private static FileContents Read(SafeFileHandle handle, string path, int maxBytes)
     {
-        var length = stream.Length;
+        if (!OperatingSystem.IsWindows() && NonBlockingOpen.IsSupported && PosixRead.IsSupported)
+        {
+            return PosixRead.Length(handle, path) is { } length
+                ? ReadAll(length, maxBytes, (buffer, offset, count) => PosixRead.Read(handle, buffer, offset, count, path))
+                : FileContents.NotAFile(PathKind.Other);
+        }
+
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        return stream.CanSeek ? ReadAll(stream.Length, maxBytes, stream.Read) : FileContents.NotAFile(PathKind.Other);
+    }
+
+    private static FileContents ReadAll(long length, int maxBytes, Func<byte[], int, int, int> read)
+    {
         if (length > maxBytes)
         {
             return FileContents.TooLarge(maxBytes);
         }
 
         var buffer = new byte[length == 0 ? Math.Min(4096, maxBytes + 1) : (int)Math.Min(length + 1, (long)maxBytes + 1)];
-        var read = 0;
+        var filled = 0;
         while (true)
         {
-            if (read == buffer.Length)
+            if (filled == buffer.Length)
             {
-                if (read > maxBytes)
+                if (filled > maxBytes)
                 {
                     return FileContents.TooLarge(maxBytes);
                 }
@@ -346,21 +371,21 @@ internal sealed class PhysicalFileSystem : IFileSystem
                 Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, (long)maxBytes + 1));
             }
 
-            var n = stream.Read(buffer, read, buffer.Length - read);
+            var n = read(buffer, filled, buffer.Length - filled);
             if (n == 0)
             {
                 break;
             }
 
-            read += n;
+            filled += n;
         }
 
-        if (read > maxBytes)
+        if (filled > maxBytes)
         {
             return FileContents.TooLarge(maxBytes);
         }
 
-        Array.Resize(ref buffer, read);
+        Array.Resize(ref buffer, filled);
         return FileContents.Of(buffer);
     }
 

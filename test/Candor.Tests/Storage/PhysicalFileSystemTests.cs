@@ -1,5 +1,6 @@
 using Candor.Storage;
 using Candor.Tests.Support;
+using CsCheck;
 
 namespace Candor.Tests.Storage;
 
@@ -164,6 +165,26 @@ public sealed class PhysicalFileSystemTests : IDisposable
     }
 
     [Fact]
+    public void ReadFile_AnyContentsAndBound_AreReadByteForByte_OrTooLarge_ExactlyWhenPastTheBound()
+    {
+        // Around the first buffer (4 KiB) and its doublings, with bounds on both sides of the length.
+        var sample = 0;
+        Gen.Select(Gen.Byte.Array[0, 20_000], Gen.Int[0, 20_000]).Sample((bytes, bound) =>
+        {
+            var path = _temp.Combine($"file-{Interlocked.Increment(ref sample)}");
+            File.WriteAllBytes(path, bytes);
+
+            var contents = PhysicalFileSystem.Instance.ReadFile(path, bound);
+
+            Assert.Equal(bytes.Length > bound ? FileState.TooLarge : FileState.Read, contents.State);
+            if (contents.State == FileState.Read)
+            {
+                Assert.Equal(bytes, contents.Bytes);
+            }
+        }, iter: 200);
+    }
+
+    [Fact]
     public void ReadFile_DeviceThatNeverEnds_IsTooLargeNotReadForever()
     {
         if (!File.Exists("/dev/zero"))
@@ -190,6 +211,24 @@ public sealed class PhysicalFileSystemTests : IDisposable
 
         Assert.Equal(FileState.Read, contents.State);
         Assert.StartsWith("Name:", System.Text.Encoding.UTF8.GetString(contents.Bytes!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadFile_UnderProc_PastTheFirstBuffer_KeepsEveryReadInItsPlace()
+    {
+        // A /proc file reports no length, so it is read in several reads into a growing buffer; this process's map of
+        // its memory is longer than the first buffer (4 KiB), and every line of it has one form.
+        if (!File.Exists("/proc/self/maps"))
+        {
+            return;
+        }
+
+        var contents = PhysicalFileSystem.Instance.ReadFile("/proc/self/maps", 16 * 1024 * 1024);
+
+        Assert.Equal(FileState.Read, contents.State);
+        Assert.True(contents.Bytes!.Length > 4096, $"only {contents.Bytes.Length} bytes");
+        var lines = System.Text.Encoding.ASCII.GetString(contents.Bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, line => Assert.Matches("^[0-9a-f]+-[0-9a-f]+ [r-][w-][x-][ps] ", line));
     }
 
     [Theory]
