@@ -1,6 +1,8 @@
+using System.Buffers.Text;
 using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Candor.Json;
 using Candor.Storage;
 
 namespace Candor.Delivery;
@@ -64,7 +66,7 @@ internal sealed class UploaderProcess : IUploaderStarter
                 }
             }
 
-            var arguments = Arguments(program, home, lifetime, waitForLock).ToList();
+            var arguments = Arguments(program, home, lifetime, waitForLock);
             if (host is null)
             {
                 // No .NET host on the machine (a self-contained or Native AOT tool): the tool's own executable is the
@@ -134,56 +136,101 @@ internal sealed class UploaderProcess : IUploaderStarter
     }
 
     /// <summary>The uploader's command line after the host: <c>candor-upload.dll home --lifetime seconds [--wait]</c>.</summary>
-    internal static IEnumerable<string> Arguments(string program, CandorHome home, TimeSpan lifetime, bool waitForLock)
+    internal static List<string> Arguments(string program, CandorHome home, TimeSpan lifetime, bool waitForLock)
     {
-        yield return program;
-        yield return home.Root;
-        yield return "--lifetime";
-        yield return ((long)Math.Ceiling(lifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        List<string> arguments = [program, home.Root, "--lifetime", WholeSeconds(lifetime)];
         if (waitForLock)
         {
-            yield return "--wait";
+            arguments.Add("--wait");
         }
+
+        return arguments;
+    }
+
+    // Whole seconds, rounded up, in digits: formatting with a culture, the invariant one included, sets up the
+    // globalization data, a few milliseconds of the exit of every run that starts an uploader.
+    private static string WholeSeconds(TimeSpan lifetime)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat((long)Math.Ceiling(lifetime.TotalSeconds), digits, out var written);
+        return Utf8Text.Decode(digits[..written]);
     }
 
     // A trimmed tool turns startup hooks off: started again, it would then run its own Main, as if the user had.
     private static bool StartupHooksRun() =>
         !AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var supported) || supported;
 
+    // Loops over the ASCII names rather than LINQ and case-insensitive comparisons: every variable of the tool's
+    // environment is looked at in the exit of a run that starts an uploader.
     internal static bool IsDiagnosticsSetting(string name)
     {
-        var setting = name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase) ? name["DOTNET_".Length..]
-            : name.StartsWith("COMPlus_", StringComparison.OrdinalIgnoreCase) ? name["COMPlus_".Length..]
-            : null;
-        return setting is not null && DiagnosticsPrefixes.Any(prefix => setting.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+        var setting = StartsWithIgnoringCase(name, "DOTNET_") ? name.AsSpan("DOTNET_".Length)
+            : StartsWithIgnoringCase(name, "COMPlus_") ? name.AsSpan("COMPlus_".Length)
+            : default;
+        if (setting.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var prefix in DiagnosticsPrefixes)
+        {
+            if (StartsWithIgnoringCase(setting, prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
+    private static bool StartsWithIgnoringCase(ReadOnlySpan<char> text, string prefix) =>
+        text.Length >= prefix.Length && Ascii.EqualsIgnoreCase(text[..prefix.Length], prefix);
+
     /// <summary>The .NET host (<c>dotnet</c>) that can run the uploader, or null when this machine has none to be found.</summary>
+    /// <remarks>
+    /// Looked for in order, and no further than the first that exists: beside the runtime the tool runs on (a
+    /// framework-dependent tool's runtime lives in <c>{root}/shared/Microsoft.NETCore.App/{version}/</c>, beside the
+    /// host that runs it), the process itself (a host found elsewhere), in <c>DOTNET_ROOT</c>, on the path. The
+    /// runtime's folder is that of the assembly that holds <see cref="object"/>, as
+    /// <c>RuntimeEnvironment.GetRuntimeDirectory</c> finds it, without loading the assembly that type lives in. The
+    /// process's own path comes second: <see cref="Environment.ProcessPath"/> decodes it, the run's first use of the
+    /// runtime's UTF-8 decoder, about a millisecond of the exit of every run that starts an uploader.
+    /// </remarks>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file tool, which has no runtime folder beside a host: the other places are looked in.")]
     internal static string? FindHost()
     {
-        var name = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
-        if (Environment.ProcessPath is { } current && string.Equals(Path.GetFileName(current), name, StringComparison.OrdinalIgnoreCase))
+        var windows = OperatingSystem.IsWindows();
+        var name = windows ? "dotnet.exe" : "dotnet";
+        if (Path.GetDirectoryName(typeof(object).Assembly.Location) is { Length: > 0 } runtime
+            && Existing(Path.GetFullPath(Path.Combine(runtime, "..", "..", "..", name))) is { } besideRuntime)
+        {
+            return besideRuntime;
+        }
+
+        if (Environment.ProcessPath is { } current && IsHostName(Path.GetFileName(current.AsSpan()), name, windows))
         {
             return current;
         }
 
-        // A framework-dependent tool's runtime lives in {root}/shared/Microsoft.NETCore.App/{version}/, beside its host.
-        var candidates = new List<string>();
-        if (RuntimeEnvironment.GetRuntimeDirectory() is { Length: > 0 } runtime)
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && Existing(Path.Combine(root, name)) is { } inRoot)
         {
-            candidates.Add(Path.GetFullPath(Path.Combine(runtime, "..", "..", "..", name)));
-        }
-
-        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
-        {
-            candidates.Add(Path.Combine(root, name));
+            return inRoot;
         }
 
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
-            candidates.Add(Path.Combine(directory, name));
+            if (Existing(Path.Combine(directory, name)) is { } onPath)
+            {
+                return onPath;
+            }
         }
 
-        return candidates.FirstOrDefault(File.Exists);
+        return null;
+
+        static string? Existing(string path) => File.Exists(path) ? path : null;
     }
+
+    // On Windows the host is named in any case; elsewhere as it is spelled.
+    private static bool IsHostName(ReadOnlySpan<char> fileName, string name, bool windows) =>
+        windows ? Ascii.EqualsIgnoreCase(fileName, name) : fileName.SequenceEqual(name);
 }
