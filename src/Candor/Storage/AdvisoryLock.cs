@@ -16,7 +16,6 @@ internal static unsafe class AdvisoryLock
 {
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
-    private const int EINTR = 4;
 
     private static readonly delegate* unmanaged<int, int, int> Flock = (delegate* unmanaged<int, int, int>)ProcessSymbols.Find("flock");
 
@@ -39,7 +38,7 @@ internal static unsafe class AdvisoryLock
             Marshal.SetLastSystemError(0);
             result = Flock((int)handle.DangerousGetHandle(), LockExclusive | LockNonBlocking);
         }
-        while (result != 0 && Marshal.GetLastSystemError() == EINTR);
+        while (result != 0 && Marshal.GetLastSystemError() == Errno.EINTR);
 
         if (result == 0)
         {

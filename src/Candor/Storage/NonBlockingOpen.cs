@@ -14,13 +14,6 @@ namespace Candor.Storage;
 /// </remarks>
 internal static unsafe class NonBlockingOpen
 {
-    private const int EINTR = 4;
-    private const int EPERM = 1;
-    private const int ENOENT = 2;
-    private const int ENXIO = 6;
-    private const int EACCES = 13;
-    private const int ENOTDIR = 20;
-
     private static readonly int Flags = ReadFlags();
     private static readonly int LoopErrno = OperatingSystem.IsLinux() ? 40 : 62;
     private static readonly delegate* unmanaged<byte*, int, int> Open = (delegate* unmanaged<byte*, int, int>)ProcessSymbols.Find("open");
@@ -55,7 +48,7 @@ internal static unsafe class NonBlockingOpen
                 fd = Open(text, Flags);
                 errno = fd < 0 ? Marshal.GetLastSystemError() : 0;
             }
-            while (fd < 0 && errno == EINTR);
+            while (fd < 0 && errno == Errno.EINTR);
         }
 
         if (fd >= 0)
@@ -63,24 +56,24 @@ internal static unsafe class NonBlockingOpen
             return new SafeFileHandle(fd, ownsHandle: true);
         }
 
-        if (errno is ENOENT or ENOTDIR)
+        if (errno is Errno.ENOENT or Errno.ENOTDIR)
         {
             return null;
         }
 
         // A link that loops, or a socket (or a device without its driver): nothing a file can be read from.
-        if (errno == LoopErrno || errno == ENXIO)
+        if (errno == LoopErrno || errno == Errno.ENXIO)
         {
             notAFile = PathKind.Other;
             return null;
         }
 
-        if (errno is EACCES or EPERM)
+        if (errno is Errno.EACCES or Errno.EPERM)
         {
             throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
         }
 
-        throw new IOException($"'{path}' cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        throw Errno.Failure(path, "cannot be opened", errno);
     }
 
     // O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC: no wait for a FIFO's writer, never a controlling terminal, and

@@ -17,12 +17,6 @@ namespace Candor.Storage;
 /// </remarks>
 internal static unsafe class PosixCreate
 {
-    private const int EINTR = 4;
-    private const int EPERM = 1;
-    private const int ENOENT = 2;
-    private const int EACCES = 13;
-    private const int ENOTDIR = 20;
-
     // O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC: a file that did not exist, never a controlling terminal,
     // not inherited by a process the tool starts.
     private const int CreateNewFlags = 0x1 | 0x40 | 0x80 | 0x100 | 0x80000;
@@ -53,7 +47,7 @@ internal static unsafe class PosixCreate
         WriteAll(handle, contents, path);
         if (durable && Fsync((int)handle.DangerousGetHandle()) != 0)
         {
-            throw Failure(path, "cannot be flushed to the disk", Marshal.GetLastSystemError());
+            throw Errno.Failure(path, "cannot be flushed to the disk", Marshal.GetLastSystemError());
         }
     }
 
@@ -75,9 +69,9 @@ internal static unsafe class PosixCreate
                 }
 
                 var errno = Marshal.GetLastSystemError();
-                if (errno != EINTR)
+                if (errno != Errno.EINTR)
                 {
-                    throw Failure(path, "cannot be written", errno);
+                    throw Errno.Failure(path, "cannot be written", errno);
                 }
             }
         }
@@ -96,25 +90,21 @@ internal static unsafe class PosixCreate
                 fd = Open(text, CreateNewFlags, (int)mode);
                 errno = fd < 0 ? Marshal.GetLastSystemError() : 0;
             }
-            while (fd < 0 && errno == EINTR);
+            while (fd < 0 && errno == Errno.EINTR);
         }
 
         if (fd < 0)
         {
             throw errno switch
             {
-                ENOENT or ENOTDIR => new DirectoryNotFoundException($"Could not find a part of the path '{path}'."),
-                EACCES or EPERM => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
-                _ => Failure(path, "cannot be created", errno),
+                Errno.ENOENT or Errno.ENOTDIR => new DirectoryNotFoundException($"Could not find a part of the path '{path}'."),
+                Errno.EACCES or Errno.EPERM => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
+                _ => Errno.Failure(path, "cannot be created", errno),
             };
         }
 
         return new SafeFileHandle(fd, ownsHandle: true);
     }
-
-    // As the runtime reports an I/O error on Unix: the error number in HResult (the spool tells a full disk by it).
-    private static IOException Failure(string path, string what, int errno) =>
-        new($"'{path}' {what}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
 
     private static nint FindLinux(string name) => OperatingSystem.IsLinux() ? ProcessSymbols.Find(name) : 0;
 }

@@ -12,13 +12,9 @@ namespace Candor.Storage;
 /// <remarks>The functions are found in the process's own symbols (<see cref="ProcessSymbols"/>).</remarks>
 internal static unsafe class PosixRead
 {
-    private const int EINTR = 4;
     private const int SeekSet = 0;
     private const int SeekCurrent = 1;
     private const int SeekEnd = 2;
-
-    // ESPIPE: a FIFO, a socket or a terminal, which cannot seek (29 on Linux, macOS and FreeBSD alike).
-    private const int NotSeekable = 29;
 
     private static readonly delegate* unmanaged<int, long, int, long> Seek = (delegate* unmanaged<int, long, int, long>)ProcessSymbols.Find("lseek");
     private static readonly delegate* unmanaged<int, byte*, nint, nint> ReadBytes = (delegate* unmanaged<int, byte*, nint, nint>)ProcessSymbols.Find("read");
@@ -39,12 +35,12 @@ internal static unsafe class PosixRead
         if (Seek(fd, 0, SeekCurrent) < 0)
         {
             var errno = Marshal.GetLastSystemError();
-            return errno == NotSeekable ? null : throw Failure(path, errno);
+            return errno == Errno.ESPIPE ? null : throw Errno.Failure(path, "cannot be read", errno);
         }
 
         var length = Seek(fd, 0, SeekEnd);
         Marshal.SetLastSystemError(0);
-        return Seek(fd, 0, SeekSet) == 0 ? Math.Max(length, 0) : throw Failure(path, Marshal.GetLastSystemError());
+        return Seek(fd, 0, SeekSet) == 0 ? Math.Max(length, 0) : throw Errno.Failure(path, "cannot be read", Marshal.GetLastSystemError());
     }
 
     /// <summary>Reads at most <paramref name="count"/> bytes into <paramref name="buffer"/> at <paramref name="offset"/>; 0 at the end.</summary>
@@ -65,14 +61,11 @@ internal static unsafe class PosixRead
                 }
 
                 var errno = Marshal.GetLastSystemError();
-                if (errno != EINTR)
+                if (errno != Errno.EINTR)
                 {
-                    throw Failure(path, errno);
+                    throw Errno.Failure(path, "cannot be read", errno);
                 }
             }
         }
     }
-
-    private static IOException Failure(string path, int errno) =>
-        new($"'{path}' cannot be read: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
 }
