@@ -108,26 +108,42 @@ public sealed class SinkSetTests
 
     private sealed class RecordingSink(bool room) : IEventSink
     {
-        public List<string> Calls { get; } = [];
+        private readonly List<string> _calls = [];
+
+        // A pipeline's writer calls from its own thread (a write, and the long run on a slow machine) while the test reads.
+        public string[] Calls
+        {
+            get
+            {
+                lock (_calls)
+                {
+                    return [.. _calls];
+                }
+            }
+        }
 
         public bool Write(Guid id, EventDefinition definition, ReadOnlyMemory<byte> json)
         {
-            lock (Calls)
-            {
-                Calls.Add("write");
-            }
-
+            Record("write");
             return room;
         }
 
-        public void OnLongRun() => Calls.Add("long run");
+        public void OnLongRun() => Record("long run");
 
         public bool Drain(TimeSpan budget)
         {
-            Calls.Add("drain");
+            Record("drain");
             return true;
         }
 
-        public void Stop() => Calls.Add("stop");
+        public void Stop() => Record("stop");
+
+        private void Record(string call)
+        {
+            lock (_calls)
+            {
+                _calls.Add(call);
+            }
+        }
     }
 }
