@@ -2,10 +2,12 @@
 # Compares two versions of the SDK on the exit-time tool, interleaved in one run: the tool's code as it is in the
 # working tree, built once with the SDK of a git ref and once with the working tree's, against the same tool without
 # telemetry. Each build runs off in every way that costs differently (DO_NOT_TRACK, the product's variable, the
-# settings' marker, settings written by hand, a private build) and on. "On" points at a loopback port that refuses:
-# most runs find fewer than 25 events waiting, or an earlier failure's wait still running, and start no upload, the
-# common short run; the few that try pay up to the exit budget. Prints the same table as run.sh, whose "in Main"
-# columns settle differences the whole-process times cannot on a shared machine.
+# settings' marker, settings written by hand, a private build) and on, twice. "On" points at a loopback port that
+# refuses: most runs find fewer than 25 events waiting, or an earlier failure's wait still running, and start no
+# upload, the common short run; the few that try pay up to the exit budget. "On, reachable" points at the real
+# collector (started here, as run.sh starts it), so every run hands its event to the detached uploader at exit.
+# Prints the same table as run.sh, whose "in Main" columns settle differences the whole-process times cannot on a
+# shared machine.
 #
 # Both builds are published the same way as in run.sh (ReadyToRun; BUILD=jit for portable and JIT-compiled).
 #
@@ -18,6 +20,9 @@ WARMUP=${3:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/candor-exit-compare.XXXXXX)
+PRODUCT=candor-exit-bench
+source "$HERE/../collector.sh"
+trap stop_all EXIT
 
 source "$HERE/publish.sh"
 echo "Building the tool ($BUILD_LABEL) at $REF and in the working tree..." >&2
@@ -26,22 +31,26 @@ git -C "$REPO" archive "$REF" | tar -x -C "$WORK/before-src"
 cp "$REPO/bench/Candor.Benchmarks.ExitTool/Program.cs" "$WORK/before-src/bench/Candor.Benchmarks.ExitTool/Program.cs"
 publish_tool "$WORK/before-src/bench/Candor.Benchmarks.ExitTool" "$WORK/before"
 publish_tool "$REPO/bench/Candor.Benchmarks.ExitTool" "$WORK/after"
-REFUSED=http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+REFUSED=http://127.0.0.1:$(free_port)
+dotnet build -c Release "$REPO/src/Candor.Collector" --nologo -v quiet >&2
+echo "Starting the collector..." >&2
+start_collector
 
-python3 - "$WORK" "$RUNS" "$WARMUP" "$REFUSED" "$REF" >"$WORK/config.json" <<'EOF'
+python3 - "$WORK" "$RUNS" "$WARMUP" "$REFUSED" "$REF" "$COLLECTOR" "$KEY" >"$WORK/config.json" <<'EOF'
 import json, os, sys
-work, runs, warmup, refused, ref = sys.argv[1:]
+work, runs, warmup, refused, ref, collector, key = sys.argv[1:]
 base = {k: v for k, v in os.environ.items()
         if not (k.startswith("CANDOR_") or k == "DO_NOT_TRACK" or "TELEMETRY" in k)}
 modes = {"without telemetry": {"CANDOR_EXIT_BENCH_WITHOUT": "1"}, "off": {"DO_NOT_TRACK": "1"},
          "off product variable": {"CANDOR_EXIT_BENCH_OPTOUT": "1"}, "off settings.json": {}, "off settings.json by hand": {},
-         "private build": {"CANDOR_EXIT_BENCH_KEY": ""}, "on": {}}
+         "private build": {"CANDOR_EXIT_BENCH_KEY": ""}, "on": {},
+         "on, reachable": {"CANDOR_EXIT_BENCH_KEY": key, "CANDOR_EXIT_BENCH_ENDPOINT": collector}}
 cases = []
 for build in ("after", "before"):
     for mode, extra in modes.items():
         if mode == "without telemetry" and build == "before":
             continue
-        home = f"{work}/home-{build}-{mode.replace(' ', '-')}"
+        home = f"{work}/home-{build}-{mode.replace(' ', '-').replace(',', '')}"
         env = dict(base, CANDOR_HOME=home, CANDOR_EXIT_BENCH_KEY="exit-time-compare-key",
                    CANDOR_EXIT_BENCH_ENDPOINT=refused)
         env.update(extra)
