@@ -115,7 +115,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
     // for FileStream.CanSeek).
     private static bool CanSeek(SafeFileHandle handle, string path)
     {
-        if (PosixRead.IsSupported)
+        if (ReadsByTheCLibrary)
         {
             try
             {
@@ -334,12 +334,13 @@ internal sealed class PhysicalFileSystem : IFileSystem
         }
     }
 
-    // Reads to the end, without trusting the length the file system reports (files under /proc report none).
-    // A FIFO, a socket or a terminal cannot seek; a file can. Read by the C library where the handle is its own
-    // (see PosixRead), else through a stream.
+    // Where Open's handles are NonBlockingOpen's, they are read with the C library's calls too (see PosixRead).
+    private static bool ReadsByTheCLibrary => !OperatingSystem.IsWindows() && NonBlockingOpen.IsSupported && PosixRead.IsSupported;
+
+    // A FIFO, a socket or a terminal cannot seek, and is no file to read.
     private static FileContents Read(SafeFileHandle handle, string path, int maxBytes)
     {
-        if (!OperatingSystem.IsWindows() && NonBlockingOpen.IsSupported && PosixRead.IsSupported)
+        if (ReadsByTheCLibrary)
         {
             return PosixRead.Length(handle, path) is { } length
                 ? ReadAll(length, maxBytes, (buffer, offset, count) => PosixRead.Read(handle, buffer, offset, count, path))
@@ -350,6 +351,7 @@ internal sealed class PhysicalFileSystem : IFileSystem
         return stream.CanSeek ? ReadAll(stream.Length, maxBytes, stream.Read) : FileContents.NotAFile(PathKind.Other);
     }
 
+    // Reads to the end, without trusting the length the file system reports (files under /proc report none).
     private static FileContents ReadAll(long length, int maxBytes, Func<byte[], int, int, int> read)
     {
         if (length > maxBytes)
