@@ -13,7 +13,6 @@ namespace Candor.Storage;
 internal static unsafe class PosixRead
 {
     private const int SeekSet = 0;
-    private const int SeekCurrent = 1;
     private const int SeekEnd = 2;
 
     private static readonly delegate* unmanaged<int, long, int, long> Seek = (delegate* unmanaged<int, long, int, long>)ProcessSymbols.Find("lseek");
@@ -32,15 +31,15 @@ internal static unsafe class PosixRead
     {
         var fd = (int)handle.DangerousGetHandle();
         Marshal.SetLastSystemError(0);
-        if (Seek(fd, 0, SeekCurrent) < 0)
+        var length = Seek(fd, 0, SeekEnd);
+        if (length < 0)
         {
-            var errno = Marshal.GetLastSystemError();
-            return errno == Errno.ESPIPE ? null : throw Errno.Failure(path, "cannot be read", errno);
+            // The position is where it was, at the start: a file system that gives no end (EINVAL) is read to it.
+            return Marshal.GetLastSystemError() == Errno.ESPIPE ? null : 0;
         }
 
-        var length = Seek(fd, 0, SeekEnd);
         Marshal.SetLastSystemError(0);
-        return Seek(fd, 0, SeekSet) == 0 ? Math.Max(length, 0) : throw Errno.Failure(path, "cannot be read", Marshal.GetLastSystemError());
+        return Seek(fd, 0, SeekSet) == 0 ? length : throw Errno.Failure(path, "cannot be read", Marshal.GetLastSystemError());
     }
 
     /// <summary>Reads at most <paramref name="count"/> bytes into <paramref name="buffer"/> at <paramref name="offset"/>; 0 at the end.</summary>
